@@ -1,0 +1,453 @@
+"""The common model: what Shopify and WooCommerce share, in plain frozen dataclasses.
+
+Everything the engine, the database and the emails see is one of these types. Adapters turn
+platform JSON into them at their edge; nothing platform-shaped goes past an adapter.
+
+Rules that hold for every type here:
+
+* money is :class:`Money` (a ``Decimal`` plus an ISO 4217 currency), never a float;
+* every ``datetime`` is timezone-aware UTC (use :func:`utc` to normalise one);
+* platform ids are opaque strings (Shopify GIDs, WooCommerce numeric ids as text);
+* collections are tuples (or frozensets for tag sets), so every value is hashable and immutable.
+
+This module imports nothing from the project.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+__all__ = [
+    "BackorderEntry",
+    "BackorderEvent",
+    "BackorderEventKind",
+    "ChangeKind",
+    "Customer",
+    "InventoryPolicy",
+    "Money",
+    "Notification",
+    "NotificationKind",
+    "NotificationLine",
+    "Order",
+    "OrderAction",
+    "OrderActionKind",
+    "OrderLine",
+    "OrderStatus",
+    "Plan",
+    "Platform",
+    "Product",
+    "PurchaseOrder",
+    "Shop",
+    "SkippedPayload",
+    "StorefrontChange",
+    "Variant",
+    "WriteResult",
+    "WriteStatus",
+    "utc",
+]
+
+
+def utc(moment: datetime) -> datetime:
+    """Return ``moment`` as an aware UTC datetime; a naive value is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+class Platform(enum.StrEnum):
+    SHOPIFY = "shopify"
+    WOOCOMMERCE = "woocommerce"
+
+
+class InventoryPolicy(enum.StrEnum):
+    """Whether the storefront keeps selling a variant when it is out of stock.
+
+    Shopify: ``ProductVariant.inventoryPolicy`` DENY / CONTINUE.
+    WooCommerce: ``backorders`` ``no`` is DENY; ``notify`` and ``yes`` are CONTINUE.
+    """
+
+    DENY = "deny"
+    CONTINUE = "continue"
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.amount, Decimal):
+            object.__setattr__(self, "amount", Decimal(str(self.amount)))
+        if len(self.currency) != 3 or not self.currency.isalpha():
+            raise ValueError(f"currency must be an ISO 4217 code, got {self.currency!r}")
+        object.__setattr__(self, "currency", self.currency.upper())
+
+    def __mul__(self, quantity: int) -> Money:
+        return Money(self.amount * quantity, self.currency)
+
+
+@dataclass(frozen=True, slots=True)
+class Shop:
+    """A shop the connector serves, as named in the config."""
+
+    name: str
+    platform: Platform
+    currency: str = "USD"
+    locale: str = "en"
+    timezone: str = "UTC"
+    domain: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    shop: str
+    platform_id: str
+    title: str
+    updated_at: datetime
+    product_type: str = ""
+    vendor: str = ""
+    status: str = "active"
+    tags: frozenset[str] = frozenset()
+    collections: tuple[str, ...] = ()
+    handle: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """A sellable unit. Simple WooCommerce products become one variant whose id is the product's.
+
+    ``available`` may be negative: units sold beyond stock are backordered units.
+    ``committed`` is sold but not shipped; ``incoming`` is what the platform reports as on its way.
+    ``eta_label`` and ``eta_date`` are what the storefront currently shows under our own key
+    (Shopify metafield, WooCommerce meta), so the plan can tell whether a change is needed.
+    """
+
+    shop: str
+    platform_id: str
+    product_id: str
+    sku: str
+    title: str
+    price: Money
+    updated_at: datetime
+    tracked: bool = True
+    available: int = 0
+    committed: int = 0
+    incoming: int = 0
+    inventory_policy: InventoryPolicy = InventoryPolicy.DENY
+    tags: frozenset[str] = frozenset()
+    release_date: date | None = None
+    eta_label: str | None = None
+    eta_date: date | None = None
+    inventory_item_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    shop: str
+    email: str
+    name: str = ""
+    locale: str | None = None
+    tags: frozenset[str] = frozenset()
+    platform_id: str | None = None
+
+
+class OrderStatus(enum.StrEnum):
+    """Where an order stands, platform-neutral.
+
+    ``PENDING`` holds no stock yet (WooCommerce pending/checkout-draft/failed); ``OPEN`` holds stock
+    and waits to ship; ``CLOSED`` is fully fulfilled; ``CANCELLED`` covers cancelled, refunded, trash.
+    """
+
+    PENDING = "pending"
+    OPEN = "open"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    """One line of an order.
+
+    ``quantity`` is the current quantity (after edits); ``cancelled`` counts units removed or refunded;
+    ``fulfilled`` counts units shipped. ``backordered_at_order`` is the shortfall the platform recorded
+    at checkout when it recorded one (WooCommerce "Backordered" meta), else ``None``: the engine
+    computes shortfalls itself and uses this as a cross-check only. ``on_hold`` is true when our own
+    fulfillment hold covers the line.
+    """
+
+    platform_id: str
+    order_id: str
+    variant_id: str | None
+    sku: str
+    title: str
+    quantity: int
+    price: Money
+    fulfilled: int = 0
+    cancelled: int = 0
+    backordered_at_order: int | None = None
+    preorder: bool = False
+    selling_plan: str | None = None
+    on_hold: bool = False
+
+    @property
+    def open_quantity(self) -> int:
+        """Units still to ship."""
+        return max(0, self.quantity - self.fulfilled - self.cancelled)
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    shop: str
+    platform_id: str
+    number: str
+    created_at: datetime
+    updated_at: datetime
+    status: OrderStatus
+    currency: str
+    customer: Customer
+    lines: tuple[OrderLine, ...] = ()
+    locale: str | None = None
+    tags: frozenset[str] = frozenset()
+    cancelled_at: datetime | None = None
+    note: str = ""
+
+    @property
+    def customer_locale(self) -> str | None:
+        return self.locale or self.customer.locale
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseOrder:
+    """Incoming supply for one SKU: a supplier's purchase order, or the shop's own incoming stock."""
+
+    id: str
+    shop: str
+    sku: str
+    quantity: int
+    expected_date: date | None
+    supplier: str = ""
+    received: int = 0
+    created_at: datetime | None = None
+    reference: str = ""
+
+    @property
+    def outstanding(self) -> int:
+        return max(0, self.quantity - self.received)
+
+
+@dataclass(frozen=True, slots=True)
+class BackorderEntry:
+    """One waiting order line in a SKU's queue, as the engine placed it."""
+
+    shop: str
+    sku: str
+    order_id: str
+    line_id: str
+    customer_email: str
+    ordered_at: datetime
+    waiting: int
+    allocated: int = 0
+    position: int = 0
+    priority: int = 0
+    preorder: bool = False
+    eta: date | None = None
+    reason: str = ""
+
+
+class ChangeKind(enum.StrEnum):
+    INVENTORY_POLICY = "inventory_policy"
+    ADD_TAGS = "add_tags"
+    REMOVE_TAGS = "remove_tags"
+    ETA = "eta"
+
+
+@dataclass(frozen=True, slots=True)
+class StorefrontChange:
+    """One change to what the storefront shows for a product or variant.
+
+    Tags live on the product (``variant_id`` None); policy and ETA on the variant. An ETA change with
+    ``eta_label`` None clears our label.
+    """
+
+    shop: str
+    kind: ChangeKind
+    product_id: str
+    variant_id: str | None = None
+    sku: str = ""
+    policy: InventoryPolicy | None = None
+    tags: tuple[str, ...] = ()
+    eta_label: str | None = None
+    eta_date: date | None = None
+    reason: str = ""
+
+    @property
+    def key(self) -> str:
+        """Stable identity of the change, used in write results and idempotency keys."""
+        target = self.variant_id or self.product_id
+        return f"{self.shop}:{self.kind.value}:{target}:{','.join(self.tags)}"
+
+
+class OrderActionKind(enum.StrEnum):
+    HOLD_LINES = "hold_lines"
+    RELEASE_HOLD = "release_hold"
+    ADD_TAGS = "add_tags"
+    REMOVE_TAGS = "remove_tags"
+    ADD_NOTE = "add_note"
+    CREATE_DISCOUNT = "create_discount"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderAction:
+    """One change to an order.
+
+    ``lines`` pairs line ids with quantities (what to hold or release). ``hold_reason`` is
+    ``"INVENTORY_OUT_OF_STOCK"`` or ``"UNKNOWN_DELIVERY_DATE"``. ``handle`` makes holds and discount
+    codes deterministic, so a rerun finds its own earlier work instead of doing it twice.
+    """
+
+    shop: str
+    kind: OrderActionKind
+    order_id: str
+    lines: tuple[tuple[str, int], ...] = ()
+    hold_reason: str = ""
+    handle: str = ""
+    tags: tuple[str, ...] = ()
+    note: str = ""
+    discount_code: str = ""
+    discount_percent: Decimal | None = None
+    customer_email: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.shop}:{self.kind.value}:{self.order_id}:{self.handle or ','.join(self.tags)}"
+
+
+class NotificationKind(enum.StrEnum):
+    BACKORDER_CONFIRMATION = "backorder_confirmation"
+    PREORDER_CONFIRMATION = "preorder_confirmation"
+    DELAY = "delay"
+    REMINDER = "reminder"
+    SHIP_SOON = "ship_soon"
+    CANCELLATION = "cancellation"
+    DIGEST = "digest"
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationLine:
+    line_id: str
+    sku: str
+    title: str
+    quantity: int
+    eta: date | None = None
+    old_eta: date | None = None
+    ships_now: bool = False
+    price: Money | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """A message the engine wants a customer (or, for DIGEST, the store owner) to receive.
+
+    It carries what the template needs; the outbox derives the idempotency key from
+    (shop, order, lines, kind, promised date), so a rerun never mails twice.
+    """
+
+    shop: str
+    kind: NotificationKind
+    order_id: str
+    order_number: str
+    email: str
+    name: str
+    locale: str | None
+    lines: tuple[NotificationLine, ...]
+    created_at: datetime
+    promised_date: date | None = None
+    old_promised_date: date | None = None
+    reason: str = ""
+    payment_terms: str = ""
+    discount_code: str = ""
+
+    @property
+    def idempotency_key(self) -> str:
+        lines = ",".join(sorted(line.line_id for line in self.lines))
+        promised = self.promised_date.isoformat() if self.promised_date else "-"
+        return f"{self.shop}|{self.order_id}|{lines}|{self.kind.value}|{promised}"
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What the engine decided should differ from what the shop shows now.
+
+    An empty plan means the shop already shows what the engine wants; the same state always gives
+    an empty plan after the previous one was applied.
+    """
+
+    shop: str
+    storefront: tuple[StorefrontChange, ...] = ()
+    order_actions: tuple[OrderAction, ...] = ()
+    notifications: tuple[Notification, ...] = ()
+    queue: tuple[BackorderEntry, ...] = ()
+    events: tuple[BackorderEvent, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.storefront or self.order_actions or self.notifications)
+
+
+class WriteStatus(enum.StrEnum):
+    DONE = "done"
+    SKIPPED = "skipped"
+    CONFLICT = "conflict"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """What happened to one planned change: every item gets its own, one bad item never sinks a batch."""
+
+    key: str
+    status: WriteStatus
+    message: str = ""
+    retryable: bool = False
+
+
+class BackorderEventKind(enum.StrEnum):
+    DETECTED = "detected"
+    ALLOCATED = "allocated"
+    ETA_SET = "eta_set"
+    DELAYED = "delayed"
+    SHIPPED = "shipped"
+    CANCELLED = "cancelled"
+    SOLD_OUT = "sold_out"
+    RESUMED = "resumed"
+
+
+@dataclass(frozen=True, slots=True)
+class BackorderEvent:
+    """One line of the append-only backorder history: who, which line, how many, when, what happened."""
+
+    shop: str
+    at: datetime
+    kind: BackorderEventKind
+    sku: str
+    quantity: int
+    order_id: str = ""
+    line_id: str = ""
+    customer_email: str = ""
+    eta: date | None = None
+    old_eta: date | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedPayload:
+    """A platform payload an adapter could not turn into the model: recorded with its reason, never lost."""
+
+    shop: str
+    resource: str
+    platform_id: str
+    reason: str
+    payload: str = field(default="", repr=False)

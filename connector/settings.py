@@ -1,0 +1,199 @@
+"""The validated, immutable settings object that :mod:`connector.config` builds from the TOML file.
+
+Every other module reads its settings from these types and never from raw TOML. The loader derives
+the accepted keys and their types from these dataclasses, so adding a field (with a default) here is
+all it takes to add a setting; document it in ``config.example.toml`` as well.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from connector.model import Platform
+
+__all__ = [
+    "Branding",
+    "EmailSettings",
+    "PolicyMatch",
+    "PolicyMode",
+    "PolicySettings",
+    "ScheduleSettings",
+    "Secret",
+    "Settings",
+    "ShopSettings",
+]
+
+
+class Secret:
+    """A secret value: printed, logged or repr'd as ``'***'``. Read it with :meth:`reveal`."""
+
+    __slots__ = ("_value", "source")
+
+    def __init__(self, value: str, source: str = "") -> None:
+        self._value = value
+        self.source = source
+        """Where it came from (``env:NAME``), safe to show."""
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True, slots=True)
+class Branding:
+    """How the shop's emails look and whom customers reply to."""
+
+    name: str = ""
+    logo_url: str = ""
+    primary_color: str = "#1f2937"
+    accent_color: str = "#2563eb"
+    support_email: str = ""
+    reply_to: str = ""
+    website_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ShopSettings:
+    """One shop. Which credential fields are needed depends on ``platform``.
+
+    Shopify: ``access_token`` (static ``shpat_`` token), or ``client_id`` + ``client_secret``
+    (client-credentials grant). ``client_secret`` also verifies webhooks.
+    WooCommerce: ``consumer_key`` + ``consumer_secret``; ``webhook_secret`` signs our webhooks.
+    """
+
+    name: str
+    platform: Platform
+    url: str
+    api_version: str = "2026-10"
+    access_token: Secret | None = None
+    client_id: str | None = None
+    client_secret: Secret | None = None
+    consumer_key: Secret | None = None
+    consumer_secret: Secret | None = None
+    webhook_secret: Secret | None = None
+    currency: str = "USD"
+    locale: str = "en"
+    timezone: str = "UTC"
+    enabled: bool = True
+    timeout_seconds: float = 30.0
+    requests_per_second: float = 5.0
+    max_retries: int = 6
+    overlap_seconds: int = 300
+    bulk_threshold: int = 10_000
+    branding: Branding = field(default_factory=Branding)
+
+
+class PolicyMode(enum.StrEnum):
+    BACKORDER = "backorder"
+    PREORDER = "preorder"
+    STOP = "stop"
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyMatch:
+    """What a policy applies to. Empty means everything; several criteria must all hold.
+
+    ``skus`` are shell-style patterns (``SOFA-*``); the others compare case-insensitively.
+    """
+
+    skus: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    product_types: tuple[str, ...] = ()
+    vendors: tuple[str, ...] = ()
+    collections: tuple[str, ...] = ()
+    shops: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySettings:
+    """A store owner's backorder or pre-order rule. Policies are tried in order; first match wins."""
+
+    name: str
+    mode: PolicyMode
+    match: PolicyMatch = field(default_factory=PolicyMatch)
+    # backorder
+    max_wait_days: int = 60
+    max_backorder_units: int | None = None
+    cap_to_incoming: bool = True
+    lead_time_days: int | None = None
+    handling_days: int = 1
+    # preorder
+    release_date: date | None = None
+    preorder_limit: int | None = None
+    payment_terms: str = "Paid in full at checkout"
+    # queue
+    queue_rule: Literal["fifo", "promise_at_risk"] = "fifo"
+    priority_tags: tuple[str, ...] = ("VIP",)
+    # storefront
+    backorder_tag: str = "backorder"
+    preorder_tag: str = "preorder"
+    sold_out_tag: str = "no-backorders"
+    ships_tag_format: str = "ships-{year:04d}-{month:02d}"
+    # customer conversation
+    reminder_every_days: int = 14
+    delay_discount_percent: Decimal | None = None
+    ship_soon_days: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleSettings:
+    sync_interval_minutes: int = 5
+    promise_check_minutes: int = 60
+    outbox_interval_seconds: int = 60
+    webhook_repair_hours: int = 24
+    digest_hour: int = 8
+    misfire_grace_seconds: int = 60
+    lease_seconds: int = 120
+
+
+@dataclass(frozen=True, slots=True)
+class EmailSettings:
+    transport: Literal["smtp", "folder", "dry-run"] = "folder"
+    folder: str = "outbox"
+    from_address: str = "shop@example.com"
+    reply_to: str = ""
+    owner_email: str = ""
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: Secret | None = None
+    timeout_seconds: float = 30.0
+    hourly_cap: int = 500
+    templates_dir: str | None = None
+    unsubscribe_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the connector runs on, validated once at load."""
+
+    shops: tuple[ShopSettings, ...]
+    database_url: str = "sqlite:///connector.db"
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    email: EmailSettings = field(default_factory=EmailSettings)
+    policies: tuple[PolicySettings, ...] = ()
+    default_policy: PolicySettings = field(
+        default_factory=lambda: PolicySettings(name="default", mode=PolicyMode.STOP)
+    )
+    log_format: Literal["text", "json"] = "text"
+
+    def shop(self, name: str) -> ShopSettings:
+        for shop in self.shops:
+            if shop.name == name:
+                return shop
+        raise KeyError(name)
