@@ -22,4 +22,6 @@ def verify(secret: str | bytes, body: bytes, signature: str | None) -> bool:
     """True when ``signature`` is the base64 HMAC-SHA256 of ``body``; compared in constant time."""
     if not signature:
         return False
-    return hmac.compare_digest(sign(secret, body).encode("ascii"), signature.strip().encode("ascii", "replace"))
+    return hmac.compare_digest(
+        sign(secret, body).encode("ascii"), signature.strip().encode("ascii", "replace")
+    )
