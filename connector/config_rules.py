@@ -1,0 +1,408 @@
+"""The store-owner rules a config must meet beyond types: URLs, credentials, policies, email, names.
+
+:mod:`connector.config` converts the file along the settings dataclasses and hands every converted
+table here as a :class:`~connector.config.Node`; each rule adds a :class:`ConfigProblem` naming the
+dotted key. Rules only look at values that converted cleanly, so one mistake is reported once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import is_currency
+
+from connector.errors import ConfigProblem
+from connector.model import Platform
+from connector.settings import (
+    Branding,
+    EmailSettings,
+    PolicyMatch,
+    PolicyMode,
+    PolicySettings,
+    ScheduleSettings,
+    Settings,
+    ShopSettings,
+)
+
+if TYPE_CHECKING:
+    from connector.config import Node
+
+__all__ = ["check_nodes", "is_email", "redact_url"]
+
+Problems = list[ConfigProblem]
+
+# Counts and intervals where zero makes no sense (a zero timeout or interval would spin or fail).
+_POSITIVE = frozenset(
+    {
+        "timeout_seconds",
+        "requests_per_second",
+        "sync_interval_minutes",
+        "promise_check_minutes",
+        "outbox_interval_seconds",
+        "webhook_repair_hours",
+        "lease_seconds",
+        "hourly_cap",
+        "smtp_port",
+        "reminder_every_days",
+    }
+)
+_API_VERSION = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]+$")
+_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+_SANDBOX_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def is_email(text: str) -> bool:
+    """A plain ``name@domain.tld`` address (display names are not accepted in the config)."""
+    return bool(_EMAIL.match(text))
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password replaced by ``***``, safe to print."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def check_nodes(nodes: Iterable[Node]) -> Problems:
+    """Every rule over every converted table; returns the problems found (empty when all is well)."""
+    nodes = list(nodes)
+    problems: Problems = []
+    for node in nodes:
+        problems += _numbers(node)
+        rule = _RULES.get(node.cls)
+        if rule is not None:
+            problems += rule(node)
+    problems += _duplicates(nodes, ShopSettings, "shop")
+    problems += _duplicates(nodes, PolicySettings, "policy")
+    problems += _policy_shops(nodes)
+    return problems
+
+
+def _key(node: Node, name: str) -> str:
+    return f"{node.path}.{name}" if node.path else name
+
+
+def _numbers(node: Node) -> Problems:
+    problems: Problems = []
+    for name, value in node.values.items():
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            continue
+        if value < 0:
+            problems.append(ConfigProblem(_key(node, name), f"must not be negative (got {value})"))
+        elif value == 0 and name in _POSITIVE:
+            problems.append(ConfigProblem(_key(node, name), "must be more than 0"))
+    return problems
+
+
+def _shop(node: Node) -> Problems:
+    values, problems = node.values, []
+    platform = values.get("platform")
+    url = values.get("url")
+    if isinstance(url, str) and isinstance(platform, Platform):
+        message = _url_problem(url, platform)
+        if message:
+            problems.append(ConfigProblem(_key(node, "url"), message))
+    written = node.raw_keys
+    if platform is Platform.SHOPIFY:
+        version = values.get("api_version")
+        if isinstance(version, str) and not _API_VERSION.match(version):
+            problems.append(
+                ConfigProblem(
+                    _key(node, "api_version"),
+                    f"expected a Shopify API version like 2026-10 (YYYY-MM), got {version!r}",
+                )
+            )
+        if "access_token" not in written and not {"client_id", "client_secret"} <= written:
+            problems.append(
+                ConfigProblem(
+                    _key(node, "access_token"),
+                    "Shopify needs access_token = env:NAME, or client_id and client_secret",
+                )
+            )
+    elif platform is Platform.WOOCOMMERCE:
+        for name in ("consumer_key", "consumer_secret"):
+            if name not in written:
+                problems.append(
+                    ConfigProblem(_key(node, name), f"WooCommerce needs {name} = env:NAME")
+                )
+    problems += _shop_locale(node)
+    return problems
+
+
+def _url_problem(url: str, platform: Platform) -> str | None:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return f"not a valid URL: {url!r}"
+    if parts.scheme not in ("http", "https") or not host:
+        return f"expected an http(s) URL with a host, like https://shop.example.com, got {url!r}"
+    if platform is Platform.SHOPIFY and host not in _SANDBOX_HOSTS:
+        label = host.removesuffix(".myshopify.com")
+        if parts.scheme != "https" or not host.endswith(".myshopify.com") or "." in label:
+            return (
+                "a Shopify shop URL is https://NAME.myshopify.com "
+                f"(or http://127.0.0.1:PORT for a sandbox), got {url!r}"
+            )
+    return None
+
+
+def _shop_locale(node: Node) -> Problems:
+    values, problems = node.values, []
+    currency = values.get("currency")
+    if isinstance(currency, str) and not (len(currency) == 3 and is_currency(currency.upper())):
+        problems.append(
+            ConfigProblem(_key(node, "currency"), f"unknown ISO 4217 currency code {currency!r}")
+        )
+    locale = values.get("locale")
+    if isinstance(locale, str) and not _locale_ok(locale):
+        problems.append(
+            ConfigProblem(_key(node, "locale"), f"unknown locale {locale!r} (e.g. en, de, fr_CA)")
+        )
+    zone = values.get("timezone")
+    if isinstance(zone, str) and not _timezone_ok(zone):
+        problems.append(
+            ConfigProblem(
+                _key(node, "timezone"), f"unknown time zone {zone!r} (e.g. Europe/Berlin)"
+            )
+        )
+    return problems
+
+
+def _locale_ok(locale: str) -> bool:
+    try:
+        Locale.parse(locale.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+    return True
+
+
+def _timezone_ok(zone: str) -> bool:
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _branding(node: Node) -> Problems:
+    problems: Problems = []
+    for name in ("support_email", "reply_to"):
+        problems += _email_field(node, name)
+    for name in ("primary_color", "accent_color"):
+        color = node.values.get(name)
+        if isinstance(color, str) and not _COLOR.match(color):
+            problems.append(
+                ConfigProblem(_key(node, name), f"expected a colour like #1f2937, got {color!r}")
+            )
+    for name in ("logo_url", "website_url"):
+        url = node.values.get(name)
+        if isinstance(url, str) and url and urlsplit(url).scheme not in ("http", "https"):
+            problems.append(
+                ConfigProblem(_key(node, name), f"expected an http(s) URL, got {url!r}")
+            )
+    return problems
+
+
+def _email_field(node: Node, name: str, required: bool = False) -> Problems:
+    value = node.values.get(name)
+    if not isinstance(value, str) or (not value and not required):
+        return []
+    if not is_email(value):
+        return [ConfigProblem(_key(node, name), f"not a valid email address: {value!r}")]
+    return []
+
+
+def _email(node: Node) -> Problems:
+    values, problems = node.values, []
+    problems += _email_field(node, "from_address", required=True)
+    problems += _email_field(node, "reply_to")
+    problems += _email_field(node, "owner_email")
+    if values.get("transport") == "smtp":
+        host = values.get("smtp_host")
+        if "smtp_host" not in node.raw_keys or (isinstance(host, str) and not host.strip()):
+            problems.append(
+                ConfigProblem(_key(node, "smtp_host"), 'transport = "smtp" needs smtp_host')
+            )
+        if "smtp_username" in node.raw_keys and "smtp_password" not in node.raw_keys:
+            problems.append(
+                ConfigProblem(
+                    _key(node, "smtp_password"),
+                    "smtp_username is set: add smtp_password = env:NAME",
+                )
+            )
+    port = values.get("smtp_port")
+    if isinstance(port, int) and port > 65535:
+        problems.append(ConfigProblem(_key(node, "smtp_port"), f"not a port number: {port}"))
+    return problems
+
+
+def _policy(node: Node) -> Problems:
+    values, problems = node.values, []
+    match = values.get("match")
+    is_default = node.path == "default_policy"
+    if isinstance(match, PolicyMatch) and not is_default and _matches_everything(match):
+        problems.append(
+            ConfigProblem(
+                _key(node, "match"),
+                "a policy needs at least one match criterion (skus, tags, product_types, vendors, "
+                "collections or shops); only default_policy may match everything",
+            )
+        )
+    release = values.get("release_date")
+    preorder = values.get("mode") is PolicyMode.PREORDER
+    if preorder and not isinstance(release, date) and "release_date" not in node.raw_keys:
+        problems.append(
+            ConfigProblem(_key(node, "release_date"), 'mode = "preorder" needs a release_date')
+        )
+    percent = values.get("delay_discount_percent")
+    if isinstance(percent, Decimal) and percent > 100:
+        problems.append(
+            ConfigProblem(_key(node, "delay_discount_percent"), "must be at most 100 (percent)")
+        )
+    fmt = values.get("ships_tag_format")
+    if isinstance(fmt, str):
+        try:
+            fmt.format(year=2027, month=3, day=1)
+        except (KeyError, IndexError, ValueError) as error:
+            problems.append(
+                ConfigProblem(
+                    _key(node, "ships_tag_format"),
+                    f"bad format (use {{year}}, {{month}}, {{day}}): {error}",
+                )
+            )
+    return problems
+
+
+def _matches_everything(match: PolicyMatch) -> bool:
+    return not any(
+        (match.skus, match.tags, match.product_types, match.vendors, match.collections, match.shops)
+    )
+
+
+def _match(node: Node) -> Problems:
+    problems: Problems = []
+    skus = node.values.get("skus")
+    for index, pattern in enumerate(skus if isinstance(skus, tuple) else ()):
+        message = _pattern_problem(pattern)
+        if message:
+            problems.append(ConfigProblem(f"{_key(node, 'skus')}[{index}]", message))
+    return problems
+
+
+def _pattern_problem(pattern: str) -> str | None:
+    """Why a shell-style SKU pattern is unusable, or None. fnmatch itself accepts anything."""
+    if not pattern.strip():
+        return "empty SKU pattern"
+    if any(ch.isspace() for ch in pattern):
+        return f"SKU pattern {pattern!r} contains whitespace"
+    depth = 0
+    for index, ch in enumerate(pattern):
+        if ch == "[":
+            if depth:
+                return f"SKU pattern {pattern!r} has a '[' inside a [...] set"
+            depth = 1
+            if pattern[index + 1 : index + 2] == "]":
+                return f"SKU pattern {pattern!r} has an empty [] set"
+        elif ch == "]" and depth:
+            depth = 0
+    if depth:
+        return f"SKU pattern {pattern!r} has an unclosed '['"
+    return None
+
+
+def _schedule(node: Node) -> Problems:
+    hour = node.values.get("digest_hour")
+    if isinstance(hour, int) and hour > 23:
+        return [ConfigProblem(_key(node, "digest_hour"), f"expected an hour 0-23, got {hour}")]
+    return []
+
+
+def _settings(node: Node) -> Problems:
+    problems: Problems = []
+    url = node.values.get("database_url")
+    if isinstance(url, str):
+        message = _database_url_problem(url)
+        if message:
+            problems.append(ConfigProblem("database_url", message))
+    shops = node.values.get("shops")
+    if "shops" in node.values and isinstance(shops, tuple) and not shops:
+        problems.append(ConfigProblem("shops", "add at least one [[shops]] table"))
+    return problems
+
+
+def _database_url_problem(url: str) -> str | None:
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme in {"sqlite", "postgresql+psycopg"}:
+        return None
+    if scheme in ("postgresql", "postgres", "postgresql+psycopg2"):
+        return f"use the postgresql+psycopg:// scheme (psycopg 3), not {scheme}://"
+    shown = f"{scheme}://" if scheme else "no scheme"
+    return (
+        f"unsupported database URL ({shown}); use sqlite:///path/to/file.db "
+        "or postgresql+psycopg://user@host/db"
+    )
+
+
+def _duplicates(nodes: list[Node], cls: type[Any], noun: str) -> Problems:
+    seen: dict[str, str] = {}
+    problems: Problems = []
+    for node in nodes:
+        if node.cls is not cls or node.path == "default_policy":
+            continue
+        name = node.values.get("name")
+        if not isinstance(name, str):
+            continue
+        if not name.strip():
+            problems.append(ConfigProblem(_key(node, "name"), f"the {noun} name is empty"))
+        elif name in seen:
+            problems.append(
+                ConfigProblem(
+                    _key(node, "name"), f"duplicate {noun} name {name!r}: names must be unique"
+                )
+            )
+        seen.setdefault(name, node.path)
+    return problems
+
+
+def _policy_shops(nodes: list[Node]) -> Problems:
+    shop_names = {
+        n.values["name"]
+        for n in nodes
+        if n.cls is ShopSettings and isinstance(n.values.get("name"), str)
+    }
+    problems: Problems = []
+    for node in nodes:
+        if node.cls is not PolicyMatch:
+            continue
+        shops = node.values.get("shops")
+        for index, name in enumerate(shops if isinstance(shops, tuple) else ()):
+            if name not in shop_names:
+                problems.append(
+                    ConfigProblem(
+                        f"{_key(node, 'shops')}[{index}]",
+                        f"no shop named {name!r} in [[shops]]",
+                    )
+                )
+    return problems
+
+
+_RULES: dict[type[Any], Callable[[Node], Problems]] = {
+    ShopSettings: _shop,
+    Branding: _branding,
+    EmailSettings: _email,
+    PolicySettings: _policy,
+    PolicyMatch: _match,
+    ScheduleSettings: _schedule,
+    Settings: _settings,
+}
