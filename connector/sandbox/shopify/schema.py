@@ -1,0 +1,20 @@
+"""Loads the sandbox's GraphQL schema (``schema.graphql``, a subset of Shopify's published one)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from graphql import GraphQLSchema, build_schema
+
+SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
+
+
+@cache
+def _sdl() -> str:
+    return SCHEMA_PATH.read_text(encoding="utf-8")
+
+
+def load_schema() -> GraphQLSchema:
+    """A fresh schema object (each store binds its own resolvers onto it)."""
+    return build_schema(_sdl())
