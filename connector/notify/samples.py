@@ -1,0 +1,148 @@
+"""Sample notifications and a sample shop, for `connector emails check`, previews, snapshots and benches.
+
+The samples exercise every branch a template has: lines that wait and lines that ship now, a line
+without a date, a reason, a discount code, alternatives, and all three digest sections.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from connector.model import Money, Notification, NotificationKind, NotificationLine, Platform
+from connector.notify.render import Alternative
+from connector.settings import Branding, ShopSettings
+
+__all__ = ["SAMPLE_ALTERNATIVES", "sample_notification", "sample_shop"]
+
+_CURRENCY_BY_LANGUAGE = {
+    "sv": "SEK",
+    "en": "USD",
+    "de": "EUR",
+    "fr": "EUR",
+    "nb": "NOK",
+    "da": "DKK",
+}
+
+SAMPLE_ALTERNATIVES = (
+    Alternative(
+        "Oslo armchair, oat",
+        "https://example.com/products/oslo-oat",
+        Money(Decimal("449.00"), "USD"),
+    ),
+    Alternative("Bergen sofa, charcoal", "https://example.com/products/bergen", None),
+)
+
+
+def sample_shop(locale: str = "en", currency: str | None = None) -> ShopSettings:
+    """A branded demo shop; the currency follows the locale's language unless given."""
+    language = locale.replace("-", "_").split("_", 1)[0]
+    return ShopSettings(
+        name="nordic-living",
+        platform=Platform.SHOPIFY,
+        url="https://nordic-living.example.com",
+        currency=currency or _CURRENCY_BY_LANGUAGE.get(language, "USD"),
+        locale=locale,
+        branding=Branding(
+            name="Nordic Living",
+            logo_url="https://nordic-living.example.com/logo.png",
+            primary_color="#1f3a5f",
+            accent_color="#c2410c",
+            support_email="help@nordic-living.example.com",
+            reply_to="help@nordic-living.example.com",
+            website_url="https://nordic-living.example.com",
+        ),
+    )
+
+
+def sample_notification(
+    kind: NotificationKind | str,
+    locale: str | None = "en",
+    order_number: str = "#1042",
+    currency: str = "USD",
+    email: str = "ada@example.com",
+) -> Notification:
+    """A realistic notification of ``kind``; every optional field is filled so every branch renders."""
+    kind = NotificationKind(kind)
+    price = Money(Decimal("1299.00"), currency)
+    small = Money(Decimal("89.50"), currency)
+    lines: tuple[NotificationLine, ...]
+    if kind is NotificationKind.DIGEST:
+        lines = (
+            NotificationLine(
+                "d1", "SOFA-LIN-3", "Linen sofa, 3-seat", 4, eta=date(2027, 1, 15), price=price
+            ),
+            NotificationLine("d2", "LAMP-ARC", "Arc floor lamp", 2, eta=None, price=small),
+            NotificationLine(
+                "d3",
+                "CHAIR-OAK",
+                "Oak dining chair",
+                6,
+                eta=date(2027, 2, 1),
+                old_eta=date(2027, 1, 10),
+            ),
+            NotificationLine("d4", "RUG-WOOL-L", "Wool rug, large", 0),
+        )
+        return Notification(
+            shop="nordic-living",
+            kind=kind,
+            order_id="",
+            order_number="",
+            email="owner@nordic-living.example.com",
+            name="Nordic Living",
+            locale=locale,
+            lines=lines,
+            created_at=datetime(2026, 11, 20, 7, 0, tzinfo=UTC),
+            promised_date=date(2026, 11, 20),
+        )
+    delayed = kind is NotificationKind.DELAY
+    lines = (
+        NotificationLine(
+            "gid://shopify/LineItem/1",
+            "SOFA-LIN-3",
+            "Linen sofa, 3-seat",
+            1,
+            eta=date(2027, 1, 29) if delayed else date(2026, 12, 18),
+            old_eta=date(2026, 12, 18) if delayed else None,
+            price=price,
+        ),
+        NotificationLine(
+            "gid://shopify/LineItem/2",
+            "CUSH-LIN",
+            "Linen cushion",
+            2,
+            eta=None,
+            old_eta=date(2026, 12, 18) if delayed else None,
+            price=small,
+        ),
+    )
+    if kind is NotificationKind.BACKORDER_CONFIRMATION:
+        lines = (
+            *lines,
+            NotificationLine(
+                "gid://shopify/LineItem/3",
+                "THROW-WOOL",
+                "Wool throw",
+                1,
+                ships_now=True,
+                price=small,
+            ),
+        )
+    return Notification(
+        shop="nordic-living",
+        kind=kind,
+        order_id="gid://shopify/Order/1042",
+        order_number=order_number,
+        email=email,
+        name="Ada Lovelace",
+        locale=locale,
+        lines=lines,
+        created_at=datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
+        promised_date=date(2027, 1, 29) if delayed else date(2026, 12, 18),
+        old_promised_date=date(2026, 12, 18) if delayed else None,
+        reason="Our supplier's factory closed for two weeks after a flood." if delayed else "",
+        payment_terms="Paid in full at checkout"
+        if kind is NotificationKind.PREORDER_CONFIRMATION
+        else "",
+        discount_code="SORRY-1042-X7Q" if delayed else "",
+    )
