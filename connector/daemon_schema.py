@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from connector.db.schema import metadata
+from connector.db.types import UTCDateTime
 
 __all__ = ["cycle_runs", "leases", "resync_requests", "webhook_deliveries"]
 
@@ -19,9 +20,9 @@ leases = sa.Table(
     metadata,
     sa.Column("shop", sa.String(200), primary_key=True),
     sa.Column("holder", sa.String(200), nullable=False),
-    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("acquired_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("renewed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("acquired_at", UTCDateTime, nullable=False),
+    sa.Column("renewed_at", UTCDateTime, nullable=False),
     sa.Column("generation", sa.Integer, nullable=False, server_default="1"),
 )
 
@@ -31,7 +32,7 @@ webhook_deliveries = sa.Table(
     sa.Column("shop", sa.String(200), primary_key=True),
     sa.Column("dedupe_key", sa.String(500), primary_key=True),
     sa.Column("topic", sa.String(200), nullable=False, server_default=""),
-    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False),
 )
 
 resync_requests = sa.Table(
@@ -41,8 +42,8 @@ resync_requests = sa.Table(
     sa.Column("shop", sa.String(200), nullable=False, index=True),
     sa.Column("target", sa.Text, nullable=False),
     sa.Column("source", sa.String(100), nullable=False, server_default=""),
-    sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("requested_at", UTCDateTime, nullable=False),
+    sa.Column("done_at", UTCDateTime, nullable=True),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("last_error", sa.Text, nullable=False, server_default=""),
 )
@@ -54,8 +55,8 @@ cycle_runs = sa.Table(
     sa.Column("shop", sa.String(200), nullable=False, index=True),
     sa.Column("kind", sa.String(50), nullable=False),
     sa.Column("holder", sa.String(200), nullable=False, server_default=""),
-    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
     sa.Column("ok", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("error", sa.Text, nullable=False, server_default=""),
     sa.Column("summary", sa.Text, nullable=False, server_default="{}"),
