@@ -1,0 +1,365 @@
+"""The WooCommerce sandbox store: state, seeding and the control interface of :class:`SandboxStore`."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from connector.clock import FrozenClock
+from connector.sandbox.base import FaultInjector, RequestLog, SandboxServer
+from connector.sandbox.seed import SeedSpec, generate_customers, generate_orders, generate_products
+from connector.sandbox.woocommerce.api import RestApi
+from connector.sandbox.woocommerce.auth import ApiKey, Authenticator
+from connector.sandbox.woocommerce.catalog import Catalog
+from connector.sandbox.woocommerce.hooks import HookQueue
+from connector.sandbox.woocommerce.orders import Orders
+from connector.sandbox.woocommerce.payloads import order_json, product_json, variation_json
+from connector.sandbox.woocommerce.records import Coupon, Item, Order, Webhook
+from connector.sandbox.woocommerce.wsgi import make_app
+
+__all__ = ["WooCommerceSandbox"]
+
+DEFAULT_KEY = "ck_" + "5a1d" * 10
+DEFAULT_SECRET = "cs_" + "e3b0" * 10
+RELEASE_META = "_release_date"
+
+
+class WooCommerceSandbox:
+    """A local WooCommerce 7.9 store over real HTTP on 127.0.0.1 (see the package docs for the rules).
+
+    ``consumer_key`` / ``consumer_secret`` form a ``read_write`` key; more keys (``read`` only, say)
+    come from :meth:`add_key`. ``preorders_plugin`` makes ``system_status`` list the official
+    Pre-Orders extension.
+    """
+
+    def __init__(
+        self,
+        seed_spec: SeedSpec | None = None,
+        *,
+        clock: FrozenClock | None = None,
+        consumer_key: str = DEFAULT_KEY,
+        consumer_secret: str = DEFAULT_SECRET,
+        manage_stock_option: bool = True,
+        version: str = "7.9.0",
+        port: int = 0,
+        preorders_plugin: bool = False,
+        faults: FaultInjector | None = None,
+        batch_fail_every: int = 3,
+    ) -> None:
+        start = seed_spec.start if seed_spec else datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+        self.clock = clock or FrozenClock(start)
+        self.faults = faults or FaultInjector()
+        self.log = RequestLog()
+        self.version = version
+        self.preorders_plugin = preorders_plugin
+        self.batch_fail_every = batch_fail_every
+        self.lock = threading.RLock()
+        # werkzeug logs every request line, OAuth query included; keep the console quiet.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self.auth = Authenticator()
+        self.auth.add(ApiKey(consumer_key, consumer_secret, "read_write"))
+        self._key = (consumer_key, consumer_secret)
+        self._seed_spec = seed_spec
+        self._manage_stock_option = manage_stock_option
+        self.api = RestApi(self)
+        self._server = SandboxServer(make_app(self), port=port)
+        self._batch_fault = False
+        self._init_state()
+
+    # --- state ----------------------------------------------------------------------------------
+    def _init_state(self) -> None:
+        self._last_id = 9
+        self.catalog = Catalog(self.now, self.next_id)
+        self.catalog.manage_stock_option = self._manage_stock_option
+        self.orders = Orders(self.catalog, self.now, self.next_id)
+        self.coupons: dict[int, Coupon] = {}
+        self.webhooks: dict[int, Webhook] = {}
+        self.hooks = HookQueue(
+            lambda: list(self.webhooks.values()), self._render_hook, lambda: self.base_url, self.now
+        )
+        self.catalog.on_change = self._product_changed
+        self.orders.on_change = lambda order, event: self.hooks.enqueue("order", event, order.id)
+        if self._seed_spec is not None:
+            self.seed(self._seed_spec)
+
+    def now(self) -> int:
+        return int(self.clock().timestamp())
+
+    def next_id(self) -> int:
+        self._last_id += 1
+        return self._last_id
+
+    def _product_changed(self, item: Item) -> None:
+        self.hooks.enqueue("product", "updated", item.id)
+
+    def _render_hook(self, topic: str, resource_id: int) -> dict[str, Any] | None:
+        with self.lock:
+            if topic.startswith("order."):
+                order = self.orders.orders.get(resource_id)
+                return None if order is None else order_json(self.catalog, order, self.base_url)
+            item = self.catalog.items.get(resource_id)
+            if item is None or topic == "product.deleted":
+                return {"id": resource_id}
+            render = variation_json if item.parent else product_json
+            return render(self.catalog, item, self.base_url)
+
+    def delete_item(self, item: Item, *, force: bool) -> None:
+        """``DELETE`` without ``force`` trashes; with it the item is gone."""
+        if force:
+            self.catalog.items.pop(item.id, None)
+            self.catalog.by_sku.pop(item.sku, None)
+            parent = self.catalog.items.get(item.parent)
+            if parent is not None and parent.children is not None:
+                parent.children.remove(item.id)
+        else:
+            item.status = "trash"
+            item.modified = self.now()
+        self.hooks.enqueue("product", "deleted", item.id)
+
+    def reparent(self, item: Item, parent: Item) -> None:
+        old = self.catalog.items.get(item.parent)
+        if old is not None and old.children is not None and item.id in old.children:
+            old.children.remove(item.id)
+        item.parent = parent.id
+        if parent.children is not None:
+            parent.children.append(item.id)
+
+    def batch_failures(self) -> Any:
+        """Which batch items fail under an injected ``batch_partial`` fault (every Nth item)."""
+        active, self._batch_fault = self._batch_fault, False
+        every = max(1, self.batch_fail_every)
+        return lambda index: active and index % every == every - 1
+
+    def arm_batch_fault(self) -> None:
+        self._batch_fault = True
+
+    # --- seeding ----------------------------------------------------------------------------------
+    def seed(self, spec: SeedSpec) -> None:
+        """Fill the store from the deterministic generator, orders placed through checkout."""
+        catalog = self.catalog
+        skus: list[str] = []
+        for product in generate_products(spec):
+            variable = len(product.variants) > 1
+            tags = [{"name": tag} for tag in product.tags]
+            meta: list[dict[str, Any]] = []
+            if product.release_date is not None:
+                tags.append({"name": "preorder"})
+                meta.append({"key": RELEASE_META, "value": product.release_date.isoformat()})
+            data: dict[str, Any] = {"name": product.title, "tags": tags, "meta_data": meta}
+            if variable:
+                parent = catalog.create({**data, "type": "variable"})
+                for variant in product.variants:
+                    item = catalog.create(self._variant_data(variant), parent=parent)
+                    item.name = f"{product.title} - {variant.title}"
+                    skus.append(variant.sku)
+            else:
+                catalog.create({**data, **self._variant_data(product.variants[0])})
+                skus.append(product.variants[0].sku)
+        customers = {c.key: c for c in generate_customers(spec)}
+        for seed_order in generate_orders(spec, skus):
+            customer = customers[seed_order.customer_key]
+            self.clock.set(seed_order.created_at)
+            self._checkout(
+                customer.email,
+                seed_order.lines,
+                f"{customer.first_name} {customer.last_name}",
+                customer.locale,
+                refuse=False,
+            )
+        self.hooks.clear()
+
+    @staticmethod
+    def _variant_data(variant: Any) -> dict[str, Any]:
+        return {
+            "sku": variant.sku,
+            "regular_price": str(variant.price),
+            "manage_stock": bool(variant.tracked),
+            "stock_quantity": variant.stock if variant.tracked else None,
+            "backorders": "notify" if variant.continue_selling else "no",
+        }
+
+    # --- SandboxStore control interface -----------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return self._server.base_url
+
+    def credentials(self) -> Mapping[str, str]:
+        return {"consumer_key": self._key[0], "consumer_secret": self._key[1]}
+
+    def add_key(self, consumer_key: str, consumer_secret: str, permissions: str) -> None:
+        self.auth.add(ApiKey(consumer_key, consumer_secret, permissions))
+
+    def advance_clock(self, delta: timedelta) -> datetime:
+        return self.clock.advance(delta)
+
+    def _by_sku(self, sku: str) -> Item:
+        item_id = self.catalog.by_sku.get(sku)
+        if item_id is None:
+            raise KeyError(f"no product or variation with SKU {sku!r}")
+        return self.catalog.items[item_id]
+
+    def receive_stock(self, sku: str, quantity: int) -> None:
+        with self.lock:
+            self.catalog.change_stock(self._by_sku(sku), quantity)
+
+    def place_order(
+        self,
+        email: str,
+        lines: Iterable[tuple[str, int]],
+        *,
+        name: str = "",
+        locale: str | None = None,
+        checkout: bool = True,
+    ) -> str:
+        with self.lock:
+            return str(
+                self._checkout(
+                    email, tuple(lines), name, locale, refuse=checkout, rest=not checkout
+                )
+            )
+
+    def _checkout(
+        self,
+        email: str,
+        lines: tuple[tuple[str, int], ...],
+        name: str,
+        locale: str | None,
+        *,
+        refuse: bool,
+        rest: bool = False,
+    ) -> int:
+        items = []
+        for sku, quantity in lines:
+            item = self._by_sku(sku)
+            owner = self.catalog.stock_owner(item)
+            refused = owner.manage_stock and owner.backorders == "no"
+            if refuse and refused and (owner.stock or 0) < quantity:
+                raise ValueError(f"{sku} is out of stock and does not allow backorders")
+            items.append({"product_id": item.id, "quantity": quantity})
+        first, _, last = name.partition(" ")
+        data: dict[str, Any] = {
+            "status": "processing",
+            "set_paid": True,
+            "billing": {"first_name": first, "last_name": last, "email": email},
+            "line_items": items,
+        }
+        if locale:
+            data["meta_data"] = [{"key": "wpml_language", "value": locale}]
+        order = self.orders.create(data, checkout=not rest)
+        return order.id
+
+    def _order(self, order_id: str) -> Order:
+        return self.orders.get(int(order_id))
+
+    def cancel_order(self, order_id: str) -> None:
+        with self.lock:
+            self.orders.set_status(self._order(order_id), "cancelled")
+
+    def set_order_status(self, order_id: str, status: str) -> None:
+        with self.lock:
+            self.orders.set_status(self._order(order_id), status)
+
+    def edit_order_line(self, order_id: str, sku: str, quantity: int) -> None:
+        with self.lock:
+            self.orders.edit_line(self._order(order_id), sku, quantity)
+
+    def set_release_date(self, sku: str, release: date | None) -> None:
+        with self.lock:
+            item = self._by_sku(sku)
+            target = self.catalog.items.get(item.parent) or item
+            value = release.isoformat() if release else None
+            self.catalog.apply(target, {"meta_data": [{"key": RELEASE_META, "value": value}]})
+
+    def deliver_webhooks(self) -> int:
+        """Run the background webhook queue once (WooCommerce's Action Scheduler)."""
+        return self.hooks.deliver()
+
+    def state(self) -> dict[str, Any]:
+        with self.lock:
+            catalog = self.catalog
+            return {
+                "products": [
+                    product_json(catalog, i, self.base_url)
+                    for i in catalog.items.values()
+                    if not i.parent
+                ],
+                "variations": [
+                    {**variation_json(catalog, i, self.base_url), "parent_id": i.parent}
+                    for i in catalog.items.values()
+                    if i.parent
+                ],
+                "orders": [
+                    order_json(catalog, o, self.base_url) for o in self.orders.orders.values()
+                ],
+                "notes": {
+                    str(o.id): [
+                        {"id": n.id, "note": n.text, "customer_note": n.customer_note}
+                        for n in o.notes
+                    ]
+                    for o in self.orders.orders.values()
+                    if o.notes
+                },
+                "tags": {str(k): v[0] for k, v in catalog.tags.items()},
+                "coupons": [
+                    {"code": c.code, "amount": c.amount, "email_restrictions": c.emails}
+                    for c in self.coupons.values()
+                ],
+                "webhooks": [
+                    {"id": h.id, "topic": h.topic, "status": h.status, "failures": h.failures}
+                    for h in self.webhooks.values()
+                ],
+                "manage_stock_option": catalog.manage_stock_option,
+            }
+
+    def system_status(self) -> dict[str, Any]:
+        plugins = [
+            {
+                "plugin": "woocommerce/woocommerce.php",
+                "name": "WooCommerce",
+                "version": self.version,
+            }
+        ]
+        if self.preorders_plugin:
+            plugins.append(
+                {
+                    "plugin": "woocommerce-pre-orders/woocommerce-pre-orders.php",
+                    "name": "WooCommerce Pre-Orders",
+                    "version": "2.1.0",
+                }
+            )
+        return {
+            "environment": {
+                "home_url": self.base_url,
+                "site_url": self.base_url,
+                "version": self.version,
+                "wp_version": "6.1.9",
+                "default_timezone": "UTC",
+                "language": "en_US",
+            },
+            "database": {"wc_database_version": self.version},
+            "active_plugins": plugins,
+            "inactive_plugins": [],
+            "settings": {"api_enabled": True, "currency": "EUR", "force_ssl": False},
+        }
+
+    def reset(self) -> None:
+        with self.lock:
+            self.faults.clear()
+            self.log.clear()
+            self._init_state()
+
+    def start(self) -> WooCommerceSandbox:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def __enter__(self) -> WooCommerceSandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
