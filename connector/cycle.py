@@ -1,0 +1,273 @@
+"""One shop's cycle: drain resyncs, pull, plan, apply, re-read, record.
+
+::
+
+    resync requests ─▶ fetch ─┐
+    cursors ─▶ read_changes ──┴▶ store ─▶ plan_for_shop ─▶ apply_storefront / apply_order_actions
+                                                     ├──▶ outbox.enqueue(notifications)
+                                                     ├──▶ store.replace_queue / append_events
+                                                     └──▶ fetch(touched) ─▶ store   (next plan empty)
+
+Writes go out only while the shop's lease is still ours (``still_held``). A failed write is never
+dropped: the shop still shows the old state, so the next plan asks for it again; retryable failures
+just wait for that, permanent ones are reported in the cycle's :class:`CycleReport` (and so in
+``connector status``) every time until a person fixes the cause.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+
+from connector.clock import Clock
+from connector.daemon_schema import cycle_runs
+from connector.metrics import Metrics
+from connector.model import (
+    BackorderEntry,
+    BackorderEvent,
+    Notification,
+    Plan,
+    WriteResult,
+    WriteStatus,
+)
+from connector.platform import ApiUsage, PlatformAdapter, ResyncTarget
+from connector.resync_queue import merge_targets, pending_resyncs, resync_done, resync_failed
+from connector.settings import Settings
+from connector.sync import Progress, SyncResult, SyncStore, pull, resync, save_page
+
+__all__ = [
+    "CycleDeps",
+    "CycleReport",
+    "CycleStore",
+    "Planner",
+    "record_run",
+    "run_cycle",
+]
+
+log = logging.getLogger(__name__)
+
+
+class CycleStore(SyncStore, Protocol):
+    """The state store as the cycle uses it."""
+
+    def replace_queue(self, shop: str, entries: Iterable[BackorderEntry]) -> object: ...
+
+    def append_events(self, events: Iterable[BackorderEvent]) -> object: ...
+
+
+class OutboxLike(Protocol):
+    def enqueue(self, notifications: Sequence[Notification], shop: Any) -> object: ...
+
+
+Planner = Callable[[Any, Settings, str, datetime], Plan]
+"""``plan_for_shop(db, settings, shop_name, now)``."""
+
+
+@dataclass
+class CycleDeps:
+    """Everything one shop's cycle needs, built once per daemon (or per command)."""
+
+    shop: str
+    settings: Settings
+    db: Any
+    """The foundation's Database (what ``plan_for_shop`` reads)."""
+    store: CycleStore
+    adapter: PlatformAdapter
+    outbox: OutboxLike
+    planner: Planner
+    clock: Clock
+    engine: sa.Engine
+    metrics: Metrics = field(default_factory=Metrics)
+
+
+@dataclass
+class CycleReport:
+    """What one cycle did, as ``connector status``, the logs and the demo show it."""
+
+    shop: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    sync: SyncResult = field(default_factory=SyncResult)
+    resynced: SyncResult = field(default_factory=SyncResult)
+    resync_requests: int = 0
+    plan: Plan | None = None
+    storefront_results: list[WriteResult] = field(default_factory=list)
+    order_results: list[WriteResult] = field(default_factory=list)
+    notifications: int = 0
+    refreshed: SyncResult = field(default_factory=SyncResult)
+    lease_lost: bool = False
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and not self.lease_lost
+
+    @property
+    def failures(self) -> list[WriteResult]:
+        return [
+            r
+            for r in (*self.storefront_results, *self.order_results)
+            if r.status in (WriteStatus.FAILED, WriteStatus.CONFLICT)
+        ]
+
+    def counts(self, results: Sequence[WriteResult]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for result in results:
+            found[result.status.value] = found.get(result.status.value, 0) + 1
+        return found
+
+    def summary(self) -> dict[str, Any]:
+        plan = self.plan
+        return {
+            "sync": self.sync.as_dict(),
+            "resync_requests": self.resync_requests,
+            "resynced": self.resynced.as_dict(),
+            "plan": {
+                "storefront": len(plan.storefront) if plan else 0,
+                "order_actions": len(plan.order_actions) if plan else 0,
+                "notifications": len(plan.notifications) if plan else 0,
+                "queue": len(plan.queue) if plan else 0,
+                "events": len(plan.events) if plan else 0,
+            },
+            "storefront": self.counts(self.storefront_results),
+            "orders": self.counts(self.order_results),
+            "failures": [
+                {
+                    "key": r.key,
+                    "status": r.status.value,
+                    "message": r.message,
+                    "retryable": r.retryable,
+                }
+                for r in self.failures[:50]
+            ],
+            "lease_lost": self.lease_lost,
+        }
+
+
+def _drain_resyncs(deps: CycleDeps, report: CycleReport, should_stop: Callable[[], bool]) -> None:
+    waiting = pending_resyncs(deps.engine, deps.shop)
+    if not waiting:
+        return
+    report.resync_requests = len(waiting)
+    ids = [item.id for item in waiting]
+    target = merge_targets([item.target for item in waiting])
+    if target.uninstalled:
+        log.warning("the platform says the app was uninstalled; writes will fail until reinstalled")
+    try:
+        report.resynced = resync(
+            deps.store, deps.adapter, deps.shop, target, should_stop=should_stop
+        )
+    except Exception as error:
+        resync_failed(deps.engine, ids, f"{type(error).__name__}: {error}")
+        raise
+    resync_done(deps.engine, ids, deps.clock())
+
+
+def _touched(plan: Plan, report: CycleReport) -> ResyncTarget:
+    """What our writes changed, to re-read so the database shows what the shop shows now."""
+    applied = {
+        r.key
+        for r in (*report.storefront_results, *report.order_results)
+        if r.status in (WriteStatus.DONE, WriteStatus.CONFLICT)
+    }
+    products = tuple(dict.fromkeys(c.product_id for c in plan.storefront if c.key in applied))
+    orders = tuple(dict.fromkeys(a.order_id for a in plan.order_actions if a.key in applied))
+    return ResyncTarget(order_ids=orders, product_ids=products)
+
+
+def run_cycle(
+    deps: CycleDeps,
+    *,
+    sync: bool = True,
+    apply: bool = True,
+    should_stop: Callable[[], bool] = lambda: False,
+    still_held: Callable[[], bool] = lambda: True,
+    progress: Progress | None = None,
+) -> CycleReport:
+    """One cycle for ``deps.shop``. Raises only for failures of the whole cycle (auth, network).
+
+    ``sync=False`` is the hourly promise check: plan and apply against what the database holds.
+    ``apply=False`` plans without touching the shop or the outbox.
+    """
+    report = CycleReport(shop=deps.shop, started_at=deps.clock())
+    usage_before = _snapshot(deps.adapter.usage)
+    try:
+        _drain_resyncs(deps, report, should_stop)
+        if sync and not should_stop():
+            report.sync = pull(
+                deps.store, deps.adapter, deps.shop, should_stop=should_stop, progress=progress
+            )
+        if should_stop():
+            return report
+        plan = deps.planner(deps.db, deps.settings, deps.shop, deps.clock())
+        report.plan = plan
+        if not apply:
+            return report
+        _apply(deps, plan, report, still_held)
+        return report
+    finally:
+        report.finished_at = deps.clock()
+        deps.metrics.add_usage(deps.shop, usage_before, deps.adapter.usage)
+
+
+def _apply(
+    deps: CycleDeps, plan: Plan, report: CycleReport, still_held: Callable[[], bool]
+) -> None:
+    if not still_held():
+        report.lease_lost = True
+        log.warning("lease lost before writing; another daemon has the shop now")
+        return
+    if plan.storefront:
+        report.storefront_results = deps.adapter.apply_storefront(plan.storefront)
+    if plan.order_actions:
+        if not still_held():
+            report.lease_lost = True
+            return
+        report.order_results = deps.adapter.apply_order_actions(plan.order_actions)
+    # The outbox's idempotency key makes a repeated enqueue harmless, so enqueue even when a write
+    # failed: the customer's news does not depend on our storefront label.
+    if plan.notifications:
+        deps.outbox.enqueue(plan.notifications, deps.shop)
+        report.notifications = len(plan.notifications)
+    deps.store.replace_queue(deps.shop, plan.queue)
+    if plan.events:
+        deps.store.append_events(plan.events)
+    for result in report.failures:
+        level = logging.INFO if result.retryable else logging.WARNING
+        log.log(level, "write %s %s: %s", result.key, result.status.value, result.message)
+    for status, count in report.counts([*report.storefront_results, *report.order_results]).items():
+        deps.metrics.inc("connector_writes_total", count, shop=deps.shop, status=status)
+    touched = _touched(plan, report)
+    if not touched.is_empty:
+        page = deps.adapter.fetch(touched)
+        save_page(deps.store, deps.shop, page)
+        report.refreshed.add(page)
+
+
+def _snapshot(usage: ApiUsage) -> ApiUsage:
+    return ApiUsage(usage.requests, usage.retries, usage.throttled, usage.cost, usage.errors)
+
+
+def record_run(
+    engine: sa.Engine, report: CycleReport, *, kind: str = "cycle", holder: str = ""
+) -> None:
+    """Keep one row per run: ``/healthz``, ``connector status`` and the metrics read them."""
+    with engine.begin() as conn:
+        conn.execute(
+            cycle_runs.insert().values(
+                shop=report.shop,
+                kind=kind,
+                holder=holder,
+                started_at=report.started_at,
+                finished_at=report.finished_at or report.started_at,
+                ok=report.ok,
+                error=report.error[:2000],
+                summary=json.dumps(report.summary(), default=str),
+            )
+        )

@@ -1,0 +1,160 @@
+"""Pull: bring what changed in a shop into the state database, one committed page at a time.
+
+For each :class:`~connector.platform.Resource`, ``adapter.read_changes(resource, cursor)`` yields
+pages; each page's objects are upserted and its skipped payloads recorded, the store commits, and
+only *then* is the page's cursor saved. A crash between the two re-reads that page next time (the
+upserts are idempotent), so nothing is lost and nothing counts twice.
+
+Targeted resyncs (webhooks, ``connector resync``, the re-read after our own writes) go through
+``adapter.fetch(target)`` and never move a cursor.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from connector.model import Order, Product, SkippedPayload, Variant
+from connector.platform import ChangePage, PlatformAdapter, Resource, ResyncTarget
+
+__all__ = ["SyncResult", "SyncStore", "pull", "resync", "save_page"]
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[Resource, "SyncResult"], None]
+
+
+class SyncStore(Protocol):
+    """What the pull needs of the state database (``connector.db``'s StateStore)."""
+
+    def get_cursor(self, shop: str, resource: str) -> str | None: ...
+
+    def set_cursor(self, shop: str, resource: str, cursor: str) -> None: ...
+
+    def upsert_products(self, products: Iterable[Product]) -> object: ...
+
+    def upsert_variants(self, variants: Iterable[Variant]) -> object: ...
+
+    def upsert_orders(self, orders: Iterable[Order]) -> object: ...
+
+    def record_skipped(self, skipped: Iterable[SkippedPayload]) -> object: ...
+
+
+@dataclass(slots=True)
+class SyncResult:
+    """What one pull or resync brought in."""
+
+    pages: int = 0
+    products: int = 0
+    variants: int = 0
+    orders: int = 0
+    deleted_products: int = 0
+    skipped: int = 0
+    stopped_early: bool = False
+    order_ids: list[str] = field(default_factory=list)
+    skus: list[str] = field(default_factory=list)
+
+    def add(self, page: ChangePage) -> None:
+        self.pages += 1
+        self.products += len(page.products)
+        self.variants += len(page.variants)
+        self.orders += len(page.orders)
+        self.deleted_products += len(page.deleted_product_ids)
+        self.skipped += len(page.skipped)
+        self.order_ids.extend(order.platform_id for order in page.orders)
+        self.skus.extend(variant.sku for variant in page.variants if variant.sku)
+
+    @property
+    def changed(self) -> int:
+        return self.products + self.variants + self.orders + self.deleted_products
+
+    def as_dict(self) -> dict[str, int | bool]:
+        return {
+            "pages": self.pages,
+            "products": self.products,
+            "variants": self.variants,
+            "orders": self.orders,
+            "deleted_products": self.deleted_products,
+            "skipped": self.skipped,
+            "stopped_early": self.stopped_early,
+        }
+
+
+def save_page(store: SyncStore, shop: str, page: ChangePage) -> None:
+    """Upsert one page's objects and record its skipped payloads (each store call commits)."""
+    if page.products:
+        store.upsert_products(page.products)
+    if page.variants:
+        store.upsert_variants(page.variants)
+    if page.orders:
+        store.upsert_orders(page.orders)
+    if page.deleted_product_ids:
+        delete = getattr(store, "delete_products", None)
+        if callable(delete):
+            delete(shop, page.deleted_product_ids)
+        else:
+            log.info("store keeps deleted products %s", ", ".join(page.deleted_product_ids))
+    if page.skipped:
+        for item in page.skipped:
+            log.warning(
+                "skipped %s %s: %s",
+                item.resource,
+                item.platform_id,
+                item.reason,
+                extra={"shop": item.shop},
+            )
+        store.record_skipped(page.skipped)
+
+
+def pull(
+    store: SyncStore,
+    adapter: PlatformAdapter,
+    shop: str,
+    *,
+    resources: Sequence[Resource] = (Resource.PRODUCTS, Resource.ORDERS),
+    full: bool = False,
+    should_stop: Callable[[], bool] = lambda: False,
+    progress: Progress | None = None,
+) -> SyncResult:
+    """Read every change since the saved cursors (``full``: from the start) into the store.
+
+    Stops between pages when ``should_stop()`` says so; the cursor then stands after the last
+    committed page, so the next pull resumes there.
+    """
+    result = SyncResult()
+    for resource in resources:
+        cursor = None if full else store.get_cursor(shop, resource.value)
+        for page in adapter.read_changes(resource, cursor):
+            save_page(store, shop, page)
+            if page.cursor is not None:
+                store.set_cursor(shop, resource.value, page.cursor)
+            result.add(page)
+            if progress is not None:
+                progress(resource, result)
+            if should_stop():
+                result.stopped_early = True
+                log.info("pull stopped after %d pages; resumes from the saved cursor", result.pages)
+                return result
+    return result
+
+
+def resync(
+    store: SyncStore,
+    adapter: PlatformAdapter,
+    shop: str,
+    target: ResyncTarget,
+    *,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> SyncResult:
+    """Re-read exactly ``target`` (``everything``: a full pull) into the store."""
+    if target.everything:
+        return pull(store, adapter, shop, full=True, should_stop=should_stop)
+    result = SyncResult()
+    if target.is_empty:
+        return result
+    page = adapter.fetch(target)
+    save_page(store, shop, page)
+    result.add(page)
+    return result
