@@ -1,0 +1,269 @@
+"""What support staff look at: each shop's health (``connector status``) and one order's story
+(``connector order N``), read from the state database, the outbox and the daemon's tables.
+
+Plain data out (dataclasses with ``as_dict`` for ``--json``); the CLI draws the tables.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+
+from connector.daemon_schema import cycle_runs, leases
+from connector.db import schema as core
+from connector.model import BackorderEntry, BackorderEvent, BackorderEventKind, Order, utc
+from connector.resync_queue import pending_count
+
+__all__ = ["OrderStory", "ShopStatus", "order_story", "shop_status"]
+
+
+class _StatusStore(Protocol):
+    def queue(self, shop: str, sku: str | None = None) -> list[BackorderEntry]: ...
+
+    def order(self, shop: str, id_or_number: str) -> Order | None: ...
+
+    def events(
+        self,
+        shop: str,
+        since: datetime | None = None,
+        sku: str | None = None,
+        order_id: str | None = None,
+    ) -> list[BackorderEvent]: ...
+
+
+class _OutboxReader(Protocol):
+    def status(self, shop: str) -> Any: ...
+
+    def sent_for_order(self, shop: str, order_id: str) -> Sequence[Any]: ...
+
+
+def _iso(value: datetime | date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@dataclass
+class ShopStatus:
+    shop: str
+    platform: str
+    last_success: datetime | None = None
+    last_run: datetime | None = None
+    last_run_ok: bool | None = None
+    cursor_ages: dict[str, float] = field(default_factory=dict)
+    """Seconds since each resource's cursor last moved."""
+    queue_lines: int = 0
+    queue_units: int = 0
+    queue_skus: int = 0
+    outbox_pending: int = 0
+    outbox_failed: int = 0
+    outbox_sent: int = 0
+    resyncs_pending: int = 0
+    lease_holder: str | None = None
+    lease_expires: datetime | None = None
+    last_errors: list[str] = field(default_factory=list)
+    last_write_failures: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "shop": self.shop,
+            "platform": self.platform,
+            "last_success": _iso(self.last_success),
+            "last_run": _iso(self.last_run),
+            "last_run_ok": self.last_run_ok,
+            "cursor_age_seconds": self.cursor_ages,
+            "queue": {
+                "lines": self.queue_lines,
+                "units": self.queue_units,
+                "skus": self.queue_skus,
+            },
+            "outbox": {
+                "pending": self.outbox_pending,
+                "failed": self.outbox_failed,
+                "sent": self.outbox_sent,
+            },
+            "resyncs_pending": self.resyncs_pending,
+            "lease": {"holder": self.lease_holder, "expires": _iso(self.lease_expires)},
+            "last_errors": self.last_errors,
+            "last_write_failures": self.last_write_failures,
+        }
+
+
+def shop_status(
+    engine: sa.Engine,
+    store: _StatusStore,
+    outbox: _OutboxReader | None,
+    *,
+    shop: str,
+    platform: str,
+    now: datetime,
+) -> ShopStatus:
+    """One shop's row of ``connector status``."""
+    status = ShopStatus(shop=shop, platform=platform)
+    with engine.connect() as conn:
+        runs = conn.execute(
+            sa.select(cycle_runs)
+            .where(cycle_runs.c.shop == shop, cycle_runs.c.kind == "cycle")
+            .order_by(cycle_runs.c.id.desc())
+            .limit(20)
+        ).all()
+        cursors = conn.execute(
+            sa.select(core.sync_cursors.c.resource, core.sync_cursors.c.updated_at).where(
+                core.sync_cursors.c.shop == shop
+            )
+        ).all()
+        lease = conn.execute(sa.select(leases).where(leases.c.shop == shop)).one_or_none()
+    if runs:
+        status.last_run = utc(runs[0].finished_at or runs[0].started_at)
+        status.last_run_ok = bool(runs[0].ok)
+        try:
+            failures = json.loads(runs[0].summary or "{}").get("failures", [])
+        except ValueError:
+            failures = []
+        status.last_write_failures = [
+            f"{item['key']}: {item['status']} {item['message']}" for item in failures[:5]
+        ]
+    for run in runs:
+        if run.ok and status.last_success is None:
+            status.last_success = utc(run.finished_at)
+        if not run.ok and run.error and len(status.last_errors) < 5:
+            status.last_errors.append(f"{utc(run.started_at).isoformat()} {run.error}")
+    if status.last_success is None:
+        status.last_success = _last_success(engine, shop)
+    status.cursor_ages = {
+        str(resource): round((now - utc(moved)).total_seconds(), 1) for resource, moved in cursors
+    }
+    queue = store.queue(shop)
+    status.queue_lines = len(queue)
+    status.queue_units = sum(entry.waiting for entry in queue)
+    status.queue_skus = len({entry.sku for entry in queue})
+    if outbox is not None:
+        box = outbox.status(shop)
+        status.outbox_pending = int(box.pending) + int(getattr(box, "sending", 0))
+        status.outbox_failed = int(box.failed)
+        status.outbox_sent = int(box.sent)
+        status.last_errors.extend(
+            f"email {e.kind} #{e.order_number}: {e.error}" for e in box.last_errors
+        )
+    status.resyncs_pending = pending_count(engine).get(shop, 0)
+    if lease is not None and utc(lease.expires_at) > now:
+        status.lease_holder = lease.holder
+        status.lease_expires = utc(lease.expires_at)
+    return status
+
+
+def _last_success(engine: sa.Engine, shop: str) -> datetime | None:
+    with engine.connect() as conn:
+        value = conn.execute(
+            sa.select(sa.func.max(cycle_runs.c.finished_at)).where(
+                cycle_runs.c.shop == shop, cycle_runs.c.kind == "cycle", cycle_runs.c.ok.is_(True)
+            )
+        ).scalar()
+    return utc(value) if value is not None else None
+
+
+@dataclass
+class OrderStory:
+    """One order's whole story: lines, queue positions, promises, emails, holds."""
+
+    shop: str
+    order: Order
+    queue: list[BackorderEntry]
+    events: list[BackorderEvent]
+    emails: list[Any]
+
+    @property
+    def holds(self) -> list[str]:
+        return [line.platform_id for line in self.order.lines if line.on_hold]
+
+    @property
+    def promises(self) -> list[BackorderEvent]:
+        kinds = {BackorderEventKind.ETA_SET, BackorderEventKind.DELAYED}
+        return [event for event in self.events if event.kind in kinds]
+
+    def as_dict(self) -> dict[str, Any]:
+        order = self.order
+        return {
+            "shop": self.shop,
+            "order": {
+                "id": order.platform_id,
+                "number": order.number,
+                "status": order.status.value,
+                "created_at": _iso(order.created_at),
+                "customer": {"email": order.customer.email, "name": order.customer.name},
+                "locale": order.customer_locale,
+                "tags": sorted(order.tags),
+            },
+            "lines": [
+                {
+                    "id": line.platform_id,
+                    "sku": line.sku,
+                    "title": line.title,
+                    "quantity": line.quantity,
+                    "fulfilled": line.fulfilled,
+                    "cancelled": line.cancelled,
+                    "preorder": line.preorder,
+                    "on_hold": line.on_hold,
+                }
+                for line in order.lines
+            ],
+            "queue": [
+                {
+                    "line_id": entry.line_id,
+                    "sku": entry.sku,
+                    "position": entry.position,
+                    "waiting": entry.waiting,
+                    "allocated": entry.allocated,
+                    "eta": _iso(entry.eta),
+                    "reason": entry.reason,
+                }
+                for entry in self.queue
+            ],
+            "history": [
+                {
+                    "at": _iso(event.at),
+                    "kind": event.kind.value,
+                    "sku": event.sku,
+                    "quantity": event.quantity,
+                    "line_id": event.line_id,
+                    "eta": _iso(event.eta),
+                    "old_eta": _iso(event.old_eta),
+                    "detail": event.detail,
+                }
+                for event in self.events
+            ],
+            "emails": [
+                {
+                    "kind": email.kind,
+                    "to": email.recipient,
+                    "subject": email.subject,
+                    "status": email.status,
+                    "created_at": _iso(email.created_at),
+                    "sent_at": _iso(email.sent_at),
+                }
+                for email in self.emails
+            ],
+            "holds": self.holds,
+        }
+
+
+def order_story(
+    store: _StatusStore, outbox: _OutboxReader | None, shop: str, order_ref: str
+) -> OrderStory | None:
+    """The story of the order whose id or number is ``order_ref`` in ``shop`` (None: unknown)."""
+    order = store.order(shop, order_ref)
+    if order is None:
+        return None
+    line_skus = {line.sku for line in order.lines if line.sku}
+    queue = [
+        entry
+        for sku in sorted(line_skus)
+        for entry in store.queue(shop, sku)
+        if entry.order_id == order.platform_id
+    ]
+    events = store.events(shop, order_id=order.platform_id)
+    emails = list(outbox.sent_for_order(shop, order.platform_id)) if outbox is not None else []
+    return OrderStory(shop=shop, order=order, queue=queue, events=events, emails=emails)
