@@ -1,0 +1,100 @@
+"""Notifications to JSON and back, so an outbox row keeps what it was rendered from.
+
+A row's payload lets support re-render a real order's message (``connector emails preview --order``)
+and lets a failed render be retried after a template fix, without asking the engine again.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from connector.model import Money, Notification, NotificationKind, NotificationLine, utc
+
+__all__ = ["notification_from_json", "notification_to_json"]
+
+
+def _date(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _money(value: Money | None) -> dict[str, str] | None:
+    return {"amount": str(value.amount), "currency": value.currency} if value else None
+
+
+def notification_to_json(notification: Notification) -> str:
+    """A stable JSON text of ``notification`` (keys sorted, decimals as text)."""
+    lines = [
+        {
+            "line_id": line.line_id,
+            "sku": line.sku,
+            "title": line.title,
+            "quantity": line.quantity,
+            "eta": _date(line.eta),
+            "old_eta": _date(line.old_eta),
+            "ships_now": line.ships_now,
+            "price": _money(line.price),
+        }
+        for line in notification.lines
+    ]
+    body = {
+        "shop": notification.shop,
+        "kind": notification.kind.value,
+        "order_id": notification.order_id,
+        "order_number": notification.order_number,
+        "email": notification.email,
+        "name": notification.name,
+        "locale": notification.locale,
+        "lines": lines,
+        "created_at": notification.created_at.isoformat(),
+        "promised_date": _date(notification.promised_date),
+        "old_promised_date": _date(notification.old_promised_date),
+        "reason": notification.reason,
+        "payment_terms": notification.payment_terms,
+        "discount_code": notification.discount_code,
+    }
+    return json.dumps(body, sort_keys=True, ensure_ascii=False)
+
+
+def _parse_date(value: Any) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _parse_money(value: Any) -> Money | None:
+    return Money(Decimal(value["amount"]), value["currency"]) if value else None
+
+
+def notification_from_json(text: str) -> Notification:
+    """The notification :func:`notification_to_json` wrote; raises ``ValueError``/``KeyError`` on junk."""
+    body = json.loads(text)
+    lines = tuple(
+        NotificationLine(
+            line_id=item["line_id"],
+            sku=item["sku"],
+            title=item["title"],
+            quantity=int(item["quantity"]),
+            eta=_parse_date(item.get("eta")),
+            old_eta=_parse_date(item.get("old_eta")),
+            ships_now=bool(item.get("ships_now", False)),
+            price=_parse_money(item.get("price")),
+        )
+        for item in body["lines"]
+    )
+    return Notification(
+        shop=body["shop"],
+        kind=NotificationKind(body["kind"]),
+        order_id=body["order_id"],
+        order_number=body["order_number"],
+        email=body["email"],
+        name=body["name"],
+        locale=body.get("locale"),
+        lines=lines,
+        created_at=utc(datetime.fromisoformat(body["created_at"])),
+        promised_date=_parse_date(body.get("promised_date")),
+        old_promised_date=_parse_date(body.get("old_promised_date")),
+        reason=body.get("reason", ""),
+        payment_terms=body.get("payment_terms", ""),
+        discount_code=body.get("discount_code", ""),
+    )

@@ -1,0 +1,59 @@
+"""The outbox tables, declared on the shared metadata and created by migration ``m0100_outbox``.
+
+Datetimes are stored as ``DateTime(timezone=True)`` and always written as aware UTC; values read back
+go through :func:`connector.model.utc`, because SQLite hands them back naive.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from connector.db.schema import metadata
+
+__all__ = ["STATUSES", "outbox_messages", "outbox_unsubscribes"]
+
+STATUSES = ("pending", "sending", "sent", "failed", "suppressed", "unconfirmed")
+"""Row states. ``sending`` is claimed and handed to the transport; ``unconfirmed`` is a row found
+stuck in ``sending`` after a crash whose transport cannot tell whether it went (SMTP): never resent
+on its own, shown to the store owner instead."""
+
+outbox_messages = sa.Table(
+    "outbox_messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("idempotency_key", sa.String(512), nullable=False, unique=True),
+    sa.Column("message_id", sa.String(255), nullable=False, unique=True),
+    sa.Column("shop", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("order_id", sa.String(200), nullable=False, server_default=""),
+    sa.Column("order_number", sa.String(64), nullable=False, server_default=""),
+    sa.Column("recipient", sa.String(320), nullable=False, server_default=""),
+    sa.Column("locale", sa.String(20), nullable=False, server_default="en"),
+    sa.Column("subject", sa.Text, nullable=False, server_default=""),
+    sa.Column("html", sa.Text, nullable=False, server_default=""),
+    sa.Column("text_body", sa.Text, nullable=False, server_default=""),
+    sa.Column("headers", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("payload", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("status", sa.String(20), nullable=False, server_default="pending"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sending_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Index("ix_outbox_messages_due", "status", "next_attempt_at"),
+    sa.Index("ix_outbox_messages_order", "shop", "order_id"),
+    sa.Index("ix_outbox_messages_shop_status", "shop", "status"),
+)
+"""One row per message: the rendered parts, the notification it came from, and where it stands."""
+
+outbox_unsubscribes = sa.Table(
+    "outbox_unsubscribes",
+    metadata,
+    sa.Column("shop", sa.String(200), primary_key=True),
+    sa.Column("email", sa.String(320), primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("source", sa.String(100), nullable=False, server_default=""),
+)
+"""Addresses (lower-cased) that asked for no more reminders from a shop."""
