@@ -27,10 +27,9 @@ import sqlalchemy as sa
 
 from connector.clock import Clock
 from connector.daemon_schema import cycle_runs
+from connector.db import StateStore
 from connector.metrics import Metrics
 from connector.model import (
-    BackorderEntry,
-    BackorderEvent,
     Notification,
     Plan,
     WriteResult,
@@ -38,13 +37,12 @@ from connector.model import (
 )
 from connector.platform import ApiUsage, PlatformAdapter, ResyncTarget
 from connector.resync_queue import merge_targets, pending_resyncs, resync_done, resync_failed
-from connector.settings import Settings
-from connector.sync import Progress, SyncResult, SyncStore, pull, resync, save_page
+from connector.settings import Settings, ShopSettings
+from connector.sync import Progress, SyncResult, pull, resync, save_page
 
 __all__ = [
     "CycleDeps",
     "CycleReport",
-    "CycleStore",
     "Planner",
     "record_run",
     "run_cycle",
@@ -53,16 +51,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class CycleStore(SyncStore, Protocol):
-    """The state store as the cycle uses it."""
-
-    def replace_queue(self, shop: str, entries: Iterable[BackorderEntry]) -> object: ...
-
-    def append_events(self, events: Iterable[BackorderEvent]) -> object: ...
-
-
 class OutboxLike(Protocol):
-    def enqueue(self, notifications: Sequence[Notification], shop: Any) -> object: ...
+    def enqueue(self, notifications: Iterable[Notification], shop: ShopSettings) -> int: ...
 
 
 Planner = Callable[[Any, Settings, str, datetime], Plan]
@@ -77,7 +67,7 @@ class CycleDeps:
     settings: Settings
     db: Any
     """The foundation's Database (what ``plan_for_shop`` reads)."""
-    store: CycleStore
+    store: StateStore
     adapter: PlatformAdapter
     outbox: OutboxLike
     planner: Planner
@@ -233,7 +223,7 @@ def _apply(
     # The outbox's idempotency key makes a repeated enqueue harmless, so enqueue even when a write
     # failed: the customer's news does not depend on our storefront label.
     if plan.notifications:
-        deps.outbox.enqueue(plan.notifications, deps.shop)
+        deps.outbox.enqueue(plan.notifications, deps.settings.shop(deps.shop))
         report.notifications = len(plan.notifications)
     deps.store.replace_queue(deps.shop, plan.queue)
     if plan.events:
@@ -246,7 +236,7 @@ def _apply(
     touched = _touched(plan, report)
     if not touched.is_empty:
         page = deps.adapter.fetch(touched)
-        save_page(deps.store, deps.shop, page)
+        save_page(deps.store, deps.shop, page, move_cursor=False)
         report.refreshed.add(page)
 
 

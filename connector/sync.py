@@ -1,9 +1,9 @@
 """Pull: bring what changed in a shop into the state database, one committed page at a time.
 
 For each :class:`~connector.platform.Resource`, ``adapter.read_changes(resource, cursor)`` yields
-pages; each page's objects are upserted and its skipped payloads recorded, the store commits, and
-only *then* is the page's cursor saved. A crash between the two re-reads that page next time (the
-upserts are idempotent), so nothing is lost and nothing counts twice.
+pages; each page's objects are upserted and its skipped payloads recorded together with the page's
+cursor. A crash before the commit re-reads that page next time (the upserts are idempotent), so
+nothing is lost and nothing counts twice.
 
 Targeted resyncs (webhooks, ``connector resync``, the re-read after our own writes) go through
 ``adapter.fetch(target)`` and never move a cursor.
@@ -12,34 +12,17 @@ Targeted resyncs (webhooks, ``connector resync``, the re-read after our own writ
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
-from connector.model import Order, Product, SkippedPayload, Variant
+from connector.db import StateStore
 from connector.platform import ChangePage, PlatformAdapter, Resource, ResyncTarget
 
-__all__ = ["SyncResult", "SyncStore", "pull", "resync", "save_page"]
+__all__ = ["SyncResult", "pull", "resync", "save_page"]
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[Resource, "SyncResult"], None]
-
-
-class SyncStore(Protocol):
-    """What the pull needs of the state database (``connector.db``'s StateStore)."""
-
-    def get_cursor(self, shop: str, resource: str) -> str | None: ...
-
-    def set_cursor(self, shop: str, resource: str, cursor: str) -> None: ...
-
-    def upsert_products(self, products: Iterable[Product]) -> object: ...
-
-    def upsert_variants(self, variants: Iterable[Variant]) -> object: ...
-
-    def upsert_orders(self, orders: Iterable[Order]) -> object: ...
-
-    def record_skipped(self, skipped: Iterable[SkippedPayload]) -> object: ...
 
 
 @dataclass(slots=True)
@@ -82,34 +65,30 @@ class SyncResult:
         }
 
 
-def save_page(store: SyncStore, shop: str, page: ChangePage) -> None:
-    """Upsert one page's objects and record its skipped payloads (each store call commits)."""
-    if page.products:
-        store.upsert_products(page.products)
-    if page.variants:
-        store.upsert_variants(page.variants)
-    if page.orders:
-        store.upsert_orders(page.orders)
-    if page.deleted_product_ids:
-        delete = getattr(store, "delete_products", None)
-        if callable(delete):
-            delete(shop, page.deleted_product_ids)
-        else:
-            log.info("store keeps deleted products %s", ", ".join(page.deleted_product_ids))
-    if page.skipped:
+def save_page(store: StateStore, shop: str, page: ChangePage, *, move_cursor: bool = True) -> None:
+    """Upsert one page's objects, record its skipped payloads and move the cursor, in one transaction.
+
+    ``move_cursor=False`` for targeted re-reads, which say nothing about what else changed.
+    """
+    for item in page.skipped:
+        log.warning("skipped %s %s: %s", item.resource, item.platform_id, item.reason)
+    with store.transaction() as tx:
+        if page.products:
+            tx.upsert_products(page.products)
+        if page.variants:
+            tx.upsert_variants(page.variants)
+        if page.orders:
+            tx.upsert_orders(page.orders)
+        if page.deleted_product_ids:
+            tx.delete_products(shop, page.deleted_product_ids)
         for item in page.skipped:
-            log.warning(
-                "skipped %s %s: %s",
-                item.resource,
-                item.platform_id,
-                item.reason,
-                extra={"shop": item.shop},
-            )
-        store.record_skipped(page.skipped)
+            tx.record_skipped(item)
+        if move_cursor and page.cursor is not None:
+            tx.set_cursor(shop, page.resource.value, page.cursor)
 
 
 def pull(
-    store: SyncStore,
+    store: StateStore,
     adapter: PlatformAdapter,
     shop: str,
     *,
@@ -128,8 +107,6 @@ def pull(
         cursor = None if full else store.get_cursor(shop, resource.value)
         for page in adapter.read_changes(resource, cursor):
             save_page(store, shop, page)
-            if page.cursor is not None:
-                store.set_cursor(shop, resource.value, page.cursor)
             result.add(page)
             if progress is not None:
                 progress(resource, result)
@@ -141,7 +118,7 @@ def pull(
 
 
 def resync(
-    store: SyncStore,
+    store: StateStore,
     adapter: PlatformAdapter,
     shop: str,
     target: ResyncTarget,
@@ -155,6 +132,6 @@ def resync(
     if target.is_empty:
         return result
     page = adapter.fetch(target)
-    save_page(store, shop, page)
+    save_page(store, shop, page, move_cursor=False)
     result.add(page)
     return result

@@ -1,4 +1,4 @@
-"""Daemon test fixtures: a database with the daemon's tables, on SQLite and on PostgreSQL."""
+"""Daemon test fixtures: a migrated state database, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,14 +8,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from connector.db.migrations import m0201_daemon
+from connector.clock import FrozenClock
+from connector.db import Database, open_database
 
 
 def daemon_engine(url: str) -> sa.Engine:
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        m0201_daemon.upgrade(conn)
-    return engine
+    """A migrated database's engine (every migration, the daemon's included)."""
+    return open_database(url).engine
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -32,3 +31,11 @@ def daemon_db(any_db_url: str) -> Iterator[sa.Engine]:
     engine = daemon_engine(any_db_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def database(tmp_path: Path, clock: FrozenClock) -> Iterator[Database]:
+    """A migrated SQLite state database on the test clock."""
+    db = open_database(f"sqlite:///{tmp_path / 'state.db'}", clock=clock)
+    yield db
+    db.close()
