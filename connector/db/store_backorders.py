@@ -1,0 +1,203 @@
+"""The backorder queue, its append-only history, and incoming supply (purchase orders)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from connector.db import schema as t
+from connector.db.store_base import StoreBase, chunks, upsert
+from connector.model import BackorderEntry, BackorderEvent, BackorderEventKind, PurchaseOrder
+
+__all__ = ["BackorderStore"]
+
+
+class BackorderStore(StoreBase):
+    """Queue, history and supply. History rows are only ever appended, never changed or deleted."""
+
+    def replace_queue(
+        self, shop: str, entries: Iterable[BackorderEntry], skus: Iterable[str] | None = None
+    ) -> None:
+        """Make ``entries`` the shop's queue: the whole queue, or only the queues of ``skus``."""
+        rows = [_entry_row(e) for e in entries]
+        if any(row["shop"] != shop for row in rows):
+            raise ValueError(f"replace_queue({shop!r}) got an entry of another shop")
+        with self._conn() as conn:
+            if skus is None:
+                conn.execute(sa.delete(t.backorder_queue).where(t.backorder_queue.c.shop == shop))
+            else:
+                for part in chunks(sorted(set(skus))):
+                    conn.execute(
+                        sa.delete(t.backorder_queue).where(
+                            t.backorder_queue.c.shop == shop, t.backorder_queue.c.sku.in_(part)
+                        )
+                    )
+            upsert(conn, t.backorder_queue, rows)
+
+    def queue(self, shop: str, sku: str | None = None) -> list[BackorderEntry]:
+        """Waiting lines by SKU, in queue position order."""
+        q = t.backorder_queue
+        query = sa.select(q).where(q.c.shop == shop)
+        if sku is not None:
+            query = query.where(q.c.sku == sku)
+        query = query.order_by(q.c.sku, q.c.position, q.c.ordered_at, q.c.order_id, q.c.line_id)
+        with self._conn() as conn:
+            return [_entry(row) for row in conn.execute(query).mappings()]
+
+    def append_events(self, events: Iterable[BackorderEvent]) -> int:
+        """Add to the backorder history (in the given order); returns how many were added."""
+        rows = [_event_row(e) for e in events]
+        if rows:
+            with self._conn() as conn:
+                conn.execute(sa.insert(t.backorder_events), rows)
+        return len(rows)
+
+    def events(
+        self,
+        shop: str,
+        since: datetime | None = None,
+        sku: str | None = None,
+        order_id: str | None = None,
+    ) -> list[BackorderEvent]:
+        """The history, oldest first (ties in the order they were appended)."""
+        e = t.backorder_events
+        query = sa.select(e).where(e.c.shop == shop)
+        if since is not None:
+            query = query.where(e.c.at >= since)
+        if sku is not None:
+            query = query.where(e.c.sku == sku)
+        if order_id is not None:
+            query = query.where(e.c.order_id == order_id)
+        with self._conn() as conn:
+            rows = conn.execute(query.order_by(e.c.at, e.c.id)).mappings()
+            return [_event(row) for row in rows]
+
+    def add_purchase_order(self, po: PurchaseOrder) -> None:
+        """Record incoming supply, or update it in place when (shop, id) is already known."""
+        with self._conn() as conn:
+            upsert(conn, t.purchase_orders, [_po_row(po)])
+
+    def purchase_orders(
+        self, shop: str, sku: str | None = None, open_only: bool = True
+    ) -> list[PurchaseOrder]:
+        """Supply by expected date (undated last); ``open_only`` leaves out fully received ones."""
+        p = t.purchase_orders
+        query = sa.select(p).where(p.c.shop == shop)
+        if sku is not None:
+            query = query.where(p.c.sku == sku)
+        if open_only:
+            query = query.where(p.c.received < p.c.quantity)
+        query = query.order_by(p.c.expected_date.is_(None), p.c.expected_date, p.c.id)
+        with self._conn() as conn:
+            return [_po(row) for row in conn.execute(query).mappings()]
+
+    def receive_purchase_order(self, shop: str, po_id: str, quantity: int) -> PurchaseOrder:
+        """Book ``quantity`` units as received (more than ordered is kept: it is what arrived)."""
+        if quantity <= 0:
+            raise ValueError(f"received quantity must be positive, got {quantity}")
+        p = t.purchase_orders
+        key = (p.c.shop == shop, p.c.id == po_id)
+        with self._conn() as conn:
+            result = conn.execute(sa.update(p).where(*key).values(received=p.c.received + quantity))
+            if result.rowcount == 0:
+                raise KeyError(f"no purchase order {po_id!r} in shop {shop!r}")
+            return _po(conn.execute(sa.select(p).where(*key)).mappings().one())
+
+
+def _entry_row(e: BackorderEntry) -> dict[str, Any]:
+    return {
+        "shop": e.shop,
+        "sku": e.sku,
+        "order_id": e.order_id,
+        "line_id": e.line_id,
+        "customer_email": e.customer_email,
+        "ordered_at": e.ordered_at,
+        "waiting": e.waiting,
+        "allocated": e.allocated,
+        "position": e.position,
+        "priority": e.priority,
+        "preorder": e.preorder,
+        "eta": e.eta,
+        "reason": e.reason,
+    }
+
+
+def _entry(row: sa.RowMapping) -> BackorderEntry:
+    return BackorderEntry(
+        shop=row["shop"],
+        sku=row["sku"],
+        order_id=row["order_id"],
+        line_id=row["line_id"],
+        customer_email=row["customer_email"],
+        ordered_at=row["ordered_at"],
+        waiting=row["waiting"],
+        allocated=row["allocated"],
+        position=row["position"],
+        priority=row["priority"],
+        preorder=bool(row["preorder"]),
+        eta=row["eta"],
+        reason=row["reason"],
+    )
+
+
+def _event_row(e: BackorderEvent) -> dict[str, Any]:
+    return {
+        "shop": e.shop,
+        "at": e.at,
+        "kind": e.kind.value,
+        "sku": e.sku,
+        "quantity": e.quantity,
+        "order_id": e.order_id,
+        "line_id": e.line_id,
+        "customer_email": e.customer_email,
+        "eta": e.eta,
+        "old_eta": e.old_eta,
+        "detail": e.detail,
+    }
+
+
+def _event(row: sa.RowMapping) -> BackorderEvent:
+    return BackorderEvent(
+        shop=row["shop"],
+        at=row["at"],
+        kind=BackorderEventKind(row["kind"]),
+        sku=row["sku"],
+        quantity=row["quantity"],
+        order_id=row["order_id"],
+        line_id=row["line_id"],
+        customer_email=row["customer_email"],
+        eta=row["eta"],
+        old_eta=row["old_eta"],
+        detail=row["detail"],
+    )
+
+
+def _po_row(po: PurchaseOrder) -> dict[str, Any]:
+    return {
+        "shop": po.shop,
+        "id": po.id,
+        "sku": po.sku,
+        "quantity": po.quantity,
+        "expected_date": po.expected_date,
+        "supplier": po.supplier,
+        "received": po.received,
+        "created_at": po.created_at,
+        "reference": po.reference,
+    }
+
+
+def _po(row: sa.RowMapping) -> PurchaseOrder:
+    return PurchaseOrder(
+        id=row["id"],
+        shop=row["shop"],
+        sku=row["sku"],
+        quantity=row["quantity"],
+        expected_date=row["expected_date"],
+        supplier=row["supplier"],
+        received=row["received"],
+        created_at=row["created_at"],
+        reference=row["reference"],
+    )

@@ -1,0 +1,62 @@
+"""What every part of the state store shares: a connection to work in, the clock, and the upsert."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from connector.clock import Clock
+
+__all__ = ["StoreBase", "chunks", "upsert"]
+
+_CHUNK = 500  # ids per IN (...) clause: well under SQLite's and PostgreSQL's parameter limits
+
+
+class StoreBase:
+    """Base of the store parts. Subclasses decide whether each call gets its own transaction."""
+
+    clock: Clock
+
+    def _conn(self) -> AbstractContextManager[sa.Connection]:
+        """A connection inside a transaction: a fresh one per call, or the enclosing transaction's."""
+        raise NotImplementedError
+
+
+def upsert(
+    conn: sa.Connection,
+    table: sa.Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    newer_column: str | None = None,
+) -> None:
+    """Insert ``rows`` or update them in place, keyed by the table's primary key.
+
+    With ``newer_column``, a stored row is only replaced by one at least as new, so a stale re-read
+    (an old webhook, an overlapping page) never overwrites fresher data; an equal value replaces,
+    because some platform changes do not move ``updated_at``.
+    """
+    if not rows:
+        return
+    keys = [column.name for column in table.primary_key.columns]
+    # One statement must not touch a row twice (PostgreSQL refuses), and a stable key order keeps
+    # concurrent writers from deadlocking on each other's rows.
+    unique = {tuple(row[k] for k in keys): row for row in rows}
+    ordered = [unique[key] for key in sorted(unique)]
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(table)
+    updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
+    where = None
+    if newer_column is not None:
+        where = table.c[newer_column] <= stmt.excluded[newer_column]
+    conn.execute(
+        stmt.on_conflict_do_update(index_elements=keys, set_=updates, where=where), ordered
+    )
+
+
+def chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]

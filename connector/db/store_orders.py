@@ -1,0 +1,243 @@
+"""Orders, their lines and customers in the state store."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from connector.db import schema as t
+from connector.db.store_base import StoreBase, chunks, upsert
+from connector.model import Customer, Money, Order, OrderLine, OrderStatus
+
+__all__ = ["OrderStore"]
+
+
+class OrderStore(StoreBase):
+    """Order state. An order is stored whole: upserting it replaces its lines."""
+
+    def upsert_orders(self, orders: Iterable[Order]) -> int:
+        """Insert or update orders with their lines and customers; returns how many were written.
+
+        A copy older (by ``updated_at``) than the stored order is ignored, so a late webhook re-read
+        never rolls an order back.
+        """
+        incoming = {(o.shop, o.platform_id): o for o in orders}
+        if not incoming:
+            return 0
+        with self._conn() as conn:
+            fresh = _not_stale(conn, list(incoming.values()))
+            upsert(conn, t.orders, [_order_row(o) for o in fresh])
+            by_shop: dict[str, list[str]] = defaultdict(list)
+            for order in fresh:
+                by_shop[order.shop].append(order.platform_id)
+            for shop, ids in by_shop.items():
+                for part in chunks(ids):
+                    conn.execute(
+                        sa.delete(t.order_lines).where(
+                            t.order_lines.c.shop == shop, t.order_lines.c.order_id.in_(part)
+                        )
+                    )
+            lines = [
+                _line_row(order, position, line)
+                for order in fresh
+                for position, line in enumerate(order.lines)
+            ]
+            if lines:
+                conn.execute(sa.insert(t.order_lines), lines)
+            # Guest checkouts without an email have no customer to remember.
+            known = [_customer_row(o.customer) for o in fresh if o.customer.email]
+            upsert(conn, t.customers, known)
+        return len(fresh)
+
+    def upsert_customers(self, customers: Iterable[Customer]) -> int:
+        rows = [_customer_row(c) for c in customers]
+        with self._conn() as conn:
+            upsert(conn, t.customers, rows)
+        return len(rows)
+
+    def customer(self, shop: str, email: str) -> Customer | None:
+        """The newest view of a customer (from their latest order or a customer sync)."""
+        query = sa.select(t.customers).where(
+            t.customers.c.shop == shop, t.customers.c.email == email
+        )
+        with self._conn() as conn:
+            row = conn.execute(query).mappings().first()
+        return None if row is None else _customer(row)
+
+    def orders(
+        self,
+        shop: str,
+        statuses: Iterable[OrderStatus] | None = None,
+        since: datetime | None = None,
+    ) -> list[Order]:
+        """Orders of ``shop``, oldest first; optionally only some statuses or updated at/after ``since``."""
+        query = sa.select(t.orders).where(t.orders.c.shop == shop)
+        if statuses is not None:
+            query = query.where(t.orders.c.status.in_([s.value for s in statuses]))
+        if since is not None:
+            query = query.where(t.orders.c.updated_at >= since)
+        query = query.order_by(t.orders.c.created_at, t.orders.c.platform_id)
+        with self._conn() as conn:
+            return _with_lines(conn, shop, list(conn.execute(query).mappings()))
+
+    def order(self, shop: str, id_or_number: str) -> Order | None:
+        """One order by platform id, else by order number (``#1001`` and ``1001`` both work)."""
+        base = sa.select(t.orders).where(t.orders.c.shop == shop)
+        number = id_or_number.lstrip("#")
+        with self._conn() as conn:
+            row = (
+                conn.execute(base.where(t.orders.c.platform_id == id_or_number)).mappings().first()
+            )
+            if row is None:
+                numbers = {id_or_number, number, f"#{number}"}
+                query = base.where(t.orders.c.number.in_(numbers)).order_by(t.orders.c.created_at)
+                row = conn.execute(query).mappings().first()
+            if row is None:
+                return None
+            return _with_lines(conn, shop, [row])[0]
+
+
+def _not_stale(conn: sa.Connection, orders: Sequence[Order]) -> list[Order]:
+    stored: dict[tuple[str, str], datetime] = {}
+    by_shop: dict[str, list[str]] = defaultdict(list)
+    for order in orders:
+        by_shop[order.shop].append(order.platform_id)
+    for shop, ids in by_shop.items():
+        for part in chunks(ids):
+            query = sa.select(t.orders.c.platform_id, t.orders.c.updated_at).where(
+                t.orders.c.shop == shop, t.orders.c.platform_id.in_(part)
+            )
+            for platform_id, updated_at in conn.execute(query):
+                stored[(shop, platform_id)] = updated_at
+    return [
+        o
+        for o in orders
+        if (o.shop, o.platform_id) not in stored or stored[(o.shop, o.platform_id)] <= o.updated_at
+    ]
+
+
+def _with_lines(conn: sa.Connection, shop: str, rows: list[sa.RowMapping]) -> list[Order]:
+    lines: dict[str, list[OrderLine]] = defaultdict(list)
+    ids = [row["platform_id"] for row in rows]
+    for part in chunks(ids):
+        query = (
+            sa.select(t.order_lines)
+            .where(t.order_lines.c.shop == shop, t.order_lines.c.order_id.in_(part))
+            .order_by(t.order_lines.c.order_id, t.order_lines.c.position)
+        )
+        for line in conn.execute(query).mappings():
+            lines[line["order_id"]].append(_line(line))
+    return [_order(row, tuple(lines.get(row["platform_id"], ()))) for row in rows]
+
+
+def _order_row(o: Order) -> dict[str, Any]:
+    return {
+        "shop": o.shop,
+        "platform_id": o.platform_id,
+        "number": o.number,
+        "created_at": o.created_at,
+        "updated_at": o.updated_at,
+        "status": o.status.value,
+        "currency": o.currency,
+        "customer_email": o.customer.email,
+        "customer_name": o.customer.name,
+        "customer_locale": o.customer.locale,
+        "customer_tags": o.customer.tags,
+        "customer_platform_id": o.customer.platform_id,
+        "locale": o.locale,
+        "tags": o.tags,
+        "cancelled_at": o.cancelled_at,
+        "note": o.note,
+    }
+
+
+def _order(row: sa.RowMapping, lines: tuple[OrderLine, ...]) -> Order:
+    customer = Customer(
+        shop=row["shop"],
+        email=row["customer_email"],
+        name=row["customer_name"],
+        locale=row["customer_locale"],
+        tags=row["customer_tags"],
+        platform_id=row["customer_platform_id"],
+    )
+    return Order(
+        shop=row["shop"],
+        platform_id=row["platform_id"],
+        number=row["number"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        status=OrderStatus(row["status"]),
+        currency=row["currency"],
+        customer=customer,
+        lines=lines,
+        locale=row["locale"],
+        tags=row["tags"],
+        cancelled_at=row["cancelled_at"],
+        note=row["note"],
+    )
+
+
+def _line_row(order: Order, position: int, line: OrderLine) -> dict[str, Any]:
+    return {
+        "shop": order.shop,
+        # The order's id, not the line's copy of it: a line always belongs to the order it came in.
+        "order_id": order.platform_id,
+        "platform_id": line.platform_id,
+        "position": position,
+        "variant_id": line.variant_id,
+        "sku": line.sku,
+        "title": line.title,
+        "quantity": line.quantity,
+        "price": line.price.amount,
+        "currency": line.price.currency,
+        "fulfilled": line.fulfilled,
+        "cancelled": line.cancelled,
+        "backordered_at_order": line.backordered_at_order,
+        "preorder": line.preorder,
+        "selling_plan": line.selling_plan,
+        "on_hold": line.on_hold,
+    }
+
+
+def _line(row: sa.RowMapping) -> OrderLine:
+    return OrderLine(
+        platform_id=row["platform_id"],
+        order_id=row["order_id"],
+        variant_id=row["variant_id"],
+        sku=row["sku"],
+        title=row["title"],
+        quantity=row["quantity"],
+        price=Money(row["price"], row["currency"]),
+        fulfilled=row["fulfilled"],
+        cancelled=row["cancelled"],
+        backordered_at_order=row["backordered_at_order"],
+        preorder=bool(row["preorder"]),
+        selling_plan=row["selling_plan"],
+        on_hold=bool(row["on_hold"]),
+    )
+
+
+def _customer_row(c: Customer) -> dict[str, Any]:
+    return {
+        "shop": c.shop,
+        "email": c.email,
+        "name": c.name,
+        "locale": c.locale,
+        "tags": c.tags,
+        "platform_id": c.platform_id,
+    }
+
+
+def _customer(row: sa.RowMapping) -> Customer:
+    return Customer(
+        shop=row["shop"],
+        email=row["email"],
+        name=row["name"],
+        locale=row["locale"],
+        tags=row["tags"],
+        platform_id=row["platform_id"],
+    )

@@ -1,0 +1,134 @@
+"""Migrations run on start, once each; an old database upgrades without losing a row."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from connector.db import open_database
+from connector.db.migrate import discover, migrate, version_table
+from connector.db.schema import CORE_VERSION, build_core_tables
+from connector.model import Money
+
+
+def test_migration_versions_are_unique_and_sorted() -> None:
+    versions = [m.version for m in discover()]
+
+    assert versions == sorted(set(versions))
+    assert versions[:CORE_VERSION] == list(range(1, CORE_VERSION + 1))
+
+
+def test_running_migrations_twice_changes_nothing(db_url: str) -> None:
+    db = open_database(db_url)
+    with db.engine.connect() as conn:
+        before = conn.execute(sa.select(version_table).order_by(version_table.c.version)).all()
+        tables_before = sorted(sa.inspect(conn).get_table_names())
+
+    applied_again = db.migrate()
+    again = open_database(db_url)
+
+    with again.engine.connect() as conn:
+        after = conn.execute(sa.select(version_table).order_by(version_table.c.version)).all()
+        tables_after = sorted(sa.inspect(conn).get_table_names())
+    assert applied_again == []
+    assert after == before
+    assert tables_after == tables_before
+    assert db.schema_version() == max(m.version for m in discover())
+    db.close()
+    again.close()
+
+
+def test_an_old_schema_upgrades_without_losing_rows(db_url: str) -> None:
+    engine = sa.create_engine(db_url)
+    assert migrate(engine, target=1) == [1]
+    old = build_core_tables(sa.MetaData(), version=1)
+    with engine.begin() as conn:
+        assert "inventory_item_id" not in {
+            c["name"] for c in sa.inspect(conn).get_columns("variants")
+        }
+        conn.execute(
+            sa.insert(old.variants),
+            {
+                "shop": "acme",
+                "platform_id": "v1",
+                "product_id": "p1",
+                "sku": "SOFA-1",
+                "title": "Grey",
+                "price": Decimal("1299.90"),
+                "currency": "EUR",
+                "updated_at": datetime(2026, 1, 1, tzinfo=UTC),
+                "tracked": True,
+                "available": -2,
+                "committed": 2,
+                "incoming": 0,
+                "inventory_policy": "continue",
+                "tags": frozenset({"backorder"}),
+            },
+        )
+        conn.execute(
+            sa.insert(old.sync_cursors),
+            {
+                "shop": "acme",
+                "resource": "products",
+                "value": "c-42",
+                "updated_at": datetime(2026, 1, 1, tzinfo=UTC),
+            },
+        )
+    engine.dispose()
+
+    db = open_database(db_url)
+
+    [stored] = db.variants("acme")
+    assert stored.sku == "SOFA-1" and stored.available == -2
+    assert stored.price == Money(Decimal("1299.90"), "EUR") and stored.tags == frozenset(
+        {"backorder"}
+    )
+    assert stored.inventory_item_id == ""
+    assert db.get_cursor("acme", "products") == "c-42"
+    assert db.schema_version() >= CORE_VERSION
+    newer = datetime(2026, 2, 1, tzinfo=UTC)
+    db.upsert_variants([dataclasses.replace(stored, inventory_item_id="inv-9", updated_at=newer)])
+    assert db.variants("acme")[0].inventory_item_id == "inv-9"
+    db.close()
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    db = open_database(f"sqlite:///{tmp_path / 'sub' / 'state.db'}")
+
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+    assert (tmp_path / "sub" / "state.db").exists()
+    db.close()
+
+
+@pytest.mark.postgres
+def test_postgres_tables_live_in_the_search_path_schema(
+    pg_schema_url: str, postgres_url: str
+) -> None:
+    db = open_database(pg_schema_url)
+    with db.engine.connect() as conn:
+        schema = conn.exec_driver_sql("select current_schema()").scalar()
+    public = sa.create_engine(postgres_url)
+    with public.connect() as conn:
+        in_schema = set(sa.inspect(conn).get_table_names(schema=schema))
+
+    assert schema is not None and schema.startswith("t_")
+    assert {"orders", "variants", "backorder_events", "schema_version"} <= in_schema
+    public.dispose()
+    db.close()
+
+
+def test_the_url_is_shown_without_password() -> None:
+    from connector.db import safe_url
+
+    assert (
+        safe_url("postgresql+psycopg://shop:s3cret@db/connector")
+        == "postgresql+psycopg://shop:***@db/connector"
+    )
