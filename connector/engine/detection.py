@@ -1,0 +1,242 @@
+"""Which order lines wait: shortfalls at order time, pre-order lines, and what left the queue.
+
+Stock is reconstructed per SKU from what the platform reports: units physically on hand and not yet
+shipped are ``available`` plus every open order line's open quantity (both platforms take sold units
+out of ``available`` when an order holds stock). Lines then claim that stock:
+
+1. units already allocated to queued lines keep them;
+2. lines that were never queued and are no newer than the newest queued line were in stock when
+   ordered: they keep their units, in order time;
+3. the queue is served next, in its own order (allocation);
+4. newer lines take what is left in order time; the units they cannot get are their shortfall and
+   join the queue. A line short on some units ships the rest now (a mixed order is split the same way).
+
+Pre-order lines wait for their release date whatever the stock. WooCommerce's "Backordered" line meta
+is only compared against the computed shortfall, never trusted over it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from connector.engine.allocation import Claim, allocate
+from connector.engine.queue import priority_of, queue_key
+from connector.model import (
+    BackorderEntry,
+    BackorderEventKind,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Variant,
+)
+from connector.settings import PolicyMode, PolicySettings
+
+__all__ = ["Departure", "Detection", "Queued", "detect"]
+
+_UNTRACKED_STOCK = 1 << 60
+
+
+@dataclass(slots=True)
+class Queued:
+    """A line in (or joining) the SKU's queue while the SKU is worked out."""
+
+    order: Order
+    line: OrderLine
+    previous: BackorderEntry | None
+    claim: Claim
+    preorder: bool
+    priority: int = 0
+    boost_tag: str = ""
+    note: str = ""
+    key: tuple[object, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Departure:
+    """Units of a previously queued line that left the queue: shipped, or cancelled/refunded/edited."""
+
+    entry: BackorderEntry
+    kind: BackorderEventKind
+    units: int
+    order: Order | None
+    whole_line: bool
+
+
+@dataclass(slots=True)
+class Detection:
+    queued: list[Queued] = field(default_factory=list)
+    departures: list[Departure] = field(default_factory=list)
+    ships_now: dict[str, int] = field(default_factory=dict)
+    free_left: int = 0
+    carried: list[BackorderEntry] = field(default_factory=list)
+    held: list[tuple[Order, OrderLine]] = field(default_factory=list)
+
+
+def _is_preorder(
+    order: Order, line: OrderLine, policy: PolicySettings, release: date | None
+) -> bool:
+    if line.preorder:
+        return True
+    return (
+        policy.mode is PolicyMode.PREORDER
+        and release is not None
+        and order.created_at.date() < release
+    )
+
+
+def _shrink(
+    previous: BackorderEntry, order: Order, line: OrderLine, need: int, out: list[Departure]
+) -> Claim:
+    """The previous claim resized to the line's open quantity; what left is recorded."""
+    allocated, waiting = previous.allocated, previous.waiting
+    gone = allocated + waiting - need
+    if gone < 0:  # the line was edited up: the extra units wait too
+        return Claim(waiting=waiting - gone, allocated=allocated)
+    if gone == 0:
+        return Claim(waiting=waiting, allocated=allocated)
+    # Shipments leave from allocated units, cancellations from waiting ones first.
+    shipped = line.fulfilled > 0 and order.status is not OrderStatus.CANCELLED
+    first, second = (allocated, waiting) if shipped else (waiting, allocated)
+    from_first = min(first, gone)
+    first -= from_first
+    second -= gone - from_first
+    allocated, waiting = (first, second) if shipped else (second, first)
+    kind = BackorderEventKind.SHIPPED if shipped else BackorderEventKind.CANCELLED
+    out.append(Departure(previous, kind, gone, order, whole_line=need == 0))
+    return Claim(waiting=waiting, allocated=allocated)
+
+
+def detect(
+    lines: Iterable[tuple[Order, OrderLine]],
+    previous: Sequence[BackorderEntry],
+    *,
+    variant: Variant | None,
+    policy: PolicySettings,
+    today: date,
+    release: date | None,
+) -> Detection:
+    """Work out one SKU's queue: carried, shrunk, departed and newly short lines, with allocation.
+
+    ``lines`` are every line of the SKU in the state's orders, oldest order first. Without a variant
+    (a SKU the shop no longer has) nothing new is detected and previous entries are carried as they
+    were: the engine cannot see stock, and must not lose a promise.
+    """
+    result = Detection()
+    if variant is None:
+        result.carried = list(previous)
+        return result
+    prev_by_line = {entry.line_id: entry for entry in previous}
+    fresh: list[tuple[Order, OrderLine, int]] = []
+    open_demand = 0
+    queued = result.queued
+    for order, line in lines:
+        need = line.open_quantity if order.status is OrderStatus.OPEN else 0
+        open_demand += need
+        if line.on_hold:
+            result.held.append((order, line))
+        prior = prev_by_line.pop(line.platform_id, None) if prev_by_line else None
+        if prior is not None:
+            claim = _shrink(prior, order, line, need, result.departures)
+            if need > 0:
+                pre = prior.preorder
+                queued.append(Queued(order, line, prior, claim, pre))
+        elif need > 0:
+            fresh.append((order, line, need))
+    result.carried = list(prev_by_line.values())
+    free = max(0, variant.available + open_demand) if variant.tracked else _UNTRACKED_STOCK
+    if not queued and not fresh:
+        result.free_left = free
+        return result
+    blocked_before = release is not None and today < release
+
+    free -= sum(q.claim.allocated for q in queued)
+    for q in queued:
+        _rank(q, policy)
+        q.claim.blocked = q.preorder and blocked_before
+    queued.sort(key=_key)
+    if free < 0:  # stock shrank below what was allocated: take it back from the end of the queue
+        for q in reversed(queued):
+            back = min(q.claim.allocated, -free)
+            q.claim.allocated -= back
+            q.claim.waiting += back
+            free += back
+            if free == 0:
+                break
+    newest = max((q.order.created_at for q in queued), default=None)
+    split = len(fresh)
+    if newest is not None:
+        split = next((i for i, (o, _, _) in enumerate(fresh) if o.created_at > newest), len(fresh))
+    free = _take(
+        fresh[:split],
+        free,
+        policy=policy,
+        release=release,
+        blocked_before=blocked_before,
+        result=result,
+    )
+    queued.sort(key=_key)
+    free = allocate([q.claim for q in queued], free)
+    free = _take(
+        fresh[split:],
+        free,
+        policy=policy,
+        release=release,
+        blocked_before=blocked_before,
+        result=result,
+    )
+    queued.sort(key=_key)
+    result.free_left = free
+    return result
+
+
+def _take(
+    fresh: Sequence[tuple[Order, OrderLine, int]],
+    free: int,
+    *,
+    policy: PolicySettings,
+    release: date | None,
+    blocked_before: bool,
+    result: Detection,
+) -> int:
+    for order, line, need in fresh:
+        preorder = _is_preorder(order, line, policy, release)
+        if preorder and blocked_before:
+            take = 0
+        else:
+            take = min(need, free)
+            free -= take
+        short = need - take
+        if short <= 0:
+            continue
+        q = Queued(
+            order, line, None, Claim(waiting=short, blocked=preorder and blocked_before), preorder
+        )
+        if take:
+            result.ships_now[line.platform_id] = take
+        recorded = line.backordered_at_order
+        if recorded is not None and recorded != short:
+            q.note = f"platform recorded {recorded} short"
+        _rank(q, policy)
+        result.queued.append(q)
+    return free
+
+
+def _rank(q: Queued, policy: PolicySettings) -> None:
+    tags = q.order.customer.tags | q.order.tags
+    q.priority, q.boost_tag = priority_of(tags, policy.priority_tags) if tags else (0, "")
+    promised = q.previous.eta if q.previous is not None else None
+    q.key = queue_key(
+        policy.queue_rule,
+        priority=q.priority,
+        preorder=q.preorder,
+        ordered_at=q.order.created_at,
+        order_id=q.order.platform_id,
+        line_id=q.line.platform_id,
+        promised=promised,
+    )
+
+
+def _key(q: Queued) -> tuple[object, ...]:
+    return q.key

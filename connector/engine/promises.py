@@ -1,0 +1,98 @@
+"""Promise dates: walk a SKU's queue against its cumulative supply.
+
+A waiting line's ETA is the date of the supply that covers the cumulative demand up to and including
+it, plus the policy's handling days. Nothing covers it: no date (the policy then stops selling and the
+customer is told). Dates never go down along the queue: a later place never ships earlier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from connector.engine.supply import Supply
+
+__all__ = ["Promise", "Waiting", "promise_dates"]
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """What the walk needs of one queued line, in queue order."""
+
+    units: int
+    ordered: date
+    preorder: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Promise:
+    eta: date | None
+    why: str
+
+
+def promise_dates(
+    queue: Sequence[Waiting],
+    supply: Supply,
+    *,
+    free_now: int,
+    today: date,
+    handling_days: int,
+    release: date | None,
+) -> list[Promise]:
+    """One :class:`Promise` per waiting line, in queue order.
+
+    ``free_now`` is stock on hand that no line could take yet (pre-orders before release): it covers
+    demand today. A pre-order never ships before ``release``; with no supply known at all, the release
+    itself is taken to bring the pre-ordered stock.
+    """
+    points: list[tuple[date, int, str]] = []
+    if free_now > 0:
+        points.append((today, free_now, "stock on hand"))
+    for day, units in supply.dated:
+        points.append((day, units, supply.source_on(day) or "incoming stock"))
+    handling = timedelta(days=handling_days)
+    release_covers = release is not None and not points and supply.undated == 0
+    results: list[Promise] = []
+    demand = 0
+    covered = 0
+    index = 0
+    floor: date | None = None
+    lost = False
+    for line in queue:
+        demand += line.units
+        while index < len(points) and covered < demand:
+            covered += points[index][1]
+            index += 1
+        if lost:
+            results.append(Promise(None, "no dated supply covers the lines ahead"))
+            continue
+        when: date | None
+        if covered >= demand and index > 0:
+            when = points[index - 1][0]
+            why = f"covered by {points[index - 1][2]} due {when.isoformat()}"
+        elif supply.lead_time_days is not None:
+            when = supply.lead_time_date(line.ordered)
+            why = f"supplier lead time {supply.lead_time_days} days"
+            if when is not None and when < today:
+                when = None
+                why = "supplier lead time passed without stock"
+        elif line.preorder and release_covers:
+            when = release
+            why = "pre-order stock due on release"
+        else:
+            when = None
+            why = "no dated supply covers it"
+        if when is None:
+            lost = True
+            results.append(Promise(None, why))
+            continue
+        if line.preorder and release is not None and when < release:
+            when = release
+            why += f", ships on release {release.isoformat()}"
+        eta = when + handling
+        if floor is not None and eta < floor:
+            eta = floor
+        floor = eta
+        results.append(Promise(eta, why))
+    return results

@@ -1,0 +1,201 @@
+"""One SKU worked out end to end: detection, allocation, promises, storefront and events.
+
+Everything here depends only on the SKU's own variant, lines, purchase orders and previous queue,
+which is what lets the engine recompute just the SKUs a change touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from connector.engine.detection import Queued, detect
+from connector.engine.events import LineNotice, departure_events, entry_events
+from connector.engine.promises import Waiting, promise_dates
+from connector.engine.storefront import Availability, Desired, desired_storefront
+from connector.engine.supply import supply_for
+from connector.model import (
+    BackorderEntry,
+    BackorderEvent,
+    Money,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PurchaseOrder,
+    Variant,
+)
+from connector.settings import PolicyMode, PolicySettings
+
+__all__ = ["SkuResult", "work_out_sku"]
+
+
+@dataclass(frozen=True, slots=True)
+class SkuResult:
+    """The engine's decision for one SKU.
+
+    ``holds`` and ``releases`` are ``(order id, line id, units)``; ``ships_now`` maps a newly short
+    line to the units of it that ship from stock now.
+    """
+
+    key: str
+    queue: tuple[BackorderEntry, ...] = ()
+    desired: Desired | None = None
+    events: tuple[BackorderEvent, ...] = ()
+    notices: tuple[LineNotice, ...] = ()
+    holds: tuple[tuple[str, str, int, bool], ...] = ()
+    releases: tuple[tuple[str, str, int], ...] = ()
+    ships_now: tuple[tuple[str, int], ...] = ()
+
+
+def _release(policy: PolicySettings, variant: Variant | None) -> date | None:
+    if policy.release_date is not None:
+        return policy.release_date
+    return variant.release_date if variant is not None else None
+
+
+def _explain(q: Queued, ahead: int, why: str) -> str:
+    parts = []
+    if q.claim.waiting == 0:
+        parts.append("allocated from stock")
+    if q.preorder:
+        parts.append("pre-order, by order time")
+    elif q.priority:
+        parts.append(f"boosted by tag {q.boost_tag}")
+    parts.append(f"ordered {q.order.created_at:%Y-%m-%d %H:%M}")
+    if q.claim.waiting:
+        parts.append(f"{ahead} units wait ahead")
+        parts.append(why)
+    if q.note:
+        parts.append(q.note)
+    return "; ".join(parts)
+
+
+def work_out_sku(
+    key: str,
+    shop: str,
+    *,
+    variant: Variant | None,
+    policy: PolicySettings,
+    lines: Sequence[tuple[Order, OrderLine]],
+    previous: Sequence[BackorderEntry],
+    purchase_orders: Sequence[PurchaseOrder],
+    now: datetime,
+    today: date,
+    locale: str,
+) -> SkuResult:
+    """Decide one SKU. Pure: the same inputs always give the same result."""
+    release = _release(policy, variant)
+    det = detect(lines, previous, variant=variant, policy=policy, today=today, release=release)
+    incoming = variant.incoming if variant is not None else 0
+    supply = supply_for(purchase_orders, incoming, policy.lead_time_days, today)
+
+    served = [q for q in det.queued if q.claim.waiting == 0]
+    waiting = [q for q in det.queued if q.claim.waiting > 0]
+    walk = [Waiting(q.claim.waiting, q.order.created_at.date(), q.preorder) for q in waiting]
+    preordering = policy.mode is PolicyMode.PREORDER and release is not None and today < release
+    walk.append(Waiting(1, today, preordering))  # one more unit sold now: the storefront's ETA
+    promises = promise_dates(
+        walk,
+        supply,
+        free_now=det.free_left,
+        today=today,
+        handling_days=policy.handling_days,
+        release=release,
+    )
+    next_eta = promises[-1].eta
+
+    ship_date = today + timedelta(days=policy.handling_days)
+    entries: list[BackorderEntry] = []
+    events: list[BackorderEvent] = []
+    notices: list[LineNotice] = []
+    holds: list[tuple[str, str, int, bool]] = []
+    releases: list[tuple[str, str, int]] = []
+    ahead = 0
+    waiting_units = 0
+    preorder_units = 0
+    for position, q in enumerate(served + waiting, start=1):
+        if q.claim.waiting:
+            promise = promises[position - 1 - len(served)]
+            eta, why = promise.eta, promise.why
+        else:
+            previous_eta = q.previous.eta if q.previous is not None else None
+            eta = previous_eta if previous_eta and previous_eta <= ship_date else ship_date
+            why = "allocated"
+        entry = BackorderEntry(
+            shop=shop,
+            sku=key,
+            order_id=q.order.platform_id,
+            line_id=q.line.platform_id,
+            customer_email=q.order.customer.email,
+            ordered_at=q.order.created_at,
+            waiting=q.claim.waiting,
+            allocated=q.claim.allocated,
+            position=position,
+            priority=q.priority,
+            preorder=q.preorder,
+            eta=eta,
+            reason=_explain(q, ahead, why),
+        )
+        ahead += q.claim.waiting
+        waiting_units += q.claim.waiting
+        if q.preorder:
+            preorder_units += q.claim.waiting + q.claim.allocated
+        entries.append(entry)
+        new_events, new_notices = entry_events(
+            entry, q.previous, line=q.line, shop=shop, now=now, today=today, why=why
+        )
+        events.extend(new_events)
+        notices.extend(new_notices)
+        if q.claim.waiting and not q.line.on_hold:
+            holds.append(
+                (q.order.platform_id, q.line.platform_id, q.claim.waiting, eta is not None)
+            )
+        elif not q.claim.waiting and q.line.on_hold:
+            releases.append((q.order.platform_id, q.line.platform_id, q.claim.allocated))
+    if det.held:
+        settled = {entry.line_id for entry in entries} | {r[1] for r in releases}
+        for order, line in det.held:
+            if line.platform_id not in settled and order.status is OrderStatus.OPEN:
+                releases.append((order.platform_id, line.platform_id, line.open_quantity))
+    for departure in det.departures:
+        title, price = _title_price(departure.order, departure.entry.line_id)
+        new_events, new_notices = departure_events(departure, shop, now, title, price)
+        events.extend(new_events)
+        notices.extend(new_notices)
+    entries.extend(det.carried)
+    desired = None
+    if variant is not None:
+        desired = desired_storefront(
+            variant,
+            policy,
+            supply=supply,
+            waiting_units=waiting_units,
+            preorder_units=preorder_units,
+            next_eta=next_eta,
+            today=today,
+            release=release,
+            locale=locale,
+        )
+    return SkuResult(
+        key=key,
+        queue=tuple(entries),
+        desired=desired,
+        events=tuple(events),
+        notices=tuple(notices),
+        holds=tuple(holds),
+        releases=tuple(releases),
+        ships_now=tuple(det.ships_now.items()),
+    )
+
+
+def _title_price(order: Order | None, line_id: str) -> tuple[str, Money | None]:
+    if order is not None:
+        for line in order.lines:
+            if line.platform_id == line_id:
+                return line.title, line.price
+    return "", None
+
+
+def is_selling(desired: Desired | None) -> bool:
+    return desired is not None and desired.state in (Availability.BACKORDER, Availability.PREORDER)
