@@ -6,6 +6,7 @@ who writes their own folder can rely on it. Nothing here touches the network or 
 
 from __future__ import annotations
 
+import email.policy
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -35,6 +36,9 @@ __all__ = [
     "make_message_id",
 ]
 
+_POLICY = email.policy.default.clone(max_line_length=998)
+"""Long URL headers (List-Unsubscribe) must stay raw: folding at 78 would turn them into encoded
+words, which RFC 2369 readers do not decode."""
 _HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 _WHITESPACE = re.compile(r"\s+")
 _BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*){2,}")
@@ -65,7 +69,7 @@ class RenderedEmail:
 
     def to_message(self, message_id: str, sent_at: datetime) -> EmailMessage:
         """A ``multipart/alternative`` message (text first, HTML preferred) with every header."""
-        message = EmailMessage()
+        message = EmailMessage(policy=_POLICY)
         for name, value in self.headers.items():
             message[name] = value
         message["Subject"] = self.subject
