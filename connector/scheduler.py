@@ -148,6 +148,14 @@ class Scheduler:
 
     # running ----------------------------------------------------------------------------------
 
+    def wake(self, shop: str, name: str) -> bool:
+        """Move a job's next run to now (a webhook arrived); False when there is no such job."""
+        job = self._scheduler.get_job(f"{shop}:{name}")
+        if job is None or not self._scheduler.running:
+            return False
+        job.modify(next_run_time=datetime.now(self._scheduler.timezone))
+        return True
+
     def run_now(self, shop: str, name: str) -> None:
         """Run one registered job's function right away in the caller's thread (guarded)."""
         job = self._scheduler.get_job(f"{shop}:{name}")

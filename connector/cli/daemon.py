@@ -1,9 +1,357 @@
-"""CLI commands: daemon (placeholder until its issue lands)."""
+"""CLI commands of the daemon and support tools: run, resync, status, order, demo."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import click
+
+from connector.errors import UsageError
+
+if TYPE_CHECKING:
+    from connector.cli.main import AppContext
+    from connector.cycle import CycleReport
+    from connector.daemon import Daemon
+    from connector.db import Database
+    from connector.platform import Resource
+    from connector.settings import Settings
+    from connector.sync import Progress, SyncResult
+
+__all__ = ["register"]
+
+log = logging.getLogger(__name__)
+
+
+def _parse_listen(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit():
+        raise UsageError(f"--listen wants HOST:PORT, e.g. 127.0.0.1:8080 (got {value!r})")
+    return host, int(port)
+
+
+def _open(app: AppContext) -> tuple[Settings, Database]:
+    from connector.config import load_settings
+    from connector.db import open_database
+    from connector.logs import configure_logging
+
+    settings = load_settings(app.config_path)
+    configure_logging(settings.log_format, level=logging.DEBUG if app.debug else logging.INFO)
+    return settings, open_database(settings.database_url)
+
+
+@contextlib.contextmanager
+def _progress(db: Database, enabled: bool) -> Iterator[Callable[[str], Progress | None]]:
+    """Rich progress bars for a shop's first (long) sync, only on a terminal."""
+    if not enabled:
+        yield lambda shop: None
+        return
+    from rich.progress import Progress as RichProgress
+    from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with RichProgress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+        transient=True,
+    ) as bars:
+
+        def for_shop(shop: str) -> Progress | None:
+            if db.cursors(shop):
+                return None  # an incremental sync is short; stay quiet
+            task = bars.add_task(f"first sync of {shop}", total=None, detail="")
+
+            def update(resource: Resource, result: SyncResult) -> None:
+                bars.update(
+                    task,
+                    detail=f"{resource.value}: {result.pages} pages, "
+                    f"{result.products} products, {result.variants} variants, "
+                    f"{result.orders} orders",
+                )
+
+            return update
+
+        yield for_shop
+
+
+def _report_line(shop: str, report: CycleReport | None) -> str:
+    if report is None:
+        return f"{shop}: worked by another daemon right now (lease held); nothing done"
+    if report.error:
+        return f"{shop}: FAILED: {report.error}"
+    plan = report.plan
+    writes = report.counts([*report.storefront_results, *report.order_results])
+    parts = [
+        f"synced {report.sync.changed + report.resynced.changed} objects",
+        f"{len(plan.storefront) if plan else 0} storefront changes",
+        f"{len(plan.order_actions) if plan else 0} order actions",
+        f"{report.notifications} emails queued",
+        f"{len(plan.queue) if plan else 0} lines waiting",
+    ]
+    if writes:
+        parts.append("writes " + ", ".join(f"{k} {v}" for k, v in sorted(writes.items())))
+    return f"{shop}: " + "; ".join(parts)
+
+
+def _daemon(settings: Settings, db: Database, **kwargs: Any) -> Daemon:
+    from connector.daemon import Daemon
+
+    return Daemon(settings, db, **kwargs)
 
 
 def register(cli: click.Group) -> None:
     """Add this module's commands to the `connector` group."""
+
+    @cli.command()
+    @click.option("--listen", metavar="HOST:PORT", help="Serve webhooks, /healthz and /metrics.")
+    @click.option(
+        "--callback-url",
+        metavar="URL",
+        help="Public base URL of the webhook endpoint (behind your proxy), for webhook repair.",
+    )
+    @click.option("--once", is_flag=True, help="Run each shop's cycle once, deliver emails, exit.")
+    @click.pass_obj
+    def run(app: AppContext, listen: str | None, callback_url: str | None, once: bool) -> None:
+        """Run the daemon: sync, plan, apply and mail on a schedule, for every enabled shop."""
+        from connector.sandbox.base import SandboxServer
+        from connector.scheduler import Scheduler
+
+        address = _parse_listen(listen) if listen else None
+        settings, db = _open(app)
+        daemon = _daemon(settings, db, callback_base=callback_url)
+        try:
+            if once:
+                with _progress(db, sys.stderr.isatty()) as progress:
+                    reports = daemon.run_once(progress=progress)
+                for shop, report in reports.items():
+                    click.echo(_report_line(shop, report))
+                if any(r is not None and not r.ok for r in reports.values()):
+                    raise click.exceptions.Exit(1)
+                return
+            scheduler = Scheduler(
+                misfire_grace_seconds=settings.schedule.misfire_grace_seconds,
+                on_error=lambda shop, job, error: daemon.metrics.inc(
+                    "connector_errors_total", shop=shop, job=job
+                ),
+            )
+            daemon.schedule(scheduler)
+            server = None
+            if address is not None:
+                server = SandboxServer(daemon.webhook_app(), host=address[0], port=address[1])
+                server.start()
+                log.info("listening on http://%s:%d", address[0], server.port)
+            try:
+                scheduler.run_until_stopped()
+            finally:
+                if server is not None:
+                    server.stop()
+        finally:
+            daemon.close()
+            db.close()
+
+    @cli.command()
+    @click.option("--shop", "shop_name", required=True, help="The shop, as named in the config.")
+    @click.option("--order", "order_ref", help="An order number or platform id.")
+    @click.option("--sku", help="A SKU: its variant and the orders waiting for it.")
+    @click.option("--all", "everything", is_flag=True, help="Everything: a full re-read.")
+    @click.pass_obj
+    def resync(
+        app: AppContext, shop_name: str, order_ref: str | None, sku: str | None, everything: bool
+    ) -> None:
+        """Re-read from the platform and re-plan now (queued for the daemon if it holds the shop)."""
+        from connector.platform import ResyncTarget
+        from connector.resync_queue import enqueue_resync
+
+        if sum(bool(x) for x in (order_ref, sku, everything)) != 1:
+            raise UsageError("give exactly one of --order N, --sku X or --all")
+        settings, db = _open(app)
+        try:
+            try:
+                settings.shop(shop_name)
+            except KeyError:
+                raise UsageError(f"no shop named {shop_name!r} in the config") from None
+            if order_ref:
+                known = db.order(shop_name, order_ref)
+                target = ResyncTarget(order_ids=(known.platform_id if known else order_ref,))
+            elif sku:
+                target = ResyncTarget(skus=(sku,))
+            else:
+                target = ResyncTarget(everything=True)
+            daemon = _daemon(settings, db)
+            with db.engine.begin() as conn:
+                enqueue_resync(conn, shop_name, target, source="cli", now=daemon.clock())
+            try:
+                with _progress(db, sys.stderr.isatty() and everything) as progress:
+                    report = daemon.work_shop(
+                        shop_name, kind="resync", progress=progress(shop_name)
+                    )
+                if report is not None:
+                    daemon.deliver_outbox()
+            finally:
+                daemon.close()
+            if report is None:
+                click.echo(
+                    f"{shop_name}: a running daemon holds the shop; the resync is queued and "
+                    "runs at its next cycle (within the sync interval, at once on a webhook)."
+                )
+            else:
+                click.echo(_report_line(shop_name, report))
+        finally:
+            db.close()
+
+    @cli.command()
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+    @click.pass_obj
+    def status(app: AppContext, as_json: bool) -> None:
+        """Per shop: last sync, cursor ages, queue sizes, outbox backlog, last errors."""
+        from connector.notify.outbox import Outbox
+        from connector.status import shop_status
+
+        settings, db = _open(app)
+        try:
+            outbox = Outbox(db.engine, db.clock, settings.email)
+            now = db.clock()
+            rows = [
+                shop_status(db.engine, db, outbox, shop=s.name, platform=s.platform.value, now=now)
+                for s in settings.shops
+            ]
+        finally:
+            db.close()
+        if as_json:
+            click.echo(json.dumps([row.as_dict() for row in rows], indent=2))
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title="connector status")
+        for column in ("shop", "last sync", "cursor ages", "queue", "outbox", "resyncs", "lease"):
+            table.add_column(column)
+        for row in rows:
+            ages = (
+                ", ".join(f"{k} {_age(v)}" for k, v in sorted(row.cursor_ages.items())) or "never"
+            )
+            last = row.last_success.strftime("%Y-%m-%d %H:%M UTC") if row.last_success else "never"
+            if row.last_run_ok is False:
+                last += " (last run failed)"
+            table.add_row(
+                row.shop,
+                last,
+                ages,
+                f"{row.queue_lines} lines / {row.queue_units} units / {row.queue_skus} SKUs",
+                f"{row.outbox_pending} waiting, {row.outbox_failed} failed",
+                str(row.resyncs_pending),
+                row.lease_holder or "free",
+            )
+        console = Console()
+        console.print(table)
+        for row in rows:
+            for problem in [*row.last_errors, *row.last_write_failures]:
+                console.print(f"[red]{row.shop}[/red]: {problem}", markup=True, highlight=False)
+
+    @cli.command()
+    @click.argument("order_ref", metavar="N")
+    @click.option("--shop", "shop_name", help="The shop (default: look in every shop).")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+    @click.pass_obj
+    def order(app: AppContext, order_ref: str, shop_name: str | None, as_json: bool) -> None:
+        """One order's whole story: lines, queue positions, promises made, emails sent, holds."""
+        from connector.notify.outbox import Outbox
+        from connector.status import order_story
+
+        settings, db = _open(app)
+        try:
+            outbox = Outbox(db.engine, db.clock, settings.email)
+            shops = [shop_name] if shop_name else [s.name for s in settings.shops]
+            story = None
+            for name in shops:
+                story = order_story(db, outbox, name, order_ref)
+                if story is not None:
+                    break
+        finally:
+            db.close()
+        if story is None:
+            raise UsageError(f"no order {order_ref!r} in {', '.join(shops)} (try connector resync)")
+        if as_json:
+            click.echo(json.dumps(story.as_dict(), indent=2))
+            return
+        _print_story(story.as_dict())
+
+    @cli.command()
+    @click.option(
+        "--outbox",
+        "outbox_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("demo-outbox"),
+        show_default=True,
+        help="Where the demo writes its emails (.eml files).",
+    )
+    @click.option(
+        "--keep", is_flag=True, help="Keep the demo's SQLite database and print its path."
+    )
+    def demo(outbox_dir: Path, keep: bool) -> None:
+        """Watch the connector work two sandbox shops (Shopify + WooCommerce): no network, no config."""
+        from connector.demo import run_demo
+
+        raise click.exceptions.Exit(run_demo(outbox_dir=outbox_dir, keep=keep))
+
+
+def _age(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f}m"
+    return f"{seconds / 3600:.1f}h"
+
+
+def _print_story(story: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    order = story["order"]
+    console.print(
+        f"[bold]Order {order['number']}[/bold] ({story['shop']}, {order['status']}) "
+        f"- {order['customer']['name']} <{order['customer']['email']}>, placed {order['created_at']}"
+    )
+    lines = Table("line", "sku", "title", "qty", "shipped", "cancelled", "on hold")
+    for line in story["lines"]:
+        lines.add_row(
+            line["id"],
+            line["sku"],
+            line["title"],
+            str(line["quantity"]),
+            str(line["fulfilled"]),
+            str(line["cancelled"]),
+            "yes" if line["on_hold"] else "",
+        )
+    console.print(lines)
+    if story["queue"]:
+        queue = Table("sku", "position", "waiting", "allocated", "ETA", "why")
+        for entry in story["queue"]:
+            queue.add_row(
+                entry["sku"],
+                str(entry["position"]),
+                str(entry["waiting"]),
+                str(entry["allocated"]),
+                entry["eta"] or "no date",
+                entry["reason"],
+            )
+        console.print(queue)
+    else:
+        console.print("Not waiting in any queue.")
+    for event in story["history"]:
+        eta = f" ETA {event['eta']}" if event["eta"] else ""
+        old = f" (was {event['old_eta']})" if event["old_eta"] else ""
+        console.print(
+            f"  {event['at']}  {event['kind']:<10} {event['sku']} x{event['quantity']}{eta}{old}"
+        )
+    for email in story["emails"]:
+        console.print(
+            f"  email {email['kind']} to {email['to']}: {email['status']} ({email['subject']})"
+        )
