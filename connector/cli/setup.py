@@ -1,9 +1,249 @@
-"""CLI commands: setup (placeholder until its issue lands)."""
+"""``connector init`` (write a starter config) and ``connector check`` (is everything ready?).
+
+``check`` exit codes: 0 every enabled shop is ready, 1 a check failed (a shop or the database),
+2 the config is wrong (every problem listed, one per line). The codes travel as exceptions that
+:func:`connector.cli.main.main` maps (it does not pass on ``ctx.exit`` codes).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
 import click
+from rich.console import Console
+from rich.table import Table
+
+from connector.config import load_settings
+from connector.config_template import DEFAULT_URLS, env_prefix, render_template
+from connector.errors import ConfigError, ConnectorError
+from connector.model import Platform
+from connector.platform import CheckReport
+from connector.settings import Settings, ShopSettings
+
+__all__ = ["CheckFailed", "check_shop", "register"]
+
+
+class CheckFailed(ConnectorError):
+    """``connector check`` found a problem (exit code 1); the details were printed above."""
 
 
 def register(cli: click.Group) -> None:
-    """Add this module's commands to the `connector` group."""
+    """Add ``init`` and ``check`` to the ``connector`` group."""
+    cli.add_command(init)
+    cli.add_command(check)
+
+
+# -- init --------------------------------------------------------------------------------------------
+
+
+@click.command()
+@click.option(
+    "--path",
+    "path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the config (default: the --config path, connector.toml).",
+)
+@click.option(
+    "--platform",
+    type=click.Choice([p.value for p in Platform]),
+    default=None,
+    help="The first shop's platform (asked on a terminal; default shopify).",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.pass_context
+def init(ctx: click.Context, path: Path | None, platform: str | None, force: bool) -> None:
+    """Write a starter config for one shop. Asks a few questions only when run on a terminal."""
+    target = path or ctx.obj.config_path
+    if target.exists() and not force:
+        raise click.UsageError(f"{target} already exists; use --force to overwrite it")
+    interactive = sys.stdin.isatty()
+    chosen = Platform(platform) if platform else None
+    if chosen is None:
+        chosen = Platform.SHOPIFY
+        if interactive:
+            answer = click.prompt(
+                "Platform", type=click.Choice([p.value for p in Platform]), default="shopify"
+            )
+            chosen = Platform(answer)
+    name, url = "my-shop", DEFAULT_URLS[chosen]
+    if interactive:
+        name = click.prompt("Shop name (yours to choose)", default=name)
+        url = click.prompt("Shop URL", default=url)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_template(chosen, name, url), encoding="utf-8")
+    click.echo(f"Wrote {target}.")
+    prefix = env_prefix(name)
+    needed = (
+        [f"{prefix}_ACCESS_TOKEN"]
+        if chosen is Platform.SHOPIFY
+        else [f"{prefix}_CONSUMER_KEY", f"{prefix}_CONSUMER_SECRET"]
+    )
+    click.echo(f"Next: set {' and '.join(needed)} in the environment, edit the file, then run:")
+    click.echo(f"  connector --config {target} check")
+
+
+# -- check -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Outcome:
+    database_url: str = ""
+    schema_version: int | None = None
+    database_problem: str = ""
+    reports: list[tuple[CheckReport, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.database_problem and all(
+            report.ok for report, status in self.reports if status != "disabled"
+        )
+
+
+def check_shop(shop: ShopSettings, debug: bool = False) -> CheckReport:
+    """One shop's :class:`CheckReport`; a failure to even check becomes a failed report, not a crash."""
+    import adapters
+
+    try:
+        adapter = adapters.create_adapter(shop)
+    except ConnectorError as error:
+        return _failed(shop, str(error))
+    except (ImportError, NotImplementedError, ValueError) as error:
+        return _failed(shop, f"no working {shop.platform.value} adapter: {error}")
+    try:
+        return adapter.check()
+    except ConnectorError as error:
+        return _failed(shop, str(error))
+    except Exception as error:  # a bug in one adapter must not hide the other shops
+        if debug:
+            traceback.print_exc()
+        return _failed(shop, f"unexpected error ({type(error).__name__}): {error}")
+    finally:
+        # Closing is best effort: the report is what matters.
+        with contextlib.suppress(Exception):
+            adapter.close()
+
+
+def _failed(shop: ShopSettings, problem: str) -> CheckReport:
+    return CheckReport(shop=shop.name, platform=shop.platform, ok=False, problems=(problem,))
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (for scripts).")
+@click.pass_context
+def check(ctx: click.Context, as_json: bool) -> None:
+    """Check the config, the database and every shop's credentials and permissions."""
+    config_path: Path = ctx.obj.config_path
+    debug: bool = ctx.obj.debug
+    try:
+        settings = load_settings(config_path)
+    except ConfigError as error:
+        if as_json:
+            _print_config_error_json(error)
+        raise  # main() prints every problem, one per line, and exits 2
+    outcome = _Outcome()
+    _check_database(settings, outcome)
+    for shop in settings.shops:
+        if not shop.enabled:
+            outcome.reports.append((CheckReport(shop.name, shop.platform, ok=True), "disabled"))
+            continue
+        report = check_shop(shop, debug)
+        outcome.reports.append((report, "ok" if report.ok else "failed"))
+    if as_json:
+        click.echo(json.dumps(_as_json(config_path, outcome), indent=2))
+    else:
+        _print_outcome(config_path, outcome)
+    if not outcome.ok:
+        raise CheckFailed("some checks failed (see above)")
+
+
+def _check_database(settings: Settings, outcome: _Outcome) -> None:
+    from connector.db import open_database, safe_url
+
+    try:
+        outcome.database_url = safe_url(settings.database_url)
+    except Exception:  # an unparsable URL was already refused by the config; be safe anyway
+        outcome.database_url = "(unreadable URL)"
+    try:
+        db = open_database(settings.database_url)
+    except ConnectorError as error:
+        outcome.database_problem = str(error)
+        return
+    try:
+        outcome.schema_version = db.schema_version()
+    finally:
+        db.close()
+
+
+def _print_config_error_json(error: ConfigError) -> None:
+    problems = [{"key": p.key, "message": p.message} for p in error.problems]
+    click.echo(json.dumps({"ok": False, "config": error.source, "problems": problems}, indent=2))
+
+
+def _scopes(report: CheckReport) -> str:
+    if report.missing:
+        return f"{len(report.granted)} granted, missing: {', '.join(report.missing)}"
+    if report.granted:
+        return f"{len(report.granted)} granted"
+    return "-"
+
+
+def _print_outcome(config_path: Path, outcome: _Outcome) -> None:
+    console = Console(highlight=False, soft_wrap=False)
+    console.print(f"config: {config_path}")
+    if outcome.database_problem:
+        console.print(f"database: {outcome.database_url} [red]unavailable[/red]")
+    else:
+        console.print(f"database: {outcome.database_url} (schema version {outcome.schema_version})")
+    table = Table("shop", "platform", "status", "scopes")
+    for report, status in outcome.reports:
+        style = {"ok": "green", "failed": "red"}.get(status, "dim")
+        table.add_row(
+            report.shop,
+            report.platform.value,
+            f"[{style}]{status}[/{style}]",
+            "-" if status == "disabled" else _scopes(report),
+        )
+    console.print(table)
+    if outcome.database_problem:
+        click.echo(f"✗ database: {outcome.database_problem}")
+    for report, status in outcome.reports:
+        for scope in report.missing:
+            click.echo(f"✗ {report.shop}: missing scope or permission {scope}")
+        for problem in report.problems:
+            click.echo(f"✗ {report.shop}: {problem}")
+        if status == "failed" and not (report.missing or report.problems):
+            click.echo(f"✗ {report.shop}: check failed")
+    click.echo("All checks passed." if outcome.ok else "Some checks failed.")
+
+
+def _as_json(config_path: Path, outcome: _Outcome) -> dict[str, Any]:
+    return {
+        "ok": outcome.ok,
+        "config": str(config_path),
+        "database": {
+            "url": outcome.database_url,
+            "schema_version": outcome.schema_version,
+            "ok": not outcome.database_problem,
+            "problem": outcome.database_problem or None,
+        },
+        "shops": [
+            {
+                "shop": report.shop,
+                "platform": report.platform.value,
+                "status": status,
+                "ok": report.ok,
+                "granted": list(report.granted),
+                "missing": list(report.missing),
+                "problems": list(report.problems),
+                "details": dict(report.details),
+            }
+            for report, status in outcome.reports
+        ],
+    }
