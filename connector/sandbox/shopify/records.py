@@ -1,0 +1,266 @@
+"""The sandbox store's records: compact objects (``__slots__``, shared strings, integer ids).
+
+A benchmark store holds 100k variants and a million order lines, so every record is small and ids are
+plain integers, turned into Shopify GIDs (``gid://shopify/Order/12``) only on the way out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+
+__all__ = [
+    "SCustomer",
+    "SFulfillmentOrder",
+    "SHold",
+    "SLine",
+    "SMetafield",
+    "SOrder",
+    "SProduct",
+    "SVariant",
+    "SWebhook",
+    "gid",
+    "iso",
+    "parse_gid",
+]
+
+
+def gid(kind: str, number: int) -> str:
+    return f"gid://shopify/{kind}/{number}"
+
+
+def parse_gid(value: str, kind: str | None = None) -> tuple[str, int] | None:
+    """``(kind, number)`` of a GID, or None when it is not one (or not of ``kind``)."""
+    if not isinstance(value, str) or not value.startswith("gid://shopify/"):
+        return None
+    rest = value[len("gid://shopify/") :].split("?", 1)[0]
+    parts = rest.split("/")
+    if len(parts) != 2 or not parts[1].isdigit():
+        return None
+    if kind is not None and parts[0] != kind:
+        return None
+    return parts[0], int(parts[1])
+
+
+def iso(moment: datetime | None) -> str | None:
+    """Shopify's DateTime format: UTC with a ``Z`` and whole seconds."""
+    if moment is None:
+        return None
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class SProduct:
+    __slots__ = (
+        "created_at",
+        "handle",
+        "id",
+        "product_type",
+        "release_date",
+        "status",
+        "tags",
+        "title",
+        "updated_at",
+        "variant_ids",
+        "vendor",
+    )
+
+    def __init__(  # noqa: PLR0917 - compact records, built in hot loops
+        self,
+        id: int,
+        title: str,
+        product_type: str,
+        vendor: str,
+        tags: list[str],
+        at: datetime,
+        release_date: date | None = None,
+    ) -> None:
+        self.id = id
+        self.title = title
+        self.handle = title.lower().replace(" ", "-")
+        self.product_type = product_type
+        self.vendor = vendor
+        self.status = "ACTIVE"
+        self.tags = tags
+        self.created_at = at
+        self.updated_at = at
+        self.variant_ids: list[int] = []
+        self.release_date = release_date
+
+
+class SMetafield:
+    __slots__ = ("id", "key", "namespace", "type", "updated_at", "value")
+
+    def __init__(  # noqa: PLR0917 - compact records, built in hot loops
+        self, id: int, namespace: str, key: str, value: str, type: str, at: datetime
+    ) -> None:
+        self.id = id
+        self.namespace = namespace
+        self.key = key
+        self.value = value
+        self.type = type
+        self.updated_at = at
+
+    @property
+    def compare_digest(self) -> str:
+        return hashlib.sha256(f"{self.value}|{self.type}".encode()).hexdigest()
+
+
+class SVariant:
+    __slots__ = (
+        "available",
+        "committed",
+        "created_at",
+        "id",
+        "incoming",
+        "metafields",
+        "policy",
+        "price",
+        "product_id",
+        "sku",
+        "title",
+        "tracked",
+        "updated_at",
+    )
+
+    def __init__(  # noqa: PLR0917 - compact records, built in hot loops
+        self,
+        id: int,
+        product_id: int,
+        title: str,
+        sku: str,
+        price: str,
+        available: int,
+        tracked: bool,
+        policy: str,
+        at: datetime,
+    ) -> None:
+        self.id = id
+        self.product_id = product_id
+        self.title = title
+        self.sku = sku
+        self.price = price
+        self.available = available
+        self.committed = 0
+        self.incoming = 0
+        self.tracked = tracked
+        self.policy = policy
+        self.created_at = at
+        self.updated_at = at
+        self.metafields: list[SMetafield] | None = None
+
+
+class SCustomer:
+    __slots__ = ("email", "first_name", "id", "last_name", "locale", "tags")
+
+    def __init__(  # noqa: PLR0917 - compact records, built in hot loops
+        self, id: int, email: str, first: str, last: str, locale: str, tags: list[str]
+    ) -> None:
+        self.id = id
+        self.email = email
+        self.first_name = first
+        self.last_name = last
+        self.locale = locale
+        self.tags = tags
+
+
+class SLine:
+    __slots__ = (
+        "current",
+        "fulfilled",
+        "id",
+        "order_id",
+        "preorder",
+        "price",
+        "quantity",
+        "sku",
+        "title",
+        "variant_id",
+    )
+
+    def __init__(  # noqa: PLR0917 - compact records, built in hot loops
+        self,
+        id: int,
+        order_id: int,
+        variant: SVariant,
+        title: str,
+        quantity: int,
+        preorder: bool,
+    ) -> None:
+        self.id = id
+        self.order_id = order_id
+        self.variant_id = variant.id
+        self.sku = variant.sku
+        self.title = title
+        self.price = variant.price
+        self.quantity = quantity
+        self.current = quantity
+        self.fulfilled = 0
+        self.preorder = preorder
+
+
+class SHold:
+    __slots__ = ("handle", "id", "ours", "reason")
+
+    def __init__(self, id: int, handle: str | None, reason: str, ours: bool) -> None:
+        self.id = id
+        self.handle = handle
+        self.reason = reason
+        self.ours = ours
+
+
+class SFulfillmentOrder:
+    """``remaining`` maps line id to (total, remaining) on this fulfillment order."""
+
+    __slots__ = ("created_at", "holds", "id", "order_id", "remaining", "status", "updated_at")
+
+    def __init__(self, id: int, order_id: int, at: datetime) -> None:
+        self.id = id
+        self.order_id = order_id
+        self.status = "OPEN"
+        self.created_at = at
+        self.updated_at = at
+        self.remaining: dict[int, list[int]] = {}
+        self.holds: list[SHold] = []
+
+
+class SOrder:
+    __slots__ = (
+        "cancelled_at",
+        "created_at",
+        "customer_id",
+        "email",
+        "fo_ids",
+        "id",
+        "line_ids",
+        "locale",
+        "note",
+        "number",
+        "tags",
+        "updated_at",
+    )
+
+    def __init__(
+        self, id: int, number: int, customer: SCustomer, at: datetime, locale: str | None
+    ) -> None:
+        self.id = id
+        self.number = number
+        self.customer_id = customer.id
+        self.email = customer.email
+        self.created_at = at
+        self.updated_at = at
+        self.cancelled_at: datetime | None = None
+        self.note: str | None = None
+        self.tags: list[str] = []
+        self.line_ids: list[int] = []
+        self.fo_ids: list[int] = []
+        self.locale = locale
+
+
+class SWebhook:
+    __slots__ = ("created_at", "id", "topic", "uri")
+
+    def __init__(self, id: int, topic: str, uri: str, at: datetime) -> None:
+        self.id = id
+        self.topic = topic
+        self.uri = uri
+        self.created_at = at

@@ -1,0 +1,405 @@
+"""Field resolvers for the sandbox's query types, as one table shared by the executor and bulk runs.
+
+``FIELDS[type][field](data, obj, args)`` gives a field's value; a field without an entry is read as
+the attribute or key of the same name. Bulk operations walk the same table, so a bulk JSONL line
+and a paged answer agree on every value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Any
+
+from connector.sandbox.shopify.records import (
+    SCustomer,
+    SFulfillmentOrder,
+    SHold,
+    SLine,
+    SMetafield,
+    SOrder,
+    SProduct,
+    SVariant,
+    SWebhook,
+    gid,
+    iso,
+    parse_gid,
+)
+from connector.sandbox.shopify.search import matches, page, parse_query
+from connector.sandbox.shopify.store import PREORDER_PLAN, ShopData
+
+__all__ = ["FIELDS", "MAX_PAGE", "InventoryItem", "InventoryLevel", "connection", "find_node"]
+
+MAX_PAGE = 250
+LOCATION = {"id": gid("Location", 1), "name": "Warehouse"}
+
+Resolver = Callable[[ShopData, Any, dict[str, Any]], Any]
+
+
+class InventoryItem:
+    __slots__ = ("variant",)
+
+    def __init__(self, variant: SVariant) -> None:
+        self.variant = variant
+
+
+class InventoryLevel:
+    __slots__ = ("variant",)
+
+    def __init__(self, variant: SVariant) -> None:
+        self.variant = variant
+
+    @property
+    def id(self) -> int:
+        return self.variant.id
+
+
+class FOLine:
+    __slots__ = ("fo", "line_id", "remaining", "total")
+
+    def __init__(self, fo: SFulfillmentOrder, line_id: int, total: int, remaining: int) -> None:
+        self.fo = fo
+        self.line_id = line_id
+        self.total = total
+        self.remaining = remaining
+
+    @property
+    def id(self) -> int:
+        return self.fo.id * 1000 + sorted(self.fo.remaining).index(self.line_id)
+
+
+class ConnectionArgsError(ValueError):
+    pass
+
+
+def connection(
+    records: Iterable[Any], args: dict[str, Any], key: Callable[[Any], Any] = lambda r: r.id
+) -> dict[str, Any]:
+    first, last = args.get("first"), args.get("last")
+    if first is None and last is None:
+        raise ConnectionArgsError("you must provide one of first or last")
+    for name, size in (("first", first), ("last", last)):
+        if size is not None and not 0 <= size <= MAX_PAGE:
+            raise ConnectionArgsError(f"The '{name}' argument must be between 0 and {MAX_PAGE}.")
+    items, info = page(
+        records,
+        key=key,
+        first=first,
+        last=last,
+        after=args.get("after"),
+        before=args.get("before"),
+        reverse=bool(args.get("reverse")),
+    )
+    return {
+        "edges": [{"cursor": cursor, "node": node} for cursor, node in items],
+        "nodes": [node for _, node in items],
+        "pageInfo": info,
+    }
+
+
+_SORT_KEYS: dict[str, Callable[[Any], Any]] = {
+    "UPDATED_AT": lambda r: r.updated_at,
+    "CREATED_AT": lambda r: r.created_at,
+    "TITLE": lambda r: r.title,
+    "SKU": lambda r: r.sku,
+    "ID": lambda r: r.id,
+}
+
+
+def _search(
+    records: Iterable[Any], args: dict[str, Any], lookup: Callable[[Any, str], Any]
+) -> dict[str, Any]:
+    terms = parse_query(args.get("query"))
+    chosen = (r for r in records if matches(terms, partial(lookup, r)))
+    key = _SORT_KEYS.get(args.get("sortKey") or "ID", _SORT_KEYS["ID"])
+    return connection(chosen, args, key)
+
+
+def product_field(data: ShopData, product: SProduct, field: str) -> Any:
+    return {
+        "updated_at": product.updated_at,
+        "created_at": product.created_at,
+        "id": product.id,
+        "status": product.status,
+        "tag": product.tags,
+        "title": product.title,
+        "sku": [data.variants[v].sku for v in product.variant_ids],
+    }.get(field)
+
+
+def variant_field(data: ShopData, variant: SVariant, field: str) -> Any:
+    if field == "sku":
+        return variant.sku
+    if field in ("updated_at", "created_at", "id"):
+        return {"updated_at": variant.updated_at, "created_at": variant.created_at}.get(
+            field, variant.id
+        )
+    if field == "product_id":
+        return variant.product_id
+    return None
+
+
+def order_field(data: ShopData, order: SOrder, field: str) -> Any:
+    if field in ("updated_at", "created_at", "id"):
+        return {"updated_at": order.updated_at, "created_at": order.created_at}.get(field, order.id)
+    if field == "status":
+        return "cancelled" if order.cancelled_at else ("closed" if closed(data, order) else "open")
+    if field == "tag":
+        return order.tags
+    if field == "sku":
+        return [data.lines[i].sku for i in order.line_ids]
+    if field == "email":
+        return order.email
+    return None
+
+
+def closed(data: ShopData, order: SOrder) -> bool:
+    return data.display_status(order) == "FULFILLED"
+
+
+def find_node(data: ShopData, value: str) -> Any:
+    parsed = parse_gid(value)
+    if parsed is None:
+        return None
+    kind, number = parsed
+    table: dict[str, dict[int, Any]] = {
+        "Product": data.products,
+        "ProductVariant": data.variants,
+        "Order": data.orders,
+        "LineItem": data.lines,
+        "FulfillmentOrder": data.fulfillment_orders,
+        "Customer": data.customers,
+        "WebhookSubscription": data.webhooks,
+    }
+    if kind in table:
+        return table[kind].get(number)
+    if kind == "InventoryItem" and number in data.variants:
+        return InventoryItem(data.variants[number])
+    return None
+
+
+TYPE_OF: dict[type, str] = {
+    SProduct: "Product",
+    SVariant: "ProductVariant",
+    SOrder: "Order",
+    SLine: "LineItem",
+    SFulfillmentOrder: "FulfillmentOrder",
+    SCustomer: "Customer",
+    SHold: "FulfillmentHold",
+    SMetafield: "Metafield",
+    SWebhook: "WebhookSubscription",
+    InventoryItem: "InventoryItem",
+    InventoryLevel: "InventoryLevel",
+    FOLine: "FulfillmentOrderLineItem",
+}
+
+
+def _metafield(data: ShopData, variant: SVariant, a: dict[str, Any]) -> Any:
+    return data.metafield(variant, a.get("namespace") or "", a["key"])
+
+
+def _quantities(data: ShopData, level: InventoryLevel, a: dict[str, Any]) -> list[dict[str, Any]]:
+    v = level.variant
+    values = {
+        "available": v.available,
+        "committed": v.committed,
+        "incoming": v.incoming,
+        "on_hand": v.available + v.committed,
+        "reserved": 0,
+    }
+    return [
+        {
+            "id": f"gid://shopify/InventoryQuantity/{v.id}?name={name}",
+            "name": name,
+            "quantity": values[name],
+            "updatedAt": iso(v.updated_at),
+        }
+        for name in a["names"]
+        if name in values
+    ]
+
+
+def _fo_lines(data: ShopData, fo: SFulfillmentOrder, a: dict[str, Any]) -> dict[str, Any]:
+    rows = [FOLine(fo, line, total, rem) for line, (total, rem) in sorted(fo.remaining.items())]
+    return connection(rows, a)
+
+
+def _supported(data: ShopData, fo: SFulfillmentOrder, a: dict[str, Any]) -> list[dict[str, str]]:
+    actions = {
+        "OPEN": ["CREATE_FULFILLMENT", "HOLD", "SPLIT", "MOVE", "CANCEL_FULFILLMENT_ORDER"],
+        "ON_HOLD": ["RELEASE_HOLD", "HOLD", "MOVE"],
+        "IN_PROGRESS": ["CREATE_FULFILLMENT", "HOLD"],
+    }.get(fo.status, [])
+    return [{"action": name} for name in actions]
+
+
+def _order_fos(data: ShopData, order: SOrder, a: dict[str, Any]) -> dict[str, Any]:
+    return connection([data.fulfillment_orders[f] for f in order.fo_ids], a)
+
+
+FIELDS: dict[str, dict[str, Resolver]] = {
+    "QueryRoot": {
+        "node": lambda d, o, a: find_node(d, a["id"]),
+        "nodes": lambda d, o, a: [find_node(d, i) for i in a["ids"]],
+        "product": lambda d, o, a: find_node(d, a["id"]) if "/Product/" in a["id"] else None,
+        "productVariant": lambda d, o, a: (
+            find_node(d, a["id"]) if "/ProductVariant/" in a["id"] else None
+        ),
+        "order": lambda d, o, a: find_node(d, a["id"]) if "/Order/" in a["id"] else None,
+        "fulfillmentOrder": lambda d, o, a: (
+            find_node(d, a["id"]) if "/FulfillmentOrder/" in a["id"] else None
+        ),
+        "products": lambda d, o, a: _search(
+            d.products.values(), a, lambda r, f: product_field(d, r, f)
+        ),
+        "productVariants": lambda d, o, a: _search(
+            d.variants.values(), a, lambda r, f: variant_field(d, r, f)
+        ),
+        "orders": lambda d, o, a: _search(d.orders.values(), a, lambda r, f: order_field(d, r, f)),
+        "fulfillmentOrders": lambda d, o, a: connection(
+            [
+                fo
+                for fo in d.fulfillment_orders.values()
+                if a.get("includeClosed") or fo.status not in ("CLOSED", "CANCELLED")
+            ],
+            a,
+        ),
+        "productsCount": lambda d, o, a: _count(d.products.values(), a, product_field, d),
+        "productVariantsCount": lambda d, o, a: _count(d.variants.values(), a, variant_field, d),
+        "ordersCount": lambda d, o, a: _count(d.orders.values(), a, order_field, d),
+        "webhookSubscriptions": lambda d, o, a: connection(
+            [w for w in d.webhooks.values() if not a.get("topics") or w.topic in a["topics"]], a
+        ),
+    },
+    "Product": {
+        "id": lambda d, o, a: gid("Product", o.id),
+        "legacyResourceId": lambda d, o, a: str(o.id),
+        "productType": lambda d, o, a: o.product_type,
+        "createdAt": lambda d, o, a: iso(o.created_at),
+        "updatedAt": lambda d, o, a: iso(o.updated_at),
+        "variants": lambda d, o, a: connection([d.variants[v] for v in o.variant_ids], a),
+        "metafield": lambda d, o, a: None,
+    },
+    "ProductVariant": {
+        "id": lambda d, o, a: gid("ProductVariant", o.id),
+        "legacyResourceId": lambda d, o, a: str(o.id),
+        "displayName": lambda d, o, a: f"{d.products[o.product_id].title} - {o.title}",
+        "inventoryPolicy": lambda d, o, a: o.policy,
+        "inventoryQuantity": lambda d, o, a: o.available if o.tracked else 0,
+        "inventoryItem": lambda d, o, a: InventoryItem(o),
+        "product": lambda d, o, a: d.products[o.product_id],
+        "createdAt": lambda d, o, a: iso(o.created_at),
+        "updatedAt": lambda d, o, a: iso(o.updated_at),
+        "metafield": _metafield,
+        "metafields": lambda d, o, a: connection(
+            [
+                m
+                for m in o.metafields or ()
+                if (not a.get("namespace") or m.namespace == a["namespace"])
+                and (not a.get("keys") or f"{m.namespace}.{m.key}" in a["keys"])
+            ],
+            a,
+        ),
+    },
+    "InventoryItem": {
+        "id": lambda d, o, a: gid("InventoryItem", o.variant.id),
+        "legacyResourceId": lambda d, o, a: str(o.variant.id),
+        "sku": lambda d, o, a: o.variant.sku,
+        "tracked": lambda d, o, a: o.variant.tracked,
+        "inventoryLevels": lambda d, o, a: connection(
+            [InventoryLevel(o.variant)] if o.variant.tracked else [], a
+        ),
+    },
+    "InventoryLevel": {
+        "id": lambda d, o, a: f"gid://shopify/InventoryLevel/1?inventory_item_id={o.variant.id}",
+        "location": lambda d, o, a: LOCATION,
+        "quantities": _quantities,
+    },
+    "Metafield": {
+        "id": lambda d, o, a: gid("Metafield", o.id),
+        "compareDigest": lambda d, o, a: o.compare_digest,
+        "updatedAt": lambda d, o, a: iso(o.updated_at),
+    },
+    "Customer": {
+        "id": lambda d, o, a: gid("Customer", o.id),
+        "displayName": lambda d, o, a: f"{o.first_name} {o.last_name}".strip() or o.email,
+        "firstName": lambda d, o, a: o.first_name,
+        "lastName": lambda d, o, a: o.last_name,
+        "defaultEmailAddress": lambda d, o, a: {"emailAddress": o.email},
+    },
+    "Order": {
+        "id": lambda d, o, a: gid("Order", o.id),
+        "legacyResourceId": lambda d, o, a: str(o.id),
+        "name": lambda d, o, a: f"#{o.number}",
+        "createdAt": lambda d, o, a: iso(o.created_at),
+        "updatedAt": lambda d, o, a: iso(o.updated_at),
+        "cancelledAt": lambda d, o, a: iso(o.cancelled_at),
+        "cancelReason": lambda d, o, a: "CUSTOMER" if o.cancelled_at else None,
+        "closed": lambda d, o, a: closed(d, o),
+        "displayFulfillmentStatus": lambda d, o, a: d.display_status(o),
+        "currencyCode": lambda d, o, a: "USD",
+        "customer": lambda d, o, a: d.customers.get(o.customer_id),
+        "customerLocale": lambda d, o, a: o.locale,
+        "lineItems": lambda d, o, a: connection([d.lines[i] for i in o.line_ids], a),
+        "fulfillmentOrders": _order_fos,
+    },
+    "LineItem": {
+        "id": lambda d, o, a: gid("LineItem", o.id),
+        "name": lambda d, o, a: o.title,
+        "currentQuantity": lambda d, o, a: o.current,
+        "unfulfilledQuantity": lambda d, o, a: max(0, o.current - o.fulfilled),
+        "variant": lambda d, o, a: d.variants.get(o.variant_id),
+        "sellingPlan": lambda d, o, a: (
+            {"name": PREORDER_PLAN, "sellingPlanId": gid("SellingPlan", 1)} if o.preorder else None
+        ),
+        "originalUnitPriceSet": lambda d, o, a: {
+            "shopMoney": {"amount": o.price, "currencyCode": "USD"}
+        },
+    },
+    "FulfillmentOrder": {
+        "id": lambda d, o, a: gid("FulfillmentOrder", o.id),
+        "orderId": lambda d, o, a: gid("Order", o.order_id),
+        "order": lambda d, o, a: d.orders[o.order_id],
+        "createdAt": lambda d, o, a: iso(o.created_at),
+        "updatedAt": lambda d, o, a: iso(o.updated_at),
+        "fulfillmentHolds": lambda d, o, a: o.holds,
+        "supportedActions": _supported,
+        "lineItems": _fo_lines,
+    },
+    "FulfillmentOrderLineItem": {
+        "id": lambda d, o, a: gid("FulfillmentOrderLineItem", o.id),
+        "lineItem": lambda d, o, a: d.lines[o.line_id],
+        "sku": lambda d, o, a: d.lines[o.line_id].sku,
+        "remainingQuantity": lambda d, o, a: o.remaining,
+        "totalQuantity": lambda d, o, a: o.total,
+    },
+    "FulfillmentHold": {
+        "id": lambda d, o, a: gid("FulfillmentHold", o.id),
+        "displayReason": lambda d, o, a: o.reason.replace("_", " ").capitalize(),
+        "reasonNotes": lambda d, o, a: None,
+        "heldByRequestingApp": lambda d, o, a: o.ours,
+    },
+    "WebhookSubscription": {
+        "id": lambda d, o, a: gid("WebhookSubscription", o.id),
+        "format": lambda d, o, a: "JSON",
+        "createdAt": lambda d, o, a: iso(o.created_at),
+        "updatedAt": lambda d, o, a: iso(o.created_at),
+    },
+}
+
+
+def _count(
+    records: Iterable[Any],
+    a: dict[str, Any],
+    field: Callable[[ShopData, Any, str], Any],
+    d: ShopData,
+) -> dict[str, Any]:
+    terms = parse_query(a.get("query"))
+    limit = a.get("limit")
+    count = 0
+    for record in records:
+        if matches(terms, partial(field, d, record)):
+            count += 1
+            if limit is not None and count >= limit:
+                return {"count": count, "precision": "AT_LEAST"}
+    return {"count": count, "precision": "EXACT"}
