@@ -1,0 +1,154 @@
+"""The WooCommerce adapter: :class:`connector.platform.PlatformAdapter` over REST API v3."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+import requests
+
+from adapters.woocommerce import webhooks
+from adapters.woocommerce.client import WooClient
+from adapters.woocommerce.order_actions import OrderActionWriter
+from adapters.woocommerce.reader import Reader, merge_pages
+from adapters.woocommerce.storefront import StorefrontWriter
+from connector.clock import Clock, system_clock
+from connector.errors import AuthError, ConnectorError, PermissionDenied
+from connector.model import OrderAction, Platform, StorefrontChange, WriteResult
+from connector.platform import (
+    ApiUsage,
+    ChangePage,
+    CheckReport,
+    Resource,
+    ResyncTarget,
+    WebhookEvent,
+)
+from connector.settings import ShopSettings
+
+__all__ = ["PREORDERS_PLUGIN", "WooCommerceAdapter"]
+
+PREORDERS_PLUGIN = "woocommerce-pre-orders/"
+
+
+class WooCommerceAdapter:
+    """One WooCommerce shop. ``session`` and ``sleep`` are seams for tests (no real waiting)."""
+
+    platform = Platform.WOOCOMMERCE
+
+    def __init__(
+        self,
+        shop: ShopSettings,
+        *,
+        clock: Clock = system_clock,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.settings = shop
+        self.shop = shop.name
+        self.clock = clock
+        self.client = WooClient(shop, session=session, sleep=sleep)
+        self.usage: ApiUsage = self.client.usage
+        self.reader = Reader(self.client, shop.name, shop.currency, shop.overlap_seconds)
+        self._storefront = StorefrontWriter(self.client, self.reader)
+        self._orders = OrderActionWriter(self.client, self.reader)
+
+    def check(self) -> CheckReport:
+        """Key permission (read_write), store-wide manage stock, version, Pre-Orders extension."""
+        problems: list[str] = []
+        granted: list[str] = []
+        missing: list[str] = []
+        details: dict[str, str] = {"auth": self.client.auth_mode}
+        try:
+            status: Mapping[str, Any] = self.client.get("system_status").body
+            granted.append("read")
+        except (AuthError, PermissionDenied) as error:
+            return CheckReport(
+                self.shop,
+                self.platform,
+                False,
+                missing=("read", "write"),
+                problems=(f"the consumer key was refused: {error}",),
+                details=details,
+            )
+        except ConnectorError as error:
+            return CheckReport(
+                self.shop, self.platform, False, problems=(str(error),), details=details
+            )
+        environment = status.get("environment") or {}
+        details["version"] = str(environment.get("version", "unknown"))
+        plugins = [str(p.get("plugin", "")) for p in status.get("active_plugins") or ()]
+        details["preorders_extension"] = (
+            "yes" if any(p.startswith(PREORDERS_PLUGIN) for p in plugins) else "no"
+        )
+        try:
+            # An empty batch writes nothing but needs write permission.
+            self.client.post("products/batch", {})
+            granted.append("write")
+        except (AuthError, PermissionDenied):
+            missing.append("write")
+            problems.append("the consumer key is read-only: create a read_write key")
+        except ConnectorError as error:
+            problems.append(f"write check failed: {error}")
+        try:
+            settings = self.client.get("settings/products").body
+            manage = next(
+                (s.get("value") for s in settings if s.get("id") == "woocommerce_manage_stock"),
+                "unknown",
+            )
+        except ConnectorError as error:
+            manage = "unknown"
+            problems.append(f"could not read the manage-stock option: {error}")
+        details["manage_stock"] = str(manage)
+        if manage == "no":
+            problems.append(
+                "store-wide stock management is off (WooCommerce > Settings > Products > "
+                "Inventory): WooCommerce ignores manage_stock and backorders until it is on"
+            )
+        version = details["version"].split(".")
+        if version[0].isdigit() and int(version[0]) < 3:
+            problems.append(f"WooCommerce {details['version']} has no REST API v3")
+        return CheckReport(
+            self.shop,
+            self.platform,
+            not problems,
+            granted=tuple(granted),
+            missing=tuple(missing),
+            problems=tuple(problems),
+            details=details,
+        )
+
+    def read_changes(self, resource: Resource, cursor: str | None) -> Iterator[ChangePage]:
+        return self.reader.read(resource, cursor)
+
+    def fetch(self, target: ResyncTarget) -> ChangePage:
+        def everything() -> ChangePage:
+            products = merge_pages(Resource.PRODUCTS, self.reader.read(Resource.PRODUCTS, None))
+            orders = merge_pages(Resource.ORDERS, self.reader.read(Resource.ORDERS, None))
+            return ChangePage(
+                Resource.PRODUCTS,
+                products=products.products,
+                variants=products.variants,
+                orders=orders.orders,
+                skipped=products.skipped + orders.skipped,
+            )
+
+        return self.reader.fetch(target, everything)
+
+    def apply_storefront(self, changes: Sequence[StorefrontChange]) -> list[WriteResult]:
+        return self._storefront.apply(changes)
+
+    def apply_order_actions(self, actions: Sequence[OrderAction]) -> list[WriteResult]:
+        return self._orders.apply(actions)
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
+        secret = self.settings.webhook_secret
+        return webhooks.parse(self.shop, secret.reveal() if secret else None, headers, body)
+
+    def ensure_webhooks(self, callback_url: str) -> list[str]:
+        secret = self.settings.webhook_secret
+        if secret is None:
+            raise AuthError(f"{self.shop}: set webhook_secret to register WooCommerce webhooks")
+        return webhooks.ensure(self.client, callback_url, secret.reveal())
+
+    def close(self) -> None:
+        self.client.close()

@@ -1,0 +1,271 @@
+"""WooCommerce JSON to the common model, at the adapter's edge; nothing platform-shaped goes past.
+
+A payload that does not fit raises :class:`~connector.errors.PayloadError`; the reader turns it into
+a :class:`~connector.model.SkippedPayload` with its reason, so one bad object never sinks a page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from connector.errors import PayloadError
+from connector.model import (
+    Customer,
+    InventoryPolicy,
+    Money,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Product,
+    SkippedPayload,
+    Variant,
+    utc,
+)
+
+__all__ = [
+    "ETA_DATE_KEY",
+    "ETA_LABEL_KEY",
+    "HOLD_KEY",
+    "ORDER_TAGS_KEY",
+    "POLICY_KEY",
+    "RELEASE_KEY",
+    "map_order",
+    "map_product",
+    "map_variation",
+    "meta_value",
+    "parse_time",
+    "skipped",
+]
+
+ETA_LABEL_KEY = "_bc_eta_label"
+ETA_DATE_KEY = "_bc_eta_date"
+POLICY_KEY = "_bc_policy"
+HOLD_KEY = "_bc_hold"
+ORDER_TAGS_KEY = "_bc_tags"
+RELEASE_KEY = "_release_date"
+LOCALE_KEYS = ("wpml_language", "_locale")
+BACKORDERED_KEY = "Backordered"
+
+ORDER_STATUSES: Mapping[str, OrderStatus] = {
+    "processing": OrderStatus.OPEN,
+    "on-hold": OrderStatus.OPEN,
+    "pre-ordered": OrderStatus.OPEN,
+    "completed": OrderStatus.CLOSED,
+    "cancelled": OrderStatus.CANCELLED,
+    "refunded": OrderStatus.CANCELLED,
+    "trash": OrderStatus.CANCELLED,
+    "pending": OrderStatus.PENDING,
+    "checkout-draft": OrderStatus.PENDING,
+    "failed": OrderStatus.PENDING,
+}
+PRODUCT_STATUSES = {"publish": "active", "draft": "draft", "pending": "draft", "private": "active"}
+
+
+def parse_time(value: Any) -> datetime:
+    """A WooCommerce ``*_gmt`` time (no zone suffix, UTC) as an aware datetime."""
+    if not isinstance(value, str) or not value:
+        raise PayloadError(f"missing or bad date {value!r}")
+    try:
+        return utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError as error:
+        raise PayloadError(f"bad date {value!r}") from error
+
+
+def meta_value(payload: Mapping[str, Any], key: str) -> Any:
+    """The value of meta ``key`` (the last one, as WooCommerce's ``get_meta`` single does)."""
+    found = None
+    for entry in payload.get("meta_data") or ():
+        if isinstance(entry, Mapping) and entry.get("key") == key:
+            found = entry.get("value")
+    return found
+
+
+def _date_or_none(value: Any) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _money(value: Any, currency: str) -> Money:
+    try:
+        return Money(Decimal(str(value or "0")), currency)
+    except InvalidOperation as error:
+        raise PayloadError(f"bad price {value!r}") from error
+
+
+def _tags(payload: Mapping[str, Any]) -> frozenset[str]:
+    return frozenset(str(tag["name"]) for tag in payload.get("tags") or () if tag.get("name"))
+
+
+def map_product(shop: str, payload: Mapping[str, Any]) -> Product:
+    try:
+        return Product(
+            shop=shop,
+            platform_id=str(int(payload["id"])),
+            title=str(payload.get("name", "")),
+            updated_at=parse_time(payload.get("date_modified_gmt")),
+            status=PRODUCT_STATUSES.get(str(payload.get("status")), "archived"),
+            tags=_tags(payload),
+            collections=tuple(str(c.get("name", "")) for c in payload.get("categories") or ()),
+            handle=str(payload.get("slug", "")),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise PayloadError(f"product does not fit: {error}") from error
+
+
+def map_variation(
+    shop: str,
+    payload: Mapping[str, Any],
+    product: Mapping[str, Any],
+    currency: str,
+) -> Variant:
+    """A variant from a variation (``product`` is its parent, from the URL we called) or from a
+    simple product (``payload is product``). ``manage_stock: "parent"`` means the parent's stock."""
+    try:
+        managed = payload.get("manage_stock")
+        tracked = managed is True or managed == "parent"
+        backorders = payload.get("backorders", "no")
+        if backorders not in ("no", "notify", "yes"):
+            raise PayloadError(f"unknown backorders value {backorders!r}")
+        quantity = payload.get("stock_quantity")
+        if tracked and quantity is not None and not isinstance(quantity, int):
+            raise PayloadError(f"stock_quantity {quantity!r} is not a number")
+        own = payload is product
+        title = "Default Title" if own else _variation_title(payload)
+        label = meta_value(payload, ETA_LABEL_KEY)
+        release = meta_value(payload, RELEASE_KEY) or meta_value(product, RELEASE_KEY)
+        return Variant(
+            shop=shop,
+            platform_id=str(int(payload["id"])),
+            product_id=str(int(product["id"])),
+            sku=str(payload.get("sku") or ""),
+            title=title,
+            price=_money(payload.get("price") or payload.get("regular_price"), currency),
+            updated_at=parse_time(payload.get("date_modified_gmt")),
+            tracked=tracked,
+            available=int(quantity or 0) if tracked else 0,
+            inventory_policy=InventoryPolicy.DENY
+            if backorders == "no"
+            else InventoryPolicy.CONTINUE,
+            tags=_tags(product),
+            release_date=_date_or_none(release),
+            eta_label=str(label) if label not in (None, "") else None,
+            eta_date=_date_or_none(meta_value(payload, ETA_DATE_KEY)),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise PayloadError(f"variation does not fit: {error}") from error
+
+
+def _variation_title(payload: Mapping[str, Any]) -> str:
+    options = [str(a.get("option", "")) for a in payload.get("attributes") or () if a.get("option")]
+    return " / ".join(options) or f"#{payload.get('id')}"
+
+
+def _json_meta(payload: Mapping[str, Any], key: str) -> Any:
+    value = meta_value(payload, key)
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
+def held_lines(payload: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Our holds on an order: ``{handle: {"lines": {line_id: qty}, "reason": ...}}``."""
+    holds = _json_meta(payload, HOLD_KEY)
+    return holds if isinstance(holds, dict) else {}
+
+
+def order_tags(payload: Mapping[str, Any]) -> frozenset[str]:
+    tags = _json_meta(payload, ORDER_TAGS_KEY)
+    return frozenset(str(t) for t in tags) if isinstance(tags, list) else frozenset()
+
+
+def map_order(shop: str, payload: Mapping[str, Any]) -> Order:
+    try:
+        status_text = str(payload.get("status", ""))
+        status = ORDER_STATUSES.get(status_text)
+        if status is None:
+            raise PayloadError(f"unknown order status {status_text!r}")
+        order_id = str(int(payload["id"]))
+        currency = str(payload.get("currency") or "USD")
+        billing = payload.get("billing") or {}
+        locale = next((str(v) for v in (meta_value(payload, k) for k in LOCALE_KEYS) if v), None)
+        customer_id = int(payload.get("customer_id") or 0)
+        customer = Customer(
+            shop=shop,
+            email=str(billing.get("email") or ""),
+            name=" ".join(
+                p for p in (billing.get("first_name"), billing.get("last_name")) if p
+            ).strip(),
+            locale=locale,
+            platform_id=str(customer_id) if customer_id else None,
+        )
+        holds = held_lines(payload)
+        on_hold = {line for hold in holds.values() for line in (hold.get("lines") or {})}
+        updated = parse_time(payload.get("date_modified_gmt"))
+        lines = tuple(
+            _line(order_id, line, currency, status_text, on_hold)
+            for line in payload.get("line_items") or ()
+        )
+        return Order(
+            shop=shop,
+            platform_id=order_id,
+            number=str(payload.get("number") or order_id),
+            created_at=parse_time(payload.get("date_created_gmt")),
+            updated_at=updated,
+            status=status,
+            currency=currency,
+            customer=customer,
+            lines=lines,
+            locale=locale,
+            tags=order_tags(payload),
+            cancelled_at=updated if status is OrderStatus.CANCELLED else None,
+            note=str(payload.get("customer_note") or ""),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise PayloadError(f"order does not fit: {error}") from error
+
+
+def _line(
+    order_id: str, line: Mapping[str, Any], currency: str, status: str, on_hold: set[str]
+) -> OrderLine:
+    line_id = str(int(line["id"]))
+    quantity = int(line.get("quantity") or 0)
+    backordered = meta_value(line, BACKORDERED_KEY)
+    product_id = int(line.get("product_id") or 0)
+    variation_id = int(line.get("variation_id") or 0)
+    variant = variation_id or product_id
+    return OrderLine(
+        platform_id=line_id,
+        order_id=order_id,
+        variant_id=str(variant) if variant else None,
+        sku=str(line.get("sku") or ""),
+        title=str(line.get("name") or ""),
+        quantity=quantity,
+        price=_money(line.get("price"), currency),
+        fulfilled=quantity if status == "completed" else 0,
+        backordered_at_order=int(str(backordered)) if backordered not in (None, "") else None,
+        preorder=status == "pre-ordered",
+        on_hold=line_id in on_hold,
+    )
+
+
+def skipped(shop: str, resource: str, payload: Any, reason: str) -> SkippedPayload:
+    """A payload we could not use, kept with its reason (and the JSON, cut to a sane size)."""
+    platform_id = ""
+    if isinstance(payload, Mapping):
+        platform_id = str(payload.get("id", ""))
+    try:
+        text = json.dumps(payload)[:4000]
+    except (TypeError, ValueError):
+        text = repr(payload)[:4000]
+    return SkippedPayload(shop, resource, platform_id, reason, text)

@@ -1,0 +1,247 @@
+"""Order actions on WooCommerce, which has no fulfillment holds.
+
+* HOLD_LINES / RELEASE_HOLD: order meta ``_bc_hold`` (``{handle: {"lines": {line: qty}, "reason"}}``),
+  so :attr:`OrderLine.on_hold` reads back true, plus an internal note for the audit trail;
+* ADD_TAGS / REMOVE_TAGS: order meta ``_bc_tags`` (a JSON list);
+* ADD_NOTE: an internal note (``customer_note: false``; a customer note would make WooCommerce mail
+  the customer on top of our own mail), skipped when the same text is already there;
+* CREATE_DISCOUNT: a percent coupon restricted to the customer's email, skipped when the code exists.
+
+Meta writes go through ``orders/batch``; a meta-only update does not move ``date_modified``, so our
+own writes are never expected back through polling. Retried notes and coupons look first, so a
+write whose answer was lost is not made twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from adapters.woocommerce.client import WooClient
+from adapters.woocommerce.mapping import HOLD_KEY, ORDER_TAGS_KEY, held_lines, order_tags
+from adapters.woocommerce.reader import PER_PAGE, Reader
+from connector.errors import ConnectorError, PlatformDetails, PlatformItemError, RetryableError
+from connector.model import OrderAction, OrderActionKind, WriteResult, WriteStatus
+
+__all__ = ["OrderActionWriter"]
+
+Row = Mapping[str, Any]
+META_KINDS = (
+    OrderActionKind.HOLD_LINES,
+    OrderActionKind.RELEASE_HOLD,
+    OrderActionKind.ADD_TAGS,
+    OrderActionKind.REMOVE_TAGS,
+)
+
+
+def _hold_text(holds: Mapping[str, Any]) -> str | None:
+    return json.dumps(holds, sort_keys=True) if holds else None
+
+
+def _tags_text(tags: frozenset[str]) -> str | None:
+    return json.dumps(sorted(tags)) if tags else None
+
+
+def _failed(action: OrderAction, error: ConnectorError) -> WriteResult:
+    return WriteResult(
+        action.key, WriteStatus.FAILED, str(error), isinstance(error, RetryableError)
+    )
+
+
+class OrderActionWriter:
+    def __init__(self, client: WooClient, reader: Reader) -> None:
+        self.client = client
+        self.reader = reader
+
+    def apply(self, actions: Sequence[OrderAction]) -> list[WriteResult]:
+        results: list[WriteResult | None] = [None] * len(actions)
+        ids = [a.order_id for a in actions if a.kind in META_KINDS and a.order_id.isdigit()]
+        try:
+            orders = {str(row["id"]): row for row in self.reader.orders_by_id(ids)} if ids else {}
+        except ConnectorError as error:
+            return [_failed(a, error) for a in actions]
+        holds = {oid: held_lines(row) for oid, row in orders.items()}
+        tags = {oid: order_tags(row) for oid, row in orders.items()}
+        notes: list[tuple[int, str]] = []
+        changed: dict[str, list[int]] = {}
+        for index, action in enumerate(actions):
+            if action.kind not in META_KINDS:
+                continue
+            oid = action.order_id
+            if oid not in orders:
+                results[index] = WriteResult(action.key, WriteStatus.FAILED, "order not found")
+                continue
+            note = self._change(action, holds[oid], tags, oid)
+            if note is None:
+                results[index] = WriteResult(action.key, WriteStatus.SKIPPED, "already so")
+                continue
+            changed.setdefault(oid, []).append(index)
+            if note:
+                notes.append((index, note))
+        failed = self._write_meta(orders, holds, tags, changed)
+        for oid, indexes in changed.items():
+            for index in indexes:
+                problem = failed.get(oid)
+                results[index] = (
+                    _failed(actions[index], problem)
+                    if problem
+                    else WriteResult(actions[index].key, WriteStatus.DONE)
+                )
+        for index, note in notes:
+            if failed.get(actions[index].order_id) is None:
+                try:
+                    self._note(actions[index].order_id, note, check_first=False)
+                except ConnectorError as error:
+                    results[index] = WriteResult(
+                        actions[index].key,
+                        WriteStatus.FAILED,
+                        f"hold recorded, audit note failed: {error}",
+                        isinstance(error, RetryableError),
+                    )
+        for index, action in enumerate(actions):
+            if action.kind is OrderActionKind.ADD_NOTE:
+                results[index] = self._add_note(action)
+            elif action.kind is OrderActionKind.CREATE_DISCOUNT:
+                results[index] = self._discount(action)
+            elif results[index] is None:
+                results[index] = WriteResult(action.key, WriteStatus.FAILED, "bad order id")
+        return [r for r in results if r is not None]
+
+    @staticmethod
+    def _change(
+        action: OrderAction,
+        holds: dict[str, Any],
+        tags: dict[str, frozenset[str]],
+        oid: str,
+    ) -> str | None:
+        """Apply one action to the working copy; None when it changes nothing, else a note."""
+        handle = action.handle or "backorder"
+        if action.kind is OrderActionKind.HOLD_LINES:
+            wanted = {
+                "lines": dict(action.lines),
+                "reason": action.hold_reason,
+            }
+            if holds.get(handle) == wanted:
+                return None
+            holds[handle] = wanted
+            lines = ", ".join(f"line {lid} x{qty}" for lid, qty in action.lines)
+            return f"Backorder hold {handle}: {lines} wait for stock ({action.hold_reason or 'backorder'})."
+        if action.kind is OrderActionKind.RELEASE_HOLD:
+            names = [handle] if action.handle else list(holds)
+            if not any(name in holds for name in names):
+                return None
+            for name in names:
+                holds.pop(name, None)
+            return f"Backorder hold {handle} released: the lines can ship."
+        current = tags[oid]
+        if action.kind is OrderActionKind.ADD_TAGS:
+            new = current | set(action.tags)
+        else:
+            new = current - set(action.tags)
+        if new == current:
+            return None
+        tags[oid] = frozenset(new)
+        return ""
+
+    def _write_meta(
+        self,
+        orders: Mapping[str, Row],
+        holds: Mapping[str, dict[str, Any]],
+        tags: Mapping[str, frozenset[str]],
+        changed: Mapping[str, list[int]],
+    ) -> dict[str, ConnectorError]:
+        failed: dict[str, ConnectorError] = {}
+        updates = []
+        for oid in changed:
+            meta = []
+            if _hold_text(holds[oid]) != _hold_text(held_lines(orders[oid])):
+                meta.append({"key": HOLD_KEY, "value": _hold_text(holds[oid])})
+            if tags[oid] != order_tags(orders[oid]):
+                meta.append({"key": ORDER_TAGS_KEY, "value": _tags_text(tags[oid])})
+            if meta:
+                updates.append({"id": int(oid), "meta_data": meta})
+        for start in range(0, len(updates), PER_PAGE):
+            chunk = updates[start : start + PER_PAGE]
+            try:
+                # Meta values are absolute, so a retried batch leaves the same state behind.
+                reply = self.client.post("orders/batch", {"update": chunk}).body
+                items = reply.get("update") if isinstance(reply, dict) else None
+                if not isinstance(items, list) or len(items) != len(chunk):
+                    raise PlatformItemError(
+                        "orders/batch: answer does not list each item",
+                        PlatformDetails("woocommerce", 200, None, "batch_shape"),
+                    )
+            except ConnectorError as error:
+                for update in chunk:
+                    failed[str(update["id"])] = error
+                continue
+            for update, item in zip(chunk, items, strict=True):
+                problem = item.get("error") if isinstance(item, Mapping) else None
+                if isinstance(problem, Mapping):
+                    status = int((problem.get("data") or {}).get("status") or 400)
+                    details = PlatformDetails("woocommerce", status, None, str(problem.get("code")))
+                    failed[str(update["id"])] = PlatformItemError(
+                        str(problem.get("message", "failed")), details
+                    )
+        return failed
+
+    def _note(self, order_id: str, text: str, *, check_first: bool) -> WriteStatus:
+        path = f"orders/{order_id}/notes"
+        attempts = 0
+
+        def attempt() -> WriteStatus:
+            nonlocal attempts
+            attempts += 1
+            if check_first or attempts > 1:
+                existing = self.client.once("GET", path).body
+                if any(isinstance(n, Mapping) and n.get("note") == text for n in existing or ()):
+                    return WriteStatus.SKIPPED
+            self.client.once("POST", path, None, {"note": text, "customer_note": False})
+            return WriteStatus.DONE
+
+        return self.client.retrying(attempt)
+
+    def _add_note(self, action: OrderAction) -> WriteResult:
+        if not action.note.strip() or not action.order_id.isdigit():
+            return WriteResult(action.key, WriteStatus.FAILED, "empty note or bad order id")
+        try:
+            status = self._note(action.order_id, action.note, check_first=True)
+        except ConnectorError as error:
+            return _failed(action, error)
+        return WriteResult(
+            action.key, status, "already there" if status is WriteStatus.SKIPPED else ""
+        )
+
+    def _discount(self, action: OrderAction) -> WriteResult:
+        code = action.discount_code.strip().lower()
+        if not code or action.discount_percent is None or not action.customer_email:
+            return WriteResult(action.key, WriteStatus.FAILED, "code, percent and email are needed")
+
+        def attempt() -> WriteStatus:
+            found = self.client.once("GET", "coupons", {"code": code}).body
+            if isinstance(found, list) and found:
+                return WriteStatus.SKIPPED
+            self.client.once(
+                "POST",
+                "coupons",
+                None,
+                {
+                    "code": code,
+                    "discount_type": "percent",
+                    "amount": str(action.discount_percent),
+                    "individual_use": True,
+                    "usage_limit": 1,
+                    "email_restrictions": [action.customer_email],
+                    "description": f"Backorder apology for order {action.order_id}",
+                },
+            )
+            return WriteStatus.DONE
+
+        try:
+            status = self.client.retrying(attempt)
+        except ConnectorError as error:
+            return _failed(action, error)
+        return WriteResult(
+            action.key, status, "code exists" if status is WriteStatus.SKIPPED else ""
+        )
