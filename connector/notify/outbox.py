@@ -32,7 +32,15 @@ import sqlalchemy as sa
 from connector.clock import Clock
 from connector.http import RetryPolicy, backoff_delay
 from connector.model import Notification, NotificationKind, utc
-from connector.notify.codec import notification_from_json, notification_to_json
+from connector.notify.codec import notification_to_json
+from connector.notify.outbox_reports import (
+    OutboxEntry,
+    OutboxError,
+    OutboxStatus,
+    read_order,
+    read_status,
+    stored_notification,
+)
 from connector.notify.render import (
     Alternative,
     RenderedEmail,
@@ -66,52 +74,6 @@ class DeliveryReport:
     reconciled: int = 0
     unconfirmed: int = 0
     errors: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxError:
-    """One recent problem, for ``connector status``."""
-
-    at: datetime
-    status: str
-    kind: str
-    order_number: str
-    recipient: str
-    error: str
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxStatus:
-    """Counts per state for one shop, and its latest errors."""
-
-    shop: str
-    pending: int = 0
-    sending: int = 0
-    sent: int = 0
-    failed: int = 0
-    suppressed: int = 0
-    unconfirmed: int = 0
-    last_errors: tuple[OutboxError, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxEntry:
-    """One message of an order, as support sees it in ``connector order N``."""
-
-    id: int
-    kind: str
-    recipient: str
-    subject: str
-    status: str
-    message_id: str
-    attempts: int
-    created_at: datetime
-    sent_at: datetime | None
-    last_error: str
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return utc(value) if value is not None else None
 
 
 class Outbox:
@@ -209,12 +171,13 @@ class Outbox:
             from sqlalchemy.dialects import sqlite
 
             lite = sqlite.insert(messages).values(**row).on_conflict_do_nothing()
-            return max(0, conn.execute(lite).rowcount)
+            # RETURNING, not rowcount: drivers report -1 for an INSERT whose key they returned.
+            return len(conn.execute(lite.returning(messages.c.id)).all())
         if dialect == "postgresql":
             from sqlalchemy.dialects import postgresql
 
             pg = postgresql.insert(messages).values(**row).on_conflict_do_nothing()
-            return max(0, conn.execute(pg).rowcount)
+            return len(conn.execute(pg.returning(messages.c.id)).all())
         exists = conn.execute(
             sa.select(messages.c.id).where(messages.c.idempotency_key == row["idempotency_key"])
         ).first()
@@ -316,7 +279,7 @@ class Outbox:
                     row.id,
                     "sending",
                     status="sent",
-                    sent_at=_utc(row.sending_at),
+                    sent_at=utc(row.sending_at),
                     now=now,
                     last_error="",
                 )
@@ -457,87 +420,18 @@ class Outbox:
             )
             return result.rowcount == 1
 
-    # -- reading ---------------------------------------------------------------------------------
+    # -- reading (see connector.notify.outbox_reports) ------------------------------------------
 
     def status(self, shop: str) -> OutboxStatus:
         """Counts per state and the five latest problems, for ``connector status``."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(messages.c.status, sa.func.count())
-                .where(messages.c.shop == shop)
-                .group_by(messages.c.status)
-            ).all()
-            problems = conn.execute(
-                sa.select(messages)
-                .where(
-                    messages.c.shop == shop,
-                    messages.c.last_error != "",
-                    messages.c.status.in_(("failed", "unconfirmed", "pending")),
-                )
-                .order_by(messages.c.updated_at.desc(), messages.c.id.desc())
-                .limit(5)
-            ).all()
-        counts = {status: int(count) for status, count in rows}
-        return OutboxStatus(
-            shop=shop,
-            pending=counts.get("pending", 0),
-            sending=counts.get("sending", 0),
-            sent=counts.get("sent", 0),
-            failed=counts.get("failed", 0),
-            suppressed=counts.get("suppressed", 0),
-            unconfirmed=counts.get("unconfirmed", 0),
-            last_errors=tuple(
-                OutboxError(
-                    utc(p.updated_at), p.status, p.kind, p.order_number, p.recipient, p.last_error
-                )
-                for p in problems
-            ),
-        )
+        return read_status(self.engine, shop)
 
     def sent_for_order(self, shop: str, order_id: str) -> list[OutboxEntry]:
         """Every message of one order (matched by platform id or order number), oldest first."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(messages)
-                .where(
-                    messages.c.shop == shop,
-                    sa.or_(messages.c.order_id == order_id, messages.c.order_number == order_id),
-                )
-                .order_by(messages.c.created_at, messages.c.id)
-            ).all()
-        return [
-            OutboxEntry(
-                id=row.id,
-                kind=row.kind,
-                recipient=row.recipient,
-                subject=row.subject,
-                status=row.status,
-                message_id=row.message_id,
-                attempts=row.attempts,
-                created_at=utc(row.created_at),
-                sent_at=_utc(row.sent_at),
-                last_error=row.last_error,
-            )
-            for row in rows
-        ]
+        return read_order(self.engine, shop, order_id)
 
     def notification_for_order(
         self, order_ref: str, kind: NotificationKind | None = None, shop: str | None = None
     ) -> Notification | None:
         """The latest stored notification of an order (by id or number), for previews."""
-        query = sa.select(messages.c.payload).where(
-            sa.or_(messages.c.order_id == order_ref, messages.c.order_number == order_ref)
-        )
-        if kind is not None:
-            query = query.where(messages.c.kind == kind.value)
-        if shop is not None:
-            query = query.where(messages.c.shop == shop)
-        with self.engine.connect() as conn:
-            payload = conn.execute(query.order_by(messages.c.id.desc()).limit(1)).scalar()
-        if payload is None:
-            return None
-        try:
-            return notification_from_json(payload)
-        except (ValueError, KeyError, TypeError) as error:
-            log.warning("outbox payload for order %s is unreadable: %s", order_ref, error)
-            return None
+        return stored_notification(self.engine, order_ref, kind, shop)
