@@ -210,9 +210,9 @@ def _take(
         short = need - take
         if short <= 0:
             continue
-        q = Queued(
-            order, line, None, Claim(waiting=short, blocked=preorder and blocked_before), preorder
-        )
+        # The units in stock stay on the entry as allocated: the entry accounts for the whole line.
+        claim = Claim(waiting=short, allocated=take, blocked=preorder and blocked_before)
+        q = Queued(order, line, None, claim, preorder)
         if take:
             result.ships_now[line.platform_id] = take
         recorded = line.backordered_at_order
