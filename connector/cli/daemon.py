@@ -35,13 +35,15 @@ def _parse_listen(value: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def _open(app: AppContext) -> tuple[Settings, Database]:
+def _open(app: AppContext, *, chatty: bool = True) -> tuple[Settings, Database]:
+    """Load the config and open the database; ``chatty`` commands log at INFO (others: warnings)."""
     from connector.config import load_settings
     from connector.db import open_database
     from connector.logs import configure_logging
 
     settings = load_settings(app.config_path)
-    configure_logging(settings.log_format, level=logging.DEBUG if app.debug else logging.INFO)
+    level = logging.INFO if chatty else logging.WARNING
+    configure_logging(settings.log_format, level=logging.DEBUG if app.debug else level)
     return settings, open_database(settings.database_url)
 
 
@@ -213,7 +215,7 @@ def register(cli: click.Group) -> None:
         from connector.notify.outbox import Outbox
         from connector.status import shop_status
 
-        settings, db = _open(app)
+        settings, db = _open(app, chatty=False)
         try:
             outbox = Outbox(db.engine, db.clock, settings.email)
             now = db.clock()
@@ -264,7 +266,7 @@ def register(cli: click.Group) -> None:
         from connector.notify.outbox import Outbox
         from connector.status import order_story
 
-        settings, db = _open(app)
+        settings, db = _open(app, chatty=False)
         try:
             outbox = Outbox(db.engine, db.clock, settings.email)
             shops = [shop_name] if shop_name else [s.name for s in settings.shops]
