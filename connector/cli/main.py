@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the CLI and maps errors to one line and an exit code."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        cli.main(args=argv, prog_name="connector", standalone_mode=False)
+        # Without standalone mode click hands back ctx.exit(n)'s code instead of exiting.
+        result = cli.main(args=argv, prog_name="connector", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return 1
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":
