@@ -166,6 +166,10 @@ class Narrator:
         self.console.rule(f"[bold]Step {number}: {title}")
         self.console.print(story, highlight=False)
 
+    def _product(self, shop: str, product_id: str) -> str:
+        product = self.db.product(shop, product_id)
+        return f"{product.title} (product)" if product else product_id
+
     def _number(self, shop: str, order_id: str) -> str:
         order = self.db.order(shop, order_id)
         return order.number if order else order_id
@@ -180,7 +184,7 @@ class Narrator:
         plan = report.plan
         synced = report.sync.changed + report.resynced.changed
         header = (
-            f"[bold]{shop}[/bold]: read {synced} changed objects, "
+            f"[bold]{shop}[/bold]: read {synced} objects, "
             f"{len(plan.storefront) if plan else 0} storefront changes, "
             f"{len(plan.order_actions) if plan else 0} order actions, "
             f"{report.notifications} emails"
@@ -194,7 +198,7 @@ class Narrator:
             for change in plan.storefront:
                 table.add_row(
                     "",
-                    change.sku or change.product_id.rsplit("/", 1)[-1],
+                    change.sku or self._product(shop, change.product_id),
                     _describe_change(change),
                     change.reason,
                     _result(results.get(change.key)),
@@ -230,8 +234,10 @@ class Narrator:
             self.console.print(f"{shop}: nobody is waiting.")
             return
         table = Table(title=f"{shop}: who waits for what", title_justify="left")
-        for column in ("SKU", "#", "order", "customer", "waiting", "allocated", "ETA", "why here"):
-            table.add_column(column)
+        widths = {"SKU": 13, "#": 2, "order": 5, "customer": 16, "waits": 5, "alloc.": 6, "ETA": 10}
+        for column, width in widths.items():
+            table.add_column(column, min_width=width)
+        table.add_column("why here", overflow="ellipsis", no_wrap=True, max_width=44)
         for entry in entries:
             table.add_row(
                 entry.sku,
@@ -241,7 +247,8 @@ class Narrator:
                 str(entry.waiting),
                 str(entry.allocated),
                 entry.eta.isoformat() if entry.eta else "no date",
-                entry.reason,
+                # The last clause says where the date comes from: the part a newcomer wants.
+                entry.reason.split("; ")[-1],
             )
         self.console.print(table)
 
