@@ -140,6 +140,7 @@ class WooCommerceSandbox:
     def seed(self, spec: SeedSpec) -> None:
         """Fill the store from the deterministic generator, orders placed through checkout."""
         catalog = self.catalog
+        self.clock.set(spec.start)  # the same spec gives the same store, timestamps included
         skus: list[str] = []
         for product in generate_products(spec):
             variable = len(product.variants) > 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import time
@@ -77,10 +78,9 @@ def make_app(
             store.log.add(LoggedRequest(method, path, 0, fault=fault, operation=operation))
             sock = environ.get("werkzeug.socket")
             if sock is not None:
-                sock.setsockopt(
-                    socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
-                )
-                sock.close()
+                # shutdown() ends the connection even while werkzeug's file objects hold it.
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
             raise ConnectionResetError("sandbox fault: reset")
         elif fault in ("429", "500", "502", "503"):
             status = int(fault)
