@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from connector.db import schema as t
-from connector.db.store_base import StoreBase, chunks, upsert
+from connector.db.store_base import StoreBase, chunks, insert_rows, upsert
 from connector.model import BackorderEntry, BackorderEvent, BackorderEventKind, PurchaseOrder
 
 __all__ = ["BackorderStore"]
@@ -52,7 +52,7 @@ class BackorderStore(StoreBase):
         rows = [_event_row(e) for e in events]
         if rows:
             with self._conn() as conn:
-                conn.execute(sa.insert(t.backorder_events), rows)
+                insert_rows(conn, t.backorder_events, rows)
         return len(rows)
 
     def events(

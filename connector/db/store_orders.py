@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from connector.db import schema as t
-from connector.db.store_base import StoreBase, chunks, upsert
+from connector.db.store_base import StoreBase, chunks, insert_rows, upsert
 from connector.model import Customer, Money, Order, OrderLine, OrderStatus
 
 __all__ = ["OrderStore"]
@@ -46,8 +46,7 @@ class OrderStore(StoreBase):
                 for order in fresh
                 for position, line in enumerate(order.lines)
             ]
-            if lines:
-                conn.execute(sa.insert(t.order_lines), lines)
+            insert_rows(conn, t.order_lines, lines)
             # Guest checkouts without an email have no customer to remember.
             known = [_customer_row(o.customer) for o in fresh if o.customer.email]
             upsert(conn, t.customers, known)

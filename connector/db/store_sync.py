@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from connector.db import schema as t
-from connector.db.store_base import StoreBase, upsert
+from connector.db.store_base import StoreBase, insert_rows, upsert
 from connector.model import SkippedPayload
 
 __all__ = ["SkippedRecord", "SyncStore"]
@@ -55,7 +55,7 @@ class SyncStore(StoreBase):
             "skipped_at": at or self.clock(),
         }
         with self._conn() as conn:
-            conn.execute(sa.insert(t.skipped_payloads), [row])
+            insert_rows(conn, t.skipped_payloads, [row])
 
     def skipped(self, shop: str, since: datetime | None = None) -> list[SkippedPayload]:
         """Skipped payloads of ``shop``, oldest first."""
