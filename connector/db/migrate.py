@@ -67,9 +67,16 @@ def discover() -> list[Migration]:
 
 
 def _applied(engine: sa.Engine) -> set[int]:
-    with engine.begin() as conn:
-        version_table.create(conn, checkfirst=True)
-        return set(conn.execute(sa.select(version_table.c.version)).scalars())
+    for attempt in range(2):
+        try:
+            with engine.begin() as conn:
+                conn.execute(sa.schema.CreateTable(version_table, if_not_exists=True))
+                return set(conn.execute(sa.select(version_table.c.version)).scalars())
+        except (sa.exc.IntegrityError, sa.exc.ProgrammingError):
+            # PostgreSQL: two processes creating the table at once; the loser just reads it.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
 
 
 def migrate(engine: sa.Engine, target: int | None = None, clock: Clock = system_clock) -> list[int]:

@@ -132,3 +132,24 @@ def test_the_url_is_shown_without_password() -> None:
         safe_url("postgresql+psycopg://shop:s3cret@db/connector")
         == "postgresql+psycopg://shop:***@db/connector"
     )
+
+
+def test_daemons_starting_at_once_apply_each_migration_once(db_url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def start(_: int) -> int:
+        database = open_database(db_url)
+        version = database.schema_version()
+        database.close()
+        return version
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        versions = list(pool.map(start, range(4)))
+
+    engine = sa.create_engine(db_url)
+    with engine.connect() as conn:
+        recorded = conn.execute(sa.select(version_table.c.version)).scalars().all()
+    engine.dispose()
+    expected = [m.version for m in discover()]
+    assert sorted(recorded) == expected
+    assert versions == [expected[-1]] * 4
