@@ -131,9 +131,9 @@ def map_variation(
     try:
         managed = payload.get("manage_stock")
         tracked = managed is True or managed == "parent"
-        backorders = payload.get("backorders", "no")
-        if backorders not in ("no", "notify", "yes"):
-            raise PayloadError(f"unknown backorders value {backorders!r}")
+        # A batch stores any value as is (seen on 7.9); WooCommerce then allows backorders only
+        # for "notify" and "yes", so anything else sells like "no".
+        allows = payload.get("backorders") in ("notify", "yes")
         quantity = payload.get("stock_quantity")
         if tracked and quantity is not None and not isinstance(quantity, int):
             raise PayloadError(f"stock_quantity {quantity!r} is not a number")
@@ -151,9 +151,7 @@ def map_variation(
             updated_at=parse_time(payload.get("date_modified_gmt")),
             tracked=tracked,
             available=int(quantity or 0) if tracked else 0,
-            inventory_policy=InventoryPolicy.DENY
-            if backorders == "no"
-            else InventoryPolicy.CONTINUE,
+            inventory_policy=InventoryPolicy.CONTINUE if allows else InventoryPolicy.DENY,
             tags=_tags(product),
             release_date=_date_or_none(release),
             eta_label=str(label) if label not in (None, "") else None,

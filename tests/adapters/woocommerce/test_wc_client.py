@@ -1,0 +1,134 @@
+"""The transport and reads over `responses`, answering with real WooCommerce payloads."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+import responses
+
+from adapters.woocommerce import WooCommerceAdapter
+from connector.errors import AuthError, PermissionDenied, PlatformItemError
+from connector.model import Platform
+from connector.platform import Resource
+from connector.settings import Secret, ShopSettings
+from tests.adapters.woocommerce.wc_fixtures import real
+
+SECRET = "cs_top_secret_value_0123456789"
+
+
+def settings(url: str = "https://shop.example") -> ShopSettings:
+    return ShopSettings(
+        name="woo",
+        platform=Platform.WOOCOMMERCE,
+        url=url,
+        consumer_key=Secret("ck_public_key"),
+        consumer_secret=Secret(SECRET),
+        webhook_secret=Secret("held-secret-123"),
+        currency="EUR",
+        requests_per_second=0,
+        max_retries=3,
+    )
+
+
+def adapter(url: str = "https://shop.example") -> WooCommerceAdapter:
+    return WooCommerceAdapter(settings(url), sleep=lambda _s: None)
+
+
+def reply(name: str) -> dict[str, object]:
+    captured = real(name)
+    headers = {k: v for k, v in captured["headers"].items() if k.startswith(("X-WP", "Link"))}
+    return {"json": captured["body"], "status": captured["status"], "headers": headers}
+
+
+PRODUCTS = re.compile(r"https://shop\.example/wp-json/wc/v3/products(\?.*)?$")
+
+
+@responses.activate
+def test_full_product_sync_reads_variations_per_parent_with_basic_auth() -> None:
+    responses.get(PRODUCTS, **reply("products_list_orderby_modified_desc.json"))
+    responses.get(
+        "https://shop.example/wp-json/wc/v3/products/15/variations",
+        **reply("variations_list_tee_after_orders.json"),
+    )
+    responses.get(
+        "https://shop.example/wp-json/wc/v3/products/19/variations",
+        **reply("variations_list_hoodie_after_orders.json"),
+    )
+    pages = list(adapter().read_changes(Resource.PRODUCTS, None))
+    variants = {v.sku: v for page in pages for v in page.variants}
+    assert variants["WR-TEE-S"].product_id == "15"
+    assert variants["WR-HOODIE-RED"].available == -2
+    assert pages[-1].cursor
+    first = responses.calls[0].request
+    assert first.headers["Authorization"].startswith("Basic ")
+    assert "orderby=modified" in first.url and "dates_are_gmt=true" in first.url
+    assert SECRET not in first.url
+
+
+@responses.activate
+def test_plain_http_is_signed_with_oauth_and_the_secret_stays_out_of_the_url() -> None:
+    responses.get(re.compile(r"http://shop\.example/wp-json/wc/v3/orders.*"), json=[])
+    list(adapter("http://shop.example").read_changes(Resource.ORDERS, None))
+    url = responses.calls[0].request.url
+    assert "oauth_signature=" in url and "oauth_consumer_key=ck_public_key" in url
+    assert SECRET not in url
+    assert "Authorization" not in responses.calls[0].request.headers
+
+
+@responses.activate
+def test_refused_credentials_are_an_auth_error_without_the_secret(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    responses.get(PRODUCTS, **reply("error_401_basic_wrong_credentials_https.json"))
+    with pytest.raises(AuthError) as caught:
+        list(adapter().read_changes(Resource.PRODUCTS, None))
+    assert "woocommerce_rest_cannot_view" in str(caught.value)
+    assert SECRET not in str(caught.value) and SECRET not in caplog.text
+
+
+@responses.activate
+def test_a_read_only_key_writing_is_a_permission_error() -> None:
+    responses.post(
+        "https://shop.example/wp-json/wc/v3/products/batch",
+        **reply("error_401_read_only_key_write.json"),
+    )
+    with pytest.raises(PermissionDenied):
+        adapter().client.post("products/batch", {})
+
+
+@responses.activate
+def test_bad_parameters_are_an_item_error_with_woocommerces_code() -> None:
+    responses.get(PRODUCTS, **reply("error_400_per_page_101.json"))
+    with pytest.raises(PlatformItemError) as caught:
+        adapter().client.get("products", {"per_page": 101})
+    assert caught.value.details.code == "rest_invalid_param"
+    assert caught.value.details.status == 400
+
+
+@responses.activate
+def test_truncated_json_and_5xx_are_retried() -> None:
+    body = real("orders_list_modified_after.json")["body"]
+    url = re.compile(r"https://shop\.example/wp-json/wc/v3/orders.*")
+    responses.get(url, body='[{"id": 30, "status": "proc', status=200)
+    responses.get(url, json={"code": "x", "message": "down", "data": {"status": 503}}, status=503)
+    responses.get(url, json=body, status=200)
+    woo = adapter()
+    orders = [o for page in woo.read_changes(Resource.ORDERS, None) for o in page.orders]
+    assert {o.platform_id for o in orders} == {"30", "28"}
+    assert woo.usage.retries == 2
+
+
+@responses.activate
+def test_a_payload_that_does_not_fit_is_skipped_with_its_reason() -> None:
+    body = real("orders_list_modified_after.json")["body"]
+    broken = {**body[0], "status": "made-up-status"}
+    responses.get(
+        re.compile(r"https://shop\.example/wp-json/wc/v3/orders.*"), json=[broken, body[1]]
+    )
+    [page] = list(adapter().read_changes(Resource.ORDERS, None))
+    assert [o.platform_id for o in page.orders] == ["28"]
+    assert page.skipped[0].platform_id == "30"
+    assert "made-up-status" in page.skipped[0].reason
