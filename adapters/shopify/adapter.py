@@ -1,0 +1,235 @@
+"""The Shopify adapter: :class:`connector.platform.PlatformAdapter` over the Admin GraphQL API."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+
+import requests
+
+from adapters.shopify.auth import TokenProvider, base_url
+from adapters.shopify.bulk import BulkReader
+from adapters.shopify.client import GraphQLClient
+from adapters.shopify.orders import OrderWriter
+from adapters.shopify.reading import Reader
+from adapters.shopify.storefront import StorefrontWriter
+from adapters.shopify.webhooks import parse_webhook, register_webhooks
+from connector.clock import Clock, system_clock
+from connector.errors import AuthError, PermissionDenied
+from connector.http import make_session
+from connector.model import (
+    Order,
+    OrderAction,
+    Platform,
+    Product,
+    SkippedPayload,
+    StorefrontChange,
+    Variant,
+    WriteResult,
+)
+from connector.platform import (
+    ApiUsage,
+    ChangePage,
+    CheckReport,
+    Resource,
+    ResyncTarget,
+    WebhookEvent,
+)
+from connector.settings import ShopSettings
+
+__all__ = ["NEEDED_SCOPES", "ShopifyAdapter"]
+
+NEEDED_SCOPES: dict[str, str] = {
+    "read_products": "reading products and variants",
+    "write_products": "inventory policy, product tags and ETA labels on the storefront",
+    "read_inventory": "reading stock levels",
+    "read_locations": "stock per location",
+    "read_orders": "reading orders",
+    "write_orders": "order tags and notes",
+    "read_merchant_managed_fulfillment_orders": "seeing fulfillment holds",
+    "write_merchant_managed_fulfillment_orders": "holding backordered lines so in-stock items ship now",
+    "read_discounts": "checking delay-apology discount codes",
+    "write_discounts": "delay-apology discount codes",
+}
+"""Each scope the connector asks for, and the feature that is off without it."""
+
+
+def _granted_covers(granted: set[str], scope: str) -> bool:
+    # Shopify grants read access along with write access to the same resource.
+    return scope in granted or (scope.startswith("read_") and "write_" + scope[5:] in granted)
+
+
+class ShopifyAdapter:
+    """One Shopify shop. Build with :func:`adapters.create_adapter` or directly."""
+
+    platform = Platform.SHOPIFY
+
+    def __init__(
+        self,
+        shop: ShopSettings,
+        *,
+        clock: Clock = system_clock,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.settings = shop
+        self.shop = shop.name
+        self.usage = ApiUsage()
+        self.clock = clock
+        self.session = session or make_session()
+        self._owns_session = session is None
+        do_sleep = sleep or time.sleep
+        self.tokens = TokenProvider(shop, self.session, clock, shop.timeout_seconds)
+        self.client = GraphQLClient(
+            shop, session=self.session, tokens=self.tokens, sleep=do_sleep, usage=self.usage
+        )
+        self.reader = Reader(
+            shop, self.client, BulkReader(self.client, self.session, do_sleep), clock
+        )
+        self.storefront = StorefrontWriter(self.client)
+        self.orders = OrderWriter(self.client, clock)
+
+    # ---- check ------------------------------------------------------------------------------------
+
+    def check(self) -> CheckReport:
+        try:
+            data = self.client.run("Shop")
+        except (AuthError, PermissionDenied) as error:
+            return CheckReport(
+                self.shop,
+                Platform.SHOPIFY,
+                ok=False,
+                problems=(str(error),),
+                details={"url": base_url(self.settings)},
+            )
+        granted = {
+            str(s.get("handle"))
+            for s in ((data.get("currentAppInstallation") or {}).get("accessScopes")) or ()
+        }
+        missing = [s for s in NEEDED_SCOPES if not _granted_covers(granted, s)]
+        problems = [f"scope {s} is missing: {NEEDED_SCOPES[s]} is off" for s in missing]
+        shop = data.get("shop") or {}
+        currency = str(shop.get("currencyCode") or "")
+        if currency and currency != self.settings.currency:
+            problems.append(
+                f"the shop's currency is {currency}, the config says {self.settings.currency}"
+            )
+        return CheckReport(
+            self.shop,
+            Platform.SHOPIFY,
+            ok=not problems,
+            granted=tuple(sorted(granted)),
+            missing=tuple(missing),
+            problems=tuple(problems),
+            details={
+                "name": str(shop.get("name") or ""),
+                "domain": str(shop.get("myshopifyDomain") or ""),
+                "currency": currency,
+                "timezone": str(shop.get("ianaTimezone") or ""),
+                "api_version": self.settings.api_version,
+            },
+        )
+
+    # ---- read -------------------------------------------------------------------------------------
+
+    def read_changes(self, resource: Resource, cursor: str | None) -> Iterator[ChangePage]:
+        return self.reader.read_changes(resource, cursor)
+
+    def fetch(self, target: ResyncTarget) -> ChangePage:
+        if target.everything:
+            return _merge(
+                page
+                for resource in (Resource.PRODUCTS, Resource.ORDERS)
+                for page in self.reader.read_changes(resource, None)
+            )
+        products: list[Product] = []
+        variants: list[Variant] = []
+        orders: list[Order] = []
+        skips: list[SkippedPayload] = []
+        product_ids = list(target.product_ids)
+        for sku in target.skus:
+            data = self.client.run("VariantsBySku", {"query": f"sku:'{sku}'"})
+            for node in ((data.get("productVariants") or {}).get("nodes")) or ():
+                product_ids.append(str((node.get("product") or {}).get("id")))
+        items = [p for p in product_ids if "/InventoryItem/" in p]
+        if items:
+            data = self.client.run("CatalogByIds", {"ids": items}, key=f"CatalogByIds:{len(items)}")
+            for node in data.get("nodes") or ():
+                product = (((node or {}).get("variant") or {}).get("product") or {}).get("id")
+                if product:
+                    product_ids.append(str(product))
+        wanted = [p for p in dict.fromkeys(product_ids) if "/Product/" in p]
+        for start in range(0, len(wanted), 10):
+            batch = wanted[start : start + 10]
+            data = self.client.run("CatalogByIds", {"ids": batch}, key=f"CatalogByIds:{len(batch)}")
+            for node in data.get("nodes") or ():
+                if not isinstance(node, Mapping) or "title" not in node:
+                    continue
+                product = self.reader.product(node, skips)
+                if product is None:
+                    continue
+                products.append(product)
+                for variant_node in ((node.get("variants") or {}).get("nodes")) or ():
+                    variant = self.reader.variant(
+                        variant_node,
+                        skips,
+                        product_id=product.platform_id,
+                        product_tags=product.tags,
+                    )
+                    if variant is not None:
+                        variants.append(variant)
+        order_ids = list(dict.fromkeys(target.order_ids))
+        for start in range(0, len(order_ids), 10):
+            batch = order_ids[start : start + 10]
+            data = self.client.run("OrdersByIds", {"ids": batch}, key=f"OrdersByIds:{len(batch)}")
+            nodes = [n for n in data.get("nodes") or () if n is not None]
+            found, bad = self.reader.map_orders(nodes)
+            orders += found
+            skips += bad
+        return ChangePage(
+            Resource.ORDERS if orders and not products else Resource.PRODUCTS,
+            products=tuple(products),
+            variants=tuple(variants),
+            orders=tuple(orders),
+            skipped=tuple(skips),
+        )
+
+    # ---- write ------------------------------------------------------------------------------------
+
+    def apply_storefront(self, changes: Sequence[StorefrontChange]) -> list[WriteResult]:
+        return self.storefront.apply(changes) if changes else []
+
+    def apply_order_actions(self, actions: Sequence[OrderAction]) -> list[WriteResult]:
+        return self.orders.apply(actions) if actions else []
+
+    # ---- webhooks ----------------------------------------------------------------------------------
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
+        secret = self.settings.client_secret or self.settings.webhook_secret
+        return parse_webhook(self.shop, secret.reveal() if secret else None, headers, body)
+
+    def ensure_webhooks(self, callback_url: str) -> list[str]:
+        return register_webhooks(self.client, callback_url)
+
+    def close(self) -> None:
+        if self._owns_session:
+            self.session.close()
+
+
+def _merge(pages: Iterator[ChangePage]) -> ChangePage:
+    products: list[Product] = []
+    variants: list[Variant] = []
+    orders: list[Order] = []
+    skips: list[SkippedPayload] = []
+    for page in pages:
+        products += page.products
+        variants += page.variants
+        orders += page.orders
+        skips += page.skipped
+    return ChangePage(
+        Resource.PRODUCTS,
+        products=tuple(products),
+        variants=tuple(variants),
+        orders=tuple(orders),
+        skipped=tuple(skips),
+    )

@@ -1,0 +1,225 @@
+"""First syncs of big shops through a bulk operation, its JSONL streamed line by line.
+
+The query runs with ``groupObjects: true``, so each object's children (lines carrying
+``__parentId``) follow it; a parent is complete when the next top-level line arrives, and only one
+parent at a time plus one page is held in memory, whatever the shop's size.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from adapters.shopify.client import GraphQLClient
+from adapters.shopify.cursor import Cursor, StreamState
+from adapters.shopify.documents import document
+from adapters.shopify.mapping import skipped
+from connector.errors import PayloadError, PlatformDetails, PlatformFatal, PlatformRetryable
+from connector.http import call_with_retry
+from connector.model import Order, Product, SkippedPayload, Variant
+from connector.platform import ChangePage, Resource
+
+if TYPE_CHECKING:
+    from adapters.shopify.reading import Reader
+
+__all__ = ["BulkReader"]
+
+PAGE = 250
+MAX_POLLS = 2000
+
+
+class BulkReader:
+    def __init__(
+        self, client: GraphQLClient, session: requests.Session, sleep: Callable[[float], None]
+    ) -> None:
+        self.client = client
+        self.session = session
+        self.sleep = sleep
+
+    def first_sync(self, resource: Resource, reader: Reader) -> Iterator[ChangePage]:
+        name = "BulkCatalog.bulk" if resource is Resource.PRODUCTS else "BulkOrders.bulk"
+        url, started = self.run(document(name))
+        lines = self.stream(url) if url else iter(())
+        if resource is Resource.PRODUCTS:
+            yield from self._catalog_pages(lines, reader, started)
+        else:
+            yield from self._order_pages(lines, reader, started)
+
+    def run(self, query: str) -> tuple[str | None, str]:
+        """Start the bulk query and wait for it; returns (JSONL URL or None when empty, createdAt)."""
+        data = self.client.run("BulkRun", {"query": query})
+        result = data.get("bulkOperationRunQuery") or {}
+        errors = result.get("userErrors") or []
+        operation = result.get("bulkOperation")
+        if errors or not operation:
+            message = "; ".join(str(e.get("message")) for e in errors) or "no bulk operation"
+            raise PlatformFatal(
+                f"bulk query refused: {message}", PlatformDetails("shopify", 200, None, "BULK")
+            )
+        delay = 0.05
+        for _ in range(MAX_POLLS):
+            status = (
+                self.client.run("BulkStatus", {"id": operation["id"]}).get("bulkOperation")
+            ) or {}
+            if status.get("status") == "COMPLETED":
+                return status.get("url") or None, str(
+                    operation.get("createdAt") or status.get("createdAt")
+                )
+            if status.get("status") in ("FAILED", "CANCELED", "EXPIRED"):
+                raise PlatformRetryable(
+                    f"bulk operation {status.get('status')}: {status.get('errorCode')}",
+                    PlatformDetails("shopify", 200, None, str(status.get("errorCode"))),
+                )
+            self.client.sleep(delay)
+            delay = min(delay * 2, 5.0)
+        raise PlatformRetryable("bulk operation did not finish in time", PlatformDetails("shopify"))
+
+    def stream(self, url: str) -> Iterator[Any]:
+        answer = call_with_retry(
+            lambda: self._get(url), policy=self.client.policy, sleep=self.sleep
+        )
+        with answer:
+            for raw in answer.iter_lines():
+                if not raw:
+                    continue
+                try:
+                    yield json.loads(raw)
+                except ValueError:
+                    yield {"__bad_line__": raw[:200].decode("utf-8", "replace")}
+
+    def _get(self, url: str) -> requests.Response:
+        answer = self.session.get(url, stream=True, timeout=self.client.policy.timeout)
+        if answer.status_code >= 500 or answer.status_code == 429:
+            raise PlatformRetryable(
+                "bulk file not ready", PlatformDetails("shopify", answer.status_code)
+            )
+        if answer.status_code != 200:
+            raise PlatformFatal("bulk file refused", PlatformDetails("shopify", answer.status_code))
+        return answer
+
+    # ---- catalog -------------------------------------------------------------------------------
+
+    def _catalog_pages(
+        self, lines: Iterator[Any], reader: Reader, started: str
+    ) -> Iterator[ChangePage]:
+        products: list[Product] = []
+        variants: list[Variant] = []
+        skips: list[SkippedPayload] = []
+        current: dict[str, Any] | None = None
+
+        def flush_product() -> None:
+            if current is None:
+                return
+            product = reader.product(current["node"], skips)
+            if product is None:
+                return
+            products.append(product)
+            for variant_node, levels in current["variants"]:
+                variant = reader.variant(
+                    variant_node,
+                    skips,
+                    product_id=product.platform_id,
+                    product_tags=product.tags,
+                    levels=levels,
+                )
+                if variant is not None:
+                    variants.append(variant)
+
+        by_item: dict[str, list[Any]] = {}
+        for line in lines:
+            if "__bad_line__" in line:
+                skips.append(
+                    skipped(reader.shop.name, "bulk", line, PayloadError("unreadable JSONL line"))
+                )
+                continue
+            parent = line.get("__parentId")
+            if parent is None:
+                flush_product()
+                if len(products) >= PAGE:
+                    yield ChangePage(
+                        Resource.PRODUCTS,
+                        products=tuple(products),
+                        variants=tuple(variants),
+                        skipped=tuple(skips),
+                    )
+                    products, variants, skips = [], [], []
+                current = {"node": line, "variants": []}
+                by_item = {}
+            elif current is not None and str(line.get("id", "")).startswith(
+                "gid://shopify/ProductVariant/"
+            ):
+                levels: list[Any] = []
+                current["variants"].append((line, levels))
+                item = (line.get("inventoryItem") or {}).get("id")
+                by_item[str(line["id"])] = levels
+                if item:
+                    by_item[str(item)] = levels
+            elif parent in by_item:
+                by_item[parent].append(line)
+            else:
+                skips.append(
+                    skipped(
+                        reader.shop.name,
+                        "bulk",
+                        line,
+                        PayloadError(f"orphan line, parent {parent} not seen"),
+                    )
+                )
+        flush_product()
+        state = StreamState(started, {}, started)
+        cursor = Cursor({"products": state, "variants": state})
+        yield ChangePage(
+            Resource.PRODUCTS,
+            products=tuple(products),
+            variants=tuple(variants),
+            skipped=tuple(skips),
+            cursor=cursor.encode(),
+        )
+
+    # ---- orders -----------------------------------------------------------------------------------
+
+    def _order_pages(
+        self, lines: Iterator[Any], reader: Reader, started: str
+    ) -> Iterator[ChangePage]:
+        nodes: list[Mapping[str, Any]] = []
+        children: dict[str, list[Any]] = {}
+        bad: list[SkippedPayload] = []
+
+        def page(final: bool) -> ChangePage:
+            orders: list[Order]
+            orders, skips = reader.map_orders(nodes, children)
+            cursor = (
+                Cursor({"orders": StreamState(started, {}, started)}).encode() if final else None
+            )
+            return ChangePage(
+                Resource.ORDERS, orders=tuple(orders), skipped=tuple(bad + skips), cursor=cursor
+            )
+
+        for line in lines:
+            if "__bad_line__" in line:
+                bad.append(
+                    skipped(reader.shop.name, "bulk", line, PayloadError("unreadable JSONL line"))
+                )
+                continue
+            parent = line.get("__parentId")
+            if parent is None:
+                if len(nodes) >= PAGE:
+                    yield page(final=False)
+                    nodes, children, bad = [], {}, []
+                nodes.append(line)
+                children[str(line.get("id"))] = []
+            elif parent in children:
+                children[parent].append(line)
+            else:
+                bad.append(
+                    skipped(
+                        reader.shop.name,
+                        "bulk",
+                        line,
+                        PayloadError(f"orphan line, parent {parent} not seen"),
+                    )
+                )
+        yield page(final=True)

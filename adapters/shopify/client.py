@@ -1,0 +1,285 @@
+"""A small Admin GraphQL client: one session, every call through the shared retry, paced by cost.
+
+Every answer carries ``extensions.cost.throttleStatus``; the client remembers it and, before each
+call, waits until the bucket holds what the call is expected to request, so that in steady state
+it is never THROTTLED. What comes back is mapped to an action by one table (``STATUS_ACTIONS`` for
+HTTP statuses, ``CODE_ACTIONS`` for error codes inside a 200) and raised as a typed error from
+:mod:`connector.errors`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from adapters.shopify.auth import TokenProvider, base_url
+from adapters.shopify.documents import document
+from connector.errors import (
+    AuthError,
+    PermissionDenied,
+    PlatformDetails,
+    PlatformFatal,
+    PlatformRetryable,
+)
+from connector.http import RetryPolicy, call_with_retry
+from connector.platform import ApiUsage
+from connector.settings import ShopSettings
+
+__all__ = ["CODE_ACTIONS", "STATUS_ACTIONS", "GraphQLClient", "QueryTooCostly", "Throttle"]
+
+STATUS_ACTIONS: dict[int, str] = {
+    401: "auth",
+    402: "fatal",  # shop frozen for unpaid bills
+    403: "permission",
+    404: "fatal",
+    423: "fatal",  # shop locked
+    429: "retry",
+    500: "retry",
+    502: "retry",
+    503: "retry",
+    504: "retry",
+}
+"""What to do about a non-200 HTTP status; other 5xx retry, other 4xx are fatal."""
+
+CODE_ACTIONS: dict[str, str] = {
+    "THROTTLED": "retry",
+    "INTERNAL_SERVER_ERROR": "retry",
+    "MAX_COST_EXCEEDED": "too_costly",
+    "ACCESS_DENIED": "permission",
+}
+"""What to do about ``errors[].extensions.code`` inside a 200; anything else is fatal (our bug)."""
+
+
+class QueryTooCostly(PlatformFatal):
+    """The query asks for more than one call may (``MAX_COST_EXCEEDED``): ask for smaller pages."""
+
+    def __init__(self, message: str, details: PlatformDetails, cost: int) -> None:
+        super().__init__(message, details)
+        self.cost = cost
+
+
+@dataclass(slots=True)
+class Throttle:
+    """The bucket as last reported, and when (on the client's own time line)."""
+
+    maximum: float = 0.0
+    available: float = 0.0
+    restore_rate: float = 0.0
+    at: float = 0.0
+
+    def expected(self, now: float) -> float:
+        return min(self.maximum, self.available + (now - self.at) * self.restore_rate)
+
+
+class GraphQLClient:
+    """POSTs documents to ``/admin/api/{version}/graphql.json`` and returns ``data``."""
+
+    def __init__(
+        self,
+        shop: ShopSettings,
+        *,
+        session: requests.Session,
+        tokens: TokenProvider,
+        sleep: Callable[[float], None],
+        usage: ApiUsage,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.endpoint = f"{base_url(shop)}/admin/api/{shop.api_version}/graphql.json"
+        self.session = session
+        self.tokens = tokens
+        self.usage = usage
+        self.policy = RetryPolicy(
+            max_attempts=max(1, shop.max_retries), timeout=shop.timeout_seconds
+        )
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._slept = 0.0
+        self.throttle: Throttle | None = None
+        self.last_requested: dict[str, int] = {}
+
+    def _now(self) -> float:
+        # Time as the bucket sees it: real time plus what we slept (an injected sleep may not wait).
+        return self._monotonic() + self._slept
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self._slept += seconds
+            self._sleep(seconds)
+
+    @property
+    def cap(self) -> float:
+        """The most one call may request: 1000, or less when the bucket is smaller."""
+        if self.throttle is None or not self.throttle.maximum:
+            return 1000.0
+        return min(1000.0, self.throttle.maximum)
+
+    def pace(self, expected_cost: float) -> None:
+        """Wait until the bucket should hold ``expected_cost`` points (plus one for rounding)."""
+        throttle = self.throttle
+        if throttle is None or throttle.restore_rate <= 0:
+            return
+        need = min(expected_cost + 1, throttle.maximum) - throttle.expected(self._now())
+        if need > 0:
+            self.sleep(need / throttle.restore_rate)
+
+    def run(
+        self, name: str, variables: Mapping[str, Any] | None = None, *, key: str | None = None
+    ) -> dict[str, Any]:
+        """Send document ``name`` with ``variables``; ``key`` names the pacing estimate (default: name)."""
+        return self.execute(document(name), variables or {}, key=key or name)
+
+    def execute(self, query: str, variables: Mapping[str, Any], *, key: str) -> dict[str, Any]:
+        renewed = False
+
+        def attempt() -> dict[str, Any]:
+            nonlocal renewed
+            self.pace(self.last_requested.get(key, 0))
+            self.usage.requests += 1
+            answer = self.session.post(
+                self.endpoint,
+                data=json.dumps({"query": query, "variables": dict(variables)}),
+                headers={
+                    "Content-Type": "application/json",
+                    "Accept": "application/json",
+                    "X-Shopify-Access-Token": self.tokens.token(),
+                },
+                timeout=self.policy.timeout,
+            )
+            try:
+                return self._interpret(answer, key)
+            except AuthError:
+                if self.tokens.renewable and not renewed:
+                    renewed = True
+                    self.tokens.invalidate()
+                    raise PlatformRetryable(
+                        "access token refused, asking for a new one", self._details(answer)
+                    ) from None
+                raise
+
+        def on_retry(number: int, error: BaseException, delay: float) -> None:
+            self.usage.retries += 1
+            self._slept += delay
+
+        try:
+            return call_with_retry(
+                attempt, policy=self.policy, sleep=self._sleep, on_retry=on_retry
+            )
+        except (PlatformRetryable, requests.RequestException):
+            self.usage.errors += 1
+            raise
+
+    @staticmethod
+    def _details(answer: requests.Response, code: str | None = None) -> PlatformDetails:
+        return PlatformDetails(
+            "shopify",
+            answer.status_code,
+            answer.headers.get("X-Request-Id"),
+            code,
+            answer.text[:300],
+        )
+
+    def _interpret(self, answer: requests.Response, key: str) -> dict[str, Any]:
+        status = answer.status_code
+        if status != 200:
+            action = STATUS_ACTIONS.get(status, "retry" if status >= 500 else "fatal")
+            details = self._details(answer)
+            if action == "auth":
+                raise AuthError(f"Shopify refused the access token ({details.describe()})")
+            if action == "permission":
+                raise PermissionDenied(f"Shopify denied access ({details.describe()})")
+            if action == "retry":
+                retry_after = _float(answer.headers.get("Retry-After"))
+                raise PlatformRetryable("Shopify asked us to retry", details, retry_after)
+            raise PlatformFatal("Shopify refused the request", details)
+        try:
+            payload = answer.json()
+        except ValueError:
+            # A cut-off body: the call may or may not have happened; writes are idempotent.
+            raise PlatformRetryable(
+                "truncated or invalid JSON answer", self._details(answer)
+            ) from None
+        if not isinstance(payload, dict):
+            raise PlatformRetryable("unexpected answer shape", self._details(answer))
+        cost = (payload.get("extensions") or {}).get("cost") or {}
+        self._note_cost(cost, key)
+        errors = payload.get("errors")
+        if errors:
+            first: dict[str, Any] = (
+                errors[0]
+                if isinstance(errors, list) and isinstance(errors[0], dict)
+                else {"message": str(errors)}
+            )
+            code = str((first.get("extensions") or {}).get("code") or "")
+            details = self._details(answer, code or None)
+            action = CODE_ACTIONS.get(code, "fatal")
+            message = str(first.get("message", "error"))[:200]
+            if code == "THROTTLED":
+                self.usage.throttled += 1
+                requested = cost.get("requestedQueryCost")
+                if (
+                    self.throttle is not None
+                    and isinstance(requested, int | float)
+                    and requested > self.throttle.maximum
+                ):
+                    # It would never fit, however long we wait: ask for smaller pages instead.
+                    raise QueryTooCostly(message, details, int(requested))
+            if action == "retry":
+                raise PlatformRetryable(message, details, self._throttle_wait(cost))
+            if action == "too_costly":
+                raise QueryTooCostly(
+                    message, details, int((first.get("extensions") or {}).get("cost") or 0)
+                )
+            if action == "permission":
+                raise PermissionDenied(f"{message} ({details.describe()})")
+            if payload.get("data") is None:
+                raise PlatformFatal(message, details)
+        data = payload.get("data")
+        if not isinstance(data, dict):
+            raise PlatformRetryable("answer without data", self._details(answer))
+        return data
+
+    def _note_cost(self, cost: Mapping[str, Any], key: str) -> None:
+        status = cost.get("throttleStatus")
+        if isinstance(status, Mapping):
+            self.throttle = Throttle(
+                float(status.get("maximumAvailable") or 0),
+                float(status.get("currentlyAvailable") or 0),
+                float(status.get("restoreRate") or 0),
+                self._now(),
+            )
+        requested = cost.get("requestedQueryCost")
+        if isinstance(requested, int | float):
+            self.last_requested[key] = int(requested)
+        actual = cost.get("actualQueryCost")
+        if isinstance(actual, int | float):
+            self.usage.cost += float(actual)
+
+    def _throttle_wait(self, cost: Mapping[str, Any]) -> float | None:
+        throttle = self.throttle
+        requested = cost.get("requestedQueryCost")
+        if throttle is None or not throttle.restore_rate or not isinstance(requested, int | float):
+            return None
+        return max(0.0, (float(requested) + 1 - throttle.available) / throttle.restore_rate)
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def page_size(client: GraphQLClient, key: str, current: int, default: int, floor: int = 1) -> int:
+    """The next page size for ``key``: as big as ``default`` allows within 90% of one call's cap."""
+    requested = client.last_requested.get(key)
+    if not requested or current <= 0:
+        return current
+    per_node = requested / current
+    budget = client.cap * 0.9
+    return max(floor, min(default, math.floor(budget / per_node)))

@@ -1,0 +1,111 @@
+"""The sync cursor: per stream, the newest ``updated_at`` committed and what was seen near it.
+
+Reads ask for ``updated_at:>='since - overlap'`` (Shopify's search index can lag behind a write),
+and de-duplicate the overlap with ``seen`` (id -> updated_at), so an object is emitted again only
+when it really changed. The cursor is an opaque string: ``shopify1:`` + base64 JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from connector.model import utc
+
+__all__ = ["Cursor", "StreamState"]
+
+PREFIX = "shopify1:"
+MAX_SEEN = 5000
+"""Enough to de-duplicate a busy overlap window; beyond it, repeats are allowed (upserts)."""
+
+
+def _iso(moment: datetime) -> str:
+    return utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse(text: str) -> datetime:
+    return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+
+
+@dataclass
+class StreamState:
+    since: str | None = None
+    seen: dict[str, str] = field(default_factory=dict)
+    read_at: str | None = None
+    """When the read that produced ``since`` started (our clock)."""
+
+    def search(self, overlap: int) -> str | None:
+        """The ``query:`` filter for the next read, or None for everything.
+
+        Objects may show up in search up to ``overlap`` seconds late, so anything updated after
+        ``read_at - overlap`` is read again (and de-duplicated with ``seen``). When the last read
+        started more than ``overlap`` after ``since``, nothing can be missing at or before
+        ``since``, and a quiet shop answers an empty page.
+        """
+        if self.since is None:
+            return None
+        since = _parse(self.since)
+        settled = _parse(self.read_at) - timedelta(seconds=overlap) if self.read_at else None
+        if settled is not None and settled >= since:
+            return f"updated_at:>'{_iso(since)}'"
+        start = min(since, settled) if settled is not None else since - timedelta(seconds=overlap)
+        return f"updated_at:>='{_iso(start)}'"
+
+    def is_new(self, platform_id: str, updated_at: str) -> bool:
+        return self.seen.get(platform_id) != updated_at
+
+    def advanced(
+        self, items: list[tuple[str, str]], overlap: int, read_at: datetime | None = None
+    ) -> StreamState:
+        """The state after committing ``items`` ((id, updatedAt) pairs) read from ``read_at`` on."""
+        when = _iso(read_at) if read_at is not None else self.read_at
+        stamps = [self.since] if self.since else []
+        stamps += [stamp for _, stamp in items]
+        if not stamps:
+            return StreamState(self.since, dict(self.seen), when)
+        newest = max(stamps, key=_parse)
+        floor = _parse(newest) - timedelta(seconds=overlap)
+        seen = {k: v for k, v in self.seen.items() if _parse(v) >= floor}
+        seen.update({k: v for k, v in items if _parse(v) >= floor})
+        if len(seen) > MAX_SEEN:
+            seen = dict(sorted(seen.items(), key=lambda kv: kv[1])[-MAX_SEEN:])
+        return StreamState(_iso(_parse(newest)), seen, when)
+
+
+@dataclass
+class Cursor:
+    streams: dict[str, StreamState] = field(default_factory=dict)
+
+    def get(self, name: str) -> StreamState:
+        return self.streams.get(name) or StreamState()
+
+    def with_stream(self, name: str, state: StreamState) -> Cursor:
+        return Cursor({**self.streams, name: state})
+
+    def encode(self) -> str:
+        raw = {
+            name: {"since": s.since, "seen": s.seen, "read_at": s.read_at}
+            for name, s in self.streams.items()
+        }
+        text = json.dumps(raw, separators=(",", ":"), sort_keys=True)
+        return PREFIX + base64.urlsafe_b64encode(text.encode()).decode()
+
+    @classmethod
+    def decode(cls, text: str | None) -> Cursor | None:
+        """None for no cursor, or for one we cannot read (a full sync then starts over)."""
+        if not text or not text.startswith(PREFIX):
+            return None
+        try:
+            raw = json.loads(base64.urlsafe_b64decode(text[len(PREFIX) :].encode()))
+            return cls(
+                {
+                    name: StreamState(
+                        value.get("since"), dict(value.get("seen") or {}), value.get("read_at")
+                    )
+                    for name, value in raw.items()
+                }
+            )
+        except (ValueError, AttributeError, TypeError):
+            return None

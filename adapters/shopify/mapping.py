@@ -1,0 +1,268 @@
+"""Shopify JSON to the common model, at the edge. A node that does not fit raises PayloadError."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from connector.errors import PayloadError
+from connector.model import (
+    Customer,
+    InventoryPolicy,
+    Money,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Product,
+    SkippedPayload,
+    Variant,
+    utc,
+)
+
+__all__ = [
+    "HOLD_PREFIX",
+    "METAFIELD_NAMESPACE",
+    "map_order",
+    "map_product",
+    "map_variant",
+    "our_held_lines",
+    "skipped",
+]
+
+METAFIELD_NAMESPACE = "backorder_connector"
+HOLD_PREFIX = "bc-"
+"""Every fulfillment hold the connector places has a handle starting with this."""
+
+
+def skipped(shop: str, resource: str, node: Any, error: Exception) -> SkippedPayload:
+    platform_id = str(node.get("id", "")) if isinstance(node, Mapping) else ""
+    try:
+        payload = json.dumps(node)[:4000]
+    except (TypeError, ValueError):
+        payload = repr(node)[:4000]
+    return SkippedPayload(shop, resource, platform_id, str(error) or type(error).__name__, payload)
+
+
+def _time(value: Any, field: str) -> datetime:
+    if not isinstance(value, str):
+        raise PayloadError(f"{field} is missing")
+    try:
+        return utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        raise PayloadError(f"{field} is not a timestamp: {value!r}") from None
+
+
+def _opt_time(value: Any, field: str) -> datetime | None:
+    return None if value is None else _time(value, field)
+
+
+def _id(node: Mapping[str, Any]) -> str:
+    value = node.get("id")
+    if not isinstance(value, str) or not value:
+        raise PayloadError("id is missing")
+    return value
+
+
+def _money(amount: Any, currency: str) -> Money:
+    try:
+        return Money(Decimal(str(amount)), currency)
+    except (InvalidOperation, ValueError):
+        raise PayloadError(f"price {amount!r} is not a decimal amount") from None
+
+
+def _tags(value: Any) -> frozenset[str]:
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list):
+        return frozenset()
+    return frozenset(t.strip() for t in value if isinstance(t, str) and t.strip())
+
+
+def map_product(shop: str, node: Mapping[str, Any]) -> Product:
+    if not isinstance(node, Mapping):
+        raise PayloadError("product is not an object")
+    return Product(
+        shop=shop,
+        platform_id=_id(node),
+        title=str(node.get("title") or ""),
+        updated_at=_time(node.get("updatedAt"), "updatedAt"),
+        product_type=str(node.get("productType") or ""),
+        vendor=str(node.get("vendor") or ""),
+        status=str(node.get("status") or "ACTIVE").lower(),
+        tags=_tags(node.get("tags")),
+        handle=str(node.get("handle") or ""),
+    )
+
+
+def _quantities(levels: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    totals = {"available": 0, "committed": 0, "incoming": 0}
+    for level in levels:
+        for quantity in level.get("quantities") or ():
+            name = quantity.get("name")
+            if name in totals and isinstance(quantity.get("quantity"), int):
+                totals[name] += quantity["quantity"]
+    return totals
+
+
+def _metafield_value(node: Mapping[str, Any], alias: str) -> str | None:
+    field = node.get(alias)
+    if isinstance(field, Mapping) and isinstance(field.get("value"), str):
+        return str(field["value"])
+    return None
+
+
+def map_variant(
+    shop: str,
+    node: Mapping[str, Any],
+    currency: str,
+    *,
+    product_id: str | None = None,
+    product_tags: Iterable[str] | None = None,
+    levels: Iterable[Mapping[str, Any]] | None = None,
+) -> Variant:
+    """``levels`` replaces ``inventoryItem.inventoryLevels`` (bulk lines carry them separately)."""
+    if not isinstance(node, Mapping):
+        raise PayloadError("variant is not an object")
+    product = node.get("product") if isinstance(node.get("product"), Mapping) else {}
+    owner = product_id or (product or {}).get("id")
+    if not isinstance(owner, str):
+        raise PayloadError("variant has no product")
+    policy = node.get("inventoryPolicy")
+    if policy not in ("DENY", "CONTINUE"):
+        raise PayloadError(f"inventoryPolicy {policy!r} is neither DENY nor CONTINUE")
+    item = node.get("inventoryItem") if isinstance(node.get("inventoryItem"), Mapping) else {}
+    item = item or {}
+    if levels is None:
+        levels = ((item.get("inventoryLevels") or {}).get("nodes")) or []
+    totals = _quantities(levels)
+    tracked = bool(item.get("tracked", True))
+    eta_date_text = _metafield_value(node, "etaDate")
+    eta_date = None
+    if eta_date_text:
+        try:
+            eta_date = date.fromisoformat(eta_date_text[:10])
+        except ValueError:
+            eta_date = (
+                None  # someone else's value in our key: treat as no date, the plan rewrites it
+            )
+    tags = product_tags if product_tags is not None else (product or {}).get("tags")
+    return Variant(
+        shop=shop,
+        platform_id=_id(node),
+        product_id=owner,
+        sku=str(node.get("sku") or ""),
+        title=str(node.get("title") or ""),
+        price=_money(node.get("price", "0"), currency),
+        updated_at=_time(node.get("updatedAt"), "updatedAt"),
+        tracked=tracked,
+        available=totals["available"] if tracked else 0,
+        committed=totals["committed"] if tracked else 0,
+        incoming=totals["incoming"] if tracked else 0,
+        inventory_policy=InventoryPolicy.CONTINUE if policy == "CONTINUE" else InventoryPolicy.DENY,
+        tags=_tags(list(tags or [])),
+        eta_label=_metafield_value(node, "etaLabel"),
+        eta_date=eta_date,
+        inventory_item_id=str(item.get("id") or ""),
+    )
+
+
+def _line(order_id: str, node: Mapping[str, Any], currency: str, held: set[str]) -> OrderLine:
+    line_id = _id(node)
+    quantity = node.get("quantity")
+    current = node.get("currentQuantity", quantity)
+    unfulfilled = node.get("unfulfilledQuantity", current)
+    if not all(isinstance(v, int) for v in (quantity, current, unfulfilled)):
+        raise PayloadError(f"line {line_id} has no integer quantities")
+    variant = node.get("variant") if isinstance(node.get("variant"), Mapping) else None
+    money = ((node.get("originalUnitPriceSet") or {}).get("shopMoney")) or {}
+    plan = node.get("sellingPlan") if isinstance(node.get("sellingPlan"), Mapping) else None
+    return OrderLine(
+        platform_id=line_id,
+        order_id=order_id,
+        variant_id=str(variant["id"]) if variant and variant.get("id") else None,
+        sku=str(node.get("sku") or ""),
+        title=str(node.get("title") or node.get("name") or ""),
+        quantity=current,
+        price=_money(money.get("amount", "0"), str(money.get("currencyCode") or currency)),
+        fulfilled=max(0, current - unfulfilled),
+        cancelled=max(0, quantity - current),
+        preorder=plan is not None,
+        selling_plan=str(plan.get("name")) if plan else None,
+        on_hold=line_id in held,
+    )
+
+
+def map_order(
+    shop: str,
+    node: Mapping[str, Any],
+    *,
+    lines: Iterable[Mapping[str, Any]] | None = None,
+    held_lines: set[str] | None = None,
+) -> Order:
+    """``lines`` replaces ``lineItems.nodes`` (bulk lines and extra pages come separately)."""
+    if not isinstance(node, Mapping):
+        raise PayloadError("order is not an object")
+    order_id = _id(node)
+    currency = str(node.get("currencyCode") or "")
+    if len(currency) != 3:
+        raise PayloadError(f"currencyCode {currency!r} is not a currency")
+    customer_node = node.get("customer") if isinstance(node.get("customer"), Mapping) else {}
+    customer_node = customer_node or {}
+    email = (
+        node.get("email")
+        or ((customer_node.get("defaultEmailAddress") or {}).get("emailAddress"))
+        or ""
+    )
+    customer = Customer(
+        shop=shop,
+        email=str(email),
+        name=str(customer_node.get("displayName") or ""),
+        locale=customer_node.get("locale") or None,
+        tags=_tags(customer_node.get("tags")),
+        platform_id=customer_node.get("id"),
+    )
+    raw_lines = (
+        list(lines) if lines is not None else list((node.get("lineItems") or {}).get("nodes") or [])
+    )
+    held = held_lines or set()
+    cancelled_at = _opt_time(node.get("cancelledAt"), "cancelledAt")
+    if cancelled_at is not None:
+        status = OrderStatus.CANCELLED
+    elif node.get("displayFulfillmentStatus") == "FULFILLED" or node.get("closed") is True:
+        status = OrderStatus.CLOSED
+    else:
+        status = OrderStatus.OPEN
+    return Order(
+        shop=shop,
+        platform_id=order_id,
+        number=str(node.get("name") or order_id),
+        created_at=_time(node.get("createdAt"), "createdAt"),
+        updated_at=_time(node.get("updatedAt"), "updatedAt"),
+        status=status,
+        currency=currency,
+        customer=customer,
+        lines=tuple(_line(order_id, line, currency, held) for line in raw_lines),
+        locale=node.get("customerLocale") or None,
+        tags=_tags(node.get("tags")),
+        cancelled_at=cancelled_at,
+        note=str(node.get("note") or ""),
+    )
+
+
+def our_held_lines(order_node: Mapping[str, Any]) -> set[str]:
+    """Line ids on a fulfillment order that one of our own holds (handle ``bc-...``) covers."""
+    held: set[str] = set()
+    for fo in ((order_node.get("fulfillmentOrders") or {}).get("nodes")) or ():
+        holds = fo.get("fulfillmentHolds") or ()
+        if fo.get("status") != "ON_HOLD" or not any(
+            str(h.get("handle") or "").startswith(HOLD_PREFIX) for h in holds
+        ):
+            continue
+        for item in ((fo.get("lineItems") or {}).get("nodes")) or ():
+            line = item.get("lineItem") or {}
+            if line.get("id") and item.get("remainingQuantity", 0) > 0:
+                held.add(str(line["id"]))
+    return held

@@ -1,0 +1,214 @@
+"""Order actions: hold the backordered lines, release our own holds, tags, notes, discount codes.
+
+Each order is re-read first (fulfillment orders, holds, note, tags), so a rerun finds its own earlier
+work: a hold whose handle is already there, a note already written, a code already taken are all
+``skipped``. Holds carry a deterministic ``bc-`` handle; releases name our hold ids only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from adapters.shopify.client import GraphQLClient
+from adapters.shopify.mapping import HOLD_PREFIX
+from connector.clock import Clock
+from connector.errors import ConnectorError, RetryableError
+from connector.model import OrderAction, OrderActionKind, WriteResult, WriteStatus
+
+__all__ = ["OrderWriter", "hold_handle"]
+
+HOLD_REASONS = ("INVENTORY_OUT_OF_STOCK", "UNKNOWN_DELIVERY_DATE")
+
+
+def hold_handle(action: OrderAction) -> str:
+    """Our handle for a hold: the action's own (prefixed) or a hash of order and lines."""
+    if action.handle:
+        return (
+            action.handle if action.handle.startswith(HOLD_PREFIX) else HOLD_PREFIX + action.handle
+        )
+    lines = ",".join(f"{line}:{qty}" for line, qty in sorted(action.lines))
+    return HOLD_PREFIX + hashlib.sha256(f"{action.order_id}|{lines}".encode()).hexdigest()[:16]
+
+
+def discount_code(action: OrderAction) -> str:
+    if action.discount_code:
+        return action.discount_code
+    return (
+        "BC-"
+        + hashlib.sha256(f"{action.order_id}|{action.handle}".encode()).hexdigest()[:10].upper()
+    )
+
+
+def _result(
+    action: OrderAction, status: WriteStatus, message: str = "", retryable: bool = False
+) -> WriteResult:
+    return WriteResult(action.key, status, message, retryable)
+
+
+def _failed(action: OrderAction, error: ConnectorError) -> WriteResult:
+    return _result(action, WriteStatus.FAILED, str(error), isinstance(error, RetryableError))
+
+
+def _user_errors(payload: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    return list((payload or {}).get("userErrors") or [])
+
+
+class OrderWriter:
+    def __init__(self, client: GraphQLClient, clock: Clock) -> None:
+        self.client = client
+        self.clock = clock
+
+    def current(self, order_id: str) -> Mapping[str, Any] | None:
+        data = self.client.run("OrderFulfillment", {"ids": [order_id]}, key="OrderFulfillment:1")
+        nodes = [n for n in data.get("nodes") or () if isinstance(n, Mapping)]
+        return nodes[0] if nodes else None
+
+    def apply(self, actions: Sequence[OrderAction]) -> list[WriteResult]:
+        results: list[WriteResult] = []
+        for action in actions:
+            try:
+                order = self.current(action.order_id)
+                if order is None:
+                    results.append(_result(action, WriteStatus.CONFLICT, "order no longer exists"))
+                else:
+                    results.append(self._one(action, order))
+            except ConnectorError as error:
+                results.append(_failed(action, error))
+        return results
+
+    def _one(self, action: OrderAction, order: Mapping[str, Any]) -> WriteResult:
+        kind = action.kind
+        if kind is OrderActionKind.HOLD_LINES:
+            return self._hold(action, order)
+        if kind is OrderActionKind.RELEASE_HOLD:
+            return self._release(action, order)
+        if kind in (OrderActionKind.ADD_TAGS, OrderActionKind.REMOVE_TAGS):
+            return self._tags(action, order)
+        if kind is OrderActionKind.ADD_NOTE:
+            return self._note(action, order)
+        if kind is OrderActionKind.CREATE_DISCOUNT:
+            return self._discount(action, order)
+        return _result(action, WriteStatus.FAILED, f"unsupported action {kind}")
+
+    def _hold(self, action: OrderAction, order: Mapping[str, Any]) -> WriteResult:
+        handle = hold_handle(action)
+        fulfillment_orders = list(((order.get("fulfillmentOrders") or {}).get("nodes")) or [])
+        if any(
+            h.get("handle") == handle
+            for fo in fulfillment_orders
+            for h in fo.get("fulfillmentHolds") or ()
+        ):
+            return _result(action, WriteStatus.SKIPPED, "already held")
+        if order.get("cancelledAt"):
+            return _result(action, WriteStatus.CONFLICT, "order was cancelled")
+        reason = (
+            action.hold_reason if action.hold_reason in HOLD_REASONS else "INVENTORY_OUT_OF_STOCK"
+        )
+        wanted = dict(action.lines)
+        plans: list[tuple[str, list[dict[str, Any]]]] = []
+        for fo in fulfillment_orders:
+            if fo.get("status") not in ("OPEN", "SCHEDULED"):
+                continue
+            items = []
+            for item in ((fo.get("lineItems") or {}).get("nodes")) or ():
+                line = str((item.get("lineItem") or {}).get("id"))
+                quantity = min(wanted.get(line, 0), int(item.get("remainingQuantity") or 0))
+                if quantity > 0:
+                    items.append({"id": item["id"], "quantity": quantity})
+                    wanted[line] -= quantity
+            if items:
+                plans.append((str(fo["id"]), items))
+        if not plans:
+            return _result(
+                action, WriteStatus.CONFLICT, "no open fulfillment order holds these lines"
+            )
+        for fo_id, items in plans:
+            hold = {
+                "reason": reason,
+                "handle": handle,
+                "fulfillmentOrderLineItems": items,
+                "notifyMerchant": False,
+            }
+            data = self.client.run("FulfillmentOrderHold", {"id": fo_id, "hold": hold})
+            errors = _user_errors(data.get("fulfillmentOrderHold"))
+            if errors and errors[0].get("code") != "DUPLICATE_FULFILLMENT_HOLD_HANDLE":
+                return _result(action, WriteStatus.FAILED, str(errors[0].get("message")))
+        return _result(action, WriteStatus.DONE)
+
+    def _release(self, action: OrderAction, order: Mapping[str, Any]) -> WriteResult:
+        ours = hold_handle(action) if (action.handle or action.lines) else None
+        released = 0
+        for fo in ((order.get("fulfillmentOrders") or {}).get("nodes")) or ():
+            hold_ids = [
+                str(h["id"])
+                for h in fo.get("fulfillmentHolds") or ()
+                if (h.get("handle") == ours)
+                or (ours is None and str(h.get("handle") or "").startswith(HOLD_PREFIX))
+            ]
+            if not hold_ids:
+                continue
+            # Naming our hold ids keeps the merchant's and other apps' holds in place.
+            data = self.client.run(
+                "FulfillmentOrderReleaseHold", {"id": fo["id"], "holdIds": hold_ids}
+            )
+            errors = _user_errors(data.get("fulfillmentOrderReleaseHold"))
+            if errors:
+                return _result(action, WriteStatus.FAILED, str(errors[0].get("message")))
+            released += 1
+        if not released:
+            return _result(action, WriteStatus.SKIPPED, "no hold of ours to release")
+        return _result(action, WriteStatus.DONE)
+
+    def _tags(self, action: OrderAction, order: Mapping[str, Any]) -> WriteResult:
+        current = {str(t).lower() for t in order.get("tags") or ()}
+        adding = action.kind is OrderActionKind.ADD_TAGS
+        todo = [t for t in action.tags if (t.lower() not in current) == adding]
+        if not todo:
+            return _result(action, WriteStatus.SKIPPED, "already so")
+        name, field = ("TagsAdd", "tagsAdd") if adding else ("TagsRemove", "tagsRemove")
+        errors = _user_errors(
+            self.client.run(name, {"id": action.order_id, "tags": todo}).get(field)
+        )
+        if errors:
+            return _result(action, WriteStatus.FAILED, str(errors[0].get("message")))
+        return _result(action, WriteStatus.DONE)
+
+    def _note(self, action: OrderAction, order: Mapping[str, Any]) -> WriteResult:
+        current = str(order.get("note") or "")
+        if not action.note or action.note in current:
+            return _result(action, WriteStatus.SKIPPED, "already so")
+        note = f"{current}\n{action.note}".strip()
+        data = self.client.run("OrderUpdate", {"input": {"id": action.order_id, "note": note}})
+        errors = _user_errors(data.get("orderUpdate"))
+        if errors:
+            return _result(action, WriteStatus.FAILED, str(errors[0].get("message")))
+        return _result(action, WriteStatus.DONE)
+
+    def _discount(self, action: OrderAction, order: Mapping[str, Any]) -> WriteResult:
+        code = discount_code(action)
+        customer = (order.get("customer") or {}).get("id")
+        percent = float(action.discount_percent or 10) / 100
+        discount: dict[str, Any] = {
+            "title": f"Thanks for waiting ({code})",
+            "code": code,
+            "startsAt": _iso(self.clock()),
+            "customerGets": {"value": {"percentage": percent}, "items": {"all": True}},
+            "usageLimit": 1,
+            "appliesOncePerCustomer": True,
+        }
+        if customer:
+            discount["context"] = {"customers": {"add": [customer]}}
+        data = self.client.run("DiscountCodeBasicCreate", {"discount": discount})
+        errors = _user_errors(data.get("discountCodeBasicCreate"))
+        if errors:
+            if errors[0].get("code") == "TAKEN":
+                return _result(action, WriteStatus.SKIPPED, f"code {code} already exists")
+            return _result(action, WriteStatus.FAILED, str(errors[0].get("message")))
+        return _result(action, WriteStatus.DONE, code)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

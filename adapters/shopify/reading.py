@@ -1,0 +1,283 @@
+"""Reading changes: incremental pages by ``updated_at``, and bulk operations for big first syncs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+from adapters.shopify.bulk import BulkReader
+from adapters.shopify.client import GraphQLClient, QueryTooCostly
+from adapters.shopify.cursor import Cursor, StreamState
+from adapters.shopify.mapping import map_order, map_product, map_variant, our_held_lines, skipped
+from connector.clock import Clock
+from connector.errors import PayloadError
+from connector.model import Order, Product, SkippedPayload, Variant
+from connector.platform import ChangePage, Resource
+from connector.settings import ShopSettings
+
+__all__ = ["Reader", "Sizer"]
+
+
+class Sizer:
+    """Page sizes for one document, scaled so one call requests at most 90% of what it may."""
+
+    def __init__(self, client: GraphQLClient, defaults: Sequence[int]) -> None:
+        self.client = client
+        self.defaults = tuple(defaults)
+        self.scale = 1.0
+
+    def sizes(self) -> tuple[int, ...]:
+        return tuple(max(1, int(d * self.scale)) for d in self.defaults)
+
+    def learn(self, requested: int | None) -> None:
+        if not requested:
+            return
+        budget = 0.9 * self.client.cap
+        if requested > budget or (requested < budget / 2 and self.scale < 1):
+            self.scale = max(1e-3, min(1.0, self.scale * budget / requested))
+
+    def too_costly(self, cost: int) -> None:
+        budget = 0.9 * self.client.cap
+        self.scale = max(1e-3, self.scale * min(0.5, budget / max(cost, 1)))
+
+
+class Reader:
+    def __init__(
+        self, shop: ShopSettings, client: GraphQLClient, bulk: BulkReader, clock: Clock
+    ) -> None:
+        self.shop = shop
+        self.clock = clock
+        self.client = client
+        self.bulk = bulk
+        self.catalog_sizer = Sizer(client, (100, 35))
+        self.order_sizer = Sizer(client, (25,))
+        self.fulfillment_batch = 5
+
+    # ---- helpers ---------------------------------------------------------------------------------
+
+    def _sized(
+        self, name: str, sizer: Sizer, variables: Callable[[tuple[int, ...]], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Run ``name`` at the sizer's page sizes, shrinking them when Shopify says it costs too much."""
+        for _ in range(12):
+            sizes = sizer.sizes()
+            key = f"{name}:{':'.join(map(str, sizes))}"
+            try:
+                data = self.client.run(name, variables(sizes), key=key)
+            except QueryTooCostly as error:
+                sizer.too_costly(error.cost or int(self.client.cap * 2))
+                continue
+            sizer.learn(self.client.last_requested.get(key))
+            return data
+        raise PayloadError(f"{name}: no page size fits Shopify's cost limit")
+
+    def variant(
+        self, node: Mapping[str, Any], skips: list[SkippedPayload], **kw: Any
+    ) -> Variant | None:
+        try:
+            return map_variant(self.shop.name, node, self.shop.currency, **kw)
+        except PayloadError as error:
+            skips.append(skipped(self.shop.name, "variant", node, error))
+            return None
+
+    def product(self, node: Mapping[str, Any], skips: list[SkippedPayload]) -> Product | None:
+        try:
+            return map_product(self.shop.name, node)
+        except PayloadError as error:
+            skips.append(skipped(self.shop.name, "product", node, error))
+            return None
+
+    # ---- entry -------------------------------------------------------------------------------------
+
+    def read_changes(self, resource: Resource, cursor_text: str | None) -> Iterator[ChangePage]:
+        cursor = Cursor.decode(cursor_text)
+        if cursor is None and self._big(resource):
+            yield from self.bulk.first_sync(resource, self)
+            return
+        cursor = cursor or Cursor()
+        if resource is Resource.PRODUCTS:
+            yield from self._catalog(cursor)
+        else:
+            yield from self._orders(cursor)
+
+    def _big(self, resource: Resource) -> bool:
+        limit = self.shop.bulk_threshold + 1
+        data = self.client.run("Counts", {"limit": limit})
+        key = "productVariantsCount" if resource is Resource.PRODUCTS else "ordersCount"
+        return int((data.get(key) or {}).get("count") or 0) > self.shop.bulk_threshold
+
+    # ---- catalog -------------------------------------------------------------------------------
+
+    def _catalog(self, cursor: Cursor) -> Iterator[ChangePage]:
+        overlap = self.shop.overlap_seconds
+        read_at = self.clock()
+        products_state, variants_state = cursor.get("products"), cursor.get("variants")
+        product_query, variant_query = (
+            products_state.search(overlap),
+            variants_state.search(overlap),
+        )
+        after: dict[str, str | None] = {"products": None, "variants": None}
+        going = {"products": True, "variants": True}
+        variant_items: list[tuple[str, str]] = []
+        final_variants: StreamState | None = None
+        while going["products"] or going["variants"]:
+            data = self._sized(
+                "CatalogChanges",
+                self.catalog_sizer,
+                lambda sizes: {
+                    "withProducts": going["products"],
+                    "withVariants": going["variants"],
+                    "productFirst": sizes[0],
+                    "variantFirst": sizes[1],
+                    "productAfter": after["products"],
+                    "variantAfter": after["variants"],
+                    "productQuery": product_query,
+                    "variantQuery": variant_query,
+                },
+            )
+            skips: list[SkippedPayload] = []
+            products: list[Product] = []
+            variants: list[Variant] = []
+            if going["products"]:
+                conn = data.get("products") or {}
+                page_items = []
+                for node in conn.get("nodes") or ():
+                    stamp = str(node.get("updatedAt", "")) if isinstance(node, Mapping) else ""
+                    if isinstance(node, Mapping) and not products_state.is_new(
+                        str(node.get("id")), stamp
+                    ):
+                        continue
+                    product = self.product(node, skips)
+                    if product is not None:
+                        products.append(product)
+                        page_items.append((product.platform_id, stamp))
+                products_state = products_state.advanced(page_items, overlap, read_at)
+                going["products"], after["products"] = _next(conn)
+            if going["variants"]:
+                conn = data.get("productVariants") or {}
+                for node in conn.get("nodes") or ():
+                    stamp = str(node.get("updatedAt", "")) if isinstance(node, Mapping) else ""
+                    if isinstance(node, Mapping) and not variants_state.is_new(
+                        str(node.get("id")), stamp
+                    ):
+                        continue
+                    variant = self.variant(node, skips)
+                    if variant is not None:
+                        variants.append(variant)
+                        variant_items.append((variant.platform_id, stamp))
+                going["variants"], after["variants"] = _next(conn)
+                if not going["variants"]:
+                    # Variants come sorted by id, not by time: the cursor moves only at the end.
+                    final_variants = variants_state.advanced(variant_items, overlap, read_at)
+            state = Cursor(
+                {"products": products_state, "variants": final_variants or variants_state}
+            )
+            yield ChangePage(
+                Resource.PRODUCTS,
+                products=tuple(products),
+                variants=tuple(variants),
+                skipped=tuple(skips),
+                cursor=state.encode(),
+            )
+
+    # ---- orders ----------------------------------------------------------------------------------
+
+    def _orders(self, cursor: Cursor) -> Iterator[ChangePage]:
+        overlap = self.shop.overlap_seconds
+        read_at = self.clock()
+        state = cursor.get("orders")
+        query = state.search(overlap)
+        after: str | None = None
+        while True:
+
+            def variables(sizes: tuple[int, ...], after: str | None = after) -> dict[str, Any]:
+                return {"first": sizes[0], "after": after, "query": query}
+
+            data = self._sized("OrderChanges", self.order_sizer, variables)
+            conn = data.get("orders") or {}
+            fresh = [
+                node
+                for node in conn.get("nodes") or ()
+                if not isinstance(node, Mapping)
+                or state.is_new(str(node.get("id")), str(node.get("updatedAt", "")))
+            ]
+            orders, skips = self.map_orders(fresh)
+            state = state.advanced(
+                [(o.platform_id, _stamp(fresh, o.platform_id)) for o in orders], overlap, read_at
+            )
+            more, after = _next(conn)
+            yield ChangePage(
+                Resource.ORDERS,
+                orders=tuple(orders),
+                skipped=tuple(skips),
+                cursor=cursor.with_stream("orders", state).encode(),
+            )
+            if not more:
+                return
+
+    def map_orders(
+        self, nodes: Sequence[Any], extra_lines: Mapping[str, list[Any]] | None = None
+    ) -> tuple[list[Order], list[SkippedPayload]]:
+        """Orders from nodes, completing long line lists and marking lines under our holds."""
+        skips: list[SkippedPayload] = []
+        good = [n for n in nodes if isinstance(n, Mapping) and isinstance(n.get("id"), str)]
+        skips += [
+            skipped(self.shop.name, "order", n, PayloadError("order without id"))
+            for n in nodes
+            if n not in good
+        ]
+        held = self.held_lines(
+            [
+                str(n["id"])
+                for n in good
+                if n.get("displayFulfillmentStatus") == "ON_HOLD" and not n.get("cancelledAt")
+            ]
+        )
+        orders: list[Order] = []
+        for node in good:
+            try:
+                lines = (
+                    list(extra_lines[node["id"]])
+                    if extra_lines and node["id"] in extra_lines
+                    else self._all_lines(node)
+                )
+                orders.append(map_order(self.shop.name, node, lines=lines, held_lines=held))
+            except PayloadError as error:
+                skips.append(skipped(self.shop.name, "order", node, error))
+        return orders, skips
+
+    def _all_lines(self, node: Mapping[str, Any]) -> list[Any]:
+        conn = node.get("lineItems") or {}
+        lines = list(conn.get("nodes") or ())
+        more, after = _next(conn)
+        while more:
+            data = self.client.run("OrderLines", {"id": node["id"], "after": after})
+            conn = ((data.get("order") or {}).get("lineItems")) or {}
+            lines += conn.get("nodes") or ()
+            more, after = _next(conn)
+        return lines
+
+    def held_lines(self, order_ids: Sequence[str]) -> set[str]:
+        held: set[str] = set()
+        for start in range(0, len(order_ids), self.fulfillment_batch):
+            batch = list(order_ids[start : start + self.fulfillment_batch])
+            data = self.client.run(
+                "OrderFulfillment", {"ids": batch}, key=f"OrderFulfillment:{len(batch)}"
+            )
+            for node in data.get("nodes") or ():
+                if isinstance(node, Mapping):
+                    held |= our_held_lines(node)
+        return held
+
+
+def _next(conn: Mapping[str, Any]) -> tuple[bool, str | None]:
+    info = conn.get("pageInfo") or {}
+    more = bool(info.get("hasNextPage")) and bool(info.get("endCursor"))
+    return more, info.get("endCursor") if more else None
+
+
+def _stamp(nodes: Sequence[Any], platform_id: str) -> str:
+    for node in nodes:
+        if isinstance(node, Mapping) and node.get("id") == platform_id:
+            return str(node.get("updatedAt", ""))
+    return ""

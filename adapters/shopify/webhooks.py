@@ -1,0 +1,92 @@
+"""Webhooks: verify the HMAC over the raw bytes, de-duplicate on the webhook id, say what to re-read."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from adapters.shopify.client import GraphQLClient
+from connector.errors import AuthError, PayloadError
+from connector.model import Platform
+from connector.platform import ResyncTarget, WebhookEvent
+from connector.signing import verify
+
+__all__ = ["TOPICS", "parse_webhook", "register_webhooks"]
+
+TOPICS: dict[str, str] = {
+    "orders/create": "ORDERS_CREATE",
+    "orders/updated": "ORDERS_UPDATED",
+    "orders/cancelled": "ORDERS_CANCELLED",
+    "products/update": "PRODUCTS_UPDATE",
+    "inventory_levels/update": "INVENTORY_LEVELS_UPDATE",
+    "app/uninstalled": "APP_UNINSTALLED",
+}
+"""The topics we subscribe to, by header name and by GraphQL enum."""
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    wanted = name.lower()
+    for key, value in headers.items():
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def _target(topic: str, payload: Mapping[str, Any]) -> ResyncTarget:
+    gid = payload.get("admin_graphql_api_id")
+    if topic.startswith("orders/"):
+        order = gid if isinstance(gid, str) else f"gid://shopify/Order/{payload.get('id')}"
+        return ResyncTarget(order_ids=(order,))
+    if topic.startswith("products/"):
+        product = gid if isinstance(gid, str) else f"gid://shopify/Product/{payload.get('id')}"
+        return ResyncTarget(product_ids=(product,))
+    if topic == "inventory_levels/update":
+        # The payload names the inventory item only; fetch() resolves it to its product.
+        item = payload.get("inventory_item_id")
+        return (
+            ResyncTarget(product_ids=(f"gid://shopify/InventoryItem/{item}",))
+            if item
+            else ResyncTarget()
+        )
+    if topic == "app/uninstalled":
+        return ResyncTarget(uninstalled=True)
+    return ResyncTarget()
+
+
+def parse_webhook(
+    shop: str, secret: str | None, headers: Mapping[str, str], body: bytes
+) -> WebhookEvent:
+    if not secret:
+        raise AuthError("no client secret configured to verify Shopify webhooks")
+    if not verify(secret, body, _header(headers, "X-Shopify-Hmac-Sha256")):
+        raise AuthError("webhook signature does not match")
+    topic = _header(headers, "X-Shopify-Topic") or ""
+    webhook_id = _header(headers, "X-Shopify-Webhook-Id") or _header(headers, "X-Shopify-Event-Id")
+    if not topic or not webhook_id:
+        raise PayloadError("webhook without topic or id")
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise PayloadError("webhook body is not JSON") from None
+    if not isinstance(payload, Mapping):
+        raise PayloadError("webhook body is not an object")
+    return WebhookEvent(Platform.SHOPIFY, shop, topic, webhook_id, _target(topic, payload))
+
+
+def register_webhooks(client: GraphQLClient, callback_url: str) -> list[str]:
+    """Create the subscriptions missing for ``callback_url``; returns the topics repaired."""
+    data = client.run("WebhookSubscriptions")
+    have = {
+        (str(n.get("topic")), str(n.get("uri")))
+        for n in ((data.get("webhookSubscriptions") or {}).get("nodes")) or ()
+    }
+    repaired = []
+    for topic, enum in TOPICS.items():
+        if (enum, callback_url) in have:
+            continue
+        result = client.run("WebhookSubscriptionCreate", {"topic": enum, "uri": callback_url})
+        errors = (result.get("webhookSubscriptionCreate") or {}).get("userErrors") or []
+        if not errors:
+            repaired.append(topic)
+    return repaired
