@@ -11,6 +11,7 @@ Routes:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import secrets
@@ -296,7 +297,9 @@ class ShopifySandbox:
         if isinstance(sock, socket.socket):
             # SO_LINGER 0 makes close() send RST: the client sees a reset connection.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            sock.close()
+            # The server still holds the socket's file; shutting it down drops the connection now.
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def _authorized(self, environ: dict[str, Any]) -> bool:
         token = environ.get("HTTP_X_SHOPIFY_ACCESS_TOKEN", "")

@@ -155,6 +155,23 @@ def metafields_set(data: ShopData, a: dict[str, Any]) -> dict[str, Any]:
     return {"metafields": written, "userErrors": []}
 
 
+def metafields_delete(data: ShopData, a: dict[str, Any]) -> dict[str, Any]:
+    deleted: list[dict[str, Any] | None] = []
+    for item in a["metafields"]:
+        ref = parse_gid(item["ownerId"], "ProductVariant")
+        variant = data.variants.get(ref[1]) if ref else None
+        field = data.metafield(variant, item["namespace"], item["key"]) if variant else None
+        if variant is None or field is None:
+            # Shopify answers null for a metafield that was not there, without an error.
+            deleted.append(None)
+            continue
+        variant.metafields = [m for m in variant.metafields or () if m is not field]
+        variant.updated_at = data.clock()
+        deleted.append(dict(item))
+        data.emit("products/update", {"product": variant.product_id})
+    return {"deletedMetafields": deleted, "userErrors": []}
+
+
 def order_update(data: ShopData, a: dict[str, Any]) -> dict[str, Any]:
     data_in = a["input"]
     node = find_node(data, data_in["id"])
@@ -434,6 +451,7 @@ MUTATIONS: dict[str, Mutation] = {
     "tagsAdd": lambda d, a: _tags(d, a, add=True),
     "tagsRemove": lambda d, a: _tags(d, a, add=False),
     "metafieldsSet": metafields_set,
+    "metafieldsDelete": metafields_delete,
     "orderUpdate": order_update,
     "fulfillmentOrderHold": fo_hold,
     "fulfillmentOrderReleaseHold": fo_release,

@@ -306,6 +306,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "legacyResourceId": lambda d, o, a: str(o.variant.id),
         "sku": lambda d, o, a: o.variant.sku,
         "tracked": lambda d, o, a: o.variant.tracked,
+        "variant": lambda d, o, a: o.variant,
         "inventoryLevels": lambda d, o, a: connection(
             [InventoryLevel(o.variant)] if o.variant.tracked else [], a
         ),

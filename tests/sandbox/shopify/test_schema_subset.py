@@ -61,7 +61,9 @@ def subset_problems(ours: GraphQLSchema, theirs: GraphQLSchema) -> list[str]:
                 # A required argument we leave out would make our schema accept what theirs refuses.
                 for arg_name, real_arg in getattr(real, "args", {}).items():
                     if str(real_arg.type).endswith("!") and arg_name not in field.args:
-                        problems.append(f"required argument {name}.{field_name}({arg_name}) missing")
+                        problems.append(
+                            f"required argument {name}.{field_name}({arg_name}) missing"
+                        )
             if isinstance(our_type, GraphQLObjectType):
                 theirs_ifaces = {i.name for i in their_type.interfaces}  # type: ignore[union-attr]
                 problems += [
@@ -79,7 +81,9 @@ def test_every_type_field_argument_and_enum_value_is_shopifys() -> None:
 def test_the_check_catches_an_invented_field() -> None:
     from graphql import build_schema
 
-    invented = build_schema("type QueryRoot { shop: Shop! } type Shop { name: Int! inventedField: String }")
+    invented = build_schema(
+        "type QueryRoot { shop: Shop! } type Shop { name: Int! inventedField: String }"
+    )
     problems = subset_problems(invented, published())
     assert "field Shop.inventedField is not Shopify's" in problems
     assert "Shop.name: Int! here, String! there" in problems
