@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import secrets
 import socket
 import time
 from collections.abc import Callable, Iterable
@@ -11,8 +12,11 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+import requests
+
 from connector.sandbox.base import LoggedRequest
 from connector.sandbox.woocommerce.api import Request
+from connector.sandbox.woocommerce.auth import ApiKey
 from connector.sandbox.woocommerce.catalog import WooError
 
 if TYPE_CHECKING:
@@ -63,6 +67,8 @@ def make_app(
         raw = environ["wsgi.input"].read(length) if length else b""
         if path.startswith("/__sandbox/"):
             return _control(store, method, path.removeprefix("/__sandbox/"), raw, start)
+        if path == "/wc-auth/v1/authorize":
+            return _authorize(store, dict(parse_qsl(raw_query)), start)
         if not path.startswith("/wp-json"):
             return _answer(
                 start,
@@ -186,6 +192,44 @@ def _control(
     except (KeyError, ValueError) as error:
         return _answer(start, 400, {"error": str(error)})
     return _answer(start, 200, {"ok": True, "result": result})
+
+
+def _authorize(
+    store: WooCommerceSandbox, query: dict[str, str], start: StartResponse
+) -> list[bytes]:
+    """The key flow, approved at once (a real store shows the owner a login and an Approve button).
+
+    WooCommerce posts the new key as JSON to ``callback_url`` and then redirects to ``return_url``.
+    Real stores refuse a callback that is not HTTPS; the sandbox takes plain HTTP on 127.0.0.1.
+    """
+    scope = query.get("scope", "")
+    if scope not in ("read", "write", "read_write") or not query.get("callback_url"):
+        return _answer(
+            start, 400, {"code": "woocommerce_rest_invalid_scope", "message": "Invalid scope."}
+        )
+    key = ApiKey("ck_" + secrets.token_hex(20), "cs_" + secrets.token_hex(20), scope)
+    store.auth.add(key)
+    payload = {
+        "key_id": len(store.auth.keys),
+        "user_id": query.get("user_id", ""),
+        "consumer_key": key.consumer_key,
+        "consumer_secret": key.consumer_secret,
+        "key_permissions": scope,
+    }
+    try:
+        requests.post(query["callback_url"], json=payload, timeout=5)
+    except requests.RequestException:
+        return _answer(
+            start,
+            400,
+            {
+                "code": "woocommerce_rest_callback_failed",
+                "message": "Error: An error occurred in the request and at the time were unable to send the consumer data.",
+            },
+        )
+    location = f"{query.get('return_url', '/')}?success=1&user_id={query.get('user_id', '')}"
+    start("302 Found", [("Location", location), ("Content-Length", "0")])
+    return [b""]
 
 
 def _entry(entry: Any) -> dict[str, Any]:
