@@ -1,0 +1,129 @@
+"""Reading a shop against the sandbox: exactly the changes, cheaply, paced, through faults."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from adapters.shopify import ShopifyAdapter
+from connector.model import Order, OrderStatus, Variant
+from connector.platform import ChangePage, Resource
+from connector.sandbox.seed import SeedSpec
+from tests.adapters.shopify.conftest import Rig, make_rig
+
+
+def _collect(pages: list[ChangePage]) -> tuple[dict[str, Variant], dict[str, Order], set[str]]:
+    variants = {v.platform_id: v for p in pages for v in p.variants}
+    orders = {o.platform_id: o for p in pages for o in p.orders}
+    products = {x.platform_id for p in pages for x in p.products}
+    return variants, orders, products
+
+
+def _matches_store(state: dict[str, Any], variants: dict[str, Variant], orders: dict[str, Order]) -> None:
+    assert set(variants) == set(state["variants"])
+    for gid, variant in variants.items():
+        shop = state["variants"][gid]
+        assert (variant.sku, variant.inventory_policy.value.upper(), variant.tracked) == (shop["sku"], shop["policy"], shop["tracked"])
+        if variant.tracked:
+            assert (variant.available, variant.committed) == (shop["available"], shop["committed"])
+    assert set(orders) == set(state["orders"])
+    for gid, order in orders.items():
+        shop = state["orders"][gid]
+        assert order.number == shop["name"] and order.customer.email == shop["email"]
+        assert {line.platform_id: line.quantity for line in order.lines} == {k: v["quantity"] for k, v in shop["lines"].items()}
+        assert (order.status is OrderStatus.CANCELLED) == shop["cancelled"]
+
+
+def test_full_sync_matches_the_shop_and_marks_preorder_lines(rig: Rig) -> None:
+    catalog, _ = rig.sync(Resource.PRODUCTS, None)
+    orders, _ = rig.sync(Resource.ORDERS, None)
+    variants, by_id, products = _collect(catalog + orders)
+    state = rig.store.state()
+    _matches_store(state, variants, by_id)
+    assert products == set(state["products"])
+    preorder_lines = {line.sku for o in by_id.values() for line in o.lines if line.preorder}
+    expected = {line["sku"] for o in state["orders"].values() for line in o["lines"].values() if line["preorder"]}
+    assert preorder_lines == expected
+    assert all(not p.skipped for p in catalog + orders)
+
+
+def test_incremental_sync_after_50_changes_fetches_exactly_the_changed_objects(rig: Rig) -> None:
+    _, catalog_cursor = rig.sync(Resource.PRODUCTS, None)
+    _, order_cursor = rig.sync(Resource.ORDERS, None)
+    rig.clock.advance(timedelta(minutes=30))
+    state = rig.store.state()
+    skus = sorted(v["sku"] for v in state["variants"].values() if v["tracked"])[:25]
+    for sku in skus:  # 25 restocks
+        rig.store.receive_stock(sku, 3)
+    continue_sku = next(v["sku"] for v in state["variants"].values() if v["policy"] == "CONTINUE" and v["tracked"])
+    placed = [rig.store.place_order(f"c{i}@example.com", [(continue_sku, 1)]) for i in range(15)]
+    cancelled = sorted(state["orders"])[:10]
+    for order_id in cancelled:  # 10 cancellations
+        rig.store.cancel_order(order_id)
+    catalog, _ = rig.sync(Resource.PRODUCTS, catalog_cursor)
+    orders, _ = rig.sync(Resource.ORDERS, order_cursor)
+    variants, by_id, _ = _collect(catalog + orders)
+    after = rig.store.state()
+    changed_variants = {g for g, v in after["variants"].items() if v["updated_at"] != state["variants"][g]["updated_at"]}
+    assert set(variants) == changed_variants
+    assert set(by_id) == set(placed) | set(cancelled)
+    assert sum(len(p.variants) for p in catalog) == len(changed_variants)  # no repeats either
+    assert sum(len(p.orders) for p in orders) == 25
+
+
+def test_a_cycle_with_no_change_costs_at_most_two_requests(rig: Rig) -> None:
+    _, catalog_cursor = rig.sync(Resource.PRODUCTS, None)
+    _, order_cursor = rig.sync(Resource.ORDERS, None)
+    # The first cycle after a read re-checks its overlap window (search may lag a write)...
+    rig.clock.advance(timedelta(minutes=10))
+    _, catalog_cursor = rig.sync(Resource.PRODUCTS, catalog_cursor)
+    _, order_cursor = rig.sync(Resource.ORDERS, order_cursor)
+    # ...after which a quiet shop costs one empty page per resource.
+    rig.clock.advance(timedelta(minutes=10))
+    before = len(rig.store.log)
+    catalog, catalog_cursor = rig.sync(Resource.PRODUCTS, catalog_cursor)
+    orders, order_cursor = rig.sync(Resource.ORDERS, order_cursor)
+    assert len(rig.store.log) - before <= 2
+    assert not any(p.products or p.variants or p.orders for p in catalog + orders)
+
+
+def test_faults_at_ten_percent_end_with_the_same_objects(rig: Rig) -> None:
+    clean_catalog, _ = rig.sync(Resource.PRODUCTS, None)
+    clean_orders, _ = rig.sync(Resource.ORDERS, None)
+    expected = _collect(clean_catalog + clean_orders)
+    rig.store.faults.slow_seconds = 2.5  # past the adapter's 2 s timeout
+    rig.store.faults.set_rate(0.1, kinds=("429", "500", "503", "reset", "truncate", "throttled", "slow"), seed=7)
+    noisy = ShopifyAdapter(rig.settings, clock=rig.clock, sleep=rig.sleep)
+    catalog = list(noisy.read_changes(Resource.PRODUCTS, None))
+    orders = list(noisy.read_changes(Resource.ORDERS, None))
+    assert _collect(catalog + orders) == expected
+    assert noisy.usage.retries > 0
+    assert any(e.fault for e in rig.store.log.entries())
+
+
+def test_a_small_bucket_5000_order_sync_is_never_throttled_after_the_first() -> None:
+    spec = SeedSpec(seed=9, products=40, customers=50, orders=5000, lines_per_order=(1, 2), out_of_stock_share=0.0)
+    rig = make_rig(spec, bucket_size=100, restore_rate=10)
+    try:
+        pages, _ = rig.sync(Resource.ORDERS, None)
+        assert sum(len(p.orders) for p in pages) == len(rig.store.data.orders)
+        assert rig.adapter.usage.throttled <= 1
+        throttled_after_first = [e for e in rig.store.log.entries()[1:] if e.operation and e.cost == 0 and e.status == 200]
+        assert len(throttled_after_first) <= 2  # the first call and the one that learned the size
+    finally:
+        rig.adapter.close()
+        rig.store.stop()
+
+
+def test_a_big_first_sync_goes_through_a_bulk_operation_and_gets_the_same_objects() -> None:
+    rig = make_rig(bulk_threshold=10)
+    try:
+        catalog, cursor = rig.sync(Resource.PRODUCTS, None)
+        orders, _ = rig.sync(Resource.ORDERS, None)
+        assert any(e.operation == "BulkRun" for e in rig.store.log.entries())
+        variants, by_id, products = _collect(catalog + orders)
+        _matches_store(rig.store.state(), variants, by_id)
+        assert cursor is not None
+    finally:
+        rig.adapter.close()
+        rig.store.stop()
