@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     ExecutionResult,
     FragmentDefinitionNode,
     GraphQLError,
@@ -99,7 +100,18 @@ class GraphQLEndpoint:
         self.schema = schema
         self.data = data
         self.bucket = bucket
+        self._prepared: dict[str, tuple[DocumentNode, list[GraphQLError]]] = {}
         _bind(schema, data, bulk, shop, scopes)
+
+    def _prepare(self, query: str) -> tuple[DocumentNode, list[GraphQLError]]:
+        """Parse and validate once per distinct document: clients send the same few again and again."""
+        cached = self._prepared.get(query)
+        if cached is None:
+            document = parse(query)
+            cached = (document, validate(self.schema, document))
+            if len(self._prepared) < 256:
+                self._prepared[query] = cached
+        return cached
 
     def cost_block(self, requested: int, actual: int | None) -> dict[str, Any]:
         return {
@@ -127,10 +139,9 @@ class GraphQLEndpoint:
             )
         variables = body.get("variables") or {}
         try:
-            document = parse(body["query"])
+            document, problems = self._prepare(body["query"])
         except GraphQLError as error:
             return {"errors": [error.formatted]}, 0, ""
-        problems = validate(self.schema, document)
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         if problems or not operations:
             return (
