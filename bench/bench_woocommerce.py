@@ -24,13 +24,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapters.woocommerce import WooCommerceAdapter  # noqa: E402
-from connector.http import make_session  # noqa: E402
-from connector.model import Platform  # noqa: E402
-from connector.platform import Resource  # noqa: E402
-from connector.sandbox.seed import SeedSpec  # noqa: E402
-from connector.sandbox.woocommerce import WooCommerceSandbox  # noqa: E402
-from connector.settings import Secret, ShopSettings  # noqa: E402
+from adapters.woocommerce import WooCommerceAdapter
+from connector.http import make_session
+from connector.model import Platform
+from connector.platform import Resource
+from connector.sandbox.seed import SeedSpec
+from connector.sandbox.woocommerce import WooCommerceSandbox
+from connector.settings import Secret, ShopSettings
 
 
 def peak_mb() -> float:
@@ -50,7 +50,9 @@ def settings(store: WooCommerceSandbox) -> ShopSettings:
     )
 
 
-def full_sync(store: WooCommerceSandbox, reuse: bool) -> tuple[int, int, int, float, dict[Resource, str]]:
+def full_sync(
+    store: WooCommerceSandbox, reuse: bool
+) -> tuple[int, int, int, float, dict[Resource, str]]:
     session = make_session()
     if not reuse:
         session.headers["Connection"] = "close"  # what the `woocommerce` package does per call
@@ -84,11 +86,17 @@ def sync_bench() -> None:
         requests_new, _, _, without_reuse, _ = full_sync(store, reuse=False)
         quiet = quiet_cycle(store, cursors)
     print(f"store: {variants} variants in {spec.products} products, {orders} orders")
-    print(f"full sync requests: {requests_reuse} ({requests_reuse / (variants + orders) * 1000:.0f} per 1,000 variants+orders)")
-    print(f"  per 1,000 variants: {(requests_reuse - -(-orders // 100)) / variants * 1000:.0f}; per 1,000 orders: {-(-orders // 100) / orders * 1000:.0f}")
+    print(
+        f"full sync requests: {requests_reuse} ({requests_reuse / (variants + orders) * 1000:.0f} per 1,000 variants+orders)"
+    )
+    print(
+        f"  per 1,000 variants: {(requests_reuse - -(-orders // 100)) / variants * 1000:.0f}; per 1,000 orders: {-(-orders // 100) / orders * 1000:.0f}"
+    )
     print(f"quiet cycle requests: {quiet}")
     print(f"full sync time, keep-alive session: {with_reuse:.2f} s")
-    print(f"full sync time, new connection per call: {without_reuse:.2f} s ({requests_new} requests)")
+    print(
+        f"full sync time, new connection per call: {without_reuse:.2f} s ({requests_new} requests)"
+    )
     print(f"peak RSS of this process: {peak_mb():.0f} MB")
 
 
@@ -113,7 +121,9 @@ def main() -> None:
     if args.big_child:
         big_seed()
         return
-    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     sync_bench()
     if args.big:
         subprocess.run([sys.executable, __file__, "--big-child"], check=True)

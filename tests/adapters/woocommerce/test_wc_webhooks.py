@@ -54,7 +54,7 @@ def test_a_redelivery_of_the_same_state_has_the_same_key() -> None:
 
 def test_a_wrong_secret_or_altered_body_is_refused() -> None:
     deliveries = list(webhook_deliveries())
-    name, headers, body = next(d for d in deliveries if d[0].endswith("order.created"))
+    _name, headers, body = next(d for d in deliveries if d[0].endswith("order.created"))
     with pytest.raises(AuthError):
         adapter("another-secret").parse_webhook(headers, body)
     with pytest.raises(AuthError):

@@ -57,6 +57,6 @@ def kind(row: dict[str, Any]) -> str:
 def webhook_deliveries() -> Iterator[tuple[str, dict[str, str], bytes]]:
     for path in sorted((REAL / "webhooks").glob("*.headers.json")):
         meta = json.loads(path.read_text())
-        headers = {k: v for k, v in meta["headers"]}
+        headers = dict(meta["headers"])
         body = (REAL / "webhooks" / meta["body_file"]).read_bytes()
         yield path.name.removesuffix(".headers.json"), headers, body
