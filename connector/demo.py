@@ -93,7 +93,7 @@ def _shop_settings(shop: DemoShop) -> ShopSettings:
             ),
             currency="EUR",
             locale="en",
-            requests_per_second=0,
+            requests_per_second=100,
             branding=branding,
         )
     return ShopSettings(
@@ -105,7 +105,7 @@ def _shop_settings(shop: DemoShop) -> ShopSettings:
         webhook_secret=Secret("demo-webhook-secret", "demo"),
         currency="EUR",
         locale="sv",
-        requests_per_second=0,
+        requests_per_second=100,
         branding=branding,
     )
 
@@ -128,15 +128,16 @@ def demo_settings(shops: list[DemoShop], database_url: str, outbox_dir: Path) ->
                 mode=PolicyMode.PREORDER,
                 match=PolicyMatch(tags=("new",)),
             ),
-            PolicySettings(
-                name="furniture on backorder",
-                mode=PolicyMode.BACKORDER,
-                max_wait_days=60,
-                lead_time_days=None,
-                delay_discount_percent=Decimal("10"),
-            ),
         ),
-        default_policy=PolicySettings(name="default", mode=PolicyMode.STOP),
+        # Everything else: backorders while a dated purchase order covers them, as a config's
+        # [default_policy] would say.
+        default_policy=PolicySettings(
+            name="backorder while supply covers it",
+            mode=PolicyMode.BACKORDER,
+            max_wait_days=60,
+            lead_time_days=None,
+            delay_discount_percent=Decimal("10"),
+        ),
     )
 
 

@@ -1,0 +1,110 @@
+"""The support tools against a running WooCommerce sandbox, through the real CLI and a TOML config."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connector.cli.main import main
+from connector.clock import FrozenClock
+from connector.db import open_database
+from connector.lease import acquire
+from connector.sandbox.seed import demo_spec
+from tests.e2e.conftest import require_pieces
+
+CONFIG = """
+database_url = "sqlite:///{db}"
+
+[email]
+transport = "folder"
+folder = "{outbox}"
+owner_email = "owner@example.com"
+
+[[shops]]
+name = "outlet"
+platform = "woocommerce"
+url = "{url}"
+consumer_key = "env:OUTLET_KEY"
+consumer_secret = "env:OUTLET_SECRET"
+webhook_secret = "env:OUTLET_HOOK"
+requests_per_second = 100
+
+[[policies]]
+name = "backorders"
+mode = "backorder"
+lead_time_days = 21
+
+[policies.match]
+skus = ["*"]
+
+[default_policy]
+name = "default"
+mode = "stop"
+"""
+
+
+@pytest.fixture
+def outlet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, Any]]:
+    require_pieces("connector.planning", "adapters.woocommerce")
+    from connector.sandbox.woocommerce import WooCommerceSandbox
+
+    clock = FrozenClock(demo_spec().start)
+    with WooCommerceSandbox(demo_spec(), clock=clock) as store:
+        creds = store.credentials()
+        monkeypatch.setenv("OUTLET_KEY", creds["consumer_key"])
+        monkeypatch.setenv("OUTLET_SECRET", creds["consumer_secret"])
+        monkeypatch.setenv("OUTLET_HOOK", "hook-secret")
+        config = tmp_path / "connector.toml"
+        config.write_text(
+            CONFIG.format(db=tmp_path / "state.db", outbox=tmp_path / "outbox", url=store.base_url)
+        )
+        yield config, store
+
+
+def test_run_once_then_status_order_and_resync(
+    outlet: tuple[Path, Any], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config, store = outlet
+    assert main(["--config", str(config), "run", "--once"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("outlet: synced ")
+    assert "lines waiting" in out
+
+    assert main(["--config", str(config), "status", "--json"]) == 0
+    [status] = json.loads(capsys.readouterr().out)
+    assert status["last_success"] is not None
+    assert status["queue"]["lines"] > 0
+    assert status["outbox"]["sent"] > 0 and status["outbox"]["pending"] == 0
+
+    db = open_database(f"sqlite:///{tmp_path / 'state.db'}")
+    waiting = db.queue("outlet")[0]
+    number = db.order("outlet", waiting.order_id).number  # type: ignore[union-attr]
+    db.close()
+    assert main(["--config", str(config), "order", number, "--json"]) == 0
+    story = json.loads(capsys.readouterr().out)
+    assert story["order"]["number"] == number
+    assert any(entry["sku"] == waiting.sku for entry in story["queue"])
+    assert story["emails"], "the customer was told"
+    assert main(["--config", str(config), "order", number]) == 0
+    assert f"Order {number}" in capsys.readouterr().out
+
+    # No daemon holds the shop: the resync runs at once.
+    store.advance_clock(timedelta(hours=1))
+    assert main(["--config", str(config), "resync", "--shop", "outlet", "--order", number]) == 0
+    assert capsys.readouterr().out.startswith("outlet: synced ")
+
+    # A daemon holds the shop: the request waits in the database for it.
+    db = open_database(f"sqlite:///{tmp_path / 'state.db'}")
+    assert acquire(db.engine, "outlet", "other-daemon", db.clock(), timedelta(minutes=5))
+    assert main(["--config", str(config), "resync", "--shop", "outlet", "--sku", waiting.sku]) == 0
+    assert "the resync is queued" in capsys.readouterr().out
+    assert main(["--config", str(config), "status", "--json"]) == 0
+    [status] = json.loads(capsys.readouterr().out)
+    assert status["resyncs_pending"] == 1
+    assert status["lease"]["holder"] == "other-daemon"
+    db.close()
