@@ -20,7 +20,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -244,11 +244,24 @@ def _snapshot(usage: ApiUsage) -> ApiUsage:
     return ApiUsage(usage.requests, usage.retries, usage.throttled, usage.cost, usage.errors)
 
 
+RUN_HISTORY = timedelta(days=30)
+"""How long run rows are kept: long enough to look back on, short enough to stay small."""
+
+
 def record_run(
     engine: sa.Engine, report: CycleReport, *, kind: str = "cycle", holder: str = ""
 ) -> None:
-    """Keep one row per run: ``/healthz``, ``connector status`` and the metrics read them."""
+    """Keep one row per run: ``/healthz``, ``connector status`` and the metrics read them.
+
+    Rows older than :data:`RUN_HISTORY` are dropped as new ones come, so a daemon cycling every
+    few minutes for years keeps a table of a few thousand rows per shop.
+    """
     with engine.begin() as conn:
+        conn.execute(
+            cycle_runs.delete()
+            .where(cycle_runs.c.shop == report.shop)
+            .where(cycle_runs.c.started_at < report.started_at - RUN_HISTORY)
+        )
         conn.execute(
             cycle_runs.insert().values(
                 shop=report.shop,
