@@ -145,6 +145,8 @@ def register(cli: click.Group) -> None:
             daemon.schedule(scheduler)
             server = None
             if address is not None:
+                # One access line per webhook is the reverse proxy's job; ours would drown the log.
+                logging.getLogger("werkzeug").setLevel(logging.WARNING)
                 server = SandboxServer(daemon.webhook_app(), host=address[0], port=address[1])
                 server.start()
                 log.info("listening on http://%s:%d", address[0], server.port)
