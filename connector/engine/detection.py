@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain
 
 from connector.engine.allocation import Claim, allocate
 from connector.engine.queue import priority_of, queue_key
@@ -35,7 +36,7 @@ from connector.settings import PolicyMode, PolicySettings
 
 __all__ = ["Departure", "Detection", "Queued", "detect"]
 
-_UNTRACKED_STOCK = 1 << 60
+UNTRACKED_STOCK = 1 << 60
 
 
 @dataclass(slots=True)
@@ -145,7 +146,7 @@ def detect(
         elif need > 0:
             fresh.append((order, line, need))
     result.carried = list(prev_by_line.values())
-    free = max(0, variant.available + open_demand) if variant.tracked else _UNTRACKED_STOCK
+    free = max(0, variant.available + open_demand) if variant.tracked else UNTRACKED_STOCK
     if not queued and not fresh:
         result.free_left = free
         return result
@@ -224,8 +225,11 @@ def _take(
 
 
 def _rank(q: Queued, policy: PolicySettings) -> None:
-    tags = q.order.customer.tags | q.order.tags
-    q.priority, q.boost_tag = priority_of(tags, policy.priority_tags) if tags else (0, "")
+    order = q.order
+    if policy.priority_tags and (order.customer.tags or order.tags):
+        q.priority, q.boost_tag = priority_of(
+            chain(order.customer.tags, order.tags), policy.priority_tags
+        )
     promised = q.previous.eta if q.previous is not None else None
     q.key = queue_key(
         policy.queue_rule,

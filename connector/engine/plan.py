@@ -174,10 +174,14 @@ def order_actions(
 
 
 def _latest(dates: Iterable[date | None]) -> date | None:
-    values = list(dates)
-    if not values or any(value is None for value in values):
-        return None
-    return max(value for value in values if value is not None)
+    """The last of the dates; None when any is unknown (the order is only as sure as its least)."""
+    latest: date | None = None
+    for value in dates:
+        if value is None:
+            return None
+        if latest is None or value > latest:
+            latest = value
+    return latest
 
 
 def notification_for(

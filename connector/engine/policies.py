@@ -83,12 +83,24 @@ class ManagedTags:
             patterns.append(_format_pattern(policy.ships_tag_format))
         self._names = frozenset(names)
         self._patterns = tuple({p.pattern: p for p in patterns}.values())
+        self._seen: dict[str, bool] = {}
+        self._sets: dict[frozenset[str], frozenset[str]] = {}
 
     def is_managed(self, tag: str) -> bool:
-        if tag.casefold() in self._names:
-            return True
-        return any(pattern.match(tag) for pattern in self._patterns)
+        known = self._seen.get(tag)
+        if known is None:
+            known = tag.casefold() in self._names or any(p.match(tag) for p in self._patterns)
+            if len(self._seen) < 100_000:  # shops reuse a few tags a lot; bound the memo anyway
+                self._seen[tag] = known
+        return known
 
-    def of(self, tags: Iterable[str]) -> frozenset[str]:
+    def of(self, tags: frozenset[str]) -> frozenset[str]:
         """The managed ones among ``tags``."""
-        return frozenset(tag for tag in tags if self.is_managed(tag))
+        if not tags:
+            return tags
+        known = self._sets.get(tags)
+        if known is None:
+            known = frozenset(tag for tag in tags if self.is_managed(tag))
+            if len(self._sets) < 100_000:  # tag sets repeat across orders and products
+                self._sets[tags] = known
+        return known

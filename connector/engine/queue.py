@@ -11,21 +11,33 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 
 __all__ = ["priority_of", "queue_key"]
 
 _NO_DATE = date.max
 
 
+@lru_cache(maxsize=256)
+def _boosts(priority_tags: tuple[str, ...]) -> dict[str, tuple[int, str]]:
+    count = len(priority_tags)
+    boosts: dict[str, tuple[int, str]] = {}
+    for index, tag in enumerate(priority_tags):
+        boosts.setdefault(tag.casefold(), (count - index, tag))
+    return boosts
+
+
 def priority_of(tags: Iterable[str], priority_tags: Sequence[str]) -> tuple[int, str]:
     """The boost a line gets from its customer's and order's tags, and the tag that gave it."""
     if not priority_tags:
         return 0, ""
-    folded = {tag.casefold(): tag for tag in tags}
-    for index, wanted in enumerate(priority_tags):
-        if wanted.casefold() in folded:
-            return len(priority_tags) - index, wanted
-    return 0, ""
+    boosts = _boosts(tuple(priority_tags))
+    best = (0, "")
+    for tag in tags:
+        found = boosts.get(tag.casefold())
+        if found is not None and found[0] > best[0]:
+            best = found
+    return best
 
 
 def queue_key(

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from connector.engine.detection import Queued, detect
+from connector.engine.detection import UNTRACKED_STOCK, Detection, Queued, detect
 from connector.engine.events import LineNotice, departure_events, entry_events
 from connector.engine.promises import Waiting, promise_dates
 from connector.engine.storefront import Availability, Desired, desired_storefront
@@ -55,6 +55,9 @@ def _release(policy: PolicySettings, variant: Variant | None) -> date | None:
 
 
 def _explain(q: Queued, ahead: int, why: str) -> str:
+    ordered = str(q.order.created_at)[:16]
+    if q.claim.waiting and not (q.preorder or q.priority or q.note):
+        return f"ordered {ordered}; {ahead} units wait ahead; {why}"  # the common case, fast
     parts = []
     if q.claim.waiting == 0:
         parts.append("allocated from stock")
@@ -62,7 +65,7 @@ def _explain(q: Queued, ahead: int, why: str) -> str:
         parts.append("pre-order, by order time")
     elif q.priority:
         parts.append(f"boosted by tag {q.boost_tag}")
-    parts.append(f"ordered {q.order.created_at:%Y-%m-%d %H:%M}")
+    parts.append(f"ordered {ordered}")
     if q.claim.waiting:
         parts.append(f"{ahead} units wait ahead")
         parts.append(why)
@@ -77,16 +80,27 @@ def work_out_sku(
     *,
     variant: Variant | None,
     policy: PolicySettings,
-    lines: Sequence[tuple[Order, OrderLine]],
+    lines: Sequence[tuple[Order, OrderLine]] | None,
     previous: Sequence[BackorderEntry],
     purchase_orders: Sequence[PurchaseOrder],
     now: datetime,
     today: date,
     locale: str,
 ) -> SkuResult:
-    """Decide one SKU. Pure: the same inputs always give the same result."""
+    """Decide one SKU. Pure: the same inputs always give the same result.
+
+    ``lines`` None says no line of the SKU can be waiting (nothing queued before, none held or
+    pre-ordered, stock not below zero): the lines are then not even looked at.
+    """
     release = _release(policy, variant)
-    det = detect(lines, previous, variant=variant, policy=policy, today=today, release=release)
+    if lines is None:
+        # No line of this SKU can be waiting (the caller checked): stock beyond demand is what the
+        # variant has available, exactly what the full pass would find.
+        det = Detection(free_left=UNTRACKED_STOCK if variant and not variant.tracked else 0)
+        if variant is not None and variant.tracked:
+            det.free_left = max(0, variant.available)
+    else:
+        det = detect(lines, previous, variant=variant, policy=policy, today=today, release=release)
     incoming = variant.incoming if variant is not None else 0
     supply = supply_for(purchase_orders, incoming, policy.lead_time_days, today)
 
@@ -122,31 +136,47 @@ def work_out_sku(
             previous_eta = q.previous.eta if q.previous is not None else None
             eta = previous_eta if previous_eta and previous_eta <= ship_date else ship_date
             why = "allocated"
-        entry = BackorderEntry(
-            shop=shop,
-            sku=key,
-            order_id=q.order.platform_id,
-            line_id=q.line.platform_id,
-            customer_email=q.order.customer.email,
-            ordered_at=q.order.created_at,
-            waiting=q.claim.waiting,
-            allocated=q.claim.allocated,
-            position=position,
-            priority=q.priority,
-            preorder=q.preorder,
-            eta=eta,
-            reason=_explain(q, ahead, why),
-        )
+        reason = _explain(q, ahead, why)
+        prev = q.previous
+        if (
+            prev is not None
+            and prev.eta == eta
+            and prev.waiting == q.claim.waiting
+            and prev.allocated == q.claim.allocated
+            and prev.position == position
+            and prev.priority == q.priority
+            and prev.reason == reason
+            and prev.customer_email == q.order.customer.email
+            and prev.ordered_at == q.order.created_at
+            and (eta is None or eta >= today)
+        ):
+            entry = prev  # nothing moved: most of a queue on most runs; no events either
+        else:
+            entry = BackorderEntry(
+                shop=shop,
+                sku=key,
+                order_id=q.order.platform_id,
+                line_id=q.line.platform_id,
+                customer_email=q.order.customer.email,
+                ordered_at=q.order.created_at,
+                waiting=q.claim.waiting,
+                allocated=q.claim.allocated,
+                position=position,
+                priority=q.priority,
+                preorder=q.preorder,
+                eta=eta,
+                reason=reason,
+            )
+            new_events, new_notices = entry_events(
+                entry, prev, line=q.line, shop=shop, now=now, today=today, why=why
+            )
+            events.extend(new_events)
+            notices.extend(new_notices)
         ahead += q.claim.waiting
         waiting_units += q.claim.waiting
         if q.preorder:
             preorder_units += q.claim.waiting + q.claim.allocated
         entries.append(entry)
-        new_events, new_notices = entry_events(
-            entry, q.previous, line=q.line, shop=shop, now=now, today=today, why=why
-        )
-        events.extend(new_events)
-        notices.extend(new_notices)
         if q.claim.waiting and not q.line.on_hold:
             holds.append(
                 (q.order.platform_id, q.line.platform_id, q.claim.waiting, eta is not None)
