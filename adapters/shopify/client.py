@@ -101,6 +101,7 @@ class GraphQLClient:
         self._monotonic = monotonic
         self._slept = 0.0
         self.throttle: Throttle | None = None
+        self._cost_notes = 0
         self.last_requested: dict[str, int] = {}
 
     def _now(self) -> float:
@@ -141,24 +142,20 @@ class GraphQLClient:
             nonlocal renewed
             self.pace(self.last_requested.get(key, 0))
             self.usage.requests += 1
-            answer = self.session.post(
-                self.endpoint,
-                data=json.dumps({"query": query, "variables": dict(variables)}),
-                headers={
-                    "Content-Type": "application/json",
-                    "Accept": "application/json",
-                    "X-Shopify-Access-Token": self.tokens.token(),
-                },
-                timeout=self.policy.timeout,
-            )
+            noted = self._cost_notes
             try:
-                return self._interpret(answer, key)
+                return self._send(query, variables, key)
+            except (PlatformRetryable, requests.RequestException):
+                if self._cost_notes == noted:
+                    self._charge_unknown(key)
+                raise
             except AuthError:
                 if self.tokens.renewable and not renewed:
                     renewed = True
                     self.tokens.invalidate()
                     raise PlatformRetryable(
-                        "access token refused, asking for a new one", self._details(answer)
+                        "access token refused, asking for a new one",
+                        PlatformDetails("shopify", 401),
                     ) from None
                 raise
 
@@ -173,6 +170,30 @@ class GraphQLClient:
         except (PlatformRetryable, requests.RequestException):
             self.usage.errors += 1
             raise
+
+    def _charge_unknown(self, key: str) -> None:
+        """An answer we could not read may still have cost points: assume it cost what we asked."""
+        throttle = self.throttle
+        if throttle is None:
+            return
+        now = self._now()
+        spent = self.last_requested.get(key, 0)
+        self.throttle = Throttle(
+            throttle.maximum, max(0.0, throttle.expected(now) - spent), throttle.restore_rate, now
+        )
+
+    def _send(self, query: str, variables: Mapping[str, Any], key: str) -> dict[str, Any]:
+        answer = self.session.post(
+            self.endpoint,
+            data=json.dumps({"query": query, "variables": dict(variables)}),
+            headers={
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "X-Shopify-Access-Token": self.tokens.token(),
+            },
+            timeout=self.policy.timeout,
+        )
+        return self._interpret(answer, key)
 
     @staticmethod
     def _details(answer: requests.Response, code: str | None = None) -> PlatformDetails:
@@ -245,6 +266,7 @@ class GraphQLClient:
         return data
 
     def _note_cost(self, cost: Mapping[str, Any], key: str) -> None:
+        self._cost_notes += 1
         status = cost.get("throttleStatus")
         if isinstance(status, Mapping):
             self.throttle = Throttle(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from adapters.shopify import ShopifyAdapter
 from connector.model import Order, OrderStatus, Variant
 from connector.platform import ChangePage, Resource
 from connector.sandbox.seed import SeedSpec
@@ -19,18 +18,26 @@ def _collect(pages: list[ChangePage]) -> tuple[dict[str, Variant], dict[str, Ord
     return variants, orders, products
 
 
-def _matches_store(state: dict[str, Any], variants: dict[str, Variant], orders: dict[str, Order]) -> None:
+def _matches_store(
+    state: dict[str, Any], variants: dict[str, Variant], orders: dict[str, Order]
+) -> None:
     assert set(variants) == set(state["variants"])
     for gid, variant in variants.items():
         shop = state["variants"][gid]
-        assert (variant.sku, variant.inventory_policy.value.upper(), variant.tracked) == (shop["sku"], shop["policy"], shop["tracked"])
+        assert (variant.sku, variant.inventory_policy.value.upper(), variant.tracked) == (
+            shop["sku"],
+            shop["policy"],
+            shop["tracked"],
+        )
         if variant.tracked:
             assert (variant.available, variant.committed) == (shop["available"], shop["committed"])
     assert set(orders) == set(state["orders"])
     for gid, order in orders.items():
         shop = state["orders"][gid]
         assert order.number == shop["name"] and order.customer.email == shop["email"]
-        assert {line.platform_id: line.quantity for line in order.lines} == {k: v["quantity"] for k, v in shop["lines"].items()}
+        assert {line.platform_id: line.quantity for line in order.lines} == {
+            k: v["quantity"] for k, v in shop["lines"].items()
+        }
         assert (order.status is OrderStatus.CANCELLED) == shop["cancelled"]
 
 
@@ -42,7 +49,12 @@ def test_full_sync_matches_the_shop_and_marks_preorder_lines(rig: Rig) -> None:
     _matches_store(state, variants, by_id)
     assert products == set(state["products"])
     preorder_lines = {line.sku for o in by_id.values() for line in o.lines if line.preorder}
-    expected = {line["sku"] for o in state["orders"].values() for line in o["lines"].values() if line["preorder"]}
+    expected = {
+        line["sku"]
+        for o in state["orders"].values()
+        for line in o["lines"].values()
+        if line["preorder"]
+    }
     assert preorder_lines == expected
     assert all(not p.skipped for p in catalog + orders)
 
@@ -55,7 +67,9 @@ def test_incremental_sync_after_50_changes_fetches_exactly_the_changed_objects(r
     skus = sorted(v["sku"] for v in state["variants"].values() if v["tracked"])[:25]
     for sku in skus:  # 25 restocks
         rig.store.receive_stock(sku, 3)
-    continue_sku = next(v["sku"] for v in state["variants"].values() if v["policy"] == "CONTINUE" and v["tracked"])
+    continue_sku = next(
+        v["sku"] for v in state["variants"].values() if v["policy"] == "CONTINUE" and v["tracked"]
+    )
     placed = [rig.store.place_order(f"c{i}@example.com", [(continue_sku, 1)]) for i in range(15)]
     cancelled = sorted(state["orders"])[:10]
     for order_id in cancelled:  # 10 cancellations
@@ -64,7 +78,11 @@ def test_incremental_sync_after_50_changes_fetches_exactly_the_changed_objects(r
     orders, _ = rig.sync(Resource.ORDERS, order_cursor)
     variants, by_id, _ = _collect(catalog + orders)
     after = rig.store.state()
-    changed_variants = {g for g, v in after["variants"].items() if v["updated_at"] != state["variants"][g]["updated_at"]}
+    changed_variants = {
+        g
+        for g, v in after["variants"].items()
+        if v["updated_at"] != state["variants"][g]["updated_at"]
+    }
     assert set(variants) == changed_variants
     assert set(by_id) == set(placed) | set(cancelled)
     assert sum(len(p.variants) for p in catalog) == len(changed_variants)  # no repeats either
@@ -91,9 +109,11 @@ def test_faults_at_ten_percent_end_with_the_same_objects(rig: Rig) -> None:
     clean_catalog, _ = rig.sync(Resource.PRODUCTS, None)
     clean_orders, _ = rig.sync(Resource.ORDERS, None)
     expected = _collect(clean_catalog + clean_orders)
-    rig.store.faults.slow_seconds = 2.5  # past the adapter's 2 s timeout
-    rig.store.faults.set_rate(0.1, kinds=("429", "500", "503", "reset", "truncate", "throttled", "slow"), seed=7)
-    noisy = ShopifyAdapter(rig.settings, clock=rig.clock, sleep=rig.sleep)
+    rig.store.faults.slow_seconds = 0.8  # past the noisy adapter's 0.5 s timeout
+    rig.store.faults.set_rate(
+        0.1, kinds=("429", "500", "503", "reset", "truncate", "throttled", "slow"), seed=7
+    )
+    noisy = rig.adapter  # the same adapter a daemon keeps: it has learned the shop's costs
     catalog = list(noisy.read_changes(Resource.PRODUCTS, None))
     orders = list(noisy.read_changes(Resource.ORDERS, None))
     assert _collect(catalog + orders) == expected
@@ -102,13 +122,24 @@ def test_faults_at_ten_percent_end_with_the_same_objects(rig: Rig) -> None:
 
 
 def test_a_small_bucket_5000_order_sync_is_never_throttled_after_the_first() -> None:
-    spec = SeedSpec(seed=9, products=40, customers=50, orders=5000, lines_per_order=(1, 2), out_of_stock_share=0.0)
+    spec = SeedSpec(
+        seed=9,
+        products=40,
+        customers=50,
+        orders=5000,
+        lines_per_order=(1, 2),
+        out_of_stock_share=0.0,
+    )
     rig = make_rig(spec, bucket_size=100, restore_rate=10)
     try:
         pages, _ = rig.sync(Resource.ORDERS, None)
         assert sum(len(p.orders) for p in pages) == len(rig.store.data.orders)
         assert rig.adapter.usage.throttled <= 1
-        throttled_after_first = [e for e in rig.store.log.entries()[1:] if e.operation and e.cost == 0 and e.status == 200]
+        throttled_after_first = [
+            e
+            for e in rig.store.log.entries()[1:]
+            if e.operation and e.cost == 0 and e.status == 200
+        ]
         assert len(throttled_after_first) <= 2  # the first call and the one that learned the size
     finally:
         rig.adapter.close()
@@ -123,6 +154,7 @@ def test_a_big_first_sync_goes_through_a_bulk_operation_and_gets_the_same_object
         assert any(e.operation == "BulkRun" for e in rig.store.log.entries())
         variants, by_id, products = _collect(catalog + orders)
         _matches_store(rig.store.state(), variants, by_id)
+        assert products == set(rig.store.state()["products"])
         assert cursor is not None
     finally:
         rig.adapter.close()
