@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connector.clock import Clock, system_clock
 from connector.cycle import CycleDeps, CycleReport, Planner, record_run, run_cycle
@@ -289,7 +290,11 @@ class Daemon:
                     first_run=first + timedelta(seconds=1),
                 )
             scheduler.add_daily(
-                name, "digest", _bind(self.send_digest, name), hour=plan.digest_hour
+                name,
+                "digest",
+                _bind(self.send_digest, name),
+                hour=plan.digest_hour,
+                timezone=_zone(shop.timezone),  # the owner reads it over their own breakfast
             )
         scheduler.add_interval(
             OUTBOX_JOB_SHOP,
@@ -362,6 +367,14 @@ class Daemon:
             )
             samples.append(Sample("connector_outbox_failed", labels, status.failed))
         return samples
+
+
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("unknown time zone %r; the digest goes out on UTC time", name)
+        return UTC
 
 
 def _bind(func: Callable[..., object], shop: str) -> Callable[[], object]:

@@ -95,9 +95,20 @@ class Scheduler:
         trigger = IntervalTrigger(seconds=max(1, int(seconds)))
         return self._add(shop, name, func, trigger, first_run)
 
-    def add_daily(self, shop: str, name: str, func: JobFunc, *, hour: int, minute: int = 0) -> str:
-        """Run ``func`` every day at ``hour:minute`` in the scheduler's timezone."""
-        trigger = CronTrigger(hour=hour, minute=minute, timezone=self._scheduler.timezone)
+    def add_daily(
+        self,
+        shop: str,
+        name: str,
+        func: JobFunc,
+        *,
+        hour: int,
+        minute: int = 0,
+        timezone: tzinfo | None = None,
+    ) -> str:
+        """Run ``func`` every day at ``hour:minute`` in ``timezone`` (default: the scheduler's)."""
+        trigger = CronTrigger(
+            hour=hour, minute=minute, timezone=timezone or self._scheduler.timezone
+        )
         return self._add(shop, name, func, trigger, None)
 
     def _add(

@@ -16,7 +16,12 @@ from connector.scheduler import Scheduler
 from connector.settings import ScheduleSettings, Secret, Settings, ShopSettings
 
 SHOPS = (
-    ShopSettings(name="acme", platform=Platform.SHOPIFY, url="https://acme.myshopify.com"),
+    ShopSettings(
+        name="acme",
+        platform=Platform.SHOPIFY,
+        url="https://acme.myshopify.com",
+        timezone="Europe/Stockholm",
+    ),
     ShopSettings(
         name="outlet",
         platform=Platform.WOOCOMMERCE,
@@ -47,7 +52,6 @@ def test_every_enabled_shop_gets_its_jobs_with_the_configured_timing(
     scheduler.start()
     try:
         jobs = {job.id: job for job in scheduler.jobs()}
-        assert scheduler.wake("acme", "cycle")
     finally:
         scheduler.stop()
     assert set(jobs) == {
@@ -65,6 +69,8 @@ def test_every_enabled_shop_gets_its_jobs_with_the_configured_timing(
     assert "1:00:00" in jobs["outlet:promise"].trigger
     assert "1 day" in jobs["acme:webhooks"].trigger
     assert "hour='7'" in jobs["outlet:digest"].trigger
+    morning = jobs["acme:digest"].next_run  # seven in the owner's own morning
+    assert morning is not None and morning.hour == 7 and str(morning.tzinfo) == "Europe/Stockholm"
     assert "0:01:00" in jobs["*:outbox"].trigger
     assert all(
         j.coalesce and j.max_instances == 1 and j.misfire_grace_time == 90 for j in jobs.values()

@@ -115,3 +115,17 @@ def test_sigterm_finishes_the_work_in_hand_and_exits_zero(tmp_path: Path) -> Non
         if process.poll() is None:
             process.kill()
     assert marker.read_text() == "finished"
+
+
+def test_wake_runs_a_job_now_instead_of_at_its_next_tick() -> None:
+    ran = threading.Event()
+    scheduler = Scheduler()
+    scheduler.add_interval("shop-a", "cycle", ran.set, seconds=3600)
+    scheduler.start()
+    try:
+        assert not ran.is_set()
+        assert scheduler.wake("shop-a", "cycle")
+        assert ran.wait(timeout=10)
+        assert not scheduler.wake("shop-b", "cycle")  # no such job: nothing to wake
+    finally:
+        scheduler.stop()
