@@ -1,0 +1,136 @@
+"""The engine's I/O edge: read one shop's state from the database, run the engine, return the plan.
+
+Nothing here writes: the caller (``connector plan``, the daemon's cycle) decides what to do with the
+plan. The cycle applies it and then stores ``plan.queue`` (``replace_queue``) and ``plan.events``
+(``append_events``), which is what the next plan compares against.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from connector.engine import EngineState, decide
+from connector.model import (
+    BackorderEntry,
+    BackorderEvent,
+    BackorderEventKind,
+    Order,
+    OrderStatus,
+    Plan,
+    Product,
+    PurchaseOrder,
+    Shop,
+    Variant,
+    utc,
+)
+from connector.settings import Settings, ShopSettings
+
+__all__ = ["StateReader", "contact_times", "load_engine_state", "plan_for_shop", "shop_record"]
+
+RECENT_DAYS = 45
+"""Closed and cancelled orders changed this recently still matter (a queued line may have left)."""
+
+CONTACT_KINDS = frozenset(
+    {
+        BackorderEventKind.DETECTED,
+        BackorderEventKind.ETA_SET,
+        BackorderEventKind.DELAYED,
+        BackorderEventKind.ALLOCATED,
+        BackorderEventKind.CANCELLED,
+    }
+)
+"""History events that mean the customer was written to (what the reminder cadence counts from)."""
+
+
+class StateReader(Protocol):
+    """The part of :class:`connector.db.StateStore` the engine's edge reads."""
+
+    def shops(self) -> list[Shop]: ...
+    def products(self, shop: str) -> list[Product]: ...
+    def variants(self, shop: str, product_id: str | None = None) -> list[Variant]: ...
+    def orders(
+        self,
+        shop: str,
+        statuses: list[OrderStatus] | None = None,
+        since: datetime | None = None,
+    ) -> list[Order]: ...
+    def order(self, shop: str, id_or_number: str) -> Order | None: ...
+    def queue(self, shop: str, sku: str | None = None) -> list[BackorderEntry]: ...
+    def events(
+        self,
+        shop: str,
+        since: datetime | None = None,
+        sku: str | None = None,
+        order_id: str | None = None,
+    ) -> list[BackorderEvent]: ...
+    def purchase_orders(
+        self, shop: str, sku: str | None = None, open_only: bool = True
+    ) -> list[PurchaseOrder]: ...
+
+
+def shop_record(store: StateReader, shop: ShopSettings) -> Shop:
+    """The shop as the database knows it, else as the config describes it."""
+    for known in store.shops():
+        if known.name == shop.name:
+            return known
+    return Shop(
+        name=shop.name,
+        platform=shop.platform,
+        currency=shop.currency,
+        locale=shop.locale,
+        timezone=shop.timezone,
+    )
+
+
+def contact_times(events: list[BackorderEvent]) -> dict[str, datetime]:
+    """The last time each order's customer was written to, from the history."""
+    last: dict[str, datetime] = {}
+    for event in events:
+        if event.kind in CONTACT_KINDS and event.order_id:
+            seen = last.get(event.order_id)
+            if seen is None or event.at > seen:
+                last[event.order_id] = event.at
+    return last
+
+
+def load_engine_state(
+    store: StateReader, shop: ShopSettings, now: datetime, reminder_days: int = 30
+) -> EngineState:
+    """Everything the engine needs about ``shop``: catalog, open and recently changed orders,
+    open purchase orders, the queue promised last time and when each customer last heard from us.
+
+    ``reminder_days`` bounds how far back the history is read for contact times: a customer not
+    written to within it is due a reminder anyway.
+    """
+    now = utc(now)
+    name = shop.name
+    orders = {o.platform_id: o for o in store.orders(name, statuses=[OrderStatus.OPEN])}
+    for order in store.orders(name, since=now - timedelta(days=RECENT_DAYS)):
+        orders.setdefault(order.platform_id, order)
+    previous = store.queue(name)
+    for entry in previous:
+        if entry.order_id not in orders:
+            # A queued order that changed long ago: read it, so its line can leave the queue.
+            found = store.order(name, entry.order_id)
+            if found is not None:
+                orders[found.platform_id] = found
+    history = store.events(name, since=now - timedelta(days=reminder_days + 1))
+    return EngineState(
+        shop=shop_record(store, shop),
+        products=tuple(store.products(name)),
+        variants=tuple(store.variants(name)),
+        orders=tuple(sorted(orders.values(), key=lambda o: (o.created_at, o.platform_id))),
+        purchase_orders=tuple(store.purchase_orders(name, open_only=True)),
+        previous_queue=tuple(previous),
+        last_contacted=contact_times(history),
+    )
+
+
+def plan_for_shop(db: StateReader, settings: Settings, shop_name: str, now: datetime) -> Plan:
+    """Read ``shop_name``'s state from ``db`` and decide. Writes nothing."""
+    shop = settings.shop(shop_name)
+    policies = (*settings.policies, settings.default_policy)
+    reminder_days = max(policy.reminder_every_days for policy in policies)
+    state = load_engine_state(db, shop, now, reminder_days=reminder_days)
+    return decide(state, settings.policies, settings.default_policy, now)
