@@ -26,7 +26,14 @@ from connector.model import (
 )
 from connector.settings import Settings, ShopSettings
 
-__all__ = ["StateReader", "contact_times", "load_engine_state", "plan_for_shop", "shop_record"]
+__all__ = [
+    "StateReader",
+    "contact_times",
+    "load_engine_state",
+    "plan_for_shop",
+    "plan_with_state",
+    "shop_record",
+]
 
 RECENT_DAYS = 45
 """Closed and cancelled orders changed this recently still matter (a queued line may have left)."""
@@ -129,8 +136,15 @@ def load_engine_state(
 
 def plan_for_shop(db: StateReader, settings: Settings, shop_name: str, now: datetime) -> Plan:
     """Read ``shop_name``'s state from ``db`` and decide. Writes nothing."""
+    return plan_with_state(db, settings, shop_name, now)[1]
+
+
+def plan_with_state(
+    db: StateReader, settings: Settings, shop_name: str, now: datetime
+) -> tuple[EngineState, Plan]:
+    """Like :func:`plan_for_shop`, also returning the state decided from (for explanations)."""
     shop = settings.shop(shop_name)
     policies = (*settings.policies, settings.default_policy)
     reminder_days = max(policy.reminder_every_days for policy in policies)
     state = load_engine_state(db, shop, now, reminder_days=reminder_days)
-    return decide(state, settings.policies, settings.default_policy, now)
+    return state, decide(state, settings.policies, settings.default_policy, now)

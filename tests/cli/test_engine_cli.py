@@ -1,0 +1,177 @@
+"""The engine's commands from a store owner's terminal, against a seeded SQLite state database."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from connector.cli.main import cli, main
+from connector.db import open_database
+from connector.planning import plan_for_shop
+from tests.engine.builders import NOW, SHOP, at, line, order, po, product, variant
+
+CONFIG = """
+database_url = "sqlite:///{db}"
+
+[[shops]]
+name = "demo"
+platform = "shopify"
+url = "https://demo.myshopify.com"
+access_token = "env:DEMO_TOKEN"
+currency = "EUR"
+
+[[policies]]
+name = "sofas"
+mode = "backorder"
+handling_days = 2
+
+[policies.match]
+skus = ["SOFA-*"]
+"""
+
+AT = ["--now", NOW.isoformat()]
+
+
+@pytest.fixture
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DEMO_TOKEN", "shpat_0123456789abcdef0123456789abcdef")
+    path = tmp_path / "connector.toml"
+    path.write_text(CONFIG.format(db=tmp_path / "state.db"))
+    db = open_database(f"sqlite:///{tmp_path / 'state.db'}")
+    db.upsert_shop(SHOP)
+    db.upsert_products([product("P1", title="Oak sofa")])
+    db.upsert_variants([variant("SOFA-OAK", -3)])
+    db.upsert_orders(
+        [
+            order("ANNA", at("2026-11-01"), line("A1", "SOFA-OAK", 2)),
+            order("BEN", at("2026-11-05"), line("B1", "SOFA-OAK", 1)),
+        ]
+    )
+    db.add_purchase_order(po("PO1", "SOFA-OAK", 2, date(2026, 12, 1)))
+    db.add_purchase_order(po("PO2", "SOFA-OAK", 5, date(2026, 12, 20)))
+    db.close()
+    return path
+
+
+def run(config: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["--config", str(config), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def run_main(config: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """Through ``main``, which turns our errors into one line and exit code 2."""
+    code = main(["--config", str(config), *args])
+    return code, capsys.readouterr().err
+
+
+def test_plan_shows_what_would_change_without_touching_anything(config: Path) -> None:
+    code, out, _ = run(config, "plan", *AT)
+    assert code == 0, out
+    assert "label: 'Ships by December 22, 2026'" in out
+    assert "tags +backorder +ships-2026-12" in out
+    assert "order #ANNA: hold_lines A1 x2 [INVENTORY_OUT_OF_STOCK]" in out
+    assert "email backorder_confirmation to ben@example.com (order #BEN): 2026-12-22" in out
+    # Nothing was stored: the same plan again.
+    assert run(config, "plan", *AT)[1] == out
+
+
+def test_plan_json_is_the_plan(config: Path) -> None:
+    code, out, _ = run(config, "plan", "--shop", "demo", "--json", *AT)
+    assert code == 0, out
+    plan = json.loads(out)
+    assert {n["kind"] for n in plan["notifications"]} == {"backorder_confirmation"}
+    assert [e["eta"] for e in plan["queue"]] == ["2026-12-03", "2026-12-22"]
+
+
+def test_backorders_explain_each_place_in_the_queue(config: Path) -> None:
+    code, out, _ = run(config, "backorders", "--sku", "SOFA-OAK", *AT)
+    assert code == 0, out
+    assert "SOFA-OAK  #1  order #ANNA  anna@example.com  2 waiting  ETA 2026-12-03" in out
+    assert "why: ordered 2026-11-05 10:00; 2 units wait ahead; covered by PO2 due 2026-12-20" in out
+    code, out, _ = run(config, "backorders", "--order", "BEN", "--json", *AT)
+    [row] = json.loads(out)
+    assert (row["order_number"], row["position"], row["eta"]) == ("#BEN", 2, "2026-12-22")
+
+
+def test_purchase_orders_added_received_and_imported_move_the_promises(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        config,
+        "po",
+        "add",
+        "--sku",
+        "SOFA-OAK",
+        "--quantity",
+        "1",
+        "--expected",
+        "2026-11-25",
+        "--reference",
+        "ACME-7",
+    )
+    assert code == 0, out
+    assert "ACME-7:SOFA-OAK: 1 x SOFA-OAK, expected 2026-11-25" in out
+    code, out, _ = run(config, "po", "list", "--json")
+    assert [p["id"] for p in json.loads(out)] == ["ACME-7:SOFA-OAK", "PO1", "PO2"]
+    # One sofa more arrives on Nov 25: Anna's second sofa no longer waits for PO1 alone.
+    _, out, _ = run(config, "backorders", "--order", "ANNA", "--json", *AT)
+    assert json.loads(out)[0]["eta"] == "2026-12-03"
+    _, out, _ = run(config, "backorders", "--order", "BEN", "--json", *AT)
+    assert json.loads(out)[0]["eta"] == "2026-12-03"
+
+    code, out, _ = run(config, "po", "receive", "PO1", "2")
+    assert (code, out.strip()) == (0, "Purchase order PO1: 2/2 received.")
+    code, err = run_main(config, capsys, "po", "receive", "NOPE", "2")
+    assert code == 2 and "no purchase order 'NOPE'" in err
+
+    sheet = tmp_path / "pos.csv"
+    sheet.write_text(
+        "sku,quantity,expected_date,supplier,reference\n"
+        "SOFA-OAK,4,2026-12-05,Nordhus,NH-1\n"
+        "SOFA-OAK,many,2026-12-05,Nordhus,NH-2\n"
+        "SOFA-OAK,2,05/12/2026,Nordhus,NH-3\n"
+    )
+    code, out, err = run(config, "po", "import", str(sheet))
+    assert code == 1
+    assert "Imported 1 purchase orders" in out
+    assert "line 3: quantity 'many' is not a whole number" in err
+    assert "line 4: expected_date '05/12/2026' is not a YYYY-MM-DD date" in err
+    _, out, _ = run(config, "po", "list", "--sku", "SOFA-OAK")
+    assert "NH-1:SOFA-OAK  SOFA-OAK  0/4 received  expected 2026-12-05  Nordhus" in out
+
+
+def test_report_reads_the_history(config: Path, tmp_path: Path) -> None:
+    from connector.config import load_settings
+
+    settings = load_settings(config)
+    db = open_database(settings.database_url)
+    plan = plan_for_shop(db, settings, "demo", NOW)
+    db.replace_queue("demo", plan.queue)
+    db.append_events(plan.events)
+    db.close()
+
+    code, out, _ = run(config, "report", "--json", *AT)
+    assert code == 0, out
+    report = json.loads(out)[0]
+    assert report["lines_backordered"] == 2 and report["units_backordered"] == 3
+    assert report["open_value"] == {"EUR": "300.00"}
+    assert report["top_skus"][0]["sku"] == "SOFA-OAK"
+    code, out, _ = run(config, "report", "--csv", *AT)
+    rows = list(csv.reader(io.StringIO(out)))
+    assert ["demo", "waiting_units", "3"] in rows
+    code, out, _ = run(config, "report", *AT)
+    assert "waiting now: 2 lines, 3 units; owed 300.00 EUR" in out
+
+
+def test_an_unknown_shop_is_one_clear_line(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = run_main(config, capsys, "plan", "--shop", "nope")
+    assert code == 2
+    assert "no shop named 'nope'" in err

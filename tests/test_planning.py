@@ -1,0 +1,114 @@
+"""The engine's edge against a real state database: read, decide, store, and decide again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from connector.db import Database, open_database
+from connector.model import NotificationKind, OrderStatus
+from connector.planning import load_engine_state, plan_for_shop
+from connector.settings import PolicyMatch, PolicyMode, PolicySettings, Settings, ShopSettings
+from tests.engine.builders import NOW, SHOP, apply_plan, at, line, order, po, product, variant
+
+SOFAS = PolicySettings(
+    name="sofas", mode=PolicyMode.BACKORDER, match=PolicyMatch(skus=("SOFA-*",)), handling_days=2
+)
+SETTINGS = Settings(
+    shops=(
+        ShopSettings(
+            name=SHOP.name, platform=SHOP.platform, url="https://demo.myshopify.com", currency="EUR"
+        ),
+    ),
+    policies=(SOFAS,),
+)
+
+
+def seed(db: Database) -> None:
+    db.upsert_shop(SHOP)
+    db.upsert_products([product("P1", title="Oak sofa")])
+    db.upsert_variants([variant("SOFA-OAK", -3)])
+    db.upsert_orders(
+        [
+            order("ANNA", at("2026-11-01"), line("A1", "SOFA-OAK", 2)),
+            order("BEN", at("2026-11-05"), line("B1", "SOFA-OAK", 1)),
+            order("OLD", at("2026-06-01"), line("O1", "SOFA-OAK", 1), status=OrderStatus.CLOSED),
+        ]
+    )
+    db.add_purchase_order(po("PO1", "SOFA-OAK", 2, date(2026, 12, 10)))
+    db.add_purchase_order(po("PO2", "SOFA-OAK", 5, date(2026, 12, 20)))
+
+
+def store_applied(db: Database, plan_state, plan) -> None:  # type: ignore[no-untyped-def]
+    """What the cycle does after applying a plan: re-read the shop, store queue and history."""
+    after = apply_plan(plan_state, plan, NOW)
+    later = NOW + timedelta(minutes=1)
+    db.upsert_variants([replace(v, updated_at=later) for v in after.variants])
+    db.upsert_products([replace(p, updated_at=later) for p in after.products])
+    db.upsert_orders([replace(o, updated_at=later) for o in after.orders])
+    db.replace_queue(SHOP.name, plan.queue)
+    db.append_events(plan.events)
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    db = open_database(f"sqlite:///{tmp_path / 'state.db'}")
+    yield db
+    db.close()
+
+
+def run_cycle_twice(db: Database) -> None:
+    seed(db)
+    state = load_engine_state(db, SETTINGS.shops[0], NOW)
+    assert {o.platform_id for o in state.orders} == {"ANNA", "BEN"}  # the old closed one stays out
+    plan = plan_for_shop(db, SETTINGS, SHOP.name, NOW)
+    kinds = sorted(n.kind for n in plan.notifications)
+    assert kinds == [NotificationKind.BACKORDER_CONFIRMATION] * 2
+    etas = {entry.line_id: entry.eta for entry in plan.queue}
+    assert etas == {"A1": date(2026, 12, 12), "B1": date(2026, 12, 22)}
+
+    store_applied(db, state, plan)
+    again = plan_for_shop(db, SETTINGS, SHOP.name, NOW + timedelta(minutes=5))
+    assert again.is_empty, again
+    assert not again.events
+
+    # The history says when each customer last heard from us: two weeks on, a reminder is due.
+    later = plan_for_shop(db, SETTINGS, SHOP.name, NOW + timedelta(days=13))
+    assert later.is_empty
+    later = plan_for_shop(db, SETTINGS, SHOP.name, NOW + timedelta(days=14, hours=1))
+    assert sorted(n.order_id for n in later.notifications) == ["ANNA", "BEN"]
+    assert {n.kind for n in later.notifications} == {NotificationKind.REMINDER}
+
+
+def test_read_decide_store_and_decide_again_on_sqlite(sqlite_db: Database) -> None:
+    run_cycle_twice(sqlite_db)
+
+
+@pytest.mark.postgres
+def test_read_decide_store_and_decide_again_on_postgresql(pg_schema_url: str) -> None:
+    db = open_database(pg_schema_url)
+    try:
+        run_cycle_twice(db)
+    finally:
+        db.close()
+
+
+def test_a_cancelled_order_that_left_the_window_still_leaves_the_queue(sqlite_db: Database) -> None:
+    seed(sqlite_db)
+    state = load_engine_state(sqlite_db, SETTINGS.shops[0], NOW)
+    plan = plan_for_shop(sqlite_db, SETTINGS, SHOP.name, NOW)
+    store_applied(sqlite_db, state, plan)
+    ben = sqlite_db.order(SHOP.name, "BEN")
+    assert ben is not None
+    sqlite_db.upsert_orders(
+        [replace(ben, status=OrderStatus.CANCELLED, updated_at=NOW + timedelta(hours=1))]
+    )
+    # Planned two months later: Ben's order changed too long ago to be read as "recent".
+    plan = plan_for_shop(sqlite_db, SETTINGS, SHOP.name, NOW + timedelta(days=60))
+    cancellations = [n for n in plan.notifications if n.kind is NotificationKind.CANCELLATION]
+    assert [n.order_id for n in cancellations] == ["BEN"]
+    assert [entry.line_id for entry in plan.queue] == ["A1"]
