@@ -1,0 +1,68 @@
+"""The report numbers, from a small history a store owner can check by hand."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from connector.engine.metrics import backorder_report
+from connector.model import BackorderEntry, BackorderEvent, BackorderEventKind
+from tests.engine.builders import NOW, at, line, order
+
+
+def event(kind: BackorderEventKind, line_id: str, days: int, qty: int = 1, eta=None):  # type: ignore[no-untyped-def]
+    return BackorderEvent(
+        shop="demo",
+        at=NOW - timedelta(days=days),
+        kind=kind,
+        sku="SOFA-OAK" if line_id != "C1" else "LAMP",
+        quantity=qty,
+        order_id=line_id[0],
+        line_id=line_id,
+        eta=eta,
+    )
+
+
+def test_rates_waits_and_what_is_owed() -> None:
+    orders = [
+        order("A", at("2026-11-01"), line("A1", "SOFA-OAK", 2)),
+        order("B", at("2026-11-02"), line("B1", "SOFA-OAK", 1)),
+        order("C", at("2026-11-03"), line("C1", "LAMP", 1)),
+        order("D", at("2026-11-04"), line("D1", "MUG", 4)),
+    ]
+    history = [
+        event(BackorderEventKind.DETECTED, "A1", 19, 2, eta=date(2026, 11, 10)),
+        event(BackorderEventKind.DETECTED, "B1", 18, 1, eta=date(2026, 11, 10)),
+        event(BackorderEventKind.DETECTED, "C1", 17, 1, eta=date(2026, 12, 1)),
+        event(BackorderEventKind.ALLOCATED, "A1", 12, 2),  # Nov 8: kept, waited 7 days
+        event(BackorderEventKind.ALLOCATED, "B1", 8, 1),  # Nov 12: late, waited 10 days
+        event(BackorderEventKind.CANCELLED, "C1", 5, 1),
+    ]
+    queue = [
+        BackorderEntry("demo", "SOFA-OAK", "B", "B1", "b@x.com", at("2026-11-02"), waiting=0),
+    ]
+    waiting = [
+        BackorderEntry("demo", "SOFA-OAK", "A", "A1", "a@x.com", at("2026-11-01"), waiting=2),
+    ]
+    report = backorder_report(
+        "demo", history, queue=queue, orders=orders, until=NOW, since=NOW - timedelta(days=90)
+    )
+    assert (report.lines_ordered, report.units_ordered) == (4, 8)
+    assert (report.lines_backordered, report.units_backordered) == (3, 4)
+    assert report.backorder_rate == 0.75
+    assert report.fill_rate == 0.5
+    assert (report.on_time, report.lines_allocated, report.on_time_rate) == (1, 2, 0.5)
+    assert report.average_wait_days == 8.5
+    assert (report.cancelled_lines, report.cancelled_units) == (1, 1)
+    assert report.top_skus[0].sku == "SOFA-OAK" and report.top_skus[0].units_short == 3
+    assert report.open_value == {}
+
+    owed = backorder_report("demo", history, queue=waiting, orders=orders, until=NOW)
+    assert owed.open_value == {"EUR": Decimal("200.00")}
+    assert owed.as_dict()["open_value"] == {"EUR": "200.00"}
+
+
+def test_an_empty_shop_reports_no_rates_rather_than_zero() -> None:
+    report = backorder_report("demo", [], queue=[], orders=[], until=NOW)
+    assert report.backorder_rate is None and report.on_time_rate is None
+    assert report.average_wait_days is None
