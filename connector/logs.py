@@ -101,6 +101,25 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False)
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of each line, not at setup.
+
+    So a test harness or a wrapper that swaps stderr (and closes the old one) never leaves the
+    daemon logging into a closed file.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s shop=%(shop)s %(name)s: %(message)s"
 
 
@@ -114,7 +133,7 @@ def configure_logging(
 
     Replaces the root logger's handlers (``logging.basicConfig``'s too), so lines never double.
     """
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler: logging.Handler = logging.StreamHandler(stream) if stream else _StderrHandler()
     handler.addFilter(RedactingFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     handler.set_name("connector")
