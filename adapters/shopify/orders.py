@@ -69,10 +69,17 @@ class OrderWriter:
     def apply(self, actions: Sequence[OrderAction]) -> list[WriteResult]:
         results: list[WriteResult] = []
         for action in actions:
+            if not action.order_id.startswith("gid://shopify/Order/"):
+                results.append(
+                    _result(
+                        action, WriteStatus.FAILED, f"{action.order_id!r} is not a Shopify order id"
+                    )
+                )
+                continue
             try:
                 order = self.current(action.order_id)
                 if order is None:
-                    results.append(_result(action, WriteStatus.CONFLICT, "order no longer exists"))
+                    results.append(_result(action, WriteStatus.FAILED, "order does not exist"))
                 else:
                     results.append(self._one(action, order))
             except ConnectorError as error:

@@ -17,6 +17,7 @@ from connector.model import ChangeKind, InventoryPolicy, StorefrontChange, Write
 __all__ = ["StorefrontWriter"]
 
 READ_BATCH = 50
+GID_PREFIX = "gid://shopify/"
 METAFIELD_BATCH = 25
 VARIANT_BATCH = 250
 
@@ -48,7 +49,7 @@ class StorefrontWriter:
         results: dict[int, WriteResult] = {}
         ids = [c.variant_id or c.product_id for c in changes]
         try:
-            state = self.current([i for i in ids if i])
+            state = self.current([i for i in ids if i and i.startswith(GID_PREFIX)])
         except ConnectorError as error:
             return [
                 _result(c, WriteStatus.FAILED, str(error), isinstance(error, RetryableError))
@@ -59,8 +60,12 @@ class StorefrontWriter:
         for index, change in enumerate(changes):
             target = change.variant_id or change.product_id
             node = state.get(target or "")
-            if node is None:
-                results[index] = _result(change, WriteStatus.CONFLICT, f"{target} no longer exists")
+            if not (target or "").startswith(GID_PREFIX):
+                results[index] = _result(
+                    change, WriteStatus.FAILED, f"{target!r} is not a Shopify id"
+                )
+            elif node is None:
+                results[index] = _result(change, WriteStatus.FAILED, f"{target} does not exist")
             elif change.kind is ChangeKind.INVENTORY_POLICY:
                 wanted = "CONTINUE" if change.policy is InventoryPolicy.CONTINUE else "DENY"
                 if change.policy is None or node.get("inventoryPolicy") == wanted:

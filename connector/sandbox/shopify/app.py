@@ -258,8 +258,17 @@ class ShopifySandbox:
             return self._send(
                 start, code, headers, json.dumps({"errors": "Internal Server Error"}).encode()
             )
+        if fault == "batch_partial" and b"mutation" not in raw:
+            # Only a write can partly fail: keep the fault for the next one.
+            self.faults.inject("batch_partial", 1)
+            fault = None
         status, headers, body, cost, label = self._api(
-            method, path, environ, raw, throttle=fault == "throttled"
+            method,
+            path,
+            environ,
+            raw,
+            throttle=fault == "throttled",
+            fail_writes=fault == "batch_partial",
         )
         headers.append(("X-Request-Id", request_id))
         self.log.add(LoggedRequest(method, path, status, cost=cost, fault=fault, operation=label))
@@ -311,7 +320,14 @@ class ShopifySandbox:
         return expires is not None and expires > self.clock().timestamp()
 
     def _api(
-        self, method: str, path: str, environ: dict[str, Any], raw: bytes, throttle: bool
+        self,
+        method: str,
+        path: str,
+        environ: dict[str, Any],
+        raw: bytes,
+        *,
+        throttle: bool,
+        fail_writes: bool = False,
     ) -> tuple[int, list[tuple[str, str]], bytes, float, str]:
         json_type = [("Content-Type", "application/json; charset=utf-8")]
         if path == "/admin/oauth/access_token" and method == "POST":
@@ -332,7 +348,9 @@ class ShopifySandbox:
                 body = json.loads(raw or b"null")
             except ValueError:
                 body = None
-            payload, cost, label = self.graphql.answer(body, throttle=throttle)
+            payload, cost, label = self.graphql.answer(
+                body, throttle=throttle, fail_writes=fail_writes
+            )
             return 200, json_type, json.dumps(payload).encode(), cost, label
         return 404, json_type, json.dumps({"errors": "Not Found"}).encode(), 0, ""
 

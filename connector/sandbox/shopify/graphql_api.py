@@ -30,6 +30,8 @@ from connector.sandbox.shopify.store import ShopData
 
 __all__ = ["GraphQLEndpoint"]
 
+BUSY = "This resource is being modified by another request. Please try again later."
+
 
 def _bind(
     schema: GraphQLSchema, data: ShopData, bulk: BulkRunner, shop: dict[str, Any], scopes: list[str]
@@ -68,7 +70,14 @@ def _bind(
     query["currentBulkOperation"].resolve = current_bulk
     mutation = schema.type_map["Mutation"].fields  # type: ignore[attr-defined]
     for name, run in MUTATIONS.items():
-        mutation[name].resolve = lambda obj, info, _run=run, **args: _run(data, args)
+
+        def resolve_mutation(obj: Any, info: Any, _run: Any = run, **args: Any) -> Any:
+            if data.failing_writes:
+                # The `batch_partial` fault: this write is refused, the others in the plan go on.
+                return {"userErrors": [{"field": None, "message": BUSY, "code": None}]}
+            return _run(data, args)
+
+        mutation[name].resolve = resolve_mutation
 
     def run_bulk(obj: Any, info: Any, query: str, groupObjects: bool) -> Any:  # noqa: N803
         op, errors = bulk.start(query)
@@ -122,8 +131,10 @@ class GraphQLEndpoint:
             }
         }
 
-    def answer(self, body: Any, throttle: bool = False) -> tuple[dict[str, Any], float, str]:
-        """(response JSON, actual cost, operation label)."""
+    def answer(
+        self, body: Any, throttle: bool = False, fail_writes: bool = False
+    ) -> tuple[dict[str, Any], float, str]:
+        """(response JSON, actual cost, operation label); ``fail_writes`` refuses its mutations."""
         if not isinstance(body, dict) or not isinstance(body.get("query"), str):
             return (
                 {
@@ -200,9 +211,13 @@ class GraphQLEndpoint:
                 label,
             )
         with self.data.lock:
-            result: ExecutionResult = execute(  # type: ignore[assignment]
-                self.schema, document, variable_values=variables, operation_name=chosen
-            )
+            self.data.failing_writes = fail_writes
+            try:
+                result: ExecutionResult = execute(  # type: ignore[assignment]
+                    self.schema, document, variable_values=variables, operation_name=chosen
+                )
+            finally:
+                self.data.failing_writes = False
         actual = actual_cost(result.data, operation.operation.value == "mutation")
         self.bucket.refund(max(0, requested - actual))
         payload: dict[str, Any] = {}

@@ -29,7 +29,6 @@ from connector.sandbox.shopify.records import (
     SVariant,
     SWebhook,
     gid,
-    iso,
 )
 
 __all__ = ["PREORDER_PLAN", "ShopData"]
@@ -47,6 +46,7 @@ class ShopData:
         self.clock = clock
         self.lock = threading.RLock()
         self.emit: Emit = emit or (lambda topic, payload: None)
+        self.failing_writes = False
         self.clear()
 
     def clear(self) -> None:
@@ -363,13 +363,16 @@ class ShopData:
     # ---- state -----------------------------------------------------------------------------------
 
     def state(self) -> dict[str, Any]:
-        """Everything, as JSON-able data keyed by GID."""
+        """Everything a merchant sees, as JSON-able data keyed by GID.
+
+        Timestamps are left out, so two runs of the same work compare equal however long their
+        retries waited.
+        """
         return {
             "products": {
                 gid("Product", p.id): {
                     "title": p.title,
                     "tags": sorted(p.tags),
-                    "updated_at": iso(p.updated_at),
                     "release_date": p.release_date.isoformat() if p.release_date else None,
                 }
                 for p in self.products.values()
@@ -382,7 +385,6 @@ class ShopData:
                     "tracked": v.tracked,
                     "available": v.available,
                     "committed": v.committed,
-                    "updated_at": iso(v.updated_at),
                     "metafields": {f"{m.namespace}.{m.key}": m.value for m in v.metafields or ()},
                 }
                 for v in self.variants.values()
@@ -399,7 +401,6 @@ class ShopData:
             "tags": sorted(order.tags),
             "note": order.note,
             "cancelled": order.cancelled_at is not None,
-            "updated_at": iso(order.updated_at),
             "lines": {
                 gid("LineItem", i): {
                     "sku": self.lines[i].sku,

@@ -72,7 +72,7 @@ def test_storefront_changes_apply_once_and_a_rerun_skips(rig: Rig) -> None:
         WriteStatus.SKIPPED,
         WriteStatus.DONE,
         WriteStatus.DONE,
-        WriteStatus.CONFLICT,
+        WriteStatus.FAILED,
     ]
     assert [r.key for r in first] == [c.key for c in changes]
     state = rig.store.state()
@@ -195,7 +195,7 @@ def test_order_tags_notes_and_a_discount_code_are_written_once(rig: Rig) -> None
         WriteStatus.DONE,
         WriteStatus.DONE,
         WriteStatus.DONE,
-        WriteStatus.CONFLICT,
+        WriteStatus.FAILED,
     ]
     again = rig.adapter.apply_order_actions(actions[:3])
     assert [r.status for r in again] == [WriteStatus.SKIPPED] * 3
