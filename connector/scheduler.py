@@ -26,6 +26,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from connector.errors import ConnectorError
 from connector.logs import shop_context
 
 __all__ = ["JobInfo", "Scheduler"]
@@ -181,7 +182,11 @@ class Scheduler:
             try:
                 func()
             except Exception as error:  # one failing shop never stops the others
-                log.exception("job %s failed: %s", name, error, extra={"job": name})
+                if isinstance(error, ConnectorError):
+                    # Expected trouble (throttled, credentials revoked): one clear line is enough.
+                    log.error("job %s failed: %s", name, error, extra={"job": name})
+                else:
+                    log.exception("job %s failed: %s", name, error, extra={"job": name})
                 if self._on_error is not None:
                     try:
                         self._on_error(shop, name, error)
