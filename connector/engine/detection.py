@@ -132,17 +132,32 @@ def detect(
     fresh: list[tuple[Order, OrderLine, int]] = []
     open_demand = 0
     queued = result.queued
+    held = result.held
+    is_open = OrderStatus.OPEN
+    blocked_before = release is not None and today < release
+    allocated = 0
+    # The hot loop of a full plan (every line of every SKU someone may wait on): kept lean.
     for order, line in lines:
-        need = line.open_quantity if order.status is OrderStatus.OPEN else 0
+        if order.status is is_open:
+            need = line.quantity - line.fulfilled - line.cancelled
+            need = max(need, 0)
+        else:
+            need = 0
         open_demand += need
         if line.on_hold:
-            result.held.append((order, line))
+            held.append((order, line))
         prior = prev_by_line.pop(line.platform_id, None) if prev_by_line else None
         if prior is not None:
-            claim = _shrink(prior, order, line, need, result.departures)
+            if prior.waiting + prior.allocated == need:
+                claim = Claim(prior.waiting, prior.allocated)
+            else:
+                claim = _shrink(prior, order, line, need, result.departures)
             if need > 0:
-                pre = prior.preorder
-                queued.append(Queued(order, line, prior, claim, pre))
+                q = Queued(order, line, prior, claim, prior.preorder)
+                claim.blocked = prior.preorder and blocked_before
+                _rank(q, policy)
+                queued.append(q)
+                allocated += claim.allocated
         elif need > 0:
             fresh.append((order, line, need))
     result.carried = list(prev_by_line.values())
@@ -150,12 +165,8 @@ def detect(
     if not queued and not fresh:
         result.free_left = free
         return result
-    blocked_before = release is not None and today < release
 
-    free -= sum(q.claim.allocated for q in queued)
-    for q in queued:
-        _rank(q, policy)
-        q.claim.blocked = q.preorder and blocked_before
+    free -= allocated
     queued.sort(key=_key)
     if free < 0:  # stock shrank below what was allocated: take it back from the end of the queue
         for q in reversed(queued):
@@ -169,6 +180,7 @@ def detect(
     split = len(fresh)
     if newest is not None:
         split = next((i for i, (o, _, _) in enumerate(fresh) if o.created_at > newest), len(fresh))
+    count = len(queued)
     free = _take(
         fresh[:split],
         free,
@@ -177,8 +189,11 @@ def detect(
         blocked_before=blocked_before,
         result=result,
     )
-    queued.sort(key=_key)
-    free = allocate([q.claim for q in queued], free)
+    if len(queued) != count:
+        queued.sort(key=_key)
+    if free > 0:
+        free = allocate([q.claim for q in queued], free)
+    count = len(queued)
     free = _take(
         fresh[split:],
         free,
@@ -187,7 +202,8 @@ def detect(
         blocked_before=blocked_before,
         result=result,
     )
-    queued.sort(key=_key)
+    if len(queued) != count:
+        queued.sort(key=_key)
     result.free_left = free
     return result
 
