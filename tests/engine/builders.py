@@ -106,7 +106,8 @@ def po(pid: str, sku: str, qty: int, due: date | None, received: int = 0) -> Pur
 
 
 def state(**kw: object) -> EngineState:
-    return EngineState(shop=SHOP, **kw)  # type: ignore[arg-type]
+    kw.setdefault("shop", SHOP)
+    return EngineState(**kw)  # type: ignore[arg-type]
 
 
 def apply_plan(current: EngineState, plan: Plan, now: datetime = NOW) -> EngineState:
