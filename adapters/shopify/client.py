@@ -121,11 +121,16 @@ class GraphQLClient:
         return min(1000.0, self.throttle.maximum)
 
     def pace(self, expected_cost: float) -> None:
-        """Wait until the bucket should hold ``expected_cost`` points (plus one for rounding)."""
+        """Wait until the bucket should hold ``expected_cost`` points, plus a margin.
+
+        The margin (one point and a tenth of a second of restore) absorbs rounding in the reported
+        status and time the shop did not count between our calls.
+        """
         throttle = self.throttle
         if throttle is None or throttle.restore_rate <= 0:
             return
-        need = min(expected_cost + 1, throttle.maximum) - throttle.expected(self._now())
+        margin = 1 + throttle.restore_rate * 0.1
+        need = min(expected_cost + margin, throttle.maximum) - throttle.expected(self._now())
         if need > 0:
             self.sleep(need / throttle.restore_rate)
 
@@ -140,7 +145,9 @@ class GraphQLClient:
 
         def attempt() -> dict[str, Any]:
             nonlocal renewed
-            self.pace(self.last_requested.get(key, 0))
+            # A document not sent before is assumed to cost as much as the dearest one seen.
+            expected = self.last_requested.get(key) or max(self.last_requested.values(), default=0)
+            self.pace(expected)
             self.usage.requests += 1
             noted = self._cost_notes
             try:

@@ -49,7 +49,12 @@ class Reader:
         self.clock = clock
         self.client = client
         self.bulk = bulk
-        self.catalog_sizer = Sizer(client, (100, 35))
+        # Page sizes per combination of streams: both share one call's budget; alone, each has it all.
+        self.catalog_sizers = {
+            (True, True): Sizer(client, (100, 35)),
+            (True, False): Sizer(client, (250, 1)),
+            (False, True): Sizer(client, (1, 65)),
+        }
         self.order_sizer = Sizer(client, (25,))
         self.fulfillment_batch = 5
 
@@ -123,7 +128,7 @@ class Reader:
         while going["products"] or going["variants"]:
             data = self._sized(
                 "CatalogChanges",
-                self.catalog_sizer,
+                self.catalog_sizers[(going["products"], going["variants"])],
                 lambda sizes: {
                     "withProducts": going["products"],
                     "withVariants": going["variants"],

@@ -446,6 +446,14 @@ class ShopifySandbox:
     def _control_call(self, method: str, name: str, args: dict[str, Any]) -> Any:
         if method == "GET" and name == "state":
             return self.state()
+        if method == "GET" and name == "stats":
+            with self.data.lock:
+                return {
+                    "products": len(self.data.products),
+                    "variants": len(self.data.variants),
+                    "orders": len(self.data.orders),
+                    "order_lines": len(self.data.lines),
+                }
         if method == "GET" and name == "credentials":
             return dict(self.credentials())
         if method == "GET" and name == "log":

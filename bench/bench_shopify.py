@@ -1,0 +1,206 @@
+"""Shopify benchmark: calls and cost per 1,000 objects, a 100k-variant bulk first sync, memory.
+
+Run by hand (never in the test suite); write the numbers into docs/shopify.md with the machine and
+date::
+
+    python bench/bench_shopify.py                 # full: 100k variants, ~1M order lines
+    python bench/bench_shopify.py --quick         # a smaller run to try it out
+
+Parts:
+
+1. Paged sync against an in-process sandbox: requests and cost points per 1,000 variants and per
+   1,000 orders, next to the requested cost (what the page sizes reserve) and the minimum the
+   page size allows (every page full, nothing but the nodes asked for).
+2. A big shop in its own process (``connector sandbox shopify``): time and peak memory (VmHWM) of
+   seeding 100k variants and ~1M order lines.
+3. The adapter's first catalog sync of that shop through a bulk operation: time, throughput and
+   this process's peak memory, for the full shop and for a tenth of it (memory should stay flat).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import re
+import resource
+import subprocess
+import sys
+import time
+import tracemalloc
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from adapters.shopify import ShopifyAdapter  # noqa: E402
+from connector.clock import FrozenClock  # noqa: E402
+from connector.model import Platform  # noqa: E402
+from connector.platform import Resource  # noqa: E402
+from connector.sandbox.seed import SeedSpec  # noqa: E402
+from connector.sandbox.shopify import ShopifySandbox  # noqa: E402
+from connector.settings import Secret, ShopSettings  # noqa: E402
+
+
+def settings(url: str, token: str, **extra: Any) -> ShopSettings:
+    return ShopSettings(
+        name="bench",
+        platform=Platform.SHOPIFY,
+        url=url,
+        access_token=Secret(token),
+        timeout_seconds=120,
+        **extra,
+    )
+
+
+def paged(products: int, orders: int) -> dict[str, float]:
+    clock = FrozenClock(datetime(2026, 11, 20, 12, tzinfo=UTC))
+    spec = SeedSpec(seed=2, products=products, orders=orders, customers=200)
+    with ShopifySandbox(spec, clock=clock, bucket_time=lambda: clock().timestamp()) as store:
+        adapter = ShopifyAdapter(
+            settings(store.base_url, store.access_token, bulk_threshold=10**9),
+            clock=clock,
+            sleep=lambda s: clock.advance(timedelta(seconds=s)),
+        )
+        out: dict[str, float] = {}
+        for resource_, label in ((Resource.PRODUCTS, "variants"), (Resource.ORDERS, "orders")):
+            store.log.clear()
+            before_cost, before_requests = adapter.usage.cost, adapter.usage.requests
+            count = 0
+            for page in adapter.read_changes(resource_, None):
+                count += len(page.variants) if label == "variants" else len(page.orders)
+            entries = [e for e in store.log.entries() if e.operation != "Counts"]
+            requests_ = adapter.usage.requests - before_requests
+            cost = adapter.usage.cost - before_cost
+            out[f"{label}"] = count
+            out[f"{label}_requests_per_1000"] = requests_ * 1000 / count
+            out[f"{label}_cost_per_1000"] = cost * 1000 / count
+            out[f"{label}_pages"] = len(entries)
+        out["throttled"] = adapter.usage.throttled
+        out["requested"] = dict(adapter.client.last_requested)  # type: ignore[assignment]
+        adapter.close()
+    return out
+
+
+def vm_hwm(pid: int) -> float:
+    """Peak resident memory of a process in MB (Linux /proc)."""
+    text = Path(f"/proc/{pid}/status").read_text()
+    match = re.search(r"VmHWM:\s+(\d+) kB", text)
+    return int(match.group(1)) / 1024 if match else float("nan")
+
+
+def big_shop(
+    products: int, orders: int, port: int
+) -> tuple[subprocess.Popen[str], str, str, float]:
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "connector.cli.main",
+            "sandbox",
+            "shopify",
+            "--port",
+            str(port),
+            "--seed",
+            "1",
+            "--products",
+            str(products),
+            "--orders",
+            str(orders),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    token = url = ""
+    while not token:
+        line = process.stdout.readline()
+        if not line:
+            raise RuntimeError("sandbox process ended early")
+        if "running at" in line:
+            url = line.rsplit(" ", 1)[-1].strip()
+        if "access token:" in line:
+            token = line.split(":", 1)[1].strip()
+    return process, url, token, time.perf_counter() - started
+
+
+def bulk_catalog(url: str, token: str, trace: bool) -> dict[str, float]:
+    adapter = ShopifyAdapter(settings(url, token, bulk_threshold=0), sleep=time.sleep)
+    if trace:
+        tracemalloc.start()
+    started = time.perf_counter()
+    variants = pages = 0
+    for page in adapter.read_changes(Resource.PRODUCTS, None):
+        variants += len(page.variants)
+        pages += 1
+    elapsed = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1] / 2**20 if trace else float("nan")
+    if trace:
+        tracemalloc.stop()
+    adapter.close()
+    return {
+        "variants": variants,
+        "pages": pages,
+        "seconds": elapsed,
+        "peak_traced_mb": peak,
+        "requests": adapter.usage.requests,
+    }
+
+
+def shop_stats(url: str) -> dict[str, int]:
+    import requests
+
+    stats: dict[str, int] = requests.get(f"{url}/__sandbox/stats", timeout=60).json()
+    return stats
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10k variants, ~100k order lines")
+    parser.add_argument("--port", type=int, default=18481)
+    args = parser.parse_args()
+    scale = 10 if args.quick else 1
+    print(
+        f"# bench_shopify {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python {platform.python_version()}, "
+        f"{platform.machine()}, {__import__('os').cpu_count()} cores"
+    )
+
+    small = paged(products=500, orders=2000)
+    print("\n## Paged sync (in-process sandbox, 2000-point bucket)")
+    for key, value in small.items():
+        print(f"{key}: {value if isinstance(value, dict) else round(value, 2)}")
+
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for products, orders, label in (
+        (50_000 // scale // 10, 600_000 // scale // 10, "tenth"),
+        (50_000 // scale, 600_000 // scale, "full"),
+    ):
+        process, url, token, seed_seconds = big_shop(products, orders, args.port)
+        try:
+            stats = shop_stats(url)
+            hwm = vm_hwm(process.pid)
+            print(
+                f"\n## Big shop ({label}): {stats['variants']} variants, {stats['orders']} orders, "
+                f"{stats['order_lines']} order lines"
+            )
+            print(
+                f"sandbox seed + start: {seed_seconds:.1f} s, sandbox peak memory (VmHWM): {hwm:.0f} MB"
+            )
+            result = bulk_catalog(url, token, trace=True)
+            print(
+                f"bulk first sync of the catalog: {result['variants']} variants in {result['seconds']:.1f} s "
+                f"({result['variants'] / result['seconds']:.0f} variants/s), {result['pages']} pages, "
+                f"{result['requests']} API calls, adapter peak traced memory {result['peak_traced_mb']:.1f} MB"
+            )
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"\nbench process peak RSS: {rss_after:.0f} MB (before the bulk runs: {rss_before:.0f} MB)"
+    )
+
+
+if __name__ == "__main__":
+    main()
