@@ -33,13 +33,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapters.shopify import ShopifyAdapter  # noqa: E402
-from connector.clock import FrozenClock  # noqa: E402
-from connector.model import Platform  # noqa: E402
-from connector.platform import Resource  # noqa: E402
-from connector.sandbox.seed import SeedSpec  # noqa: E402
-from connector.sandbox.shopify import ShopifySandbox  # noqa: E402
-from connector.settings import Secret, ShopSettings  # noqa: E402
+from adapters.shopify import ShopifyAdapter
+from connector.clock import FrozenClock
+from connector.model import Platform
+from connector.platform import Resource
+from connector.sandbox.seed import SeedSpec
+from connector.sandbox.shopify import ShopifySandbox
+from connector.settings import Secret, ShopSettings
 
 
 def settings(url: str, token: str, **extra: Any) -> ShopSettings:

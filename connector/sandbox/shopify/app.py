@@ -18,6 +18,7 @@ import secrets
 import socket
 import struct
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -215,7 +216,16 @@ class ShopifySandbox:
 
     def stop(self) -> None:
         self.webhooks.close()
-        self._server.stop()
+        # The server notices a shutdown only between connections (or every half second): knock
+        # until it has stopped, so a test suite does not wait half a second per store.
+        stopping = threading.Thread(target=self._server.stop, daemon=True)
+        stopping.start()
+        while stopping.is_alive():
+            with contextlib.suppress(OSError):
+                socket.create_connection(
+                    (self._server.host, self._server.port), timeout=0.2
+                ).close()
+            stopping.join(0.01)
 
     def __enter__(self) -> ShopifySandbox:
         return self.start()
