@@ -11,36 +11,26 @@ from __future__ import annotations
 import gc
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import chain
 from zoneinfo import ZoneInfo
 
-from connector.engine.events import LineNotice
-from connector.engine.plan import (
-    notification_for,
-    order_actions,
-    product_tag_changes,
-    variant_changes,
-)
-from connector.engine.policies import ManagedTags, match_policy
+from connector.engine.events import LineNotice, notification_for, reminder
+from connector.engine.index import Skipped, StateIndex, variant_key
+from connector.engine.plan import order_actions, product_tag_changes, variant_changes
+from connector.engine.policies import ManagedTags
 from connector.engine.sku import SkuResult, work_out_sku
 from connector.engine.state import EngineState, StateDelta
+from connector.engine.storefront import Desired
 from connector.model import (
     BackorderEntry,
     BackorderEvent,
-    BackorderEventKind,
     Notification,
     NotificationKind,
-    NotificationLine,
-    Order,
     OrderAction,
     OrderActionKind,
-    OrderLine,
     Plan,
     Platform,
-    Product,
-    PurchaseOrder,
     Shop,
     StorefrontChange,
     Variant,
@@ -59,31 +49,6 @@ _CONTACT_KINDS = frozenset(
         NotificationKind.SHIP_SOON,
     }
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    """Input the engine could not use, with the reason (recorded, never silently dropped)."""
-
-    what: str
-    id: str
-    reason: str
-
-
-@dataclass(slots=True)
-class _Index:
-    variants: dict[str, Variant] = field(default_factory=dict)
-    key_of_variant: dict[str, str] = field(default_factory=dict)
-    products: dict[str, Product] = field(default_factory=dict)
-    product_keys: dict[str, set[str]] = field(default_factory=dict)
-    orders: dict[str, Order] = field(default_factory=dict)
-    lines: dict[str, list[tuple[Order, OrderLine]]] = field(default_factory=dict)
-    unsorted: set[str] = field(default_factory=set)
-    held: set[str] = field(default_factory=set)
-    """Keys with a line under our hold: they need the full pass, a hold may have to go."""
-    preorder: set[str] = field(default_factory=set)
-    supply: dict[str, dict[str, PurchaseOrder]] = field(default_factory=dict)
-    policy: dict[str, PolicySettings] = field(default_factory=dict)
 
 
 @contextmanager
@@ -107,15 +72,6 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _order_time(pair: tuple[Order, OrderLine]) -> tuple[datetime, str]:
-    return pair[0].created_at, pair[0].platform_id
-
-
-def variant_key(variant: Variant) -> str:
-    """The queue a variant's lines join: its SKU, or its id when it has none."""
-    return variant.sku or f"#{variant.platform_id}"
-
-
 class Engine:
     """Plans for one shop and remembers enough to replan only what a change touched.
 
@@ -129,10 +85,10 @@ class Engine:
         self.default_policy = default_policy
         self.managed = ManagedTags((*self.policies, default_policy))
         self.shop = Shop(name="", platform=Platform.SHOPIFY)  # replaced by load()
-        self.skipped: list[Skipped] = []
-        self._ix = _Index()
+        self._ix = StateIndex("", self.policies, default_policy, self.managed)
         self._queues: dict[str, tuple[BackorderEntry, ...]] = {}
-        self._results: dict[str, SkuResult] = {}
+        self._desired: dict[str, Desired] = {}
+        """What each SKU's storefront should show (the product's tags merge these)."""
         self._order_waiting: dict[str, dict[str, tuple[str, tuple[BackorderEntry, ...]]]] = {}
         """order id -> SKU -> (the order tag it wants, its waiting entries)"""
         self._contacted: dict[str, datetime] = {}
@@ -147,17 +103,16 @@ class Engine:
 
     def _load(self, state: EngineState) -> None:
         self.shop = state.shop
-        self.skipped = []
-        self._ix = _Index()
-        self._results = {}
+        self._ix = StateIndex(state.shop.name, self.policies, self.default_policy, self.managed)
+        self._desired = {}
         self._order_waiting = {}
         self._contacted = dict(state.last_contacted)
         ix = self._ix
         for product in state.products:
             ix.products[product.platform_id] = product
         for variant in state.variants:
-            self._put_variant(variant)
-        self._index_orders(state.orders)
+            ix.put_variant(variant)
+        ix.index_orders(state.orders)
         for po in state.purchase_orders:
             ix.supply.setdefault(po.sku, {})[po.id] = po
         queues: dict[str, list[BackorderEntry]] = {}
@@ -165,145 +120,6 @@ class Engine:
             queues.setdefault(entry.sku, []).append(entry)
         self._queues = {key: tuple(entries) for key, entries in queues.items()}
         self._waiting_stale = True  # rebuilt by the next plan (a full plan rebuilds it anyway)
-
-    def _index_orders(self, orders: Iterable[Order]) -> None:
-        """The bulk version of :meth:`_put_order` for a fresh index: one tight loop over the lines.
-
-        Buckets are sorted lazily, only for the SKUs that need the full pass (most do not).
-        """
-        ix = self._ix
-        lines, held, preorder = ix.lines, ix.held, ix.preorder
-        by_id = ix.orders
-        for order in orders:
-            by_id[order.platform_id] = order
-            for line in order.lines:
-                key = line.sku or self._line_key(line)
-                if key is None:
-                    self.skipped.append(
-                        Skipped("order line", line.platform_id, "line has neither SKU nor variant")
-                    )
-                    continue
-                bucket = lines.get(key)
-                if bucket is None:
-                    lines[key] = [(order, line)]
-                else:
-                    bucket.append((order, line))
-                if line.on_hold:
-                    held.add(key)
-                if line.preorder:
-                    preorder.add(key)
-        # Orders usually come oldest first (the database reads them so): then every bucket is
-        # already in order time and nothing needs sorting.
-        previous: tuple[datetime, str] | None = None
-        in_order = True
-        for order in by_id.values():
-            stamp = (order.created_at, order.platform_id)
-            if previous is not None and stamp < previous:
-                in_order = False
-                break
-            previous = stamp
-        ix.unsorted = set() if in_order else set(lines)
-
-    def _put_variant(self, variant: Variant) -> str:
-        ix = self._ix
-        key = variant_key(variant)
-        other = ix.variants.get(key)
-        if other is not None and other.platform_id != variant.platform_id:
-            self.skipped.append(
-                Skipped(
-                    "variant", variant.platform_id, f"SKU {key} is also variant {other.platform_id}"
-                )
-            )
-            return key
-        ix.variants[key] = variant
-        ix.key_of_variant[variant.platform_id] = key
-        ix.product_keys.setdefault(variant.product_id, set()).add(key)
-        product = ix.products.get(variant.product_id)
-        ix.policy[key] = match_policy(
-            self.shop.name,
-            variant,
-            product,
-            policies=self.policies,
-            default=self.default_policy,
-            ignore=self.managed,
-        )
-        return key
-
-    def _line_key(self, line: OrderLine) -> str | None:
-        if line.sku:
-            return line.sku
-        if line.variant_id is not None:
-            return self._ix.key_of_variant.get(line.variant_id)
-        return None
-
-    def _put_order(self, order: Order) -> set[str]:
-        """Index an order (replacing its earlier version); returns the keys its lines touch."""
-        ix = self._ix
-        touched: set[str] = set()
-        order_id = order.platform_id
-        old = ix.orders.get(order_id)
-        if old is not None:
-            for line in old.lines:
-                key = self._line_key(line)
-                bucket = ix.lines.get(key) if key is not None else None
-                if key is not None and bucket is not None:
-                    bucket[:] = [pair for pair in bucket if pair[0].platform_id != order_id]
-                    touched.add(key)
-        ix.orders[order_id] = order
-        for line in order.lines:
-            key = self._line_key(line)
-            if key is None:
-                self.skipped.append(
-                    Skipped(
-                        "order line", line.platform_id, "line has neither SKU nor known variant"
-                    )
-                )
-                continue
-            bucket = ix.lines.get(key)
-            if bucket is None:
-                bucket = ix.lines[key] = []
-            elif bucket:
-                last = bucket[-1][0]
-                if (last.created_at, last.platform_id) > (order.created_at, order_id):
-                    ix.unsorted.add(key)
-            bucket.append((order, line))
-            if line.on_hold:
-                ix.held.add(key)
-            if line.preorder:
-                ix.preorder.add(key)
-            touched.add(key)
-        return touched
-
-    def apply(self, delta: StateDelta) -> set[str]:
-        """Take in what changed; returns the keys (SKUs) a plan must work out again."""
-        ix = self._ix
-        touched: set[str] = set()
-        for product in delta.products:
-            ix.products[product.platform_id] = product
-            for key in ix.product_keys.get(product.platform_id, ()):
-                variant = ix.variants[key]
-                ix.policy[key] = match_policy(
-                    self.shop.name,
-                    variant,
-                    product,
-                    policies=self.policies,
-                    default=self.default_policy,
-                    ignore=self.managed,
-                )
-                touched.add(key)
-        for variant in delta.variants:
-            touched.add(self._put_variant(variant))
-        for order in delta.orders:
-            touched |= self._put_order(order)
-        for po in delta.purchase_orders:
-            ix.supply.setdefault(po.sku, {})[po.id] = po
-            touched.add(po.sku)
-        for po_id in delta.removed_purchase_orders:
-            for sku, pos in ix.supply.items():
-                if pos.pop(po_id, None) is not None:
-                    touched.add(sku)
-        self._contacted.update(delta.contacted)
-        return touched
 
     # -- planning -------------------------------------------------------------------------------
 
@@ -315,14 +131,15 @@ class Engine:
             zone = ZoneInfo("UTC")
         return utc(now).astimezone(zone).date()
 
-    def _lines_of(self, key: str) -> list[tuple[Order, OrderLine]]:
-        bucket = self._ix.lines.get(key)
-        if not bucket:
-            return []
-        if key in self._ix.unsorted:
-            bucket.sort(key=_order_time)
-            self._ix.unsorted.discard(key)
-        return bucket
+    def apply(self, delta: StateDelta) -> set[str]:
+        """Take in what changed; returns the keys (SKUs) a plan must work out again."""
+        self._contacted.update(delta.contacted)
+        return self._ix.apply(delta)
+
+    @property
+    def skipped(self) -> list[Skipped]:
+        """Input the engine could not use, each with its reason."""
+        return self._ix.skipped
 
     def _needs_full_pass(self, key: str, variant: Variant | None, policy: PolicySettings) -> bool:
         """False when no line of the SKU can wait: nothing queued, held or pre-ordered, stock >= 0."""
@@ -337,7 +154,7 @@ class Engine:
         )
 
     def _policy_of(self, key: str) -> PolicySettings:
-        return self._ix.policy.get(key, self.default_policy)
+        return self._ix.policy_of(key)
 
     def plan(self, now: datetime, keys: Collection[str] | None = None) -> Plan:
         """Decide. ``keys`` None: every SKU (a full plan); else only those SKUs."""
@@ -396,7 +213,7 @@ class Engine:
                 shop,
                 variant=variant,
                 policy=policy,
-                lines=self._lines_of(key) if full_pass else None,
+                lines=self._ix.lines_of(key) if full_pass else None,
                 previous=self._queues.get(key, ()),
                 purchase_orders=tuple(ix.supply.get(sku, {}).values()),
                 now=now,
@@ -408,7 +225,7 @@ class Engine:
             self._rebuild_waiting()
         if full:
             self._queues = {result.key: result.queue for result in results if result.queue}
-            self._results = {result.key: result for result in results}
+            self._desired = {r.key: r.desired for r in results if r.desired is not None}
             self._rebuild_waiting()
         else:
             for result in results:
@@ -418,7 +235,10 @@ class Engine:
                 else:
                     self._queues.pop(result.key, None)
                 self._index_waiting(result.key, old, result.queue)
-                self._results[result.key] = result
+                if result.desired is not None:
+                    self._desired[result.key] = result.desired
+                else:
+                    self._desired.pop(result.key, None)
         return self._assemble(results, now, full)
 
     def _rebuild_waiting(self) -> None:
@@ -498,9 +318,9 @@ class Engine:
                 continue
             wanted: set[str] = set()
             for key in ix.product_keys.get(product_id, ()):
-                done = self._results.get(key)
-                if done is not None and done.desired is not None:
-                    wanted |= done.desired.tags
+                desired = self._desired.get(key)
+                if desired is not None:
+                    wanted |= desired.tags
             storefront.extend(product_tag_changes(shop, product, wanted, self.managed))
 
         actions: list[OrderAction] = []
@@ -618,62 +438,12 @@ class Engine:
             order = self._ix.orders.get(order_id)
             if not per_sku or order is None or order_id in told:
                 continue
-            key = min(per_sku)
-            every = self._policy_of(key).reminder_every_days
-            if every <= 0:
+            policy = self._policy_of(min(per_sku))
+            if policy.reminder_every_days <= 0:
                 continue
             entries = [entry for key in sorted(per_sku) for entry in per_sku[key][1]]
-            last = self._contacted.get(order_id) or min(entry.ordered_at for entry in entries)
-            if now - last < timedelta(days=every):
+            last = recent or min(entry.ordered_at for entry in entries)
+            if now - last < timedelta(days=policy.reminder_every_days):
                 continue
-            titles = {line.platform_id: line for line in order.lines}
-            group = []
-            events = []
-            for entry in entries:
-                line = titles.get(entry.line_id)
-                group.append(
-                    LineNotice(
-                        order_id,
-                        NotificationKind.REMINDER,
-                        _notice_line(entry, line),
-                        "still waiting",
-                    )
-                )
-                events.append(
-                    BackorderEvent(
-                        shop=self.shop.name,
-                        at=now,
-                        kind=BackorderEventKind.ETA_SET,
-                        sku=entry.sku,
-                        quantity=entry.waiting,
-                        order_id=order_id,
-                        line_id=entry.line_id,
-                        customer_email=entry.customer_email,
-                        eta=entry.eta,
-                        old_eta=entry.eta,
-                        detail="reminder",
-                    )
-                )
-            notification = notification_for(
-                self.shop.name,
-                order,
-                kind=NotificationKind.REMINDER,
-                notices=group,
-                now=now,
-                ships_now={},
-                waiting_lines=self._waiting_lines(order_id),
-                policy=self._policy_of(key),
-            )
-            out.append((notification, events))
+            out.append(reminder(self.shop.name, order, entries, policy, now))
         return out
-
-
-def _notice_line(entry: BackorderEntry, line: OrderLine | None) -> NotificationLine:
-    return NotificationLine(
-        line_id=entry.line_id,
-        sku=entry.sku,
-        title=line.title if line is not None else entry.sku,
-        quantity=entry.waiting,
-        eta=entry.eta,
-        price=line.price if line is not None else None,
-    )

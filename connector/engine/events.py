@@ -8,6 +8,8 @@ carry what an email needs: the lines, old and new ETA and the reason.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -17,12 +19,22 @@ from connector.model import (
     BackorderEvent,
     BackorderEventKind,
     Money,
+    Notification,
     NotificationKind,
     NotificationLine,
+    Order,
     OrderLine,
 )
+from connector.settings import PolicySettings
 
-__all__ = ["LineNotice", "departure_events", "entry_events"]
+__all__ = [
+    "LineNotice",
+    "delay_discount_code",
+    "departure_events",
+    "entry_events",
+    "notification_for",
+    "reminder",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,3 +193,131 @@ def departure_events(
             )
         )
     return events, notices
+
+
+def _latest(dates: Iterable[date | None]) -> date | None:
+    """The last of the dates; None when any is unknown (the order is only as sure as its least)."""
+    latest: date | None = None
+    for value in dates:
+        if value is None:
+            return None
+        if latest is None or value > latest:
+            latest = value
+    return latest
+
+
+def notification_for(
+    shop: str,
+    order: Order,
+    *,
+    kind: NotificationKind,
+    notices: Sequence[LineNotice],
+    now: datetime,
+    ships_now: Mapping[str, int],
+    waiting_lines: frozenset[str],
+    policy: PolicySettings,
+) -> Notification:
+    """One notification for one order: its lines of ``kind``; a confirmation also lists what ships now."""
+    lines = [notice.line for notice in notices]
+    if kind in (NotificationKind.BACKORDER_CONFIRMATION, NotificationKind.PREORDER_CONFIRMATION):
+        for line in order.lines:
+            units = ships_now.get(line.platform_id)
+            if units is None and line.platform_id not in waiting_lines:
+                units = line.open_quantity
+            if units:
+                lines.append(
+                    NotificationLine(
+                        line_id=line.platform_id,
+                        sku=line.sku,
+                        title=line.title,
+                        quantity=units,
+                        ships_now=True,
+                        price=line.price,
+                    )
+                )
+    waiting = [line for line in lines if not line.ships_now]
+    promised = None if kind is NotificationKind.CANCELLATION else _latest(n.eta for n in waiting)
+    olds = [n.old_eta for n in waiting if n.old_eta is not None]
+    reasons = sorted({notice.reason for notice in notices if notice.reason})
+    discount = ""
+    if kind is NotificationKind.DELAY and policy.delay_discount_percent:
+        discount = delay_discount_code(order.platform_id, promised)
+    return Notification(
+        shop=shop,
+        kind=kind,
+        order_id=order.platform_id,
+        order_number=order.number,
+        email=order.customer.email,
+        name=order.customer.name,
+        locale=order.customer_locale,
+        lines=tuple(lines),
+        created_at=now,
+        promised_date=promised,
+        old_promised_date=max(olds) if olds else None,
+        reason="; ".join(reasons),
+        payment_terms=policy.payment_terms
+        if kind is NotificationKind.PREORDER_CONFIRMATION
+        else "",
+        discount_code=discount,
+    )
+
+
+def delay_discount_code(order_id: str, promised: date | None) -> str:
+    """Deterministic, so a rerun offers the same code instead of minting another."""
+    seed = f"{order_id}|{promised.isoformat() if promised else '-'}"
+    return "SORRY-" + hashlib.sha1(seed.encode()).hexdigest()[:8].upper()
+
+
+def reminder(
+    shop: str,
+    order: Order,
+    entries: Sequence[BackorderEntry],
+    policy: PolicySettings,
+    now: datetime,
+) -> tuple[Notification, list[BackorderEvent]]:
+    """A reminder to a customer still waiting, with the ETA of every waiting line of the order.
+
+    Each line gets an ``ETA_SET`` event marked ``reminder``: the history records that the customer
+    was told the date again (the reminder cadence counts from it).
+    """
+    by_id = {line.platform_id: line for line in order.lines}
+    group = []
+    events = []
+    for entry in entries:
+        line = by_id.get(entry.line_id)
+        title = line.title if line is not None else entry.sku
+        price = line.price if line is not None else None
+        group.append(
+            LineNotice(
+                order.platform_id,
+                NotificationKind.REMINDER,
+                _line(entry, title, price, entry.waiting),
+                "still waiting",
+            )
+        )
+        events.append(
+            BackorderEvent(
+                shop=shop,
+                at=now,
+                kind=BackorderEventKind.ETA_SET,
+                sku=entry.sku,
+                quantity=entry.waiting,
+                order_id=order.platform_id,
+                line_id=entry.line_id,
+                customer_email=entry.customer_email,
+                eta=entry.eta,
+                old_eta=entry.eta,
+                detail="reminder",
+            )
+        )
+    notification = notification_for(
+        shop,
+        order,
+        kind=NotificationKind.REMINDER,
+        notices=group,
+        now=now,
+        ships_now={},
+        waiting_lines=frozenset(entry.line_id for entry in entries),
+        policy=policy,
+    )
+    return notification, events

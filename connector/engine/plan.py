@@ -2,16 +2,15 @@
 
 Pieces here turn the engine's per-SKU decisions into :class:`~connector.model.Plan` items: variant
 policy and ETA changes, product tag changes (tags live on products, so the variants' wishes are
-merged), order holds, releases and tags, and customer notifications grouped per order and kind.
+merged), and order holds, releases and tags. Customer notifications are built in :mod:`.events`.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from connector.engine.events import LineNotice
 from connector.engine.policies import ManagedTags
 from connector.engine.storefront import Availability, Desired
 from connector.model import (
@@ -19,9 +18,6 @@ from connector.model import (
     BackorderEventKind,
     ChangeKind,
     InventoryPolicy,
-    Notification,
-    NotificationKind,
-    NotificationLine,
     Order,
     OrderAction,
     OrderActionKind,
@@ -29,15 +25,8 @@ from connector.model import (
     StorefrontChange,
     Variant,
 )
-from connector.settings import PolicySettings
 
-__all__ = [
-    "hold_handle",
-    "notification_for",
-    "order_actions",
-    "product_tag_changes",
-    "variant_changes",
-]
+__all__ = ["hold_handle", "order_actions", "product_tag_changes", "variant_changes"]
 
 
 def hold_handle(order_id: str) -> str:
@@ -171,76 +160,3 @@ def order_actions(
             OrderAction(shop, OrderActionKind.REMOVE_TAGS, order.platform_id, tags=tuple(remove))
         )
     return actions
-
-
-def _latest(dates: Iterable[date | None]) -> date | None:
-    """The last of the dates; None when any is unknown (the order is only as sure as its least)."""
-    latest: date | None = None
-    for value in dates:
-        if value is None:
-            return None
-        if latest is None or value > latest:
-            latest = value
-    return latest
-
-
-def notification_for(
-    shop: str,
-    order: Order,
-    *,
-    kind: NotificationKind,
-    notices: Sequence[LineNotice],
-    now: datetime,
-    ships_now: Mapping[str, int],
-    waiting_lines: frozenset[str],
-    policy: PolicySettings,
-) -> Notification:
-    """One notification for one order: its lines of ``kind``; a confirmation also lists what ships now."""
-    lines = [notice.line for notice in notices]
-    if kind in (NotificationKind.BACKORDER_CONFIRMATION, NotificationKind.PREORDER_CONFIRMATION):
-        for line in order.lines:
-            units = ships_now.get(line.platform_id)
-            if units is None and line.platform_id not in waiting_lines:
-                units = line.open_quantity
-            if units:
-                lines.append(
-                    NotificationLine(
-                        line_id=line.platform_id,
-                        sku=line.sku,
-                        title=line.title,
-                        quantity=units,
-                        ships_now=True,
-                        price=line.price,
-                    )
-                )
-    waiting = [line for line in lines if not line.ships_now]
-    promised = None if kind is NotificationKind.CANCELLATION else _latest(n.eta for n in waiting)
-    olds = [n.old_eta for n in waiting if n.old_eta is not None]
-    reasons = sorted({notice.reason for notice in notices if notice.reason})
-    discount = ""
-    if kind is NotificationKind.DELAY and policy.delay_discount_percent:
-        discount = delay_discount_code(order.platform_id, promised)
-    return Notification(
-        shop=shop,
-        kind=kind,
-        order_id=order.platform_id,
-        order_number=order.number,
-        email=order.customer.email,
-        name=order.customer.name,
-        locale=order.customer_locale,
-        lines=tuple(lines),
-        created_at=now,
-        promised_date=promised,
-        old_promised_date=max(olds) if olds else None,
-        reason="; ".join(reasons),
-        payment_terms=policy.payment_terms
-        if kind is NotificationKind.PREORDER_CONFIRMATION
-        else "",
-        discount_code=discount,
-    )
-
-
-def delay_discount_code(order_id: str, promised: date | None) -> str:
-    """Deterministic, so a rerun offers the same code instead of minting another."""
-    seed = f"{order_id}|{promised.isoformat() if promised else '-'}"
-    return "SORRY-" + hashlib.sha1(seed.encode()).hexdigest()[:8].upper()

@@ -1,0 +1,216 @@
+"""The engine's index of one shop's state by SKU, kept up to date change by change.
+
+Lines are bucketed per SKU (the queue key) in order time; SKUs that cannot have a waiting line are
+never sorted or even looked at by a plan. Policies are matched once per variant here, and again
+only when the variant or its product changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from connector.engine.policies import ManagedTags, match_policy
+from connector.engine.state import StateDelta
+from connector.model import Order, OrderLine, Product, PurchaseOrder, Variant
+from connector.settings import PolicySettings
+
+__all__ = ["Skipped", "StateIndex", "variant_key"]
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """Input the engine could not use, with the reason (recorded, never silently dropped)."""
+
+    what: str
+    id: str
+    reason: str
+
+
+def _order_time(pair: tuple[Order, OrderLine]) -> tuple[datetime, str]:
+    return pair[0].created_at, pair[0].platform_id
+
+
+def variant_key(variant: Variant) -> str:
+    """The queue a variant's lines join: its SKU, or its id when it has none."""
+    return variant.sku or f"#{variant.platform_id}"
+
+
+class StateIndex:
+    """Variants, products, orders (lines by SKU), supply and matched policies of one shop."""
+
+    def __init__(
+        self,
+        shop_name: str,
+        policies: Sequence[PolicySettings],
+        default_policy: PolicySettings,
+        managed: ManagedTags,
+    ) -> None:
+        self.shop_name = shop_name
+        self.policies = tuple(policies)
+        self.default_policy = default_policy
+        self.managed = managed
+        self.skipped: list[Skipped] = []
+        self.variants: dict[str, Variant] = {}
+        self.key_of_variant: dict[str, str] = {}
+        self.products: dict[str, Product] = {}
+        self.product_keys: dict[str, set[str]] = {}
+        self.orders: dict[str, Order] = {}
+        self.lines: dict[str, list[tuple[Order, OrderLine]]] = {}
+        self.unsorted: set[str] = set()
+        self.held: set[str] = set()
+        """Keys with a line under our hold: they need the full pass, a hold may have to go."""
+        self.preorder: set[str] = set()
+        self.supply: dict[str, dict[str, PurchaseOrder]] = {}
+        self.policy: dict[str, PolicySettings] = {}
+
+    def policy_of(self, key: str) -> PolicySettings:
+        return self.policy.get(key, self.default_policy)
+
+    def index_orders(self, orders: Iterable[Order]) -> None:
+        """The bulk version of :meth:`put_order` for a fresh index: one tight loop over the lines.
+
+        Buckets are sorted lazily, only for the SKUs that need the full pass (most do not).
+        """
+        ix = self
+        lines, held, preorder = ix.lines, ix.held, ix.preorder
+        by_id = ix.orders
+        for order in orders:
+            by_id[order.platform_id] = order
+            for line in order.lines:
+                key = line.sku or self.line_key(line)
+                if key is None:
+                    self.skipped.append(
+                        Skipped("order line", line.platform_id, "line has neither SKU nor variant")
+                    )
+                    continue
+                bucket = lines.get(key)
+                if bucket is None:
+                    lines[key] = [(order, line)]
+                else:
+                    bucket.append((order, line))
+                if line.on_hold:
+                    held.add(key)
+                if line.preorder:
+                    preorder.add(key)
+        # Orders usually come oldest first (the database reads them so): then every bucket is
+        # already in order time and nothing needs sorting.
+        previous: tuple[datetime, str] | None = None
+        in_order = True
+        for order in by_id.values():
+            stamp = (order.created_at, order.platform_id)
+            if previous is not None and stamp < previous:
+                in_order = False
+                break
+            previous = stamp
+        ix.unsorted = set() if in_order else set(lines)
+
+    def put_variant(self, variant: Variant) -> str:
+        ix = self
+        key = variant_key(variant)
+        other = ix.variants.get(key)
+        if other is not None and other.platform_id != variant.platform_id:
+            self.skipped.append(
+                Skipped(
+                    "variant", variant.platform_id, f"SKU {key} is also variant {other.platform_id}"
+                )
+            )
+            return key
+        ix.variants[key] = variant
+        ix.key_of_variant[variant.platform_id] = key
+        ix.product_keys.setdefault(variant.product_id, set()).add(key)
+        product = ix.products.get(variant.product_id)
+        ix.policy[key] = match_policy(
+            self.shop_name,
+            variant,
+            product,
+            policies=self.policies,
+            default=self.default_policy,
+            ignore=self.managed,
+        )
+        return key
+
+    def line_key(self, line: OrderLine) -> str | None:
+        if line.sku:
+            return line.sku
+        if line.variant_id is not None:
+            return self.key_of_variant.get(line.variant_id)
+        return None
+
+    def put_order(self, order: Order) -> set[str]:
+        """Index an order (replacing its earlier version); returns the keys its lines touch."""
+        ix = self
+        touched: set[str] = set()
+        order_id = order.platform_id
+        old = ix.orders.get(order_id)
+        if old is not None:
+            for line in old.lines:
+                key = self.line_key(line)
+                bucket = ix.lines.get(key) if key is not None else None
+                if key is not None and bucket is not None:
+                    bucket[:] = [pair for pair in bucket if pair[0].platform_id != order_id]
+                    touched.add(key)
+        ix.orders[order_id] = order
+        for line in order.lines:
+            key = self.line_key(line)
+            if key is None:
+                self.skipped.append(
+                    Skipped(
+                        "order line", line.platform_id, "line has neither SKU nor known variant"
+                    )
+                )
+                continue
+            bucket = ix.lines.get(key)
+            if bucket is None:
+                bucket = ix.lines[key] = []
+            elif bucket:
+                last = bucket[-1][0]
+                if (last.created_at, last.platform_id) > (order.created_at, order_id):
+                    ix.unsorted.add(key)
+            bucket.append((order, line))
+            if line.on_hold:
+                ix.held.add(key)
+            if line.preorder:
+                ix.preorder.add(key)
+            touched.add(key)
+        return touched
+
+    def apply(self, delta: StateDelta) -> set[str]:
+        """Take in what changed; returns the keys (SKUs) a plan must work out again."""
+        ix = self
+        touched: set[str] = set()
+        for product in delta.products:
+            ix.products[product.platform_id] = product
+            for key in ix.product_keys.get(product.platform_id, ()):
+                variant = ix.variants[key]
+                ix.policy[key] = match_policy(
+                    self.shop_name,
+                    variant,
+                    product,
+                    policies=self.policies,
+                    default=self.default_policy,
+                    ignore=self.managed,
+                )
+                touched.add(key)
+        for variant in delta.variants:
+            touched.add(self.put_variant(variant))
+        for order in delta.orders:
+            touched |= self.put_order(order)
+        for po in delta.purchase_orders:
+            ix.supply.setdefault(po.sku, {})[po.id] = po
+            touched.add(po.sku)
+        for po_id in delta.removed_purchase_orders:
+            for sku, pos in ix.supply.items():
+                if pos.pop(po_id, None) is not None:
+                    touched.add(sku)
+        return touched
+
+    def lines_of(self, key: str) -> list[tuple[Order, OrderLine]]:
+        bucket = self.lines.get(key)
+        if not bucket:
+            return []
+        if key in self.unsorted:
+            bucket.sort(key=_order_time)
+            self.unsorted.discard(key)
+        return bucket
