@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import requests
@@ -143,7 +143,7 @@ def test_bulk_jsonl_has_children_after_their_parents(store: ShopifySandbox, gql:
 
 
 class _Receiver(BaseHTTPRequestHandler):
-    received: list[tuple[dict[str, str], bytes]] = []
+    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
     fail_first = 0
 
     def do_POST(self) -> None:
@@ -252,3 +252,21 @@ def test_the_control_api_over_http(store: ShopifySandbox) -> None:
     assert (
         requests.get(f"{base}/credentials", timeout=5).json()["access_token"].startswith("shpat_")
     )
+
+
+def test_an_order_edit_moves_stock_back_and_shrinks_the_fulfillment_order(
+    store: ShopifySandbox,
+) -> None:
+    variant = _variant(store, policy="CONTINUE", tracked=True)
+    order_id = store.place_order("ivy@example.com", [(variant["sku"], 3)])
+    store.edit_order_line(order_id, variant["sku"], 1)
+    after = _variant(store, sku=variant["sku"])
+    assert (after["available"], after["committed"]) == (
+        variant["available"] - 1,
+        variant["committed"] + 1,
+    )
+    order = store.state()["orders"][order_id]
+    assert [line["quantity"] for line in order["lines"].values()] == [1]
+    assert [list(f["lines"].values()) for f in order["fulfillment_orders"].values()] == [[1]]
+    with pytest.raises(ValueError, match="no line"):
+        store.edit_order_line(order_id, "NOT-THERE", 1)
