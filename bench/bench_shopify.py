@@ -76,6 +76,16 @@ def paged(products: int, orders: int) -> dict[str, float]:
             out[f"{label}_requests_per_1000"] = requests_ * 1000 / count
             out[f"{label}_cost_per_1000"] = cost * 1000 / count
             out[f"{label}_pages"] = len(entries)
+            # The fewest pages the largest page size used allows (every page full).
+            largest = max(
+                (
+                    int(k.rsplit(":", 1)[-1])
+                    for k in adapter.client.last_requested
+                    if k.startswith("CatalogChanges" if label == "variants" else "OrderChanges")
+                ),
+                default=1,
+            )
+            out[f"{label}_min_pages_at_{largest}_per_page"] = -(-count // largest)
         out["throttled"] = adapter.usage.throttled
         out["requested"] = dict(adapter.client.last_requested)  # type: ignore[assignment]
         adapter.close()
@@ -173,8 +183,8 @@ def main() -> None:
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     for products, orders, label in (
-        (50_000 // scale // 10, 600_000 // scale // 10, "tenth"),
-        (50_000 // scale, 600_000 // scale, "full"),
+        (50_000 // scale // 10, 790_000 // scale // 10, "tenth"),
+        (50_000 // scale, 790_000 // scale, "full"),
     ):
         process, url, token, seed_seconds = big_shop(products, orders, args.port)
         try:
