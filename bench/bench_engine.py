@@ -19,6 +19,7 @@ import tracemalloc
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from connector.engine import Engine, EngineState, StateDelta, decide
 from connector.model import (
@@ -173,6 +174,8 @@ def best_of(label: str, repeat: int, func):  # type: ignore[no-untyped-def]
     times = []
     result = None
     for _ in range(repeat):
+        result = None  # let the previous run's objects go before the next one starts
+        gc.collect()
         result, elapsed = timed(f"{label}", func)
         times.append(elapsed)
     times.sort()
@@ -201,10 +204,11 @@ def main() -> None:
         f"RSS after generating {rss_base:.0f} MiB"
     )
     if args.tracemalloc:
-        cold, _ = measure("full plan, cold", lambda: decide(state, [POLICY], DEFAULT, NOW))
+        cold, _ = measure("full plan, cold", partial(decide, state, [POLICY], DEFAULT, NOW))
     else:
         cold, _ = timed(
-            "full plan, cold (nothing queued before)", lambda: decide(state, [POLICY], DEFAULT, NOW)
+            "full plan, cold (nothing queued before)",
+            partial(decide, state, [POLICY], DEFAULT, NOW),
         )
     waiting = sum(1 for e in cold.queue if e.waiting)
     print(

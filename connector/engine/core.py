@@ -12,6 +12,7 @@ import gc
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from itertools import chain
 from zoneinfo import ZoneInfo
 
@@ -49,6 +50,11 @@ _CONTACT_KINDS = frozenset(
         NotificationKind.SHIP_SOON,
     }
 )
+
+
+@lru_cache(maxsize=64)
+def _single_tag(tag: str) -> frozenset[str]:
+    return frozenset((tag,))
 
 
 @contextmanager
@@ -287,11 +293,18 @@ class Engine:
         ships_now: dict[str, int] = {}
         for result in results:
             variant = ix.variants.get(result.key)
-            if variant is not None and result.desired is not None:
-                changes, sold = variant_changes(shop, variant, result.desired, now)
-                storefront.extend(changes)
-                events.extend(sold)
+            desired = result.desired
+            if variant is not None and desired is not None:
                 products.add(variant.product_id)
+                if (desired.policy is None or desired.policy is variant.inventory_policy) and (
+                    desired.eta_label,
+                    desired.eta_date,
+                ) == (variant.eta_label, variant.eta_date):
+                    pass  # the storefront already shows it: the usual case
+                else:
+                    changes, sold = variant_changes(shop, variant, desired, now)
+                    storefront.extend(changes)
+                    events.extend(sold)
             events.extend(result.events)
             for order_id, line_id, units, dated in result.holds:
                 holds.setdefault(order_id, []).append((line_id, units, dated))
@@ -386,6 +399,9 @@ class Engine:
         per_sku = self._order_waiting.get(order_id)
         if not per_sku:
             return frozenset()
+        if len(per_sku) == 1:
+            tag = next(iter(per_sku.values()))[0]
+            return _single_tag(tag) if tag else frozenset()
         return frozenset(tag for tag, _ in per_sku.values() if tag)
 
     def _waiting_lines(self, order_id: str) -> frozenset[str]:
