@@ -15,7 +15,7 @@ from adapters.shopify.reading import Reader
 from adapters.shopify.storefront import StorefrontWriter
 from adapters.shopify.webhooks import parse_webhook, register_webhooks
 from connector.clock import Clock, system_clock
-from connector.errors import AuthError, PermissionDenied
+from connector.errors import AuthError, PermissionDenied, RetryableError
 from connector.http import make_session
 from connector.model import (
     Order,
@@ -94,7 +94,7 @@ class ShopifyAdapter:
     def check(self) -> CheckReport:
         try:
             data = self.client.run("Shop")
-        except (AuthError, PermissionDenied) as error:
+        except (AuthError, PermissionDenied, RetryableError, requests.RequestException) as error:
             return CheckReport(
                 self.shop,
                 Platform.SHOPIFY,

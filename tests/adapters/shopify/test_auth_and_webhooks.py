@@ -162,3 +162,9 @@ def test_a_forged_or_altered_delivery_is_refused(rig: Rig) -> None:
     }
     with pytest.raises(AuthError):
         rig.adapter.parse_webhook(headers, b'{"id": 1}')
+
+
+def test_check_reports_an_unreachable_shop_instead_of_crashing(rig: Rig) -> None:
+    settings = settings_for(rig.store, url="http://127.0.0.1:9", max_retries=1)
+    report = ShopifyAdapter(settings, clock=rig.clock, sleep=rig.sleep).check()
+    assert not report.ok and report.problems
