@@ -221,3 +221,78 @@ def test_the_real_webhook_headers_are_the_ones_read(clock: FrozenClock) -> None:
     assert event.target.product_ids == ("gid://shopify/Product/788032119674292922",)
     with pytest.raises(AuthError):
         adapter(clock).parse_webhook(example["required"], body)  # "fake" signature
+
+
+@responses.activate
+def test_an_order_that_does_not_fit_is_skipped_with_its_reason(clock: FrozenClock) -> None:
+    good = {
+        "id": "gid://shopify/Order/1",
+        "name": "#1001",
+        "email": "ann@example.com",
+        "createdAt": "2026-11-20T10:00:00Z",
+        "updatedAt": "2026-11-20T10:05:00Z",
+        "cancelledAt": None,
+        "closed": False,
+        "displayFulfillmentStatus": "UNFULFILLED",
+        "currencyCode": "EUR",
+        "customerLocale": "sv",
+        "note": None,
+        "tags": ["VIP"],
+        "customer": {
+            "id": "gid://shopify/Customer/9",
+            "displayName": "Ann",
+            "locale": "sv",
+            "tags": [],
+            "defaultEmailAddress": None,
+        },
+        "lineItems": {
+            "nodes": [
+                {
+                    "id": "gid://shopify/LineItem/5",
+                    "title": "Oak Sofa",
+                    "sku": "SOFA-1",
+                    "quantity": 3,
+                    "currentQuantity": 2,
+                    "unfulfilledQuantity": 1,
+                    "variant": {"id": "gid://shopify/ProductVariant/7"},
+                    "sellingPlan": {"name": "Pre-order"},
+                    "originalUnitPriceSet": {
+                        "shopMoney": {"amount": "1299.00", "currencyCode": "EUR"}
+                    },
+                }
+            ],
+            "pageInfo": {"hasNextPage": False, "endCursor": None},
+        },
+    }
+    broken = {**good, "id": "gid://shopify/Order/2", "updatedAt": "yesterday"}
+    responses.post(
+        ENDPOINT, json={"data": {"productVariantsCount": {"count": 1}, "ordersCount": {"count": 2}}}
+    )
+    responses.post(
+        ENDPOINT,
+        json={
+            "data": {
+                "orders": {
+                    "nodes": [good, broken],
+                    "pageInfo": {"hasNextPage": False, "endCursor": None},
+                }
+            }
+        },
+    )
+    [page] = list(
+        adapter(clock).read_changes(
+            __import__("connector.platform", fromlist=["Resource"]).Resource.ORDERS, None
+        )
+    )
+    [order] = page.orders
+    assert (
+        order.number == "#1001"
+        and order.customer.email == "ann@example.com"
+        and order.locale == "sv"
+    )
+    [line] = order.lines
+    assert (line.quantity, line.fulfilled, line.cancelled, line.preorder) == (2, 1, 1, True)
+    assert str(line.price.amount) == "1299.00" and line.price.currency == "EUR"
+    [skip] = page.skipped
+    assert skip.platform_id == "gid://shopify/Order/2" and "updatedAt" in skip.reason
+    assert page.cursor is not None
