@@ -242,7 +242,7 @@ def _take(
 
 def _rank(q: Queued, policy: PolicySettings) -> None:
     order = q.order
-    if policy.priority_tags and (order.customer.tags or order.tags):
+    if policy.priority_tags and not q.preorder and (order.customer.tags or order.tags):
         q.priority, q.boost_tag = priority_of(
             chain(order.customer.tags, order.tags), policy.priority_tags
         )

@@ -52,7 +52,9 @@ def promise_dates(
     for day, units in supply.dated:
         points.append((day, units, supply.source_on(day) or "incoming stock"))
     handling = timedelta(days=handling_days)
-    release_covers = release is not None and not points and supply.undated == 0
+    # With no supply known at all, an upcoming release is taken to bring the pre-ordered stock; once
+    # the release date has passed without stock, it promises nothing any more.
+    release_covers = release is not None and release >= today and not points and not supply.undated
     results: list[Promise] = []
     demand = 0
     covered = 0

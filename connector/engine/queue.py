@@ -49,8 +49,8 @@ def queue_key(
     order_id: str,
     line_id: str,
     promised: date | None,
-) -> tuple[int, int, date, datetime, str, str]:
+) -> tuple[int, date, datetime, str, str]:
     """Sort key for a waiting line under ``rule``; order and line ids break ties deterministically."""
     boost = 0 if preorder else -priority
     risk = (promised or _NO_DATE) if rule == "promise_at_risk" else _NO_DATE
-    return (int(preorder), boost, risk, ordered_at, order_id, line_id)
+    return (boost, risk, ordered_at, order_id, line_id)

@@ -55,11 +55,16 @@ def worlds(draw: st.DrawFn) -> World:
                     None if due is None else NOW.date() + timedelta(days=due),
                 )
             )
+    preorder = draw(st.booleans())
     policy = PolicySettings(
         name="all",
-        mode=PolicyMode.BACKORDER,
+        mode=PolicyMode.PREORDER if preorder else PolicyMode.BACKORDER,
         handling_days=draw(st.integers(0, 3)),
         queue_rule=draw(st.sampled_from(("fifo", "promise_at_risk"))),
+        release_date=NOW.date() + timedelta(days=draw(st.integers(-3, 30))) if preorder else None,
+        preorder_limit=draw(st.one_of(st.none(), st.integers(0, 10))) if preorder else None,
+        lead_time_days=draw(st.one_of(st.none(), st.integers(1, 30))),
+        max_backorder_units=draw(st.one_of(st.none(), st.integers(0, 10))),
     )
     products = tuple(product(f"P-{sku}") for sku in SKUS)
     return World(
