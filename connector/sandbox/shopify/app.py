@@ -25,11 +25,11 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode
 
 from connector.clock import FrozenClock
 from connector.sandbox.base import FaultInjector, LoggedRequest, RequestLog, SandboxServer
 from connector.sandbox.seed import SeedSpec
+from connector.sandbox.shopify import control, oauth
 from connector.sandbox.shopify.bulk import BulkRunner
 from connector.sandbox.shopify.cost import LeakyBucket
 from connector.sandbox.shopify.graphql_api import GraphQLEndpoint
@@ -37,7 +37,6 @@ from connector.sandbox.shopify.records import gid, parse_gid
 from connector.sandbox.shopify.schema import load_schema
 from connector.sandbox.shopify.store import ShopData
 from connector.sandbox.shopify.webhooks import SHOPIFY_RETRIES, WebhookSender
-from connector.signing import sign
 
 __all__ = ["DEFAULT_SCOPES", "ShopifySandbox"]
 
@@ -57,7 +56,6 @@ DEFAULT_SCOPES = (
 UNAUTHORIZED = {
     "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"
 }
-TOKEN_LIFETIME = 86399
 
 Start = Callable[..., Any]
 
@@ -241,7 +239,7 @@ class ShopifySandbox:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         raw = environ["wsgi.input"].read(length) if length else b""
         if path.startswith("/__sandbox/"):
-            status, headers, body = self._control(method, path, environ, raw)
+            status, headers, body = control.handle(self, method, path, raw)
             return self._send(start, status, headers, body)
         fault = self.faults.next_fault(path)
         request_id = str(uuid.uuid4())
@@ -341,10 +339,10 @@ class ShopifySandbox:
     ) -> tuple[int, list[tuple[str, str]], bytes, float, str]:
         json_type = [("Content-Type", "application/json; charset=utf-8")]
         if path == "/admin/oauth/access_token" and method == "POST":
-            status, payload = self._token(environ, raw)
+            status, payload = oauth.token(self, environ, raw)
             return status, json_type, json.dumps(payload).encode(), 0, "oauth"
         if path == "/admin/oauth/authorize":
-            return self._authorize(environ)
+            return oauth.authorize(self, environ)
         parts = path.strip("/").split("/")
         if (
             len(parts) == 4
@@ -363,170 +361,3 @@ class ShopifySandbox:
             )
             return 200, json_type, json.dumps(payload).encode(), cost, label
         return 404, json_type, json.dumps({"errors": "Not Found"}).encode(), 0, ""
-
-    def _token(self, environ: dict[str, Any], raw: bytes) -> tuple[int, dict[str, Any]]:
-        if "json" in environ.get("CONTENT_TYPE", ""):
-            try:
-                form = {k: str(v) for k, v in json.loads(raw).items()}
-            except (ValueError, AttributeError):
-                form = {}
-        else:
-            form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-        if form.get("client_id") != self.client_id or not secrets.compare_digest(
-            form.get("client_secret", ""), self.app_secret
-        ):
-            return 400, {
-                "error": "invalid_client",
-                "error_description": "Client authentication failed",
-            }
-        grant = form.get("grant_type")
-        if grant == "client_credentials":
-            token = f"shpat_{secrets.token_hex(16)}"
-            self.issued_tokens[token] = self.clock().timestamp() + TOKEN_LIFETIME
-            return 200, {
-                "access_token": token,
-                "scope": ",".join(self.scopes),
-                "expires_in": TOKEN_LIFETIME,
-            }
-        code = form.get("code")
-        if code and code in self.auth_codes:
-            self.auth_codes.discard(code)
-            return 200, {"access_token": self.access_token, "scope": ",".join(self.scopes)}
-        return 400, {
-            "error": "invalid_request",
-            "error_description": "The authorization code was not found or was already used",
-        }
-
-    def _authorize(
-        self, environ: dict[str, Any]
-    ) -> tuple[int, list[tuple[str, str]], bytes, float, str]:
-        query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
-        if query.get("client_id") != self.client_id or not query.get("redirect_uri"):
-            return (
-                400,
-                [("Content-Type", "text/plain")],
-                b"Invalid client_id or redirect_uri",
-                0,
-                "oauth",
-            )
-        code = secrets.token_hex(16)
-        self.auth_codes.add(code)
-        params = {
-            "code": code,
-            "shop": self.domain,
-            "state": query.get("state", ""),
-            "timestamp": str(int(self.clock().timestamp())),
-            "host": "c2FuZGJveA",
-        }
-        # Shopify signs the callback: hex HMAC-SHA256 over the sorted query without `hmac`.
-        message = "&".join(f"{k}={params[k]}" for k in sorted(params))
-        import hashlib
-        import hmac as hmac_module
-
-        params["hmac"] = hmac_module.new(
-            self.app_secret.encode(), message.encode(), hashlib.sha256
-        ).hexdigest()
-        location = f"{query['redirect_uri']}?{urlencode(params)}"
-        return 302, [("Location", location)], b"", 0, "oauth"
-
-    # ---- control API -------------------------------------------------------------------------------
-
-    def _control(
-        self, method: str, path: str, environ: dict[str, Any], raw: bytes
-    ) -> tuple[int, list[tuple[str, str]], bytes]:
-        """``GET state|log|credentials``, ``POST advance|receive_stock|place_order|cancel_order|
-        edit_order_line|fulfill_order|faults|reset|uninstall``, ``GET bulk/{n}.jsonl``."""
-        json_type = [("Content-Type", "application/json")]
-        name = path[len("/__sandbox/") :]
-        if name.startswith("bulk/") and name.endswith(".jsonl"):
-            number = name[5:-6]
-            file = self.bulk.path(int(number)) if number.isdigit() else None
-            if file is None:
-                return 404, json_type, b'{"errors":"Not Found"}'
-            return 200, [("Content-Type", "application/jsonl")], file.read_bytes()
-        try:
-            args = json.loads(raw or b"{}")
-            result = self._control_call(method, name, args)
-        except (ValueError, KeyError, TypeError) as error:
-            return 400, json_type, json.dumps({"error": str(error)}).encode()
-        if result is _NOT_FOUND:
-            return 404, json_type, b'{"error":"unknown control route"}'
-        return 200, json_type, json.dumps(result, default=str).encode()
-
-    def _control_call(self, method: str, name: str, args: dict[str, Any]) -> Any:
-        if method == "GET" and name == "state":
-            return self.state()
-        if method == "GET" and name == "stats":
-            with self.data.lock:
-                return {
-                    "products": len(self.data.products),
-                    "variants": len(self.data.variants),
-                    "orders": len(self.data.orders),
-                    "order_lines": len(self.data.lines),
-                }
-        if method == "GET" and name == "credentials":
-            return dict(self.credentials())
-        if method == "GET" and name == "log":
-            return [
-                vars(e)
-                if hasattr(e, "__dict__")
-                else {
-                    "method": e.method,
-                    "path": e.path,
-                    "status": e.status,
-                    "cost": e.cost,
-                    "fault": e.fault,
-                    "operation": e.operation,
-                }
-                for e in self.log.entries()
-            ]
-        if method != "POST":
-            return _NOT_FOUND
-        if name == "advance":
-            return {
-                "now": self.advance_clock(timedelta(seconds=float(args["seconds"]))).isoformat()
-            }
-        if name == "receive_stock":
-            self.receive_stock(args["sku"], int(args["quantity"]))
-            return {"ok": True}
-        if name == "place_order":
-            lines = [(str(sku), int(qty)) for sku, qty in args["lines"]]
-            return {
-                "id": self.place_order(
-                    args["email"], lines, name=args.get("name", ""), locale=args.get("locale")
-                )
-            }
-        if name == "cancel_order":
-            self.cancel_order(args["id"])
-            return {"ok": True}
-        if name == "edit_order_line":
-            self.edit_order_line(args["id"], args["sku"], int(args["quantity"]))
-            return {"ok": True}
-        if name == "fulfill_order":
-            self.fulfill_order(args["id"])
-            return {"ok": True}
-        if name == "faults":
-            if "rate" in args:
-                self.faults.set_rate(float(args["rate"]), args.get("kinds"), args.get("seed"))
-            if "kind" in args:
-                self.faults.inject(
-                    args["kind"], int(args.get("count", 1)), args.get("path_contains")
-                )
-            if args.get("clear"):
-                self.faults.clear()
-            return {"ok": True}
-        if name == "reset":
-            self.reset()
-            return {"ok": True}
-        if name == "uninstall":
-            self.uninstall()
-            return {"ok": True}
-        return _NOT_FOUND
-
-
-_NOT_FOUND = object()
-
-
-def sign_webhook(secret: str, body: bytes) -> str:
-    """The X-Shopify-Hmac-Sha256 value for ``body`` (for tests that forge deliveries)."""
-    return sign(secret, body)

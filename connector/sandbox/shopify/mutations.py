@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from connector.sandbox.shopify.records import SFulfillmentOrder, SWebhook, gid, parse_gid
+from connector.sandbox.shopify.fulfillment_mutations import FULFILLMENT_MUTATIONS
+from connector.sandbox.shopify.records import SWebhook, gid, parse_gid
 from connector.sandbox.shopify.resolvers import MAX_PAGE, find_node
 from connector.sandbox.shopify.store import ShopData
 
@@ -13,16 +14,15 @@ __all__ = ["MUTATIONS"]
 
 Mutation = Callable[[ShopData, dict[str, Any]], dict[str, Any]]
 
-HOLD_LIMIT = 10
 
-
-def _error(field: list[str], message: str, code: str | None = None) -> dict[str, Any]:
+def error(field: list[str], message: str, code: str | None = None) -> dict[str, Any]:
+    """One ``userErrors`` entry as Shopify writes it."""
     return {"field": field, "message": message, "code": code}
 
 
 def _too_many(field: str, items: list[Any]) -> dict[str, Any] | None:
     if len(items) > MAX_PAGE:
-        return _error(
+        return error(
             [field],
             f"The input array size of {len(items)} is greater than the maximum allowed of {MAX_PAGE}.",
             "INVALID",
@@ -38,7 +38,7 @@ def variants_bulk_update(data: ShopData, a: dict[str, Any]) -> dict[str, Any]:
             "product": None,
             "productVariants": None,
             "userErrors": [
-                _error(["productId"], "Product does not exist", "PRODUCT_DOES_NOT_EXIST")
+                error(["productId"], "Product does not exist", "PRODUCT_DOES_NOT_EXIST")
             ],
         }
     too_many = _too_many("variants", a["variants"])
@@ -50,7 +50,7 @@ def variants_bulk_update(data: ShopData, a: dict[str, Any]) -> dict[str, Any]:
         variant = data.variants.get(ref[1]) if ref else None
         if variant is None or variant.product_id != product.id:
             errors.append(
-                _error(
+                error(
                     ["variants", str(index), "id"],
                     "Product variant does not exist",
                     "PRODUCT_VARIANT_DOES_NOT_EXIST",
@@ -80,7 +80,7 @@ def _tags(data: ShopData, a: dict[str, Any], add: bool) -> dict[str, Any]:
         or not hasattr(node, "tags")
         or type(node).__name__ not in ("SProduct", "SOrder")
     ):
-        return {"node": None, "userErrors": [_error(["id"], "Resource not found")]}
+        return {"node": None, "userErrors": [error(["id"], "Resource not found")]}
     tags = [t.strip() for t in a["tags"] for t in t.split(",") if t.strip()]
     before = list(node.tags)
     if add:
@@ -104,7 +104,7 @@ def metafields_set(data: ShopData, a: dict[str, Any]) -> dict[str, Any]:
         return {
             "metafields": None,
             "userErrors": [
-                _error(
+                error(
                     ["metafields"],
                     "Exceeded the maximum metafields input limit of 25.",
                     "LESS_THAN_OR_EQUAL_TO",
@@ -117,21 +117,21 @@ def metafields_set(data: ShopData, a: dict[str, Any]) -> dict[str, Any]:
         variant = data.variants.get(ref[1]) if ref else None
         if variant is None:
             errors.append(
-                _error(
+                error(
                     ["metafields", str(index), "ownerId"], "Owner does not exist.", "INVALID_VALUE"
                 )
                 | {"elementIndex": index}
             )
         elif not item.get("type"):
             errors.append(
-                _error(["metafields", str(index), "type"], "Type can't be blank.", "BLANK")
+                error(["metafields", str(index), "type"], "Type can't be blank.", "BLANK")
                 | {"elementIndex": index}
             )
         elif item.get("compareDigest") is not None:
             current = data.metafield(variant, item.get("namespace") or "", item["key"])
             if current is None or current.compare_digest != item["compareDigest"]:
                 errors.append(
-                    _error(
+                    error(
                         ["metafields", str(index)],
                         "The resource has been updated since it was loaded. Try again with an updated `compareDigest` value.",
                         "STALE_OBJECT",
@@ -176,218 +176,11 @@ def order_update(data: ShopData, a: dict[str, Any]) -> dict[str, Any]:
     data_in = a["input"]
     node = find_node(data, data_in["id"])
     if node is None or type(node).__name__ != "SOrder":
-        return {"order": None, "userErrors": [_error(["id"], "Order does not exist")]}
+        return {"order": None, "userErrors": [error(["id"], "Order does not exist")]}
     if "note" in data_in and data_in["note"] != node.note:
         node.note = data_in["note"]
         data.touch_order(node)
     return {"order": node, "userErrors": []}
-
-
-def _fo(data: ShopData, value: str) -> SFulfillmentOrder | None:
-    ref = parse_gid(value, "FulfillmentOrder")
-    return data.fulfillment_orders.get(ref[1]) if ref else None
-
-
-def _moves(
-    fo: SFulfillmentOrder, items: list[dict[str, Any]] | None, field: str
-) -> tuple[dict[int, int] | None, list[dict[str, Any]]]:
-    if items is None:
-        return None, []
-    moves: dict[int, int] = {}
-    errors = []
-    lines = sorted(fo.remaining)
-    for index, item in enumerate(items):
-        ref = parse_gid(item["id"], "FulfillmentOrderLineItem")
-        line = None
-        if ref and ref[1] // 1000 == fo.id and ref[1] % 1000 < len(lines):
-            line = lines[ref[1] % 1000]
-        if line is None:
-            errors.append(
-                _error(
-                    [field, str(index), "id"],
-                    "Invalid fulfillment order line item id.",
-                    "INVALID_LINE_ITEM_QUANTITY",
-                )
-            )
-        elif not 0 < item["quantity"] <= fo.remaining[line][1]:
-            errors.append(
-                _error(
-                    [field, str(index), "quantity"],
-                    "Invalid fulfillment order line item quantity requested.",
-                    "INVALID_LINE_ITEM_QUANTITY",
-                )
-            )
-        else:
-            moves[line] = item["quantity"]
-    return moves, errors
-
-
-def fo_hold(data: ShopData, a: dict[str, Any]) -> dict[str, Any]:
-    empty: dict[str, Any] = {
-        "fulfillmentHold": None,
-        "fulfillmentOrder": None,
-        "remainingFulfillmentOrder": None,
-    }
-    fo = _fo(data, a["id"])
-    if fo is None:
-        return empty | {
-            "userErrors": [
-                _error(["id"], "Fulfillment order does not exist.", "FULFILLMENT_ORDER_NOT_FOUND")
-            ]
-        }
-    spec = a["fulfillmentHold"]
-    if fo.status not in ("OPEN", "ON_HOLD", "SCHEDULED"):
-        return empty | {
-            "userErrors": [
-                _error(
-                    ["id"],
-                    f"The fulfillment order's status is {fo.status.lower()}, so it cannot be held.",
-                    None,
-                )
-            ]
-        }
-    handle = spec.get("handle")
-    if handle and any(h.handle == handle for h in fo.holds):
-        return empty | {
-            "userErrors": [
-                _error(
-                    ["fulfillmentHold", "handle"],
-                    "The handle provided for the fulfillment hold is already in use by this app for another hold on this fulfillment order.",
-                    "DUPLICATE_FULFILLMENT_HOLD_HANDLE",
-                )
-            ]
-        }
-    if sum(1 for h in fo.holds if h.ours) >= HOLD_LIMIT:
-        return empty | {
-            "userErrors": [
-                _error(
-                    ["id"],
-                    "The maximum number of fulfillment holds for this fulfillment order has been reached for this app.",
-                    "FULFILLMENT_ORDER_HOLD_LIMIT_REACHED",
-                )
-            ]
-        }
-    moves, errors = _moves(fo, spec.get("fulfillmentOrderLineItems"), "fulfillmentOrderLineItems")
-    if errors:
-        return empty | {"userErrors": errors}
-    if fo.status == "ON_HOLD" and moves:
-        return empty | {
-            "userErrors": [
-                _error(
-                    ["fulfillmentHold", "fulfillmentOrderLineItems"],
-                    "Line items cannot be specified for a fulfillment order that is already on hold.",
-                    None,
-                )
-            ]
-        }
-    hold, remaining = data.hold(fo, spec["reason"], handle, moves)
-    return {
-        "fulfillmentHold": hold,
-        "fulfillmentOrder": fo,
-        "remainingFulfillmentOrder": remaining,
-        "userErrors": [],
-    }
-
-
-def fo_release(data: ShopData, a: dict[str, Any]) -> dict[str, Any]:
-    fo = _fo(data, a["id"])
-    if fo is None:
-        return {
-            "fulfillmentOrder": None,
-            "userErrors": [
-                _error(["id"], "Fulfillment order does not exist.", "FULFILLMENT_ORDER_NOT_FOUND")
-            ],
-        }
-    if fo.status != "ON_HOLD":
-        return {
-            "fulfillmentOrder": None,
-            "userErrors": [_error(["id"], "The fulfillment order is not on hold.", None)],
-        }
-    ids = None
-    if a.get("holdIds") is not None:
-        ids = []
-        for value in a["holdIds"]:
-            ref = parse_gid(value, "FulfillmentHold")
-            if ref is None or not any(h.id == ref[1] for h in fo.holds):
-                return {
-                    "fulfillmentOrder": None,
-                    "userErrors": [
-                        _error(["holdIds"], "Invalid fulfillment hold id.", "INVALID_ACCESS")
-                    ],
-                }
-            ids.append(ref[1])
-    data.release(fo, ids)
-    return {"fulfillmentOrder": fo, "userErrors": []}
-
-
-def fo_split(data: ShopData, a: dict[str, Any]) -> dict[str, Any]:
-    results = []
-    for spec in a["fulfillmentOrderSplits"]:
-        fo = _fo(data, spec["fulfillmentOrderId"])
-        if fo is None:
-            return {
-                "fulfillmentOrderSplits": None,
-                "userErrors": [
-                    _error(
-                        ["fulfillmentOrderSplits", "fulfillmentOrderId"],
-                        "Fulfillment order does not exist.",
-                        "FULFILLMENT_ORDER_NOT_FOUND",
-                    )
-                ],
-            }
-        moves, errors = _moves(fo, spec["fulfillmentOrderLineItems"], "fulfillmentOrderLineItems")
-        if errors or not moves:
-            return {
-                "fulfillmentOrderSplits": None,
-                "userErrors": errors
-                or [
-                    _error(
-                        ["fulfillmentOrderLineItems"],
-                        "No line items provided.",
-                        "NO_LINE_ITEMS_PROVIDED_TO_SPLIT",
-                    )
-                ],
-            }
-        new = data.split_off(fo, moves)
-        results.append(
-            {
-                "fulfillmentOrder": fo,
-                "remainingFulfillmentOrder": new,
-                "replacementFulfillmentOrder": None,
-            }
-        )
-    return {"fulfillmentOrderSplits": results, "userErrors": []}
-
-
-def fulfillment_create(data: ShopData, a: dict[str, Any]) -> dict[str, Any]:
-    groups = a["fulfillment"]["lineItemsByFulfillmentOrder"]
-    for group in groups:
-        fo = _fo(data, group["fulfillmentOrderId"])
-        if fo is None or fo.status not in ("OPEN", "IN_PROGRESS"):
-            return {
-                "fulfillment": None,
-                "userErrors": [
-                    _error(
-                        ["fulfillment"],
-                        "Fulfillment order does not exist."
-                        if fo is None
-                        else "Fulfillment order is not in a fulfillable state.",
-                    )
-                ],
-            }
-    for group in groups:
-        fo = _fo(data, group["fulfillmentOrderId"])
-        assert fo is not None
-        moves, errors = _moves(
-            fo, group.get("fulfillmentOrderLineItems"), "fulfillmentOrderLineItems"
-        )
-        if errors:
-            return {"fulfillment": None, "userErrors": errors}
-        data.fulfill(fo, moves)
-    return {
-        "fulfillment": {"id": gid("Fulfillment", data.next_id()), "status": "SUCCESS"},
-        "userErrors": [],
-    }
 
 
 def discount_create(data: ShopData, a: dict[str, Any]) -> dict[str, Any]:
@@ -396,13 +189,13 @@ def discount_create(data: ShopData, a: dict[str, Any]) -> dict[str, Any]:
     if not code:
         return {
             "codeDiscountNode": None,
-            "userErrors": [_error(["basicCodeDiscount", "code"], "Code can't be blank", "BLANK")],
+            "userErrors": [error(["basicCodeDiscount", "code"], "Code can't be blank", "BLANK")],
         }
     if code.upper() in data.discount_codes:
         return {
             "codeDiscountNode": None,
             "userErrors": [
-                _error(
+                error(
                     ["basicCodeDiscount", "code"],
                     "Code must be unique. Please try a different code.",
                     "TAKEN",
@@ -428,14 +221,14 @@ def webhook_create(data: ShopData, a: dict[str, Any]) -> dict[str, Any]:
     if not uri.startswith(("http://", "https://")):
         return {
             "webhookSubscription": None,
-            "userErrors": [_error(["webhookSubscription", "callbackUrl"], "Address is invalid")],
+            "userErrors": [error(["webhookSubscription", "callbackUrl"], "Address is invalid")],
         }
     topic = a["topic"]
     if any(w.topic == topic and w.uri == uri for w in data.webhooks.values()):
         return {
             "webhookSubscription": None,
             "userErrors": [
-                _error(
+                error(
                     ["webhookSubscription", "callbackUrl"],
                     "Address for this topic has already been taken",
                 )
@@ -453,10 +246,7 @@ MUTATIONS: dict[str, Mutation] = {
     "metafieldsSet": metafields_set,
     "metafieldsDelete": metafields_delete,
     "orderUpdate": order_update,
-    "fulfillmentOrderHold": fo_hold,
-    "fulfillmentOrderReleaseHold": fo_release,
-    "fulfillmentOrderSplit": fo_split,
-    "fulfillmentCreate": fulfillment_create,
+    **FULFILLMENT_MUTATIONS,
     "discountCodeBasicCreate": discount_create,
     "webhookSubscriptionCreate": webhook_create,
 }

@@ -28,7 +28,6 @@ from connector.sandbox.shopify.records import (
     SProduct,
     SVariant,
     SWebhook,
-    gid,
 )
 
 __all__ = ["PREORDER_PLAN", "ShopData"]
@@ -363,65 +362,7 @@ class ShopData:
     # ---- state -----------------------------------------------------------------------------------
 
     def state(self) -> dict[str, Any]:
-        """Everything a merchant sees, as JSON-able data keyed by GID.
+        """Everything a merchant sees, as JSON-able data keyed by GID (see :mod:`.snapshot`)."""
+        from connector.sandbox.shopify.snapshot import shop_state
 
-        Timestamps are left out, so two runs of the same work compare equal however long their
-        retries waited.
-        """
-        return {
-            "products": {
-                gid("Product", p.id): {
-                    "title": p.title,
-                    "tags": sorted(p.tags),
-                    "release_date": p.release_date.isoformat() if p.release_date else None,
-                }
-                for p in self.products.values()
-            },
-            "variants": {
-                gid("ProductVariant", v.id): {
-                    "sku": v.sku,
-                    "product_id": gid("Product", v.product_id),
-                    "policy": v.policy,
-                    "tracked": v.tracked,
-                    "available": v.available,
-                    "committed": v.committed,
-                    "metafields": {f"{m.namespace}.{m.key}": m.value for m in v.metafields or ()},
-                }
-                for v in self.variants.values()
-            },
-            "orders": {gid("Order", o.id): self.order_state(o) for o in self.orders.values()},
-            "discount_codes": dict(self.discount_codes),
-            "webhooks": [{"topic": w.topic, "uri": w.uri} for w in self.webhooks.values()],
-        }
-
-    def order_state(self, order: SOrder) -> dict[str, Any]:
-        return {
-            "name": f"#{order.number}",
-            "email": order.email,
-            "tags": sorted(order.tags),
-            "note": order.note,
-            "cancelled": order.cancelled_at is not None,
-            "lines": {
-                gid("LineItem", i): {
-                    "sku": self.lines[i].sku,
-                    "quantity": self.lines[i].current,
-                    "fulfilled": self.lines[i].fulfilled,
-                    "preorder": self.lines[i].preorder,
-                }
-                for i in order.line_ids
-            },
-            "fulfillment_orders": {
-                gid("FulfillmentOrder", f): {
-                    "status": self.fulfillment_orders[f].status,
-                    "lines": {
-                        gid("LineItem", line): rem
-                        for line, (_, rem) in self.fulfillment_orders[f].remaining.items()
-                    },
-                    "holds": [
-                        {"handle": h.handle, "reason": h.reason}
-                        for h in self.fulfillment_orders[f].holds
-                    ],
-                }
-                for f in order.fo_ids
-            },
-        }
+        return shop_state(self)
