@@ -110,6 +110,7 @@ class GraphQLEndpoint:
         self.data = data
         self.bucket = bucket
         self._prepared: dict[str, tuple[DocumentNode, list[GraphQLError]]] = {}
+        self.throttled_answers = 0
         _bind(schema, data, bulk, shop, scopes)
 
     def _prepare(self, query: str) -> tuple[DocumentNode, list[GraphQLError]]:
@@ -194,6 +195,8 @@ class GraphQLEndpoint:
                 label,
             )
         if throttle or not self.bucket.take(requested):
+            if not throttle:
+                self.throttled_answers += 1  # a real one, not an injected fault
             return (
                 {
                     "errors": [
