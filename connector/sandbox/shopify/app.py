@@ -246,6 +246,8 @@ class ShopifySandbox:
         if fault == "reset":
             self.log.add(LoggedRequest(method, path, 0, fault=fault))
             self._reset(environ)
+            # Headers "sent" on a dropped connection: the server sees a client gone, not a bug.
+            start("200 OK", [("Content-Length", "0")])
             return []
         if fault in ("429", "500", "502", "503"):
             code = int(fault)
