@@ -232,6 +232,7 @@ def main() -> None:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"max RSS so far {rss:.0f} MiB (state and generator included)")
 
+    timed("prepare incremental (index every line, once)", engine.prepare_incremental)
     rnd = random.Random(11)
     skus = [v.sku for v in warm_state.variants]
     by_sku = {v.sku: v for v in warm_state.variants}

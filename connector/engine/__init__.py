@@ -9,6 +9,7 @@ Public API::
 
     engine = Engine(policies, default_policy)   # for incremental plans
     engine.load(state); plan = engine.plan(now)  # full
+    engine.prepare_incremental()                 # optional: index every line up front
     keys = engine.apply(StateDelta(orders=(...,)))
     plan = engine.plan(now, keys)                # only the SKUs the change touched
 

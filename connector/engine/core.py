@@ -118,7 +118,16 @@ class Engine:
             ix.products[product.platform_id] = product
         for variant in state.variants:
             ix.put_variant(variant)
-        ix.index_orders(state.orders)
+        queued = {entry.sku for entry in state.previous_queue}
+        # A full plan reads the lines of SKUs someone may wait on only: below zero, queued or
+        # pre-ordered (held and pre-ordered lines are found while indexing).
+        wanted = queued | {
+            key
+            for key, variant in ix.variants.items()
+            if (variant.tracked and variant.available < 0)
+            or ix.policy_of(key).mode is PolicyMode.PREORDER
+        }
+        ix.index_orders(state.orders, wanted)
         for po in state.purchase_orders:
             ix.supply.setdefault(po.sku, {})[po.id] = po
         queues: dict[str, list[BackorderEntry]] = {}
@@ -141,6 +150,15 @@ class Engine:
         """Take in what changed; returns the keys (SKUs) a plan must work out again."""
         self._contacted.update(delta.contacted)
         return self._ix.apply(delta)
+
+    def prepare_incremental(self) -> None:
+        """Index every order line now (a full plan indexes only the SKUs it needs).
+
+        The first :meth:`apply` does this by itself; a long-lived engine can call it up front so
+        the first change is as fast as the next ones.
+        """
+        with _gc_paused():
+            self._ix.complete()
 
     @property
     def skipped(self) -> list[Skipped]:

@@ -64,18 +64,32 @@ class StateIndex:
         self.preorder: set[str] = set()
         self.supply: dict[str, dict[str, PurchaseOrder]] = {}
         self.policy: dict[str, PolicySettings] = {}
+        self.partial = False
+        """Lines are indexed only for the SKUs a full plan needs (see :meth:`index_orders`)."""
+
+    def complete(self) -> None:
+        """Index every line, if only some were (before applying a change, which may touch any)."""
+        if not self.partial:
+            return
+        orders = list(self.orders.values())
+        self.orders, self.lines, self.held, self.preorder = {}, {}, set(), set()
+        self.skipped = [item for item in self.skipped if item.what != "order line"]
+        self.index_orders(orders)
 
     def policy_of(self, key: str) -> PolicySettings:
         return self.policy.get(key, self.default_policy)
 
-    def index_orders(self, orders: Iterable[Order]) -> None:
+    def index_orders(self, orders: Iterable[Order], wanted: set[str] | None = None) -> None:
         """The bulk version of :meth:`put_order` for a fresh index: one tight loop over the lines.
 
-        Buckets are sorted lazily, only for the SKUs that need the full pass (most do not).
+        ``wanted``: index only the lines of these SKUs (and of SKUs with a held or pre-ordered
+        line, found on the way) - all a full plan looks at. The index is then partial, and made
+        complete (:meth:`complete`) before the first change is applied. Buckets are sorted lazily.
         """
         ix = self
-        lines, held, preorder = ix.lines, ix.held, ix.preorder
+        lines, held, preorder, variants = ix.lines, ix.held, ix.preorder, ix.variants
         by_id = ix.orders
+        late: set[str] = set()
         for order in orders:
             by_id[order.platform_id] = order
             for line in order.lines:
@@ -84,6 +98,10 @@ class StateIndex:
                     self.skipped.append(
                         Skipped("order line", line.platform_id, "line has neither SKU nor variant")
                     )
+                    continue
+                if wanted is not None and key not in wanted and key in variants:
+                    if line.on_hold or line.preorder:
+                        late.add(key)
                     continue
                 bucket = lines.get(key)
                 if bucket is None:
@@ -94,6 +112,17 @@ class StateIndex:
                     held.add(key)
                 if line.preorder:
                     preorder.add(key)
+        if late:  # rare: a hold or pre-order on a SKU that looked quiet; index it whole
+            for order in by_id.values():
+                for line in order.lines:
+                    key = line.sku or self.line_key(line)
+                    if key in late:
+                        lines.setdefault(key, []).append((order, line))
+                        if line.on_hold:
+                            held.add(key)
+                        if line.preorder:
+                            preorder.add(key)
+        self.partial = wanted is not None
         # Orders usually come oldest first (the database reads them so): then every bucket is
         # already in order time and nothing needs sorting.
         previous: tuple[datetime, str] | None = None
@@ -178,6 +207,7 @@ class StateIndex:
 
     def apply(self, delta: StateDelta) -> set[str]:
         """Take in what changed; returns the keys (SKUs) a plan must work out again."""
+        self.complete()
         ix = self
         touched: set[str] = set()
         for product in delta.products:
