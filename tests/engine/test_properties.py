@@ -207,7 +207,15 @@ def test_an_incremental_plan_equals_a_full_plan_of_the_changed_state(
     cancelled = []
     if current.orders and data.draw(st.booleans()):
         cancelled = [replace(current.orders[0], status=OrderStatus.CANCELLED)]
-    delta = StateDelta(orders=(newcomer, *cancelled), variants=tuple(changed))
+    new_pos = []
+    if data.draw(st.booleans()):
+        due = NOW.date() + timedelta(days=data.draw(st.integers(0, 40)))
+        new_pos.append(
+            po("PO-NEW", data.draw(st.sampled_from(SKUS)), data.draw(st.integers(1, 5)), due)
+        )
+    delta = StateDelta(
+        orders=(newcomer, *cancelled), variants=tuple(changed), purchase_orders=tuple(new_pos)
+    )
     incremental = engine.plan(NOW, engine.apply(delta))
 
     orders = {o.platform_id: o for o in current.orders}
@@ -215,7 +223,13 @@ def test_an_incremental_plan_equals_a_full_plan_of_the_changed_state(
     variants = {v.platform_id: v for v in current.variants}
     variants.update({v.platform_id: v for v in changed})
     full = run(
-        world, replace(current, orders=tuple(orders.values()), variants=tuple(variants.values()))
+        world,
+        replace(
+            current,
+            orders=tuple(orders.values()),
+            variants=tuple(variants.values()),
+            purchase_orders=(*current.purchase_orders, *new_pos),
+        ),
     )
     assert incremental.queue == full.queue
     assert set(incremental.storefront) == set(full.storefront)
