@@ -12,7 +12,7 @@ import gc
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import chain
 from zoneinfo import ZoneInfo
 
@@ -450,7 +450,7 @@ class Engine:
                     notices=group,
                     now=now,
                     ships_now=ships_now,
-                    waiting_lines=self._waiting_lines(order_id),
+                    waiting_lines=partial(self._waiting_lines, order_id),
                     policy=policy,
                 )
             )

@@ -9,7 +9,7 @@ carry what an email needs: the lines, old and new ETA and the reason.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -214,16 +214,23 @@ def notification_for(
     notices: Sequence[LineNotice],
     now: datetime,
     ships_now: Mapping[str, int],
-    waiting_lines: frozenset[str],
+    waiting_lines: Callable[[], Collection[str]],
     policy: PolicySettings,
 ) -> Notification:
-    """One notification for one order: its lines of ``kind``; a confirmation also lists what ships now."""
+    """One notification for one order: its lines of ``kind``; a confirmation also lists what ships
+    now (``waiting_lines`` gives the order's lines that wait, asked only for a mixed order).
+    """
     lines = [notice.line for notice in notices]
     if kind in (NotificationKind.BACKORDER_CONFIRMATION, NotificationKind.PREORDER_CONFIRMATION):
+        told = {notice.line.line_id for notice in notices}
+        waiting_ids: Collection[str] | None = None
         for line in order.lines:
             units = ships_now.get(line.platform_id)
-            if units is None and line.platform_id not in waiting_lines:
-                units = line.open_quantity
+            if units is None and line.platform_id not in told:
+                if waiting_ids is None:
+                    waiting_ids = waiting_lines()
+                if line.platform_id not in waiting_ids:
+                    units = line.open_quantity
             if units:
                 lines.append(
                     NotificationLine(
@@ -317,7 +324,7 @@ def reminder(
         notices=group,
         now=now,
         ships_now={},
-        waiting_lines=frozenset(entry.line_id for entry in entries),
+        waiting_lines=lambda: frozenset(entry.line_id for entry in entries),
         policy=policy,
     )
     return notification, events
