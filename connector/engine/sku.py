@@ -54,10 +54,16 @@ def _release(policy: PolicySettings, variant: Variant | None) -> date | None:
     return variant.release_date if variant is not None else None
 
 
+def _ahead(units: int) -> str:
+    if units == 0:
+        return "first in line"
+    return "1 unit waits ahead" if units == 1 else f"{units} units wait ahead"
+
+
 def _explain(q: Queued, ahead: int, why: str) -> str:
     ordered = str(q.order.created_at)[:16]
     if q.claim.waiting and not (q.preorder or q.priority or q.note):
-        return f"ordered {ordered}; {ahead} units wait ahead; {why}"  # the common case, fast
+        return f"ordered {ordered}; {_ahead(ahead)}; {why}"  # the common case, fast
     parts = []
     if q.claim.waiting == 0:
         parts.append("allocated from stock")
@@ -67,7 +73,7 @@ def _explain(q: Queued, ahead: int, why: str) -> str:
         parts.append(f"boosted by tag {q.boost_tag}")
     parts.append(f"ordered {ordered}")
     if q.claim.waiting:
-        parts.append(f"{ahead} units wait ahead")
+        parts.append(_ahead(ahead))
         parts.append(why)
     if q.note:
         parts.append(q.note)
