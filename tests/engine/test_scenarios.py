@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from decimal import Decimal
 
 from connector.engine import decide
 from connector.model import (
@@ -344,3 +345,22 @@ def test_a_lead_time_keeps_selling_without_a_purchase_order() -> None:
     assert eta_of(plan, "A1") == date(2026, 11, 24)  # ordered Nov 1 + 21 days + 2 handling
     label = next(c for c in plan.storefront if c.kind is ChangeKind.ETA)
     assert label.eta_label == "Ships within 23 days"
+
+
+def test_a_delay_can_come_with_a_discount_code_offered_once() -> None:
+    generous = replace(SOFAS, delay_discount_percent=Decimal("10"))
+    current = sofa_shop()
+    current = apply_plan(current, decide(current, [generous], DEFAULT, NOW))
+    slipped = replace(
+        current,
+        purchase_orders=(
+            po("PO1", "SOFA-OAK", 2, date(2026, 12, 15)),
+            po("PO2", "SOFA-OAK", 5, date(2026, 12, 20)),
+        ),
+    )
+    plan = decide(slipped, [generous], DEFAULT, NOW)
+    [delay] = [n for n in plan.notifications if n.kind is NotificationKind.DELAY]
+    [discount] = [a for a in plan.order_actions if a.kind is OrderActionKind.CREATE_DISCOUNT]
+    assert delay.discount_code == discount.discount_code != ""
+    assert (discount.order_id, discount.discount_percent) == ("ANNA", Decimal("10"))
+    assert decide(apply_plan(slipped, plan), [generous], DEFAULT, NOW).is_empty
