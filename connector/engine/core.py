@@ -190,7 +190,9 @@ class Engine:
         today = self.today(now)
         ix = self._ix
         full = keys is None
-        work: Iterable[str] = (
+        # Sorted, so the plan's events come out in the same order in every process (set order
+        # depends on the string hash seed).
+        work = sorted(
             set(ix.variants) | set(ix.lines) | set(self._queues) if keys is None else keys
         )
         shop = self.shop.name
