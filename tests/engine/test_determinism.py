@@ -9,9 +9,16 @@ from pathlib import Path
 
 SCRIPT = """
 import hashlib
-from tests.engine.test_scenarios import DEFAULT, NOW, SOFAS, decide, sofa_shop, order, line, at
-from dataclasses import replace
-shop = sofa_shop(order("CARA", at("2026-11-19"), line("C1", "SOFA-OAK", 1), line("C2", "SOFA-X", 1)))
+from datetime import date
+from tests.engine.builders import NOW, at, line, order, po, product, state, variant
+from tests.engine.test_scenarios import DEFAULT, SOFAS, decide
+skus = [f"SOFA-{n}" for n in range(12)]
+shop = state(
+    products=(product("P1"),),
+    variants=tuple(variant(sku, -1) for sku in skus),
+    orders=tuple(order(f"O{n}", at("2026-11-10"), line(f"L{n}", sku, 1)) for n, sku in enumerate(skus)),
+    purchase_orders=tuple(po(f"PO{n}", sku, 3, date(2026, 12, 1)) for n, sku in enumerate(skus)),
+)
 plan = decide(shop, [SOFAS], DEFAULT, NOW)
 print(hashlib.sha256(repr(plan).encode()).hexdigest())
 """
