@@ -335,7 +335,9 @@ class Engine:
             ships_now.update(result.ships_now)
             orders.update(notice.order_id for notice in result.notices)
             if not full:
+                # Orders whose lines are queued or just left the queue may need their tags redone.
                 orders.update(entry.order_id for entry in result.queue)
+                orders.update(event.order_id for event in result.events if event.order_id)
         orders.update(holds)
         orders.update(releases)
         if full:
