@@ -16,6 +16,7 @@ import click
 
 from connector import __version__
 from connector.errors import ConfigError, ConnectorError, UsageError
+from connector.logs import configure_logging
 
 DEFAULT_CONFIG = "connector.toml"
 
@@ -49,7 +50,9 @@ class AppContext:
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path, debug: bool) -> None:
     """Backorder and pre-order connector for Shopify and WooCommerce."""
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
+    # The one log setup (redacting, shop on every line); `connector run` re-configures it with the
+    # config's log format once the settings are loaded.
+    configure_logging("text", level=logging.DEBUG if debug else logging.WARNING)
     ctx.obj = AppContext(config_path=config_path, debug=debug)
 
 
