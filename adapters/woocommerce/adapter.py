@@ -7,12 +7,12 @@ from typing import Any
 
 import requests
 
+from adapters.common import AdapterBase, merge_pages
 from adapters.woocommerce import webhooks
 from adapters.woocommerce.client import WooClient
 from adapters.woocommerce.order_actions import OrderActionWriter
-from adapters.woocommerce.reader import Reader, merge_pages
+from adapters.woocommerce.reader import Reader
 from adapters.woocommerce.storefront import StorefrontWriter
-from connector.clock import Clock, system_clock
 from connector.errors import AuthError, ConnectorError, PermissionDenied
 from connector.model import OrderAction, Platform, StorefrontChange, WriteResult
 from connector.platform import (
@@ -23,29 +23,21 @@ from connector.platform import (
     ResyncTarget,
     WebhookEvent,
 )
-from connector.settings import ShopSettings
 
 __all__ = ["PREORDERS_PLUGIN", "WooCommerceAdapter"]
 
 PREORDERS_PLUGIN = "woocommerce-pre-orders/"
 
 
-class WooCommerceAdapter:
+class WooCommerceAdapter(AdapterBase):
     """One WooCommerce shop. ``session`` and ``sleep`` are seams for tests (no real waiting)."""
 
     platform = Platform.WOOCOMMERCE
 
-    def __init__(
-        self,
-        shop: ShopSettings,
-        *,
-        clock: Clock = system_clock,
-        session: requests.Session | None = None,
-        sleep: Callable[[float], None] | None = None,
+    def _connect(
+        self, session: requests.Session | None, sleep: Callable[[float], None] | None
     ) -> None:
-        self.settings = shop
-        self.shop = shop.name
-        self.clock = clock
+        shop = self.settings
         self.client = WooClient(shop, session=session, sleep=sleep)
         self.usage: ApiUsage = self.client.usage
         self.reader = Reader(self.client, shop.name, shop.currency, shop.overlap_seconds)

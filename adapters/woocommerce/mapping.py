@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from adapters.common import parse_time, skipped
 from connector.errors import PayloadError
 from connector.model import (
     Customer,
@@ -21,9 +22,7 @@ from connector.model import (
     OrderLine,
     OrderStatus,
     Product,
-    SkippedPayload,
     Variant,
-    utc,
 )
 
 __all__ = [
@@ -63,16 +62,6 @@ ORDER_STATUSES: Mapping[str, OrderStatus] = {
     "failed": OrderStatus.PENDING,
 }
 PRODUCT_STATUSES = {"publish": "active", "draft": "draft", "pending": "draft", "private": "active"}
-
-
-def parse_time(value: Any) -> datetime:
-    """A WooCommerce ``*_gmt`` time (no zone suffix, UTC) as an aware datetime."""
-    if not isinstance(value, str) or not value:
-        raise PayloadError(f"missing or bad date {value!r}")
-    try:
-        return utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
-    except ValueError as error:
-        raise PayloadError(f"bad date {value!r}") from error
 
 
 def meta_value(payload: Mapping[str, Any], key: str) -> Any:
@@ -255,15 +244,3 @@ def _line(
         preorder=status == "pre-ordered",
         on_hold=line_id in on_hold,
     )
-
-
-def skipped(shop: str, resource: str, payload: Any, reason: str) -> SkippedPayload:
-    """A payload we could not use, kept with its reason (and the JSON, cut to a sane size)."""
-    platform_id = ""
-    if isinstance(payload, Mapping):
-        platform_id = str(payload.get("id", ""))
-    try:
-        text = json.dumps(payload)[:4000]
-    except (TypeError, ValueError):
-        text = repr(payload)[:4000]
-    return SkippedPayload(shop, resource, platform_id, reason, text)

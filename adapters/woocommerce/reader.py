@@ -258,23 +258,3 @@ class Reader:
             deleted_product_ids=deleted + trashed,
             skipped=page.skipped + order_skips,
         )
-
-
-def merge_pages(resource: Resource, pages: Iterator[ChangePage]) -> ChangePage:
-    """Fold pages into one (a full re-read asked for by a resync)."""
-    products: list[Product] = []
-    variants: list[Variant] = []
-    orders: list[Order] = []
-    skips: list[SkippedPayload] = []
-    for page in pages:
-        products += page.products
-        variants += page.variants
-        orders += page.orders
-        skips += page.skipped
-    return ChangePage(
-        resource,
-        products=tuple(products),
-        variants=tuple(variants),
-        orders=tuple(orders),
-        skipped=tuple(skips),
-    )

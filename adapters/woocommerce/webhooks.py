@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from adapters.common import header
 from adapters.woocommerce.client import WooClient
 from connector.errors import AuthError, PayloadError
 from connector.model import Platform
@@ -23,17 +24,9 @@ __all__ = ["TOPICS", "ensure", "parse"]
 TOPICS = ("order.created", "order.updated", "product.updated", "product.deleted")
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower() == wanted:
-            return value
-    return None
-
-
 def parse(shop: str, secret: str | None, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
     """Verify ``body`` (the raw bytes) and say what to re-read."""
-    signature = _header(headers, "X-WC-Webhook-Signature")
+    signature = header(headers, "X-WC-Webhook-Signature")
     if signature is None and body.startswith(b"webhook_id="):
         # The unsigned form POST WooCommerce sends when a webhook is created.
         hook_id = body.decode("ascii", "replace").partition("=")[2].strip()
@@ -50,8 +43,8 @@ def parse(shop: str, secret: str | None, headers: Mapping[str, str], body: bytes
         raise PayloadError(f"{shop}: webhook body is not JSON") from error
     if not isinstance(payload, dict) or "id" not in payload:
         raise PayloadError(f"{shop}: webhook body has no resource id")
-    topic = _header(headers, "X-WC-Webhook-Topic") or ""
-    hook_id = _header(headers, "X-WC-Webhook-ID") or "?"
+    topic = header(headers, "X-WC-Webhook-Topic") or ""
+    hook_id = header(headers, "X-WC-Webhook-ID") or "?"
     resource_id = str(payload["id"])
     modified = str(payload.get("date_modified_gmt") or payload.get("date_modified") or "")
     if topic.startswith("order."):
