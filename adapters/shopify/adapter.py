@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import requests
 
+from adapters.common import AdapterBase, merge_pages
 from adapters.shopify.auth import TokenProvider, base_url
 from adapters.shopify.bulk import BulkReader
 from adapters.shopify.client import GraphQLClient
@@ -14,7 +15,6 @@ from adapters.shopify.orders import OrderWriter
 from adapters.shopify.reading import Reader
 from adapters.shopify.storefront import StorefrontWriter
 from adapters.shopify.webhooks import parse_webhook, register_webhooks
-from connector.clock import Clock, system_clock
 from connector.errors import AuthError, PermissionDenied, RetryableError
 from connector.http import make_session
 from connector.model import (
@@ -35,7 +35,6 @@ from connector.platform import (
     ResyncTarget,
     WebhookEvent,
 )
-from connector.settings import ShopSettings
 
 __all__ = ["NEEDED_SCOPES", "ShopifyAdapter"]
 
@@ -59,23 +58,17 @@ def _granted_covers(granted: set[str], scope: str) -> bool:
     return scope in granted or (scope.startswith("read_") and "write_" + scope[5:] in granted)
 
 
-class ShopifyAdapter:
+class ShopifyAdapter(AdapterBase):
     """One Shopify shop. Build with :func:`adapters.create_adapter` or directly."""
 
     platform = Platform.SHOPIFY
 
-    def __init__(
-        self,
-        shop: ShopSettings,
-        *,
-        clock: Clock = system_clock,
-        session: requests.Session | None = None,
-        sleep: Callable[[float], None] | None = None,
+    def _connect(
+        self, session: requests.Session | None, sleep: Callable[[float], None] | None
     ) -> None:
-        self.settings = shop
-        self.shop = shop.name
+        shop = self.settings
+        clock = self.clock
         self.usage = ApiUsage()
-        self.clock = clock
         self.session = session or make_session()
         self._owns_session = session is None
         do_sleep = sleep or time.sleep
@@ -137,10 +130,13 @@ class ShopifyAdapter:
 
     def fetch(self, target: ResyncTarget) -> ChangePage:
         if target.everything:
-            return _merge(
-                page
-                for resource in (Resource.PRODUCTS, Resource.ORDERS)
-                for page in self.reader.read_changes(resource, None)
+            return merge_pages(
+                Resource.PRODUCTS,
+                (
+                    page
+                    for resource in (Resource.PRODUCTS, Resource.ORDERS)
+                    for page in self.reader.read_changes(resource, None)
+                ),
             )
         products: list[Product] = []
         variants: list[Variant] = []
@@ -214,22 +210,3 @@ class ShopifyAdapter:
     def close(self) -> None:
         if self._owns_session:
             self.session.close()
-
-
-def _merge(pages: Iterator[ChangePage]) -> ChangePage:
-    products: list[Product] = []
-    variants: list[Variant] = []
-    orders: list[Order] = []
-    skips: list[SkippedPayload] = []
-    for page in pages:
-        products += page.products
-        variants += page.variants
-        orders += page.orders
-        skips += page.skipped
-    return ChangePage(
-        Resource.PRODUCTS,
-        products=tuple(products),
-        variants=tuple(variants),
-        orders=tuple(orders),
-        skipped=tuple(skips),
-    )

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from adapters.common import skipped
 from adapters.shopify.client import GraphQLClient
 from adapters.shopify.cursor import Cursor, StreamState
 from adapters.shopify.documents import document
-from adapters.shopify.mapping import skipped
 from connector.errors import PayloadError, PlatformDetails, PlatformFatal, PlatformRetryable
 from connector.http import call_with_retry
 from connector.model import Order, Product, SkippedPayload, Variant

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from adapters.common import parse_time
 from connector.errors import PayloadError
 from connector.model import (
     Customer,
@@ -17,9 +17,7 @@ from connector.model import (
     OrderLine,
     OrderStatus,
     Product,
-    SkippedPayload,
     Variant,
-    utc,
 )
 
 __all__ = [
@@ -29,7 +27,6 @@ __all__ = [
     "map_product",
     "map_variant",
     "our_held_lines",
-    "skipped",
 ]
 
 METAFIELD_NAMESPACE = "backorder_connector"
@@ -37,26 +34,8 @@ HOLD_PREFIX = "bc-"
 """Every fulfillment hold the connector places has a handle starting with this."""
 
 
-def skipped(shop: str, resource: str, node: Any, error: Exception) -> SkippedPayload:
-    platform_id = str(node.get("id", "")) if isinstance(node, Mapping) else ""
-    try:
-        payload = json.dumps(node)[:4000]
-    except (TypeError, ValueError):
-        payload = repr(node)[:4000]
-    return SkippedPayload(shop, resource, platform_id, str(error) or type(error).__name__, payload)
-
-
-def _time(value: Any, field: str) -> datetime:
-    if not isinstance(value, str):
-        raise PayloadError(f"{field} is missing")
-    try:
-        return utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
-    except ValueError:
-        raise PayloadError(f"{field} is not a timestamp: {value!r}") from None
-
-
 def _opt_time(value: Any, field: str) -> datetime | None:
-    return None if value is None else _time(value, field)
+    return None if value is None else parse_time(value, field)
 
 
 def _id(node: Mapping[str, Any]) -> str:
@@ -88,7 +67,7 @@ def map_product(shop: str, node: Mapping[str, Any]) -> Product:
         shop=shop,
         platform_id=_id(node),
         title=str(node.get("title") or ""),
-        updated_at=_time(node.get("updatedAt"), "updatedAt"),
+        updated_at=parse_time(node.get("updatedAt"), "updatedAt"),
         product_type=str(node.get("productType") or ""),
         vendor=str(node.get("vendor") or ""),
         status=str(node.get("status") or "ACTIVE").lower(),
@@ -156,7 +135,7 @@ def map_variant(
         sku=str(node.get("sku") or ""),
         title=str(node.get("title") or ""),
         price=_money(node.get("price", "0"), currency),
-        updated_at=_time(node.get("updatedAt"), "updatedAt"),
+        updated_at=parse_time(node.get("updatedAt"), "updatedAt"),
         tracked=tracked,
         available=totals["available"] if tracked else 0,
         committed=totals["committed"] if tracked else 0,
@@ -239,8 +218,8 @@ def map_order(
         shop=shop,
         platform_id=order_id,
         number=str(node.get("name") or order_id),
-        created_at=_time(node.get("createdAt"), "createdAt"),
-        updated_at=_time(node.get("updatedAt"), "updatedAt"),
+        created_at=parse_time(node.get("createdAt"), "createdAt"),
+        updated_at=parse_time(node.get("updatedAt"), "updatedAt"),
         status=status,
         currency=currency,
         customer=customer,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+from adapters.common import skipped
 from adapters.shopify.bulk import BulkReader
 from adapters.shopify.client import GraphQLClient, QueryTooCostly
 from adapters.shopify.cursor import Cursor, StreamState
-from adapters.shopify.mapping import map_order, map_product, map_variant, our_held_lines, skipped
+from adapters.shopify.mapping import map_order, map_product, map_variant, our_held_lines
 from connector.clock import Clock
 from connector.errors import PayloadError
 from connector.model import Order, Product, SkippedPayload, Variant

@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from adapters.common import header
 from adapters.shopify.client import GraphQLClient
 from connector.errors import AuthError, PayloadError
 from connector.model import Platform
@@ -23,14 +24,6 @@ TOPICS: dict[str, str] = {
     "app/uninstalled": "APP_UNINSTALLED",
 }
 """The topics we subscribe to, by header name and by GraphQL enum."""
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower() == wanted:
-            return value
-    return None
 
 
 def _target(topic: str, payload: Mapping[str, Any]) -> ResyncTarget:
@@ -59,10 +52,10 @@ def parse_webhook(
 ) -> WebhookEvent:
     if not secret:
         raise AuthError("no client secret configured to verify Shopify webhooks")
-    if not verify(secret, body, _header(headers, "X-Shopify-Hmac-Sha256")):
+    if not verify(secret, body, header(headers, "X-Shopify-Hmac-Sha256")):
         raise AuthError("webhook signature does not match")
-    topic = _header(headers, "X-Shopify-Topic") or ""
-    webhook_id = _header(headers, "X-Shopify-Webhook-Id") or _header(headers, "X-Shopify-Event-Id")
+    topic = header(headers, "X-Shopify-Topic") or ""
+    webhook_id = header(headers, "X-Shopify-Webhook-Id") or header(headers, "X-Shopify-Event-Id")
     if not topic or not webhook_id:
         raise PayloadError("webhook without topic or id")
     try:
