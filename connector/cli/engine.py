@@ -108,6 +108,8 @@ def _print_plan(shop: str, plan: Plan, numbers: dict[str, str]) -> None:
         number = numbers.get(action.order_id, action.order_id)
         lines = ", ".join(f"{line_id} x{units}" for line_id, units in action.lines)
         detail = lines or " ".join(action.tags) or action.discount_code
+        if action.kind.value == "release_hold" and not detail:
+            detail = "every hold of ours on the order"
         extra = f" [{action.hold_reason}]" if action.hold_reason else ""
         click.echo(f"  order {number}: {action.kind.value} {detail}{extra}")
     for note in plan.notifications:

@@ -30,6 +30,7 @@ from connector.model import (
     NotificationKind,
     OrderAction,
     OrderActionKind,
+    OrderStatus,
     Plan,
     Platform,
     Shop,
@@ -307,8 +308,7 @@ class Engine:
         events: list[BackorderEvent] = []
         products: set[str] = set()
         orders: set[str] = set()
-        holds: dict[str, list[tuple[str, int, bool]]] = {}
-        releases: dict[str, list[tuple[str, int]]] = {}
+        rehold: set[str] = set()
         notices: dict[tuple[str, NotificationKind], list[LineNotice]] = {}
         ships_now: dict[str, int] = {}
         for result in results:
@@ -326,10 +326,7 @@ class Engine:
                     storefront.extend(changes)
                     events.extend(sold)
             events.extend(result.events)
-            for order_id, line_id, units, dated in result.holds:
-                holds.setdefault(order_id, []).append((line_id, units, dated))
-            for order_id, line_id, units in result.releases:
-                releases.setdefault(order_id, []).append((line_id, units))
+            rehold.update(result.rehold)
             for notice in result.notices:
                 notices.setdefault((notice.order_id, notice.kind), []).append(notice)
             ships_now.update(result.ships_now)
@@ -338,8 +335,7 @@ class Engine:
                 # Orders whose lines are queued or just left the queue may need their tags redone.
                 orders.update(entry.order_id for entry in result.queue)
                 orders.update(event.order_id for event in result.events if event.order_id)
-        orders.update(holds)
-        orders.update(releases)
+        orders.update(rehold)
         if full:
             orders.update(self._order_waiting)
             orders.update(
@@ -364,18 +360,14 @@ class Engine:
             if order is None:
                 continue
             wanted_tags = self._order_tags(order_id)
-            if (
-                order_id not in holds
-                and order_id not in releases
-                and wanted_tags == self.managed.of(order.tags)
-            ):
+            redo = order_id in rehold and order.status is OrderStatus.OPEN
+            if not redo and wanted_tags == self.managed.of(order.tags):
                 continue
             actions.extend(
                 order_actions(
                     shop,
                     order,
-                    holds=holds.get(order_id, ()),
-                    releases=releases.get(order_id, ()),
+                    hold=self._hold_lines(order_id) if redo else None,
                     wanted_tags=wanted_tags,
                     managed=self.managed,
                 )
@@ -425,6 +417,14 @@ class Engine:
             tag = next(iter(per_sku.values()))[0]
             return _single_tag(tag) if tag else frozenset()
         return frozenset(tag for tag, _ in per_sku.values() if tag)
+
+    def _hold_lines(self, order_id: str) -> list[tuple[str, int, bool]]:
+        """Every waiting line of the order across its SKUs: what our hold should cover."""
+        return [
+            (entry.line_id, entry.waiting, entry.eta is not None)
+            for _, entries in self._order_waiting.get(order_id, {}).values()
+            for entry in entries
+        ]
 
     def _waiting_lines(self, order_id: str) -> frozenset[str]:
         return frozenset(

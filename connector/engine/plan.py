@@ -29,9 +29,14 @@ from connector.model import (
 __all__ = ["hold_handle", "order_actions", "product_tag_changes", "variant_changes"]
 
 
-def hold_handle(order_id: str) -> str:
-    """Deterministic handle of our fulfillment hold on an order, so a rerun finds its own hold."""
-    return "bc-" + hashlib.sha1(order_id.encode()).hexdigest()[:10]
+def hold_handle(order_id: str, line_ids: Iterable[str]) -> str:
+    """Deterministic handle of our hold over exactly ``line_ids`` of an order.
+
+    A rerun finds its own hold; a different set of waiting lines gets a different handle (Shopify
+    wants a handle unique per fulfillment order, and a new hold replaces the old one).
+    """
+    seed = order_id + "|" + ",".join(sorted(line_ids))
+    return "bc-" + hashlib.sha1(seed.encode()).hexdigest()[:10]
 
 
 def variant_changes(
@@ -115,39 +120,44 @@ def order_actions(
     shop: str,
     order: Order,
     *,
-    holds: Sequence[tuple[str, int, bool]],
-    releases: Sequence[tuple[str, int]],
+    hold: Sequence[tuple[str, int, bool]] | None,
     wanted_tags: Iterable[str],
     managed: ManagedTags,
 ) -> list[OrderAction]:
-    """Hold the waiting lines, release the served ones, and keep the order's tags in step."""
+    """Make our hold cover exactly the waiting lines, and keep the order's tags in step.
+
+    ``hold`` None leaves the hold alone; otherwise it lists every waiting line of the order as
+    ``(line id, waiting units, has a date)``, and any hold of ours on the order is released first
+    (listed before the new hold, so both adapters apply them in that order). The release names no
+    handle and no lines: both adapters then lift every hold of ours on the order, whatever handle
+    an earlier plan gave it.
+    """
     actions: list[OrderAction] = []
-    handle = hold_handle(order.platform_id)
     email = order.customer.email
-    if holds:
-        dated = all(has_date for _, _, has_date in holds)
-        actions.append(
-            OrderAction(
-                shop=shop,
-                kind=OrderActionKind.HOLD_LINES,
-                order_id=order.platform_id,
-                lines=tuple(sorted((line_id, units) for line_id, units, _ in holds)),
-                hold_reason="INVENTORY_OUT_OF_STOCK" if dated else "UNKNOWN_DELIVERY_DATE",
-                handle=handle,
-                customer_email=email,
+    if hold is not None:
+        if any(line.on_hold for line in order.lines):
+            actions.append(
+                OrderAction(
+                    shop=shop,
+                    kind=OrderActionKind.RELEASE_HOLD,
+                    order_id=order.platform_id,
+                    customer_email=email,
+                )
             )
-        )
-    if releases:
-        actions.append(
-            OrderAction(
-                shop=shop,
-                kind=OrderActionKind.RELEASE_HOLD,
-                order_id=order.platform_id,
-                lines=tuple(sorted(releases)),
-                handle=handle,
-                customer_email=email,
+        if hold:
+            dated = all(has_date for _, _, has_date in hold)
+            lines = tuple(sorted((line_id, units) for line_id, units, _ in hold))
+            actions.append(
+                OrderAction(
+                    shop=shop,
+                    kind=OrderActionKind.HOLD_LINES,
+                    order_id=order.platform_id,
+                    lines=lines,
+                    hold_reason="INVENTORY_OUT_OF_STOCK" if dated else "UNKNOWN_DELIVERY_DATE",
+                    handle=hold_handle(order.platform_id, (line_id for line_id, _ in lines)),
+                    customer_email=email,
+                )
             )
-        )
     wanted_set = set(wanted_tags)
     add = sorted(wanted_set - order.tags)
     remove = sorted(managed.of(order.tags) - wanted_set)

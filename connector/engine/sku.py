@@ -34,8 +34,10 @@ __all__ = ["SkuResult", "work_out_sku"]
 class SkuResult:
     """The engine's decision for one SKU.
 
-    ``holds`` and ``releases`` are ``(order id, line id, units)``; ``ships_now`` maps a newly short
-    line to the units of it that ship from stock now.
+    ``rehold`` names the orders whose hold no longer matches this SKU's waiting lines (a waiting
+    line not held, a held line that no longer waits, or a held line whose waiting units changed):
+    the plan redoes their hold across all their SKUs. ``ships_now`` maps a newly short line to the
+    units of it that ship from stock now.
     """
 
     key: str
@@ -43,8 +45,7 @@ class SkuResult:
     desired: Desired | None = None
     events: tuple[BackorderEvent, ...] = ()
     notices: tuple[LineNotice, ...] = ()
-    holds: tuple[tuple[str, str, int, bool], ...] = ()
-    releases: tuple[tuple[str, str, int], ...] = ()
+    rehold: tuple[str, ...] = ()
     ships_now: tuple[tuple[str, int], ...] = ()
 
 
@@ -129,8 +130,7 @@ def work_out_sku(
     entries: list[BackorderEntry] = []
     events: list[BackorderEvent] = []
     notices: list[LineNotice] = []
-    holds: list[tuple[str, str, int, bool]] = []
-    releases: list[tuple[str, str, int]] = []
+    rehold: set[str] = set()
     ahead = 0
     waiting_units = 0
     preorder_units = 0
@@ -183,17 +183,17 @@ def work_out_sku(
         if q.preorder:
             preorder_units += q.claim.waiting + q.claim.allocated
         entries.append(entry)
-        if q.claim.waiting and not q.line.on_hold:
-            holds.append(
-                (q.order.platform_id, q.line.platform_id, q.claim.waiting, eta is not None)
-            )
-        elif not q.claim.waiting and q.line.on_hold:
-            releases.append((q.order.platform_id, q.line.platform_id, q.claim.allocated))
+        if q.line.on_hold:
+            # A hold covers the units that waited when it was placed (the previous entry's).
+            if not q.claim.waiting or prev is None or prev.waiting != q.claim.waiting:
+                rehold.add(q.order.platform_id)
+        elif q.claim.waiting:
+            rehold.add(q.order.platform_id)
     if det.held:
-        settled = {entry.line_id for entry in entries} | {r[1] for r in releases}
+        queued = {entry.line_id for entry in entries}
         for order, line in det.held:
-            if line.platform_id not in settled and order.status is OrderStatus.OPEN:
-                releases.append((order.platform_id, line.platform_id, line.open_quantity))
+            if line.platform_id not in queued and order.status is OrderStatus.OPEN:
+                rehold.add(order.platform_id)
     for departure in det.departures:
         title, price = _title_price(departure.order, departure.entry.line_id)
         new_events, new_notices = departure_events(departure, shop, now, title, price)
@@ -219,8 +219,7 @@ def work_out_sku(
         desired=desired,
         events=tuple(events),
         notices=tuple(notices),
-        holds=tuple(holds),
-        releases=tuple(releases),
+        rehold=tuple(sorted(rehold)),
         ships_now=tuple(det.ships_now.items()),
     )
 

@@ -135,8 +135,10 @@ def apply_plan(current: EngineState, plan: Plan, now: datetime = NOW) -> EngineS
         held = {line_id for line_id, _ in action.lines}
         if action.kind in (OrderActionKind.HOLD_LINES, OrderActionKind.RELEASE_HOLD):
             hold = action.kind is OrderActionKind.HOLD_LINES
+            # A release naming no lines lifts every hold of ours on the order, as both adapters do.
+            every = not hold and not action.lines
             new_lines = tuple(
-                replace(item, on_hold=hold) if item.platform_id in held else item
+                replace(item, on_hold=hold) if every or item.platform_id in held else item
                 for item in target_order.lines
             )
             orders[action.order_id] = replace(target_order, lines=new_lines)

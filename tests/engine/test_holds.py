@@ -1,0 +1,100 @@
+"""Our hold on an order always covers exactly the lines still waiting, and their waiting units."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+from connector.engine import decide
+from connector.engine.plan import hold_handle
+from connector.model import OrderActionKind, Plan
+from connector.settings import PolicyMatch, PolicyMode, PolicySettings
+from tests.engine.builders import NOW, apply_plan, at, line, order, po, product, state, variant
+
+CHAIRS = PolicySettings(
+    name="chairs", mode=PolicyMode.BACKORDER, match=PolicyMatch(skus=("CHAI-*",))
+)
+LAUNCH = PolicySettings(
+    name="launch",
+    mode=PolicyMode.PREORDER,
+    match=PolicyMatch(tags=("new",)),
+    release_date=date(2026, 12, 27),
+)
+DEFAULT = PolicySettings(name="default", mode=PolicyMode.STOP)
+POLICIES = [CHAIRS, LAUNCH]
+
+
+def kinds(plan: Plan, order_id: str) -> list[OrderActionKind]:
+    return [a.kind for a in plan.order_actions if a.order_id == order_id]
+
+
+def chair_and_table_shop():  # type: ignore[no-untyped-def]
+    """Order 27: 3 chairs on backorder and 3 tables on pre-order (release 2026-12-27)."""
+    return state(
+        products=(product("P2", title="Nordic Chair"), product("P5", tags=frozenset({"new"}))),
+        variants=(variant("CHAI-1", -3, pid="P2"), variant("TABL-5", 14, pid="P5")),
+        orders=(order("27", at("2026-11-01"), line("C1", "CHAI-1", 3), line("T1", "TABL-5", 3)),),
+        purchase_orders=(po("PO1", "CHAI-1", 10, date(2026, 12, 1)),),
+    )
+
+
+def test_one_hold_covers_both_waiting_lines_of_an_order() -> None:
+    plan = decide(chair_and_table_shop(), POLICIES, DEFAULT, NOW)
+
+    [hold] = [a for a in plan.order_actions if a.kind is OrderActionKind.HOLD_LINES]
+    assert hold.lines == (("C1", 3), ("T1", 3))
+    assert hold.handle == hold_handle("27", ["T1", "C1"])
+
+
+def test_when_the_chairs_arrive_the_pre_order_line_stays_held() -> None:
+    current = chair_and_table_shop()
+    current = apply_plan(current, decide(current, POLICIES, DEFAULT, NOW))
+    arrived = replace(
+        current, variants=(replace(current.variants[0], available=1), current.variants[1])
+    )
+    later = NOW + timedelta(days=3)
+    plan = decide(arrived, POLICIES, DEFAULT, later)
+
+    # The old hold goes and a new one, listed after it, covers the table that still waits.
+    assert kinds(plan, "27")[:2] == [OrderActionKind.RELEASE_HOLD, OrderActionKind.HOLD_LINES]
+    release, hold = plan.order_actions[:2]
+    assert release.handle == "" and release.lines == ()  # every hold of ours on the order
+    assert hold.lines == (("T1", 3),)
+    assert hold.handle == hold_handle("27", ["T1"]) != hold_handle("27", ["C1", "T1"])
+    after = apply_plan(arrived, plan, later)
+    held = {item.platform_id for item in after.orders[0].lines if item.on_hold}
+    assert held == {"T1"}
+    # The next cycle leaves the hold alone: nothing to hold again.
+    again = decide(after, POLICIES, DEFAULT, later)
+    assert not again.order_actions and again.is_empty
+
+
+def test_a_partly_served_line_stays_held_for_its_waiting_units_only() -> None:
+    current = state(
+        products=(product("P2"),),
+        variants=(variant("CHAI-1", -3, pid="P2"),),
+        orders=(order("9", at("2026-11-01"), line("C1", "CHAI-1", 3)),),
+        purchase_orders=(po("PO1", "CHAI-1", 10, date(2026, 12, 1)),),
+    )
+    current = apply_plan(current, decide(current, POLICIES, DEFAULT, NOW))
+    two_came = replace(current, variants=(replace(current.variants[0], available=-1),))
+    plan = decide(two_came, POLICIES, DEFAULT, NOW)
+
+    assert kinds(plan, "9") == [OrderActionKind.RELEASE_HOLD, OrderActionKind.HOLD_LINES]
+    assert plan.order_actions[1].lines == (("C1", 1),)  # the two units here can ship
+    again = decide(apply_plan(two_came, plan), POLICIES, DEFAULT, NOW)
+    assert again.is_empty
+
+
+def test_a_fully_served_order_is_released_and_not_held_again() -> None:
+    current = state(
+        products=(product("P2"),),
+        variants=(variant("CHAI-1", -3, pid="P2"),),
+        orders=(order("9", at("2026-11-01"), line("C1", "CHAI-1", 3)),),
+        purchase_orders=(po("PO1", "CHAI-1", 10, date(2026, 12, 1)),),
+    )
+    current = apply_plan(current, decide(current, POLICIES, DEFAULT, NOW))
+    arrived = replace(current, variants=(replace(current.variants[0], available=0),))
+    plan = decide(arrived, POLICIES, DEFAULT, NOW)
+
+    assert kinds(plan, "9") == [OrderActionKind.RELEASE_HOLD, OrderActionKind.REMOVE_TAGS]
