@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from connector.engine.detection import UNTRACKED_STOCK, Detection, Queued, detect
 from connector.engine.events import LineNotice, departure_events, entry_events
 from connector.engine.promises import Waiting, promise_dates
-from connector.engine.storefront import Availability, Desired, desired_storefront
+from connector.engine.storefront import Availability, Desired, desired_storefront, preordering
 from connector.engine.supply import supply_for
 from connector.model import (
     BackorderEntry,
@@ -25,7 +25,7 @@ from connector.model import (
     PurchaseOrder,
     Variant,
 )
-from connector.settings import PolicyMode, PolicySettings
+from connector.settings import PolicySettings
 
 __all__ = ["SkuResult", "work_out_sku"]
 
@@ -114,8 +114,9 @@ def work_out_sku(
     served = [q for q in det.queued if q.claim.waiting == 0]
     waiting = [q for q in det.queued if q.claim.waiting > 0]
     walk = [Waiting(q.claim.waiting, q.order.created_at.date(), q.preorder) for q in waiting]
-    preordering = policy.mode is PolicyMode.PREORDER and release is not None and today < release
-    walk.append(Waiting(1, today, preordering))  # one more unit sold now: the storefront's ETA
+    walk.append(
+        Waiting(1, today, preordering(policy, release, today))
+    )  # one more unit sold now: the storefront's ETA
     promises = promise_dates(
         walk,
         supply,

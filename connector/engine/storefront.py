@@ -21,7 +21,14 @@ from connector.engine.supply import Supply
 from connector.model import InventoryPolicy, Variant
 from connector.settings import PolicyMode, PolicySettings
 
-__all__ = ["Availability", "Desired", "desired_storefront", "eta_label", "ships_tag"]
+__all__ = [
+    "Availability",
+    "Desired",
+    "desired_storefront",
+    "eta_label",
+    "preordering",
+    "ships_tag",
+]
 
 
 class Availability(enum.StrEnum):
@@ -110,6 +117,12 @@ def eta_label(kind: str, locale: str, when: date | None = None, days: int = 0) -
     return text.format(date=shown, days=days)
 
 
+def preordering(policy: PolicySettings, release: date | None, today: date) -> bool:
+    """Whether the variant sells as a pre-order today: a release date still ahead (the policy's or
+    the product's own) under any policy but ``stop``."""
+    return release is not None and today < release and policy.mode is not PolicyMode.STOP
+
+
 def ships_tag(policy: PolicySettings, when: date) -> str:
     return policy.ships_tag_format.format(year=when.year, month=when.month, day=when.day)
 
@@ -129,14 +142,16 @@ def desired_storefront(
     """What ``variant`` should show, given its queue (``waiting_units`` not yet allocated,
     ``preorder_units`` taken on pre-order) and ``next_eta``, the ETA one more unit sold now would get.
     """
+    if release is not None and preordering(policy, release, today):
+        # Nothing ships before release, so stock on hand (or untracked stock) changes nothing
+        # the customer sees: the product is a pre-order until then.
+        return _preorder(policy, preorder_units, next_eta, release, locale)
     if not variant.tracked:
         return Desired(Availability.UNMANAGED, reason="inventory not tracked")
     if policy.mode is PolicyMode.STOP:
         return Desired(
             Availability.STOPPED, InventoryPolicy.DENY, reason=f"policy {policy.name}: stop"
         )
-    if policy.mode is PolicyMode.PREORDER and release is not None and today < release:
-        return _preorder(policy, preorder_units, next_eta, release, locale)
     capacity = _backorder_capacity(
         policy, supply=supply, waiting_units=waiting_units, next_eta=next_eta, today=today
     )
