@@ -148,6 +148,58 @@ def test_backordered_meta_only_for_a_checkout_of_a_notify_product(
         store.place_order("c@example.com", [("NO", 1)])
 
 
+def test_checkout_refuses_beyond_stock_of_a_product_that_allows_no_backorders(
+    store: WooCommerceSandbox, api: API
+) -> None:
+    table = create(api, sku="TABLE", manage_stock=True, stock_quantity=2, backorders="no")
+    with pytest.raises(ValueError, match="TABLE"):
+        store.place_order("c@example.com", [("TABLE", 3)])
+    # Two lines of one SKU count together, as the cart adds them up.
+    with pytest.raises(ValueError, match="TABLE"):
+        store.place_order("c@example.com", [("TABLE", 1), ("TABLE", 2)])
+    with pytest.raises(ValueError):
+        store.place_order("c@example.com", [("TABLE", 0)])
+    assert stock(api, table["id"]) == (2, "instock")  # nothing refused was sold
+    assert api.get("orders").json() == []
+    sold = store.place_order("c@example.com", [("TABLE", 2)])
+    assert stock(api, table["id"]) == (0, "outofstock")
+    assert api.get(f"orders/{sold}").json()["status"] == "processing"
+    # The REST API still sells below zero: an admin can always create the order.
+    rest = store.place_order("c@example.com", [("TABLE", 1)], checkout=False)
+    assert api.get(f"orders/{rest}").json()["line_items"][0]["quantity"] == 1
+    assert stock(api, table["id"]) == (-1, "outofstock")
+
+
+def test_checkout_refuses_variations_that_together_outsell_their_parents_stock(
+    store: WooCommerceSandbox, api: API
+) -> None:
+    parent = create(api, type="variable", manage_stock=True, stock_quantity=3, backorders="no")
+    for sku in ("BLUE", "GREEN"):
+        api.post(f"products/{parent['id']}/variations", {"sku": sku, "regular_price": "40"})
+    with pytest.raises(ValueError):
+        store.place_order("c@example.com", [("BLUE", 2), ("GREEN", 2)])
+    store.place_order("c@example.com", [("BLUE", 2), ("GREEN", 1)])
+    assert stock(api, parent["id"]) == (0, "outofstock")
+
+
+def test_checkout_refuses_an_unmanaged_product_marked_out_of_stock(
+    store: WooCommerceSandbox, api: API
+) -> None:
+    create(api, sku="GONE", manage_stock=False, stock_status="outofstock")
+    create(api, sku="PLENTY", manage_stock=False)
+    with pytest.raises(ValueError, match="GONE"):
+        store.place_order("c@example.com", [("PLENTY", 1), ("GONE", 1)])
+    store.place_order("c@example.com", [("PLENTY", 40)])
+
+
+def test_seeded_checkouts_leave_out_lines_the_storefront_refuses(clock: FrozenClock) -> None:
+    spec = SeedSpec(products=40, orders=120)
+    store = WooCommerceSandbox(spec, clock=clock)
+    for product in store.state()["products"] + store.state()["variations"]:
+        if product["manage_stock"] is True and product["backorders"] == "no":
+            assert product["stock_quantity"] >= 0, product["sku"]
+
+
 def test_parent_managed_variations_sell_the_parents_stock(
     store: WooCommerceSandbox, api: API
 ) -> None:
