@@ -211,6 +211,54 @@ def test_order_holds_notes_and_tags_read_back_and_rerun_skips(harness: Harness) 
     assert not any(ln.on_hold for ln in released.lines)
 
 
+def test_release_and_hold_again_leaves_exactly_the_new_hold(harness: Harness) -> None:
+    """The engine re-holds an order whose waiting lines changed: release the old, hold the rest."""
+    order = next(o for o in open_orders(harness) if len(o.lines) >= 2)
+    first, second = order.lines[0], order.lines[1]
+    shop = harness.settings.name
+
+    def fetched() -> dict[str, bool]:
+        [after] = harness.adapter.fetch(ResyncTarget(order_ids=(order.platform_id,))).orders
+        return {ln.platform_id: ln.on_hold for ln in after.lines}
+
+    both = OrderAction(
+        shop,
+        OrderActionKind.HOLD_LINES,
+        order.platform_id,
+        lines=((first.platform_id, first.quantity), (second.platform_id, second.quantity)),
+        hold_reason="INVENTORY_OUT_OF_STOCK",
+        handle="bc-both",
+    )
+    assert harness.adapter.apply_order_actions([both])[0].status is WriteStatus.DONE
+    held = fetched()
+    assert held[first.platform_id] and held[second.platform_id]
+
+    # The first line's stock arrived: one plan releases the old hold and holds the second only.
+    regroup = [
+        OrderAction(shop, OrderActionKind.RELEASE_HOLD, order.platform_id, handle="bc-both"),
+        OrderAction(
+            shop,
+            OrderActionKind.HOLD_LINES,
+            order.platform_id,
+            lines=((second.platform_id, second.quantity),),
+            hold_reason="INVENTORY_OUT_OF_STOCK",
+            handle="bc-second",
+        ),
+    ]
+    results = harness.adapter.apply_order_actions(regroup)
+    assert [r.key for r in results] == [a.key for a in regroup]
+    assert all(r.status is WriteStatus.DONE for r in results), results
+    held = fetched()
+    assert held[second.platform_id] is True
+    assert {line for line, on_hold in held.items() if on_hold} == {second.platform_id}
+
+    before = harness.store.state()
+    rerun = harness.adapter.apply_order_actions(regroup)
+    assert all(r.status is WriteStatus.SKIPPED for r in rerun), rerun
+    assert harness.store.state() == before
+    assert fetched() == held
+
+
 def test_bad_items_fail_alone(harness: Harness) -> None:
     _, variants = catalog(harness)
     variant = variants[0]
