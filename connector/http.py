@@ -87,7 +87,13 @@ def call_with_retry(
             return attempt()
         except _RETRYABLE as error:
             if number >= policy.max_attempts:
-                raise
+                if isinstance(error, RetryableError):
+                    raise
+                # requests' own messages carry the full URL, query string and all (OAuth 1.0a
+                # signatures, keys): say what failed without it.
+                raise RetryableError(
+                    f"network error after {number} attempts: {type(error).__name__}"
+                ) from error
             delay = backoff_delay(number, policy, rng)
             retry_after = getattr(error, "retry_after", None)
             if retry_after is not None:

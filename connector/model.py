@@ -372,8 +372,12 @@ class Notification:
 
     @property
     def idempotency_key(self) -> str:
-        lines = ",".join(sorted(line.line_id for line in self.lines))
         promised = self.promised_date.isoformat() if self.promised_date else "-"
+        if self.kind is NotificationKind.DIGEST:
+            # One digest per shop and day (``promised_date`` carries the shop's local date), however
+            # many daemons build it or whatever events it lists.
+            return f"{self.shop}|digest|{promised}"
+        lines = ",".join(sorted(line.line_id for line in self.lines))
         return f"{self.shop}|{self.order_id}|{lines}|{self.kind.value}|{promised}"
 
 
