@@ -10,7 +10,7 @@ Labels are written in the shop's locale (dates by Babel, phrases from a small ta
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -145,7 +145,12 @@ def desired_storefront(
     if release is not None and preordering(policy, release, today):
         # Nothing ships before release, so stock on hand (or untracked stock) changes nothing
         # the customer sees: the product is a pre-order until then.
-        return _preorder(policy, preorder_units, next_eta, release, locale)
+        wanted = _preorder(policy, preorder_units, next_eta, release, locale)
+        if not variant.tracked:
+            # Untracked stock always sells, and a selling policy would switch stock tracking
+            # on (WooCommerce's backorders need manage_stock): tags and label only.
+            return replace(wanted, policy=None)
+        return wanted
     if not variant.tracked:
         return Desired(Availability.UNMANAGED, reason="inventory not tracked")
     if policy.mode is PolicyMode.STOP:
