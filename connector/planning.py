@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from connector.engine import EngineState, decide
+from connector.engine.events import heads_up_told
 from connector.model import (
     BackorderEntry,
     BackorderEvent,
@@ -131,6 +132,7 @@ def load_engine_state(
         purchase_orders=tuple(store.purchase_orders(name, open_only=True)),
         previous_queue=tuple(previous),
         last_contacted=contact_times(history),
+        heads_up=heads_up_told(history),
     )
 
 

@@ -99,6 +99,7 @@ class Engine:
         self._order_waiting: dict[str, dict[str, tuple[str, tuple[BackorderEntry, ...]]]] = {}
         """order id -> SKU -> (the order tag it wants, its waiting entries)"""
         self._contacted: dict[str, datetime] = {}
+        self._heads_up: set[tuple[str, date]] = set()
         self._waiting_stale = False
 
     # -- loading --------------------------------------------------------------------------------
@@ -114,6 +115,7 @@ class Engine:
         self._desired = {}
         self._order_waiting = {}
         self._contacted = dict(state.last_contacted)
+        self._heads_up = set(state.heads_up)
         ix = self._ix
         for product in state.products:
             ix.products[product.platform_id] = product
@@ -246,7 +248,9 @@ class Engine:
                 now=now,
                 today=today,
                 locale=locale,
+                told=self._heads_up,
             )
+            self._heads_up.update(result.heads_up)
             results.append(result)
         if not full and self._waiting_stale:
             self._rebuild_waiting()

@@ -32,6 +32,8 @@ __all__ = [
     "delay_discount_code",
     "departure_events",
     "entry_events",
+    "heads_up",
+    "heads_up_told",
     "notification_for",
     "reminder",
 ]
@@ -152,6 +154,64 @@ def entry_events(
                 )
             )
     return events, notices
+
+
+HEADS_UP = "ship soon"
+"""Detail of the history event that records a "ships in N days" heads-up (kind ``ETA_SET``)."""
+
+
+def heads_up(
+    entry: BackorderEntry,
+    line: OrderLine,
+    *,
+    arrives: date,
+    shop: str,
+    now: datetime,
+    today: date,
+    tell: bool,
+) -> tuple[BackorderEvent, LineNotice | None]:
+    """The heads-up for a waiting line whose purchase order is due within ``ship_soon_days``.
+
+    Recorded once per line and promised date. ``tell`` False records it without a message (a
+    confirmation sent in the same plan already gives the date). The message goes out as a
+    reminder with the date: the ship-soon email says the stock has arrived, which it has not yet.
+    """
+    assert entry.eta is not None
+    days = max(0, (entry.eta - today).days)
+    why = f"{HEADS_UP}: supply due {arrives.isoformat()}, ships in {days} days"
+    event = BackorderEvent(
+        shop=shop,
+        at=now,
+        kind=BackorderEventKind.ETA_SET,
+        sku=entry.sku,
+        quantity=entry.waiting,
+        order_id=entry.order_id,
+        line_id=entry.line_id,
+        customer_email=entry.customer_email,
+        eta=entry.eta,
+        old_eta=entry.eta,
+        detail=why,
+    )
+    if not tell:
+        return event, None
+    notice = LineNotice(
+        entry.order_id,
+        NotificationKind.REMINDER,
+        _line(entry, line.title, line.price, entry.waiting, entry.eta),
+        f"ships in {days} days",
+    )
+    return event, notice
+
+
+def heads_up_told(events: Iterable[BackorderEvent]) -> frozenset[tuple[str, date]]:
+    """(line id, promised date) pairs whose heads-up the history records."""
+    return frozenset(
+        (event.line_id, event.eta)
+        for event in events
+        if event.kind is BackorderEventKind.ETA_SET
+        and event.eta is not None
+        and event.detail.startswith(HEADS_UP)
+    )
 
 
 def departure_events(

@@ -27,8 +27,12 @@ class Waiting:
 
 @dataclass(frozen=True, slots=True)
 class Promise:
+    """A line's ETA and why; ``arrives`` is the expected date of the purchase order that covers
+    it, when one does and nothing later (a release) holds the line back."""
+
     eta: date | None
     why: str
+    arrives: date | None = None
 
 
 def promise_dates(
@@ -46,11 +50,11 @@ def promise_dates(
     demand today. A pre-order never ships before ``release``; with no supply known at all, the release
     itself is taken to bring the pre-ordered stock.
     """
-    points: list[tuple[date, int, str]] = []
+    points: list[tuple[date, int, str, bool]] = []
     if free_now > 0:
-        points.append((today, free_now, "stock on hand"))
+        points.append((today, free_now, "stock on hand", False))
     for day, units in supply.dated:
-        points.append((day, units, supply.source_on(day) or "incoming stock"))
+        points.append((day, units, supply.source_on(day) or "incoming stock", True))
     handling = timedelta(days=handling_days)
     # With no supply known at all, an upcoming release is taken to bring the pre-ordered stock; once
     # the release date has passed without stock, it promises nothing any more.
@@ -70,9 +74,12 @@ def promise_dates(
             results.append(Promise(None, "no dated supply covers the lines ahead"))
             continue
         when: date | None
+        arrives: date | None = None
         if covered >= demand and index > 0:
-            when = points[index - 1][0]
-            why = f"covered by {points[index - 1][2]} due {when.isoformat()}"
+            when, _, source, dated_po = points[index - 1]
+            why = f"covered by {source} due {when.isoformat()}"
+            if dated_po:
+                arrives = when
         elif supply.lead_time_days is not None:
             when = supply.lead_time_date(line.ordered)
             why = f"supplier lead time {supply.lead_time_days} days"
@@ -92,9 +99,11 @@ def promise_dates(
         if line.preorder and release is not None and when < release:
             when = release
             why += f", ships on release {release.isoformat()}"
+            arrives = None
         eta = when + handling
         if floor is not None and eta < floor:
             eta = floor
+            arrives = None
         floor = eta
-        results.append(Promise(eta, why))
+        results.append(Promise(eta, why, arrives))
     return results

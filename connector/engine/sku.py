@@ -6,12 +6,12 @@ which is what lets the engine recompute just the SKUs a change touched.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from connector.engine.detection import UNTRACKED_STOCK, Detection, Queued, detect
-from connector.engine.events import LineNotice, departure_events, entry_events
+from connector.engine.events import LineNotice, departure_events, entry_events, heads_up
 from connector.engine.promises import Waiting, promise_dates
 from connector.engine.storefront import Availability, Desired, desired_storefront, preordering
 from connector.engine.supply import supply_for
@@ -46,6 +46,7 @@ class SkuResult:
     events: tuple[BackorderEvent, ...] = ()
     notices: tuple[LineNotice, ...] = ()
     rehold: tuple[str, ...] = ()
+    heads_up: tuple[tuple[str, date], ...] = ()
     ships_now: tuple[tuple[str, int], ...] = ()
 
 
@@ -93,11 +94,13 @@ def work_out_sku(
     now: datetime,
     today: date,
     locale: str,
+    told: Container[tuple[str, date]] = frozenset(),
 ) -> SkuResult:
     """Decide one SKU. Pure: the same inputs always give the same result.
 
     ``lines`` None says no line of the SKU can be waiting (nothing queued before, none held or
-    pre-ordered, stock not below zero): the lines are then not even looked at.
+    pre-ordered, stock not below zero): the lines are then not even looked at. ``told`` holds the
+    (line id, promised date) pairs whose "ships in N days" heads-up was already given.
     """
     release = _release(policy, variant)
     if lines is None:
@@ -132,13 +135,16 @@ def work_out_sku(
     events: list[BackorderEvent] = []
     notices: list[LineNotice] = []
     rehold: set[str] = set()
+    told_now: list[tuple[str, date]] = []
+    soon = today + timedelta(days=policy.ship_soon_days)
     ahead = 0
     waiting_units = 0
     preorder_units = 0
     for position, q in enumerate(served + waiting, start=1):
+        arrives = None
         if q.claim.waiting:
             promise = promises[position - 1 - len(served)]
-            eta, why = promise.eta, promise.why
+            eta, why, arrives = promise.eta, promise.why, promise.arrives
         else:
             previous_eta = q.previous.eta if q.previous is not None else None
             eta = previous_eta if previous_eta and previous_eta <= ship_date else ship_date
@@ -158,6 +164,7 @@ def work_out_sku(
             and (eta is None or eta >= today)
         ):
             entry = prev  # nothing moved: most of a queue on most runs; no events either
+            mailed = False
         else:
             entry = BackorderEntry(
                 shop=shop,
@@ -179,6 +186,21 @@ def work_out_sku(
             )
             events.extend(new_events)
             notices.extend(new_notices)
+            mailed = bool(new_notices)
+        if arrives is not None and arrives <= soon and (entry.line_id, eta) not in told:
+            event, notice = heads_up(
+                entry,
+                q.line,
+                arrives=arrives,
+                shop=shop,
+                now=now,
+                today=today,
+                tell=prev is not None and not mailed,
+            )
+            events.append(event)
+            if notice is not None:
+                notices.append(notice)
+            told_now.append((entry.line_id, event.eta or today))
         ahead += q.claim.waiting
         waiting_units += q.claim.waiting
         if q.preorder:
@@ -221,6 +243,7 @@ def work_out_sku(
         events=tuple(events),
         notices=tuple(notices),
         rehold=tuple(sorted(rehold)),
+        heads_up=tuple(told_now),
         ships_now=tuple(det.ships_now.items()),
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from connector.model import BackorderEntry, Order, Product, PurchaseOrder, Shop, Variant
 
@@ -20,6 +20,8 @@ class EngineState:
     plan promised (with its ETAs); events are the difference between it and the new queue.
     ``last_contacted`` maps an order id to the last time its customer heard from us about a waiting
     line; it drives the reminder cadence (:mod:`connector.planning` derives it from the event history).
+    ``heads_up`` holds the (line id, promised date) pairs whose customer already had the "ships in
+    N days" heads-up (:func:`connector.engine.events.heads_up_told` reads them from the history).
     """
 
     shop: Shop
@@ -29,6 +31,7 @@ class EngineState:
     purchase_orders: tuple[PurchaseOrder, ...] = ()
     previous_queue: tuple[BackorderEntry, ...] = ()
     last_contacted: Mapping[str, datetime] = field(default_factory=dict)
+    heads_up: frozenset[tuple[str, date]] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

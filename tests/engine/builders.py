@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from connector.engine import EngineState
+from connector.engine.events import heads_up_told
 from connector.model import (
     ChangeKind,
     Customer,
@@ -160,4 +161,5 @@ def apply_plan(current: EngineState, plan: Plan, now: datetime = NOW) -> EngineS
         orders=tuple(orders.values()),
         previous_queue=plan.queue,
         last_contacted=contacted,
+        heads_up=current.heads_up | heads_up_told(plan.events),
     )
