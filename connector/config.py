@@ -275,7 +275,8 @@ def parse_settings(
     settings = converter.table(Settings, data, "")
     problems = converter.problems + check_nodes(converter.nodes)
     if problems or settings is _MISSING:
-        raise ConfigError(problems, source)
+        # Grouped by key, so a shop's or a policy's problems read together.
+        raise ConfigError(sorted(problems, key=lambda problem: problem.key), source)
     assert isinstance(settings, Settings)
     return settings
 

@@ -17,6 +17,7 @@ import click
 from connector import __version__
 from connector.errors import ConfigError, ConnectorError, UsageError
 from connector.logs import configure_logging
+from connector.settings import Settings
 
 DEFAULT_CONFIG = "connector.toml"
 
@@ -28,8 +29,8 @@ class AppContext:
     config_path: Path
     debug: bool
 
-    def settings(self):  # type: ignore[no-untyped-def]  # typed in connector.config
-        """Load and validate the config once (raises ConfigError listing every problem)."""
+    def settings(self) -> Settings:
+        """Load and validate the config (raises ConfigError listing every problem)."""
         from connector.config import load_settings
 
         return load_settings(self.config_path)
