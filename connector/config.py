@@ -251,6 +251,18 @@ def _unknown_key_message(key: str, known: list[str]) -> str:
     return f"unknown key{hint}" if hint else f"unknown key; known keys: {', '.join(sorted(known))}"
 
 
+def _grouped(problems: list[ConfigProblem]) -> list[ConfigProblem]:
+    """Problems grouped by section (in the settings' field order), then by key, so a shop's or a
+    policy's problems read together whichever check found them."""
+    order = {f.name: index for index, f in enumerate(dataclasses.fields(Settings))}
+
+    def key(problem: ConfigProblem) -> tuple[int, str]:
+        section = problem.key.split("[", 1)[0].split(".", 1)[0]
+        return order.get(section, len(order)), problem.key
+
+    return sorted(problems, key=key)
+
+
 def parse_settings(
     data: Mapping[str, Any], env: Mapping[str, str] | None = None, source: str = ""
 ) -> Settings:
@@ -275,8 +287,7 @@ def parse_settings(
     settings = converter.table(Settings, data, "")
     problems = converter.problems + check_nodes(converter.nodes)
     if problems or settings is _MISSING:
-        # Grouped by key, so a shop's or a policy's problems read together.
-        raise ConfigError(sorted(problems, key=lambda problem: problem.key), source)
+        raise ConfigError(_grouped(problems), source)
     assert isinstance(settings, Settings)
     return settings
 
