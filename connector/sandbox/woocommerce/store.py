@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from connector.clock import FrozenClock
-from connector.sandbox.base import FaultInjector, RequestLog, SandboxServer
+from connector.sandbox.base import FaultInjector, RequestLog, SandboxServer, SandboxStore
 from connector.sandbox.seed import SeedSpec, generate_customers, generate_orders, generate_products
 from connector.sandbox.woocommerce.api import RestApi
 from connector.sandbox.woocommerce.auth import ApiKey, Authenticator
@@ -27,7 +27,7 @@ DEFAULT_SECRET = "cs_" + "e3b0" * 10
 RELEASE_META = "_release_date"
 
 
-class WooCommerceSandbox:
+class WooCommerceSandbox(SandboxStore):
     """A local WooCommerce 7.9 store over real HTTP on 127.0.0.1 (see the package docs for the rules).
 
     ``consumer_key`` / ``consumer_secret`` form a ``read_write`` key; more keys (``read`` only, say)
@@ -222,6 +222,7 @@ class WooCommerceSandbox:
         locale: str | None = None,
         checkout: bool = True,
     ) -> str:
+        """See :meth:`SandboxStore.place_order`; ``checkout=False`` is a REST order (never refused)."""
         with self.lock:
             return str(
                 self._checkout(
