@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from functools import cache
 from pathlib import Path
 
 import pytest
 from graphql import GraphQLSchema, build_client_schema, parse, validate
 
-from adapters.shopify.documents import document, names
+from adapters.shopify.documents import DOCUMENT_DIR, document, fragment_names, names
 from connector.sandbox.shopify.schema import load_schema
 
+SPREAD = re.compile(r"\.\.\.\s*(?!on\b)([_A-Za-z]\w*)")
 PUBLISHED = Path(__file__).parents[2] / "fixtures" / "shopify" / "schema" / "admin_2026-10.json.gz"
 
 
@@ -42,3 +44,18 @@ def test_document_is_served_by_the_sandbox(name: str) -> None:
 def test_an_unknown_field_is_caught() -> None:
     errors = validate(published(), parse("{ shop { inventedField } }"))
     assert errors
+
+
+@pytest.mark.parametrize("name", [n for n in names() if n.endswith(".bulk")])
+def test_bulk_queries_go_out_with_their_fragments_inlined(name: str) -> None:
+    text = document(name)
+    assert "fragment " not in text and not SPREAD.search(text)
+    assert "releaseDate" in text or "lineItems" in text
+
+
+def test_every_fragment_is_used_and_shared_selections_are_written_once() -> None:
+    used = {m for n in names() for m in SPREAD.findall((DOCUMENT_DIR / f"{n}.graphql").read_text())}
+    raw = "".join((DOCUMENT_DIR / f"{n}.graphql").read_text() for n in names())
+    assert set(fragment_names()) <= used | set(SPREAD.findall(raw))
+    # The line-item selection lives in one fragment file, not in the documents.
+    assert raw.count("unfulfilledQuantity") == 0
