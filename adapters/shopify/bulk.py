@@ -17,6 +17,7 @@ from adapters.common import skipped
 from adapters.shopify.client import GraphQLClient
 from adapters.shopify.cursor import Cursor, StreamState
 from adapters.shopify.documents import document
+from adapters.shopify.mapping import metafield_value
 from connector.errors import PayloadError, PlatformDetails, PlatformFatal, PlatformRetryable
 from connector.http import call_with_retry
 from connector.model import Order, Product, SkippedPayload, Variant
@@ -124,6 +125,7 @@ class BulkReader:
                     product_id=product.platform_id,
                     product_tags=product.tags,
                     levels=levels,
+                    product_release=metafield_value(current["node"], "releaseDate"),
                 )
                 if variant is not None:
                     variants.append(variant)

@@ -26,6 +26,7 @@ __all__ = [
     "map_order",
     "map_product",
     "map_variant",
+    "metafield_value",
     "our_held_lines",
 ]
 
@@ -86,11 +87,22 @@ def _quantities(levels: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     return totals
 
 
-def _metafield_value(node: Mapping[str, Any], alias: str) -> str | None:
+def metafield_value(node: Mapping[str, Any], alias: str) -> str | None:
+    """The ``value`` of the metafield the document selected under ``alias``, if it is text."""
     field = node.get(alias)
     if isinstance(field, Mapping) and isinstance(field.get("value"), str):
         return str(field["value"])
     return None
+
+
+def _date(text: str | None) -> date | None:
+    # Someone else's value in our key is treated as no date; it never sinks the variant.
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
 
 
 def map_variant(
@@ -101,8 +113,13 @@ def map_variant(
     product_id: str | None = None,
     product_tags: Iterable[str] | None = None,
     levels: Iterable[Mapping[str, Any]] | None = None,
+    product_release: str | None = None,
 ) -> Variant:
-    """``levels`` replaces ``inventoryItem.inventoryLevels`` (bulk lines carry them separately)."""
+    """A variant node as a :class:`Variant`.
+
+    ``levels`` replaces ``inventoryItem.inventoryLevels`` and ``product_release`` the product's
+    ``releaseDate`` metafield value (bulk lines carry both apart from the variant).
+    """
     if not isinstance(node, Mapping):
         raise PayloadError("variant is not an object")
     product = node.get("product") if isinstance(node.get("product"), Mapping) else {}
@@ -118,15 +135,12 @@ def map_variant(
         levels = ((item.get("inventoryLevels") or {}).get("nodes")) or []
     totals = _quantities(levels)
     tracked = bool(item.get("tracked", True))
-    eta_date_text = _metafield_value(node, "etaDate")
-    eta_date = None
-    if eta_date_text:
-        try:
-            eta_date = date.fromisoformat(eta_date_text[:10])
-        except ValueError:
-            eta_date = (
-                None  # someone else's value in our key: treat as no date, the plan rewrites it
-            )
+    # A variant's own release date wins over its product's (a pre-order of one colour, say).
+    release_date = _date(metafield_value(node, "releaseDate")) or _date(
+        product_release
+        if product_release is not None
+        else metafield_value(product or {}, "releaseDate")
+    )
     tags = product_tags if product_tags is not None else (product or {}).get("tags")
     return Variant(
         shop=shop,
@@ -142,8 +156,9 @@ def map_variant(
         incoming=totals["incoming"] if tracked else 0,
         inventory_policy=InventoryPolicy.CONTINUE if policy == "CONTINUE" else InventoryPolicy.DENY,
         tags=_tags(list(tags or [])),
-        eta_label=_metafield_value(node, "etaLabel"),
-        eta_date=eta_date,
+        eta_label=metafield_value(node, "etaLabel"),
+        eta_date=_date(metafield_value(node, "etaDate")),
+        release_date=release_date,
         inventory_item_id=str(item.get("id") or ""),
     )
 

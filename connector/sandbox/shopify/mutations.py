@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from connector.sandbox.shopify.fulfillment_mutations import FULFILLMENT_MUTATIONS
-from connector.sandbox.shopify.records import SWebhook, gid, parse_gid
+from connector.sandbox.shopify.records import SProduct, SVariant, SWebhook, gid, parse_gid
 from connector.sandbox.shopify.resolvers import MAX_PAGE, find_node
 from connector.sandbox.shopify.store import ShopData
 
@@ -98,6 +98,10 @@ def _tags(data: ShopData, a: dict[str, Any], add: bool) -> dict[str, Any]:
     return {"node": node, "userErrors": []}
 
 
+def _product_id(owner: SProduct | SVariant) -> int:
+    return owner.id if isinstance(owner, SProduct) else owner.product_id
+
+
 def metafields_set(data: ShopData, a: dict[str, Any]) -> dict[str, Any]:
     items = a["metafields"]
     if len(items) > 25:
@@ -113,8 +117,7 @@ def metafields_set(data: ShopData, a: dict[str, Any]) -> dict[str, Any]:
         }
     errors = []
     for index, item in enumerate(items):
-        ref = parse_gid(item["ownerId"], "ProductVariant")
-        variant = data.variants.get(ref[1]) if ref else None
+        variant = data.metafield_owner(item["ownerId"])
         if variant is None:
             errors.append(
                 error(
@@ -143,32 +146,27 @@ def metafields_set(data: ShopData, a: dict[str, Any]) -> dict[str, Any]:
         return {"metafields": [], "userErrors": errors}
     written = []
     for item in items:
-        ref = parse_gid(item["ownerId"], "ProductVariant")
-        assert ref is not None
-        variant = data.variants[ref[1]]
+        owner = data.metafield_owner(item["ownerId"])
+        assert owner is not None
         written.append(
             data.set_metafield(
-                variant, item.get("namespace") or "", item["key"], item["value"], item["type"]
+                owner, item.get("namespace") or "", item["key"], item["value"], item["type"]
             )
         )
-        data.emit("products/update", {"product": variant.product_id})
+        data.emit("products/update", {"product": _product_id(owner)})
     return {"metafields": written, "userErrors": []}
 
 
 def metafields_delete(data: ShopData, a: dict[str, Any]) -> dict[str, Any]:
     deleted: list[dict[str, Any] | None] = []
     for item in a["metafields"]:
-        ref = parse_gid(item["ownerId"], "ProductVariant")
-        variant = data.variants.get(ref[1]) if ref else None
-        field = data.metafield(variant, item["namespace"], item["key"]) if variant else None
-        if variant is None or field is None:
+        owner = data.metafield_owner(item["ownerId"])
+        if owner is None or not data.delete_metafield(owner, item["namespace"], item["key"]):
             # Shopify answers null for a metafield that was not there, without an error.
             deleted.append(None)
             continue
-        variant.metafields = [m for m in variant.metafields or () if m is not field]
-        variant.updated_at = data.clock()
         deleted.append(dict(item))
-        data.emit("products/update", {"product": variant.product_id})
+        data.emit("products/update", {"product": _product_id(owner)})
     return {"deletedMetafields": deleted, "userErrors": []}
 
 

@@ -42,6 +42,11 @@ def parse_gid(value: str, kind: str | None = None) -> tuple[str, int] | None:
     return parts[0], int(parts[1])
 
 
+METAFIELD_NAMESPACE = "backorder_connector"
+RELEASE_DATE_KEY = "release_date"
+"""Where a pre-order product's release date lives: a ``date`` metafield on the product."""
+
+
 def iso(moment: datetime | None) -> str | None:
     """Shopify's DateTime format: UTC with a ``Z`` and whole seconds."""
     if moment is None:
@@ -54,8 +59,8 @@ class SProduct:
         "created_at",
         "handle",
         "id",
+        "metafields",
         "product_type",
-        "release_date",
         "status",
         "tags",
         "title",
@@ -72,7 +77,6 @@ class SProduct:
         vendor: str,
         tags: list[str],
         at: datetime,
-        release_date: date | None = None,
     ) -> None:
         self.id = id
         self.title = title
@@ -84,7 +88,18 @@ class SProduct:
         self.created_at = at
         self.updated_at = at
         self.variant_ids: list[int] = []
-        self.release_date = release_date
+        self.metafields: list[SMetafield] | None = None
+
+    @property
+    def release_date(self) -> date | None:
+        """A pre-order's release date: the product metafield the connector reads, as a date."""
+        for field in self.metafields or ():
+            if (field.namespace, field.key) == (METAFIELD_NAMESPACE, RELEASE_DATE_KEY):
+                try:
+                    return date.fromisoformat(field.value[:10])
+                except ValueError:
+                    return None
+        return None
 
 
 class SMetafield:

@@ -194,8 +194,8 @@ TYPE_OF: dict[type, str] = {
 }
 
 
-def _metafield(data: ShopData, variant: SVariant, a: dict[str, Any]) -> Any:
-    return data.metafield(variant, a.get("namespace") or "", a["key"])
+def _metafield(data: ShopData, owner: SProduct | SVariant, a: dict[str, Any]) -> Any:
+    return data.metafield(owner, a.get("namespace") or "", a["key"])
 
 
 def _quantities(data: ShopData, level: InventoryLevel, a: dict[str, Any]) -> list[dict[str, Any]]:
@@ -278,7 +278,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "createdAt": lambda d, o, a: iso(o.created_at),
         "updatedAt": lambda d, o, a: iso(o.updated_at),
         "variants": lambda d, o, a: connection([d.variants[v] for v in o.variant_ids], a),
-        "metafield": lambda d, o, a: None,
+        "metafield": _metafield,
     },
     "ProductVariant": {
         "id": lambda d, o, a: gid("ProductVariant", o.id),

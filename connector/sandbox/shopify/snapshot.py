@@ -22,6 +22,7 @@ def shop_state(data: ShopData) -> dict[str, Any]:
                 "title": p.title,
                 "tags": sorted(p.tags),
                 "release_date": p.release_date.isoformat() if p.release_date else None,
+                "metafields": {f"{m.namespace}.{m.key}": m.value for m in p.metafields or ()},
             }
             for p in data.products.values()
         },

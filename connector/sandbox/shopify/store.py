@@ -19,6 +19,8 @@ from connector.sandbox.seed import (
     generate_products,
 )
 from connector.sandbox.shopify.records import (
+    METAFIELD_NAMESPACE,
+    RELEASE_DATE_KEY,
     SCustomer,
     SFulfillmentOrder,
     SHold,
@@ -28,6 +30,7 @@ from connector.sandbox.shopify.records import (
     SProduct,
     SVariant,
     SWebhook,
+    parse_gid,
 )
 
 __all__ = ["PREORDER_PLAN", "ShopData"]
@@ -79,9 +82,16 @@ class ShopData:
                 seeded.vendor,
                 list(seeded.tags),
                 now,
-                seeded.release_date,
             )
             self.products[product.id] = product
+            if seeded.release_date is not None:
+                self.set_metafield(
+                    product,
+                    METAFIELD_NAMESPACE,
+                    RELEASE_DATE_KEY,
+                    seeded.release_date.isoformat(),
+                    "date",
+                )
             for sv in seeded.variants:
                 policy = "CONTINUE" if sv.continue_selling or seeded.release_date else "DENY"
                 variant = SVariant(
@@ -334,30 +344,51 @@ class ShopData:
 
     # ---- metafields ----------------------------------------------------------------------------
 
-    def metafield(self, variant: SVariant, namespace: str, key: str) -> SMetafield | None:
-        for field in variant.metafields or ():
+    def metafield(self, owner: SProduct | SVariant, namespace: str, key: str) -> SMetafield | None:
+        for field in owner.metafields or ():
             if field.namespace == namespace and field.key == key:
                 return field
         return None
 
     def set_metafield(
-        self, variant: SVariant, namespace: str, key: str, value: str, type_: str
+        self, owner: SProduct | SVariant, namespace: str, key: str, value: str, type_: str
     ) -> SMetafield:
-        field = self.metafield(variant, namespace, key)
+        field = self.metafield(owner, namespace, key)
         now = self.clock()
         if field is None:
             field = SMetafield(self.next_id(), namespace, key, value, type_, now)
-            variant.metafields = [*(variant.metafields or ()), field]
+            owner.metafields = [*(owner.metafields or ()), field]
         elif field.value != value or field.type != type_:
             field.value, field.type, field.updated_at = value, type_, now
-        variant.updated_at = now
+        owner.updated_at = now
         return field
 
+    def delete_metafield(self, owner: SProduct | SVariant, namespace: str, key: str) -> bool:
+        field = self.metafield(owner, namespace, key)
+        if field is None:
+            return False
+        owner.metafields = [m for m in owner.metafields or () if m is not field]
+        owner.updated_at = self.clock()
+        return True
+
+    def metafield_owner(self, owner_id: str) -> SProduct | SVariant | None:
+        """The product or variant a metafield ``ownerId`` names, if it exists."""
+        ref = parse_gid(owner_id)
+        if ref is None:
+            return None
+        if ref[0] == "Product":
+            return self.products.get(ref[1])
+        return self.variants.get(ref[1]) if ref[0] == "ProductVariant" else None
+
     def set_release_date(self, sku: str, release: date | None) -> None:
-        variant = self.variant_by_sku(sku)
-        product = self.products[variant.product_id]
-        product.release_date = release
-        product.updated_at = self.clock()
+        """The merchant sets (or clears) the product's release date metafield."""
+        product = self.products[self.variant_by_sku(sku).product_id]
+        if release is None:
+            self.delete_metafield(product, METAFIELD_NAMESPACE, RELEASE_DATE_KEY)
+        else:
+            self.set_metafield(
+                product, METAFIELD_NAMESPACE, RELEASE_DATE_KEY, release.isoformat(), "date"
+            )
 
     # ---- state -----------------------------------------------------------------------------------
 
