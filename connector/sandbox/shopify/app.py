@@ -27,7 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from connector.clock import FrozenClock
-from connector.sandbox.base import FaultInjector, LoggedRequest, RequestLog, SandboxServer
+from connector.sandbox.base import (
+    FaultInjector,
+    LoggedRequest,
+    RequestLog,
+    SandboxServer,
+    SandboxStore,
+)
 from connector.sandbox.seed import SeedSpec
 from connector.sandbox.shopify import control, oauth
 from connector.sandbox.shopify.bulk import BulkRunner
@@ -60,7 +66,7 @@ UNAUTHORIZED = {
 Start = Callable[..., Any]
 
 
-class ShopifySandbox:
+class ShopifySandbox(SandboxStore):
     """A local Shopify shop. Implements :class:`connector.sandbox.base.SandboxStore`."""
 
     def __init__(
