@@ -232,13 +232,27 @@ class Reader:
     def orders_by_id(self, ids: list[str]) -> list[Mapping[str, Any]]:
         return self._include("orders", ids)
 
+    def _ids_for_skus(self, skus: list[str]) -> list[str]:
+        """The products selling ``skus``: ``/products?sku=`` answers variations too (their
+        ``parent_id`` set), and a variation is re-read through its parent with its siblings."""
+        ids: list[str] = []
+        for start in range(0, len(skus), PER_PAGE):
+            answer = self.client.get(
+                "products", {"sku": ",".join(skus[start : start + PER_PAGE]), "per_page": PER_PAGE}
+            )
+            for row in answer.body if isinstance(answer.body, list) else ():
+                if not isinstance(row, Mapping) or "id" not in row:
+                    continue
+                parent = row.get("parent_id")
+                ids.append(str(parent) if parent else str(row["id"]))
+        return ids
+
     def fetch(self, target: ResyncTarget, everything: Callable[[], ChangePage]) -> ChangePage:
         if target.everything:
             return everything()
         product_ids = list(target.product_ids)
         if target.skus:
-            answer = self.client.get("products", {"sku": ",".join(target.skus), "per_page": 100})
-            product_ids += [str(row["id"]) for row in answer.body if isinstance(row, Mapping)]
+            product_ids += self._ids_for_skus(sorted(set(target.skus)))
         products = self.products_by_id(product_ids) if product_ids else []
         found = {str(row.get("id")) for row in products}
         deleted = tuple(sorted(set(product_ids) - found))

@@ -83,7 +83,10 @@ class ProductRoutes:
             item = catalog.create(dict(request.body or {}))
             return 201, product_json(catalog, item, self.base), []
         query = request.query
-        rows = [i for i in catalog.items.values() if not i.parent]
+        # With ``sku`` WooCommerce queries variations too (post_type product and
+        # product_variation) and answers them in the product schema, ``parent_id`` set.
+        with_variations = bool(query.get("sku"))
+        rows = [i for i in catalog.items.values() if with_variations or not i.parent]
         status = query.get("status", "any")
         rows = [i for i in rows if (i.status != "trash" if status == "any" else i.status == status)]
         if query.get("sku"):

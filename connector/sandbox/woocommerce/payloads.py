@@ -118,7 +118,7 @@ def product_json(catalog: Catalog, item: Item, base: str) -> dict[str, Any]:
         "rating_count": 0,
         "upsell_ids": [],
         "cross_sell_ids": [],
-        "parent_id": 0,
+        "parent_id": item.parent,
         "purchase_note": "",
         "categories": [{"id": 15, "name": "Uncategorized", "slug": "uncategorized"}],
         "tags": [

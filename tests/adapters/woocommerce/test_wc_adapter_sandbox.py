@@ -168,3 +168,21 @@ def test_disabled_webhooks_are_re_enabled(
     repaired = adapter.ensure_webhooks(url)
     assert len(repaired) == len(disabled) and all("re-enabled" in r for r in repaired)
     assert all(h["status"] == "active" for h in store.state()["webhooks"])
+
+
+def test_a_resync_by_sku_finds_variations_and_simple_products(
+    store: WooCommerceSandbox, adapter: WooCommerceAdapter
+) -> None:
+    state = store.state()
+    variation = state["variations"][0]
+    simple = next(p for p in state["products"] if p["type"] == "simple")
+    page = adapter.fetch(ResyncTarget(skus=(variation["sku"], simple["sku"], "NO-SUCH-SKU")))
+    found = {v.sku: v for v in page.variants}
+    assert found[variation["sku"]].platform_id == str(variation["id"])
+    assert found[variation["sku"]].product_id == str(variation["parent_id"])
+    assert found[simple["sku"]].platform_id == str(simple["id"])
+    assert {p.platform_id for p in page.products} == {
+        str(variation["parent_id"]),
+        str(simple["id"]),
+    }
+    assert page.deleted_product_ids == ()

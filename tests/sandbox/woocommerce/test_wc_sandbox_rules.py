@@ -200,6 +200,21 @@ def test_seeded_checkouts_leave_out_lines_the_storefront_refuses(clock: FrozenCl
             assert product["stock_quantity"] >= 0, product["sku"]
 
 
+def test_listing_by_sku_answers_variations_in_the_product_schema(api: API) -> None:
+    parent = create(api, type="variable", sku="CHAIR")
+    oak = api.post(f"products/{parent['id']}/variations", {"sku": "CHAIR-OAK"}).json()
+    create(api, sku="STOOL")
+    found = api.get("products", params={"sku": "CHAIR-OAK,STOOL"}).json()
+    by_sku = {row["sku"]: row for row in found}
+    assert set(by_sku) == {"CHAIR-OAK", "STOOL"}
+    assert by_sku["CHAIR-OAK"]["id"] == oak["id"]
+    assert by_sku["CHAIR-OAK"]["type"] == "variation"
+    assert by_sku["CHAIR-OAK"]["parent_id"] == parent["id"]
+    assert by_sku["STOOL"]["parent_id"] == 0
+    # Without ``sku`` the list holds products only.
+    assert {row["sku"] for row in api.get("products").json()} == {"CHAIR", "STOOL"}
+
+
 def test_parent_managed_variations_sell_the_parents_stock(
     store: WooCommerceSandbox, api: API
 ) -> None:
