@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from connector.db import schema as t
-from connector.db.store_base import StoreBase, chunks, insert_rows, upsert
+from connector.db.store_base import StoreBase, chunks, clean_rows, upsert
 from connector.model import BackorderEntry, BackorderEvent, BackorderEventKind, PurchaseOrder
 
 __all__ = ["BackorderStore"]
@@ -48,12 +49,21 @@ class BackorderStore(StoreBase):
             return [_entry(row) for row in conn.execute(query).mappings()]
 
     def append_events(self, events: Iterable[BackorderEvent]) -> int:
-        """Add to the backorder history (in the given order); returns how many were added."""
-        rows = [_event_row(e) for e in events]
-        if rows:
-            with self._conn() as conn:
-                insert_rows(conn, t.backorder_events, rows)
-        return len(rows)
+        """Add to the backorder history (in the given order); returns how many were added.
+
+        An event already in the history (same shop, time, kind, line, dates, detail) is left out:
+        two plans of the same state, or a rerun, never tell the story twice.
+        """
+        rows = list({_identity(row): row for row in map(_event_row, events)}.values())
+        if not rows:
+            return 0
+        with self._conn() as conn:
+            insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+            before = _count(conn, rows[0]["shop"])
+            conn.execute(
+                insert(t.backorder_events).on_conflict_do_nothing(), clean_rows(conn, rows)
+            )
+            return _count(conn, rows[0]["shop"]) - before
 
     def events(
         self,
@@ -157,6 +167,15 @@ def _event_row(e: BackorderEvent) -> dict[str, Any]:
         "old_eta": e.old_eta,
         "detail": e.detail,
     }
+
+
+def _count(conn: sa.Connection, shop: str) -> int:
+    e = t.backorder_events
+    return int(conn.execute(sa.select(sa.func.count()).where(e.c.shop == shop)).scalar_one())
+
+
+def _identity(row: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(row[k] for k in sorted(row))
 
 
 def _event(row: sa.RowMapping) -> BackorderEvent:

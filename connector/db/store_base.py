@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from connector.clock import Clock
 
-__all__ = ["StoreBase", "chunks", "insert_rows", "upsert"]
+__all__ = ["StoreBase", "chunks", "clean_rows", "insert_rows", "upsert"]
 
 _CHUNK = 500  # ids per IN (...) clause: well under SQLite's and PostgreSQL's parameter limits
 
@@ -45,7 +45,7 @@ def upsert(
     # One statement must not touch a row twice (PostgreSQL refuses), and a stable key order keeps
     # concurrent writers from deadlocking on each other's rows.
     unique = {tuple(row[k] for k in keys): row for row in rows}
-    ordered = _clean(conn, [unique[key] for key in sorted(unique)])
+    ordered = clean_rows(conn, [unique[key] for key in sorted(unique)])
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     stmt = insert(table)
     updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
@@ -60,10 +60,10 @@ def upsert(
 def insert_rows(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Plain INSERT of ``rows`` (for tables that are only appended to or rewritten whole)."""
     if rows:
-        conn.execute(sa.insert(table), _clean(conn, rows))
+        conn.execute(sa.insert(table), clean_rows(conn, rows))
 
 
-def _clean(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def clean_rows(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """PostgreSQL refuses NUL characters in text; one stray NUL in a title must not sink a page."""
     if conn.dialect.name != "postgresql":
         return list(rows)

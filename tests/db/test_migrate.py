@@ -153,3 +153,42 @@ def test_daemons_starting_at_once_apply_each_migration_once(db_url: str) -> None
     expected = [m.version for m in discover()]
     assert sorted(recorded) == expected
     assert versions == [expected[-1]] * 4
+
+
+def test_duplicate_history_events_are_folded_into_one_on_upgrade(db_url: str) -> None:
+    from datetime import date
+
+    from connector.model import BackorderEvent, BackorderEventKind
+
+    engine = sa.create_engine(db_url)
+    migrate(engine, target=201)
+    old = build_core_tables(sa.MetaData())
+    at = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    row = {
+        "shop": "acme",
+        "at": at,
+        "kind": "detected",
+        "sku": "SOFA-1",
+        "quantity": 2,
+        "order_id": "o1",
+        "line_id": "l1",
+        "customer_email": "ana@example.com",
+        "eta": None,
+        "old_eta": None,
+        "detail": "",
+    }
+    delayed = {**row, "kind": "delayed", "eta": date(2026, 12, 20), "old_eta": date(2026, 12, 5)}
+    with engine.begin() as conn:
+        # What two racing plans left behind: each event stored twice.
+        conn.execute(sa.insert(old.backorder_events), [row, row, delayed, delayed])
+    assert 202 in migrate(engine)
+    db = open_database(db_url)
+    kinds = [e.kind for e in db.events("acme")]
+    assert kinds == [BackorderEventKind.DETECTED, BackorderEventKind.DELAYED]
+    again = BackorderEvent(
+        "acme", at, BackorderEventKind.DETECTED, "SOFA-1", 2, "o1", "l1", "ana@example.com"
+    )
+    assert db.append_events([again]) == 0
+    assert len(db.events("acme")) == 2
+    db.close()
+    engine.dispose()
