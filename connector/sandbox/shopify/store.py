@@ -80,7 +80,8 @@ class ShopData:
                 seeded.title,
                 seeded.product_type,
                 seeded.vendor,
-                list(seeded.tags),
+                # A pre-order product carries the "preorder" tag, as in the WooCommerce sandbox.
+                [*seeded.tags, *(["preorder"] if seeded.release_date else [])],
                 now,
             )
             self.products[product.id] = product
@@ -119,8 +120,14 @@ class ShopData:
             customer = self.customers[keys[(so.customer_key - 1) % len(keys)]]
             # Checkout refuses DENY variants without stock: drop those lines, as a shopper would.
             lines = [(sku, qty) for sku, qty in so.lines if self._can_sell(sku, qty)]
-            if lines:
-                self.place(customer.email, lines, locale=customer.locale, notify=False)
+            if not lines:
+                continue
+            # Orders keep their seeded times (as the WooCommerce sandbox's do), so both shops
+            # queue the same customers in the same order; a frozen clock moves forward with them.
+            if isinstance(self.clock, FrozenClock) and so.created_at > self.clock():
+                self.clock.set(so.created_at)
+            order = self.place(customer.email, lines, locale=customer.locale, notify=False)
+            order.created_at = order.updated_at = min(so.created_at, self.clock())
 
     def _can_sell(self, sku: str, quantity: int) -> bool:
         variant = self.variants[self.by_sku[sku]]
