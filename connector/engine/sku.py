@@ -35,7 +35,7 @@ class SkuResult:
     """The engine's decision for one SKU.
 
     ``rehold`` names the orders whose hold no longer matches this SKU's waiting lines (a waiting
-    line not held, a held line that no longer waits, or a held line whose waiting units changed):
+    line not held, or a held line that no longer waits):
     the plan redoes their hold across all their SKUs. ``ships_now`` maps a newly short line to the
     units of it that ship from stock now.
     """
@@ -207,8 +207,10 @@ def work_out_sku(
             preorder_units += q.claim.waiting + q.claim.allocated
         entries.append(entry)
         if q.line.on_hold:
-            # A hold covers the units that waited when it was placed (the previous entry's).
-            if not q.claim.waiting or prev is None or prev.waiting != q.claim.waiting:
+            # Only the set of lines is compared: a hold is not redone when a line's waiting units
+            # move, because stock and orders sync out of step (an order read before the stock it
+            # took) make them flicker, and each flicker would release and re-place the hold.
+            if not q.claim.waiting:
                 rehold.add(q.order.platform_id)
         elif q.claim.waiting:
             rehold.add(q.order.platform_id)
