@@ -54,6 +54,7 @@ class RestApi:
             (re.compile(r"/orders"), (*reads, "POST"), orders.orders),
             (re.compile(r"/orders/(\d+)"), every, orders.order),
             (re.compile(r"/orders/(\d+)/notes"), (*reads, "POST"), orders.notes),
+            (re.compile(r"/orders/(\d+)/refunds"), (*reads, "POST"), orders.refunds),
             (re.compile(r"/coupons"), (*reads, "POST"), orders.coupons),
             (re.compile(r"/webhooks"), (*reads, "POST"), hooks.webhooks),
             (re.compile(r"/webhooks/(\d+)"), every, hooks.webhook),

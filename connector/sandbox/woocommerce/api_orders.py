@@ -8,6 +8,7 @@ from connector.sandbox.woocommerce.api_common import Request, Response, list_ans
 from connector.sandbox.woocommerce.catalog import WooError, invalid_param
 from connector.sandbox.woocommerce.payloads import coupon_json, note_json, order_json
 from connector.sandbox.woocommerce.records import Coupon, Order
+from connector.sandbox.woocommerce.refunds import create_refund, refund_json
 
 if TYPE_CHECKING:
     from connector.sandbox.woocommerce.store import WooCommerceSandbox
@@ -104,6 +105,15 @@ class OrderRoutes:
             if kind == "any" or (kind == "customer") == n.customer_note
         ]
         return 200, [note_json(order, n, self.base) for n in rows], []
+
+    def refunds(self, request: Request, args: list[str]) -> Response:
+        orders = self.store.orders
+        order = orders.get(int(args[0]))
+        if request.method == "POST":
+            refund = create_refund(orders, order, dict(request.body or {}))
+            return 201, refund_json(order, refund, self.base), []
+        rows = [refund_json(order, r, self.base) for r in reversed(order.refunds or [])]
+        return 200, rows, [("X-WP-Total", str(len(rows))), ("X-WP-TotalPages", "1")]
 
     # --- coupons -------------------------------------------------------------------------------
     def coupons(self, request: Request, args: list[str]) -> Response:

@@ -47,6 +47,18 @@ class Orders:
         self.next_note_id = 1
         self.on_change: Callable[[Order, str], None] = lambda order, event: None
 
+    def now(self) -> int:
+        return self._now()
+
+    def next_post_id(self) -> int:
+        """Orders, refunds and products share WordPress's post id sequence."""
+        return self._next_id()
+
+    def next_item_id(self) -> int:
+        """Order items (lines, and a refund's negative lines) share one id sequence."""
+        self.next_line_id += 1
+        return self.next_line_id - 1
+
     def get(self, order_id: int, status: int = 404) -> Order:
         order = self.orders.get(order_id)
         if order is None:

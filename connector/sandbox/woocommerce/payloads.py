@@ -295,7 +295,10 @@ def order_json(catalog: Catalog, order: Order, base: str) -> dict[str, Any]:
         "shipping_lines": [],
         "fee_lines": [],
         "coupon_lines": [],
-        "refunds": [],
+        "refunds": [
+            {"id": r.id, "reason": r.reason, "total": f"-{r.amount}"}
+            for r in reversed(order.refunds or [])
+        ],
         "payment_url": f"{base}/checkout/order-pay/{order.id}/",
         "is_editable": order.status in ("pending", "on-hold", "checkout-draft"),
         "needs_payment": order.status == "pending",

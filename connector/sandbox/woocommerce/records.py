@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["Coupon", "Item", "Line", "Note", "Order", "Webhook", "fmt_time"]
+__all__ = ["Coupon", "Item", "Line", "Note", "Order", "Refund", "Webhook", "fmt_time"]
 
 Meta = list[list[Any]]
 """Meta entries as ``[id, key, value]`` triples (lists, so an upsert can change the value)."""
@@ -109,6 +109,19 @@ class Note:
         self.created = now
 
 
+class Refund:
+    """A refund: negative copies of the order lines it refunds, ``(item id, order line, qty)``."""
+
+    __slots__ = ("amount", "created", "id", "items", "reason")
+
+    def __init__(self, refund_id: int, now: int, amount: str, reason: str) -> None:
+        self.id = refund_id
+        self.created = now
+        self.amount = amount
+        self.reason = reason
+        self.items: list[tuple[int, Line, int]] = []
+
+
 class Order:
     __slots__ = (
         "created",
@@ -123,6 +136,7 @@ class Order:
         "modified",
         "notes",
         "paid",
+        "refunds",
         "status",
     )
 
@@ -140,6 +154,7 @@ class Order:
         self.lines: list[Line] = []
         self.meta: Meta | None = None
         self.notes: list[Note] | None = None
+        self.refunds: list[Refund] | None = None
 
 
 class Webhook:

@@ -215,6 +215,49 @@ def test_listing_by_sku_answers_variations_in_the_product_schema(api: API) -> No
     assert {row["sku"] for row in api.get("products").json()} == {"CHAIR", "STOOL"}
 
 
+def test_a_refund_restocks_points_at_its_line_and_moves_the_order(
+    store: WooCommerceSandbox, api: API
+) -> None:
+    lamp = create(api, sku="LAMP", manage_stock=True, stock_quantity=2, backorders="notify")
+    placed = order(api, lamp["id"], 3)
+    line_id = placed["line_items"][0]["id"]
+    assert stock(api, lamp["id"]) == (-1, "onbackorder")
+    store.advance_clock(timedelta(minutes=3))
+    answer = api.post(
+        f"orders/{placed['id']}/refunds",
+        {
+            "amount": "9.50",
+            "reason": "one lamp cancelled",
+            "line_items": [{"id": line_id, "quantity": 1, "refund_total": "9.50"}],
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    refund = answer.json()
+    real_refund = real_body("order_refund_create_restock_one_backordered_unit.json")
+    assert set(refund) == set(real_refund)
+    assert set(refund["line_items"][0]) == set(real_refund["line_items"][0])
+    assert refund["line_items"][0]["quantity"] == -1
+    refunded_item = [
+        m for m in refund["line_items"][0]["meta_data"] if m["key"] == "_refunded_item_id"
+    ]
+    assert refunded_item[0]["value"] == str(line_id)
+    assert stock(api, lamp["id"]) == (0, "onbackorder")  # api_restock: the unit goes back
+    after = api.get(f"orders/{placed['id']}").json()
+    assert after["date_modified_gmt"] > placed["date_modified_gmt"]
+    assert after["refunds"] == [
+        {"id": refund["id"], "reason": "one lamp cancelled", "total": "-9.50"}
+    ]
+    assert after["line_items"][0]["quantity"] == 3  # the line itself never shows the refund
+    assert after["status"] == "processing"
+    listed = api.get(f"orders/{placed['id']}/refunds").json()
+    assert [r["id"] for r in listed] == [refund["id"]]
+    too_much = api.post(f"orders/{placed['id']}/refunds", {"amount": "100.00"})
+    assert too_much.status_code == 500
+    rest = api.post(f"orders/{placed['id']}/refunds", {"amount": "19.00"}).json()
+    assert rest["line_items"] == []
+    assert api.get(f"orders/{placed['id']}").json()["status"] == "refunded"
+
+
 def test_parent_managed_variations_sell_the_parents_stock(
     store: WooCommerceSandbox, api: API
 ) -> None:
