@@ -37,6 +37,7 @@ __all__ = [
     "map_variation",
     "meta_value",
     "parse_time",
+    "refunded_units",
     "skipped",
 ]
 
@@ -48,6 +49,7 @@ ORDER_TAGS_KEY = "_bc_tags"
 RELEASE_KEY = "_release_date"
 LOCALE_KEYS = ("wpml_language", "_locale")
 BACKORDERED_KEY = "Backordered"
+REFUNDED_ITEM_KEY = "_refunded_item_id"
 
 ORDER_STATUSES: Mapping[str, OrderStatus] = {
     "processing": OrderStatus.OPEN,
@@ -176,7 +178,29 @@ def order_tags(payload: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(str(t) for t in tags) if isinstance(tags, list) else frozenset()
 
 
-def map_order(shop: str, payload: Mapping[str, Any]) -> Order:
+def refunded_units(refunds: Any) -> dict[str, int]:
+    """Units refunded per order line, from ``/orders/{id}/refunds``: each refund's negative line
+    points at the order line through ``_refunded_item_id``. Rows that do not fit are ignored."""
+    units: dict[str, int] = {}
+    for refund in refunds if isinstance(refunds, list) else ():
+        for item in (refund.get("line_items") or ()) if isinstance(refund, Mapping) else ():
+            if not isinstance(item, Mapping):
+                continue
+            line_id = meta_value(item, REFUNDED_ITEM_KEY)
+            try:
+                quantity = abs(int(item.get("quantity") or 0))
+                key = str(int(str(line_id)))
+            except (TypeError, ValueError):
+                continue
+            units[key] = units.get(key, 0) + quantity
+    return units
+
+
+def map_order(
+    shop: str, payload: Mapping[str, Any], refunded: Mapping[str, int] | None = None
+) -> Order:
+    """One order; ``refunded`` (units per line id, see :func:`refunded_units`) become
+    ``OrderLine.cancelled``, as WooCommerce's own line items never show a refund."""
     try:
         status_text = str(payload.get("status", ""))
         status = ORDER_STATUSES.get(status_text)
@@ -200,7 +224,7 @@ def map_order(shop: str, payload: Mapping[str, Any]) -> Order:
         on_hold = {line for hold in holds.values() for line in (hold.get("lines") or {})}
         updated = parse_time(payload.get("date_modified_gmt"))
         lines = tuple(
-            _line(order_id, line, currency, status_text, on_hold)
+            _line(order_id, line, currency, status_text, on_hold=on_hold, refunded=refunded or {})
             for line in payload.get("line_items") or ()
         )
         return Order(
@@ -223,7 +247,13 @@ def map_order(shop: str, payload: Mapping[str, Any]) -> Order:
 
 
 def _line(
-    order_id: str, line: Mapping[str, Any], currency: str, status: str, on_hold: set[str]
+    order_id: str,
+    line: Mapping[str, Any],
+    currency: str,
+    status: str,
+    *,
+    on_hold: set[str],
+    refunded: Mapping[str, int],
 ) -> OrderLine:
     line_id = str(int(line["id"]))
     quantity = int(line.get("quantity") or 0)
@@ -240,6 +270,7 @@ def _line(
         quantity=quantity,
         price=_money(line.get("price"), currency),
         fulfilled=quantity if status == "completed" else 0,
+        cancelled=min(quantity, refunded.get(line_id, 0)),
         backordered_at_order=int(str(backordered)) if backordered not in (None, "") else None,
         preorder=status == "pre-ordered",
         on_hold=line_id in on_hold,

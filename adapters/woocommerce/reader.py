@@ -26,6 +26,7 @@ from adapters.woocommerce.mapping import (
     map_product,
     map_variation,
     parse_time,
+    refunded_units,
     skipped,
 )
 from connector.errors import PayloadError, PlatformItemError
@@ -206,12 +207,19 @@ class Reader:
         skips: list[SkippedPayload] = []
         for row in rows:
             try:
-                orders.append(map_order(self.shop, row))
+                orders.append(map_order(self.shop, row, self._refunded(row)))
             except PayloadError as error:
                 skips.append(skipped(self.shop, "order", row, str(error)))
             if cursor is not None:
                 self._mark(cursor, row)
         return tuple(orders), tuple(skips)
+
+    def _refunded(self, row: Mapping[str, Any]) -> dict[str, int] | None:
+        """Refunded units per line: one more request, only for an order that lists refunds."""
+        if not row.get("refunds") or not str(row.get("id", "")).isdigit():
+            return None
+        answer = self.client.get(f"orders/{row['id']}/refunds", {"per_page": PER_PAGE})
+        return refunded_units(answer.body)
 
     # --- targeted re-reads ----------------------------------------------------------------------
     def _include(self, path: str, ids: list[str]) -> list[Mapping[str, Any]]:

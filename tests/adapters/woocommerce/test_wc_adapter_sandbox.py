@@ -14,6 +14,7 @@ from connector.model import ChangeKind, InventoryPolicy, StorefrontChange, Varia
 from connector.platform import Resource, ResyncTarget
 from connector.sandbox.seed import SeedSpec
 from connector.sandbox.woocommerce import WooCommerceSandbox
+from connector.sandbox.woocommerce.refunds import create_refund
 from connector.settings import Secret
 from tests.contract.harness_woocommerce import settings_for
 
@@ -186,3 +187,32 @@ def test_a_resync_by_sku_finds_variations_and_simple_products(
         str(simple["id"]),
     }
     assert page.deleted_product_ids == ()
+
+
+def test_refunded_units_read_back_as_cancelled_with_one_request_per_refunded_order(
+    store: WooCommerceSandbox, adapter: WooCommerceAdapter
+) -> None:
+    cursors: dict[Resource, str | None] = {}
+    sync(adapter, cursors)
+    state = store.state()
+    target = next(o for o in state["orders"] if o["status"] == "processing")
+    line = target["line_items"][0]
+    store.advance_clock(timedelta(minutes=1))
+    with store.lock:
+        order = store.orders.get(int(target["id"]))
+        create_refund(
+            store.orders, order, {"amount": "0", "line_items": [{"id": line["id"], "quantity": 1}]}
+        )
+    store.log.clear()
+    orders = [
+        o
+        for page in adapter.read_changes(Resource.ORDERS, cursors.get(Resource.ORDERS))
+        for o in page.orders
+    ]
+    [refunded] = [o for o in orders if o.platform_id == str(target["id"])]
+    by_id = {ln.platform_id: ln for ln in refunded.lines}
+    assert by_id[str(line["id"])].cancelled == 1
+    assert by_id[str(line["id"])].open_quantity == line["quantity"] - 1
+    assert all(ln.cancelled == 0 for key, ln in by_id.items() if key != str(line["id"]))
+    refund_reads = [op for op in lists(store) if op.endswith("refunds")]
+    assert len(refund_reads) == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from adapters.woocommerce.mapping import map_order, map_product, map_variation
+from adapters.woocommerce.mapping import map_order, map_product, map_variation, refunded_units
 from connector.errors import PayloadError
 from connector.model import InventoryPolicy, OrderStatus
 from tests.adapters.woocommerce.wc_fixtures import bodies, kind, objects, real
@@ -111,3 +111,22 @@ def test_payloads_that_do_not_fit_raise_payload_error() -> None:
         except PayloadError:
             continue
         raise AssertionError(f"accepted {broken.get('status')}")
+
+
+def test_refunded_units_become_cancelled_on_the_line_they_point_at() -> None:
+    refund = real("order_refund_create_restock_one_backordered_unit.json")["body"]
+    assert refunded_units([refund]) == {"11": 1}  # its _refunded_item_id, quantity -1
+    assert refunded_units([refund, refund, {"line_items": [{"quantity": -2}]}, "junk"]) == {"11": 2}
+    order = next(
+        row
+        for row in real("orders_list_product_notify.json")["body"]
+        if len(row["line_items"]) >= 1
+    )
+    line_id = str(order["line_items"][0]["id"])
+    quantity = int(order["line_items"][0]["quantity"])
+    mapped = map_order("s", order, {line_id: 1, "999999": 4})
+    line = next(ln for ln in mapped.lines if ln.platform_id == line_id)
+    assert line.cancelled == 1 and line.quantity == quantity
+    over = map_order("s", order, {line_id: quantity + 5})
+    assert next(ln for ln in over.lines if ln.platform_id == line_id).cancelled == quantity
+    assert all(ln.cancelled == 0 for ln in map_order("s", order).lines)
