@@ -46,7 +46,7 @@ def kind(row: dict[str, Any]) -> str:
     if "line_items" in row and "status" in row:  # refunds carry line_items too
         return "order"
     if row.get("type") in ("simple", "variable") and "stock_status" in row:
-        return row["type"]
+        return str(row["type"])
     if "stock_status" in row and "attributes" in row and "type" not in row:
         return "variation"
     if "customer_note" in row and "note" in row:

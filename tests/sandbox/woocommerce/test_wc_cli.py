@@ -42,8 +42,8 @@ def test_install_command_writes_the_key_file_private(tmp_path: Path) -> None:
         output = tmp_path / "keys.toml"
         runner = CliRunner()
 
-        def opener(link: str) -> bool:
-            approve(link)
+        def opener(url: str, new: int = 0, autoraise: bool = True) -> bool:
+            approve(url)
             return True
 
         import webbrowser
