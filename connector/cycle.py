@@ -26,8 +26,9 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from connector.clock import Clock
-from connector.daemon_schema import cycle_runs
+from connector.daemon_schema import cycle_runs, webhook_deliveries
 from connector.db import StateStore
+from connector.logs import redact
 from connector.metrics import Metrics
 from connector.model import (
     Notification,
@@ -36,7 +37,14 @@ from connector.model import (
     WriteStatus,
 )
 from connector.platform import ApiUsage, PlatformAdapter, ResyncTarget
-from connector.resync_queue import merge_targets, pending_resyncs, resync_done, resync_failed
+from connector.resync_queue import (
+    PendingResync,
+    merge_targets,
+    pending_resyncs,
+    prune_resyncs,
+    resync_done,
+    resync_failed,
+)
 from connector.settings import Settings, ShopSettings
 from connector.sync import Progress, SyncResult, pull, resync, save_page
 
@@ -44,6 +52,7 @@ __all__ = [
     "CycleDeps",
     "CycleReport",
     "Planner",
+    "error_text",
     "record_run",
     "run_cycle",
 ]
@@ -131,7 +140,7 @@ class CycleReport:
                 {
                     "key": r.key,
                     "status": r.status.value,
-                    "message": r.message,
+                    "message": redact(r.message),
                     "retryable": r.retryable,
                 }
                 for r in self.failures[:50]
@@ -140,12 +149,22 @@ class CycleReport:
         }
 
 
+def error_text(error: BaseException) -> str:
+    """How an error is stored and shown: its type and message, credentials masked, bounded."""
+    return redact(f"{type(error).__name__}: {error}")[:2000]
+
+
 def _drain_resyncs(deps: CycleDeps, report: CycleReport, should_stop: Callable[[], bool]) -> None:
+    """Re-read what was asked for, merged into one fetch; never keeps the cycle from pulling.
+
+    When the merged fetch fails, each request is tried on its own, so one bad id (a deleted
+    order, a malformed target) fails alone and counts its attempts while the others are done.
+    A request is marked done only when its re-read finished (a stopped full resync is not).
+    """
     waiting = pending_resyncs(deps.engine, deps.shop)
     if not waiting:
         return
     report.resync_requests = len(waiting)
-    ids = [item.id for item in waiting]
     target = merge_targets([item.target for item in waiting])
     if target.uninstalled:
         log.warning("the platform says the app was uninstalled; writes will fail until reinstalled")
@@ -154,9 +173,45 @@ def _drain_resyncs(deps: CycleDeps, report: CycleReport, should_stop: Callable[[
             deps.store, deps.adapter, deps.shop, target, should_stop=should_stop
         )
     except Exception as error:
-        resync_failed(deps.engine, ids, f"{type(error).__name__}: {error}")
-        raise
-    resync_done(deps.engine, ids, deps.clock())
+        if len(waiting) == 1:
+            _resync_failed(deps, waiting, error)
+            return
+        log.warning(
+            "re-reading %d requests at once failed (%s); trying them one by one",
+            len(waiting),
+            error_text(error),
+        )
+        _drain_one_by_one(deps, report, waiting, should_stop)
+        return
+    if not report.resynced.stopped_early:
+        resync_done(deps.engine, [item.id for item in waiting], deps.clock())
+
+
+def _drain_one_by_one(
+    deps: CycleDeps,
+    report: CycleReport,
+    waiting: list[PendingResync],
+    should_stop: Callable[[], bool],
+) -> None:
+    for item in waiting:
+        if should_stop():
+            return
+        try:
+            result = resync(
+                deps.store, deps.adapter, deps.shop, item.target, should_stop=should_stop
+            )
+        except Exception as error:
+            _resync_failed(deps, [item], error)
+            continue
+        report.resynced.merge(result)
+        if not result.stopped_early:
+            resync_done(deps.engine, [item.id], deps.clock())
+
+
+def _resync_failed(deps: CycleDeps, items: list[PendingResync], error: BaseException) -> None:
+    text = error_text(error)
+    log.warning("resync request %s failed: %s", ", ".join(str(i.id) for i in items), text)
+    resync_failed(deps.engine, [item.id for item in items], text)
 
 
 def _touched(plan: Plan, report: CycleReport) -> ResyncTarget:
@@ -179,13 +234,16 @@ def run_cycle(
     should_stop: Callable[[], bool] = lambda: False,
     still_held: Callable[[], bool] = lambda: True,
     progress: Progress | None = None,
+    report: CycleReport | None = None,
 ) -> CycleReport:
     """One cycle for ``deps.shop``. Raises only for failures of the whole cycle (auth, network).
 
     ``sync=False`` is the hourly promise check: plan and apply against what the database holds.
-    ``apply=False`` plans without touching the shop or the outbox.
+    ``apply=False`` plans without touching the shop or the outbox. Pass ``report`` to keep what
+    the cycle did even when it raises: the error (redacted) is put on it before re-raising.
     """
-    report = CycleReport(shop=deps.shop, started_at=deps.clock())
+    if report is None:
+        report = CycleReport(shop=deps.shop, started_at=deps.clock())
     usage_before = _snapshot(deps.adapter.usage)
     try:
         _drain_resyncs(deps, report, should_stop)
@@ -201,6 +259,9 @@ def run_cycle(
             return report
         _apply(deps, plan, report, still_held)
         return report
+    except Exception as error:
+        report.error = error_text(error)
+        raise
     finally:
         report.finished_at = deps.clock()
         deps.metrics.add_usage(deps.shop, usage_before, deps.adapter.usage)
@@ -209,35 +270,53 @@ def run_cycle(
 def _apply(
     deps: CycleDeps, plan: Plan, report: CycleReport, still_held: Callable[[], bool]
 ) -> None:
-    if not still_held():
+    def lost(step: str) -> bool:
+        # Checked before every persistence step: a daemon that lost the shop mid-apply stops
+        # there, and the new holder re-plans from what the shop and the database show.
+        if still_held():
+            return False
         report.lease_lost = True
-        log.warning("lease lost before writing; another daemon has the shop now")
+        log.warning("lease lost before %s; another daemon has the shop now", step)
+        return True
+
+    if lost("writing"):
         return
     if plan.storefront:
         report.storefront_results = deps.adapter.apply_storefront(plan.storefront)
     if plan.order_actions:
-        if not still_held():
-            report.lease_lost = True
+        if lost("order actions"):
             return
         report.order_results = deps.adapter.apply_order_actions(plan.order_actions)
+    _log_writes(deps, report)
     # The outbox's idempotency key makes a repeated enqueue harmless, so enqueue even when a write
     # failed: the customer's news does not depend on our storefront label.
     if plan.notifications:
+        if lost("queueing emails"):
+            return
         deps.outbox.enqueue(plan.notifications, deps.settings.shop(deps.shop))
         report.notifications = len(plan.notifications)
+    if lost("saving the queue"):
+        return
     deps.store.replace_queue(deps.shop, plan.queue)
     if plan.events:
+        if lost("saving the history"):
+            return
         deps.store.append_events(plan.events)
+    touched = _touched(plan, report)
+    if not touched.is_empty:
+        if lost("re-reading"):
+            return
+        page = deps.adapter.fetch(touched)
+        save_page(deps.store, deps.shop, page, move_cursor=False)
+        report.refreshed.add(page)
+
+
+def _log_writes(deps: CycleDeps, report: CycleReport) -> None:
     for result in report.failures:
         level = logging.INFO if result.retryable else logging.WARNING
         log.log(level, "write %s %s: %s", result.key, result.status.value, result.message)
     for status, count in report.counts([*report.storefront_results, *report.order_results]).items():
         deps.metrics.inc("connector_writes_total", count, shop=deps.shop, status=status)
-    touched = _touched(plan, report)
-    if not touched.is_empty:
-        page = deps.adapter.fetch(touched)
-        save_page(deps.store, deps.shop, page, move_cursor=False)
-        report.refreshed.add(page)
 
 
 def _snapshot(usage: ApiUsage) -> ApiUsage:
@@ -247,6 +326,10 @@ def _snapshot(usage: ApiUsage) -> ApiUsage:
 RUN_HISTORY = timedelta(days=30)
 """How long run rows are kept: long enough to look back on, short enough to stay small."""
 
+DEDUPE_WINDOW = timedelta(days=7)
+"""How long a webhook delivery's key is remembered: platforms stop retrying well before (Shopify
+within 48 hours, WooCommerce after a few tries), so an older replay cannot come."""
+
 
 def record_run(
     engine: sa.Engine, report: CycleReport, *, kind: str = "cycle", holder: str = ""
@@ -254,9 +337,16 @@ def record_run(
     """Keep one row per run: ``/healthz``, ``connector status`` and the metrics read them.
 
     Rows older than :data:`RUN_HISTORY` are dropped as new ones come, so a daemon cycling every
-    few minutes for years keeps a table of a few thousand rows per shop.
+    few minutes for years keeps a table of a few thousand rows per shop; so are webhook delivery
+    keys older than :data:`DEDUPE_WINDOW` and resync requests finished that long ago.
     """
     with engine.begin() as conn:
+        conn.execute(
+            webhook_deliveries.delete()
+            .where(webhook_deliveries.c.shop == report.shop)
+            .where(webhook_deliveries.c.received_at < report.started_at - DEDUPE_WINDOW)
+        )
+        prune_resyncs(conn, report.shop, report.started_at - DEDUPE_WINDOW)
         conn.execute(
             cycle_runs.delete()
             .where(cycle_runs.c.shop == report.shop)
@@ -270,7 +360,7 @@ def record_run(
                 started_at=report.started_at,
                 finished_at=report.finished_at or report.started_at,
                 ok=report.ok,
-                error=report.error[:2000],
+                error=redact(report.error)[:2000],
                 summary=json.dumps(report.summary(), default=str),
             )
         )

@@ -39,7 +39,12 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         r"\1***",
     ),
     (re.compile(r"(?i)(x-shopify-access-token[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+"), r"\1***"),
-    (re.compile(r"(?i)((?:password|secret|token|consumer_key|consumer_secret)=)[^&\s]+"), r"\1***"),
+    (
+        re.compile(
+            r"(?i)((?:password|secret|token|consumer_key|consumer_secret|signature)=)[^&\s]+"
+        ),
+        r"\1***",
+    ),
     (re.compile(r"(://[^:/@\s]+:)[^@\s]+@"), r"\1***@"),
 )
 

@@ -19,9 +19,11 @@ from connector.platform import ResyncTarget
 __all__ = [
     "PendingResync",
     "enqueue_resync",
+    "exhausted_resyncs",
     "merge_targets",
     "pending_count",
     "pending_resyncs",
+    "prune_resyncs",
     "resync_done",
     "resync_failed",
     "target_from_json",
@@ -147,12 +149,49 @@ def resync_done(engine: sa.Engine, ids: list[int], now: datetime) -> None:
 
 
 def resync_failed(engine: sa.Engine, ids: list[int], error: str) -> None:
-    """Count a failed try; the request stays queued for the next cycle."""
+    """Count a failed try; the request stays queued for the next cycle (``error`` is redacted)."""
+    from connector.logs import redact
+
     if not ids:
         return
     with engine.begin() as conn:
         conn.execute(
             resync_requests.update()
             .where(resync_requests.c.id.in_(ids))
-            .values(attempts=resync_requests.c.attempts + 1, last_error=error[:1000])
+            .values(attempts=resync_requests.c.attempts + 1, last_error=redact(error)[:1000])
         )
+
+
+def exhausted_resyncs(engine: sa.Engine, shop: str, limit: int = 5) -> list[tuple[int, str, str]]:
+    """Requests the daemon gave up on (``MAX_ATTEMPTS`` failures): ``(id, source, last_error)``.
+
+    They are never retried by themselves, so ``connector status`` shows them until someone runs
+    the resync again or they age out.
+    """
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(resync_requests.c.id, resync_requests.c.source, resync_requests.c.last_error)
+            .where(resync_requests.c.shop == shop)
+            .where(resync_requests.c.done_at.is_(None))
+            .where(resync_requests.c.attempts >= MAX_ATTEMPTS)
+            .order_by(resync_requests.c.id.desc())
+            .limit(limit)
+        ).all()
+    return [(int(row.id), str(row.source), str(row.last_error)) for row in rows]
+
+
+def prune_resyncs(conn: sa.Connection, shop: str, before: datetime) -> None:
+    """Drop ``shop``'s requests finished, or given up on, before ``before`` (the table stays small)."""
+    conn.execute(
+        resync_requests.delete()
+        .where(resync_requests.c.shop == shop)
+        .where(
+            sa.or_(
+                resync_requests.c.done_at < before,
+                sa.and_(
+                    resync_requests.c.attempts >= MAX_ATTEMPTS,
+                    resync_requests.c.requested_at < before,
+                ),
+            )
+        )
+    )

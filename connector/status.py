@@ -16,8 +16,9 @@ import sqlalchemy as sa
 
 from connector.daemon_schema import cycle_runs, leases
 from connector.db import schema as core
+from connector.logs import redact
 from connector.model import BackorderEntry, BackorderEvent, BackorderEventKind, Order, utc
-from connector.resync_queue import pending_count
+from connector.resync_queue import exhausted_resyncs, pending_count
 
 __all__ = ["OrderStory", "ShopStatus", "order_story", "shop_status"]
 
@@ -62,6 +63,8 @@ class ShopStatus:
     outbox_failed: int = 0
     outbox_sent: int = 0
     resyncs_pending: int = 0
+    resyncs_failed: int = 0
+    """Requests the daemon gave up on after too many failed tries; run the resync again."""
     lease_holder: str | None = None
     lease_expires: datetime | None = None
     last_errors: list[str] = field(default_factory=list)
@@ -86,9 +89,10 @@ class ShopStatus:
                 "sent": self.outbox_sent,
             },
             "resyncs_pending": self.resyncs_pending,
+            "resyncs_failed": self.resyncs_failed,
             "lease": {"holder": self.lease_holder, "expires": _iso(self.lease_expires)},
-            "last_errors": self.last_errors,
-            "last_write_failures": self.last_write_failures,
+            "last_errors": [redact(e) for e in self.last_errors],
+            "last_write_failures": [redact(f) for f in self.last_write_failures],
         }
 
 
@@ -149,6 +153,14 @@ def shop_status(
             f"email {e.kind} #{e.order_number}: {e.error}" for e in box.last_errors
         )
     status.resyncs_pending = pending_count(engine).get(shop, 0)
+    gave_up = exhausted_resyncs(engine, shop)
+    status.resyncs_failed = len(gave_up)
+    status.last_errors.extend(
+        f"resync request {number} ({source}) gave up after repeated failures: {error}"
+        for number, source, error in gave_up
+    )
+    status.last_errors = [redact(e) for e in status.last_errors]
+    status.last_write_failures = [redact(f) for f in status.last_write_failures]
     if lease is not None and utc(lease.expires_at) > now:
         status.lease_holder = lease.holder
         status.lease_expires = utc(lease.expires_at)

@@ -49,6 +49,14 @@ class SyncResult:
         self.order_ids.extend(order.platform_id for order in page.orders)
         self.skus.extend(variant.sku for variant in page.variants if variant.sku)
 
+    def merge(self, other: SyncResult) -> None:
+        """Count ``other`` in too (several resyncs of one cycle make one report line)."""
+        for name in ("pages", "products", "variants", "orders", "deleted_products", "skipped"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.stopped_early = self.stopped_early or other.stopped_early
+        self.order_ids.extend(other.order_ids)
+        self.skus.extend(other.skus)
+
     @property
     def changed(self) -> int:
         return self.products + self.variants + self.orders + self.deleted_products

@@ -15,6 +15,8 @@ from connector.cycle import CycleDeps, record_run, run_cycle
 from connector.db import Database
 from connector.errors import RetryableError
 from connector.model import (
+    BackorderEvent,
+    BackorderEventKind,
     ChangeKind,
     InventoryPolicy,
     Money,
@@ -28,7 +30,12 @@ from connector.model import (
     WriteStatus,
 )
 from connector.platform import ApiUsage, ChangePage, Resource, ResyncTarget
-from connector.resync_queue import enqueue_resync, pending_resyncs
+from connector.resync_queue import (
+    MAX_ATTEMPTS,
+    enqueue_resync,
+    exhausted_resyncs,
+    pending_resyncs,
+)
 from connector.settings import Settings, ShopSettings
 from connector.status import shop_status
 
@@ -187,7 +194,7 @@ def test_nothing_is_written_once_the_lease_is_lost(
     assert deps.outbox.queued == []  # type: ignore[attr-defined]
 
 
-def test_resync_requests_are_drained_once_and_kept_when_the_read_fails(
+def test_resync_requests_are_drained_once_in_one_merged_fetch(
     database: Database, fake: FakeShop, clock: FrozenClock
 ) -> None:
     deps = deps_for(database, fake, clock)
@@ -196,19 +203,87 @@ def test_resync_requests_are_drained_once_and_kept_when_the_read_fails(
             conn, "acme", ResyncTarget(product_ids=("p1",)), source="webhook", now=clock()
         )
         enqueue_resync(conn, "acme", ResyncTarget(skus=("SOFA-1",)), source="cli", now=clock())
-
-    def broken(target: ResyncTarget) -> ChangePage:
-        raise RetryableError("HTTP 502")
-
-    fake.fetch = broken  # type: ignore[method-assign]
-    with pytest.raises(RetryableError):
-        run_cycle(deps)
-    assert [p.attempts for p in pending_resyncs(database.engine, "acme")] == [1, 1]
-    del fake.fetch  # back to the class's fetch
     report = run_cycle(deps)
     assert report.resync_requests == 2
     assert pending_resyncs(database.engine, "acme") == []
     assert fake.fetched[0] == ResyncTarget(product_ids=("p1",), skus=("SOFA-1",))
+
+
+def test_one_bad_resync_request_neither_blocks_the_sync_nor_vanishes(
+    database: Database, fake: FakeShop, clock: FrozenClock
+) -> None:
+    deps = deps_for(database, fake, clock)
+    with database.engine.begin() as conn:
+        enqueue_resync(conn, "acme", ResyncTarget(order_ids=("gone",)), source="cli", now=clock())
+        enqueue_resync(
+            conn, "acme", ResyncTarget(product_ids=("p1",)), source="webhook", now=clock()
+        )
+    good_fetch = fake.fetch
+
+    def picky(target: ResyncTarget) -> ChangePage:
+        if "gone" in target.order_ids:
+            raise RetryableError(
+                "HTTP 404 at https://x/?oauth_consumer_key=ck_abc&oauth_signature=Zm9v"
+            )
+        return good_fetch(target)
+
+    fake.fetch = picky  # type: ignore[method-assign]
+    for _ in range(MAX_ATTEMPTS):
+        report = run_cycle(deps)
+        assert report.ok
+    # The shop was synced all along, and the good request was served on the first cycle.
+    assert report.sync.changed or database.variant_by_sku("acme", "SOFA-1") is not None
+    assert ResyncTarget(product_ids=("p1",)) in fake.fetched
+    assert pending_resyncs(database.engine, "acme") == []  # given up after MAX_ATTEMPTS
+    (gave_up,) = exhausted_resyncs(database.engine, "acme")
+    assert gave_up[1] == "cli" and "HTTP 404" in gave_up[2]
+    assert "ck_abc" not in gave_up[2] and "Zm9v" not in gave_up[2]
+    status = shop_status(
+        database.engine, database, None, shop="acme", platform="shopify", now=clock()
+    )
+    assert status.resyncs_failed == 1
+    assert any("gave up" in problem and "HTTP 404" in problem for problem in status.last_errors)
+
+
+def test_a_full_resync_stopped_early_stays_queued(
+    database: Database, fake: FakeShop, clock: FrozenClock
+) -> None:
+    deps = deps_for(database, fake, clock)
+    with database.engine.begin() as conn:
+        enqueue_resync(conn, "acme", ResyncTarget(everything=True), source="cli", now=clock())
+    stop_now = [False]
+
+    def stop() -> bool:
+        stop_now[0] = True  # a SIGTERM arrives as the first page is saved
+        return True
+
+    run_cycle(deps, should_stop=stop)
+    assert [p.target.everything for p in pending_resyncs(database.engine, "acme")] == [True]
+    run_cycle(deps)
+    assert pending_resyncs(database.engine, "acme") == []
+
+
+def test_nothing_is_saved_once_the_lease_is_lost_mid_apply(
+    database: Database, fake: FakeShop, clock: FrozenClock
+) -> None:
+    deps = deps_for(database, fake, clock)
+    checks = iter([True])  # held for the storefront write, lost right after
+
+    def still_held() -> bool:
+        return next(checks, False)
+
+    def planner_with_history(db: Database, settings: Settings, shop: str, now: datetime) -> Plan:
+        plan = planner(db, settings, shop, now)
+        event = BackorderEvent(shop, now, BackorderEventKind.DETECTED, "SOFA-1", 2, "o1", "l1")
+        return replace(plan, events=(event,))
+
+    deps.planner = planner_with_history
+    report = run_cycle(deps, still_held=still_held)
+    assert report.lease_lost and not report.ok
+    assert fake.applied == ["acme:inventory_policy:v1:"]
+    assert deps.outbox.queued == []  # type: ignore[attr-defined]
+    assert database.events("acme") == []
+    assert fake.fetched == []  # no re-read either: the new holder does its own
 
 
 def test_notifications_go_to_the_outbox_and_the_plan_check_writes_nothing(
