@@ -8,24 +8,20 @@ repair and the owner's digest. :meth:`Daemon.schedule` registers them with the o
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta, tzinfo
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connector.clock import Clock, system_clock
 from connector.cycle import CycleDeps, CycleReport, Planner, record_run, run_cycle
+from connector.daemon_digest import build_digest, shop_zone
 from connector.db import Database
-from connector.lease import LeaseKeeper, make_holder_id, release
+from connector.lease import LeaseKeeper, database_clock, make_holder_id, release
 from connector.logs import shop_context
 from connector.metrics import Metrics, Sample
-from connector.model import (
-    BackorderEventKind,
-    Notification,
-    NotificationKind,
-    NotificationLine,
-)
 from connector.platform import PlatformAdapter
 from connector.resync_queue import pending_count
 from connector.scheduler import Scheduler
@@ -80,7 +76,11 @@ class Daemon:
         self.settings = settings
         self.db = db
         self.clock = clock
-        self.lease_clock = lease_clock or clock
+        if lease_clock is None:
+            # In production every daemon compares lease expiry with the database's clock, so two
+            # hosts whose clocks disagree still agree on who holds a shop; a test's clock wins.
+            lease_clock = database_clock(db.engine) if clock is system_clock else clock
+        self.lease_clock = lease_clock
         self.holder = holder or make_holder_id()
         self.shops = [shop for shop in settings.shops if shop.enabled]
         self._adapters: dict[str, PlatformAdapter] = dict(adapters or {})
@@ -103,6 +103,8 @@ class Daemon:
         self.callback_base = callback_base.rstrip("/") if callback_base else None
         self.renew_every = renew_every
         self.scheduler: Scheduler | None = None
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
 
     # parts ------------------------------------------------------------------------------------
 
@@ -146,6 +148,30 @@ class Daemon:
 
     # units of work ----------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def holding(self, shop: str) -> Iterator[LeaseKeeper | None]:
+        """Work ``shop`` alone: this process's lock on it, then its lease; None when either is taken.
+
+        The lock serialises this daemon's own jobs on one shop (cycle, promise check, resync,
+        digest, webhook repair): the lease alone would let two of them in, being the same holder.
+        A job waits for the one in hand up to one lease period, then gives up for this tick.
+        """
+        with self._locks_guard:
+            lock = self._locks.setdefault(shop, threading.Lock())
+        if not lock.acquire(timeout=max(1, self.settings.schedule.lease_seconds)):
+            log.info("%s is still busy with another job here; skipped", shop)
+            yield None
+            return
+        try:
+            with self.lease(shop) as lease:
+                if not lease.acquired:
+                    log.debug("%s is worked by another daemon", shop)
+                    yield None
+                else:
+                    yield lease
+        finally:
+            lock.release()
+
     def work_shop(
         self,
         shop: str,
@@ -154,32 +180,35 @@ class Daemon:
         sync: bool = True,
         should_stop: Callable[[], bool] | None = None,
         progress: Progress | None = None,
+        raise_errors: bool = True,
     ) -> CycleReport | None:
-        """One cycle of ``shop`` under its lease; None when another daemon holds the shop.
+        """One cycle of ``shop`` under its lease; None when another job or daemon holds the shop.
 
-        The run is recorded (``cycle_runs``) whether it succeeded or not; a failure is re-raised
-        after recording so the scheduler logs and counts it.
+        The run is recorded (``cycle_runs``) whether it succeeded or not, with what it wrote before
+        failing; a failure is re-raised after recording (so the scheduler logs and counts it)
+        unless ``raise_errors`` is False, when the failed report is returned instead.
         """
         stop = should_stop or self._stopping
-        with shop_context(shop), self.lease(shop) as lease:
-            if not lease.acquired:
-                log.debug("%s is worked by another daemon", shop)
+        with shop_context(shop), self.holding(shop) as lease:
+            if lease is None:
                 self.metrics.inc("connector_cycles_total", shop=shop, outcome="skipped")
                 return None
-            report: CycleReport | None = None
+            report = CycleReport(shop=shop, started_at=self.clock())
             try:
-                report = run_cycle(
+                run_cycle(
                     self.deps(shop),
                     sync=sync,
                     should_stop=stop,
                     still_held=lease.still_held,
                     progress=progress,
+                    report=report,
                 )
-            except Exception as error:
-                failed = CycleReport(shop=shop, started_at=self.clock(), finished_at=self.clock())
-                failed.error = f"{type(error).__name__}: {error}"[:2000]
-                self._record(failed, kind)
-                raise
+            except Exception:
+                self._record(report, kind)
+                if raise_errors:
+                    raise
+                log.exception("%s failed", kind)
+                return report
             self._record(report, kind)
             return report
 
@@ -215,8 +244,8 @@ class Daemon:
     def repair_webhooks(self, shop: str) -> list[str]:
         if self.callback_base is None:
             return []
-        with shop_context(shop), self.lease(shop) as lease:
-            if not lease.acquired:
+        with shop_context(shop), self.holding(shop) as lease:
+            if lease is None:
                 return []
             platform = self.shop(shop).platform.value
             repaired = self.adapter(shop).ensure_webhooks(
@@ -227,13 +256,23 @@ class Daemon:
             return repaired
 
     def send_digest(self, shop: str) -> int:
-        """Queue the owner's daily digest (once per day: the outbox key holds the date)."""
-        now = self.clock()
-        events = self.db.events(shop, since=now - timedelta(days=1))
-        digest = build_digest(self.shop(shop), self.settings.email.owner_email, events, now)
-        if digest is None:
+        """Queue the owner's daily digest under the shop's lease; 0 when off, idle or not ours.
+
+        The outbox keys digests on the shop's local date, so a rerun, or another daemon that got
+        the shop later in the day, never mails the owner twice.
+        """
+        owner = self.settings.email.owner_email
+        if not owner.strip():
             return 0
-        return int(self.outbox.enqueue([digest], self.shop(shop)))
+        with shop_context(shop), self.holding(shop) as lease:
+            if lease is None:
+                return 0
+            now = self.clock()
+            events = self.db.events(shop, since=now - timedelta(days=1))
+            digest = build_digest(self.shop(shop), owner, events, now)
+            if digest is None or not lease.still_held():
+                return 0
+            return int(self.outbox.enqueue([digest], self.shop(shop)))
 
     def run_once(
         self, *, deliver: bool = True, progress: Callable[[str], Progress | None] | None = None
@@ -241,16 +280,9 @@ class Daemon:
         """Each enabled shop's cycle once (a failing shop is logged and skipped), then the outbox."""
         reports: dict[str, CycleReport | None] = {}
         for shop in self.shops:
-            try:
-                reports[shop.name] = self.work_shop(
-                    shop.name, progress=progress(shop.name) if progress else None
-                )
-            except Exception as error:
-                with shop_context(shop.name):
-                    log.exception("cycle failed: %s", error)
-                failed = CycleReport(shop=shop.name, started_at=self.clock())
-                failed.error = f"{type(error).__name__}: {error}"
-                reports[shop.name] = failed
+            reports[shop.name] = self.work_shop(
+                shop.name, progress=progress(shop.name) if progress else None, raise_errors=False
+            )
         if deliver:
             try:
                 self.deliver_outbox()
@@ -264,7 +296,7 @@ class Daemon:
         """Register every periodic job, staggering shops so they do not all start at once."""
         self.scheduler = scheduler
         plan = self.settings.schedule
-        start = datetime.now(UTC)
+        start = scheduler.now()
         for index, shop in enumerate(self.shops):
             name = shop.name
             first = start + timedelta(seconds=2 * index)
@@ -294,7 +326,7 @@ class Daemon:
                 "digest",
                 _bind(self.send_digest, name),
                 hour=plan.digest_hour,
-                timezone=_zone(shop.timezone),  # the owner reads it over their own breakfast
+                timezone=shop_zone(shop.timezone),  # the owner reads it over their own breakfast
             )
         scheduler.add_interval(
             OUTBOX_JOB_SHOP,
@@ -369,63 +401,9 @@ class Daemon:
         return samples
 
 
-def _zone(name: str) -> tzinfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        log.warning("unknown time zone %r; the digest goes out on UTC time", name)
-        return UTC
-
-
 def _bind(func: Callable[..., object], shop: str) -> Callable[[], object]:
     def job() -> object:
         return func(shop)
 
     job.__name__ = f"{getattr(func, '__name__', 'job')}[{shop}]"
     return job
-
-
-def build_digest(
-    shop: ShopSettings, owner_email: str, events: Iterable[Any], now: datetime
-) -> Notification | None:
-    """The owner's digest from the last day's history: new backorders, delays, stopped selling.
-
-    Lines follow the digest template's convention: ``old_eta`` set is a delay, quantity 0 is an
-    item that stopped selling, anything else a new backorder. None when nothing happened.
-    """
-    lines: list[NotificationLine] = []
-    for number, event in enumerate(events):
-        if event.kind is BackorderEventKind.DETECTED:
-            lines.append(
-                NotificationLine(
-                    f"n{number}", event.sku, event.sku, max(1, event.quantity), eta=event.eta
-                )
-            )
-        elif event.kind is BackorderEventKind.DELAYED and event.old_eta is not None:
-            lines.append(
-                NotificationLine(
-                    f"d{number}",
-                    event.sku,
-                    event.sku,
-                    max(1, event.quantity),
-                    eta=event.eta,
-                    old_eta=event.old_eta,
-                )
-            )
-        elif event.kind is BackorderEventKind.SOLD_OUT:
-            lines.append(NotificationLine(f"s{number}", event.sku, event.sku, 0))
-    if not lines:
-        return None
-    today: date = now.date()
-    return Notification(
-        shop=shop.name,
-        kind=NotificationKind.DIGEST,
-        order_id="",
-        order_number="",
-        email=owner_email,
-        name=shop.branding.name or shop.name,
-        locale=shop.locale,
-        lines=tuple(lines),
-        created_at=now,
-        promised_date=today,
-    )

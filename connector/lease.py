@@ -31,6 +31,7 @@ __all__ = [
     "LeaseInfo",
     "LeaseKeeper",
     "acquire",
+    "database_clock",
     "leases",
     "list_leases",
     "make_holder_id",
@@ -54,6 +55,24 @@ class LeaseInfo:
 def make_holder_id() -> str:
     """A holder id unique to this process: host, pid and a random part (pids get reused)."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def database_clock(engine: sa.Engine) -> Clock:
+    """The clock lease expiry is compared with: the database's own on PostgreSQL.
+
+    Daemons on several hosts share one PostgreSQL; reading its clock means a host whose clock runs
+    ahead cannot steal a live lease, nor one running behind keep writing on an expired one. SQLite
+    lives on one host, where the system clock is already shared.
+    """
+    if engine.dialect.name != "postgresql":
+        return system_clock
+
+    def now() -> datetime:
+        with engine.connect() as conn:
+            value = conn.execute(sa.select(sa.func.clock_timestamp())).scalar_one()
+        return _aware(value)
+
+    return now
 
 
 def _aware(moment: datetime) -> datetime:

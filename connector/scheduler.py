@@ -26,6 +26,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from connector.clock import Clock, system_clock
 from connector.errors import ConnectorError
 from connector.logs import shop_context
 
@@ -65,7 +66,10 @@ class Scheduler:
         timezone: tzinfo = UTC,
         workers: int = 8,
         on_error: ErrorHook | None = None,
+        clock: Clock = system_clock,
     ) -> None:
+        self.clock = clock
+        """Wall time as APScheduler runs on it: first runs and wake-ups are placed with it."""
         self.misfire_grace_seconds = misfire_grace_seconds
         self.stopping = threading.Event()
         """Set when the daemon is asked to stop: long jobs check it between units of work."""
@@ -134,6 +138,10 @@ class Scheduler:
         self._names[job_id] = (shop, name)
         return job_id
 
+    def now(self) -> datetime:
+        """The scheduler's current time, in its time zone."""
+        return self.clock().astimezone(self._scheduler.timezone)
+
     def remove_shop(self, shop: str) -> None:
         for job_id, (owner, _) in list(self._names.items()):
             if owner == shop:
@@ -165,7 +173,7 @@ class Scheduler:
         job = self._scheduler.get_job(f"{shop}:{name}")
         if job is None or not self._scheduler.running:
             return False
-        job.modify(next_run_time=datetime.now(self._scheduler.timezone))
+        job.modify(next_run_time=self.now())
         return True
 
     def run_now(self, shop: str, name: str) -> None:
