@@ -3,11 +3,14 @@
 Life of a row::
 
     enqueue ──▶ pending ──claim──▶ sending ──accepted──▶ sent
-                  ▲                   │ temporary failure (4xx, timeout): back to pending, later
-                  └───────────────────┤ permanent failure (5xx) or too many tries: failed
-                                      └ crash, found stale on a later run: ask the transport
-                                          folder: file there ▶ sent, missing ▶ pending
-                                          SMTP: cannot know  ▶ unconfirmed (never resent by itself)
+                  ▲ ▲                 │ before the body went: 4xx, dropped: back to pending, later
+                  │ └─────────────────┤ transport down (connect, TLS, login): pending, run stops
+                  │                   │ recipient refused (5xx) or too many tries: failed
+                  │                   │ body sent, no answer (timeout, disconnect): unconfirmed
+                  │                   └ crash, found stale on a later run: ask the transport
+                  │                       folder: file there ▶ sent, missing ▶ pending
+                  │                       SMTP: cannot know  ▶ unconfirmed (never resent by itself)
+                  └── `connector emails requeue` (a person) ◀── failed / unconfirmed
 
 Exactly once rests on three things: the idempotency key is unique (a rerun of the cycle inserts
 nothing new); a row is claimed (``pending`` -> ``sending``, committed) *before* the transport sees it,
@@ -21,18 +24,17 @@ from __future__ import annotations
 
 import json
 import logging
-import random
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from connector.clock import Clock
-from connector.http import RetryPolicy, backoff_delay
 from connector.model import Notification, NotificationKind, utc
 from connector.notify.codec import notification_to_json
+from connector.notify.outbox_delivery import DeliveryReport, DeliveryRun
+from connector.notify.outbox_reconcile import RequeueResult, requeue, stale_after
 from connector.notify.outbox_reports import (
     OutboxEntry,
     OutboxError,
@@ -50,30 +52,19 @@ from connector.notify.render import (
 )
 from connector.notify.tables import outbox_messages as messages
 from connector.notify.tables import outbox_unsubscribes as unsubscribes
-from connector.notify.transports import PermanentDeliveryError, TemporaryDeliveryError, Transport
+from connector.notify.transports import Transport
 from connector.settings import EmailSettings, ShopSettings
 
-__all__ = ["DeliveryReport", "Outbox", "OutboxEntry", "OutboxError", "OutboxStatus"]
+__all__ = [
+    "DeliveryReport",
+    "Outbox",
+    "OutboxEntry",
+    "OutboxError",
+    "OutboxStatus",
+    "RequeueResult",
+]
 
 log = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 8
-RETRY_POLICY = RetryPolicy(max_attempts=MAX_ATTEMPTS, base_delay=60.0, max_delay=6 * 3600.0)
-"""Backoff between delivery runs: about 1, 2, 4 ... minutes, capped at 6 hours, jittered."""
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryReport:
-    """What one :meth:`Outbox.deliver` run did."""
-
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    suppressed: int = 0
-    capped: int = 0
-    reconciled: int = 0
-    unconfirmed: int = 0
-    errors: tuple[str, ...] = ()
 
 
 class Outbox:
@@ -210,7 +201,7 @@ class Outbox:
         )
         return conn.execute(query).first() is not None
 
-    # -- deliver ---------------------------------------------------------------------------------
+    # -- deliver (see connector.notify.outbox_delivery and outbox_reconcile) ----------------------
 
     def deliver(
         self,
@@ -221,204 +212,30 @@ class Outbox:
     ) -> DeliveryReport:
         """Send what is due, at most ``limit`` messages, honouring each shop's hourly cap.
 
-        Rows stuck in ``sending`` for longer than the stale window (a crashed run) are reconciled
-        first. Exceptions that are not delivery failures (a crash, Ctrl-C) propagate and leave the
-        row in ``sending``: it is then never sent twice.
+        Rows stuck in ``sending`` past :meth:`stale_after` (a crashed run) are reconciled first.
+        A transport that cannot send at all stops the run (``DeliveryReport.stopped``), rows stay
+        pending and :meth:`status` shows why. Anything else that is not a delivery failure (a bug,
+        a crash, Ctrl-C) propagates and leaves the row in ``sending``: it is never sent twice.
+        ``now`` pins the time for simulations; otherwise the clock is read for every row.
         """
-        settings = settings or self.email
-        now = utc(now) if now is not None else self.clock()
-        counts: dict[str, int] = {}
-        errors: list[str] = []
-        reconciled, unconfirmed = self._reconcile(transport, settings, now)
-        used: dict[str, int] = {}
-        try:
-            for row in self._due(now, limit):
-                shop = row.shop
-                if shop not in used:
-                    used[shop] = self._sent_last_hour(shop, now)
-                if used[shop] >= settings.hourly_cap:
-                    counts["capped"] = counts.get("capped", 0) + 1
-                    continue
-                outcome = self._deliver_one(row, transport, settings, now, errors)
-                counts[outcome] = counts.get(outcome, 0) + 1
-                if outcome == "sent":
-                    used[shop] += 1
-        finally:
-            transport.close()
-        return DeliveryReport(
-            sent=counts.get("sent", 0),
-            retried=counts.get("retried", 0),
-            failed=counts.get("failed", 0),
-            suppressed=counts.get("suppressed", 0),
-            capped=counts.get("capped", 0),
-            reconciled=reconciled,
-            unconfirmed=unconfirmed,
-            errors=tuple(errors),
-        )
+        fixed = utc(now) if now is not None else None
+        clock: Callable[[], datetime] = (lambda: fixed) if fixed is not None else self.clock
+        return DeliveryRun(self.engine, clock, transport, settings or self.email).run(limit)
 
     @staticmethod
     def stale_after(settings: EmailSettings) -> timedelta:
         """How long a row may sit in ``sending`` before a later run treats it as a crashed send."""
-        return timedelta(seconds=max(60.0, 4 * settings.timeout_seconds))
-
-    def _reconcile(
-        self, transport: Transport, settings: EmailSettings, now: datetime
-    ) -> tuple[int, int]:
-        cutoff = now - self.stale_after(settings)
-        with self.engine.connect() as conn:
-            stuck = conn.execute(
-                sa.select(messages.c.id, messages.c.message_id, messages.c.sending_at).where(
-                    messages.c.status == "sending", messages.c.sending_at <= cutoff
-                )
-            ).all()
-        reconciled = unconfirmed = 0
-        for row in stuck:
-            verdict = transport.was_delivered(row.message_id)
-            if verdict is True:
-                self._finish(
-                    row.id,
-                    "sending",
-                    status="sent",
-                    sent_at=utc(row.sending_at),
-                    now=now,
-                    last_error="",
-                )
-                reconciled += 1
-            elif verdict is False:
-                self._finish(
-                    row.id,
-                    "sending",
-                    status="pending",
-                    next_attempt_at=now,
-                    now=now,
-                    last_error=f"interrupted before {transport.name} accepted it; sending again",
-                )
-                reconciled += 1
-            else:
-                self._finish(
-                    row.id,
-                    "sending",
-                    status="unconfirmed",
-                    now=now,
-                    last_error=(
-                        f"interrupted while handing it to {transport.name}; it may or may not have gone, so it "
-                        "is not resent automatically (check the mail server log, then `Outbox.requeue`)"
-                    ),
-                )
-                unconfirmed += 1
-        return reconciled, unconfirmed
-
-    def _due(self, now: datetime, limit: int) -> list[Any]:
-        query = (
-            sa.select(messages)
-            .where(messages.c.status == "pending", messages.c.next_attempt_at <= now)
-            .order_by(messages.c.next_attempt_at, messages.c.id)
-            .limit(limit)
-        )
-        with self.engine.connect() as conn:
-            return list(conn.execute(query).all())
-
-    def _sent_last_hour(self, shop: str, now: datetime) -> int:
-        query = sa.select(sa.func.count()).where(
-            messages.c.shop == shop,
-            messages.c.status.in_(("sent", "sending", "unconfirmed")),
-            messages.c.sending_at > now - timedelta(hours=1),
-        )
-        with self.engine.connect() as conn:
-            return int(conn.execute(query).scalar_one())
-
-    def _deliver_one(
-        self,
-        row: Any,
-        transport: Transport,
-        settings: EmailSettings,
-        now: datetime,
-        errors: list[str],
-    ) -> str:
-        if row.kind == NotificationKind.REMINDER.value and self.is_unsubscribed(
-            row.shop, row.recipient
-        ):
-            self._finish(
-                row.id,
-                "pending",
-                status="suppressed",
-                now=now,
-                last_error="unsubscribed from reminders",
-            )
-            return "suppressed"
-        if not self._claim(row.id, now):
-            return "skipped"  # another daemon took it between our select and our claim
-        rendered = RenderedEmail(
-            subject=row.subject, html=row.html, text=row.text_body, headers=json.loads(row.headers)
-        )
-        message = rendered.to_message(row.message_id, now)
-        attempts = row.attempts + 1
-        try:
-            transport.send(message, settings.from_address, [row.recipient])
-        except PermanentDeliveryError as failure:
-            self._finish(row.id, "sending", status="failed", now=now, last_error=str(failure))
-            errors.append(f"{row.recipient}: {failure}")
-            return "failed"
-        except (TemporaryDeliveryError, Exception) as failure:
-            # Anything else a transport raises is treated as temporary: retried, then reported.
-            reason = str(failure) or type(failure).__name__
-            if attempts >= MAX_ATTEMPTS:
-                self._finish(
-                    row.id,
-                    "sending",
-                    status="failed",
-                    now=now,
-                    last_error=f"gave up after {attempts} attempts: {reason}",
-                )
-                errors.append(f"{row.recipient}: {reason}")
-                return "failed"
-            delay = backoff_delay(attempts, RETRY_POLICY, random.Random(f"{row.id}:{attempts}"))
-            retry_at = now + timedelta(seconds=max(RETRY_POLICY.base_delay, delay))
-            self._finish(
-                row.id,
-                "sending",
-                status="pending",
-                next_attempt_at=retry_at,
-                now=now,
-                last_error=f"attempt {attempts}: {reason}",
-            )
-            return "retried"
-        self._finish(row.id, "sending", status="sent", sent_at=now, now=now, last_error="")
-        return "sent"
-
-    def _claim(self, row_id: int, now: datetime) -> bool:
-        """``pending`` -> ``sending``, committed before the transport sees the message."""
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                sa.update(messages)
-                .where(messages.c.id == row_id, messages.c.status == "pending")
-                .values(
-                    status="sending",
-                    sending_at=now,
-                    updated_at=now,
-                    attempts=messages.c.attempts + 1,
-                )
-            )
-            return result.rowcount == 1
-
-    def _finish(self, row_id: int, expected: str, *, now: datetime, **values: Any) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                sa.update(messages)
-                .where(messages.c.id == row_id, messages.c.status == expected)
-                .values(updated_at=now, **values)
-            )
+        return stale_after(settings)
 
     def requeue(self, row_id: int) -> bool:
-        """Send an ``unconfirmed`` or ``failed`` row again (a person decided it did not go)."""
-        now = self.clock()
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                sa.update(messages)
-                .where(messages.c.id == row_id, messages.c.status.in_(("unconfirmed", "failed")))
-                .values(status="pending", next_attempt_at=now, updated_at=now, attempts=0)
-            )
-            return result.rowcount == 1
+        """Send one ``unconfirmed`` or ``failed`` row again (a person decided it did not go)."""
+        return bool(self.requeue_messages(ids=[row_id]).requeued)
+
+    def requeue_messages(
+        self, *, ids: Sequence[int] = (), shop: str | None = None, all_failed: bool = False
+    ) -> RequeueResult:
+        """Requeue rows by id (``failed`` or ``unconfirmed``), or every ``failed`` row of ``shop``."""
+        return requeue(self.engine, self.clock(), ids=ids, shop=shop, all_failed=all_failed)
 
     # -- reading (see connector.notify.outbox_reports) ------------------------------------------
 

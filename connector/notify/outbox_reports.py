@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from connector.model import Notification, NotificationKind, utc
 from connector.notify.codec import notification_from_json
+from connector.notify.tables import outbox_delivery_state as delivery_state
 from connector.notify.tables import outbox_messages as messages
 
 __all__ = [
@@ -52,6 +53,8 @@ class OutboxStatus:
     suppressed: int = 0
     unconfirmed: int = 0
     last_errors: tuple[OutboxError, ...] = ()
+    run_problem: str = ""
+    """Why delivery could not send anything at all (SMTP down, login refused); "" when fine."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +95,15 @@ def read_status(engine: sa.Engine, shop: str) -> OutboxStatus:
             .order_by(messages.c.updated_at.desc(), messages.c.id.desc())
             .limit(5)
         ).all()
+        stopped = conn.execute(
+            sa.select(delivery_state).where(delivery_state.c.problem != "")
+        ).all()
     counts = {status: int(count) for status, count in rows}
+    # A run-wide problem concerns every shop's waiting mail; it is listed once, first.
+    run_errors = [
+        OutboxError(utc(s.problem_at or s.checked_at), "pending", "delivery", "all", "", s.problem)
+        for s in stopped
+    ]
     return OutboxStatus(
         shop=shop,
         pending=counts.get("pending", 0),
@@ -101,12 +112,16 @@ def read_status(engine: sa.Engine, shop: str) -> OutboxStatus:
         failed=counts.get("failed", 0),
         suppressed=counts.get("suppressed", 0),
         unconfirmed=counts.get("unconfirmed", 0),
-        last_errors=tuple(
-            OutboxError(
-                utc(p.updated_at), p.status, p.kind, p.order_number, p.recipient, p.last_error
-            )
-            for p in problems
+        last_errors=(
+            *run_errors,
+            *(
+                OutboxError(
+                    utc(p.updated_at), p.status, p.kind, p.order_number, p.recipient, p.last_error
+                )
+                for p in problems
+            ),
         ),
+        run_problem="; ".join(s.problem for s in stopped),
     )
 
 

@@ -1,7 +1,7 @@
 """The outbox tables, declared on the shared metadata and created by migration ``m0100_outbox``.
 
-Datetimes are stored as ``DateTime(timezone=True)`` and always written as aware UTC; values read back
-go through :func:`connector.model.utc`, because SQLite hands them back naive.
+Datetimes use :class:`connector.db.types.UTCDateTime` like the core tables: aware UTC in and out (on
+disk it is the same ``DateTime(timezone=True)`` column as before, so no migration changes it).
 """
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from connector.db.schema import metadata
+from connector.db.types import UTCDateTime
 
-__all__ = ["STATUSES", "outbox_messages", "outbox_unsubscribes"]
+__all__ = ["STATUSES", "outbox_delivery_state", "outbox_messages", "outbox_unsubscribes"]
 
 STATUSES = ("pending", "sending", "sent", "failed", "suppressed", "unconfirmed")
 """Row states. ``sending`` is claimed and handed to the transport; ``unconfirmed`` is a row found
@@ -37,11 +38,14 @@ outbox_messages = sa.Table(
     sa.Column("status", sa.String(20), nullable=False, server_default="pending"),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("last_error", sa.Text, nullable=False, server_default=""),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("sending_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("next_attempt_at", UTCDateTime, nullable=False),
+    sa.Column("sending_at", UTCDateTime, nullable=True),
+    sa.Column("sent_at", UTCDateTime, nullable=True),
+    # Which delivery run claimed the row: finishing or reconciling a row checks it, so a run never
+    # overwrites what another run decided (added by migration m0101).
+    sa.Column("claim_token", sa.String(64), nullable=True),
     sa.Index("ix_outbox_messages_due", "status", "next_attempt_at"),
     sa.Index("ix_outbox_messages_order", "shop", "order_id"),
     sa.Index("ix_outbox_messages_shop_status", "shop", "status"),
@@ -53,7 +57,18 @@ outbox_unsubscribes = sa.Table(
     metadata,
     sa.Column("shop", sa.String(200), primary_key=True),
     sa.Column("email", sa.String(320), primary_key=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("source", sa.String(100), nullable=False, server_default=""),
 )
 """Addresses (lower-cased) that asked for no more reminders from a shop."""
+
+outbox_delivery_state = sa.Table(
+    "outbox_delivery_state",
+    metadata,
+    sa.Column("transport", sa.String(40), primary_key=True),
+    sa.Column("problem", sa.Text, nullable=False, server_default=""),
+    sa.Column("problem_at", UTCDateTime, nullable=True),
+    sa.Column("checked_at", UTCDateTime, nullable=False),
+)
+"""Per transport, why the last delivery run could not send at all (SMTP down, login refused ...):
+recorded once instead of on every message, cleared by the next run that gets through."""

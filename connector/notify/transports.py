@@ -2,8 +2,20 @@
 
 Every transport answers two questions for the outbox:
 
-* :meth:`Transport.send`: hand over one message; return only once the other side accepted it, raise
-  :class:`TemporaryDeliveryError` (try again later) or :class:`PermanentDeliveryError` (never will);
+* :meth:`Transport.send`: hand over one message; return only once the other side accepted it, or
+  raise one of the four delivery errors below, chosen by *when* it failed:
+
+  ===========================  =================================================================
+  :class:`TransportUnavailable`  cannot reach, greet, secure or log in to the server, or the sender
+                                 is refused: a problem of the whole run (stop it, keep rows pending)
+  :class:`TemporaryDeliveryError`  this message, before the body went (4xx, dropped connection):
+                                 retry it later, nothing was handed over
+  :class:`PermanentDeliveryError`  this recipient or this message was refused (5xx): do not retry
+  :class:`UnconfirmedDeliveryError`  the body went but no answer came back (timeout, disconnect
+                                 waiting for the reply to DATA): it may have been accepted, so it
+                                 must never be resent automatically
+  ===========================  =================================================================
+
 * :meth:`Transport.was_delivered`: after a crash, did a message with this Message-ID get accepted?
   ``True``/``False`` when the transport can tell (the folder checks its file), ``None`` when it cannot
   (SMTP gives no way to ask a server what it accepted earlier).
@@ -11,8 +23,11 @@ Every transport answers two questions for the outbox:
 
 from __future__ import annotations
 
+import email.generator
+import io
 import logging
 import os
+import re
 import smtplib
 import ssl
 import tempfile
@@ -30,6 +45,8 @@ __all__ = [
     "SmtpTransport",
     "TemporaryDeliveryError",
     "Transport",
+    "TransportUnavailable",
+    "UnconfirmedDeliveryError",
     "make_transport",
 ]
 
@@ -41,7 +58,22 @@ class TemporaryDeliveryError(RetryableError):
 
 
 class PermanentDeliveryError(SkippableError):
-    """The server refused this message for good (5xx reply): record the reason, do not retry."""
+    """The server refused this recipient or message for good (5xx reply): record it, do not retry."""
+
+
+class UnconfirmedDeliveryError(SkippableError):
+    """The message body was handed over but the server's answer never came: it may have gone.
+
+    Resending could mail the customer twice, so the row is parked as ``unconfirmed`` for a person.
+    """
+
+
+class TransportUnavailable(RetryableError):
+    """The transport cannot send anything right now (connection, TLS, login, sender refused).
+
+    A problem of the run, not of a message: the outbox stops the run, leaves every row pending
+    without counting an attempt, and records the error once for ``connector status``.
+    """
 
 
 class Transport(Protocol):
@@ -91,7 +123,8 @@ class FolderTransport:
                 os.fsync(stream.fileno())
             os.replace(temporary, target)
         except OSError as error:
-            raise TemporaryDeliveryError(f"cannot write to {self.folder}: {error}") from error
+            # A folder we cannot write to fails every message alike: stop the run, keep them pending.
+            raise TransportUnavailable(f"cannot write to {self.folder}: {error}") from error
 
     def was_delivered(self, message_id: str) -> bool | None:
         return self.path_for(message_id).exists()
@@ -161,38 +194,83 @@ class SmtpTransport:
         return connection
 
     def send(self, message: EmailMessage, sender: str, recipients: list[str]) -> None:
+        connection = self._open()
+        body = _wire_bytes(message)
         try:
-            if self._connection is None:
-                self._connection = self._connect()
-            refused = self._connection.send_message(message, from_addr=sender, to_addrs=recipients)
-        except smtplib.SMTPRecipientsRefused as error:
-            self._raise_for_codes(
-                [code for code, _ in error.recipients.values()], str(error.recipients)
-            )
-        except smtplib.SMTPAuthenticationError as error:
-            self.close()
-            raise PermanentDeliveryError(
-                f"SMTP login refused: {error.smtp_code} {_text(error.smtp_error)}"
-            ) from error
-        except smtplib.SMTPResponseException as error:
-            self.close()
-            self._raise_for_codes([error.smtp_code], f"{error.smtp_code} {_text(error.smtp_error)}")
-        except smtplib.SMTPNotSupportedError as error:
-            self.close()
-            raise PermanentDeliveryError(f"SMTP server does not support it: {error}") from error
+            self._envelope(connection, sender, recipients, body)
+            code, reply = connection.docmd("DATA")
         except (smtplib.SMTPException, OSError) as error:
-            # Disconnects, timeouts, resets, refused connections, TLS trouble: all worth another try.
+            # Nothing of the message went yet: another try later cannot duplicate it.
             self.close()
             raise TemporaryDeliveryError(f"SMTP {type(error).__name__}: {error}") from error
-        if refused:
-            codes = [code for code, _ in refused.values()]
-            self._raise_for_codes(codes, f"some recipients refused: {refused}")
+        if code != 354:
+            self._reset(connection)
+            _raise_for_reply(code, reply, "DATA")
+        try:
+            connection.send(body)
+            code, reply = connection.getreply()
+        except (smtplib.SMTPException, OSError) as error:
+            self.close()
+            raise UnconfirmedDeliveryError(
+                f"the SMTP server got the message but did not answer ({type(error).__name__}: "
+                f"{error}); it may have accepted it"
+            ) from error
+        if code != 250:
+            # A definite refusal after the body: the server says it did not take it.
+            _raise_for_reply(code, reply, "end of message")
 
-    @staticmethod
-    def _raise_for_codes(codes: list[int], detail: str) -> None:
-        if any(400 <= code < 500 for code in codes):
-            raise TemporaryDeliveryError(f"SMTP temporary failure: {detail}")
-        raise PermanentDeliveryError(f"SMTP refused: {detail}")
+    def _open(self) -> smtplib.SMTP:
+        if self._connection is not None:
+            return self._connection
+        settings = self.settings
+        where = f"{settings.smtp_host}:{settings.smtp_port}"
+        try:
+            self._connection = self._connect()
+        except smtplib.SMTPAuthenticationError as error:
+            raise TransportUnavailable(
+                f"SMTP login to {where} refused: {error.smtp_code} {_text(error.smtp_error)}"
+            ) from error
+        except smtplib.SMTPNotSupportedError as error:
+            raise TransportUnavailable(
+                f"SMTP server {where} does not support it: {error}"
+            ) from error
+        except (smtplib.SMTPException, OSError) as error:
+            raise TransportUnavailable(
+                f"cannot connect to SMTP server {where} ({settings.smtp_security}): "
+                f"{type(error).__name__}: {error}"
+            ) from error
+        return self._connection
+
+    def _envelope(
+        self, connection: smtplib.SMTP, sender: str, recipients: list[str], body: bytes
+    ) -> None:
+        """MAIL FROM and RCPT TO; raises the error the refusal calls for."""
+        options = ["BODY=8BITMIME"] if connection.has_extn("8bitmime") and _is_8bit(body) else []
+        code, reply = connection.mail(sender, options)
+        if code != 250:
+            self._reset(connection)
+            # The sender is the same for every message: a refusal stops the whole run.
+            raise TransportUnavailable(
+                f"SMTP server refused sender {sender}: {code} {_text(reply)}"
+            )
+        refused: dict[str, tuple[int, bytes]] = {}
+        for recipient in recipients:
+            code, reply = connection.rcpt(recipient)
+            if code not in (250, 251):
+                refused[recipient] = (code, reply)
+        if len(refused) == len(recipients):
+            self._reset(connection)
+            codes = [code for code, _ in refused.values()]
+            detail = "; ".join(f"{r}: {c} {_text(t)}" for r, (c, t) in refused.items())
+            if any(400 <= code < 500 for code in codes):
+                raise TemporaryDeliveryError(f"SMTP recipient deferred: {detail}")
+            raise PermanentDeliveryError(f"SMTP recipient refused: {detail}")
+
+    def _reset(self, connection: smtplib.SMTP) -> None:
+        try:
+            connection.rset()
+        except (smtplib.SMTPException, OSError):
+            self.close()
 
     def was_delivered(self, message_id: str) -> bool | None:
         return None
@@ -209,6 +287,34 @@ class SmtpTransport:
 
 def _text(value: bytes | str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+def _raise_for_reply(code: int, reply: bytes, step: str) -> None:
+    detail = f"{code} {_text(reply)}"
+    if 400 <= code < 500:
+        raise TemporaryDeliveryError(f"SMTP temporary failure at {step}: {detail}")
+    raise PermanentDeliveryError(f"SMTP refused at {step}: {detail}")
+
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def _wire_bytes(message: EmailMessage) -> bytes:
+    """The message as DATA sends it: CRLF lines, leading dots doubled, ending in ``CRLF.CRLF``."""
+    with io.BytesIO() as buffer:
+        generator = email.generator.BytesGenerator(
+            buffer, policy=message.policy.clone(linesep="\r\n")
+        )
+        generator.flatten(message, linesep="\r\n")
+        flat = buffer.getvalue()
+    flat = _LEADING_DOT.sub(b"..", flat)
+    if not flat.endswith(b"\r\n"):
+        flat += b"\r\n"
+    return flat + b".\r\n"
+
+
+def _is_8bit(body: bytes) -> bool:
+    return any(byte > 127 for byte in body)
 
 
 def make_transport(settings: EmailSettings) -> Transport:
