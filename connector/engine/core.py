@@ -448,7 +448,8 @@ class Engine:
             order = self._ix.orders.get(order_id)
             if order is None:
                 continue
-            group.sort(key=lambda notice: notice.line.line_id)
+            if len(group) > 1:
+                group.sort(key=lambda notice: notice.line.line_id)
             policy = self._policy_of(group[0].line.sku)
             out.append(
                 notification_for(

@@ -305,7 +305,10 @@ def notification_for(
     waiting = [line for line in lines if not line.ships_now]
     promised = None if kind is NotificationKind.CANCELLATION else _latest(n.eta for n in waiting)
     olds = [n.old_eta for n in waiting if n.old_eta is not None]
-    reasons = sorted({notice.reason for notice in notices if notice.reason})
+    if len(notices) == 1:
+        reasons = [notices[0].reason] if notices[0].reason else []
+    else:
+        reasons = sorted({notice.reason for notice in notices if notice.reason})
     discount = ""
     if kind is NotificationKind.DELAY and policy.delay_discount_percent:
         discount = delay_discount_code(order.platform_id, promised)

@@ -158,15 +158,17 @@ def order_actions(
                     customer_email=email,
                 )
             )
-    wanted_set = set(wanted_tags)
-    add = sorted(wanted_set - order.tags)
-    remove = sorted(managed.of(order.tags) - wanted_set)
+    wanted_set = wanted_tags if isinstance(wanted_tags, frozenset) else frozenset(wanted_tags)
+    add = wanted_set - order.tags
+    remove = managed.of(order.tags) - wanted_set if order.tags else ()
     if add:
         actions.append(
-            OrderAction(shop, OrderActionKind.ADD_TAGS, order.platform_id, tags=tuple(add))
+            OrderAction(shop, OrderActionKind.ADD_TAGS, order.platform_id, tags=tuple(sorted(add)))
         )
     if remove:
         actions.append(
-            OrderAction(shop, OrderActionKind.REMOVE_TAGS, order.platform_id, tags=tuple(remove))
+            OrderAction(
+                shop, OrderActionKind.REMOVE_TAGS, order.platform_id, tags=tuple(sorted(remove))
+            )
         )
     return actions
