@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from connector.errors import UsageError
+from connector.errors import FatalError, UsageError
 
 if TYPE_CHECKING:
     from connector.cli.main import AppContext
@@ -35,15 +35,23 @@ def _parse_listen(value: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def _open(app: AppContext, *, chatty: bool = True) -> tuple[Settings, Database]:
-    """Load the config and open the database; ``chatty`` commands log at INFO (others: warnings)."""
+def _open(
+    app: AppContext, *, chatty: bool = True, read_only: bool = False
+) -> tuple[Settings, Database]:
+    """Load the config and open the database; ``chatty`` commands log at INFO (others: warnings).
+
+    ``read_only`` commands (status, order) never create or migrate a database: a typo in
+    ``database_url`` must say so, not show an empty new database as "never synced".
+    """
     from connector.config import load_settings
-    from connector.db import open_database
+    from connector.db import open_database, open_existing_database
     from connector.logs import configure_logging
 
     settings = load_settings(app.config_path)
     level = logging.INFO if chatty else logging.WARNING
     configure_logging(settings.log_format, level=logging.DEBUG if app.debug else level)
+    if read_only:
+        return settings, open_existing_database(settings.database_url)
     return settings, open_database(settings.database_url)
 
 
@@ -121,7 +129,7 @@ def register(cli: click.Group) -> None:
     @click.pass_obj
     def run(app: AppContext, listen: str | None, callback_url: str | None, once: bool) -> None:
         """Run the daemon: sync, plan, apply and mail on a schedule, for every enabled shop."""
-        from connector.sandbox.base import SandboxServer
+        from connector.http_server import WebhookServer
         from connector.scheduler import Scheduler
 
         address = _parse_listen(listen) if listen else None
@@ -145,9 +153,7 @@ def register(cli: click.Group) -> None:
             daemon.schedule(scheduler)
             server = None
             if address is not None:
-                # One access line per webhook is the reverse proxy's job; ours would drown the log.
-                logging.getLogger("werkzeug").setLevel(logging.WARNING)
-                server = SandboxServer(daemon.webhook_app(), host=address[0], port=address[1])
+                server = WebhookServer(daemon.webhook_app(), host=address[0], port=address[1])
                 server.start()
                 log.info("listening on http://%s:%d", address[0], server.port)
             try:
@@ -182,7 +188,15 @@ def register(cli: click.Group) -> None:
                 raise UsageError(f"no shop named {shop_name!r} in the config") from None
             if order_ref:
                 known = db.order(shop_name, order_ref)
-                target = ResyncTarget(order_ids=(known.platform_id if known else order_ref,))
+                if known is None:
+                    # TODO: look the number up on the platform (needs an adapter call); queueing
+                    # the number as a platform id would read nothing and report success.
+                    raise FatalError(
+                        f"order {order_ref} is not in the database yet for {shop_name}: run "
+                        f"`connector resync --shop {shop_name} --all` (or wait for the next sync), "
+                        "or give the order's platform id"
+                    )
+                target = ResyncTarget(order_ids=(known.platform_id,))
             elif sku:
                 target = ResyncTarget(skus=(sku,))
             else:
@@ -217,7 +231,7 @@ def register(cli: click.Group) -> None:
         from connector.notify.outbox import Outbox
         from connector.status import shop_status
 
-        settings, db = _open(app, chatty=False)
+        settings, db = _open(app, chatty=False, read_only=True)
         try:
             outbox = Outbox(db.engine, db.clock, settings.email)
             now = db.clock()
@@ -234,8 +248,12 @@ def register(cli: click.Group) -> None:
         from rich.table import Table
 
         table = Table(title="connector status")
-        for column in ("shop", "last sync", "cursor ages", "queue", "outbox", "resyncs", "lease"):
-            table.add_column(column)
+        # The shop name is what support reads first: never cut it; the long texts wrap instead.
+        table.add_column(
+            "shop", no_wrap=True, min_width=max([len(r.shop) for r in rows], default=4)
+        )
+        for column in ("last sync", "cursor ages", "queue", "outbox", "resyncs", "lease"):
+            table.add_column(column, overflow="fold")
         for row in rows:
             ages = (
                 ", ".join(f"{k} {_age(v)}" for k, v in sorted(row.cursor_ages.items())) or "never"
@@ -249,7 +267,8 @@ def register(cli: click.Group) -> None:
                 ages,
                 f"{row.queue_lines} lines / {row.queue_units} units / {row.queue_skus} SKUs",
                 f"{row.outbox_pending} waiting, {row.outbox_failed} failed",
-                str(row.resyncs_pending),
+                f"{row.resyncs_pending} waiting"
+                + (f", {row.resyncs_failed} gave up" if row.resyncs_failed else ""),
                 row.lease_holder or "free",
             )
         console = Console()
@@ -268,19 +287,30 @@ def register(cli: click.Group) -> None:
         from connector.notify.outbox import Outbox
         from connector.status import order_story
 
-        settings, db = _open(app, chatty=False)
+        settings, db = _open(app, chatty=False, read_only=True)
         try:
             outbox = Outbox(db.engine, db.clock, settings.email)
             shops = [shop_name] if shop_name else [s.name for s in settings.shops]
-            story = None
-            for name in shops:
-                story = order_story(db, outbox, name, order_ref)
-                if story is not None:
-                    break
+            found = [
+                story
+                for name in shops
+                if (story := order_story(db, outbox, name, order_ref)) is not None
+            ]
         finally:
             db.close()
-        if story is None:
-            raise UsageError(f"no order {order_ref!r} in {', '.join(shops)} (try connector resync)")
+        if not found:
+            raise FatalError(
+                f"no order {order_ref!r} in {', '.join(shops)} "
+                "(not synced yet? try connector resync --shop SHOP --all)"
+            )
+        if len(found) > 1:
+            # Order numbers are per shop (WooCommerce's #29 exists in every shop): never guess.
+            raise UsageError(
+                f"order {order_ref!r} exists in several shops: "
+                + ", ".join(story.shop for story in found)
+                + "; say which with --shop"
+            )
+        story = found[0]
         if as_json:
             click.echo(json.dumps(story.as_dict(), indent=2))
             return
