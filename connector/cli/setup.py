@@ -22,6 +22,7 @@ from rich.table import Table
 from connector.config import load_settings
 from connector.config_template import DEFAULT_URLS, env_prefix, render_template
 from connector.errors import ConfigError, ConnectorError
+from connector.logs import redact
 from connector.model import Platform
 from connector.platform import CheckReport
 from connector.settings import Settings, ShopSettings
@@ -123,6 +124,11 @@ def check_shop(shop: ShopSettings, debug: bool = False) -> CheckReport:
     except Exception as error:  # a bug in one adapter must not hide the other shops
         if debug:
             traceback.print_exc()
+        if _is_network_error(error):
+            # requests' own text is a pool dump with the full URL (keys and signatures included).
+            return _failed(
+                shop, f"cannot reach {shop.url} ({type(error).__name__}); is the address right?"
+            )
         return _failed(shop, f"unexpected error ({type(error).__name__}): {error}")
     finally:
         # Closing is best effort: the report is what matters.
@@ -131,7 +137,15 @@ def check_shop(shop: ShopSettings, debug: bool = False) -> CheckReport:
 
 
 def _failed(shop: ShopSettings, problem: str) -> CheckReport:
-    return CheckReport(shop=shop.name, platform=shop.platform, ok=False, problems=(problem,))
+    return CheckReport(
+        shop=shop.name, platform=shop.platform, ok=False, problems=(redact(problem),)
+    )
+
+
+def _is_network_error(error: BaseException) -> bool:
+    import requests
+
+    return isinstance(error, requests.RequestException | OSError)
 
 
 @click.command()
@@ -160,7 +174,8 @@ def check(ctx: click.Context, as_json: bool) -> None:
     else:
         _print_outcome(config_path, outcome)
     if not outcome.ok:
-        raise CheckFailed("some checks failed (see above)")
+        # The summary line above already said so; exit 1 without a second message on stderr.
+        raise click.exceptions.Exit(1)
 
 
 def _check_database(settings: Settings, outcome: _Outcome) -> None:
@@ -173,7 +188,7 @@ def _check_database(settings: Settings, outcome: _Outcome) -> None:
     try:
         db = open_database(settings.database_url)
     except ConnectorError as error:
-        outcome.database_problem = str(error)
+        outcome.database_problem = redact(str(error))
         return
     try:
         outcome.schema_version = db.schema_version()
@@ -217,7 +232,7 @@ def _print_outcome(config_path: Path, outcome: _Outcome) -> None:
         for scope in report.missing:
             click.echo(f"✗ {report.shop}: missing scope or permission {scope}")
         for problem in report.problems:
-            click.echo(f"✗ {report.shop}: {problem}")
+            click.echo(f"✗ {report.shop}: {redact(problem)}")
         if status == "failed" and not (report.missing or report.problems):
             click.echo(f"✗ {report.shop}: check failed")
     click.echo("All checks passed." if outcome.ok else "Some checks failed.")
@@ -241,7 +256,7 @@ def _as_json(config_path: Path, outcome: _Outcome) -> dict[str, Any]:
                 "ok": report.ok,
                 "granted": list(report.granted),
                 "missing": list(report.missing),
-                "problems": list(report.problems),
+                "problems": [redact(problem) for problem in report.problems],
                 "details": dict(report.details),
             }
             for report, status in outcome.reports

@@ -6,6 +6,20 @@ Open it with :func:`open_database`; see :mod:`connector.db.store` for the API an
 
 from __future__ import annotations
 
-from connector.db.store import Database, SkippedRecord, StateStore, open_database, safe_url
+from connector.db.store import (
+    Database,
+    SkippedRecord,
+    StateStore,
+    open_database,
+    open_existing_database,
+    safe_url,
+)
 
-__all__ = ["Database", "SkippedRecord", "StateStore", "open_database", "safe_url"]
+__all__ = [
+    "Database",
+    "SkippedRecord",
+    "StateStore",
+    "open_database",
+    "open_existing_database",
+    "safe_url",
+]

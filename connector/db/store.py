@@ -29,7 +29,7 @@ from connector.db.store_backorders import BackorderStore
 from connector.db.store_catalog import CatalogStore
 from connector.db.store_orders import OrderStore
 from connector.db.store_sync import SkippedRecord, SyncStore
-from connector.errors import ConfigError, ConfigProblem, RetryableError
+from connector.errors import ConfigError, ConfigProblem, FatalError, RetryableError
 
 __all__ = ["Database", "SkippedRecord", "StateStore", "open_database", "safe_url"]
 
@@ -139,6 +139,38 @@ def open_database(
             raise RetryableError(
                 f"cannot open the state database {db.url}: {error.orig}"
             ) from error
+    return db
+
+
+def open_existing_database(url: str, *, clock: Clock = system_clock) -> Database:
+    """Open ``url`` for reading only: never create, never migrate (``status``, ``order``).
+
+    Raises :class:`FatalError` when the SQLite file is missing or the database holds no connector
+    tables, so a typo in ``database_url`` is named instead of shown as an empty, new database.
+    """
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        raise ConfigError([ConfigProblem("database_url", "not a database URL")]) from None
+    if parsed.drivername == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        path = Path(str(parsed.database)).expanduser()
+        if not path.exists():
+            raise FatalError(
+                f"no state database at {path}: check database_url in the config "
+                "(the daemon creates it on its first run)"
+            )
+    db = open_database(url, clock=clock, run_migrations=False)
+    try:
+        version = db.schema_version()
+    except sa.exc.OperationalError as error:
+        db.close()
+        raise RetryableError(f"cannot open the state database {db.url}: {error.orig}") from error
+    if version == 0:
+        db.close()
+        raise FatalError(
+            f"the database {db.url} holds no connector data: check database_url in the config "
+            "(the daemon sets it up on its first run)"
+        )
     return db
 
 

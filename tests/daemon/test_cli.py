@@ -35,7 +35,19 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def test_status_json_on_a_fresh_database_says_never_synced(config: Path) -> None:
+def test_status_on_a_mistyped_database_url_says_so_and_creates_nothing(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--config", str(config), "status"]) == 1
+    err = capsys.readouterr().err
+    assert "no state database at" in err and "database_url" in err
+    assert not (tmp_path / "state.db").exists()
+    assert main(["--config", str(config), "order", "1001"]) == 1
+    assert not (tmp_path / "state.db").exists()
+
+
+def test_status_json_on_a_fresh_database_says_never_synced(config: Path, tmp_path: Path) -> None:
+    open_database(f"sqlite:///{tmp_path / 'state.db'}").close()
     result = CliRunner().invoke(cli, ["--config", str(config), "status", "--json"])
     assert result.exit_code == 0, result.output
     [shop] = json.loads(result.stdout)
@@ -64,10 +76,11 @@ def test_status_shows_a_failed_run_and_a_waiting_resync(config: Path, tmp_path: 
     assert data[0]["last_run_ok"] is False
 
 
-def test_order_that_does_not_exist_is_one_clear_line_and_exit_2(
-    config: Path, capsys: pytest.CaptureFixture[str]
+def test_order_that_does_not_exist_is_one_clear_line_and_exit_1(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--config", str(config), "order", "1042"]) == 2
+    open_database(f"sqlite:///{tmp_path / 'state.db'}").close()
+    assert main(["--config", str(config), "order", "1042"]) == 1
     err = capsys.readouterr().err
     assert "no order '1042' in outlet" in err
     assert "Traceback" not in err
@@ -83,3 +96,77 @@ def test_resync_needs_exactly_one_target(config: Path, capsys: pytest.CaptureFix
 def test_run_rejects_a_bad_listen_address(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--config", str(config), "run", "--listen", "8080"]) == 2
     assert "HOST:PORT" in capsys.readouterr().err
+
+
+TWO_SHOPS = (
+    CONFIG
+    + """
+[[shops]]
+name = "corner"
+platform = "woocommerce"
+url = "https://corner.example.com"
+consumer_key = "env:OUTLET_KEY"
+consumer_secret = "env:OUTLET_SECRET"
+"""
+)
+
+
+def test_an_order_number_two_shops_share_is_never_guessed(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dataclasses import replace
+
+    from tests.db.test_store import order
+
+    config.write_text(TWO_SHOPS.format(db=tmp_path / "state.db"))
+    db = open_database(f"sqlite:///{tmp_path / 'state.db'}")
+    for shop in ("outlet", "corner"):
+        mine = order(f"{shop}-29")
+        db.upsert_orders([replace(mine, shop=shop, customer=replace(mine.customer, shop=shop))])
+    db.close()
+    assert main(["--config", str(config), "order", "#1001"]) == 2
+    err = capsys.readouterr().err
+    assert "outlet" in err and "corner" in err and "--shop" in err
+    assert main(["--config", str(config), "order", "#1001", "--shop", "corner", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["shop"] == "corner"
+
+
+def test_resync_of_an_order_not_in_the_database_says_so_and_queues_nothing(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from connector.resync_queue import pending_count
+
+    assert main(["--config", str(config), "resync", "--shop", "outlet", "--order", "1003"]) == 1
+    err = capsys.readouterr().err
+    assert "order 1003 is not in the database yet" in err
+    db = open_database(f"sqlite:///{tmp_path / 'state.db'}")
+    assert pending_count(db.engine) == {}
+    db.close()
+
+
+def test_check_names_an_unreachable_shop_without_its_keys_and_fails_once(
+    config: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import adapters
+    import requests
+
+    class Unreachable:
+        def check(self) -> None:
+            raise requests.ConnectionError(
+                "HTTPConnectionPool(host='outlet.example.com', port=443): Max retries exceeded with "
+                "url: /wp-json/wc/v3?oauth_consumer_key=ck_abc&oauth_signature=c2lnbmF0dXJl"
+            )
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(adapters, "create_adapter", lambda shop, **kw: Unreachable())
+    assert main(["--config", str(config), "check"]) == 1
+    captured = capsys.readouterr()
+    both = captured.out + captured.err
+    assert "cannot reach https://outlet.example.com" in both
+    assert "ck_abc" not in both and "c2lnbmF0dXJl" not in both and "Max retries" not in both
+    assert both.lower().count("some checks failed") == 1
