@@ -1,4 +1,4 @@
-"""``connector emails``: check every template, preview a message as a customer would see it."""
+"""``connector emails``: check every template, preview a message, requeue failed messages."""
 
 from __future__ import annotations
 
@@ -7,37 +7,50 @@ from pathlib import Path
 
 import click
 
-from connector.errors import ConnectorError
+from connector.clock import system_clock
+from connector.errors import ConnectorError, UsageError
 from connector.model import Notification, NotificationKind
 from connector.settings import EmailSettings, ShopSettings
 from templates import EVENTS
 
 
-def _settings(ctx: click.Context) -> tuple[EmailSettings, ShopSettings | None, str | None]:
-    """Email settings, first shop and database URL from the config; defaults when there is none."""
+def _settings(
+    ctx: click.Context, shop_name: str | None = None
+) -> tuple[EmailSettings, ShopSettings | None, str | None]:
+    """Email settings, the shop (``shop_name`` or the first) and database URL from the config.
+
+    Defaults when there is no config file; an unknown shop name is an error listing the known ones.
+    """
     app = ctx.obj
     if app is None or not Path(app.config_path).exists():
+        if shop_name:
+            raise UsageError(f"no config file, so no shop {shop_name!r}")
         return EmailSettings(), None, None
     settings = app.settings()
     shop = settings.shops[0] if settings.shops else None
+    if shop_name:
+        matches = [s for s in settings.shops if s.name == shop_name]
+        if not matches:
+            known = ", ".join(s.name for s in settings.shops) or "none"
+            raise UsageError(f"no shop {shop_name!r} in the config (shops: {known})")
+        shop = matches[0]
     return settings.email, shop, settings.database_url
 
 
 def _stored_notification(
-    database_url: str | None, order: str, kind: NotificationKind
+    database_url: str | None, order: str, kind: NotificationKind, shop: str | None
 ) -> Notification | None:
     """The real order's notification when the outbox has one, else None."""
     if not database_url:
         return None
     import sqlalchemy as sa
 
-    from connector.clock import system_clock
     from connector.notify.outbox import Outbox
 
     try:
         engine = sa.create_engine(database_url)
         try:
-            return Outbox(engine, system_clock).notification_for_order(order, kind)
+            return Outbox(engine, system_clock).notification_for_order(order, kind, shop)
         finally:
             engine.dispose()
     except sa.exc.SQLAlchemyError:
@@ -87,6 +100,7 @@ def register(cli: click.Group) -> None:
         default=None,
         help="A real order's number or id (when the outbox has it).",
     )
+    @click.option("--shop", "shop_name", default=None, help="Which shop (default: the first).")
     @click.option("--locale", default=None, help="Render in this locale (sv, sv_SE, en ...).")
     @click.option(
         "--out",
@@ -103,41 +117,96 @@ def register(cli: click.Group) -> None:
         *,
         event: str,
         order: str | None,
+        shop_name: str | None,
         locale: str | None,
         out: Path | None,
         as_text: bool,
     ) -> None:
-        """Render one EVENT as a customer would get it: a real order's data or a sample."""
+        """Render one EVENT as a customer would get it: a real order's data, else a SAMPLE.
+
+        A sample uses the shop's branding and currency, in the locale asked; the terminal (not
+        the email) says it is a sample.
+        """
         from dataclasses import replace
-        from datetime import UTC, datetime
 
-        from connector.notify.render import Renderer, make_message_id
-        from connector.notify.samples import SAMPLE_ALTERNATIVES, sample_notification, sample_shop
+        from connector.notify.render import Alternative, Renderer, make_message_id
+        from connector.notify.samples import sample_alternatives, sample_notification, sample_shop
 
-        email, shop, database_url = _settings(ctx)
+        email, shop, database_url = _settings(ctx, shop_name)
         kind = NotificationKind(event)
-        notification = _stored_notification(database_url, order, kind) if order else None
-        source = "stored" if notification else "sample"
-        if notification is None:
-            currency = shop.currency if shop else None
-            shop_for_sample = shop or sample_shop(locale or "en", currency)
-            notification = sample_notification(
-                kind, locale, order_number=order or "#1042", currency=shop_for_sample.currency
+        shop_key = shop.name if shop and shop_name else None
+        stored = _stored_notification(database_url, order, kind, shop_key) if order else None
+        if shop is None:
+            shop = sample_shop(locale or "en")
+        alternatives: tuple[Alternative, ...] = ()
+        if stored is not None:
+            notification = stored
+            if locale:
+                notification = replace(notification, locale=locale)
+        else:
+            wanted = locale or shop.locale or "en"
+            notification = replace(
+                sample_notification(
+                    kind, wanted, order_number=order or "#1042", currency=shop.currency
+                ),
+                shop=shop.name,
             )
-            shop = shop_for_sample
-        assert shop is not None
-        if locale:
-            notification = replace(notification, locale=locale)
-        rendered = Renderer(email).render(
-            notification, shop, SAMPLE_ALTERNATIVES if source == "sample" else ()
-        )
-        click.echo(f"{source} {event} [{rendered.locale}]: {rendered.subject}", err=True)
+            alternatives = sample_alternatives(wanted, shop.currency)
+        rendered = Renderer(email).render(notification, shop, alternatives)
+        if stored is None:
+            missing = f"order {order} is not in the outbox; " if order else ""
+            click.echo(
+                f"SAMPLE DATA ({missing}made-up customer, lines and amounts), not a real order: "
+                f"{event} for shop {shop.name} [{rendered.locale}, {shop.currency}]",
+                err=True,
+            )
+        else:
+            click.echo(f"order {notification.order_number} as stored in the outbox", err=True)
+        click.echo(f"subject: {rendered.subject}", err=True)
         if out is not None and out.suffix == ".eml":
             message = rendered.to_message(
-                make_message_id(notification.idempotency_key, email.from_address), datetime.now(UTC)
+                make_message_id(notification.idempotency_key, email.from_address), system_clock()
             )
             out.write_bytes(message.as_bytes())
         elif out is not None:
             out.write_text(rendered.text if as_text else rendered.html, encoding="utf-8")
         else:
             sys.stdout.write(rendered.text if as_text else rendered.html)
+
+    @emails.command("requeue")
+    @click.option("--shop", "shop_name", default=None, help="Only this shop's messages.")
+    @click.option("--id", "ids", type=int, multiple=True, help="A message id (repeatable).")
+    @click.option("--all-failed", is_flag=True, help="Every failed message (not unconfirmed ones).")
+    @click.pass_context
+    def requeue(
+        ctx: click.Context, *, shop_name: str | None, ids: tuple[int, ...], all_failed: bool
+    ) -> None:
+        """Send failed or unconfirmed messages again at the next delivery.
+
+        An unconfirmed message may have reached the customer: check the mail server's log first,
+        then requeue it by --id. The ids are in `connector order N` and `connector status`.
+        """
+        from connector.db import open_database
+        from connector.notify.outbox import Outbox
+
+        if bool(ids) == all_failed:
+            raise UsageError("give either --id N (one or more) or --all-failed")
+        email, _, database_url = _settings(ctx, shop_name)
+        if not database_url:
+            raise UsageError("no config file with a database_url")
+        db = open_database(database_url)
+        try:
+            result = Outbox(db.engine, system_clock, email).requeue_messages(
+                ids=ids, shop=shop_name, all_failed=all_failed
+            )
+        finally:
+            db.close()
+        for row_id, reason in result.refused:
+            click.echo(f"message {row_id} not requeued: {reason}", err=True)
+        listed = ", ".join(str(i) for i in result.requeued)
+        click.echo(
+            f"requeued {len(result.requeued)} message(s){': ' + listed if listed else ''}; "
+            "they go with the next delivery run"
+        )
+        if ids and result.refused:
+            raise ConnectorError(f"{len(result.refused)} message(s) not requeued")

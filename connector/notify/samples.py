@@ -13,7 +13,7 @@ from connector.model import Money, Notification, NotificationKind, NotificationL
 from connector.notify.render import Alternative
 from connector.settings import Branding, ShopSettings
 
-__all__ = ["SAMPLE_ALTERNATIVES", "sample_notification", "sample_shop"]
+__all__ = ["SAMPLE_ALTERNATIVES", "sample_alternatives", "sample_notification", "sample_shop"]
 
 _CURRENCY_BY_LANGUAGE = {
     "sv": "SEK",
@@ -23,6 +23,56 @@ _CURRENCY_BY_LANGUAGE = {
     "nb": "NOK",
     "da": "DKK",
 }
+
+# Every text a sample puts inside an email, per language: a Swedish preview must not show an
+# English reason or product name. Languages missing here use English.
+_TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "sofa": "Linen sofa, 3-seat",
+        "cushion": "Linen cushion",
+        "throw": "Wool throw",
+        "lamp": "Arc floor lamp",
+        "chair": "Oak dining chair",
+        "rug": "Wool rug, large",
+        "armchair": "Oslo armchair, oat",
+        "bergen": "Bergen sofa, charcoal",
+        "reason": "Our supplier's factory closed for two weeks after a flood.",
+        "terms": "Paid in full at checkout",
+    },
+    "sv": {
+        "sofa": "Linnesoffa, 3-sits",
+        "cushion": "Linnekudde",
+        "throw": "Ullpläd",
+        "lamp": "Golvlampa, båge",
+        "chair": "Matstol i ek",
+        "rug": "Ullmatta, stor",
+        "armchair": "Oslo fåtölj, havre",
+        "bergen": "Bergen soffa, kol",
+        "reason": "Vår leverantörs fabrik var stängd i två veckor efter en översvämning.",
+        "terms": "Betalat i sin helhet i kassan",
+    },
+}
+
+
+def _texts(locale: str | None) -> dict[str, str]:
+    language = (locale or "en").replace("-", "_").split("_", 1)[0].lower()
+    return _TEXTS.get(language, _TEXTS["en"])
+
+
+def sample_alternatives(
+    locale: str | None = "en", currency: str = "USD"
+) -> tuple[Alternative, ...]:
+    """In-stock alternatives for a sample, named in ``locale``'s language, priced in ``currency``."""
+    texts = _texts(locale)
+    return (
+        Alternative(
+            texts["armchair"],
+            "https://example.com/products/oslo-oat",
+            Money(Decimal("449.00"), currency),
+        ),
+        Alternative(texts["bergen"], "https://example.com/products/bergen", None),
+    )
+
 
 SAMPLE_ALTERNATIVES = (
     Alternative(
@@ -62,26 +112,30 @@ def sample_notification(
     currency: str = "USD",
     email: str = "ada@example.com",
 ) -> Notification:
-    """A realistic notification of ``kind``; every optional field is filled so every branch renders."""
+    """A realistic notification of ``kind``; every optional field is filled so every branch renders.
+
+    Product names, the reason and the payment terms are in ``locale``'s language when we have it.
+    """
     kind = NotificationKind(kind)
+    texts = _texts(locale)
     price = Money(Decimal("1299.00"), currency)
     small = Money(Decimal("89.50"), currency)
     lines: tuple[NotificationLine, ...]
     if kind is NotificationKind.DIGEST:
         lines = (
             NotificationLine(
-                "d1", "SOFA-LIN-3", "Linen sofa, 3-seat", 4, eta=date(2027, 1, 15), price=price
+                "d1", "SOFA-LIN-3", texts["sofa"], 4, eta=date(2027, 1, 15), price=price
             ),
-            NotificationLine("d2", "LAMP-ARC", "Arc floor lamp", 2, eta=None, price=small),
+            NotificationLine("d2", "LAMP-ARC", texts["lamp"], 2, eta=None, price=small),
             NotificationLine(
                 "d3",
                 "CHAIR-OAK",
-                "Oak dining chair",
+                texts["chair"],
                 6,
                 eta=date(2027, 2, 1),
                 old_eta=date(2027, 1, 10),
             ),
-            NotificationLine("d4", "RUG-WOOL-L", "Wool rug, large", 0),
+            NotificationLine("d4", "RUG-WOOL-L", texts["rug"], 0),
         )
         return Notification(
             shop="nordic-living",
@@ -100,7 +154,7 @@ def sample_notification(
         NotificationLine(
             "gid://shopify/LineItem/1",
             "SOFA-LIN-3",
-            "Linen sofa, 3-seat",
+            texts["sofa"],
             1,
             eta=date(2027, 1, 29) if delayed else date(2026, 12, 18),
             old_eta=date(2026, 12, 18) if delayed else None,
@@ -109,7 +163,7 @@ def sample_notification(
         NotificationLine(
             "gid://shopify/LineItem/2",
             "CUSH-LIN",
-            "Linen cushion",
+            texts["cushion"],
             2,
             eta=None,
             old_eta=date(2026, 12, 18) if delayed else None,
@@ -122,7 +176,7 @@ def sample_notification(
             NotificationLine(
                 "gid://shopify/LineItem/3",
                 "THROW-WOOL",
-                "Wool throw",
+                texts["throw"],
                 1,
                 ships_now=True,
                 price=small,
@@ -140,9 +194,7 @@ def sample_notification(
         created_at=datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
         promised_date=date(2027, 1, 29) if delayed else date(2026, 12, 18),
         old_promised_date=date(2026, 12, 18) if delayed else None,
-        reason="Our supplier's factory closed for two weeks after a flood." if delayed else "",
-        payment_terms="Paid in full at checkout"
-        if kind is NotificationKind.PREORDER_CONFIRMATION
-        else "",
+        reason=texts["reason"] if delayed else "",
+        payment_terms=texts["terms"] if kind is NotificationKind.PREORDER_CONFIRMATION else "",
         discount_code="SORRY-1042-X7Q" if delayed else "",
     )

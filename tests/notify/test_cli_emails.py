@@ -89,3 +89,101 @@ def test_preview_text_to_stdout_and_eml(capsys: pytest.CaptureFixture[str], tmp_
 
 def test_preview_of_an_unknown_event_is_a_usage_error(tmp_path: Path) -> None:
     assert main(["--config", str(tmp_path / "n.toml"), "emails", "preview", "nope"]) == 2
+
+
+SHOP_CONFIG = """
+database_url = "sqlite:///{db}"
+
+[email]
+transport = "folder"
+folder = "{folder}"
+
+[[shops]]
+name = "outlet"
+platform = "woocommerce"
+url = "https://outlet.example.com"
+consumer_key = "env:OUTLET_KEY"
+consumer_secret = "env:OUTLET_SECRET"
+currency = "EUR"
+locale = "de"
+
+[shops.branding]
+name = "Fjällstugan Outlet"
+primary_color = "#0b6e4f"
+"""
+
+
+@pytest.fixture
+def shop_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("OUTLET_KEY", "ck_0123456789abcdef0123456789abcdef01234567")
+    monkeypatch.setenv("OUTLET_SECRET", "cs_0123456789abcdef0123456789abcdef01234567")
+    path = tmp_path / "connector.toml"
+    path.write_text(SHOP_CONFIG.format(db=tmp_path / "state.db", folder=tmp_path / "mail"))
+    return path
+
+
+def test_sample_preview_says_sample_and_uses_the_shops_brand_locale_and_currency(
+    capsys: pytest.CaptureFixture[str], shop_config: Path
+) -> None:
+    code = main(["--config", str(shop_config), "emails", "preview", "delay", "--locale", "sv"])
+    assert code == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith("SAMPLE DATA")  # the terminal says so ...
+    assert "SAMPLE" not in captured.out  # ... the email itself does not
+    html = captured.out
+    assert "Fjällstugan Outlet" in html and "#0b6e4f" in html  # the configured shop's brand
+    assert "Vår leverantörs fabrik" in html and "Our supplier" not in html  # Swedish sample text
+    assert "Linnesoffa" in html and "Linen sofa" not in html
+    assert "449,00\xa0€" in html  # sample money in the shop's currency, Swedish format
+    assert "$" not in html.replace("${", "")
+
+
+def test_preview_of_an_unknown_shop_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], shop_config: Path
+) -> None:
+    code = main(["--config", str(shop_config), "emails", "preview", "delay", "--shop", "nope"])
+    assert code == 2
+    assert "outlet" in capsys.readouterr().err
+
+
+def test_requeue_puts_failed_messages_back_and_refuses_the_rest(
+    capsys: pytest.CaptureFixture[str], shop_config: Path, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from connector.clock import system_clock
+    from connector.db import open_database
+    from connector.notify.outbox import Outbox
+    from connector.notify.samples import sample_notification, sample_shop
+
+    db = open_database(f"sqlite:///{tmp_path / 'state.db'}")
+    outbox = Outbox(db.engine, system_clock)
+    shop = replace(sample_shop("en"), name="outlet")
+    outbox.enqueue([sample_notification("ship_soon"), sample_notification("delay", email="")], shop)
+    db.close()
+    # The ship-soon mail failed at the server; the delay has no address and cannot be requeued.
+    import sqlalchemy as sa
+
+    from connector.notify.tables import outbox_messages
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'state.db'}")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(outbox_messages)
+            .where(outbox_messages.c.kind == "ship_soon")
+            .values(status="failed", last_error="SMTP refused at end of message: 554 spam")
+        )
+        ids = dict(conn.execute(sa.select(outbox_messages.c.kind, outbox_messages.c.id)).all())
+    engine.dispose()
+
+    base = ["--config", str(shop_config), "emails", "requeue"]
+    assert main([*base, "--all-failed", "--shop", "outlet"]) == 0
+    assert f"requeued 1 message(s): {ids['ship_soon']}" in capsys.readouterr().out
+    assert main([*base, "--id", str(ids["delay"])]) == 1
+    assert "never rendered or has no address" in capsys.readouterr().err
+    assert main(base) == 2  # neither --id nor --all-failed
+
+    db = open_database(f"sqlite:///{tmp_path / 'state.db'}")
+    status = Outbox(db.engine, system_clock).status("outlet")
+    db.close()
+    assert (status.pending, status.failed) == (1, 1)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from connector.clock import FrozenClock
 from connector.model import NotificationKind
 from connector.notify.outbox import Outbox
-from connector.notify.samples import SAMPLE_ALTERNATIVES, sample_notification, sample_shop
+from connector.notify.samples import sample_alternatives, sample_notification, sample_shop
 from connector.notify.tables import outbox_messages
 from connector.notify.transports import SmtpTransport
 from connector.settings import EmailSettings
@@ -35,7 +35,10 @@ def test_swedish_delay_arrives_as_multipart_with_dates_amounts_and_headers(
     mail = make_mail("sv")
     delay = sample_notification(NotificationKind.DELAY, "sv-SE", currency="SEK")
 
-    assert mail.outbox.enqueue([delay], mail.shop, {"SOFA-LIN-3": SAMPLE_ALTERNATIVES}) == 1
+    assert (
+        mail.outbox.enqueue([delay], mail.shop, {"SOFA-LIN-3": sample_alternatives("sv", "SEK")})
+        == 1
+    )
     report = mail.deliver()
 
     assert report.sent == 1
@@ -48,8 +51,9 @@ def test_swedish_delay_arrives_as_multipart_with_dates_amounts_and_headers(
         assert "18 december 2026" in body  # and the old one
         assert "SORRY-1042-X7Q" in body  # the discount code
         assert "Vi beklagar" in body
-    assert "Orsak: Our supplier" in text
-    assert "Oslo armchair, oat" in html  # an in-stock alternative is offered
+    assert "Orsak: Vår leverantörs fabrik" in text  # the sample reason is Swedish too
+    assert "Our supplier" not in text
+    assert "Oslo fåtölj, havre" in html  # an in-stock alternative is offered
     assert message["Message-ID"].startswith("<") and message["Message-ID"].endswith(
         "@nordic-living.example.com>"
     )
