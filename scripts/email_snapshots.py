@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from connector.notify.render import Renderer  # noqa: E402
-from connector.notify.samples import SAMPLE_ALTERNATIVES, sample_notification, sample_shop  # noqa: E402
+from connector.notify.samples import sample_alternatives, sample_notification, sample_shop  # noqa: E402
 from connector.notify.screenshot import find_chromium, screenshot  # noqa: E402
 from templates import EVENTS, TEMPLATES_DIR, locales_in  # noqa: E402
 
@@ -34,7 +34,7 @@ def main() -> int:
         folder.mkdir(parents=True, exist_ok=True)
         for event in EVENTS:
             notification = sample_notification(event, locale, currency=shop.currency)
-            mail = renderer.render(notification, shop, SAMPLE_ALTERNATIVES)
+            mail = renderer.render(notification, shop, sample_alternatives(locale, shop.currency))
             html = folder / f"{event}.html"
             html.write_text(mail.html, encoding="utf-8")
             (folder / f"{event}.txt").write_text(

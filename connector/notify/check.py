@@ -12,7 +12,7 @@ from pathlib import Path
 from connector.model import NotificationKind
 from connector.notify.formatting import LocaleChoice, resolve_locale
 from connector.notify.render import Renderer, RenderError, build_context
-from connector.notify.samples import SAMPLE_ALTERNATIVES, sample_notification, sample_shop
+from connector.notify.samples import sample_alternatives, sample_notification, sample_shop
 from connector.settings import EmailSettings
 from templates import EVENTS, TEMPLATES_DIR, locales_in
 
@@ -53,7 +53,8 @@ def _check(
                 promised_date=None,
                 old_promised_date=None,
             )
-            for variant, alternatives in ((notification, SAMPLE_ALTERNATIVES), (bare, ())):
+            offered = sample_alternatives(locale, shop.currency)
+            for variant, alternatives in ((notification, offered), (bare, ())):
                 context = build_context(
                     variant,
                     shop,
