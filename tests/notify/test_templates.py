@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -95,9 +96,9 @@ def test_locale_falls_back_customer_then_shop_then_english(
 def test_dates_and_money_follow_the_locale() -> None:
     assert format_date(date(2027, 1, 29), "sv_SE") == "29 januari 2027"
     assert format_date(date(2027, 1, 29), "en") == "January 29, 2027"
-    assert format_money(Money("1299.5", "SEK"), "sv_SE") == "1\xa0299,50\xa0kr"
-    assert format_money(Money("1299.5", "USD"), "en") == "$1,299.50"
-    assert format_money(Money("1299.5", "EUR"), "de_DE") == "1.299,50\xa0€"
+    assert format_money(Money(Decimal("1299.5"), "SEK"), "sv_SE") == "1\xa0299,50\xa0kr"
+    assert format_money(Money(Decimal("1299.5"), "USD"), "en") == "$1,299.50"
+    assert format_money(Money(Decimal("1299.5"), "EUR"), "de_DE") == "1.299,50\xa0€"
 
 
 def write(folder: Path, name: str, body: str) -> None:
