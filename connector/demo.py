@@ -24,19 +24,15 @@ from typing import Any
 
 from rich.console import Console
 from rich.panel import Panel
-from rich.table import Table
 
 from connector.clock import FrozenClock
-from connector.cycle import CycleReport
 from connector.daemon import Daemon
 from connector.db import Database, open_database
+from connector.demo_narrator import Narrator, eml_headers
 from connector.model import (
-    ChangeKind,
-    OrderActionKind,
     OrderStatus,
     Platform,
     PurchaseOrder,
-    WriteStatus,
 )
 from connector.sandbox.seed import SeedSpec, demo_spec, generate_products
 from connector.settings import (
@@ -151,171 +147,6 @@ def backordered_skus(spec: SeedSpec) -> list[str]:
             if variant.tracked and variant.stock == 0 and variant.continue_selling:
                 found.append(variant.sku)
     return found
-
-
-class Narrator:
-    """Prints what the connector did, in a store owner's words."""
-
-    def __init__(self, console: Console, db: Database, outbox_dir: Path) -> None:
-        self.console = console
-        self.db = db
-        self.outbox_dir = outbox_dir
-        self.seen_files: set[str] = set()
-
-    def step(self, number: int, title: str, story: str) -> None:
-        self.console.print()
-        self.console.rule(f"[bold]Step {number}: {title}")
-        self.console.print(story, highlight=False)
-
-    def _product(self, shop: str, product_id: str) -> str:
-        product = self.db.product(shop, product_id)
-        return f"{product.title} (product)" if product else product_id
-
-    def _number(self, shop: str, order_id: str) -> str:
-        order = self.db.order(shop, order_id)
-        return order.number if order else order_id
-
-    def cycle(self, shop: str, report: CycleReport | None) -> None:
-        if report is None:
-            self.console.print(f"[yellow]{shop}: another daemon holds this shop[/yellow]")
-            return
-        if report.error:
-            self.console.print(f"[red]{shop}: the cycle failed: {report.error}[/red]")
-            return
-        plan = report.plan
-        synced = report.sync.changed + report.resynced.changed
-        header = (
-            f"[bold]{shop}[/bold]: read {synced} objects, "
-            f"{len(plan.storefront) if plan else 0} storefront changes, "
-            f"{len(plan.order_actions) if plan else 0} order actions, "
-            f"{report.notifications} emails"
-        )
-        self.console.print(header, highlight=False)
-        if plan is None:
-            return
-        results = {r.key: r for r in (*report.storefront_results, *report.order_results)}
-        if plan.storefront:
-            table = Table("storefront", "SKU", "change", "why", "result", box=None, pad_edge=False)
-            for change in plan.storefront:
-                table.add_row(
-                    "",
-                    change.sku or self._product(shop, change.product_id),
-                    _describe_change(change),
-                    change.reason,
-                    _result(results.get(change.key)),
-                )
-            self.console.print(table)
-        if plan.order_actions:
-            table = Table("orders", "order", "action", "result", box=None, pad_edge=False)
-            for action in plan.order_actions:
-                table.add_row(
-                    "",
-                    self._number(shop, action.order_id),
-                    _describe_action(action),
-                    _result(results.get(action.key)),
-                )
-            self.console.print(table)
-        if plan.notifications:
-            table = Table("emails", "to", "kind", "language", "lines", box=None, pad_edge=False)
-            for note in plan.notifications:
-                table.add_row(
-                    "",
-                    note.email,
-                    note.kind.value.replace("_", " "),
-                    note.locale or "-",
-                    ", ".join(f"{line.sku} x{line.quantity}" for line in note.lines),
-                )
-            self.console.print(table)
-        for failure in report.failures:
-            self.console.print(f"  [red]{failure.key}: {failure.status.value} {failure.message}")
-
-    def queue(self, shop: str) -> None:
-        entries = self.db.queue(shop)
-        if not entries:
-            self.console.print(f"{shop}: nobody is waiting.")
-            return
-        table = Table(title=f"{shop}: who waits for what", title_justify="left")
-        widths = {"SKU": 13, "#": 2, "order": 5, "customer": 16, "waits": 5, "alloc.": 6, "ETA": 10}
-        for column, width in widths.items():
-            table.add_column(column, min_width=width)
-        table.add_column("why here", overflow="ellipsis", no_wrap=True, max_width=44)
-        for entry in entries:
-            table.add_row(
-                entry.sku,
-                str(entry.position),
-                self._number(shop, entry.order_id),
-                entry.customer_email,
-                str(entry.waiting),
-                str(entry.allocated),
-                entry.eta.isoformat() if entry.eta else "no date",
-                # The last clause says where the date comes from: the part a newcomer wants.
-                entry.reason.split("; ")[-1],
-            )
-        self.console.print(table)
-
-    def emails(self) -> None:
-        files = sorted(p for p in self.outbox_dir.glob("*.eml") if p.name not in self.seen_files)
-        if not files:
-            self.console.print("No new emails delivered.")
-            return
-        table = Table(title=f"delivered to {self.outbox_dir}/", title_justify="left")
-        table.add_column("to")
-        table.add_column("subject")
-        for path in files:
-            self.seen_files.add(path.name)
-            to, subject = _headers(path)
-            table.add_row(to, subject)
-        self.console.print(table)
-
-
-def _headers(path: Path) -> tuple[str, str]:
-    from email import message_from_bytes
-    from email.header import decode_header, make_header
-
-    message = message_from_bytes(path.read_bytes())
-    subject = str(make_header(decode_header(message.get("Subject", ""))))
-    return str(message.get("To", "")), subject
-
-
-def _describe_change(change: Any) -> str:
-    if change.kind is ChangeKind.INVENTORY_POLICY:
-        return (
-            "keep selling when out of stock"
-            if change.policy.value == "continue"
-            else "stop selling"
-        )
-    if change.kind is ChangeKind.ADD_TAGS:
-        return "tag " + ", ".join(change.tags)
-    if change.kind is ChangeKind.REMOVE_TAGS:
-        return "untag " + ", ".join(change.tags)
-    if change.kind is ChangeKind.ETA:
-        return f"label '{change.eta_label}'" if change.eta_label else "clear the ETA label"
-    return str(change.kind.value)
-
-
-def _describe_action(action: Any) -> str:
-    units = sum(quantity for _, quantity in action.lines)
-    described: dict[OrderActionKind, str] = {
-        OrderActionKind.HOLD_LINES: f"hold {units} backordered unit(s); the rest ships now",
-        OrderActionKind.RELEASE_HOLD: "release the hold: stock is here",
-        OrderActionKind.ADD_TAGS: "tag " + ", ".join(action.tags),
-        OrderActionKind.REMOVE_TAGS: "untag " + ", ".join(action.tags),
-        OrderActionKind.ADD_NOTE: f"note: {action.note[:60]}",
-        OrderActionKind.CREATE_DISCOUNT: f"discount code {action.discount_code}",
-    }
-    return described.get(action.kind, str(action.kind))
-
-
-def _result(result: Any) -> str:
-    if result is None:
-        return ""
-    colour = {
-        WriteStatus.DONE: "green",
-        WriteStatus.SKIPPED: "dim",
-        WriteStatus.CONFLICT: "yellow",
-        WriteStatus.FAILED: "red",
-    }[result.status]
-    return f"[{colour}]{result.status.value}[/{colour}]"
 
 
 @contextlib.contextmanager
@@ -516,7 +347,7 @@ def _summary(console: Console, db: Database, shops: list[DemoShop], outbox_dir: 
     console.rule("[bold]What happened")
     kinds: Counter[str] = Counter()
     for path in outbox_dir.glob("*.eml"):
-        kinds[_headers(path)[1].split(":")[0][:40]] += 1
+        kinds[eml_headers(path)[1].split(":")[0][:40]] += 1
     for shop in shops:
         queue = db.queue(shop.name)
         open_orders = db.orders(shop.name, statuses=[OrderStatus.OPEN])
