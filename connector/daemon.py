@@ -18,16 +18,16 @@ from typing import Any
 from connector.clock import Clock, system_clock
 from connector.cycle import CycleDeps, CycleReport, Planner, record_run, run_cycle
 from connector.daemon_digest import build_digest, shop_zone
+from connector.daemon_metrics import daemon_samples
 from connector.db import Database
 from connector.lease import LeaseKeeper, database_clock, make_holder_id, release
 from connector.logs import shop_context
 from connector.metrics import Metrics, Sample
 from connector.platform import PlatformAdapter
-from connector.resync_queue import pending_count
 from connector.scheduler import Scheduler
 from connector.settings import Settings, ShopSettings
 from connector.sync import Progress
-from connector.webhook_server import WebhookApp, last_successes
+from connector.webhook_server import WebhookApp
 
 __all__ = ["Daemon", "build_digest"]
 
@@ -375,30 +375,7 @@ class Daemon:
     # metrics ----------------------------------------------------------------------------------
 
     def _collect(self) -> Iterable[Sample]:
-        samples: list[Sample] = []
-        for name, moment in last_successes(self.db.engine).items():
-            samples.append(
-                Sample(
-                    "connector_last_success_timestamp_seconds",
-                    (("shop", name),),
-                    moment.timestamp(),
-                )
-            )
-        pending = pending_count(self.db.engine)
-        for shop in self.shops:
-            labels = (("shop", shop.name),)
-            queue = self.db.queue(shop.name)
-            samples.append(Sample("connector_queue_waiting_lines", labels, len(queue)))
-            samples.append(
-                Sample("connector_queue_waiting_units", labels, sum(e.waiting for e in queue))
-            )
-            samples.append(Sample("connector_resyncs_pending", labels, pending.get(shop.name, 0)))
-            status = self.outbox.status(shop.name)
-            samples.append(
-                Sample("connector_outbox_backlog", labels, status.pending + status.sending)
-            )
-            samples.append(Sample("connector_outbox_failed", labels, status.failed))
-        return samples
+        return daemon_samples(self.db, self.outbox, self.shops)
 
 
 def _bind(func: Callable[..., object], shop: str) -> Callable[[], object]:
