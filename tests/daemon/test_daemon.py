@@ -116,3 +116,49 @@ def test_run_history_keeps_thirty_days(database: Database, clock: FrozenClock) -
     with database.engine.connect() as conn:
         kept = conn.execute(sa.select(sa.func.count()).select_from(cycle_runs)).scalar()
     assert kept == 3
+
+
+def test_old_webhook_keys_and_finished_resyncs_are_pruned_with_the_run_history(
+    database: Database, clock: FrozenClock
+) -> None:
+    from connector.daemon_schema import resync_requests, webhook_deliveries
+    from connector.platform import ResyncTarget
+    from connector.resync_queue import MAX_ATTEMPTS, enqueue_resync, resync_done
+
+    now = clock()
+    with database.engine.begin() as conn:
+        for key, days in (("old", 8), ("recent", 6)):
+            conn.execute(
+                webhook_deliveries.insert().values(
+                    shop="acme",
+                    dedupe_key=key,
+                    topic="orders/create",
+                    received_at=now - timedelta(days=days),
+                )
+            )
+        done_long_ago = enqueue_resync(
+            conn, "acme", ResyncTarget(skus=("A",)), source="cli", now=now - timedelta(days=9)
+        )
+        waiting_long = enqueue_resync(
+            conn, "acme", ResyncTarget(skus=("B",)), source="cli", now=now - timedelta(days=9)
+        )
+        done_recently = enqueue_resync(
+            conn, "acme", ResyncTarget(skus=("C",)), source="cli", now=now - timedelta(days=1)
+        )
+        given_up = enqueue_resync(
+            conn, "acme", ResyncTarget(skus=("D",)), source="cli", now=now - timedelta(days=9)
+        )
+        conn.execute(
+            resync_requests.update()
+            .where(resync_requests.c.id == given_up)
+            .values(attempts=MAX_ATTEMPTS)
+        )
+    resync_done(database.engine, [done_long_ago], now - timedelta(days=8))
+    resync_done(database.engine, [done_recently], now - timedelta(days=1))
+    record_run(database.engine, CycleReport(shop="acme", started_at=now, finished_at=now))
+    with database.engine.connect() as conn:
+        keys = set(conn.execute(sa.select(webhook_deliveries.c.dedupe_key)).scalars())
+        left = set(conn.execute(sa.select(resync_requests.c.id)).scalars())
+    assert keys == {"recent"}
+    # A request still waiting is never dropped, however old: it has not been served yet.
+    assert left == {waiting_long, done_recently}

@@ -78,3 +78,24 @@ def test_racing_holders_never_share_a_shop(daemon_db: sa.Engine, clock: FrozenCl
     assert len(winners) == 1
     [info] = list_leases(daemon_db)
     assert info.holder == winners[0]
+
+
+def test_on_postgresql_lease_expiry_follows_the_database_clock_not_the_hosts(
+    pg_schema_url: str,
+) -> None:
+    from connector.clock import system_clock
+    from connector.daemon import Daemon
+    from connector.db import open_database
+    from connector.lease import database_clock
+    from connector.settings import Settings
+
+    db = open_database(pg_schema_url)
+    try:
+        db_now = database_clock(db.engine)
+        assert acquire(db.engine, "acme", "a", db_now(), timedelta(minutes=2)) is not None
+        daemon = Daemon(Settings(shops=()), db, clock=system_clock, holder="c", outbox=object())
+        # A production daemon reads the database's clock for leases, whatever its host says.
+        assert daemon.lease_clock is not system_clock
+        assert abs((daemon.lease_clock() - db_now()).total_seconds()) < 60
+    finally:
+        db.close()
