@@ -8,14 +8,15 @@ parent at a time plus one page is held in memory, whatever the shop's size.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import requests
 
 from adapters.common import skipped
 from adapters.shopify.client import GraphQLClient
-from adapters.shopify.cursor import Cursor, StreamState
+from adapters.shopify.cursor import MAX_SEEN, Cursor, StreamState
 from adapters.shopify.documents import document
 from adapters.shopify.mapping import metafield_value
 from connector.errors import PayloadError, PlatformDetails, PlatformFatal, PlatformRetryable
@@ -130,6 +131,7 @@ class BulkReader:
                 if variant is not None:
                     variants.append(variant)
 
+        recent = _Recent(started, reader.shop.overlap_seconds)
         by_item: dict[str, list[Any]] = {}
         for line in lines:
             if "__bad_line__" in line:
@@ -141,6 +143,8 @@ class BulkReader:
             if parent is None:
                 flush_product()
                 if len(products) >= PAGE:
+                    recent("products", products)
+                    recent("variants", variants)
                     yield ChangePage(
                         Resource.PRODUCTS,
                         products=tuple(products),
@@ -171,8 +175,12 @@ class BulkReader:
                     )
                 )
         flush_product()
-        state = StreamState(started, {}, started)
-        cursor = Cursor({"products": state, "variants": state})
+        cursor = Cursor(
+            {
+                "products": StreamState(started, recent("products", products), started),
+                "variants": StreamState(started, recent("variants", variants), started),
+            }
+        )
         yield ChangePage(
             Resource.PRODUCTS,
             products=tuple(products),
@@ -190,11 +198,14 @@ class BulkReader:
         children: dict[str, list[Any]] = {}
         bad: list[SkippedPayload] = []
 
+        recent = _Recent(started, reader.shop.overlap_seconds)
+
         def page(final: bool) -> ChangePage:
             orders: list[Order]
             orders, skips = reader.map_orders(nodes, children)
+            seen = recent("orders", orders)
             cursor = (
-                Cursor({"orders": StreamState(started, {}, started)}).encode() if final else None
+                Cursor({"orders": StreamState(started, seen, started)}).encode() if final else None
             )
             return ChangePage(
                 Resource.ORDERS, orders=tuple(orders), skipped=tuple(bad + skips), cursor=cursor
@@ -225,3 +236,24 @@ class BulkReader:
                     )
                 )
         yield page(final=True)
+
+
+class _Recent:
+    """Objects a bulk snapshot read inside the overlap window before it started.
+
+    They go into the cursor's ``seen``, so the first incremental read after the snapshot (which
+    reads that window again) does not hand them out a second time.
+    """
+
+    def __init__(self, started: str, overlap: int) -> None:
+        floor = datetime.fromisoformat(started.replace("Z", "+00:00")) - timedelta(seconds=overlap)
+        self.floor = floor.astimezone(UTC)
+        self.seen: dict[str, dict[str, str]] = {}
+
+    def __call__(self, kind: str, objects: Sequence[Product | Variant | Order]) -> dict[str, str]:
+        """Record ``objects`` that changed inside the window; returns all recorded of ``kind``."""
+        bucket = self.seen.setdefault(kind, {})
+        for item in objects:
+            if item.updated_at >= self.floor and len(bucket) < MAX_SEEN:
+                bucket[item.platform_id] = item.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return dict(bucket)

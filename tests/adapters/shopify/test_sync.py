@@ -158,3 +158,23 @@ def test_a_big_first_sync_goes_through_a_bulk_operation_and_gets_the_same_object
     finally:
         rig.adapter.close()
         rig.store.stop()
+
+
+def test_the_first_incremental_read_after_a_bulk_sync_repeats_nothing_unchanged() -> None:
+    rig = make_rig(bulk_threshold=10)
+    try:
+        _, catalog_cursor = rig.sync(Resource.PRODUCTS, None)
+        _, order_cursor = rig.sync(Resource.ORDERS, None)
+        rig.clock.advance(timedelta(seconds=2))
+        again = rig.sync(Resource.PRODUCTS, catalog_cursor)[0]
+        again += rig.sync(Resource.ORDERS, order_cursor)[0]
+        variants, orders, products = _collect(again)
+        assert (variants, orders, products) == ({}, {}, set())
+        # A change after the snapshot still comes through.
+        sku = next(iter(rig.store.state()["variants"].values()))["sku"]
+        rig.store.receive_stock(sku, 5)
+        changed = _collect(rig.sync(Resource.PRODUCTS, catalog_cursor)[0])[0]
+        assert [v.sku for v in changed.values()] == [sku]
+    finally:
+        rig.adapter.close()
+        rig.store.stop()
