@@ -150,8 +150,9 @@ def test_check_names_an_unreachable_shop_without_its_keys_and_fails_once(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    import adapters
     import requests
+
+    import adapters
 
     class Unreachable:
         def check(self) -> None:
