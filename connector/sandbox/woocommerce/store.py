@@ -14,6 +14,7 @@ from connector.sandbox.seed import SeedSpec, generate_customers, generate_orders
 from connector.sandbox.woocommerce.api import RestApi
 from connector.sandbox.woocommerce.auth import ApiKey, Authenticator
 from connector.sandbox.woocommerce.catalog import Catalog
+from connector.sandbox.woocommerce.checkout import refusal
 from connector.sandbox.woocommerce.hooks import HookQueue
 from connector.sandbox.woocommerce.orders import Orders
 from connector.sandbox.woocommerce.payloads import order_json, product_json, variation_json
@@ -167,7 +168,7 @@ class WooCommerceSandbox(SandboxStore):
             # (the Shopify sandbox seeds the same way, so both shops start with the same orders).
             lines: list[tuple[str, int]] = []
             for line in seed_order.lines:
-                if self._refusal([*lines, line]) is None:
+                if refusal(self.catalog, [*lines, line]) is None:
                     lines.append(line)
             if lines:
                 self._checkout(
@@ -241,7 +242,7 @@ class WooCommerceSandbox(SandboxStore):
         rest: bool = False,
     ) -> int:
         if refuse:
-            reason = self._refusal(lines)
+            reason = refusal(self.catalog, lines)
             if reason is not None:
                 raise ValueError(reason)
         items = [{"product_id": self._by_sku(sku).id, "quantity": qty} for sku, qty in lines]
@@ -256,40 +257,6 @@ class WooCommerceSandbox(SandboxStore):
             data["meta_data"] = [{"key": "wpml_language", "value": locale}]
         order = self.orders.create(data, checkout=not rest)
         return order.id
-
-    def _refusal(self, lines: Iterable[tuple[str, int]]) -> str | None:
-        """Why a storefront checkout refuses ``lines``, or None when it takes them.
-
-        Like ``WC_Cart::check_cart_item_stock``: quantities are summed per item whose stock is
-        sold (two lines of one SKU, or variations selling their parent's stock, count together)
-        and a managed item that does not allow backorders refuses more than it has; an unmanaged
-        item refuses only when marked out of stock. The REST API checks none of this.
-        """
-        wanted: dict[int, int] = {}
-        owners: dict[int, Item] = {}
-        names: dict[int, str] = {}
-        count = 0
-        for sku, quantity in lines:
-            count += 1
-            if quantity <= 0:
-                return f"quantity must be positive for {sku}"
-            item = self._by_sku(sku)
-            managed = self.catalog.manage_stock_option
-            owner = self.catalog.stock_owner(item) if managed else item
-            if not (managed and owner.manage_stock) and item.stock_status == "outofstock":
-                return f"{sku} is out of stock"
-            owners[owner.id] = owner
-            names.setdefault(owner.id, sku)
-            wanted[owner.id] = wanted.get(owner.id, 0) + quantity
-        if count == 0:
-            return "an order needs at least one line"
-        for owner_id, quantity in wanted.items():
-            owner = owners[owner_id]
-            if not (self.catalog.manage_stock_option and owner.manage_stock):
-                continue
-            if owner.backorders == "no" and max(0, owner.stock or 0) < quantity:
-                return f"{names[owner_id]} is out of stock and does not allow backorders"
-        return None
 
     def _order(self, order_id: str) -> Order:
         return self.orders.get(int(order_id))
