@@ -26,6 +26,7 @@ from connector.errors import (
     PlatformDetails,
     PlatformFatal,
     PlatformRetryable,
+    RetryableError,
 )
 from connector.http import RetryPolicy, call_with_retry
 from connector.platform import ApiUsage
@@ -174,7 +175,8 @@ class GraphQLClient:
             return call_with_retry(
                 attempt, policy=self.policy, sleep=self._sleep, on_retry=on_retry
             )
-        except (PlatformRetryable, requests.RequestException):
+        except RetryableError:
+            # call_with_retry gave up (it wraps a last network failure in RetryableError).
             self.usage.errors += 1
             raise
 
