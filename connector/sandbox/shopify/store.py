@@ -164,10 +164,17 @@ class ShopData:
         wanted = [(self.variant_by_sku(sku), qty) for sku, qty in lines]
         if not wanted:
             raise ValueError("an order needs at least one line")
+        # Quantities add up per variant, as a cart does: two lines of one SKU cannot oversell it.
+        asked: dict[int, int] = {}
         for variant, qty in wanted:
             if qty <= 0:
                 raise ValueError(f"quantity must be positive for {variant.sku}")
-            if variant.tracked and variant.policy == "DENY" and variant.available < qty:
+            asked[id(variant)] = asked.get(id(variant), 0) + qty
+            if (
+                variant.tracked
+                and variant.policy == "DENY"
+                and variant.available < asked[id(variant)]
+            ):
                 raise ValueError(f"{variant.sku} is sold out and does not continue selling")
         now = self.clock()
         customer = self.customer_for(email, name, locale)

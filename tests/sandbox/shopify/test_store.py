@@ -47,6 +47,14 @@ def test_continue_goes_negative_and_deny_refuses(store: ShopifySandbox) -> None:
     assert _variant(store, sku=stops["sku"])["available"] == stops["available"]
 
 
+def test_two_lines_of_one_deny_sku_add_up_and_cannot_oversell_it(store: ShopifySandbox) -> None:
+    stops = _variant(store, policy="DENY", tracked=True)
+    half = stops["available"] // 2 + 1
+    with pytest.raises(ValueError, match="sold out"):
+        store.place_order("ed@example.com", [(stops["sku"], half), (stops["sku"], half)])
+    assert _variant(store, sku=stops["sku"])["available"] == stops["available"]
+
+
 def test_preorder_lines_carry_the_preorder_selling_plan(
     store: ShopifySandbox, gql: GraphQL
 ) -> None:
