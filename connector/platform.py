@@ -72,10 +72,15 @@ class ResyncTarget:
     skus: tuple[str, ...] = ()
     everything: bool = False
     uninstalled: bool = False
+    order_numbers: tuple[str, ...] = ()
+    """Orders by the number a customer and support see (``#1001``, ``1001``): for an order the
+    database does not know yet, so no platform id is at hand. The adapter looks them up."""
 
     @property
     def is_empty(self) -> bool:
-        return not (self.order_ids or self.product_ids or self.skus or self.everything)
+        return not (
+            self.order_ids or self.order_numbers or self.product_ids or self.skus or self.everything
+        )
 
 
 @dataclass(frozen=True, slots=True)
