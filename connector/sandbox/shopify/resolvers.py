@@ -150,6 +150,9 @@ def order_field(data: ShopData, order: SOrder, field: str) -> Any:
         return [data.lines[i].sku for i in order.line_ids]
     if field == "email":
         return order.email
+    if field == "name":
+        # Shopify finds order #1001 by "name:#1001" and by "name:1001" alike.
+        return [f"#{order.number}", str(order.number)]
     return None
 
 

@@ -1,9 +1,12 @@
 """Shopify's ``query:`` search syntax (the subset the connector uses) and cursor pagination.
 
-Supported terms, joined by spaces (AND): ``field:value``, ``field:>value``, ``field:>=value``,
-``field:<value``, ``field:<=value``, values optionally quoted. Fields: ``updated_at``,
-``created_at``, ``id``, ``sku``, ``status``, ``tag``. Unknown fields match nothing, as Shopify's
-search returns nothing for them rather than failing.
+Supported terms, joined by spaces or ``AND``: ``field:value``, ``field:>value``, ``field:>=value``,
+``field:<value``, ``field:<=value``, values optionally quoted (a backslash escapes a quote inside).
+``OR`` between terms starts an alternative; AND binds tighter, as in Shopify's grammar, so
+``a b OR c`` is ``(a AND b) OR c``. Parentheses and ``NOT`` are not supported. Fields:
+``updated_at``, ``created_at``, ``id``, ``sku``, ``status``, ``tag``, ``email`` and, on orders,
+``name``. Unknown fields match nothing, as Shopify's search returns nothing for them rather than
+failing.
 """
 
 from __future__ import annotations
@@ -16,9 +19,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["Term", "decode_cursor", "encode_cursor", "page", "parse_query"]
+__all__ = ["Query", "Term", "decode_cursor", "encode_cursor", "matches", "page", "parse_query"]
 
-_TERM = re.compile(r"""(\w+):(>=|<=|>|<)?("[^"]*"|'[^']*'|\S+)""")
+# A term, or a bare OR connective; anything else (bare words, AND) is passed over.
+_TOKEN = re.compile(
+    r"""(?P<field>\w+):(?P<op>>=|<=|>|<)?(?P<value>"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|\S+)"""
+    r"""|(?<!\S)(?P<or>OR)(?!\S)"""
+)
+_ESCAPE = re.compile(r"\\(.)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,14 +67,41 @@ def _parse_time(value: str) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def parse_query(query: str | None) -> list[Term]:
+@dataclass(frozen=True, slots=True)
+class Query:
+    """Alternatives (OR) of term groups (AND); no group at all matches everything."""
+
+    groups: tuple[tuple[Term, ...], ...] = ()
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return _ESCAPE.sub(r"\1", value[1:-1])
+    return value
+
+
+def parse_query(query: str | None) -> Query:
     if not query:
-        return []
-    return [Term(field, op or "=", value.strip("'\"")) for field, op, value in _TERM.findall(query)]
+        return Query()
+    groups: list[list[Term]] = [[]]
+    for token in _TOKEN.finditer(query):
+        if token.group("or"):
+            groups.append([])
+        else:
+            op = token.group("op") or "="
+            groups[-1].append(Term(token.group("field"), op, _unquote(token.group("value"))))
+    kept = tuple(tuple(g) for g in groups if g)
+    return Query(kept)
 
 
-def matches(terms: Sequence[Term], lookup: Callable[[str], Any]) -> bool:
-    """True when every term holds; ``lookup(field)`` gives the record's value (list for tags)."""
+def matches(query: Query, lookup: Callable[[str], Any]) -> bool:
+    """True when one alternative's terms all hold; ``lookup(field)`` gives the record's value."""
+    if not query.groups:
+        return True
+    return any(_all_hold(group, lookup) for group in query.groups)
+
+
+def _all_hold(terms: Sequence[Term], lookup: Callable[[str], Any]) -> bool:
     for term in terms:
         actual = lookup(term.field)
         if actual is None:
