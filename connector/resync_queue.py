@@ -38,6 +38,7 @@ def target_to_json(target: ResyncTarget) -> str:
     return json.dumps(
         {
             "order_ids": list(target.order_ids),
+            "order_numbers": list(target.order_numbers),
             "product_ids": list(target.product_ids),
             "skus": list(target.skus),
             "everything": target.everything,
@@ -51,6 +52,7 @@ def target_from_json(text: str) -> ResyncTarget:
     data = json.loads(text)
     return ResyncTarget(
         order_ids=tuple(str(i) for i in data.get("order_ids", ())),
+        order_numbers=tuple(str(n) for n in data.get("order_numbers", ())),
         product_ids=tuple(str(i) for i in data.get("product_ids", ())),
         skus=tuple(str(s) for s in data.get("skus", ())),
         everything=bool(data.get("everything", False)),
@@ -66,6 +68,7 @@ def merge_targets(targets: list[ResyncTarget]) -> ResyncTarget:
 
     return ResyncTarget(
         order_ids=union([t.order_ids for t in targets]),
+        order_numbers=union([t.order_numbers for t in targets]),
         product_ids=union([t.product_ids for t in targets]),
         skus=union([t.skus for t in targets]),
         everything=any(t.everything for t in targets),

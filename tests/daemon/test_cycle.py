@@ -295,3 +295,12 @@ def test_notifications_go_to_the_outbox_and_the_plan_check_writes_nothing(
     assert fake.applied == [] and deps.outbox.queued == []  # type: ignore[attr-defined]
     run_cycle(deps)
     assert [n.email for n in deps.outbox.queued] == ["anna@example.com"]  # type: ignore[attr-defined]
+
+
+def test_a_queued_order_number_survives_the_queue_and_merging() -> None:
+    from connector.resync_queue import merge_targets, target_from_json, target_to_json
+
+    target = ResyncTarget(order_numbers=("1003",))
+    assert target_from_json(target_to_json(target)) == target
+    merged = merge_targets([target, ResyncTarget(order_ids=("o1",))])
+    assert merged.order_numbers == ("1003",) and merged.order_ids == ("o1",)
