@@ -195,13 +195,16 @@ def register(cli: click.Group) -> None:
         if not rows:
             click.echo("No line is waiting." if sku is None and order_ref is None else "No match.")
             return
+        # With several shops the same SKU and order number can mean different things: say whose.
+        several = len({row["shop"] for row in rows}) > 1
         for row in rows:
             eta = row["eta"] or "no date"
             state_text = f"{row['waiting']} waiting"
             if row["allocated"]:
                 state_text += f", {row['allocated']} allocated"
+            where = f"[{row['shop']}] " if several else ""
             click.echo(
-                f"{row['sku']}  #{row['position']}  order {row['order_number']}  "
+                f"{where}{row['sku']}  #{row['position']}  order {row['order_number']}  "
                 f"{row['customer_email']}  {state_text}  ETA {eta}"
             )
             click.echo(f"    why: {row['reason']}")

@@ -175,3 +175,29 @@ def test_an_unknown_shop_is_one_clear_line(
     code, err = run_main(config, capsys, "plan", "--shop", "nope")
     assert code == 2
     assert "no shop named 'nope'" in err
+
+
+def test_backorders_of_several_shops_say_whose_line_it_is(config: Path) -> None:
+    """The same SKU and order number in two shops are two different customers' lines."""
+    import dataclasses
+
+    from connector.model import Platform
+
+    config.write_text(
+        config.read_text()
+        + '\n[[shops]]\nname = "outlet"\nplatform = "woocommerce"\nurl = "https://outlet.example"\n'
+        'consumer_key = "env:DEMO_TOKEN"\nconsumer_secret = "env:DEMO_TOKEN"\n'
+    )
+    db_url = config.read_text().split('"', 2)[1]
+    db = open_database(db_url)
+    other = dataclasses.replace(SHOP, name="outlet", platform=Platform.WOOCOMMERCE)
+    db.upsert_shop(other)
+    db.upsert_products([dataclasses.replace(product("P1", title="Oak sofa"), shop="outlet")])
+    db.upsert_variants([dataclasses.replace(variant("SOFA-OAK", -1), shop="outlet")])
+    cara = order("ANNA", at("2026-11-02"), line("C1", "SOFA-OAK", 1))
+    db.upsert_orders([dataclasses.replace(cara, shop="outlet")])
+    db.close()
+    code, out, _ = run(config, "backorders", "--sku", "SOFA-OAK", *AT)
+    assert code == 0, out
+    assert "[demo] SOFA-OAK  #1  order #ANNA" in out
+    assert "[outlet] SOFA-OAK  #1  order #ANNA" in out
