@@ -182,6 +182,11 @@ class ShopifyAdapter(AdapterBase):
             found, bad = self.reader.map_orders(nodes)
             orders += found
             skips += bad
+        if target.order_numbers:
+            found, bad = self.reader.orders_by_name(target.order_numbers)
+            known = {o.platform_id for o in orders}
+            orders += [o for o in found if o.platform_id not in known]
+            skips += bad
         return ChangePage(
             Resource.ORDERS if orders and not products else Resource.PRODUCTS,
             products=tuple(products),

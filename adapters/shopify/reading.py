@@ -10,6 +10,7 @@ from adapters.shopify.bulk import BulkReader
 from adapters.shopify.client import GraphQLClient, QueryTooCostly
 from adapters.shopify.cursor import Cursor, StreamState
 from adapters.shopify.mapping import map_order, map_product, map_variant, our_held_lines
+from adapters.shopify.order_numbers import NAMES_PER_CALL, name_key, name_keys, name_query
 from connector.clock import Clock
 from connector.errors import PayloadError
 from connector.model import Order, Product, SkippedPayload, Variant
@@ -222,6 +223,37 @@ class Reader:
             )
             if not more:
                 return
+
+    def orders_by_name(self, numbers: Sequence[str]) -> tuple[list[Order], list[SkippedPayload]]:
+        """Orders whose name is one of ``numbers`` (``1001`` or ``#1001``); unknown ones are absent."""
+        nodes: dict[str, Any] = {}
+        keys = name_keys(numbers)
+        for start in range(0, len(keys), NAMES_PER_CALL):
+            batch = set(keys[start : start + NAMES_PER_CALL])
+            query = name_query(keys[start : start + NAMES_PER_CALL])
+            found: set[str] = set()
+            after: str | None = None
+            while True:
+
+                def variables(
+                    sizes: tuple[int, ...], after: str | None = after, query: str = query
+                ) -> dict[str, Any]:
+                    return {"first": sizes[0], "after": after, "query": query}
+
+                conn = self._sized("OrdersByName", self.order_sizer, variables).get("orders") or {}
+                for node in conn.get("nodes") or ():
+                    if not isinstance(node, Mapping) or not isinstance(node.get("id"), str):
+                        nodes[f"junk:{len(nodes)}"] = node  # recorded as skipped below
+                        continue
+                    key = name_key(str(node.get("name") or ""))
+                    if key in batch:
+                        nodes[node["id"]] = node
+                        found.add(key)
+                more, after = _next(conn)
+                # Names are unique in a shop: once all are found, further pages hold none of them.
+                if not more or found >= batch:
+                    break
+        return self.map_orders(list(nodes.values()))
 
     def map_orders(
         self, nodes: Sequence[Any], extra_lines: Mapping[str, list[Any]] | None = None
