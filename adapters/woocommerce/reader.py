@@ -29,6 +29,7 @@ from adapters.woocommerce.mapping import (
     refunded_units,
     skipped,
 )
+from adapters.woocommerce.order_numbers import order_rows_by_number
 from connector.errors import PayloadError, PlatformItemError
 from connector.model import Order, Product, SkippedPayload, Variant
 from connector.platform import ChangePage, Resource, ResyncTarget
@@ -272,8 +273,16 @@ class Reader:
             if target.order_ids
             else ((), ())
         )
+        if target.order_numbers:
+            rows = order_rows_by_number(self.client, target.order_numbers, self.orders_by_id)
+            known = {o.platform_id for o in orders}
+            by_number, bad = self.map_orders(
+                [row for row in rows if str(row.get("id")) not in known], None
+            )
+            orders, order_skips = orders + by_number, order_skips + bad
+        wants_orders = bool(target.order_ids or target.order_numbers)
         return ChangePage(
-            Resource.ORDERS if target.order_ids and not product_ids else Resource.PRODUCTS,
+            Resource.ORDERS if wants_orders and not product_ids else Resource.PRODUCTS,
             products=page.products,
             variants=page.variants,
             orders=orders,
