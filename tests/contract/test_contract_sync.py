@@ -116,6 +116,27 @@ def test_fetch_rereads_exactly_the_named_order(harness: Harness) -> None:
     assert page.orders[0].lines == orders[wanted].lines
 
 
+def test_fetch_finds_a_new_order_by_the_number_the_customer_quotes(harness: Harness) -> None:
+    # Support resyncs an order the database has not seen yet: only its number is at hand.
+    variants = variants_of(sync(harness, Resource.PRODUCTS, None)[0])
+    keeps_selling = next(
+        v for v in variants.values() if v.tracked and v.inventory_policy is InventoryPolicy.CONTINUE
+    )
+    placed = harness.store.place_order("quoted@example.com", [(keeps_selling.sku, 1)])
+    number = orders_of(sync(harness, Resource.ORDERS, None)[0])[placed].number
+    bare = number.removeprefix("#")
+    for quoted in {number, bare, f"#{bare}"}:
+        page = harness.adapter.fetch(ResyncTarget(order_numbers=(quoted,)))
+        assert [o.platform_id for o in page.orders] == [placed], quoted
+        assert page.orders[0].customer.email == "quoted@example.com"
+        assert not page.skipped
+    unknown = str(10**9 + 7)
+    page = harness.adapter.fetch(ResyncTarget(order_numbers=(unknown, f"#{unknown}")))
+    assert page.orders == () and page.skipped == ()
+    both = harness.adapter.fetch(ResyncTarget(order_ids=(placed,), order_numbers=(bare, unknown)))
+    assert [o.platform_id for o in both.orders] == [placed], "one order, read once"
+
+
 def test_checkout_refuses_a_sold_out_variant_that_does_not_keep_selling(harness: Harness) -> None:
     variants = variants_of(sync(harness, Resource.PRODUCTS, None)[0])
     stops = next(
