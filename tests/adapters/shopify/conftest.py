@@ -55,8 +55,11 @@ def make_rig(spec: SeedSpec | None = SMALL, **options: object) -> Rig:
     store_options = {k: v for k, v in options.items() if k in ("bucket_size", "restore_rate")}
     shop_options = {k: v for k, v in options.items() if k not in store_options}
     store = ShopifySandbox(
-        spec, clock=clock, bucket_time=lambda: clock().timestamp(), **store_options
-    )  # type: ignore[arg-type]
+        spec,
+        clock=clock,
+        bucket_time=lambda: clock().timestamp(),
+        **store_options,  # type: ignore[arg-type]
+    )
     store.start()
     settings = settings_for(store, **shop_options)
     rig = Rig(store, None, clock, settings)  # type: ignore[arg-type]

@@ -152,7 +152,7 @@ def test_metafields_set_user_errors_fail_their_items_only(clock: FrozenClock) ->
     # The real answer names metafields 0 and 1: those two fail, the third is resent alone.
     assert [r.status for r in results] == [WriteStatus.FAILED, WriteStatus.FAILED, WriteStatus.DONE]
     assert "provided choices" in results[0].message
-    resent = json.loads(responses.calls[2].request.body)["variables"]["metafields"]
+    resent = json.loads(responses.calls[2].request.body or b"")["variables"]["metafields"]
     assert [m["ownerId"] for m in resent] == ["gid://shopify/ProductVariant/3"]
 
 
@@ -175,7 +175,7 @@ def test_client_credentials_token_is_asked_for_and_sent(clock: FrozenClock) -> N
         sleep=lambda s: None,
     )
     shop.client.execute("{ shop { name } }", {}, key="x")
-    grant = json.loads(responses.calls[0].request.body)
+    grant = json.loads(responses.calls[0].request.body or b"")
     assert grant == {
         "client_id": "id",
         "client_secret": "secret",
@@ -225,7 +225,7 @@ def test_the_real_webhook_headers_are_the_ones_read(clock: FrozenClock) -> None:
 
 @responses.activate
 def test_an_order_that_does_not_fit_is_skipped_with_its_reason(clock: FrozenClock) -> None:
-    good = {
+    good: dict[str, Any] = {
         "id": "gid://shopify/Order/1",
         "name": "#1001",
         "email": "ann@example.com",
