@@ -186,17 +186,12 @@ def register(cli: click.Group) -> None:
                 settings.shop(shop_name)
             except KeyError:
                 raise UsageError(f"no shop named {shop_name!r} in the config") from None
-            if order_ref:
-                known = db.order(shop_name, order_ref)
-                if known is None:
-                    # TODO: look the number up on the platform (needs an adapter call); queueing
-                    # the number as a platform id would read nothing and report success.
-                    raise FatalError(
-                        f"order {order_ref} is not in the database yet for {shop_name}: run "
-                        f"`connector resync --shop {shop_name} --all` (or wait for the next sync), "
-                        "or give the order's platform id"
-                    )
+            known = db.order(shop_name, order_ref) if order_ref else None
+            if order_ref and known is not None:
                 target = ResyncTarget(order_ids=(known.platform_id,))
+            elif order_ref:
+                # Not synced yet (the usual reason to ask): the adapter looks the number up.
+                target = ResyncTarget(order_numbers=(order_ref,))
             elif sku:
                 target = ResyncTarget(skus=(sku,))
             else:
@@ -218,8 +213,10 @@ def register(cli: click.Group) -> None:
                     f"{shop_name}: a running daemon holds the shop; the resync is queued and "
                     "runs at its next cycle (within the sync interval, at once on a webhook)."
                 )
-            else:
-                click.echo(_report_line(shop_name, report))
+                return
+            click.echo(_report_line(shop_name, report))
+            if order_ref and known is None and db.order(shop_name, order_ref) is None:
+                raise FatalError(f"order {order_ref} was not found on {shop_name}")
         finally:
             db.close()
 

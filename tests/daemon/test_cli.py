@@ -131,19 +131,6 @@ def test_an_order_number_two_shops_share_is_never_guessed(
     assert json.loads(capsys.readouterr().out)["shop"] == "corner"
 
 
-def test_resync_of_an_order_not_in_the_database_says_so_and_queues_nothing(
-    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from connector.resync_queue import pending_count
-
-    assert main(["--config", str(config), "resync", "--shop", "outlet", "--order", "1003"]) == 1
-    err = capsys.readouterr().err
-    assert "order 1003 is not in the database yet" in err
-    db = open_database(f"sqlite:///{tmp_path / 'state.db'}")
-    assert pending_count(db.engine) == {}
-    db.close()
-
-
 def test_check_names_an_unreachable_shop_without_its_keys_and_fails_once(
     config: Path,
     tmp_path: Path,

@@ -98,6 +98,17 @@ def test_run_once_then_status_order_and_resync(
     assert main(["--config", str(config), "resync", "--shop", "outlet", "--order", number]) == 0
     assert capsys.readouterr().out.startswith("outlet: synced ")
 
+    # An order placed since the last sync is looked up on the platform by its number.
+    new_id = store.place_order("late@example.com", [(waiting.sku, 1)], name="Late Comer")
+    assert main(["--config", str(config), "resync", "--shop", "outlet", "--order", new_id]) == 0
+    capsys.readouterr()
+    db = open_database(f"sqlite:///{tmp_path / 'state.db'}")
+    assert db.order("outlet", new_id) is not None
+    db.close()
+    # A number the platform does not know either is one clear line and exit 1.
+    assert main(["--config", str(config), "resync", "--shop", "outlet", "--order", "999999"]) == 1
+    assert "order 999999 was not found on outlet" in capsys.readouterr().err
+
     # A daemon holds the shop: the request waits in the database for it.
     db = open_database(f"sqlite:///{tmp_path / 'state.db'}")
     assert acquire(db.engine, "outlet", "other-daemon", db.clock(), timedelta(minutes=5))
