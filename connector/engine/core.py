@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from functools import lru_cache, partial
 from itertools import chain
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from connector.engine.events import LineNotice, notification_for, reminder
@@ -51,6 +52,9 @@ _CONTACT_KINDS = frozenset(
         NotificationKind.SHIP_SOON,
     }
 )
+
+
+_sku = attrgetter("sku")
 
 
 @lru_cache(maxsize=64)
@@ -96,8 +100,11 @@ class Engine:
         self._queues: dict[str, tuple[BackorderEntry, ...]] = {}
         self._desired: dict[str, Desired] = {}
         """What each SKU's storefront should show (the product's tags merge these)."""
-        self._order_waiting: dict[str, dict[str, tuple[str, tuple[BackorderEntry, ...]]]] = {}
-        """order id -> SKU -> (the order tag it wants, its waiting entries)"""
+        self._order_waiting: dict[str, tuple[BackorderEntry, ...]] = {}
+        """order id -> its waiting entries, across SKUs (grouped by SKU, each in queue order).
+
+        A flat tuple per order, not a dict per order: the cold plan has 180k waiting orders and a
+        nested dict cost about 50 MiB more. The order tags are worked out from it when needed."""
         self._contacted: dict[str, datetime] = {}
         self._heads_up: set[tuple[str, date]] = set()
         self._waiting_stale = False
@@ -281,23 +288,16 @@ class Engine:
     def _index_waiting(
         self, key: str, old: Iterable[BackorderEntry], new: Iterable[BackorderEntry]
     ) -> None:
-        for entry in old:
-            per_order = self._order_waiting.get(entry.order_id)
-            if per_order is not None:
-                per_order.pop(key, None)
-                if not per_order:
-                    del self._order_waiting[entry.order_id]
-        grouped: dict[str, list[BackorderEntry]] = {}
+        waiting = self._order_waiting
+        for order_id in {entry.order_id for entry in old}:
+            kept = tuple(entry for entry in waiting.get(order_id, ()) if entry.sku != key)
+            if kept:
+                waiting[order_id] = kept
+            else:
+                waiting.pop(order_id, None)
         for entry in new:
             if entry.waiting > 0:
-                grouped.setdefault(entry.order_id, []).append(entry)
-        if not grouped:
-            return
-        policy = self._policy_of(key)
-        for order_id, entries in grouped.items():
-            preorder = any(entry.preorder for entry in entries)
-            tag = policy.preorder_tag if preorder else policy.backorder_tag
-            self._order_waiting.setdefault(order_id, {})[key] = (tag, tuple(entries))
+                waiting[entry.order_id] = (*waiting.get(entry.order_id, ()), entry)
 
     def queue(self) -> tuple[BackorderEntry, ...]:
         """The whole shop's queue as last planned, by SKU then position."""
@@ -313,7 +313,7 @@ class Engine:
         products: set[str] = set()
         orders: set[str] = set()
         rehold: set[str] = set()
-        notices: dict[tuple[str, NotificationKind], list[LineNotice]] = {}
+        notices: dict[str, dict[NotificationKind, list[LineNotice]]] = {}
         ships_now: dict[str, int] = {}
         for result in results:
             variant = ix.variants.get(result.key)
@@ -332,7 +332,7 @@ class Engine:
             events.extend(result.events)
             rehold.update(result.rehold)
             for notice in result.notices:
-                notices.setdefault((notice.order_id, notice.kind), []).append(notice)
+                notices.setdefault(notice.order_id, {}).setdefault(notice.kind, []).append(notice)
             ships_now.update(result.ships_now)
             orders.update(notice.order_id for notice in result.notices)
             if not full:
@@ -414,55 +414,65 @@ class Engine:
         )
 
     def _order_tags(self, order_id: str) -> frozenset[str]:
-        per_sku = self._order_waiting.get(order_id)
-        if not per_sku:
+        entries = self._order_waiting.get(order_id)
+        if not entries:
             return frozenset()
-        if len(per_sku) == 1:
-            tag = next(iter(per_sku.values()))[0]
+        if len(entries) == 1:  # the usual case
+            tag = self._order_tag(entries[0].sku, entries[0].preorder)
             return _single_tag(tag) if tag else frozenset()
-        return frozenset(tag for tag, _ in per_sku.values() if tag)
+        preorder: dict[str, bool] = {}
+        for entry in entries:
+            preorder[entry.sku] = preorder.get(entry.sku, False) or entry.preorder
+        tags = (self._order_tag(sku, pre) for sku, pre in preorder.items())
+        return frozenset(tag for tag in tags if tag)
+
+    def _order_tag(self, key: str, preorder: bool) -> str:
+        """The tag an order gets for its waiting lines of ``key`` (pre-order if any is one)."""
+        policy = self._policy_of(key)
+        return policy.preorder_tag if preorder else policy.backorder_tag
 
     def _hold_lines(self, order_id: str) -> list[tuple[str, int, bool]]:
         """Every waiting line of the order across its SKUs: what our hold should cover."""
         return [
             (entry.line_id, entry.waiting, entry.eta is not None)
-            for _, entries in self._order_waiting.get(order_id, {}).values()
-            for entry in entries
+            for entry in self._order_waiting.get(order_id, ())
         ]
 
     def _waiting_lines(self, order_id: str) -> frozenset[str]:
-        return frozenset(
-            entry.line_id
-            for _, entries in self._order_waiting.get(order_id, {}).values()
-            for entry in entries
-        )
+        return frozenset(entry.line_id for entry in self._order_waiting.get(order_id, ()))
 
     def _notifications(
         self,
-        notices: dict[tuple[str, NotificationKind], list[LineNotice]],
+        notices: dict[str, dict[NotificationKind, list[LineNotice]]],
         ships_now: dict[str, int],
         now: datetime,
     ) -> list[Notification]:
+        """One notification per order and kind, by order id then kind."""
         out: list[Notification] = []
-        for (order_id, kind), group in sorted(notices.items()):
-            order = self._ix.orders.get(order_id)
+        orders = self._ix.orders
+        # Grouped by order first: sorting 180k plain order ids is far cheaper than sorting
+        # (order id, kind) pairs, and an order rarely has more than one kind.
+        for order_id in sorted(notices):
+            order = orders.get(order_id)
             if order is None:
                 continue
-            if len(group) > 1:
-                group.sort(key=lambda notice: notice.line.line_id)
-            policy = self._policy_of(group[0].line.sku)
-            out.append(
-                notification_for(
-                    self.shop.name,
-                    order,
-                    kind=kind,
-                    notices=group,
-                    now=now,
-                    ships_now=ships_now,
-                    waiting_lines=partial(self._waiting_lines, order_id),
-                    policy=policy,
+            per_kind = notices[order_id]
+            for kind in sorted(per_kind) if len(per_kind) > 1 else per_kind:
+                group = per_kind[kind]
+                if len(group) > 1:
+                    group.sort(key=lambda notice: notice.line.line_id)
+                out.append(
+                    notification_for(
+                        self.shop.name,
+                        order,
+                        kind=kind,
+                        notices=group,
+                        now=now,
+                        ships_now=ships_now,
+                        waiting_lines=partial(self._waiting_lines, order_id),
+                        policy=self._policy_of(group[0].line.sku),
+                    )
                 )
-            )
         return out
 
     def _reminders(
@@ -477,14 +487,15 @@ class Engine:
             recent = contacted.get(order_id)
             if recent is not None and now - recent < soonest:
                 continue  # cheap test first: most waiting customers heard from us lately
-            per_sku = self._order_waiting.get(order_id)
+            waiting = self._order_waiting.get(order_id)
             order = self._ix.orders.get(order_id)
-            if not per_sku or order is None or order_id in told:
+            if not waiting or order is None or order_id in told:
                 continue
-            policy = self._policy_of(min(per_sku))
+            # By SKU (a stable sort keeps each SKU's queue order); the first SKU's policy rules.
+            entries = sorted(waiting, key=_sku) if len(waiting) > 1 else list(waiting)
+            policy = self._policy_of(entries[0].sku)
             if policy.reminder_every_days <= 0:
                 continue
-            entries = [entry for key in sorted(per_sku) for entry in per_sku[key][1]]
             last = recent or min(entry.ordered_at for entry in entries)
             if now - last < timedelta(days=policy.reminder_every_days):
                 continue

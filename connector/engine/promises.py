@@ -50,11 +50,13 @@ def promise_dates(
     demand today. A pre-order never ships before ``release``; with no supply known at all, the release
     itself is taken to bring the pre-ordered stock.
     """
+    # Each supply point's explanation is made once: every line it covers shares the string.
     points: list[tuple[date, int, str, bool]] = []
     if free_now > 0:
-        points.append((today, free_now, "stock on hand", False))
+        points.append((today, free_now, f"covered by stock on hand due {today.isoformat()}", False))
     for day, units in supply.dated:
-        points.append((day, units, supply.source_on(day) or "incoming stock", True))
+        source = supply.source_on(day) or "incoming stock"
+        points.append((day, units, f"covered by {source} due {day.isoformat()}", True))
     handling = timedelta(days=handling_days)
     # With no supply known at all, an upcoming release is taken to bring the pre-ordered stock; once
     # the release date has passed without stock, it promises nothing any more.
@@ -76,8 +78,7 @@ def promise_dates(
         when: date | None
         arrives: date | None = None
         if covered >= demand and index > 0:
-            when, _, source, dated_po = points[index - 1]
-            why = f"covered by {source} due {when.isoformat()}"
+            when, _, why, dated_po = points[index - 1]
             if dated_po:
                 arrives = when
         elif supply.lead_time_days is not None:
