@@ -428,7 +428,7 @@ class Engine:
 
     def _order_tag(self, key: str, preorder: bool) -> str:
         """The tag an order gets for its waiting lines of ``key`` (pre-order if any is one)."""
-        policy = self._policy_of(key)
+        policy = self._ix.policy.get(key, self.default_policy)
         return policy.preorder_tag if preorder else policy.backorder_tag
 
     def _hold_lines(self, order_id: str) -> list[tuple[str, int, bool]]:

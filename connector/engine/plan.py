@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import lru_cache
 
 from connector.engine.policies import ManagedTags
 from connector.engine.storefront import Availability, Desired
@@ -35,8 +36,18 @@ def hold_handle(order_id: str, line_ids: Iterable[str]) -> str:
     A rerun finds its own hold; a different set of waiting lines gets a different handle (Shopify
     wants a handle unique per fulfillment order, and a new hold replaces the old one).
     """
-    seed = order_id + "|" + ",".join(sorted(line_ids))
+    return _handle(order_id, sorted(line_ids))
+
+
+def _handle(order_id: str, sorted_ids: Sequence[str]) -> str:
+    seed = order_id + "|" + ",".join(sorted_ids)
     return "bc-" + hashlib.sha1(seed.encode()).hexdigest()[:10]
+
+
+@lru_cache(maxsize=256)
+def _sorted_tags(tags: frozenset[str]) -> tuple[str, ...]:
+    """Tag sets repeat across orders (mostly one tag): one shared tuple per set."""
+    return tuple(sorted(tags))
 
 
 def variant_changes(
@@ -146,7 +157,10 @@ def order_actions(
             )
         if hold:
             dated = all(has_date for _, _, has_date in hold)
-            lines = tuple(sorted((line_id, units) for line_id, units, _ in hold))
+            if len(hold) == 1:  # most orders wait on one line
+                lines: tuple[tuple[str, int], ...] = ((hold[0][0], hold[0][1]),)
+            else:
+                lines = tuple(sorted((line_id, units) for line_id, units, _ in hold))
             actions.append(
                 OrderAction(
                     shop=shop,
@@ -154,21 +168,21 @@ def order_actions(
                     order_id=order.platform_id,
                     lines=lines,
                     hold_reason="INVENTORY_OUT_OF_STOCK" if dated else "UNKNOWN_DELIVERY_DATE",
-                    handle=hold_handle(order.platform_id, (line_id for line_id, _ in lines)),
+                    handle=_handle(order.platform_id, [line_id for line_id, _ in lines]),
                     customer_email=email,
                 )
             )
     wanted_set = wanted_tags if isinstance(wanted_tags, frozenset) else frozenset(wanted_tags)
-    add = wanted_set - order.tags
-    remove = managed.of(order.tags) - wanted_set if order.tags else ()
+    add = wanted_set - order.tags if order.tags else wanted_set
+    remove = managed.of(order.tags) - wanted_set if order.tags else frozenset()
     if add:
         actions.append(
-            OrderAction(shop, OrderActionKind.ADD_TAGS, order.platform_id, tags=tuple(sorted(add)))
+            OrderAction(shop, OrderActionKind.ADD_TAGS, order.platform_id, tags=_sorted_tags(add))
         )
     if remove:
         actions.append(
             OrderAction(
-                shop, OrderActionKind.REMOVE_TAGS, order.platform_id, tags=tuple(sorted(remove))
+                shop, OrderActionKind.REMOVE_TAGS, order.platform_id, tags=_sorted_tags(remove)
             )
         )
     return actions
