@@ -63,6 +63,31 @@ def _line(
     )
 
 
+def _event(
+    entry: BackorderEntry,
+    kind: BackorderEventKind,
+    units: int,
+    *,
+    shop: str,
+    now: datetime,
+    old: date | None,
+    detail: str,
+) -> BackorderEvent:
+    return BackorderEvent(
+        shop=shop,
+        at=now,
+        kind=kind,
+        sku=entry.sku,
+        quantity=units,
+        order_id=entry.order_id,
+        line_id=entry.line_id,
+        customer_email=entry.customer_email,
+        eta=entry.eta,
+        old_eta=old,
+        detail=detail,
+    )
+
+
 def _later(old: date | None, new: date | None) -> bool:
     if old is None:
         return False
@@ -80,41 +105,28 @@ def entry_events(
     why: str,
 ) -> tuple[list[BackorderEvent], list[LineNotice]]:
     """Events and notices for one line now in the queue, against its previous entry."""
+    if previous is None:  # a new waiting line: the cold plan makes 200k of these
+        kind = (
+            NotificationKind.PREORDER_CONFIRMATION
+            if entry.preorder
+            else NotificationKind.BACKORDER_CONFIRMATION
+        )
+        units = entry.waiting + entry.allocated
+        detected = _event(
+            entry, BackorderEventKind.DETECTED, units, shop=shop, now=now, old=None, detail=why
+        )
+        notice = LineNotice(
+            entry.order_id, kind, _line(entry, line.title, line.price, entry.waiting), why
+        )
+        return [detected], [notice]
     events: list[BackorderEvent] = []
     notices: list[LineNotice] = []
 
     def event(
         kind: BackorderEventKind, units: int, old: date | None = None, detail: str = ""
     ) -> None:
-        events.append(
-            BackorderEvent(
-                shop=shop,
-                at=now,
-                kind=kind,
-                sku=entry.sku,
-                quantity=units,
-                order_id=entry.order_id,
-                line_id=entry.line_id,
-                customer_email=entry.customer_email,
-                eta=entry.eta,
-                old_eta=old,
-                detail=detail,
-            )
-        )
+        events.append(_event(entry, kind, units, shop=shop, now=now, old=old, detail=detail))
 
-    if previous is None:
-        kind = (
-            NotificationKind.PREORDER_CONFIRMATION
-            if entry.preorder
-            else NotificationKind.BACKORDER_CONFIRMATION
-        )
-        event(BackorderEventKind.DETECTED, entry.waiting + entry.allocated, detail=why)
-        notices.append(
-            LineNotice(
-                entry.order_id, kind, _line(entry, line.title, line.price, entry.waiting), why
-            )
-        )
-        return events, notices
     gained = entry.allocated - previous.allocated
     if gained > 0:
         event(BackorderEventKind.ALLOCATED, gained, previous.eta, "stock arrived")
@@ -280,9 +292,14 @@ def notification_for(
     """One notification for one order: its lines of ``kind``; a confirmation also lists what ships
     now (``waiting_lines`` gives the order's lines that wait, asked only for a mixed order).
     """
-    lines = [notice.line for notice in notices]
+    waiting = [notice.line for notice in notices]
+    promised = None if kind is NotificationKind.CANCELLATION else _latest(n.eta for n in waiting)
+    olds = [n.old_eta for n in waiting if n.old_eta is not None]
+    lines = waiting  # what ships now follows the waiting lines
     if kind in (NotificationKind.BACKORDER_CONFIRMATION, NotificationKind.PREORDER_CONFIRMATION):
-        told = {notice.line.line_id for notice in notices}
+        told: Collection[str] = [line.line_id for line in waiting]
+        if len(told) > 8:  # a short list is quicker to build and search than a set
+            told = set(told)
         waiting_ids: Collection[str] | None = None
         for line in order.lines:
             units = ships_now.get(line.platform_id)
@@ -302,9 +319,6 @@ def notification_for(
                         price=line.price,
                     )
                 )
-    waiting = [line for line in lines if not line.ships_now]
-    promised = None if kind is NotificationKind.CANCELLATION else _latest(n.eta for n in waiting)
-    olds = [n.old_eta for n in waiting if n.old_eta is not None]
     if len(notices) == 1:
         reasons = [notices[0].reason] if notices[0].reason else []
     else:
