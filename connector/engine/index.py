@@ -125,14 +125,18 @@ class StateIndex:
         self.partial = wanted is not None
         # Orders usually come oldest first (the database reads them so): then every bucket is
         # already in order time and nothing needs sorting.
-        previous: tuple[datetime, str] | None = None
         in_order = True
+        last: Order | None = None
         for order in by_id.values():
-            stamp = (order.created_at, order.platform_id)
-            if previous is not None and stamp < previous:
+            # Times first: building a (time, id) pair per order cost more than the check itself.
+            if (
+                last is not None
+                and order.created_at <= last.created_at
+                and (order.created_at < last.created_at or order.platform_id < last.platform_id)
+            ):
                 in_order = False
                 break
-            previous = stamp
+            last = order
         ix.unsorted = set() if in_order else set(lines)
 
     def put_variant(self, variant: Variant) -> str:
