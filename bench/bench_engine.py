@@ -206,8 +206,9 @@ def main() -> None:
     if args.tracemalloc:
         cold, _ = measure("full plan, cold", partial(decide, state, [POLICY], DEFAULT, NOW))
     else:
-        cold, _ = timed(
+        cold = best_of(
             "full plan, cold (nothing queued before)",
+            args.repeat,
             partial(decide, state, [POLICY], DEFAULT, NOW),
         )
     waiting = sum(1 for e in cold.queue if e.waiting)

@@ -483,10 +483,14 @@ class Engine:
         cadences = [p.reminder_every_days for p in (*self.policies, self.default_policy)]
         soonest = timedelta(days=max(0, min(cadences)))
         contacted = self._contacted
-        for order_id in sorted(candidates):
+        # Cheap test first, before sorting: most waiting customers heard from us lately.
+        due = [
+            order_id
+            for order_id in candidates
+            if (recent := contacted.get(order_id)) is None or now - recent >= soonest
+        ]
+        for order_id in sorted(due):
             recent = contacted.get(order_id)
-            if recent is not None and now - recent < soonest:
-                continue  # cheap test first: most waiting customers heard from us lately
             waiting = self._order_waiting.get(order_id)
             order = self._ix.orders.get(order_id)
             if not waiting or order is None or order_id in told:
