@@ -12,7 +12,7 @@ import gc
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from functools import lru_cache, partial
+from functools import lru_cache
 from itertools import chain
 from operator import attrgetter
 from zoneinfo import ZoneInfo
@@ -438,9 +438,6 @@ class Engine:
             for entry in self._order_waiting.get(order_id, ())
         ]
 
-    def _waiting_lines(self, order_id: str) -> frozenset[str]:
-        return frozenset(entry.line_id for entry in self._order_waiting.get(order_id, ()))
-
     def _notifications(
         self,
         notices: dict[str, dict[NotificationKind, list[LineNotice]]],
@@ -469,8 +466,8 @@ class Engine:
                         notices=group,
                         now=now,
                         ships_now=ships_now,
-                        waiting_lines=partial(self._waiting_lines, order_id),
-                        policy=self._policy_of(group[0].line.sku),
+                        waiting=self._order_waiting.get(order_id, ()),
+                        policy=self._ix.policy.get(group[0].line.sku, self.default_policy),
                     )
                 )
         return out

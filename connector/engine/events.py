@@ -9,7 +9,7 @@ carry what an email needs: the lines, old and new ETA and the reason.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -286,28 +286,28 @@ def notification_for(
     notices: Sequence[LineNotice],
     now: datetime,
     ships_now: Mapping[str, int],
-    waiting_lines: Callable[[], Collection[str]],
+    waiting: Sequence[BackorderEntry],
     policy: PolicySettings,
 ) -> Notification:
     """One notification for one order: its lines of ``kind``; a confirmation also lists what ships
-    now (``waiting_lines`` gives the order's lines that wait, asked only for a mixed order).
+    now (every line of the order not among ``waiting``, the order's waiting entries, nor told).
     """
-    waiting = [notice.line for notice in notices]
-    promised = None if kind is NotificationKind.CANCELLATION else _latest(n.eta for n in waiting)
-    olds = [n.old_eta for n in waiting if n.old_eta is not None]
-    lines = waiting  # what ships now follows the waiting lines
+    lines = [notice.line for notice in notices]
+    if len(lines) == 1:  # the usual case, without the generic walks
+        promised = None if kind is NotificationKind.CANCELLATION else lines[0].eta
+        old_promised = lines[0].old_eta
+    else:
+        promised = None if kind is NotificationKind.CANCELLATION else _latest(n.eta for n in lines)
+        old_promised = max((n.old_eta for n in lines if n.old_eta is not None), default=None)
     if kind in (NotificationKind.BACKORDER_CONFIRMATION, NotificationKind.PREORDER_CONFIRMATION):
-        told: Collection[str] = [line.line_id for line in waiting]
-        if len(told) > 8:  # a short list is quicker to build and search than a set
-            told = set(told)
-        waiting_ids: Collection[str] | None = None
+        # What ships now follows the waiting lines; short lists are quicker here than sets.
+        ids = [line.line_id for line in lines]
+        ids.extend(entry.line_id for entry in waiting)
+        not_now: Collection[str] = set(ids) if len(ids) > 16 else ids
         for line in order.lines:
             units = ships_now.get(line.platform_id)
-            if units is None and line.platform_id not in told:
-                if waiting_ids is None:
-                    waiting_ids = waiting_lines()
-                if line.platform_id not in waiting_ids:
-                    units = line.open_quantity
+            if units is None and line.platform_id not in not_now:
+                units = line.open_quantity
             if units:
                 lines.append(
                     NotificationLine(
@@ -337,7 +337,7 @@ def notification_for(
         lines=tuple(lines),
         created_at=now,
         promised_date=promised,
-        old_promised_date=max(olds) if olds else None,
+        old_promised_date=old_promised,
         reason="; ".join(reasons),
         payment_terms=policy.payment_terms
         if kind is NotificationKind.PREORDER_CONFIRMATION
@@ -401,7 +401,7 @@ def reminder(
         notices=group,
         now=now,
         ships_now={},
-        waiting_lines=lambda: frozenset(entry.line_id for entry in entries),
+        waiting=entries,
         policy=policy,
     )
     return notification, events
