@@ -480,17 +480,19 @@ class Engine:
         cadences = [p.reminder_every_days for p in (*self.policies, self.default_policy)]
         soonest = timedelta(days=max(0, min(cadences)))
         contacted = self._contacted
-        # Cheap test first, before sorting: most waiting customers heard from us lately.
+        # Cheap tests first, before sorting: most waiting customers heard from us lately or
+        # hear from us in this plan (a cold plan confirms 180k orders).
         due = [
             order_id
             for order_id in candidates
-            if (recent := contacted.get(order_id)) is None or now - recent >= soonest
+            if order_id not in told
+            and ((recent := contacted.get(order_id)) is None or now - recent >= soonest)
         ]
         for order_id in sorted(due):
             recent = contacted.get(order_id)
             waiting = self._order_waiting.get(order_id)
             order = self._ix.orders.get(order_id)
-            if not waiting or order is None or order_id in told:
+            if not waiting or order is None:
                 continue
             # By SKU (a stable sort keeps each SKU's queue order); the first SKU's policy rules.
             entries = sorted(waiting, key=_sku) if len(waiting) > 1 else list(waiting)
