@@ -3,6 +3,10 @@
 The payload is built when the event happens (so a retry carries the original, possibly stale,
 payload), signed with :func:`connector.signing.sign` over the exact bytes sent, and retried on a
 non-2xx answer or a network error up to ``len(retry_delays)`` times.
+
+A delivery counts as settled only once its POST has come back 2xx or its last retry has failed;
+:meth:`WebhookSender.wait_idle` waits for that, so a test never reads the receiver's log while a
+POST is still on the wire.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,6 +48,12 @@ class Delivery:
     triggered_at: str
     attempts: int = 0
     statuses: list[int | str] = field(default_factory=list)
+    settled: bool = False
+    """True once a POST came back 2xx or the last retry failed: nothing more will be sent."""
+
+    def describe(self) -> str:
+        tried = ", ".join(str(s) for s in self.statuses) or "not sent yet"
+        return f"{self.topic} -> {self.uri} (attempts {self.attempts}: {tried})"
 
 
 def _order_payload(data: ShopData, number: int) -> dict[str, Any]:
@@ -147,6 +158,9 @@ class WebhookSender:
         self._queue: queue.Queue[Delivery | None] = queue.Queue()
         self._session = requests.Session()
         self._timers: list[threading.Timer] = []
+        # Deliveries queued, on the wire or waiting for a retry; wait_idle sleeps on this.
+        self._settling = threading.Condition()
+        self._unsettled = 0
         self._thread = threading.Thread(target=self._work, daemon=True)
         self._thread.start()
 
@@ -164,7 +178,9 @@ class WebhookSender:
             delivery = Delivery(
                 topic, hook.uri, body, str(uuid.uuid4()), event_id, iso(self.data.clock()) or ""
             )
-            self.deliveries.append(delivery)
+            with self._settling:
+                self._unsettled += 1
+                self.deliveries.append(delivery)
             self._queue.put(delivery)
 
     def headers(self, delivery: Delivery) -> dict[str, str]:
@@ -201,16 +217,32 @@ class WebhookSender:
                 timer.daemon = True
                 self._timers.append(timer)
                 timer.start()
+            else:
+                self._settle(delivery)
+
+    def _settle(self, delivery: Delivery) -> None:
+        with self._settling:
+            delivery.settled = True
+            self._unsettled -= 1
+            self._settling.notify_all()
 
     def wait_idle(self, timeout: float = 5.0) -> None:
-        """Block until everything queued so far was attempted at least once (tests)."""
-        import time
+        """Block until every delivery queued so far is settled (delivered, or its retries spent).
 
+        Raises :class:`TimeoutError` naming the deliveries still pending after ``timeout``
+        seconds, instead of returning as if they had arrived.
+        """
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._queue.empty() and all(d.attempts for d in self.deliveries):
-                return
-            time.sleep(0.01)
+        with self._settling:
+            while self._unsettled:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    pending = [d.describe() for d in self.deliveries if not d.settled]
+                    raise TimeoutError(
+                        f"{len(pending)} webhook deliveries still pending after {timeout} s: "
+                        + "; ".join(pending)
+                    )
+                self._settling.wait(left)
 
     def close(self) -> None:
         for timer in self._timers:
