@@ -359,7 +359,8 @@ class Engine:
             storefront.extend(product_tag_changes(shop, product, wanted, self.managed))
 
         actions: list[OrderAction] = []
-        for order_id in sorted(orders):
+        in_order = sorted(orders)  # every order with a notice is among them
+        for order_id in in_order:
             order = ix.orders.get(order_id)
             if order is None:
                 continue
@@ -376,7 +377,7 @@ class Engine:
                     managed=self.managed,
                 )
             )
-        notifications = self._notifications(notices, ships_now, now)
+        notifications = self._notifications(in_order, notices, ships_now, now)
         reminders = self._reminders(
             now,
             orders if not full else set(self._order_waiting),
@@ -440,20 +441,25 @@ class Engine:
 
     def _notifications(
         self,
+        in_order: Iterable[str],
         notices: dict[str, dict[NotificationKind, list[LineNotice]]],
         ships_now: dict[str, int],
         now: datetime,
     ) -> list[Notification]:
-        """One notification per order and kind, by order id then kind."""
+        """One notification per order and kind, by order id then kind.
+
+        ``in_order`` is the plan's sorted order ids (a superset of those with notices): grouped
+        by order, the 180k of a cold plan need no sort of (order id, kind) pairs of their own.
+        """
         out: list[Notification] = []
         orders = self._ix.orders
-        # Grouped by order first: sorting 180k plain order ids is far cheaper than sorting
-        # (order id, kind) pairs, and an order rarely has more than one kind.
-        for order_id in sorted(notices):
+        for order_id in in_order:
+            per_kind = notices.get(order_id)
+            if per_kind is None:
+                continue
             order = orders.get(order_id)
             if order is None:
                 continue
-            per_kind = notices[order_id]
             for kind in sorted(per_kind) if len(per_kind) > 1 else per_kind:
                 group = per_kind[kind]
                 if len(group) > 1:
