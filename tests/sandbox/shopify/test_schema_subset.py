@@ -46,7 +46,7 @@ def subset_problems(ours: GraphQLSchema, theirs: GraphQLSchema) -> list[str]:
                 if value not in their_type.values
             ]
         if isinstance(our_type, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType):
-            their_fields = their_type.fields  # type: ignore[union-attr]
+            their_fields = their_type.fields  # type: ignore[attr-defined]
             for field_name, field in our_type.fields.items():
                 real = their_fields.get(field_name)
                 if real is None:
@@ -65,7 +65,7 @@ def subset_problems(ours: GraphQLSchema, theirs: GraphQLSchema) -> list[str]:
                             f"required argument {name}.{field_name}({arg_name}) missing"
                         )
             if isinstance(our_type, GraphQLObjectType):
-                theirs_ifaces = {i.name for i in their_type.interfaces}  # type: ignore[union-attr]
+                theirs_ifaces = {i.name for i in their_type.interfaces}  # type: ignore[attr-defined]
                 problems += [
                     f"{name} implements {i.name} here only"
                     for i in our_type.interfaces
