@@ -162,10 +162,15 @@ def measure(label: str, func):  # type: ignore[no-untyped-def]
 
 def timed(label: str, func):  # type: ignore[no-untyped-def]
     gc.collect()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = func()
     elapsed = time.perf_counter() - started
-    print(f"{label:<40} {elapsed * 1000:9.1f} ms")
+    cpu = time.process_time() - cpu
+    # CPU time too: on a shared machine it moves less with the load than wall time does.
+    print(
+        f"{label:<40} {elapsed * 1000:9.1f} ms  (cpu {cpu * 1000:.0f} ms, "
+        f"load {os.getloadavg()[0]:.1f})"
+    )
     return result, elapsed
 
 

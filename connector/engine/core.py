@@ -297,7 +297,8 @@ class Engine:
                 waiting.pop(order_id, None)
         for entry in new:
             if entry.waiting > 0:
-                waiting[entry.order_id] = (*waiting.get(entry.order_id, ()), entry)
+                known = waiting.get(entry.order_id)
+                waiting[entry.order_id] = (entry,) if known is None else (*known, entry)
 
     def queue(self) -> tuple[BackorderEntry, ...]:
         """The whole shop's queue as last planned, by SKU then position."""
