@@ -3,7 +3,8 @@
 ::
 
     resync requests ─▶ fetch ─┐
-    cursors ─▶ read_changes ──┴▶ store ─▶ plan_for_shop ─▶ apply_storefront / apply_order_actions
+    cursors ─▶ read_changes ──┤
+    queue ─▶ fetch(waiting orders, 100 a time; promise check only) ─┴▶ store ─▶ plan_for_shop ─▶ apply_storefront / apply_order_actions
                                                      ├──▶ outbox.enqueue(notifications)
                                                      ├──▶ store.replace_queue / append_events
                                                      └──▶ fetch(touched) ─▶ store   (next plan empty)
@@ -32,6 +33,7 @@ from connector.logs import redact
 from connector.metrics import Metrics
 from connector.model import (
     Notification,
+    OrderActionKind,
     Plan,
     WriteResult,
     WriteStatus,
@@ -46,7 +48,14 @@ from connector.resync_queue import (
     resync_failed,
 )
 from connector.settings import Settings, ShopSettings
-from connector.sync import Progress, SyncResult, pull, resync, save_page
+from connector.sync import (
+    Progress,
+    SyncResult,
+    pull,
+    reconcile_waiting_orders,
+    resync,
+    save_page,
+)
 
 __all__ = [
     "CycleDeps",
@@ -102,6 +111,13 @@ class CycleReport:
     refreshed: SyncResult = field(default_factory=SyncResult)
     lease_lost: bool = False
     error: str = ""
+    reconciled: SyncResult = field(default_factory=SyncResult)
+    """The promise check's re-read of the orders still waiting (see ``reconcile_waiting_orders``)."""
+    reconcile_error: str = ""
+    """Why that re-read failed, if it did: the check still plans on what the database holds."""
+    held_before: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """For each order the plan releases, the line ids our hold covered when the plan was made,
+    so a release and re-hold can be told as one move ("X ships now; hold moved to Y")."""
 
     @property
     def ok(self) -> bool:
@@ -127,6 +143,8 @@ class CycleReport:
             "sync": self.sync.as_dict(),
             "resync_requests": self.resync_requests,
             "resynced": self.resynced.as_dict(),
+            "reconciled": self.reconciled.as_dict(),
+            "reconcile_error": self.reconcile_error,
             "plan": {
                 "storefront": len(plan.storefront) if plan else 0,
                 "order_actions": len(plan.order_actions) if plan else 0,
@@ -214,6 +232,37 @@ def _resync_failed(deps: CycleDeps, items: list[PendingResync], error: BaseExcep
     resync_failed(deps.engine, [item.id for item in items], text)
 
 
+def _reconcile(deps: CycleDeps, report: CycleReport, should_stop: Callable[[], bool]) -> None:
+    result = report.reconciled
+    try:
+        reconcile_waiting_orders(
+            deps.store, deps.adapter, deps.shop, should_stop=should_stop, result=result
+        )
+    except Exception as error:
+        # Stale by at most one more check: what the database holds is still a sound plan.
+        report.reconcile_error = error_text(error)
+        log.warning("re-reading the waiting orders failed: %s", report.reconcile_error)
+    deps.metrics.inc("connector_reconciled_orders_total", result.orders, shop=deps.shop)
+    log.info(
+        "re-read %d waiting orders in %d fetches, %d API requests",
+        result.orders,
+        result.pages,
+        result.requests,
+    )
+
+
+def _held_before(deps: CycleDeps, plan: Plan) -> dict[str, tuple[str, ...]]:
+    released = dict.fromkeys(
+        a.order_id for a in plan.order_actions if a.kind is OrderActionKind.RELEASE_HOLD
+    )
+    held: dict[str, tuple[str, ...]] = {}
+    for order_id in released:
+        order = deps.store.order(deps.shop, order_id)
+        if order is not None:
+            held[order_id] = tuple(line.platform_id for line in order.lines if line.on_hold)
+    return held
+
+
 def _touched(plan: Plan, report: CycleReport) -> ResyncTarget:
     """What our writes changed, to re-read so the database shows what the shop shows now."""
     applied = {
@@ -231,6 +280,7 @@ def run_cycle(
     *,
     sync: bool = True,
     apply: bool = True,
+    reconcile: bool = False,
     should_stop: Callable[[], bool] = lambda: False,
     still_held: Callable[[], bool] = lambda: True,
     progress: Progress | None = None,
@@ -238,7 +288,9 @@ def run_cycle(
 ) -> CycleReport:
     """One cycle for ``deps.shop``. Raises only for failures of the whole cycle (auth, network).
 
-    ``sync=False`` is the hourly promise check: plan and apply against what the database holds.
+    ``sync=False`` is the hourly promise check: plan and apply against what the database holds;
+    with ``reconcile`` it first re-reads every order still waiting (a failure of that re-read is
+    reported on the report and in the logs, and the check goes on with what the database holds).
     ``apply=False`` plans without touching the shop or the outbox. Pass ``report`` to keep what
     the cycle did even when it raises: the error (redacted) is put on it before re-raising.
     """
@@ -251,10 +303,13 @@ def run_cycle(
             report.sync = pull(
                 deps.store, deps.adapter, deps.shop, should_stop=should_stop, progress=progress
             )
+        if reconcile and not should_stop():
+            _reconcile(deps, report, should_stop)
         if should_stop():
             return report
         plan = deps.planner(deps.db, deps.settings, deps.shop, deps.clock())
         report.plan = plan
+        report.held_before = _held_before(deps, plan)
         if not apply:
             return report
         _apply(deps, plan, report, still_held)

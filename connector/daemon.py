@@ -178,6 +178,7 @@ class Daemon:
         *,
         kind: str = "cycle",
         sync: bool = True,
+        reconcile: bool = False,
         should_stop: Callable[[], bool] | None = None,
         progress: Progress | None = None,
         raise_errors: bool = True,
@@ -198,6 +199,7 @@ class Daemon:
                 run_cycle(
                     self.deps(shop),
                     sync=sync,
+                    reconcile=reconcile,
                     should_stop=stop,
                     still_held=lease.still_held,
                     progress=progress,
@@ -224,7 +226,7 @@ class Daemon:
             "%s %s: synced %d, plan %d storefront / %d order / %d emails, %d failed writes",
             kind,
             outcome,
-            report.sync.changed + report.resynced.changed,
+            report.sync.changed + report.resynced.changed + report.reconciled.changed,
             len(plan.storefront) if plan else 0,
             len(plan.order_actions) if plan else 0,
             len(plan.notifications) if plan else 0,
@@ -232,8 +234,13 @@ class Daemon:
         )
 
     def promise_check(self, shop: str) -> CycleReport | None:
-        """Re-plan without syncing: dates that passed, reminders due."""
-        return self.work_shop(shop, kind="promise", sync=False)
+        """Re-plan without a full sync: dates that passed, reminders due.
+
+        First re-reads every order still waiting (bounded batches, no cursor move): the periodic
+        reconciliation that catches what polling cannot see (WooCommerce notes and meta-only
+        updates never move ``date_modified``) and what a lost webhook never told.
+        """
+        return self.work_shop(shop, kind="promise", sync=False, reconcile=True)
 
     def deliver_outbox(self) -> Any:
         report = self.outbox.deliver(self._transport_factory())

@@ -6,7 +6,9 @@ cursor. A crash before the commit re-reads that page next time (the upserts are 
 nothing is lost and nothing counts twice.
 
 Targeted resyncs (webhooks, ``connector resync``, the re-read after our own writes) go through
-``adapter.fetch(target)`` and never move a cursor.
+``adapter.fetch(target)`` and never move a cursor. So does :func:`reconcile_waiting_orders`, the
+promise check's re-read of every order that still waits: WooCommerce changes that never move
+``date_modified`` (notes, meta) and a webhook that never came are caught there at the latest.
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ from dataclasses import dataclass, field
 from connector.db import StateStore
 from connector.platform import ChangePage, PlatformAdapter, Resource, ResyncTarget
 
-__all__ = ["SyncResult", "pull", "resync", "save_page"]
+__all__ = [
+    "RECONCILE_BATCH",
+    "SyncResult",
+    "pull",
+    "reconcile_waiting_orders",
+    "resync",
+    "save_page",
+]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +47,8 @@ class SyncResult:
     stopped_early: bool = False
     order_ids: list[str] = field(default_factory=list)
     skus: list[str] = field(default_factory=list)
+    requests: int = 0
+    """HTTP requests it cost (each retry is one more), where counted: the reconciliation reports it."""
 
     def add(self, page: ChangePage) -> None:
         self.pages += 1
@@ -51,7 +62,15 @@ class SyncResult:
 
     def merge(self, other: SyncResult) -> None:
         """Count ``other`` in too (several resyncs of one cycle make one report line)."""
-        for name in ("pages", "products", "variants", "orders", "deleted_products", "skipped"):
+        for name in (
+            "pages",
+            "products",
+            "variants",
+            "orders",
+            "deleted_products",
+            "skipped",
+            "requests",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.stopped_early = self.stopped_early or other.stopped_early
         self.order_ids.extend(other.order_ids)
@@ -70,6 +89,7 @@ class SyncResult:
             "deleted_products": self.deleted_products,
             "skipped": self.skipped,
             "stopped_early": self.stopped_early,
+            "requests": self.requests,
         }
 
 
@@ -142,4 +162,44 @@ def resync(
     page = adapter.fetch(target)
     save_page(store, shop, page, move_cursor=False)
     result.add(page)
+    return result
+
+
+RECONCILE_BATCH = 100
+"""Order ids per fetch in :func:`reconcile_waiting_orders`: one ``include=`` page on WooCommerce
+(its ``per_page`` cap), one ``nodes(ids:)`` query on Shopify well inside its cost limit."""
+
+
+def reconcile_waiting_orders(
+    store: StateStore,
+    adapter: PlatformAdapter,
+    shop: str,
+    *,
+    batch: int = RECONCILE_BATCH,
+    should_stop: Callable[[], bool] = lambda: False,
+    result: SyncResult | None = None,
+) -> SyncResult:
+    """Re-read every order that still has a line in the stored queue, ``batch`` ids per fetch.
+
+    Polling only sees what moved ``date_modified``; WooCommerce leaves it alone for notes and
+    meta-only updates and never retries a webhook, so without this such a change to a waiting
+    order could be missed for good. The cost is bounded: ``ceil(waiting orders / batch)``
+    fetches (each one or a few requests), reported in ``requests``. No cursor moves. Pass
+    ``result`` to keep what was read and spent when a fetch raises (batches before it stay saved).
+    """
+    order_ids = list(dict.fromkeys(entry.order_id for entry in store.queue(shop)))
+    if result is None:
+        result = SyncResult()
+    before = adapter.usage.requests
+    try:
+        for start in range(0, len(order_ids), max(1, batch)):
+            if should_stop():
+                result.stopped_early = True
+                break
+            target = ResyncTarget(order_ids=tuple(order_ids[start : start + batch]))
+            page = adapter.fetch(target)
+            save_page(store, shop, page, move_cursor=False)
+            result.add(page)
+    finally:
+        result.requests += adapter.usage.requests - before
     return result
