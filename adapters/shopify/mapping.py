@@ -120,6 +120,9 @@ def map_variant(
     ``levels`` replaces ``inventoryItem.inventoryLevels`` and ``product_release`` the product's
     ``releaseDate`` metafield value (bulk lines carry both apart from the variant).
     """
+    if node is None:
+        # What Shopify answers for a variant deleted, or not visible to the app, since the list.
+        raise PayloadError("variant is null: deleted, or not visible to this app")
     if not isinstance(node, Mapping):
         raise PayloadError("variant is not an object")
     product = node.get("product") if isinstance(node.get("product"), Mapping) else {}
