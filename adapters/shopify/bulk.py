@@ -43,15 +43,24 @@ class BulkReader:
 
     def first_sync(self, resource: Resource, reader: Reader) -> Iterator[ChangePage]:
         name = "BulkCatalog.bulk" if resource is Resource.PRODUCTS else "BulkOrders.bulk"
-        url, started = self.run(document(name))
+        # Our own time before asking, for an answer that names no createdAt (the captured
+        # bulkOperationRunMutation and node(id:) answers have none): earlier is the safe side,
+        # the next incremental read then reads a little more, never less.
+        asked = reader.clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        url, created = self.run(document(name))
+        started = created or asked
         lines = self.stream(url) if url else iter(())
         if resource is Resource.PRODUCTS:
             yield from self._catalog_pages(lines, reader, started)
         else:
             yield from self._order_pages(lines, reader, started)
 
-    def run(self, query: str) -> tuple[str | None, str]:
-        """Start the bulk query and wait for it; returns (JSONL URL or None when empty, createdAt)."""
+    def run(self, query: str) -> tuple[str | None, str | None]:
+        """Start the bulk query and wait for it.
+
+        Returns (JSONL URL, or None when the result is empty; createdAt, or None when Shopify
+        named none).
+        """
         data = self.client.run("BulkRun", {"query": query})
         result = data.get("bulkOperationRunQuery") or {}
         errors = result.get("userErrors") or []
@@ -67,9 +76,16 @@ class BulkReader:
                 self.client.run("BulkStatus", {"id": operation["id"]}).get("bulkOperation")
             ) or {}
             if status.get("status") == "COMPLETED":
-                return status.get("url") or None, str(
-                    operation.get("createdAt") or status.get("createdAt")
-                )
+                url = status.get("url") or None
+                objects = int(status.get("objectCount") or 0)  # UnsignedInt64, sent as a string
+                if url is None and objects:
+                    # Taking this as an empty shop would end the first sync with nothing read.
+                    raise PlatformRetryable(
+                        f"bulk operation completed with {objects} objects but no file URL",
+                        PlatformDetails("shopify", 200, None, "BULK"),
+                    )
+                created = operation.get("createdAt") or status.get("createdAt")
+                return url, str(created) if created else None
             if status.get("status") in ("FAILED", "CANCELED", "EXPIRED"):
                 raise PlatformRetryable(
                     f"bulk operation {status.get('status')}: {status.get('errorCode')}",
@@ -134,10 +150,9 @@ class BulkReader:
         recent = _Recent(started, reader.shop.overlap_seconds)
         by_item: dict[str, list[Any]] = {}
         for line in lines:
-            if "__bad_line__" in line:
-                skips.append(
-                    skipped(reader.shop.name, "bulk", line, PayloadError("unreadable JSONL line"))
-                )
+            problem = _line_problem(line)
+            if problem is not None:
+                skips.append(skipped(reader.shop.name, "bulk", line, problem))
                 continue
             parent = line.get("__parentId")
             if parent is None:
@@ -212,10 +227,9 @@ class BulkReader:
             )
 
         for line in lines:
-            if "__bad_line__" in line:
-                bad.append(
-                    skipped(reader.shop.name, "bulk", line, PayloadError("unreadable JSONL line"))
-                )
+            problem = _line_problem(line)
+            if problem is not None:
+                bad.append(skipped(reader.shop.name, "bulk", line, problem))
                 continue
             parent = line.get("__parentId")
             if parent is None:
@@ -236,6 +250,23 @@ class BulkReader:
                     )
                 )
         yield page(final=True)
+
+
+def _line_problem(line: Any) -> PayloadError | None:
+    """Why a JSONL line cannot be read as an object, or None when it can.
+
+    A line may be unparseable, not an object, or carry GraphQL ``errors`` (Shopify writes a failed
+    line's errors into the file with ``__lineNumber``): each is kept with Shopify's own words.
+    """
+    if not isinstance(line, Mapping):
+        return PayloadError("JSONL line is not an object")
+    if "__bad_line__" in line:
+        return PayloadError("unreadable JSONL line")
+    errors = line.get("errors")
+    if errors:
+        words = "; ".join(str(e.get("message") if isinstance(e, Mapping) else e) for e in errors)
+        return PayloadError(f"line {line.get('__lineNumber', '?')} has errors: {words}")
+    return None
 
 
 class _Recent:
