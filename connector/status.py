@@ -20,7 +20,7 @@ from connector.logs import redact
 from connector.model import BackorderEntry, BackorderEvent, BackorderEventKind, Order, utc
 from connector.resync_queue import exhausted_resyncs, pending_count
 
-__all__ = ["OrderStory", "ShopStatus", "order_story", "shop_status"]
+__all__ = ["OrderStory", "ShopStatus", "minute_utc", "order_story", "shop_status"]
 
 
 class _StatusStore(Protocol):
@@ -45,6 +45,13 @@ class _OutboxReader(Protocol):
 
 def _iso(value: datetime | date | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def minute_utc(value: datetime | None, missing: str = "-") -> str:
+    """A time as support staff read it: to the minute, in UTC, and saying so."""
+    if value is None:
+        return missing
+    return utc(value).strftime("%Y-%m-%d %H:%M UTC")
 
 
 @dataclass
@@ -190,6 +197,14 @@ class OrderStory:
     @property
     def holds(self) -> list[str]:
         return [line.platform_id for line in self.order.lines if line.on_hold]
+
+    def line_name(self, line_id: str) -> str:
+        """``SKU (title)`` of one of the order's lines, for people who never see line ids."""
+        for line in self.order.lines:
+            if line.platform_id == line_id:
+                sku = line.sku or "no SKU"
+                return f"{sku} ({line.title})" if line.title else sku
+        return line_id
 
     @property
     def promises(self) -> list[BackorderEvent]:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from connector.db import Database
     from connector.platform import Resource
     from connector.settings import Settings
+    from connector.status import OrderStory
     from connector.sync import Progress, SyncResult
 
 __all__ = ["register"]
@@ -311,7 +312,7 @@ def register(cli: click.Group) -> None:
         if as_json:
             click.echo(json.dumps(story.as_dict(), indent=2))
             return
-        _print_story(story.as_dict())
+        _print_story(story)
 
     @cli.command()
     @click.option(
@@ -340,49 +341,58 @@ def _age(seconds: float) -> str:
     return f"{seconds / 3600:.1f}h"
 
 
-def _print_story(story: dict[str, Any]) -> None:
+def _print_story(story: OrderStory) -> None:
+    """The order as support staff read it: SKUs and titles (never line ids), times in UTC to the
+    minute. ``--json`` keeps every id and full timestamp for scripts."""
     from rich.console import Console
     from rich.table import Table
 
+    from connector.status import minute_utc
+
     console = Console()
-    order = story["order"]
+    order = story.order
+    customer = order.customer
     console.print(
-        f"[bold]Order {order['number']}[/bold] ({story['shop']}, {order['status']}) "
-        f"- {order['customer']['name']} <{order['customer']['email']}>, placed {order['created_at']}"
+        f"[bold]Order {order.number}[/bold] ({story.shop}, {order.status.value}) "
+        f"- {customer.name} <{customer.email}>, placed {minute_utc(order.created_at)}",
+        highlight=False,
     )
-    lines = Table("line", "sku", "title", "qty", "shipped", "cancelled", "on hold")
-    for line in story["lines"]:
+    lines = Table("SKU", "title", "qty", "shipped", "cancelled", "on hold")
+    for line in order.lines:
         lines.add_row(
-            line["id"],
-            line["sku"],
-            line["title"],
-            str(line["quantity"]),
-            str(line["fulfilled"]),
-            str(line["cancelled"]),
-            "yes" if line["on_hold"] else "",
+            line.sku or "-",
+            line.title,
+            str(line.quantity),
+            str(line.fulfilled),
+            str(line.cancelled),
+            "yes" if line.on_hold else "",
         )
     console.print(lines)
-    if story["queue"]:
-        queue = Table("sku", "position", "waiting", "allocated", "ETA", "why")
-        for entry in story["queue"]:
+    if story.queue:
+        queue = Table("waiting line", "position", "waiting", "allocated", "ETA", "why")
+        for entry in story.queue:
             queue.add_row(
-                entry["sku"],
-                str(entry["position"]),
-                str(entry["waiting"]),
-                str(entry["allocated"]),
-                entry["eta"] or "no date",
-                entry["reason"],
+                story.line_name(entry.line_id),
+                str(entry.position),
+                str(entry.waiting),
+                str(entry.allocated),
+                entry.eta.isoformat() if entry.eta else "no date",
+                entry.reason,
             )
         console.print(queue)
     else:
         console.print("Not waiting in any queue.")
-    for event in story["history"]:
-        eta = f" ETA {event['eta']}" if event["eta"] else ""
-        old = f" (was {event['old_eta']})" if event["old_eta"] else ""
+    for event in story.events:
+        eta = f" ETA {event.eta.isoformat()}" if event.eta else ""
+        old = f" (was {event.old_eta.isoformat()})" if event.old_eta else ""
         console.print(
-            f"  {event['at']}  {event['kind']:<10} {event['sku']} x{event['quantity']}{eta}{old}"
+            f"  {minute_utc(event.at)}  {event.kind.value:<10} {event.sku} x{event.quantity}"
+            f"{eta}{old}",
+            highlight=False,
         )
-    for email in story["emails"]:
+    for email in story.emails:
+        when = minute_utc(email.sent_at or email.created_at)
         console.print(
-            f"  email {email['kind']} to {email['to']}: {email['status']} ({email['subject']})"
+            f"  {when}  email {email.kind} to {email.recipient}: {email.status} ({email.subject})",
+            highlight=False,
         )

@@ -158,3 +158,71 @@ def test_check_names_an_unreachable_shop_without_its_keys_and_fails_once(
     assert "cannot reach https://outlet.example.com" in both
     assert "ck_abc" not in both and "c2lnbmF0dXJl" not in both and "Max retries" not in both
     assert both.lower().count("some checks failed") == 1
+
+
+def test_order_shows_skus_titles_and_utc_minutes_and_json_keeps_every_id(
+    config: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # a support agent's wide terminal: no wrapped cells
+    from dataclasses import replace
+    from datetime import UTC, date, datetime
+
+    from connector.model import BackorderEntry, BackorderEvent, BackorderEventKind
+    from tests.db.test_store import order
+
+    db = open_database(f"sqlite:///{tmp_path / 'state.db'}")
+    mine = order("gid://shopify/Order/100")
+    mine = replace(mine, shop="outlet", customer=replace(mine.customer, shop="outlet"))
+    db.upsert_orders([mine])
+    at = datetime(2026, 11, 3, 8, 15, 42, 123456, tzinfo=UTC)
+    line = "gid://shopify/LineItem/1"
+    db.replace_queue(
+        "outlet",
+        [
+            BackorderEntry(
+                "outlet",
+                "SOFA-OSLO-GRY",
+                mine.platform_id,
+                line,
+                "ana@example.com",
+                at,
+                1,
+                position=1,
+                eta=date(2026, 12, 1),
+                reason="PO-7 arrives 2026-11-24",
+            )
+        ],
+    )
+    db.append_events(
+        [
+            BackorderEvent(
+                "outlet",
+                at,
+                BackorderEventKind.ETA_SET,
+                "SOFA-OSLO-GRY",
+                1,
+                order_id=mine.platform_id,
+                line_id=line,
+                eta=date(2026, 12, 1),
+            )
+        ]
+    )
+    db.close()
+
+    assert main(["--config", str(config), "order", "1001"]) == 0
+    shown = capsys.readouterr().out
+    assert "gid://" not in shown
+    assert "SOFA-OSLO-GRY (Oslo Sofa - Grey)" in shown  # the waiting line, by what it is
+    assert "Gift wrap" in shown
+    assert "placed 2026-10-30 22:59 UTC" in shown  # 23:59:59 in Berlin
+    assert "2026-11-03 08:15 UTC" in shown and "123456" not in shown and ":42" not in shown
+
+    assert main(["--config", str(config), "order", "1001", "--json"]) == 0
+    story = json.loads(capsys.readouterr().out)
+    assert [item["id"] for item in story["lines"]] == [line, "gid://shopify/LineItem/2"]
+    assert story["queue"][0]["line_id"] == line
+    assert story["history"][0]["at"] == at.isoformat()
+    assert story["holds"] == [line]
