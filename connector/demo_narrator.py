@@ -12,7 +12,10 @@ from connector.cycle import CycleReport
 from connector.db import Database
 from connector.model import (
     ChangeKind,
+    Order,
+    OrderAction,
     OrderActionKind,
+    WriteResult,
     WriteStatus,
 )
 
@@ -73,13 +76,11 @@ class Narrator:
             self.console.print(table)
         if plan.order_actions:
             table = Table("orders", "order", "action", "result", box=None, pad_edge=False)
-            for action in plan.order_actions:
-                table.add_row(
-                    "",
-                    self._number(shop, action.order_id),
-                    _describe_action(action),
-                    _result(results.get(action.key)),
-                )
+            for order_id, actions in _by_order(plan.order_actions):
+                order = self.db.order(shop, order_id)
+                number = order.number if order else order_id
+                for text, shown in _order_story(order, actions, report.held_before.get(order_id)):
+                    table.add_row("", number, text, _results([results.get(a.key) for a in shown]))
             self.console.print(table)
         if plan.notifications:
             table = Table("emails", "to", "kind", "language", "lines", box=None, pad_edge=False)
@@ -170,6 +171,73 @@ def _describe_action(action: Any) -> str:
         OrderActionKind.CREATE_DISCOUNT: f"discount code {action.discount_code}",
     }
     return described.get(action.kind, str(action.kind))
+
+
+def _by_order(actions: Any) -> list[tuple[str, list[OrderAction]]]:
+    grouped: dict[str, list[OrderAction]] = {}
+    for action in actions:
+        grouped.setdefault(action.order_id, []).append(action)
+    return list(grouped.items())
+
+
+def _units(count: int, sku: str) -> str:
+    return f"{count} x {sku}" if count != 1 else sku
+
+
+def _order_story(
+    order: Order | None, actions: list[OrderAction], held_before: tuple[str, ...] | None
+) -> list[tuple[str, list[OrderAction]]]:
+    """One row per thing the owner should notice on an order.
+
+    The engine lifts a hold and places a new one (RELEASE_HOLD, then HOLD_LINES) whenever the
+    waiting lines change; told as two rows it reads as "released" then "held" with no SKU, so a
+    pair is told as one move: what ships now, and what the hold still covers.
+    """
+    lines = {line.platform_id: line for line in order.lines} if order else {}
+
+    def sku(line_id: str) -> str:
+        line = lines.get(line_id)
+        return (line.sku or line.title) if line else line_id
+
+    release = next((a for a in actions if a.kind is OrderActionKind.RELEASE_HOLD), None)
+    hold = next((a for a in actions if a.kind is OrderActionKind.HOLD_LINES), None)
+    rows: list[tuple[str, list[OrderAction]]] = []
+    held = ", ".join(_units(units, sku(line_id)) for line_id, units in hold.lines) if hold else ""
+    if release is not None:
+        still = dict(hold.lines) if hold else {}
+        shipping = []
+        for line_id in held_before or ():
+            line = lines.get(line_id)
+            free = (line.open_quantity if line else 0) - still.get(line_id, 0)
+            if free > 0 or line_id not in still:
+                shipping.append(_units(max(free, 1), sku(line_id)))
+        ships = f"{', '.join(shipping)} ships now" if shipping else ""
+        if hold is not None:
+            moved = f"hold moved to the {held} still waiting"
+            text = f"{ships}; {moved}" if ships else moved
+            rows.append((text, [release, hold]))
+        else:
+            rows.append((f"{ships or 'everything ships now'}; hold released", [release]))
+    elif hold is not None:
+        # Only say the rest ships when there is a rest: a one-line order waits whole.
+        open_units = sum(line.open_quantity for line in lines.values())
+        rest = "; the rest ships now" if open_units > sum(u for _, u in hold.lines) else ""
+        rows.append((f"hold {held} (backordered){rest}", [hold]))
+    for action in actions:
+        if action is not release and action is not hold:
+            rows.append((_describe_action(action), [action]))
+    return rows
+
+
+def _results(results: list[WriteResult | None]) -> str:
+    """One result for a row that stands for several writes: the worst of them."""
+    known = [r for r in results if r is not None]
+    order = [WriteStatus.FAILED, WriteStatus.CONFLICT, WriteStatus.DONE, WriteStatus.SKIPPED]
+    for status in order:
+        for result in known:
+            if result.status is status:
+                return _result(result)
+    return ""
 
 
 def _result(result: Any) -> str:

@@ -39,6 +39,9 @@ def test_connector_demo_runs_offline_and_prints_each_step(tmp_path: Path) -> Non
         assert step in out
     assert "keep selling when out of stock" in out or "stop selling" in out
     assert "who waits for what" in out
+    # Stock for one line of a two-line held order: one move, named by SKU, not release + hold.
+    assert "3 x CHAI-000002-1 ships now; hold moved to the 3 x TABL-000005-1 still waiting" in out
+    assert "release the hold" not in out
     emails = list((tmp_path / "mail").glob("*.eml"))
     assert emails, "the demo should write customer emails"
     assert f"{len(emails)} emails in" in out
