@@ -1,14 +1,15 @@
 """The daemon against both sandbox stores for simulated days, with faults on.
 
 The same week runs twice — once with 10% of the API requests failing (429, 5xx, reset connections,
-truncated bodies), once without — and must end the same: what the storefronts show, which lines
+truncated bodies, answers slower than the client's timeout, and on Shopify 200 THROTTLED), once
+without — and must end the same: what the storefronts show, which lines
 wait with which ETA, which orders are held, and which emails went out, each exactly once. At the
 end the shops show what the engine wants: a fresh plan has nothing left to write.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from email import message_from_bytes
 from email.header import decode_header, make_header
@@ -25,7 +26,11 @@ from connector.model import InventoryPolicy, Platform, PurchaseOrder
 from connector.sandbox.seed import demo_spec
 from tests.e2e.conftest import require_pieces
 
-FAULTS = ("429", "500", "503", "reset", "truncate")
+FAULTS = ("429", "500", "503", "reset", "truncate", "slow")
+SHOPIFY_FAULTS = (*FAULTS, "throttled")  # THROTTLED is Shopify's own: a 200 with a GraphQL error
+TIMEOUT = 0.5
+"""The adapters' client timeout in this test: a slow answer (``SLOW`` seconds) times out fast."""
+SLOW = 1.0
 
 
 class VirtualTime:
@@ -55,6 +60,7 @@ class Outcome:
     outbox_waiting: int
     final_plans: dict[str, Any]
     faults_seen: int = 0
+    fault_kinds: list[str] = field(default_factory=list)
 
 
 def _daemon(stores: dict[str, Any], db: Database, clock: FrozenClock, outbox: Path) -> Daemon:
@@ -72,6 +78,10 @@ def _daemon(stores: dict[str, Any], db: Database, clock: FrozenClock, outbox: Pa
         if name != "virtual"
     ]
     settings = demo_settings(shops, "sqlite://", outbox)  # type: ignore[arg-type]
+    # A short client timeout keeps the slow-answer faults cheap in real time (backoff is virtual).
+    settings = replace(
+        settings, shops=tuple(replace(shop, timeout_seconds=TIMEOUT) for shop in settings.shops)
+    )
     return Daemon(
         settings,
         db,
@@ -146,7 +156,9 @@ def simulate_week(folder: Path, *, faults: bool) -> Outcome:
             )
         if faults:
             for shop in shops:
-                stores[shop].faults.set_rate(0.1, kinds=FAULTS, seed=11)
+                kinds = SHOPIFY_FAULTS if "shopify" in shop else FAULTS
+                stores[shop].faults.slow_seconds = SLOW
+                stores[shop].faults.set_rate(0.1, kinds=kinds, seed=11)
         for day in range(6):
             for quarter in range(4):
                 clock.advance(timedelta(hours=6))
@@ -172,6 +184,9 @@ def simulate_week(folder: Path, *, faults: bool) -> Outcome:
         outcome.faults_seen = sum(
             1 for shop in shops for entry in stores[shop].log.entries() if entry.fault
         )
+        outcome.fault_kinds = sorted(
+            {entry.fault for shop in shops for entry in stores[shop].log.entries() if entry.fault}
+        )
         variant = db.variant_by_sku(shops[0], first)  # supply covers it: it keeps selling
         assert variant is not None and variant.inventory_policy is InventoryPolicy.CONTINUE
         daemon.close()
@@ -196,6 +211,7 @@ def test_a_week_with_faults_ends_as_the_week_without(tmp_path: Path) -> None:
         assert outcome.outbox_sent == len(outcome.message_ids) and outcome.outbox_waiting == 0
         assert any(outcome.queue.values()), "the week should leave lines waiting"
     assert faulty.faults_seen > 20 and clean.faults_seen == 0
+    assert {"slow", "throttled"} <= set(faulty.fault_kinds), faulty.fault_kinds
     assert faulty.storefront == clean.storefront
     assert faulty.queue == clean.queue
     assert faulty.holds == clean.holds
