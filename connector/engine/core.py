@@ -57,6 +57,11 @@ _CONTACT_KINDS = frozenset(
 _sku = attrgetter("sku")
 
 
+def _hold_lines(waiting: Iterable[BackorderEntry]) -> list[tuple[str, int, bool]]:
+    """Every waiting line of an order across its SKUs: what our hold should cover."""
+    return [(entry.line_id, entry.waiting, entry.eta is not None) for entry in waiting]
+
+
 @lru_cache(maxsize=64)
 def _single_tag(tag: str) -> frozenset[str]:
     return frozenset((tag,))
@@ -365,7 +370,8 @@ class Engine:
             order = ix.orders.get(order_id)
             if order is None:
                 continue
-            wanted_tags = self._order_tags(order_id)
+            waiting = self._order_waiting.get(order_id, ())
+            wanted_tags = self._order_tags(waiting)
             redo = order_id in rehold and order.status is OrderStatus.OPEN
             if not redo and wanted_tags == self.managed.of(order.tags):
                 continue
@@ -373,7 +379,7 @@ class Engine:
                 order_actions(
                     shop,
                     order,
-                    hold=self._hold_lines(order_id) if redo else None,
+                    hold=_hold_lines(waiting) if redo else None,
                     wanted_tags=wanted_tags,
                     managed=self.managed,
                 )
@@ -415,8 +421,8 @@ class Engine:
             events=tuple(events),
         )
 
-    def _order_tags(self, order_id: str) -> frozenset[str]:
-        entries = self._order_waiting.get(order_id)
+    def _order_tags(self, entries: Sequence[BackorderEntry]) -> frozenset[str]:
+        """The tags an order wants for its waiting ``entries``."""
         if not entries:
             return frozenset()
         if len(entries) == 1:  # the usual case
@@ -432,13 +438,6 @@ class Engine:
         """The tag an order gets for its waiting lines of ``key`` (pre-order if any is one)."""
         policy = self._ix.policy.get(key, self.default_policy)
         return policy.preorder_tag if preorder else policy.backorder_tag
-
-    def _hold_lines(self, order_id: str) -> list[tuple[str, int, bool]]:
-        """Every waiting line of the order across its SKUs: what our hold should cover."""
-        return [
-            (entry.line_id, entry.waiting, entry.eta is not None)
-            for entry in self._order_waiting.get(order_id, ())
-        ]
 
     def _notifications(
         self,
