@@ -76,6 +76,9 @@ class ShopStatus:
     lease_expires: datetime | None = None
     last_errors: list[str] = field(default_factory=list)
     last_write_failures: list[str] = field(default_factory=list)
+    last_reconcile: dict[str, Any] | None = None
+    """The latest promise check's re-read of the waiting orders: ``at``, ``orders``, ``fetches``,
+    ``requests`` (API requests it cost) and ``error`` ("" when it worked); None before the first."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -100,6 +103,7 @@ class ShopStatus:
             "lease": {"holder": self.lease_holder, "expires": _iso(self.lease_expires)},
             "last_errors": [redact(e) for e in self.last_errors],
             "last_write_failures": [redact(f) for f in self.last_write_failures],
+            "last_reconcile": self.last_reconcile,
         }
 
 
@@ -127,6 +131,19 @@ def shop_status(
             )
         ).all()
         lease = conn.execute(sa.select(leases).where(leases.c.shop == shop)).one_or_none()
+        promise = conn.execute(
+            sa.select(cycle_runs.c.started_at, cycle_runs.c.summary)
+            .where(cycle_runs.c.shop == shop, cycle_runs.c.kind == "promise")
+            .order_by(cycle_runs.c.id.desc())
+            .limit(1)
+        ).one_or_none()
+    if promise is not None:
+        status.last_reconcile = _reconcile_summary(promise.started_at, promise.summary)
+        if status.last_reconcile and status.last_reconcile["error"]:
+            status.last_errors.append(
+                f"{minute_utc(utc(promise.started_at))} re-reading the waiting orders failed: "
+                + status.last_reconcile["error"]
+            )
     if runs:
         status.last_run = utc(runs[0].finished_at or runs[0].started_at)
         status.last_run_ok = bool(runs[0].ok)
@@ -141,7 +158,7 @@ def shop_status(
         if run.ok and status.last_success is None:
             status.last_success = utc(run.finished_at)
         if not run.ok and run.error and len(status.last_errors) < 5:
-            status.last_errors.append(f"{utc(run.started_at).isoformat()} {run.error}")
+            status.last_errors.append(f"{minute_utc(utc(run.started_at))} {run.error}")
     if status.last_success is None:
         status.last_success = _last_success(engine, shop)
     status.cursor_ages = {
@@ -172,6 +189,23 @@ def shop_status(
         status.lease_holder = lease.holder
         status.lease_expires = utc(lease.expires_at)
     return status
+
+
+def _reconcile_summary(started_at: datetime, summary: str | None) -> dict[str, Any] | None:
+    try:
+        data = json.loads(summary or "{}")
+    except ValueError:
+        return None
+    reconciled = data.get("reconciled") if isinstance(data, dict) else None
+    if not isinstance(reconciled, dict):
+        return None  # a run recorded before reconciliation existed
+    return {
+        "at": _iso(utc(started_at)),
+        "orders": int(reconciled.get("orders", 0)),
+        "fetches": int(reconciled.get("pages", 0)),
+        "requests": int(reconciled.get("requests", 0)),
+        "error": redact(str(data.get("reconcile_error") or "")),
+    }
 
 
 def _last_success(engine: sa.Engine, shop: str) -> datetime | None:

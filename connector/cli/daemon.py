@@ -272,6 +272,14 @@ def register(cli: click.Group) -> None:
         console = Console()
         console.print(table)
         for row in rows:
+            done = row.last_reconcile
+            if done is not None and not done["error"]:
+                # The hourly re-read of waiting orders: what catches changes polling cannot see.
+                console.print(
+                    f"{row.shop}: waiting orders re-read {done['at'][:16].replace('T', ' ')} UTC, "
+                    f"{done['orders']} orders in {done['requests']} API requests",
+                    highlight=False,
+                )
             for problem in [*row.last_errors, *row.last_write_failures]:
                 console.print(f"[red]{row.shop}[/red]: {problem}", markup=True, highlight=False)
 

@@ -226,3 +226,28 @@ def test_order_shows_skus_titles_and_utc_minutes_and_json_keeps_every_id(
     assert story["queue"][0]["line_id"] == line
     assert story["history"][0]["at"] == at.isoformat()
     assert story["holds"] == [line]
+
+
+def test_status_says_when_waiting_orders_were_last_reread_and_a_failed_reread(
+    config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    db = open_database(f"sqlite:///{tmp_path / 'state.db'}")
+    check = CycleReport(shop="outlet", started_at=db.clock(), finished_at=db.clock())
+    check.reconciled.orders, check.reconciled.pages, check.reconciled.requests = 140, 2, 2
+    record_run(db.engine, check, kind="promise")
+    db.close()
+    result = CliRunner().invoke(cli, ["--config", str(config), "status"])
+    assert result.exit_code == 0, result.output
+    assert "waiting orders re-read" in result.output
+    assert "140 orders in 2 API requests" in result.output
+
+    db = open_database(f"sqlite:///{tmp_path / 'state.db'}")
+    failed = CycleReport(shop="outlet", started_at=db.clock(), finished_at=db.clock())
+    failed.reconcile_error = "RetryableError: HTTP 503 from the shop"
+    record_run(db.engine, failed, kind="promise")
+    db.close()
+    result = CliRunner().invoke(cli, ["--config", str(config), "status"])
+    assert "re-reading the waiting orders failed: RetryableError: HTTP 503" in result.output
+    data = json.loads(CliRunner().invoke(cli, ["--config", str(config), "status", "--json"]).stdout)
+    assert data[0]["last_reconcile"]["error"] == "RetryableError: HTTP 503 from the shop"

@@ -112,6 +112,16 @@ def test_a_meta_only_change_polling_misses_is_caught_by_the_promise_check(
         if a.order_id == order_id and a.kind is OrderActionKind.HOLD_LINES
     ]
     assert holds, check.plan.order_actions
+    # connector status tells support when the waiting orders were last re-read, and at what cost.
+    from connector.status import shop_status
+
+    status = shop_status(
+        db.engine, db, daemon.outbox, shop=SHOP, platform="woocommerce", now=clock()
+    )
+    assert status.last_reconcile is not None
+    assert status.last_reconcile["orders"] == len(waiting)
+    assert status.last_reconcile["requests"] == check.reconciled.requests
+    assert status.last_reconcile["error"] == ""
     # The shop shows the hold again, and the database agrees.
     assert _shop_hold(store, order_id)["hold"]
     order = db.order(SHOP, order_id)
