@@ -29,6 +29,7 @@ from connector.model import (
     BackorderEvent,
     Notification,
     NotificationKind,
+    Order,
     OrderAction,
     OrderActionKind,
     OrderStatus,
@@ -339,8 +340,8 @@ class Engine:
             rehold.update(result.rehold)
             for notice in result.notices:
                 notices.setdefault(notice.order_id, {}).setdefault(notice.kind, []).append(notice)
+                orders.add(notice.order_id)
             ships_now.update(result.ships_now)
-            orders.update(notice.order_id for notice in result.notices)
             if not full:
                 # Orders whose lines are queued or just left the queue may need their tags redone.
                 orders.update(entry.order_id for entry in result.queue)
@@ -364,13 +365,18 @@ class Engine:
                     wanted |= desired.tags
             storefront.extend(product_tag_changes(shop, product, wanted, self.managed))
 
+        # One pass per order, by order id: its notifications (every order with a notice is
+        # among ``orders``), then its hold and tags.
         actions: list[OrderAction] = []
-        in_order = sorted(orders)  # every order with a notice is among them
-        for order_id in in_order:
+        notifications: list[Notification] = []
+        for order_id in sorted(orders):
             order = ix.orders.get(order_id)
             if order is None:
                 continue
             waiting = self._order_waiting.get(order_id, ())
+            per_kind = notices.get(order_id)
+            if per_kind is not None:
+                self._notifications(order, per_kind, waiting, ships_now, now, out=notifications)
             wanted_tags = self._order_tags(waiting)
             redo = order_id in rehold and order.status is OrderStatus.OPEN
             if not redo and wanted_tags == self.managed.of(order.tags):
@@ -384,7 +390,6 @@ class Engine:
                     managed=self.managed,
                 )
             )
-        notifications = self._notifications(in_order, notices, ships_now, now)
         reminders = self._reminders(
             now,
             orders if not full else set(self._order_waiting),
@@ -441,42 +446,35 @@ class Engine:
 
     def _notifications(
         self,
-        in_order: Iterable[str],
-        notices: dict[str, dict[NotificationKind, list[LineNotice]]],
+        order: Order,
+        per_kind: dict[NotificationKind, list[LineNotice]],
+        waiting: Sequence[BackorderEntry],
         ships_now: dict[str, int],
         now: datetime,
-    ) -> list[Notification]:
-        """One notification per order and kind, by order id then kind.
+        *,
+        out: list[Notification],
+    ) -> None:
+        """Add one notification per kind for ``order`` to ``out``, by kind.
 
-        ``in_order`` is the plan's sorted order ids (a superset of those with notices): grouped
-        by order, the 180k of a cold plan need no sort of (order id, kind) pairs of their own.
+        Notices come grouped by order (then kind): the plan walks its orders in id order once,
+        with no sort of 180k (order id, kind) pairs in a cold plan.
         """
-        out: list[Notification] = []
-        orders = self._ix.orders
-        for order_id in in_order:
-            per_kind = notices.get(order_id)
-            if per_kind is None:
-                continue
-            order = orders.get(order_id)
-            if order is None:
-                continue
-            for kind in sorted(per_kind) if len(per_kind) > 1 else per_kind:
-                group = per_kind[kind]
-                if len(group) > 1:
-                    group.sort(key=lambda notice: notice.line.line_id)
-                out.append(
-                    notification_for(
-                        self.shop.name,
-                        order,
-                        kind=kind,
-                        notices=group,
-                        now=now,
-                        ships_now=ships_now,
-                        waiting=self._order_waiting.get(order_id, ()),
-                        policy=self._ix.policy.get(group[0].line.sku, self.default_policy),
-                    )
+        for kind in sorted(per_kind) if len(per_kind) > 1 else per_kind:
+            group = per_kind[kind]
+            if len(group) > 1:
+                group.sort(key=lambda notice: notice.line.line_id)
+            out.append(
+                notification_for(
+                    self.shop.name,
+                    order,
+                    kind=kind,
+                    notices=group,
+                    now=now,
+                    ships_now=ships_now,
+                    waiting=waiting,
+                    policy=self._ix.policy.get(group[0].line.sku, self.default_policy),
                 )
-        return out
+            )
 
     def _reminders(
         self, now: datetime, candidates: Iterable[str], told: set[str]
