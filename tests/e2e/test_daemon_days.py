@@ -174,6 +174,14 @@ def simulate_week(folder: Path, *, faults: bool) -> Outcome:
                             PurchaseOrder("PO-2", shop, second, 6, today + timedelta(days=30))
                         )
                 daemon.run_once()
+                if quarter == 3:  # the promise check re-reads every waiting order, both platforms
+                    for shop in shops:
+                        check = daemon.promise_check(shop)
+                        assert check is not None
+                        if not faults:
+                            waiting = {e.order_id for e in db.queue(shop)}
+                            assert check.reconciled.orders >= len(waiting) > 0
+                            assert check.reconciled.pages == 1  # under 100 waiting: one fetch
         for shop in shops:
             stores[shop].faults.clear()
         # The faulty run catches up on what failed; the clean one must already be there.
