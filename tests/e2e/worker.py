@@ -58,7 +58,7 @@ def main(config_path: str, name: str) -> None:
         policies=settings.policies,
         default_policy=settings.default_policy,
     )
-    original = daemon_module.run_cycle
+    original = daemon_module.run_cycle  # type: ignore[attr-defined]
 
     def journalled_cycle(deps: Any, **kwargs: Any) -> Any:
         start = time.time()
@@ -69,7 +69,7 @@ def main(config_path: str, name: str) -> None:
         journal.write(work=deps.shop, start=start, end=time.time())
         return report
 
-    daemon_module.run_cycle = journalled_cycle
+    daemon_module.run_cycle = journalled_cycle  # type: ignore[attr-defined]
 
     class JournalledFolder(FolderTransport):
         def send(self, message: Any, sender: str, recipients: list[str]) -> None:
