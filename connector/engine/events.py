@@ -301,8 +301,7 @@ def notification_for(
         old_promised = max((n.old_eta for n in lines if n.old_eta is not None), default=None)
     if kind in (NotificationKind.BACKORDER_CONFIRMATION, NotificationKind.PREORDER_CONFIRMATION):
         # What ships now follows the waiting lines; short lists are quicker here than sets.
-        ids = [line.line_id for line in lines]
-        ids.extend(entry.line_id for entry in waiting)
+        ids = [line.line_id for line in lines] + [entry.line_id for entry in waiting]
         not_now: Collection[str] = set(ids) if len(ids) > 16 else ids
         for line in order.lines:
             units = ships_now.get(line.platform_id)
@@ -320,9 +319,9 @@ def notification_for(
                     )
                 )
     if len(notices) == 1:
-        reasons = [notices[0].reason] if notices[0].reason else []
+        reason = notices[0].reason
     else:
-        reasons = sorted({notice.reason for notice in notices if notice.reason})
+        reason = "; ".join(sorted({notice.reason for notice in notices if notice.reason}))
     discount = ""
     if kind is NotificationKind.DELAY and policy.delay_discount_percent:
         discount = delay_discount_code(order.platform_id, promised)
@@ -338,7 +337,7 @@ def notification_for(
         created_at=now,
         promised_date=promised,
         old_promised_date=old_promised,
-        reason="; ".join(reasons),
+        reason=reason,
         payment_terms=policy.payment_terms
         if kind is NotificationKind.PREORDER_CONFIRMATION
         else "",
