@@ -116,7 +116,7 @@ def apply_plan(current: EngineState, plan: Plan, now: datetime = NOW) -> EngineS
     variants = {v.platform_id: v for v in current.variants}
     products = {p.platform_id: p for p in current.products}
     for change in plan.storefront:
-        if change.kind is ChangeKind.INVENTORY_POLICY and change.variant_id:
+        if change.kind is ChangeKind.INVENTORY_POLICY and change.variant_id and change.policy:
             target = variants[change.variant_id]
             variants[change.variant_id] = replace(target, inventory_policy=change.policy)
         elif change.kind is ChangeKind.ETA and change.variant_id:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from connector.engine import decide
+from connector.engine import Engine, EngineState, StateDelta, decide
 from connector.engine.plan import hold_handle
 from connector.model import OrderActionKind, Plan
 from connector.settings import PolicyMatch, PolicyMode, PolicySettings
@@ -28,7 +28,7 @@ def kinds(plan: Plan, order_id: str) -> list[OrderActionKind]:
     return [a.kind for a in plan.order_actions if a.order_id == order_id]
 
 
-def chair_and_table_shop():  # type: ignore[no-untyped-def]
+def chair_and_table_shop() -> EngineState:
     """Order 27: 3 chairs on backorder and 3 tables on pre-order (release 2026-12-27)."""
     return state(
         products=(product("P2", title="Nordic Chair"), product("P5", tags=frozenset({"new"}))),
@@ -98,3 +98,25 @@ def test_a_fully_served_order_is_released_and_not_held_again() -> None:
     plan = decide(arrived, POLICIES, DEFAULT, NOW)
 
     assert kinds(plan, "9") == [OrderActionKind.RELEASE_HOLD, OrderActionKind.REMOVE_TAGS]
+
+
+def test_an_incremental_plan_redoes_the_hold_and_tags_of_an_order_waiting_on_two_skus() -> None:
+    # The engine keeps each order's waiting lines across SKUs together; when one SKU is worked
+    # out again alone, the order's other waiting line must stay in its hold and tags.
+    current = chair_and_table_shop()
+    current = apply_plan(current, decide(current, POLICIES, DEFAULT, NOW))
+    chairs = replace(current.variants[0], available=1)
+    later = NOW + timedelta(days=3)
+    engine = Engine(POLICIES, DEFAULT)
+    engine.load(current)
+    engine.plan(NOW)
+
+    plan = engine.plan(later, engine.apply(StateDelta(variants=(chairs,))))
+
+    hold = next(a for a in plan.order_actions if a.kind is OrderActionKind.HOLD_LINES)
+    assert hold.lines == (("T1", 3),)
+    arrived = replace(current, variants=(chairs, current.variants[1]))
+    full = decide(arrived, POLICIES, DEFAULT, later)
+    assert plan.order_actions == full.order_actions
+    after = apply_plan(arrived, plan, later)
+    assert after.orders[0].tags == {"preorder"}
