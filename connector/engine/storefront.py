@@ -61,6 +61,13 @@ _PHRASES: dict[str, dict[str, str]] = {
         "sold_out": "No longer taking backorders",
         "preorder_closed": "No longer taking pre-orders",
     },
+    "sv": {
+        "ships_by": "Skickas senast {date}",
+        "preorder": "Förbeställning: skickas senast {date}",
+        "within": "Skickas inom {days} dagar",
+        "sold_out": "Vi tar inte längre emot restorder",
+        "preorder_closed": "Vi tar inte längre emot förbeställningar",
+    },
     "fr": {
         "ships_by": "Expédié d'ici le {date}",
         "preorder": "Précommande : expédié d'ici le {date}",

@@ -329,6 +329,25 @@ def test_labels_speak_the_shop_language() -> None:
     assert label.eta_label == "Expédié d'ici le 22 décembre 2026"
 
 
+def test_every_email_locale_has_storefront_labels_in_its_own_words() -> None:
+    """A Swedish shop writes its customers in Swedish; its product page must not speak English."""
+    from pathlib import Path
+
+    import templates
+
+    folders = {p.name for p in Path(templates.__file__).parent.iterdir() if p.is_dir()}
+    for locale in sorted(f for f in folders - {"en"} if not f.startswith("_")):
+        current = replace(sofa_shop(), shop=replace(SHOP, locale=locale))
+        plan = decide(current, [SOFAS], DEFAULT, NOW)
+        label = next(c for c in plan.storefront if c.kind is ChangeKind.ETA)
+        assert label.eta_label and not label.eta_label.startswith("Ships"), (locale, label)
+    swedish = replace(sofa_shop(), shop=replace(SHOP, locale="sv"))
+    label = next(
+        c for c in decide(swedish, [SOFAS], DEFAULT, NOW).storefront if c.kind is ChangeKind.ETA
+    )
+    assert label.eta_label == "Skickas senast 22 december 2026"
+
+
 def test_stop_policy_never_sells_out_of_stock() -> None:
     current = state(
         products=(product("P9"),),
