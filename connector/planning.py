@@ -108,8 +108,9 @@ def load_engine_state(
     """Everything the engine needs about ``shop``: catalog, open and recently changed orders,
     open purchase orders, the queue promised last time and when each customer last heard from us.
 
-    ``reminder_days`` bounds how far back the history is read for contact times: a customer not
-    written to within it is due a reminder anyway.
+    ``reminder_days`` bounds how far back the history is read for contact times and heads-ups told:
+    a customer not written to within it is due a reminder anyway; pass at least the longest
+    ``ship_soon_days`` too (:func:`plan_with_state` does).
     """
     now = utc(now)
     name = shop.name
@@ -147,6 +148,11 @@ def plan_with_state(
     """Like :func:`plan_for_shop`, also returning the state decided from (for explanations)."""
     shop = settings.shop(shop_name)
     policies = (*settings.policies, settings.default_policy)
-    reminder_days = max(policy.reminder_every_days for policy in policies)
-    state = load_engine_state(db, shop, now, reminder_days=reminder_days)
+    # The history read back must also reach every heads-up still in its window (a heads-up is due
+    # from ship_soon_days before the supply until it arrives), or it is sent again: with
+    # reminders off the window was one day and a heads-up went out every other day.
+    history_days = max(
+        max(policy.reminder_every_days, policy.ship_soon_days) for policy in policies
+    )
+    state = load_engine_state(db, shop, now, reminder_days=history_days)
     return state, decide(state, settings.policies, settings.default_policy, now)

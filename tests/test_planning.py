@@ -43,10 +43,10 @@ def seed(db: Database) -> None:
     db.add_purchase_order(po("PO2", "SOFA-OAK", 5, date(2026, 12, 20)))
 
 
-def store_applied(db: Database, plan_state, plan) -> None:  # type: ignore[no-untyped-def]
+def store_applied(db: Database, plan_state, plan, now=NOW) -> None:  # type: ignore[no-untyped-def]
     """What the cycle does after applying a plan: re-read the shop, store queue and history."""
-    after = apply_plan(plan_state, plan, NOW)
-    later = NOW + timedelta(minutes=1)
+    after = apply_plan(plan_state, plan, now)
+    later = now + timedelta(minutes=1)
     db.upsert_variants([replace(v, updated_at=later) for v in after.variants])
     db.upsert_products([replace(p, updated_at=later) for p in after.products])
     db.upsert_orders([replace(o, updated_at=later) for o in after.orders])
@@ -112,3 +112,30 @@ def test_a_cancelled_order_that_left_the_window_still_leaves_the_queue(sqlite_db
     cancellations = [n for n in plan.notifications if n.kind is NotificationKind.CANCELLATION]
     assert [n.order_id for n in cancellations] == ["BEN"]
     assert [entry.line_id for entry in plan.queue] == ["A1"]
+
+
+def test_with_reminders_off_a_ship_soon_heads_up_is_still_sent_once(sqlite_db: Database) -> None:
+    """The history read back must reach the heads-up, even when reminders are switched off."""
+    quiet = replace(SOFAS, reminder_every_days=0, ship_soon_days=3)
+    settings = replace(
+        SETTINGS,
+        policies=(quiet,),
+        default_policy=replace(SETTINGS.default_policy, reminder_every_days=0),
+    )
+    seed(sqlite_db)
+    shop = settings.shops[0]
+    state = load_engine_state(sqlite_db, shop, NOW)
+    plan = plan_for_shop(sqlite_db, settings, SHOP.name, NOW)
+    store_applied(sqlite_db, state, plan)
+
+    # PO1 (Anna's 2 sofas) is due 2026-12-10: three days before, Anna hears they ship soon.
+    day = NOW.replace(month=12, day=7)
+    state = load_engine_state(sqlite_db, shop, day)
+    plan = plan_for_shop(sqlite_db, settings, SHOP.name, day)
+    told = [n.order_id for n in plan.notifications if n.kind is NotificationKind.REMINDER]
+    assert told == ["ANNA"]
+    store_applied(sqlite_db, state, plan, day)
+
+    for later in (day + timedelta(days=1), day + timedelta(days=2)):
+        again = plan_for_shop(sqlite_db, settings, SHOP.name, later)
+        assert not again.notifications, again.notifications
