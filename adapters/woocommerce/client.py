@@ -22,6 +22,7 @@ from woocommerce.oauth import OAuth
 
 from connector.errors import (
     AuthError,
+    ConnectorError,
     PermissionDenied,
     PlatformDetails,
     PlatformFatal,
@@ -220,7 +221,10 @@ class WooClient:
 
         def count_retry(number: int, error: BaseException, delay: float) -> None:
             self.usage.retries += 1
-            log.info("woocommerce: retry %d in %.1fs (%s)", number, delay, error)
+            # Our own errors name the route only; requests' messages carry the signed URL, whose
+            # query holds oauth_consumer_key and the signature, so only their type is logged.
+            why = str(error) if isinstance(error, ConnectorError) else type(error).__name__
+            log.info("woocommerce: retry %d in %.1fs (%s)", number, delay, why)
 
         return call_with_retry(
             attempt, policy=self._policy, sleep=self._sleep, on_retry=count_retry

@@ -9,7 +9,7 @@ import pytest
 import responses
 
 from adapters.woocommerce import WooCommerceAdapter
-from connector.errors import AuthError, PermissionDenied, PlatformItemError
+from connector.errors import AuthError, PermissionDenied, PlatformItemError, RetryableError
 from connector.model import Platform
 from connector.platform import Resource
 from connector.settings import Secret, ShopSettings
@@ -133,3 +133,23 @@ def test_a_payload_that_does_not_fit_is_skipped_with_its_reason() -> None:
     assert [o.platform_id for o in page.orders] == ["28"]
     assert page.skipped[0].platform_id == "30"
     assert "made-up-status" in page.skipped[0].reason
+
+
+def test_a_network_failure_over_plain_http_logs_no_consumer_key(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A port nobody listens on: requests' ConnectionError names the whole signed URL, whose
+    # query carries oauth_consumer_key; the retry log line must not repeat it.
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    caplog.set_level(logging.DEBUG)
+    woo = adapter(f"http://127.0.0.1:{port}")
+    with pytest.raises(RetryableError) as caught:
+        woo.client.get("orders", {"per_page": 1})
+    assert woo.usage.retries == 2
+    for text in (caplog.text, str(caught.value)):
+        assert "ck_public_key" not in text and "oauth_signature" not in text and SECRET not in text
+    assert "ConnectionError" in caplog.text
