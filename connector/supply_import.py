@@ -14,13 +14,20 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
 from connector.model import PurchaseOrder
 
-__all__ = ["ImportProblem", "ImportResult", "parse_purchase_orders", "read_purchase_orders"]
+__all__ = [
+    "ImportProblem",
+    "ImportResult",
+    "keep_received",
+    "parse_purchase_orders",
+    "read_purchase_orders",
+]
 
 REQUIRED = ("sku", "quantity")
 KNOWN = ("sku", "quantity", "expected_date", "supplier", "reference", "id", "received")
@@ -40,8 +47,37 @@ class ImportProblem:
 
 @dataclass(slots=True)
 class ImportResult:
+    """The good rows as purchase orders, the bad ones as problems.
+
+    ``received_given`` holds the ids of purchase orders whose row states a received count: for the
+    others the count already booked must be kept (see :func:`keep_received`).
+    """
+
     purchase_orders: list[PurchaseOrder] = field(default_factory=list)
     problems: list[ImportProblem] = field(default_factory=list)
+    received_given: set[str] = field(default_factory=set)
+
+
+def keep_received(
+    incoming: Iterable[PurchaseOrder],
+    stored: Iterable[PurchaseOrder],
+    received_given: Iterable[str] = (),
+) -> list[PurchaseOrder]:
+    """``incoming`` purchase orders, each keeping the received count already ``stored`` under its id
+    unless its id is in ``received_given``.
+
+    Saving a purchase order replaces the stored one: re-importing a spreadsheet with no received
+    column (or ``po add`` with the same id) would otherwise book units already on the shelf as
+    incoming again, and promise dates from stock that is not coming.
+    """
+    booked = {po.id: po.received for po in stored}
+    given = set(received_given)
+    out = []
+    for po in incoming:
+        known = booked.get(po.id)
+        keep = known is not None and po.id not in given and po.received != known
+        out.append(replace(po, received=known) if keep and known is not None else po)
+    return out
 
 
 def _int(value: str, name: str, minimum: int) -> int:
@@ -123,6 +159,8 @@ def parse_purchase_orders(text: str, shop: str, now: datetime) -> ImportResult:
             continue
         seen[po.id] = number
         result.purchase_orders.append(po)
+        if fields.get("received", "").strip():
+            result.received_given.add(po.id)
     return result
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from connector.supply_import import parse_purchase_orders, read_purchase_orders
-from tests.engine.builders import NOW
+from connector.supply_import import keep_received, parse_purchase_orders, read_purchase_orders
+from tests.engine.builders import NOW, po
 
 
 def test_good_rows_become_purchase_orders_and_bad_rows_say_why() -> None:
@@ -51,3 +51,19 @@ def test_a_sheet_without_the_needed_columns_or_not_text_is_reported(tmp_path) ->
     binary = tmp_path / "pos.csv"
     binary.write_bytes(b"\xff\xfe\x00sku")
     assert "not UTF-8" in str(read_purchase_orders(binary, "demo", NOW).problems[0])
+
+
+def test_a_row_without_a_received_count_keeps_the_one_already_booked() -> None:
+    text = "sku,quantity,reference,received\nSOFA-OAK,4,NH-1,\nLAMP-1,2,NH-2,2\nMUG,5,NH-3,\n"
+    result = parse_purchase_orders(text, "demo", NOW)
+    assert result.received_given == {"NH-2:LAMP-1"}
+    stored = [
+        po("NH-1:SOFA-OAK", "SOFA-OAK", 4, None, received=3),
+        po("NH-2:LAMP-1", "LAMP-1", 2, None, received=1),
+    ]
+    kept = keep_received(result.purchase_orders, stored, result.received_given)
+    assert [(p.id, p.received) for p in kept] == [
+        ("NH-1:SOFA-OAK", 3),  # the sheet says nothing: what was booked stays
+        ("NH-2:LAMP-1", 2),  # the sheet says 2: taken at its word
+        ("NH-3:MUG", 0),  # new
+    ]

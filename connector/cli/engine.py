@@ -235,6 +235,7 @@ def register(cli: click.Group) -> None:
     ) -> None:
         """Record incoming supply for a SKU (or update it, given the same id)."""
         from connector.model import PurchaseOrder
+        from connector.supply_import import keep_received
 
         settings, db = _open(app)
         shop = _shops(settings, shop_name, one=True)[0]
@@ -254,6 +255,8 @@ def register(cli: click.Group) -> None:
             created_at=now,
             reference=reference,
         )
+        # Same id as a stored purchase order: an update that keeps what was already received.
+        [po] = keep_received([po], db.purchase_orders(shop, sku=sku, open_only=False))
         db.add_purchase_order(po)
         when = due.isoformat() if due else "no date yet"
         click.echo(f"Purchase order {identity}: {quantity} x {sku}, expected {when}.")
@@ -311,13 +314,14 @@ def register(cli: click.Group) -> None:
         Good rows are saved, bad rows are listed with their line and reason; the exit code is 1
         when any row was skipped.
         """
-        from connector.supply_import import read_purchase_orders
+        from connector.supply_import import keep_received, read_purchase_orders
 
         settings, db = _open(app)
         shop = _shops(settings, shop_name, one=True)[0]
         result = read_purchase_orders(csv_file, shop, _now(None))
+        stored = db.purchase_orders(shop, open_only=False)
         with db.transaction() as tx:
-            for po in result.purchase_orders:
+            for po in keep_received(result.purchase_orders, stored, result.received_given):
                 tx.add_purchase_order(po)
         click.echo(f"Imported {len(result.purchase_orders)} purchase orders from {csv_file}.")
         for problem in result.problems:

@@ -201,3 +201,27 @@ def test_backorders_of_several_shops_say_whose_line_it_is(config: Path) -> None:
     assert code == 0, out
     assert "[demo] SOFA-OAK  #1  order #ANNA" in out
     assert "[outlet] SOFA-OAK  #1  order #ANNA" in out
+
+
+def test_importing_the_same_sheet_again_keeps_what_was_already_received(
+    config: Path, tmp_path: Path
+) -> None:
+    sheet = tmp_path / "pos.csv"
+    sheet.write_text("sku,quantity,expected_date,reference\nSOFA-OAK,4,2026-12-05,NH-1\n")
+    assert run(config, "po", "import", str(sheet))[0] == 0
+    code, out, _ = run(config, "po", "receive", "NH-1:SOFA-OAK", "3")
+    assert (code, out.strip()) == (0, "Purchase order NH-1:SOFA-OAK: 3/4 received.")
+
+    # The owner moves the date in the sheet and imports it again: the 3 sofas stay received.
+    sheet.write_text("sku,quantity,expected_date,reference\nSOFA-OAK,4,2026-12-09,NH-1\n")
+    assert run(config, "po", "import", str(sheet))[0] == 0
+    # And so does re-adding it by hand with the same reference.
+    run(config, "po", "add", "--sku", "SOFA-OAK", "--quantity", "4", "--reference", "NH-1")
+    _, out, _ = run(config, "po", "list", "--sku", "SOFA-OAK", "--all")
+    assert "NH-1:SOFA-OAK  SOFA-OAK  3/4 received  expected no date" in out
+
+    # A sheet that states a received count is taken at its word.
+    sheet.write_text("sku,quantity,reference,received\nSOFA-OAK,4,NH-1,1\n")
+    assert run(config, "po", "import", str(sheet))[0] == 0
+    _, out, _ = run(config, "po", "list", "--sku", "SOFA-OAK", "--all")
+    assert "NH-1:SOFA-OAK  SOFA-OAK  1/4 received" in out
