@@ -52,6 +52,11 @@ def _failed(action: OrderAction, error: ConnectorError) -> WriteResult:
     return _result(action, WriteStatus.FAILED, str(error), isinstance(error, RetryableError))
 
 
+def _holds(fulfillment_order: Mapping[str, Any], handle: str) -> bool:
+    """Whether ``fulfillment_order`` carries a hold with our ``handle``."""
+    return any(h.get("handle") == handle for h in fulfillment_order.get("fulfillmentHolds") or ())
+
+
 def _user_errors(payload: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
     return list((payload or {}).get("userErrors") or [])
 
@@ -103,21 +108,25 @@ class OrderWriter:
     def _hold(self, action: OrderAction, order: Mapping[str, Any]) -> WriteResult:
         handle = hold_handle(action)
         fulfillment_orders = list(((order.get("fulfillmentOrders") or {}).get("nodes")) or [])
-        if any(
-            h.get("handle") == handle
-            for fo in fulfillment_orders
-            for h in fo.get("fulfillmentHolds") or ()
-        ):
+        wanted = dict(action.lines)
+        # A hold spans one call per fulfillment order; an earlier run may have held some and
+        # failed on the next. What our handle already holds counts as done, the rest is held now.
+        held = [fo for fo in fulfillment_orders if _holds(fo, handle)]
+        for fo in held:
+            for item in ((fo.get("lineItems") or {}).get("nodes")) or ():
+                line = str((item.get("lineItem") or {}).get("id"))
+                if line in wanted:
+                    wanted[line] -= min(wanted[line], int(item.get("remainingQuantity") or 0))
+        if held and not any(quantity > 0 for quantity in wanted.values()):
             return _result(action, WriteStatus.SKIPPED, "already held")
         if order.get("cancelledAt"):
             return _result(action, WriteStatus.CONFLICT, "order was cancelled")
         reason = (
             action.hold_reason if action.hold_reason in HOLD_REASONS else "INVENTORY_OUT_OF_STOCK"
         )
-        wanted = dict(action.lines)
         plans: list[tuple[str, list[dict[str, Any]]]] = []
         for fo in fulfillment_orders:
-            if fo.get("status") not in ("OPEN", "SCHEDULED"):
+            if fo.get("status") not in ("OPEN", "SCHEDULED") or _holds(fo, handle):
                 continue
             items = []
             for item in ((fo.get("lineItems") or {}).get("nodes")) or ():
@@ -129,6 +138,8 @@ class OrderWriter:
             if items:
                 plans.append((str(fo["id"]), items))
         if not plans:
+            if held:
+                return _result(action, WriteStatus.SKIPPED, "already held")
             return _result(
                 action, WriteStatus.CONFLICT, "no open fulfillment order holds these lines"
             )
