@@ -14,6 +14,7 @@ write whose answer was lost is not made twice.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -61,7 +62,9 @@ class OrderActionWriter:
             orders = {str(row["id"]): row for row in self.reader.orders_by_id(ids)} if ids else {}
         except ConnectorError as error:
             return [_failed(a, error) for a in actions]
-        holds = {oid: held_lines(row) for oid, row in orders.items()}
+        # A working copy: a meta WooCommerce answers as an object is the row's own dict, and
+        # editing it in place would make the row look already changed, so nothing was written.
+        holds = {oid: copy.deepcopy(held_lines(row)) for oid, row in orders.items()}
         tags = {oid: order_tags(row) for oid, row in orders.items()}
         notes: list[tuple[int, str]] = []
         changed: dict[str, list[int]] = {}
