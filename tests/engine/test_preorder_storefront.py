@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from connector.engine import decide
+from connector.engine import EngineState, decide
 from connector.model import ChangeKind, InventoryPolicy, Plan
 from connector.settings import PolicyMatch, PolicyMode, PolicySettings
 from tests.engine.builders import NOW, apply_plan, at, line, order, product, state, variant
@@ -13,9 +14,9 @@ LAUNCH = PolicySettings(name="launch", mode=PolicyMode.PREORDER, match=PolicyMat
 DEFAULT = PolicySettings(name="default", mode=PolicyMode.BACKORDER)
 
 
-def table_shop(**variant_fields: object):  # type: ignore[no-untyped-def]
+def table_shop(**variant_fields: Any) -> EngineState:
     """Velvet Table: 14 on hand, released 2026-12-27; one customer pre-ordered 3."""
-    fields: dict[str, object] = {"release_date": date(2026, 12, 27)}
+    fields: dict[str, Any] = {"release_date": date(2026, 12, 27)}
     fields.update(variant_fields)
     return state(
         products=(product("P5", title="Velvet Table", tags=frozenset({"new", "preorder"})),),

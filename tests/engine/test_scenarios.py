@@ -6,15 +6,17 @@ from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from connector.engine import decide
+from connector.engine import EngineState, decide
 from connector.model import (
     BackorderEventKind,
     ChangeKind,
     InventoryPolicy,
     NotificationKind,
+    Order,
     OrderActionKind,
     OrderStatus,
     Plan,
+    PurchaseOrder,
 )
 from connector.settings import PolicyMatch, PolicyMode, PolicySettings
 from tests.engine.builders import (
@@ -44,7 +46,9 @@ def eta_of(plan: Plan, line_id: str) -> date | None:
     return next(entry.eta for entry in plan.queue if entry.line_id == line_id)
 
 
-def sofa_shop(*extra_orders, available=-3, pos=None):  # type: ignore[no-untyped-def]
+def sofa_shop(
+    *extra_orders: Order, available: int = -3, pos: tuple[PurchaseOrder, ...] | None = None
+) -> EngineState:
     """Three sofas sold beyond stock (Anna 2, Ben 1); two purchase orders on their way."""
     return state(
         products=(product("P1", title="Oak sofa"),),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from connector.engine import decide
+from connector.engine import EngineState, decide
 from connector.model import BackorderEventKind, NotificationKind, Plan
 from connector.settings import PolicyMatch, PolicyMode, PolicySettings
 from tests.engine.builders import NOW, apply_plan, at, line, order, po, product, state, variant
@@ -26,7 +26,7 @@ def heads_ups(plan: Plan) -> dict[str, str]:
     }
 
 
-def sofa_shop():  # type: ignore[no-untyped-def]
+def sofa_shop() -> EngineState:
     """Anna waits for 2 sofas covered by PO1 due 2026-11-30; Ben's 1 by PO2 due 2026-12-20."""
     return state(
         products=(product("P1"),),
