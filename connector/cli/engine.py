@@ -142,6 +142,13 @@ def register(cli: click.Group) -> None:
         now = _now(now_text)
         out = []
         for shop in _shops(settings, shop_name):
+            if not db.cursors(shop):
+                # An empty database plans nothing, which would read as "the shop is fine".
+                click.echo(
+                    f"warning: {shop} has not been synced yet, so this plan knows nothing of it: "
+                    f"run `connector resync --shop {shop} --all` (or `connector run --once`) first.",
+                    err=True,
+                )
             state, plan = plan_with_state(db, settings, shop, now)
             if as_json:
                 out.append(_plain(plan))
@@ -378,7 +385,7 @@ def register(cli: click.Group) -> None:
             click.echo(buffer.getvalue(), nl=False)
         else:
             for report in reports:
-                _print_report(report.as_dict())
+                _print_report(report.as_dict(), settings.shop(report.shop).locale)
 
 
 def _with_queued(db: Database, shop: str, orders: Iterable[Any]) -> list[Any]:
@@ -396,31 +403,48 @@ def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value * 100:.1f}%"
 
 
-def _print_report(data: dict[str, Any]) -> None:
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun if number == 1 else noun + 's'}"
+
+
+def _money(value: Any, currency: str, locale: str) -> str:
+    """An amount as the store owner reads money (``$83,477.96``, ``83 477,96 kr``)."""
+    from babel.numbers import format_currency
+
+    return format_currency(Decimal(str(value)), currency, locale=locale)
+
+
+def _print_report(data: dict[str, Any], locale: str = "en") -> None:
     click.echo(f"Backorders in {data['shop']} since {data['since'][:10]}:")
     click.echo(
         f"  backorder rate {_percent(data['backorder_rate'])} "
-        f"({data['lines_backordered']} of {data['lines_ordered']} lines)"
+        f"({data['lines_backordered']} of {_count(data['lines_ordered'], 'line')})"
     )
-    click.echo(f"  fill rate {_percent(data['fill_rate'])} of {data['units_ordered']} units")
+    click.echo(
+        f"  fill rate {_percent(data['fill_rate'])} of {_count(data['units_ordered'], 'unit')}"
+    )
     click.echo(
         f"  promises kept {_percent(data['on_time_rate'])} "
-        f"({data['on_time']} of {data['lines_allocated']} lines served)"
+        f"({data['on_time']} of {_count(data['lines_allocated'], 'line')} served)"
     )
     wait = data["average_wait_days"]
     click.echo(f"  average wait {'n/a' if wait is None else f'{wait} days'}")
     click.echo(
-        f"  cancelled while waiting: {data['cancelled_lines']} lines, "
-        f"{data['cancelled_units']} units"
+        f"  cancelled while waiting: {_count(data['cancelled_lines'], 'line')}, "
+        f"{_count(data['cancelled_units'], 'unit')}"
     )
-    owed = ", ".join(f"{value} {cur}" for cur, value in data["open_value"].items()) or "nothing"
+    owed = (
+        ", ".join(_money(value, cur, locale) for cur, value in data["open_value"].items())
+        or "nothing"
+    )
     click.echo(
-        f"  waiting now: {data['waiting_lines']} lines, {data['waiting_units']} units; owed {owed}"
+        f"  waiting now: {_count(data['waiting_lines'], 'line')}, "
+        f"{_count(data['waiting_units'], 'unit')}; owed {owed}"
     )
     if data["top_skus"]:
         click.echo("  demand while out of stock (top SKUs):")
         for item in data["top_skus"]:
             click.echo(
-                f"    {item['sku']}: {item['units_short']} units short in {item['lines_short']} "
-                f"lines, {item['waiting_now']} waiting now"
+                f"    {item['sku']}: {_count(item['units_short'], 'unit')} short in "
+                f"{_count(item['lines_short'], 'line')}, {item['waiting_now']} waiting now"
             )

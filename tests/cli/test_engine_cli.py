@@ -81,6 +81,18 @@ def test_plan_shows_what_would_change_without_touching_anything(config: Path) ->
     assert run(config, "plan", *AT)[1] == out
 
 
+def test_plan_of_a_shop_never_synced_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An empty database plans nothing; the store owner must not read that as "all is well"."""
+    monkeypatch.setenv("DEMO_TOKEN", "shpat_0123456789abcdef0123456789abcdef")
+    path = tmp_path / "connector.toml"
+    path.write_text(CONFIG.format(db=tmp_path / "empty.db"))
+    code, _, err = run(path, "plan", *AT)
+    assert code == 0
+    assert "demo has not been synced yet" in err and "connector resync --shop demo --all" in err
+
+
 def test_plan_json_is_the_plan(config: Path) -> None:
     code, out, _ = run(config, "plan", "--shop", "demo", "--json", *AT)
     assert code == 0, out
@@ -166,7 +178,7 @@ def test_report_reads_the_history(config: Path, tmp_path: Path) -> None:
     rows = list(csv.reader(io.StringIO(out)))
     assert ["demo", "waiting_units", "3"] in rows
     code, out, _ = run(config, "report", *AT)
-    assert "waiting now: 2 lines, 3 units; owed 300.00 EUR" in out
+    assert "waiting now: 2 lines, 3 units; owed €300.00" in out
 
 
 def test_an_unknown_shop_is_one_clear_line(
