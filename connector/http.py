@@ -91,9 +91,10 @@ def call_with_retry(
                     raise
                 # requests' own messages carry the full URL, query string and all (OAuth 1.0a
                 # signatures, keys): say what failed without it.
+                # `from None`: the requests error would carry the signed URL into a --debug traceback.
                 raise RetryableError(
                     f"network error after {number} attempts: {type(error).__name__}"
-                ) from error
+                ) from None
             delay = backoff_delay(number, policy, rng)
             retry_after = getattr(error, "retry_after", None)
             if retry_after is not None:
