@@ -11,11 +11,10 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from connector.engine import EngineState, decide
-from connector.engine.events import heads_up_told
+from connector.engine.events import heads_up_told, was_mailed
 from connector.model import (
     BackorderEntry,
     BackorderEvent,
-    BackorderEventKind,
     Order,
     OrderStatus,
     Plan,
@@ -38,17 +37,6 @@ __all__ = [
 
 RECENT_DAYS = 45
 """Closed and cancelled orders changed this recently still matter (a queued line may have left)."""
-
-CONTACT_KINDS = frozenset(
-    {
-        BackorderEventKind.DETECTED,
-        BackorderEventKind.ETA_SET,
-        BackorderEventKind.DELAYED,
-        BackorderEventKind.ALLOCATED,
-        BackorderEventKind.CANCELLED,
-    }
-)
-"""History events that mean the customer was written to (what the reminder cadence counts from)."""
 
 
 class StateReader(Protocol):
@@ -92,10 +80,15 @@ def shop_record(store: StateReader, shop: ShopSettings) -> Shop:
 
 
 def contact_times(events: list[BackorderEvent]) -> dict[str, datetime]:
-    """The last time each order's customer was written to, from the history."""
+    """The last time each order's customer was written to, from the history.
+
+    Only events that came with a message count (:func:`connector.engine.events.was_mailed`): a
+    partly filled line, a date moved earlier or a heads-up recorded silently would otherwise push
+    the next reminder back though nobody was told anything.
+    """
     last: dict[str, datetime] = {}
     for event in events:
-        if event.kind in CONTACT_KINDS and event.order_id:
+        if event.order_id and was_mailed(event):
             seen = last.get(event.order_id)
             if seen is None or event.at > seen:
                 last[event.order_id] = event.at

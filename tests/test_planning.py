@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from connector.db import Database, open_database
-from connector.model import NotificationKind, OrderStatus
-from connector.planning import load_engine_state, plan_for_shop
+from connector.engine.events import mailed
+from connector.model import BackorderEvent, BackorderEventKind, NotificationKind, OrderStatus
+from connector.planning import contact_times, load_engine_state, plan_for_shop
 from connector.settings import PolicyMatch, PolicyMode, PolicySettings, Settings, ShopSettings
 from tests.engine.builders import NOW, SHOP, apply_plan, at, line, order, po, product, variant
 
@@ -139,3 +140,59 @@ def test_with_reminders_off_a_ship_soon_heads_up_is_still_sent_once(sqlite_db: D
     for later in (day + timedelta(days=1), day + timedelta(days=2)):
         again = plan_for_shop(sqlite_db, settings, SHOP.name, later)
         assert not again.notifications, again.notifications
+
+
+def test_a_partly_filled_line_still_gets_its_reminder_on_time(sqlite_db: Database) -> None:
+    """Stock for part of Anna's line arrives silently (no email): her reminder is not pushed back."""
+    seed(sqlite_db)
+    shop = SETTINGS.shops[0]
+    state = load_engine_state(sqlite_db, shop, NOW)
+    plan = plan_for_shop(sqlite_db, SETTINGS, SHOP.name, NOW)
+    store_applied(sqlite_db, state, plan)
+
+    day = NOW + timedelta(days=10)
+    sofa = sqlite_db.variants(SHOP.name)[0]
+    sqlite_db.upsert_variants([replace(sofa, available=-2, updated_at=day)])  # one sofa in
+    state = load_engine_state(sqlite_db, shop, day)
+    plan = plan_for_shop(sqlite_db, SETTINGS, SHOP.name, day)
+    [anna] = [entry for entry in plan.queue if entry.order_id == "ANNA"]
+    assert (anna.allocated, anna.waiting) == (1, 1)
+    assert not plan.notifications  # half a line does not ship: nobody is written to
+    store_applied(sqlite_db, state, plan, day)
+
+    later = plan_for_shop(sqlite_db, SETTINGS, SHOP.name, NOW + timedelta(days=14, hours=1))
+    reminded = sorted(
+        n.order_id for n in later.notifications if n.kind is NotificationKind.REMINDER
+    )
+    assert reminded == ["ANNA", "BEN"]
+
+
+def test_only_events_that_came_with_a_message_count_as_contact() -> None:
+    def ev(kind: BackorderEventKind, detail: str, order_id: str) -> BackorderEvent:
+        return BackorderEvent(
+            shop=SHOP.name,
+            at=NOW,
+            kind=kind,
+            sku="SOFA-OAK",
+            quantity=1,
+            order_id=order_id,
+            detail=detail,
+        )
+
+    silent = [
+        ev(BackorderEventKind.ALLOCATED, "stock arrived", "PART"),
+        ev(BackorderEventKind.ETA_SET, "sofas: supply due 2026-12-01", "EARLIER"),
+        ev(BackorderEventKind.ETA_SET, "ship soon: supply due 2026-12-01, ships in 3 days", "HUSH"),
+        ev(BackorderEventKind.CANCELLED, "cancelled or refunded", "PARTCANCEL"),
+        ev(BackorderEventKind.SHIPPED, "shipped", "GONE"),
+    ]
+    assert contact_times(silent) == {}
+    told = [
+        ev(BackorderEventKind.DETECTED, "sofas", "NEW"),
+        ev(BackorderEventKind.DELAYED, "sofas", "LATE"),
+        ev(BackorderEventKind.ETA_SET, "reminder", "OLDREMINDER"),  # history written before marks
+        ev(BackorderEventKind.ETA_SET, mailed("ship soon: supply due 2026-12-01"), "SOON"),
+        ev(BackorderEventKind.ALLOCATED, mailed("stock arrived"), "FULL"),
+        ev(BackorderEventKind.CANCELLED, mailed("cancelled or refunded"), "CANCEL"),
+    ]
+    assert set(contact_times(told)) == {"NEW", "LATE", "OLDREMINDER", "SOON", "FULL", "CANCEL"}

@@ -34,8 +34,10 @@ __all__ = [
     "entry_events",
     "heads_up",
     "heads_up_told",
+    "mailed",
     "notification_for",
     "reminder",
+    "was_mailed",
 ]
 
 
@@ -88,6 +90,35 @@ def _event(
     )
 
 
+MAILED = "; customer told"
+"""Ends the detail of an event that came with a customer message, where its kind alone does not say.
+
+``DETECTED`` and ``DELAYED`` always come with one (a confirmation, a delay email); ``ALLOCATED``,
+``ETA_SET`` and ``CANCELLED`` only sometimes (a partly filled line, a date moved earlier or a
+heads-up recorded without a message are not mailed). The reminder cadence counts from these.
+"""
+
+_ALWAYS_MAILED = frozenset({BackorderEventKind.DETECTED, BackorderEventKind.DELAYED})
+
+
+def mailed(detail: str) -> str:
+    """``detail`` marked as sent to the customer with a message."""
+    return detail + MAILED
+
+
+def was_mailed(event: BackorderEvent) -> bool:
+    """Whether the customer got a message with ``event``.
+
+    History written before the mark existed stays readable: its reminders (detail ``reminder``)
+    count; its other unmarked events do not (at worst a reminder comes early, never late).
+    """
+    return (
+        event.kind in _ALWAYS_MAILED
+        or event.detail.endswith(MAILED)
+        or (event.kind is BackorderEventKind.ETA_SET and event.detail == "reminder")
+    )
+
+
 def _later(old: date | None, new: date | None) -> bool:
     if old is None:
         return False
@@ -129,8 +160,10 @@ def entry_events(
 
     gained = entry.allocated - previous.allocated
     if gained > 0:
-        event(BackorderEventKind.ALLOCATED, gained, previous.eta, "stock arrived")
-        if entry.waiting == 0:
+        filled = entry.waiting == 0  # only a whole line ships, so only then is the customer told
+        arrived = mailed("stock arrived") if filled else "stock arrived"
+        event(BackorderEventKind.ALLOCATED, gained, previous.eta, arrived)
+        if filled:
             units = entry.allocated
             notices.append(
                 LineNotice(
@@ -155,7 +188,8 @@ def entry_events(
             )
         )
     elif old != new:
-        event(BackorderEventKind.ETA_SET, entry.waiting, old, why)
+        # A date moved earlier is recorded quietly; a first date is news, sent as a reminder.
+        event(BackorderEventKind.ETA_SET, entry.waiting, old, mailed(why) if old is None else why)
         if old is None:
             notices.append(
                 LineNotice(
@@ -202,7 +236,7 @@ def heads_up(
         customer_email=entry.customer_email,
         eta=entry.eta,
         old_eta=entry.eta,
-        detail=why,
+        detail=mailed(why) if tell else why,
     )
     if not tell:
         return event, None
@@ -232,6 +266,9 @@ def departure_events(
     """Events for units that left the queue; a waiting line cancelled whole is told to its customer."""
     entry = departure.entry
     detail = "shipped" if departure.kind is BackorderEventKind.SHIPPED else "cancelled or refunded"
+    told = bool(
+        departure.kind is BackorderEventKind.CANCELLED and departure.whole_line and entry.waiting
+    )
     events = [
         BackorderEvent(
             shop=shop,
@@ -243,11 +280,11 @@ def departure_events(
             line_id=entry.line_id,
             customer_email=entry.customer_email,
             eta=entry.eta,
-            detail=detail,
+            detail=mailed(detail) if told else detail,
         )
     ]
     notices: list[LineNotice] = []
-    if departure.kind is BackorderEventKind.CANCELLED and departure.whole_line and entry.waiting:
+    if told:
         notices.append(
             LineNotice(
                 entry.order_id,
@@ -360,8 +397,8 @@ def reminder(
 ) -> tuple[Notification, list[BackorderEvent]]:
     """A reminder to a customer still waiting, with the ETA of every waiting line of the order.
 
-    Each line gets an ``ETA_SET`` event marked ``reminder``: the history records that the customer
-    was told the date again (the reminder cadence counts from it).
+    Each line gets an ``ETA_SET`` event marked ``reminder`` (and :data:`MAILED`): the history records
+    that the customer was told the date again (the reminder cadence counts from it).
     """
     by_id = {line.platform_id: line for line in order.lines}
     group = []
@@ -390,7 +427,7 @@ def reminder(
                 customer_email=entry.customer_email,
                 eta=entry.eta,
                 old_eta=entry.eta,
-                detail="reminder",
+                detail=mailed("reminder"),
             )
         )
     notification = notification_for(

@@ -55,7 +55,7 @@ def test_anna_hears_her_sofas_ship_in_a_few_days_once_and_ben_not_yet() -> None:
     [note] = plan.notifications
     assert note.promised_date == date(2026, 12, 1)
     assert [e.detail for e in plan.events if e.kind is BackorderEventKind.ETA_SET] == [
-        "ship soon: supply due 2026-11-30, ships in 4 days"
+        "ship soon: supply due 2026-11-30, ships in 4 days; customer told"
     ]
     # Told once: the next cycles, the same promise brings no second heads-up.
     current = apply_plan(current, plan, day)
