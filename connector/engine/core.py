@@ -11,61 +11,27 @@ from __future__ import annotations
 import gc
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
-from functools import lru_cache
+from datetime import date, datetime
 from itertools import chain
-from operator import attrgetter
 from zoneinfo import ZoneInfo
 
-from connector.engine.events import LineNotice, notification_for, reminder
+from connector.engine.assemble import PlanAssembly
 from connector.engine.index import Skipped, StateIndex, variant_key
-from connector.engine.plan import order_actions, product_tag_changes, variant_changes
 from connector.engine.policies import ManagedTags
 from connector.engine.sku import SkuResult, work_out_sku
 from connector.engine.state import EngineState, StateDelta
 from connector.engine.storefront import Desired
 from connector.model import (
     BackorderEntry,
-    BackorderEvent,
-    Notification,
-    NotificationKind,
-    Order,
-    OrderAction,
-    OrderActionKind,
-    OrderStatus,
     Plan,
     Platform,
     Shop,
-    StorefrontChange,
     Variant,
     utc,
 )
 from connector.settings import PolicyMode, PolicySettings
 
 __all__ = ["Engine", "Skipped", "variant_key"]
-
-_CONTACT_KINDS = frozenset(
-    {
-        NotificationKind.BACKORDER_CONFIRMATION,
-        NotificationKind.PREORDER_CONFIRMATION,
-        NotificationKind.DELAY,
-        NotificationKind.REMINDER,
-        NotificationKind.SHIP_SOON,
-    }
-)
-
-
-_sku = attrgetter("sku")
-
-
-def _hold_lines(waiting: Iterable[BackorderEntry]) -> list[tuple[str, int, bool]]:
-    """Every waiting line of an order across its SKUs: what our hold should cover."""
-    return [(entry.line_id, entry.waiting, entry.eta is not None) for entry in waiting]
-
-
-@lru_cache(maxsize=64)
-def _single_tag(tag: str) -> frozenset[str]:
-    return frozenset((tag,))
 
 
 @contextmanager
@@ -89,7 +55,7 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-class Engine:
+class Engine(PlanAssembly):
     """Plans for one shop and remembers enough to replan only what a change touched.
 
     Use :meth:`load` with the full state, then :meth:`plan` (full). Later, :meth:`apply` a delta and
@@ -309,202 +275,3 @@ class Engine:
     def queue(self) -> tuple[BackorderEntry, ...]:
         """The whole shop's queue as last planned, by SKU then position."""
         return tuple(chain.from_iterable(self._queues[key] for key in sorted(self._queues)))
-
-    # -- assembling the plan ------------------------------------------------------------------
-
-    def _assemble(self, results: Sequence[SkuResult], now: datetime, full: bool) -> Plan:
-        ix = self._ix
-        shop = self.shop.name
-        storefront: list[StorefrontChange] = []
-        events: list[BackorderEvent] = []
-        products: set[str] = set()
-        orders: set[str] = set()
-        rehold: set[str] = set()
-        notices: dict[str, dict[NotificationKind, list[LineNotice]]] = {}
-        ships_now: dict[str, int] = {}
-        for result in results:
-            variant = ix.variants.get(result.key)
-            desired = result.desired
-            if variant is not None and desired is not None:
-                products.add(variant.product_id)
-                if (desired.policy is None or desired.policy is variant.inventory_policy) and (
-                    desired.eta_label,
-                    desired.eta_date,
-                ) == (variant.eta_label, variant.eta_date):
-                    pass  # the storefront already shows it: the usual case
-                else:
-                    changes, sold = variant_changes(shop, variant, desired, now)
-                    storefront.extend(changes)
-                    events.extend(sold)
-            events.extend(result.events)
-            rehold.update(result.rehold)
-            for notice in result.notices:
-                notices.setdefault(notice.order_id, {}).setdefault(notice.kind, []).append(notice)
-                orders.add(notice.order_id)
-            ships_now.update(result.ships_now)
-            if not full:
-                # Orders whose lines are queued or just left the queue may need their tags redone.
-                orders.update(entry.order_id for entry in result.queue)
-                orders.update(event.order_id for event in result.events if event.order_id)
-        orders.update(rehold)
-        if full:
-            orders.update(self._order_waiting)
-            orders.update(
-                order.platform_id
-                for order in ix.orders.values()
-                if order.tags and self.managed.of(order.tags)
-            )
-        for product_id in sorted(products):
-            product = ix.products.get(product_id)
-            if product is None:
-                continue
-            wanted: set[str] = set()
-            for key in ix.product_keys.get(product_id, ()):
-                desired = self._desired.get(key)
-                if desired is not None:
-                    wanted |= desired.tags
-            storefront.extend(product_tag_changes(shop, product, wanted, self.managed))
-
-        # One pass per order, by order id: its notifications (every order with a notice is
-        # among ``orders``), then its hold and tags.
-        actions: list[OrderAction] = []
-        notifications: list[Notification] = []
-        for order_id in sorted(orders):
-            order = ix.orders.get(order_id)
-            if order is None:
-                continue
-            waiting = self._order_waiting.get(order_id, ())
-            per_kind = notices.get(order_id)
-            if per_kind is not None:
-                self._notifications(order, per_kind, waiting, ships_now, now, out=notifications)
-            wanted_tags = self._order_tags(waiting)
-            redo = order_id in rehold and order.status is OrderStatus.OPEN
-            if not redo and wanted_tags == self.managed.of(order.tags):
-                continue
-            actions.extend(
-                order_actions(
-                    shop,
-                    order,
-                    hold=_hold_lines(waiting) if redo else None,
-                    wanted_tags=wanted_tags,
-                    managed=self.managed,
-                )
-            )
-        reminders = self._reminders(
-            now,
-            orders if not full else set(self._order_waiting),
-            {n.order_id for n in notifications},
-        )
-        for notification, reminder_events in reminders:
-            notifications.append(notification)
-            events.extend(reminder_events)
-        for notification in notifications:
-            if notification.kind in _CONTACT_KINDS:
-                self._contacted[notification.order_id] = now
-            if notification.discount_code:
-                policy = self._policy_of(notification.lines[0].sku)
-                actions.append(
-                    OrderAction(
-                        shop=shop,
-                        kind=OrderActionKind.CREATE_DISCOUNT,
-                        order_id=notification.order_id,
-                        discount_code=notification.discount_code,
-                        discount_percent=policy.delay_discount_percent,
-                        customer_email=notification.email,
-                        handle=notification.discount_code,
-                    )
-                )
-        storefront.sort(
-            key=lambda change: (change.product_id, change.variant_id or "", change.kind)
-        )
-        return Plan(
-            shop=shop,
-            storefront=tuple(storefront),
-            order_actions=tuple(actions),
-            notifications=tuple(notifications),
-            queue=self.queue(),
-            events=tuple(events),
-        )
-
-    def _order_tags(self, entries: Sequence[BackorderEntry]) -> frozenset[str]:
-        """The tags an order wants for its waiting ``entries``."""
-        if not entries:
-            return frozenset()
-        if len(entries) == 1:  # the usual case
-            tag = self._order_tag(entries[0].sku, entries[0].preorder)
-            return _single_tag(tag) if tag else frozenset()
-        preorder: dict[str, bool] = {}
-        for entry in entries:
-            preorder[entry.sku] = preorder.get(entry.sku, False) or entry.preorder
-        tags = (self._order_tag(sku, pre) for sku, pre in preorder.items())
-        return frozenset(tag for tag in tags if tag)
-
-    def _order_tag(self, key: str, preorder: bool) -> str:
-        """The tag an order gets for its waiting lines of ``key`` (pre-order if any is one)."""
-        policy = self._ix.policy.get(key, self.default_policy)
-        return policy.preorder_tag if preorder else policy.backorder_tag
-
-    def _notifications(
-        self,
-        order: Order,
-        per_kind: dict[NotificationKind, list[LineNotice]],
-        waiting: Sequence[BackorderEntry],
-        ships_now: dict[str, int],
-        now: datetime,
-        *,
-        out: list[Notification],
-    ) -> None:
-        """Add one notification per kind for ``order`` to ``out``, by kind.
-
-        Notices come grouped by order (then kind): the plan walks its orders in id order once,
-        with no sort of 180k (order id, kind) pairs in a cold plan.
-        """
-        for kind in sorted(per_kind) if len(per_kind) > 1 else per_kind:
-            group = per_kind[kind]
-            if len(group) > 1:
-                group.sort(key=lambda notice: notice.line.line_id)
-            out.append(
-                notification_for(
-                    self.shop.name,
-                    order,
-                    kind=kind,
-                    notices=group,
-                    now=now,
-                    ships_now=ships_now,
-                    waiting=waiting,
-                    policy=self._ix.policy.get(group[0].line.sku, self.default_policy),
-                )
-            )
-
-    def _reminders(
-        self, now: datetime, candidates: Iterable[str], told: set[str]
-    ) -> list[tuple[Notification, list[BackorderEvent]]]:
-        """Waiting customers not heard from in ``reminder_every_days`` get a reminder."""
-        out: list[tuple[Notification, list[BackorderEvent]]] = []
-        cadences = [p.reminder_every_days for p in (*self.policies, self.default_policy)]
-        soonest = timedelta(days=max(0, min(cadences)))
-        contacted = self._contacted
-        # Cheap tests first, before sorting: most waiting customers heard from us lately or
-        # hear from us in this plan (a cold plan confirms 180k orders).
-        due = [
-            order_id
-            for order_id in candidates
-            if order_id not in told
-            and ((recent := contacted.get(order_id)) is None or now - recent >= soonest)
-        ]
-        for order_id in sorted(due):
-            recent = contacted.get(order_id)
-            waiting = self._order_waiting.get(order_id)
-            order = self._ix.orders.get(order_id)
-            if not waiting or order is None:
-                continue
-            # By SKU (a stable sort keeps each SKU's queue order); the first SKU's policy rules.
-            entries = sorted(waiting, key=_sku) if len(waiting) > 1 else list(waiting)
-            policy = self._policy_of(entries[0].sku)
-            if policy.reminder_every_days <= 0:
-                continue
-            last = recent or min(entry.ordered_at for entry in entries)
-            if now - last < timedelta(days=policy.reminder_every_days):
-                continue
-            out.append(reminder(self.shop.name, order, entries, policy, now))
-        return out
