@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from adapters.shopify.client import GraphQLClient
@@ -20,6 +21,7 @@ from connector.model import OrderAction, OrderActionKind, WriteResult, WriteStat
 
 __all__ = ["OrderWriter", "hold_handle"]
 
+DEFAULT_DISCOUNT_PERCENT = Decimal(10)
 HOLD_REASONS = ("INVENTORY_OUT_OF_STOCK", "UNKNOWN_DELIVERY_DATE")
 
 
@@ -235,7 +237,17 @@ class OrderWriter:
     def _discount(self, action: OrderAction, order: Mapping[str, Any]) -> WriteResult:
         code = discount_code(action)
         customer = (order.get("customer") or {}).get("id")
-        percent = float(action.discount_percent or 10) / 100
+        if not customer:
+            # Without a customer to tie it to, the code would work for anyone who learns it.
+            return _result(
+                action,
+                WriteStatus.FAILED,
+                "order has no customer; a discount code for it would be usable by anyone",
+            )
+        chosen = (
+            DEFAULT_DISCOUNT_PERCENT if action.discount_percent is None else action.discount_percent
+        )
+        percent = float(chosen) / 100
         discount: dict[str, Any] = {
             "title": f"Thanks for waiting ({code})",
             "code": code,
@@ -243,9 +255,8 @@ class OrderWriter:
             "customerGets": {"value": {"percentage": percent}, "items": {"all": True}},
             "usageLimit": 1,
             "appliesOncePerCustomer": True,
+            "context": {"customers": {"add": [customer]}},
         }
-        if customer:
-            discount["context"] = {"customers": {"add": [customer]}}
         data = self.client.run("DiscountCodeBasicCreate", {"discount": discount})
         errors = _user_errors(data.get("discountCodeBasicCreate"))
         if errors:
