@@ -165,9 +165,15 @@ def parse_purchase_orders(text: str, shop: str, now: datetime) -> ImportResult:
 
 
 def read_purchase_orders(path: Path, shop: str, now: datetime) -> ImportResult:
-    """Read and parse a CSV file (UTF-8, with or without a byte-order mark)."""
+    """Read and parse a CSV file (UTF-8, with or without a byte-order mark).
+
+    A file that cannot be read at all is one problem on line 0, never an exception.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
         return ImportResult(problems=[ImportProblem(0, f"not UTF-8 text: {error}")])
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return ImportResult(problems=[ImportProblem(0, f"cannot read the file: {reason}")])
     return parse_purchase_orders(text, shop, now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from connector.supply_import import keep_received, parse_purchase_orders, read_purchase_orders
 from tests.engine.builders import NOW, po
@@ -67,3 +68,10 @@ def test_a_row_without_a_received_count_keeps_the_one_already_booked() -> None:
         ("NH-2:LAMP-1", 2),  # the sheet says 2: taken at its word
         ("NH-3:MUG", 0),  # new
     ]
+
+
+def test_a_file_that_cannot_be_read_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    result = read_purchase_orders(tmp_path, "demo", NOW)  # a folder: reading it fails
+    assert result.purchase_orders == []
+    assert [p.line for p in result.problems] == [0]
+    assert str(result.problems[0]).startswith("line 0: cannot read the file: ")

@@ -43,12 +43,16 @@ def _now(text: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _open(app: AppContext) -> tuple[Settings, Database]:
-    from connector.config import load_settings
+def _open(app: AppContext, settings: Settings | None = None) -> tuple[Settings, Database]:
+    """The settings (loaded unless given) and the state database, closed when the command ends."""
     from connector.db import open_database
 
-    settings = load_settings(app.config_path)
-    return settings, open_database(settings.database_url)
+    if settings is None:
+        settings = app.settings()
+    db = open_database(settings.database_url)
+    # Closed when the command ends, however it ends (a long-lived caller must not leak pools).
+    click.get_current_context().call_on_close(db.close)
+    return settings, db
 
 
 def _shops(settings: Settings, name: str | None, *, one: bool = False) -> list[str]:
@@ -319,13 +323,17 @@ def register(cli: click.Group) -> None:
         """Import purchase orders from a CSV file (sku, quantity, expected_date, supplier, ...).
 
         Good rows are saved, bad rows are listed with their line and reason; the exit code is 1
-        when any row was skipped.
+        when any row was skipped, 2 when the file cannot be read at all.
         """
         from connector.supply_import import keep_received, read_purchase_orders
 
-        settings, db = _open(app)
+        settings = app.settings()
         shop = _shops(settings, shop_name, one=True)[0]
         result = read_purchase_orders(csv_file, shop, _now(None))
+        whole_file = [problem.reason for problem in result.problems if problem.line == 0]
+        if whole_file:  # nothing to import: one line and exit 2, before opening the database
+            raise UsageError(f"cannot import {csv_file}: {whole_file[0]}")
+        _, db = _open(app, settings)
         stored = db.purchase_orders(shop, open_only=False)
         with db.transaction() as tx:
             for po in keep_received(result.purchase_orders, stored, result.received_given):

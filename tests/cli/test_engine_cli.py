@@ -237,3 +237,42 @@ def test_importing_the_same_sheet_again_keeps_what_was_already_received(
     assert run(config, "po", "import", str(sheet))[0] == 0
     _, out, _ = run(config, "po", "list", "--sku", "SOFA-OAK", "--all")
     assert "NH-1:SOFA-OAK  SOFA-OAK  1/4 received" in out
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux /proc")
+def test_an_unreadable_sheet_is_one_clear_line_and_exit_2(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # /proc/self/mem exists and is a file, but reading it from the start fails (EIO), even as root.
+    code, err = run_main(config, capsys, "po", "import", "/proc/self/mem")
+    assert code == 2
+    assert err.strip().splitlines() == [
+        "error: cannot import /proc/self/mem: cannot read the file: Input/output error"
+    ]
+
+
+def test_each_command_closes_the_state_database(
+    config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from connector import db as db_module
+
+    opened: list[object] = []
+    closed: list[object] = []
+    real_open = db_module.open_database
+
+    def tracking_open(url: str) -> object:
+        db = real_open(url)
+        opened.append(db)
+        real_close = db.close
+
+        def close() -> None:
+            closed.append(db)
+            real_close()
+
+        db.close = close  # type: ignore[method-assign]
+        return db
+
+    monkeypatch.setattr(db_module, "open_database", tracking_open)
+    for args in (["plan", *AT], ["backorders", *AT], ["po", "list"], ["report", *AT]):
+        assert run(config, *args)[0] == 0, args
+    assert len(opened) == 4 and closed == opened
