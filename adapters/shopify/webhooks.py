@@ -8,7 +8,7 @@ from typing import Any
 
 from adapters.common import header
 from adapters.shopify.client import GraphQLClient
-from connector.errors import AuthError, PayloadError
+from connector.errors import AuthError, PayloadError, PlatformDetails, PlatformItemError
 from connector.model import Platform
 from connector.platform import ResyncTarget, WebhookEvent
 from connector.signing import verify
@@ -68,18 +68,33 @@ def parse_webhook(
 
 
 def register_webhooks(client: GraphQLClient, callback_url: str) -> list[str]:
-    """Create the subscriptions missing for ``callback_url``; returns the topics repaired."""
+    """Create the subscriptions missing for ``callback_url``; returns the topics repaired.
+
+    Raises :class:`PlatformItemError` with Shopify's own words when it refused a subscription
+    (the others are still created): polling goes on, and the owner learns why no webhooks arrive.
+    """
     data = client.run("WebhookSubscriptions")
     have = {
         (str(n.get("topic")), str(n.get("uri")))
         for n in ((data.get("webhookSubscriptions") or {}).get("nodes")) or ()
     }
-    repaired = []
+    repaired: list[str] = []
+    refused: list[tuple[str, Mapping[str, Any]]] = []
     for topic, enum in TOPICS.items():
         if (enum, callback_url) in have:
             continue
         result = client.run("WebhookSubscriptionCreate", {"topic": enum, "uri": callback_url})
         errors = (result.get("webhookSubscriptionCreate") or {}).get("userErrors") or []
-        if not errors:
+        if errors:
+            refused.append((topic, errors[0]))
+        else:
             repaired.append(topic)
+    if refused:
+        said = "; ".join(f"{topic}: {error.get('message')}" for topic, error in refused)
+        done = f" (registered: {', '.join(repaired)})" if repaired else ""
+        code = refused[0][1].get("code")
+        raise PlatformItemError(
+            f"Shopify refused webhooks for {callback_url}: {said}{done}",
+            PlatformDetails("shopify", code=str(code) if code else None),
+        )
     return repaired

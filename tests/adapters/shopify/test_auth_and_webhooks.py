@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import pytest
 
 from adapters.shopify import ShopifyAdapter
-from connector.errors import AuthError
+from connector.errors import AuthError, PlatformItemError
 from connector.platform import Resource
 from connector.sandbox.shopify import DEFAULT_SCOPES
 from connector.settings import Secret
@@ -168,3 +168,10 @@ def test_check_reports_an_unreachable_shop_instead_of_crashing(rig: Rig) -> None
     settings = settings_for(rig.store, url="http://127.0.0.1:9", max_retries=1)
     report = ShopifyAdapter(settings, clock=rig.clock, sleep=rig.sleep).check()
     assert not report.ok and report.problems
+
+
+def test_a_refused_webhook_address_is_reported_in_shopifys_words(rig: Rig) -> None:
+    with pytest.raises(PlatformItemError) as caught:
+        rig.adapter.ensure_webhooks("ftp://127.0.0.1/webhooks/shopify")
+    assert "Address is invalid" in str(caught.value)
+    assert "orders/create" in str(caught.value)
