@@ -109,8 +109,15 @@ class TokenProvider:
             payload = answer.json()
         except ValueError:
             raise PlatformRetryable("token answer was not JSON", details) from None
+        if not isinstance(payload, dict):
+            raise PlatformRetryable("token answer was not a JSON object", details)
         if answer.status_code != 200 or "access_token" not in payload:
             reason = payload.get("error_description") or payload.get("error") or "refused"
             raise AuthError(f"Shopify refused the client credentials: {reason}")
+        lifetime = payload.get("expires_in", 86399)
+        if isinstance(lifetime, bool) or not isinstance(lifetime, int | float) or lifetime <= 0:
+            raise PlatformRetryable(
+                f"token answer had no usable expires_in ({lifetime!r})", details
+            )
         self._token = str(payload["access_token"])
-        self._expires = self._clock() + timedelta(seconds=int(payload.get("expires_in", 86399)))
+        self._expires = self._clock() + timedelta(seconds=int(lifetime))

@@ -162,9 +162,13 @@ class OrderWriter:
                 line = str((item.get("lineItem") or {}).get("id"))
                 quantity = min(wanted.get(line, 0), int(item.get("remainingQuantity") or 0))
                 if quantity > 0:
+                    if not isinstance(item.get("id"), str):
+                        return _result(action, WriteStatus.FAILED, f"line {line} came without id")
                     items.append({"id": item["id"], "quantity": quantity})
                     wanted[line] -= quantity
             if items:
+                if not isinstance(fo.get("id"), str):
+                    return _result(action, WriteStatus.FAILED, "fulfillment order without id")
                 plans.append((str(fo["id"]), items))
         if not plans:
             if held:

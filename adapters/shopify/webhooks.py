@@ -26,14 +26,21 @@ TOPICS: dict[str, str] = {
 """The topics we subscribe to, by header name and by GraphQL enum."""
 
 
-def _target(topic: str, payload: Mapping[str, Any]) -> ResyncTarget:
+def _gid(kind: str, payload: Mapping[str, Any]) -> str:
     gid = payload.get("admin_graphql_api_id")
+    if isinstance(gid, str) and gid:
+        return gid
+    number = payload.get("id")
+    if isinstance(number, bool) or not isinstance(number, int | str) or not str(number).strip():
+        raise PayloadError(f"{kind} webhook without an id")
+    return f"gid://shopify/{kind}/{number}"
+
+
+def _target(topic: str, payload: Mapping[str, Any]) -> ResyncTarget:
     if topic.startswith("orders/"):
-        order = gid if isinstance(gid, str) else f"gid://shopify/Order/{payload.get('id')}"
-        return ResyncTarget(order_ids=(order,))
+        return ResyncTarget(order_ids=(_gid("Order", payload),))
     if topic.startswith("products/"):
-        product = gid if isinstance(gid, str) else f"gid://shopify/Product/{payload.get('id')}"
-        return ResyncTarget(product_ids=(product,))
+        return ResyncTarget(product_ids=(_gid("Product", payload),))
     if topic == "inventory_levels/update":
         # The payload names the inventory item only; fetch() resolves it to its product.
         item = payload.get("inventory_item_id")
