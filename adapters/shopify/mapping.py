@@ -23,6 +23,7 @@ from connector.model import (
 __all__ = [
     "HOLD_PREFIX",
     "METAFIELD_NAMESPACE",
+    "holds_ours",
     "map_order",
     "map_product",
     "map_variant",
@@ -253,13 +254,18 @@ def our_held_lines(order_node: Mapping[str, Any]) -> set[str]:
     """Line ids on a fulfillment order that one of our own holds (handle ``bc-...``) covers."""
     held: set[str] = set()
     for fo in ((order_node.get("fulfillmentOrders") or {}).get("nodes")) or ():
-        holds = fo.get("fulfillmentHolds") or ()
-        if fo.get("status") != "ON_HOLD" or not any(
-            str(h.get("handle") or "").startswith(HOLD_PREFIX) for h in holds
-        ):
+        if not holds_ours(fo):
             continue
         for item in ((fo.get("lineItems") or {}).get("nodes")) or ():
             line = item.get("lineItem") or {}
             if line.get("id") and item.get("remainingQuantity", 0) > 0:
                 held.add(str(line["id"]))
     return held
+
+
+def holds_ours(fulfillment_order: Mapping[str, Any]) -> bool:
+    """Whether a fulfillment order is on hold under at least one hold of ours (``bc-...``)."""
+    holds = fulfillment_order.get("fulfillmentHolds") or ()
+    return fulfillment_order.get("status") == "ON_HOLD" and any(
+        isinstance(h, Mapping) and str(h.get("handle") or "").startswith(HOLD_PREFIX) for h in holds
+    )

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.shopify.client import GraphQLClient
+from adapters.shopify.fulfillment import whole_fulfillment
 from adapters.shopify.mapping import HOLD_PREFIX
 from connector.clock import Clock
 from connector.errors import ConnectorError, RetryableError
@@ -71,34 +72,7 @@ class OrderWriter:
     def current(self, order_id: str) -> Mapping[str, Any] | None:
         data = self.client.run("OrderFulfillment", {"ids": [order_id]}, key="OrderFulfillment:1")
         nodes = [n for n in data.get("nodes") or () if isinstance(n, Mapping)]
-        return self._whole(nodes[0]) if nodes else None
-
-    def _whole(self, order: Mapping[str, Any]) -> dict[str, Any]:
-        """``order`` with every fulfillment order and every line of each, paging past the first
-        page OrderFulfillment reads (a backordered line there must be held all the same)."""
-        conn = order.get("fulfillmentOrders") or {}
-        fos = [dict(fo) for fo in conn.get("nodes") or () if isinstance(fo, Mapping)]
-        more, after = _next(conn)
-        while more:
-            data = self.client.run(
-                "OrderFulfillmentOrders", {"id": order.get("id"), "after": after}
-            )
-            conn = ((data.get("order") or {}).get("fulfillmentOrders")) or {}
-            fos += [dict(fo) for fo in conn.get("nodes") or () if isinstance(fo, Mapping)]
-            more, after = _next(conn)
-        for fo in fos:
-            lines_conn = fo.get("lineItems") or {}
-            lines = list(lines_conn.get("nodes") or ())
-            more, after = _next(lines_conn)
-            while more:
-                data = self.client.run(
-                    "FulfillmentOrderLines", {"id": fo.get("id"), "after": after}
-                )
-                lines_conn = ((data.get("fulfillmentOrder") or {}).get("lineItems")) or {}
-                lines += lines_conn.get("nodes") or ()
-                more, after = _next(lines_conn)
-            fo["lineItems"] = {"nodes": lines}
-        return {**order, "fulfillmentOrders": {"nodes": fos}}
+        return whole_fulfillment(self.client, nodes[0]) if nodes else None
 
     def apply(self, actions: Sequence[OrderAction]) -> list[WriteResult]:
         results: list[WriteResult] = []
@@ -268,13 +242,6 @@ class OrderWriter:
                 return _result(action, WriteStatus.SKIPPED, f"code {code} already exists")
             return _result(action, WriteStatus.FAILED, str(errors[0].get("message")))
         return _result(action, WriteStatus.DONE, code)
-
-
-def _next(conn: Mapping[str, Any]) -> tuple[bool, str | None]:
-    info = conn.get("pageInfo") or {}
-    cursor = info.get("endCursor")
-    more = bool(info.get("hasNextPage")) and isinstance(cursor, str) and bool(cursor)
-    return more, cursor if more else None
 
 
 def _iso(moment: datetime) -> str:

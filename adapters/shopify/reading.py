@@ -9,7 +9,15 @@ from adapters.common import skipped
 from adapters.shopify.bulk import BulkReader
 from adapters.shopify.client import GraphQLClient, QueryTooCostly
 from adapters.shopify.cursor import Cursor, StreamState
-from adapters.shopify.mapping import map_order, map_product, map_variant, our_held_lines
+from adapters.shopify.fulfillment import next_page as _next
+from adapters.shopify.fulfillment import whole_fulfillment
+from adapters.shopify.mapping import (
+    holds_ours,
+    map_order,
+    map_product,
+    map_variant,
+    our_held_lines,
+)
 from adapters.shopify.order_numbers import NAMES_PER_CALL, name_key, name_keys, name_query
 from connector.clock import Clock
 from connector.errors import PayloadError
@@ -316,6 +324,7 @@ class Reader:
         return lines
 
     def held_lines(self, order_ids: Sequence[str]) -> set[str]:
+        """Ids of the lines of ``order_ids`` that a hold of ours covers, on any fulfillment order."""
         held: set[str] = set()
         for start in range(0, len(order_ids), self.fulfillment_batch):
             batch = list(order_ids[start : start + self.fulfillment_batch])
@@ -324,14 +333,10 @@ class Reader:
             )
             for node in data.get("nodes") or ():
                 if isinstance(node, Mapping):
-                    held |= our_held_lines(node)
+                    # A hold of ours may sit on a later fulfillment order or past a first page
+                    # of lines; unseen, the engine would plan it again every cycle.
+                    held |= our_held_lines(whole_fulfillment(self.client, node, holds_ours))
         return held
-
-
-def _next(conn: Mapping[str, Any]) -> tuple[bool, str | None]:
-    info = conn.get("pageInfo") or {}
-    more = bool(info.get("hasNextPage")) and bool(info.get("endCursor"))
-    return more, info.get("endCursor") if more else None
 
 
 def _stamp(nodes: Sequence[Any], platform_id: str) -> str:
