@@ -352,7 +352,14 @@ class ShopData:
         wanted = sum(line.current for line in lines)
         if wanted and shipped >= wanted:
             return "FULFILLED"
-        if any(self.fulfillment_orders[f].status == "ON_HOLD" for f in order.fo_ids):
+        # Shopify: ON_HOLD means *all* unfulfilled items are on hold. A hold of only the
+        # backordered lines leaves the in-stock rest OPEN, and the order UNFULFILLED.
+        waiting = [
+            fo
+            for fo in (self.fulfillment_orders[f] for f in order.fo_ids)
+            if fo.status not in ("CLOSED", "CANCELLED") and any(r for _, r in fo.remaining.values())
+        ]
+        if waiting and all(fo.status == "ON_HOLD" for fo in waiting):
             return "ON_HOLD"
         return "PARTIALLY_FULFILLED" if shipped else "UNFULFILLED"
 

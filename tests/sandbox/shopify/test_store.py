@@ -275,3 +275,37 @@ def test_an_order_edit_moves_stock_back_and_shrinks_the_fulfillment_order(
     assert [list(f["lines"].values()) for f in order["fulfillment_orders"].values()] == [[1]]
     with pytest.raises(ValueError, match="no line"):
         store.edit_order_line(order_id, "NOT-THERE", 1)
+
+
+STATUS = "query($id: ID!) { order(id: $id) { displayFulfillmentStatus } }"
+
+
+def test_an_order_is_on_hold_only_when_every_unfulfilled_item_is(
+    store: ShopifySandbox, gql: GraphQL
+) -> None:
+    in_stock = _variant(store, policy="DENY", tracked=True)
+    backordered = _variant(store, policy="CONTINUE", tracked=True)
+    order_id = store.place_order("fay@example.com", [(in_stock["sku"], 1), (backordered["sku"], 1)])
+    fos = gql(FO, {"id": order_id})["data"]["order"]["fulfillmentOrders"]["nodes"]
+    line = next(
+        i for i in fos[0]["lineItems"]["nodes"] if i["lineItem"]["sku"] == backordered["sku"]
+    )
+    hold = {
+        "reason": "INVENTORY_OUT_OF_STOCK",
+        "handle": "bc-part",
+        "fulfillmentOrderLineItems": [{"id": line["id"], "quantity": 1}],
+    }
+    result = gql(HOLD, {"id": fos[0]["id"], "hold": hold})["data"]["fulfillmentOrderHold"]
+    assert result["userErrors"] == []
+
+    def status() -> str:
+        return str(gql(STATUS, {"id": order_id})["data"]["order"]["displayFulfillmentStatus"])
+
+    # The in-stock line can still ship: Shopify calls the order UNFULFILLED, not ON_HOLD.
+    assert status() == "UNFULFILLED"
+    rest = result["remainingFulfillmentOrder"]["id"]
+    whole = {"reason": "OTHER", "handle": "merchant"}
+    assert (
+        gql(HOLD, {"id": rest, "hold": whole})["data"]["fulfillmentOrderHold"]["userErrors"] == []
+    )
+    assert status() == "ON_HOLD"
