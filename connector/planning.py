@@ -8,26 +8,20 @@ plan. The cycle applies it and then stores ``plan.queue`` (``replace_queue``) an
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Protocol
 
+from connector.db.store import StateStore
 from connector.engine import EngineState, decide
 from connector.engine.events import heads_up_told, was_mailed
 from connector.model import (
-    BackorderEntry,
     BackorderEvent,
-    Order,
     OrderStatus,
     Plan,
-    Product,
-    PurchaseOrder,
     Shop,
-    Variant,
     utc,
 )
 from connector.settings import Settings, ShopSettings
 
 __all__ = [
-    "StateReader",
     "contact_times",
     "load_engine_state",
     "plan_for_shop",
@@ -39,33 +33,7 @@ RECENT_DAYS = 45
 """Closed and cancelled orders changed this recently still matter (a queued line may have left)."""
 
 
-class StateReader(Protocol):
-    """The part of :class:`connector.db.StateStore` the engine's edge reads."""
-
-    def shops(self) -> list[Shop]: ...
-    def products(self, shop: str) -> list[Product]: ...
-    def variants(self, shop: str, product_id: str | None = None) -> list[Variant]: ...
-    def orders(
-        self,
-        shop: str,
-        statuses: list[OrderStatus] | None = None,
-        since: datetime | None = None,
-    ) -> list[Order]: ...
-    def order(self, shop: str, id_or_number: str) -> Order | None: ...
-    def queue(self, shop: str, sku: str | None = None) -> list[BackorderEntry]: ...
-    def events(
-        self,
-        shop: str,
-        since: datetime | None = None,
-        sku: str | None = None,
-        order_id: str | None = None,
-    ) -> list[BackorderEvent]: ...
-    def purchase_orders(
-        self, shop: str, sku: str | None = None, open_only: bool = True
-    ) -> list[PurchaseOrder]: ...
-
-
-def shop_record(store: StateReader, shop: ShopSettings) -> Shop:
+def shop_record(store: StateStore, shop: ShopSettings) -> Shop:
     """The shop as the database knows it, else as the config describes it."""
     for known in store.shops():
         if known.name == shop.name:
@@ -96,7 +64,7 @@ def contact_times(events: list[BackorderEvent]) -> dict[str, datetime]:
 
 
 def load_engine_state(
-    store: StateReader, shop: ShopSettings, now: datetime, reminder_days: int = 30
+    store: StateStore, shop: ShopSettings, now: datetime, reminder_days: int = 30
 ) -> EngineState:
     """Everything the engine needs about ``shop``: catalog, open and recently changed orders,
     open purchase orders, the queue promised last time and when each customer last heard from us.
@@ -130,13 +98,13 @@ def load_engine_state(
     )
 
 
-def plan_for_shop(db: StateReader, settings: Settings, shop_name: str, now: datetime) -> Plan:
+def plan_for_shop(db: StateStore, settings: Settings, shop_name: str, now: datetime) -> Plan:
     """Read ``shop_name``'s state from ``db`` and decide. Writes nothing."""
     return plan_with_state(db, settings, shop_name, now)[1]
 
 
 def plan_with_state(
-    db: StateReader, settings: Settings, shop_name: str, now: datetime
+    db: StateStore, settings: Settings, shop_name: str, now: datetime
 ) -> tuple[EngineState, Plan]:
     """Like :func:`plan_for_shop`, also returning the state decided from (for explanations)."""
     shop = settings.shop(shop_name)

@@ -16,25 +16,12 @@ import sqlalchemy as sa
 
 from connector.daemon_schema import cycle_runs, leases
 from connector.db import schema as core
+from connector.db.store import StateStore
 from connector.logs import redact
 from connector.model import BackorderEntry, BackorderEvent, BackorderEventKind, Order, utc
 from connector.resync_queue import exhausted_resyncs, pending_count
 
 __all__ = ["OrderStory", "ShopStatus", "minute_utc", "order_story", "shop_status"]
-
-
-class _StatusStore(Protocol):
-    def queue(self, shop: str, sku: str | None = None) -> list[BackorderEntry]: ...
-
-    def order(self, shop: str, id_or_number: str) -> Order | None: ...
-
-    def events(
-        self,
-        shop: str,
-        since: datetime | None = None,
-        sku: str | None = None,
-        order_id: str | None = None,
-    ) -> list[BackorderEvent]: ...
 
 
 class _OutboxReader(Protocol):
@@ -109,7 +96,7 @@ class ShopStatus:
 
 def shop_status(
     engine: sa.Engine,
-    store: _StatusStore,
+    store: StateStore,
     outbox: _OutboxReader | None,
     *,
     shop: str,
@@ -312,7 +299,7 @@ class OrderStory:
 
 
 def order_story(
-    store: _StatusStore, outbox: _OutboxReader | None, shop: str, order_ref: str
+    store: StateStore, outbox: _OutboxReader | None, shop: str, order_ref: str
 ) -> OrderStory | None:
     """The story of the order whose id or number is ``order_ref`` in ``shop`` (None: unknown)."""
     order = store.order(shop, order_ref)
