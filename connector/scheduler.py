@@ -142,12 +142,6 @@ class Scheduler:
         """The scheduler's current time, in its time zone."""
         return self.clock().astimezone(self._scheduler.timezone)
 
-    def remove_shop(self, shop: str) -> None:
-        for job_id, (owner, _) in list(self._names.items()):
-            if owner == shop:
-                self._scheduler.remove_job(job_id)
-                del self._names[job_id]
-
     def jobs(self) -> list[JobInfo]:
         infos = []
         for job in self._scheduler.get_jobs():
@@ -175,13 +169,6 @@ class Scheduler:
             return False
         job.modify(next_run_time=self.now())
         return True
-
-    def run_now(self, shop: str, name: str) -> None:
-        """Run one registered job's function right away in the caller's thread (guarded)."""
-        job = self._scheduler.get_job(f"{shop}:{name}")
-        if job is None:
-            raise KeyError(f"{shop}:{name}")
-        self._guarded(*job.args)
 
     def _guarded(self, shop: str, name: str, func: JobFunc) -> None:
         if self.stopping.is_set():
@@ -230,9 +217,6 @@ class Scheduler:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             log.info("stopped")
-
-    def request_stop(self) -> None:
-        self.stopping.set()
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         log.info("received %s", signal.Signals(signum).name)

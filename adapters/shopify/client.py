@@ -10,7 +10,6 @@ HTTP statuses, ``CODE_ACTIONS`` for error codes inside a 200) and raised as a ty
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -304,13 +303,3 @@ def _float(value: str | None) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None
-
-
-def page_size(client: GraphQLClient, key: str, current: int, default: int, floor: int = 1) -> int:
-    """The next page size for ``key``: as big as ``default`` allows within 90% of one call's cap."""
-    requested = client.last_requested.get(key)
-    if not requested or current <= 0:
-        return current
-    per_node = requested / current
-    budget = client.cap * 0.9
-    return max(floor, min(default, math.floor(budget / per_node)))

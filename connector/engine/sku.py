@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from connector.engine.detection import UNTRACKED_STOCK, Detection, Queued, detect
 from connector.engine.events import LineNotice, departure_events, entry_events, heads_up
 from connector.engine.promises import Waiting, promise_dates
-from connector.engine.storefront import Availability, Desired, desired_storefront, preordering
+from connector.engine.storefront import Desired, desired_storefront, preordering
 from connector.engine.supply import supply_for
 from connector.model import (
     BackorderEntry,
@@ -256,7 +256,3 @@ def _title_price(order: Order | None, line_id: str) -> tuple[str, Money | None]:
             if line.platform_id == line_id:
                 return line.title, line.price
     return "", None
-
-
-def is_selling(desired: Desired | None) -> bool:
-    return desired is not None and desired.state in (Availability.BACKORDER, Availability.PREORDER)

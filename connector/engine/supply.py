@@ -26,10 +26,6 @@ class Supply:
     lead_time_days: int | None = None
     sources: tuple[tuple[date, str], ...] = ()
 
-    @property
-    def dated_total(self) -> int:
-        return sum(units for _, units in self.dated)
-
     def dated_until(self, last: date) -> int:
         """Units expected on or before ``last``."""
         return sum(units for when, units in self.dated if when <= last)

@@ -62,7 +62,6 @@ class ShopData:
         self.fulfillment_orders: dict[int, SFulfillmentOrder] = {}
         self.webhooks: dict[int, SWebhook] = {}
         self.discount_codes: dict[str, dict[str, Any]] = {}
-        self.order_lines_total = 0
         self._next = 1000
 
     def next_id(self) -> int:
@@ -195,7 +194,6 @@ class ShopData:
             order.line_ids.append(line.id)
             fo.remaining[line.id] = [qty, qty]
             self._move_stock(variant, -qty, committed=qty)
-        self.order_lines_total += len(wanted)
         self.fulfillment_orders[fo.id] = fo
         order.fo_ids.append(fo.id)
         self.orders[order.id] = order
