@@ -15,7 +15,6 @@ from connector.clock import FrozenClock
 from connector.db import open_database
 from connector.lease import acquire
 from connector.sandbox.seed import demo_spec
-from tests.e2e.conftest import require_pieces
 
 CONFIG = """
 database_url = "sqlite:///{db}"
@@ -50,7 +49,6 @@ mode = "stop"
 
 @pytest.fixture
 def outlet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, Any]]:
-    require_pieces("connector.planning", "adapters.woocommerce")
     from connector.sandbox.woocommerce import WooCommerceSandbox
 
     clock = FrozenClock(demo_spec().start)

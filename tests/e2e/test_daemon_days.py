@@ -24,7 +24,6 @@ from connector.daemon import Daemon
 from connector.db import Database, open_database
 from connector.model import InventoryPolicy, Platform, PurchaseOrder
 from connector.sandbox.seed import demo_spec
-from tests.e2e.conftest import require_pieces
 
 FAULTS = ("429", "500", "503", "reset", "truncate", "slow")
 SHOPIFY_FAULTS = (*FAULTS, "throttled")  # THROTTLED is Shopify's own: a 200 with a GraphQL error
@@ -207,7 +206,6 @@ def simulate_week(folder: Path, *, faults: bool) -> Outcome:
 
 @pytest.mark.slow
 def test_a_week_with_faults_ends_as_the_week_without(tmp_path: Path) -> None:
-    require_pieces("connector.planning", "adapters.shopify", "adapters.woocommerce")
     faulty = simulate_week(tmp_path / "faulty", faults=True)
     clean = simulate_week(tmp_path / "clean", faults=False)
 

@@ -24,7 +24,6 @@ from connector.daemon_schema import leases, resync_requests
 from connector.db import open_database
 from connector.model import PurchaseOrder
 from connector.sandbox.seed import demo_spec
-from tests.e2e.conftest import require_pieces
 
 ROOT = Path(__file__).resolve().parents[2]
 LEASE_SECONDS = 3
@@ -54,7 +53,6 @@ def _overlaps(entries: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_three_daemons_share_two_shops_safely(pg_schema_url: str, tmp_path: Path) -> None:
-    require_pieces("connector.planning", "adapters.woocommerce", "adapters.shopify")
     from connector.sandbox.shopify import ShopifySandbox
     from connector.sandbox.woocommerce import WooCommerceSandbox
 

@@ -25,7 +25,6 @@ from connector.db import Database, open_database
 from connector.model import OrderActionKind, Platform, PurchaseOrder
 from connector.sandbox.seed import demo_spec
 from connector.sync import RECONCILE_BATCH
-from tests.e2e.conftest import require_pieces
 
 SHOP = "nordhem-woo"
 HOLD_META = (
@@ -35,7 +34,6 @@ HOLD_META = (
 
 @pytest.fixture
 def woo(tmp_path: Path) -> Iterator[tuple[Daemon, Database, Any, FrozenClock]]:
-    require_pieces("connector.planning", "adapters.woocommerce")
     from connector.demo import backordered_skus, demo_settings
     from connector.sandbox.woocommerce import WooCommerceSandbox
 

@@ -16,7 +16,6 @@ import requests
 
 from connector.clock import FrozenClock
 from connector.sandbox.seed import demo_spec
-from tests.e2e.conftest import require_pieces
 from tests.e2e.test_cli_live import CONFIG
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +30,6 @@ def _free_port() -> int:
 
 @pytest.mark.slow
 def test_run_serves_health_and_metrics_and_stops_on_sigterm(tmp_path: Path) -> None:
-    require_pieces("connector.planning", "adapters.woocommerce")
     from connector.sandbox.woocommerce import WooCommerceSandbox
 
     port = _free_port()

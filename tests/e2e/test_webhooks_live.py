@@ -24,7 +24,6 @@ from connector.model import Platform
 from connector.resync_queue import pending_resyncs
 from connector.sandbox.base import SandboxServer
 from connector.sandbox.seed import demo_spec
-from tests.e2e.conftest import require_pieces
 
 
 class Recorder:
@@ -54,7 +53,6 @@ class Recorder:
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[SimpleNamespace]:
-    require_pieces("connector.planning", "adapters.shopify", "adapters.woocommerce")
     from connector.demo import demo_settings
     from connector.sandbox.shopify import ShopifySandbox
     from connector.sandbox.woocommerce import WooCommerceSandbox
