@@ -16,7 +16,8 @@ from connector.engine.supply import Supply
 __all__ = ["Promise", "Waiting", "promise_dates"]
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: built once per waiting line in a plan, and a frozen __init__ costs ~5x more.
+@dataclass(slots=True)
 class Waiting:
     """What the walk needs of one queued line, in queue order."""
 
@@ -25,7 +26,8 @@ class Waiting:
     preorder: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: built once per waiting line in a plan, and a frozen __init__ costs ~5x more.
+@dataclass(slots=True)
 class Promise:
     """A line's ETA and why; ``arrives`` is the expected date of the purchase order that covers
     it, when one does and nothing later (a release) holds the line back."""
