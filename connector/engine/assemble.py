@@ -103,8 +103,14 @@ class PlanAssembly:
             events.extend(result.events)
             rehold.update(result.rehold)
             for notice in result.notices:
-                notices.setdefault(notice.order_id, {}).setdefault(notice.kind, []).append(notice)
-                orders.add(notice.order_id)
+                per_kind = notices.get(notice.order_id)
+                if per_kind is None:  # most orders hear one thing: no empty dict or list first
+                    notices[notice.order_id] = {notice.kind: [notice]}
+                    orders.add(notice.order_id)
+                elif notice.kind in per_kind:
+                    per_kind[notice.kind].append(notice)
+                else:
+                    per_kind[notice.kind] = [notice]
             ships_now.update(result.ships_now)
             if not full:
                 # Orders whose lines are queued or just left the queue may need their tags redone.

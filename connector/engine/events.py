@@ -55,15 +55,9 @@ class LineNotice:
 def _line(
     entry: BackorderEntry, title: str, price: Money | None, units: int, old: date | None = None
 ) -> NotificationLine:
-    return NotificationLine(
-        line_id=entry.line_id,
-        sku=entry.sku,
-        title=title,
-        quantity=units,
-        eta=entry.eta,
-        old_eta=old,
-        price=price,
-    )
+    # Positional, in field order (line_id, sku, title, quantity, eta, old_eta, ships_now, price):
+    # keyword calls cost a third more, and a cold plan makes 200k of these.
+    return NotificationLine(entry.line_id, entry.sku, title, units, entry.eta, old, False, price)
 
 
 def _event(
@@ -76,18 +70,20 @@ def _event(
     old: date | None,
     detail: str,
 ) -> BackorderEvent:
+    # Positional, in field order (shop, at, kind, sku, quantity, order_id, line_id,
+    # customer_email, eta, old_eta, detail): one per waiting line in a cold plan.
     return BackorderEvent(
-        shop=shop,
-        at=now,
-        kind=kind,
-        sku=entry.sku,
-        quantity=units,
-        order_id=entry.order_id,
-        line_id=entry.line_id,
-        customer_email=entry.customer_email,
-        eta=entry.eta,
-        old_eta=old,
-        detail=detail,
+        shop,
+        now,
+        kind,
+        entry.sku,
+        units,
+        entry.order_id,
+        entry.line_id,
+        entry.customer_email,
+        entry.eta,
+        old,
+        detail,
     )
 
 
@@ -305,6 +301,11 @@ def departure_events(
     return events, notices
 
 
+_CONFIRMATIONS = frozenset(
+    {NotificationKind.BACKORDER_CONFIRMATION, NotificationKind.PREORDER_CONFIRMATION}
+)
+
+
 def _latest(dates: Iterable[date | None]) -> date | None:
     """The last of the dates; None when any is unknown (the order is only as sure as its least)."""
     latest: date | None = None
@@ -337,23 +338,21 @@ def notification_for(
     else:
         promised = None if kind is NotificationKind.CANCELLATION else _latest(n.eta for n in lines)
         old_promised = max((n.old_eta for n in lines if n.old_eta is not None), default=None)
-    if kind in (NotificationKind.BACKORDER_CONFIRMATION, NotificationKind.PREORDER_CONFIRMATION):
+    if kind in _CONFIRMATIONS:
         # What ships now follows the waiting lines; short lists are quicker here than sets.
         ids = [line.line_id for line in lines] + [entry.line_id for entry in waiting]
         not_now: Collection[str] = set(ids) if len(ids) > 16 else ids
         for line in order.lines:
-            units = ships_now.get(line.platform_id)
-            if units is None and line.platform_id not in not_now:
+            line_id = line.platform_id
+            units = ships_now.get(line_id)
+            if units is None and line_id not in not_now:
                 units = line.open_quantity
             if units:
+                # Positional, in field order: (line_id, sku, title, quantity, eta, old_eta,
+                # ships_now, price).
                 lines.append(
                     NotificationLine(
-                        line_id=line.platform_id,
-                        sku=line.sku,
-                        title=line.title,
-                        quantity=units,
-                        ships_now=True,
-                        price=line.price,
+                        line_id, line.sku, line.title, units, None, None, True, line.price
                     )
                 )
     if len(notices) == 1:
@@ -363,23 +362,23 @@ def notification_for(
     discount = ""
     if kind is NotificationKind.DELAY and policy.delay_discount_percent:
         discount = delay_discount_code(order.platform_id, promised)
+    customer = order.customer
+    # Positional, in field order: one per waiting order in a cold plan (180k in the benchmark).
     return Notification(
-        shop=shop,
-        kind=kind,
-        order_id=order.platform_id,
-        order_number=order.number,
-        email=order.customer.email,
-        name=order.customer.name,
-        locale=order.customer_locale,
-        lines=tuple(lines),
-        created_at=now,
-        promised_date=promised,
-        old_promised_date=old_promised,
-        reason=reason,
-        payment_terms=policy.payment_terms
-        if kind is NotificationKind.PREORDER_CONFIRMATION
-        else "",
-        discount_code=discount,
+        shop,
+        kind,
+        order.platform_id,
+        order.number,
+        customer.email,
+        customer.name,
+        order.locale or customer.locale,  # Order.customer_locale, without the property call
+        tuple(lines),
+        now,
+        promised,
+        old_promised,
+        reason,
+        policy.payment_terms if kind is NotificationKind.PREORDER_CONFIRMATION else "",
+        discount,
     )
 
 

