@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from itertools import chain
 
 from connector.engine.allocation import Claim, allocate
@@ -243,19 +244,25 @@ def _take(
 def _rank(q: Queued, policy: PolicySettings) -> None:
     order = q.order
     if policy.priority_tags and not q.preorder and (order.customer.tags or order.tags):
-        q.priority, q.boost_tag = priority_of(
-            chain(order.customer.tags, order.tags), policy.priority_tags
-        )
+        q.priority, q.boost_tag = _boost(order.customer.tags, order.tags, policy.priority_tags)
     promised = q.previous.eta if q.previous is not None else None
     q.key = queue_key(
         policy.queue_rule,
-        priority=q.priority,
-        preorder=q.preorder,
-        ordered_at=q.order.created_at,
-        order_id=q.order.platform_id,
-        line_id=q.line.platform_id,
-        promised=promised,
+        q.priority,
+        q.preorder,
+        order.created_at,
+        order.platform_id,
+        q.line.platform_id,
+        promised,
     )
+
+
+@lru_cache(maxsize=1024)
+def _boost(
+    customer_tags: frozenset[str], order_tags: frozenset[str], priority_tags: tuple[str, ...]
+) -> tuple[int, str]:
+    """Tag sets repeat across orders (once planned, every waiting order carries our tag)."""
+    return priority_of(chain(customer_tags, order_tags), priority_tags)
 
 
 def _key(q: Queued) -> tuple[object, ...]:
