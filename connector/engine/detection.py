@@ -248,12 +248,12 @@ def _rank(q: Queued, policy: PolicySettings) -> None:
     promised = q.previous.eta if q.previous is not None else None
     q.key = queue_key(
         policy.queue_rule,
-        q.priority,
-        q.preorder,
-        order.created_at,
-        order.platform_id,
-        q.line.platform_id,
-        promised,
+        priority=q.priority,
+        preorder=q.preorder,
+        ordered_at=order.created_at,
+        order_id=order.platform_id,
+        line_id=q.line.platform_id,
+        promised=promised,
     )
 
 

@@ -42,6 +42,7 @@ def priority_of(tags: Iterable[str], priority_tags: Sequence[str]) -> tuple[int,
 
 def queue_key(
     rule: str,
+    *,
     priority: int,
     preorder: bool,
     ordered_at: datetime,
