@@ -156,10 +156,11 @@ def order_actions(
                 )
             )
         if hold:
-            dated = all(has_date for _, _, has_date in hold)
             if len(hold) == 1:  # most orders wait on one line
+                dated = hold[0][2]
                 lines: tuple[tuple[str, int], ...] = ((hold[0][0], hold[0][1]),)
             else:
+                dated = all(has_date for _, _, has_date in hold)
                 lines = tuple(sorted((line_id, units) for line_id, units, _ in hold))
             # Positional, in field order (shop, kind, order_id, lines, hold_reason, handle, tags,
             # note, discount_code, discount_percent, customer_email): one per waiting order.
