@@ -331,17 +331,23 @@ def notification_for(
     """One notification for one order: its lines of ``kind``; a confirmation also lists what ships
     now (every line of the order not among ``waiting``, the order's waiting entries, nor told).
     """
-    lines = [notice.line for notice in notices]
-    if len(lines) == 1:  # the usual case, without the generic walks
-        promised = None if kind is NotificationKind.CANCELLATION else lines[0].eta
-        old_promised = lines[0].old_eta
+    if len(notices) == 1:  # the usual case, without the generic walks
+        only = notices[0].line
+        lines = [only]
+        promised = None if kind is NotificationKind.CANCELLATION else only.eta
+        old_promised = only.old_eta
     else:
+        lines = [notice.line for notice in notices]
         promised = None if kind is NotificationKind.CANCELLATION else _latest(n.eta for n in lines)
         old_promised = max((n.old_eta for n in lines if n.old_eta is not None), default=None)
     if kind in _CONFIRMATIONS:
-        # What ships now follows the waiting lines; short lists are quicker here than sets.
-        ids = [line.line_id for line in lines] + [entry.line_id for entry in waiting]
-        not_now: Collection[str] = set(ids) if len(ids) > 16 else ids
+        # What ships now follows the waiting lines; short sequences are quicker here than sets.
+        not_now: Collection[str]
+        if len(lines) == 1 and len(waiting) == 1:  # one line waits, and it is the one told
+            not_now = (lines[0].line_id, waiting[0].line_id)
+        else:
+            ids = [line.line_id for line in lines] + [entry.line_id for entry in waiting]
+            not_now = set(ids) if len(ids) > 16 else ids
         for line in order.lines:
             line_id = line.platform_id
             units = ships_now.get(line_id)
