@@ -174,6 +174,19 @@ def timed(label: str, func):  # type: ignore[no-untyped-def]
     return result, elapsed
 
 
+def reference() -> float:
+    """Seconds for a fixed pure-Python loop: how fast this machine is right now.
+
+    Shared hosts change speed by half within minutes; printed beside the results, this says
+    whether a slow run was the engine or the machine (0.43-0.65 s on the 2026-11-22 `vm`).
+    """
+    started = time.process_time()
+    total = 0
+    for i in range(5_000_000):
+        total += i
+    return time.process_time() - started
+
+
 def best_of(label: str, repeat: int, func):  # type: ignore[no-untyped-def]
     """Best and median of ``repeat`` runs: this machine is shared, the best run is the engine's."""
     times = []
@@ -184,6 +197,7 @@ def best_of(label: str, repeat: int, func):  # type: ignore[no-untyped-def]
         result, elapsed = timed(f"{label}", func)
         times.append(elapsed)
     times.sort()
+    print(f"  reference loop now {reference() * 1000:.0f} ms")
     print(f"  => best {times[0] * 1000:.0f} ms, median {times[len(times) // 2] * 1000:.0f} ms")
     return result
 
@@ -202,6 +216,7 @@ def main() -> None:
         f"Python {platform.python_version()}, {date.today().isoformat()}, "
         f"load average {os.getloadavg()[0]:.1f}"
     )
+    print(f"reference loop (5M additions) {reference() * 1000:.0f} ms")
     state, _ = timed("generate", lambda: generate(args.variants, args.lines, args.waiting))
     rss_base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(

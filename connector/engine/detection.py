@@ -74,6 +74,7 @@ class Detection:
     free_left: int = 0
     carried: list[BackorderEntry] = field(default_factory=list)
     held: list[tuple[Order, OrderLine]] = field(default_factory=list)
+    """Lines on hold in the shop that may not be queued: the engine checks whether they are."""
 
 
 def _is_preorder(
@@ -145,9 +146,11 @@ def detect(
         else:
             need = 0
         open_demand += need
-        if line.on_hold:
-            held.append((order, line))
         prior = prev_by_line.pop(line.platform_id, None) if prev_by_line else None
+        if line.on_hold and (prior is None or need <= 0):
+            # Held lines that may end up out of the queue (a queued line that stays queued is
+            # not listed: once planned, every waiting line is held, 200k of them).
+            held.append((order, line))
         if prior is not None:
             if prior.waiting + prior.allocated == need:
                 claim = Claim(prior.waiting, prior.allocated)
@@ -177,10 +180,10 @@ def detect(
             free += back
             if free == 0:
                 break
-    newest = max((q.order.created_at for q in queued), default=None)
     split = len(fresh)
-    if newest is not None:
-        split = next((i for i, (o, _, _) in enumerate(fresh) if o.created_at > newest), len(fresh))
+    if fresh and queued:  # which new lines are no newer than the queue (a full plan: none new)
+        newest = max(q.order.created_at for q in queued)
+        split = next((i for i, (o, _, _) in enumerate(fresh) if o.created_at > newest), split)
     count = len(queued)
     free = _take(
         fresh[:split],
