@@ -178,9 +178,9 @@ def reference() -> float:
     """Seconds for 1M reads of small objects in random order: the machine's memory latency now.
 
     At full scale the engine waits on memory more than on the processor (docs/engine.md, round
-    4), and a shared host changes that by half within minutes. Printed beside the results, this
-    says whether a slow run was the engine or the machine. The objects are freed afterwards, so
-    the RSS figures do not include them.
+    4), and a shared host changes that by a quarter to a half within minutes. Printed beside the
+    results, this says whether a slow run was the engine or the machine. The objects are freed
+    afterwards (the max RSS, a high-water mark, may still include some of them).
     """
     probe = [(i, str(i)) for i in range(1_000_000)]
     order = list(range(len(probe)))

@@ -91,3 +91,27 @@ def test_a_field_hidden_from_repr_stays_hidden() -> None:
     skipped = SkippedPayload("demo", "order", "42", "no line items", payload='{"secret": 1}')
     assert "secret" not in repr(skipped)
     assert skipped.payload == '{"secret": 1}'
+
+
+def test_annotations_are_kept_for_tools_that_read_the_signature() -> None:
+    assert str(inspect.signature(Money)) == "(amount: 'Decimal', currency: 'str') -> None"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "a: int\n    b: tuple = dataclasses.field(default_factory=tuple)",
+        "a: int\n    _: dataclasses.KW_ONLY\n    b: int = 0",
+        "a: int\n    b: dataclasses.InitVar[int] = 0",
+        "a: int\n    b: int = dataclasses.field(default=0, init=False)",
+    ],
+    ids=["default_factory", "kw_only", "InitVar", "init=False"],
+)
+def test_fields_the_fast_init_cannot_build_are_refused(body: str) -> None:
+    namespace: dict[str, object] = {"dataclasses": dataclasses}
+    source = f"@dataclasses.dataclass(frozen=True, slots=True)\nclass C:\n    {body}"
+    # Without this module's `from __future__ import annotations`: dataclasses must see the real
+    # KW_ONLY and InitVar objects, not strings it cannot resolve here.
+    exec(compile(source, "<test>", "exec", dont_inherit=True), namespace)
+    with pytest.raises(TypeError, match="only plain fields"):
+        model._direct_init(namespace["C"])  # type: ignore[arg-type]

@@ -41,7 +41,8 @@ __all__ = [
 ]
 
 
-# Not frozen: built once per waiting line in a plan, and a frozen __init__ costs ~5x more.
+# Not frozen: built once per waiting line in a plan, and a frozen dataclass __init__ costs
+# ~5x a plain one (1.85 against 0.39 us for 13 fields, measured on Python 3.11).
 @dataclass(slots=True)
 class LineNotice:
     """One line's part of a customer notification; the plan groups them per order and kind."""
