@@ -57,7 +57,7 @@ def _line(
     entry: BackorderEntry, title: str, price: Money | None, units: int, old: date | None = None
 ) -> NotificationLine:
     # Positional, in field order (line_id, sku, title, quantity, eta, old_eta, ships_now, price):
-    # keyword calls cost a third more, and a cold plan makes 200k of these.
+    # keyword calls cost about 40 % more, and a cold plan makes 200k of these.
     return NotificationLine(entry.line_id, entry.sku, title, units, entry.eta, old, False, price)
 
 
