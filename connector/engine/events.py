@@ -223,17 +223,13 @@ def heads_up(
     assert entry.eta is not None
     days = max(0, (entry.eta - today).days)
     why = f"{HEADS_UP}: supply due {arrives.isoformat()}, ships in {days} days"
-    event = BackorderEvent(
+    event = _event(
+        entry,
+        BackorderEventKind.ETA_SET,
+        entry.waiting,
         shop=shop,
-        at=now,
-        kind=BackorderEventKind.ETA_SET,
-        sku=entry.sku,
-        quantity=entry.waiting,
-        order_id=entry.order_id,
-        line_id=entry.line_id,
-        customer_email=entry.customer_email,
-        eta=entry.eta,
-        old_eta=entry.eta,
+        now=now,
+        old=entry.eta,
         detail=mailed(why) if tell else why,
     )
     if not tell:
@@ -268,16 +264,13 @@ def departure_events(
         departure.kind is BackorderEventKind.CANCELLED and departure.whole_line and entry.waiting
     )
     events = [
-        BackorderEvent(
+        _event(
+            entry,
+            departure.kind,
+            departure.units,
             shop=shop,
-            at=now,
-            kind=departure.kind,
-            sku=entry.sku,
-            quantity=departure.units,
-            order_id=entry.order_id,
-            line_id=entry.line_id,
-            customer_email=entry.customer_email,
-            eta=entry.eta,
+            now=now,
+            old=None,
             detail=mailed(detail) if told else detail,
         )
     ]
@@ -423,17 +416,13 @@ def reminder(
             )
         )
         events.append(
-            BackorderEvent(
+            _event(
+                entry,
+                BackorderEventKind.ETA_SET,
+                entry.waiting,
                 shop=shop,
-                at=now,
-                kind=BackorderEventKind.ETA_SET,
-                sku=entry.sku,
-                quantity=entry.waiting,
-                order_id=order.platform_id,
-                line_id=entry.line_id,
-                customer_email=entry.customer_email,
-                eta=entry.eta,
-                old_eta=entry.eta,
+                now=now,
+                old=entry.eta,
                 detail=mailed("reminder"),
             )
         )

@@ -155,8 +155,12 @@ class StateIndex:
         ix.variants[key] = variant
         ix.key_of_variant[variant.platform_id] = key
         ix.product_keys.setdefault(variant.product_id, set()).add(key)
-        product = ix.products.get(variant.product_id)
-        ix.policy[key] = match_policy(
+        ix.policy[key] = self._match(variant, ix.products.get(variant.product_id))
+        return key
+
+    def _match(self, variant: Variant, product: Product | None) -> PolicySettings:
+        """The first policy that matches the variant (and its product), else the default."""
+        return match_policy(
             self.shop_name,
             variant,
             product,
@@ -164,7 +168,6 @@ class StateIndex:
             default=self.default_policy,
             ignore=self.managed,
         )
-        return key
 
     def line_key(self, line: OrderLine) -> str | None:
         if line.sku:
@@ -219,15 +222,7 @@ class StateIndex:
         for product in delta.products:
             ix.products[product.platform_id] = product
             for key in ix.product_keys.get(product.platform_id, ()):
-                variant = ix.variants[key]
-                ix.policy[key] = match_policy(
-                    self.shop_name,
-                    variant,
-                    product,
-                    policies=self.policies,
-                    default=self.default_policy,
-                    ignore=self.managed,
-                )
+                ix.policy[key] = self._match(ix.variants[key], product)
                 touched.add(key)
         for variant in delta.variants:
             touched.add(self.put_variant(variant))
