@@ -182,29 +182,18 @@ class Engine(PlanAssembly):
         results: list[SkuResult] = []
         settled: dict[tuple[object, ...], SkuResult] = {}
         policies, default_policy = ix.policy, self.default_policy
-        variants, supply, queues, held, preorder = (
-            ix.variants,
-            ix.supply,
-            self._queues,
-            ix.held,
-            ix.preorder,
-        )
         for key in work:
-            variant = variants.get(key)
+            variant = ix.variants.get(key)
             policy = policies.get(key, default_policy)
+            full_pass = self._needs_full_pass(key, variant, policy)
             if (
-                variant is not None
+                not full_pass
+                and variant is not None
                 and not variant.incoming
-                and policy.mode is not PolicyMode.PREORDER
-                and not (variant.tracked and variant.available < 0)
-                and key not in queues
-                and key not in held
-                and key not in preorder
-                and not supply.get(variant.sku)
+                and not ix.supply.get(variant.sku)
             ):
-                # Most of a catalog: in stock, nothing incoming, nobody waiting or able to wait
-                # (see _needs_full_pass). Such SKUs differ only in these few facts, so one
-                # worked-out answer serves them all. Checked inline: 90k SKUs a full plan.
+                # Most of a catalog: in stock, nothing incoming, nobody waiting. Such SKUs
+                # differ only in these few facts, so one worked-out answer serves them all.
                 memo = (
                     id(policy),
                     variant.tracked,
@@ -228,7 +217,6 @@ class Engine(PlanAssembly):
                 results.append(SkuResult(key, (), done.desired))
                 continue
             sku = variant.sku if variant is not None else key
-            full_pass = self._needs_full_pass(key, variant, policy)
             result = work_out_sku(
                 key,
                 shop,
