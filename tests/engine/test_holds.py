@@ -69,14 +69,19 @@ def test_when_the_chairs_arrive_the_pre_order_line_stays_held() -> None:
     assert not again.order_actions and again.is_empty
 
 
-def test_a_partly_served_line_keeps_its_hold_until_fully_served() -> None:
+def _chairs_held() -> EngineState:
+    """Order 9 waits on 3 chairs (none in stock, a PO due), planned and held in the shop."""
     current = state(
         products=(product("P2"),),
         variants=(variant("CHAI-1", -3, pid="P2"),),
         orders=(order("9", at("2026-11-01"), line("C1", "CHAI-1", 3)),),
         purchase_orders=(po("PO1", "CHAI-1", 10, date(2026, 12, 1)),),
     )
-    current = apply_plan(current, decide(current, POLICIES, DEFAULT, NOW))
+    return apply_plan(current, decide(current, POLICIES, DEFAULT, NOW))
+
+
+def test_a_partly_served_line_keeps_its_hold_until_fully_served() -> None:
+    current = _chairs_held()
     two_came = replace(current, variants=(replace(current.variants[0], available=-1),))
     plan = decide(two_came, POLICIES, DEFAULT, NOW)
 
@@ -87,13 +92,7 @@ def test_a_partly_served_line_keeps_its_hold_until_fully_served() -> None:
 
 
 def test_a_fully_served_order_is_released_and_not_held_again() -> None:
-    current = state(
-        products=(product("P2"),),
-        variants=(variant("CHAI-1", -3, pid="P2"),),
-        orders=(order("9", at("2026-11-01"), line("C1", "CHAI-1", 3)),),
-        purchase_orders=(po("PO1", "CHAI-1", 10, date(2026, 12, 1)),),
-    )
-    current = apply_plan(current, decide(current, POLICIES, DEFAULT, NOW))
+    current = _chairs_held()
     arrived = replace(current, variants=(replace(current.variants[0], available=0),))
     plan = decide(arrived, POLICIES, DEFAULT, NOW)
 
