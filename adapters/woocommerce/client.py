@@ -33,11 +33,21 @@ from connector.http import Pacer, RetryPolicy, call_with_retry, make_session
 from connector.platform import ApiUsage
 from connector.settings import ShopSettings
 
-__all__ = ["STATUS_ACTIONS", "WooAuthError", "WooClient", "WooPermissionError", "WooResponse"]
+__all__ = [
+    "PER_PAGE",
+    "STATUS_ACTIONS",
+    "WooAuthError",
+    "WooClient",
+    "WooPermissionError",
+    "WooResponse",
+]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 API_PREFIX = "/wp-json/wc/v3"
+PER_PAGE = 100
+"""The most rows WooCommerce answers per list call (``per_page`` above 100 is a 400), and so also
+the most ids per ``include=`` and items per ``/batch`` we send."""
 
 
 class WooAuthError(PlatformFatal, AuthError):

@@ -19,9 +19,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from adapters.woocommerce.client import WooClient
+from adapters.woocommerce.client import PER_PAGE, WooClient
 from adapters.woocommerce.mapping import HOLD_KEY, ORDER_TAGS_KEY, held_lines, order_tags
-from adapters.woocommerce.reader import PER_PAGE, Reader
+from adapters.woocommerce.reader import Reader
 from connector.errors import ConnectorError, PlatformDetails, PlatformItemError, RetryableError
 from connector.model import OrderAction, OrderActionKind, WriteResult, WriteStatus
 

@@ -15,11 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from adapters.woocommerce.client import WooClient
+from adapters.woocommerce.client import PER_PAGE, WooClient
 
 __all__ = ["SEARCH_PAGES", "number_key", "order_rows_by_number"]
 
-PER_PAGE = 100
 SEARCH_PAGES = 5
 """Search pages read per number at most: a number matching hundreds of addresses stops there."""
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.woocommerce.client import WooClient
+from adapters.woocommerce.client import PER_PAGE, WooClient
 from adapters.woocommerce.mapping import (
     map_order,
     map_product,
@@ -36,7 +36,6 @@ from connector.platform import ChangePage, Resource, ResyncTarget
 
 __all__ = ["Cursor", "Reader"]
 
-PER_PAGE = 100
 _FMT = "%Y-%m-%dT%H:%M:%S"
 
 

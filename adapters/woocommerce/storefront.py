@@ -15,9 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.woocommerce.client import WooClient
+from adapters.woocommerce.client import PER_PAGE, WooClient
 from adapters.woocommerce.mapping import ETA_DATE_KEY, ETA_LABEL_KEY, POLICY_KEY, meta_value
-from adapters.woocommerce.reader import PER_PAGE, Reader
+from adapters.woocommerce.reader import Reader
 from connector.errors import ConnectorError, PlatformDetails, PlatformItemError, RetryableError
 from connector.model import (
     ChangeKind,

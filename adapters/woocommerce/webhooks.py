@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.common import header
-from adapters.woocommerce.client import WooClient
+from adapters.woocommerce.client import PER_PAGE, WooClient
 from connector.errors import AuthError, PayloadError
 from connector.model import Platform
 from connector.platform import ResyncTarget, WebhookEvent
@@ -62,7 +62,7 @@ def parse(shop: str, secret: str | None, headers: Mapping[str, str], body: bytes
 
 def ensure(client: WooClient, callback_url: str, secret: str) -> list[str]:
     """Create missing subscriptions and re-enable disabled ones; returns what was repaired."""
-    hooks = client.get("webhooks", {"per_page": 100}).body
+    hooks = client.get("webhooks", {"per_page": PER_PAGE}).body
     mine: dict[str, Mapping[str, Any]] = {}
     for hook in hooks if isinstance(hooks, list) else []:
         ours = hook.get("delivery_url") == callback_url and hook.get("topic") in TOPICS
