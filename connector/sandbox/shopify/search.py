@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import base64
 import json
+import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 __all__ = ["Query", "Term", "decode_cursor", "encode_cursor", "matches", "page", "parse_query"]
@@ -133,6 +135,24 @@ def _sortable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+def _first_past(
+    marks: Sequence[tuple[Any, int]], cursor: str, reverse: bool, *, inclusive: bool
+) -> int:
+    """Index of the first sorted ``(key, id)`` past ``cursor``'s position (or at it: ``inclusive``).
+
+    ``after`` starts a page just past its cursor; ``before`` stops one at its cursor.
+    """
+    position = decode_cursor(cursor)
+    if position is None:
+        raise ValueError("Invalid cursor for current pagination sort.")
+    mark = (_sortable(position[1]), position[0])
+    if reverse:
+        past = operator.le if inclusive else operator.lt
+    else:
+        past = operator.ge if inclusive else operator.gt
+    return next((i for i, m in enumerate(marks) if past(m, mark)), len(marks))
+
+
 def page(
     records: Iterable[Any],
     *,
@@ -144,42 +164,13 @@ def page(
     reverse: bool,
 ) -> tuple[list[tuple[str, Any]], dict[str, Any]]:
     """One page of ``records`` sorted by (key, id): ``[(cursor, record)]`` and the pageInfo."""
-    ordered = sorted(records, key=lambda r: (_sortable(key(r)), r.id), reverse=reverse)
-    start, stop = 0, len(ordered)
-    if after is not None:
-        position = decode_cursor(after)
-        if position is None:
-            raise ValueError("Invalid cursor for current pagination sort.")
-        mark = (_sortable(position[1]), position[0])
-        start = next(
-            (
-                i
-                for i, r in enumerate(ordered)
-                if (
-                    (_sortable(key(r)), r.id) < mark
-                    if reverse
-                    else (_sortable(key(r)), r.id) > mark
-                )
-            ),
-            len(ordered),
-        )
-    if before is not None:
-        position = decode_cursor(before)
-        if position is None:
-            raise ValueError("Invalid cursor for current pagination sort.")
-        mark = (_sortable(position[1]), position[0])
-        stop = next(
-            (
-                i
-                for i, r in enumerate(ordered)
-                if (
-                    (_sortable(key(r)), r.id) <= mark
-                    if reverse
-                    else (_sortable(key(r)), r.id) >= mark
-                )
-            ),
-            len(ordered),
-        )
+    ranked = sorted(
+        (((_sortable(key(r)), r.id), r) for r in records), key=itemgetter(0), reverse=reverse
+    )
+    marks = [mark for mark, _ in ranked]
+    ordered = [r for _, r in ranked]
+    start = 0 if after is None else _first_past(marks, after, reverse, inclusive=False)
+    stop = len(ordered) if before is None else _first_past(marks, before, reverse, inclusive=True)
     window = ordered[start:stop]
     has_next = has_previous = False
     if first is not None:
