@@ -54,7 +54,6 @@ from connector.sync import (
     pull,
     reconcile_waiting_orders,
     resync,
-    save_page,
 )
 
 __all__ = [
@@ -361,9 +360,7 @@ def _apply(
     if not touched.is_empty:
         if lost("re-reading"):
             return
-        page = deps.adapter.fetch(touched)
-        save_page(deps.store, deps.shop, page, move_cursor=False)
-        report.refreshed.add(page)
+        report.refreshed = resync(deps.store, deps.adapter, deps.shop, touched)
 
 
 def _log_writes(deps: CycleDeps, report: CycleReport) -> None:
