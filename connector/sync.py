@@ -62,15 +62,7 @@ class SyncResult:
 
     def merge(self, other: SyncResult) -> None:
         """Count ``other`` in too (several resyncs of one cycle make one report line)."""
-        for name in (
-            "pages",
-            "products",
-            "variants",
-            "orders",
-            "deleted_products",
-            "skipped",
-            "requests",
-        ):
+        for name in (*_COUNTS, "requests"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.stopped_early = self.stopped_early or other.stopped_early
         self.order_ids.extend(other.order_ids)
@@ -81,16 +73,15 @@ class SyncResult:
         return self.products + self.variants + self.orders + self.deleted_products
 
     def as_dict(self) -> dict[str, int | bool]:
-        return {
-            "pages": self.pages,
-            "products": self.products,
-            "variants": self.variants,
-            "orders": self.orders,
-            "deleted_products": self.deleted_products,
-            "skipped": self.skipped,
-            "stopped_early": self.stopped_early,
-            "requests": self.requests,
-        }
+        found: dict[str, int | bool] = {name: getattr(self, name) for name in _COUNTS}
+        found["stopped_early"] = self.stopped_early
+        found["requests"] = self.requests
+        return found
+
+
+_COUNTS = ("pages", "products", "variants", "orders", "deleted_products", "skipped")
+"""The per-page counters of :class:`SyncResult`: what :meth:`~SyncResult.merge` adds up and
+:meth:`~SyncResult.as_dict` reports (in this order, before ``stopped_early`` and ``requests``)."""
 
 
 def save_page(store: StateStore, shop: str, page: ChangePage, *, move_cursor: bool = True) -> None:
