@@ -25,7 +25,7 @@ from connector.model import Money, Notification, NotificationKind, NotificationL
 from connector.notify.environment import make_environment, template_name
 from connector.notify.formatting import LocaleChoice, resolve_locale
 from connector.settings import Branding, EmailSettings, ShopSettings
-from templates import TEMPLATES_DIR, locales_in
+from templates import PARTS, TEMPLATES_DIR, locales_in
 
 __all__ = [
     "Alternative",
@@ -214,14 +214,9 @@ class Renderer:
     ) -> tuple[str, str, str]:
         """(subject, html, text) of one event in one locale folder; raises :class:`RenderError`."""
         try:
-            subject = self.environment.get_template(template_name(folder, event, "subject")).render(
-                context
-            )
-            html = self.environment.get_template(template_name(folder, event, "html")).render(
-                context
-            )
-            text = self.environment.get_template(template_name(folder, event, "txt")).render(
-                context
+            subject, html, text = (
+                self.environment.get_template(template_name(folder, event, part)).render(context)
+                for part in PARTS
             )
         except TemplateError as error:
             where = (
