@@ -40,6 +40,8 @@ __all__ = [
     "WooClient",
     "WooPermissionError",
     "WooResponse",
+    "batch_updates",
+    "item_error",
 ]
 
 log = logging.getLogger(__name__)
@@ -91,6 +93,29 @@ class WooResponse:
             return int(self.headers.get("X-WP-TotalPages", "1"))
         except ValueError:
             return 1
+
+
+def batch_updates(path: str, reply: Any, sent: int) -> list[Any]:
+    """The per-item answers of a ``POST {path}`` batch update, one per item sent, in order.
+
+    WooCommerce answers 200 with ``{"update": [...]}`` and puts a failed item's reason in that item
+    (see :func:`item_error`); any other shape raises :class:`PlatformItemError`.
+    """
+    items = reply.get("update") if isinstance(reply, dict) else None
+    if not isinstance(items, list) or len(items) != sent:
+        raise PlatformItemError(
+            f"POST {path}: answer does not list each item",
+            PlatformDetails("woocommerce", 200, None, "batch_shape", path),
+        )
+    return items
+
+
+def item_error(item: Any) -> tuple[int, Mapping[str, Any]] | None:
+    """The HTTP status and WooCommerce's ``error`` of one batch item; None when it was applied."""
+    problem = item.get("error") if isinstance(item, Mapping) else None
+    if not isinstance(problem, Mapping):
+        return None
+    return int((problem.get("data") or {}).get("status") or 400), problem
 
 
 def _action(status: int) -> str:

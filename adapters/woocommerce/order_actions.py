@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from adapters.woocommerce.client import PER_PAGE, WooClient
+from adapters.woocommerce.client import PER_PAGE, WooClient, batch_updates, item_error
 from adapters.woocommerce.mapping import HOLD_KEY, ORDER_TAGS_KEY, held_lines, order_tags
 from adapters.woocommerce.reader import Reader
 from connector.errors import ConnectorError, PlatformDetails, PlatformItemError, RetryableError
@@ -169,20 +169,15 @@ class OrderActionWriter:
             try:
                 # Meta values are absolute, so a retried batch leaves the same state behind.
                 reply = self.client.post("orders/batch", {"update": chunk}).body
-                items = reply.get("update") if isinstance(reply, dict) else None
-                if not isinstance(items, list) or len(items) != len(chunk):
-                    raise PlatformItemError(
-                        "orders/batch: answer does not list each item",
-                        PlatformDetails("woocommerce", 200, None, "batch_shape"),
-                    )
+                items = batch_updates("orders/batch", reply, len(chunk))
             except ConnectorError as error:
                 for update in chunk:
                     failed[str(update["id"])] = error
                 continue
             for update, item in zip(chunk, items, strict=True):
-                problem = item.get("error") if isinstance(item, Mapping) else None
-                if isinstance(problem, Mapping):
-                    status = int((problem.get("data") or {}).get("status") or 400)
+                error_of = item_error(item)
+                if error_of is not None:
+                    status, problem = error_of
                     details = PlatformDetails("woocommerce", status, None, str(problem.get("code")))
                     failed[str(update["id"])] = PlatformItemError(
                         str(problem.get("message", "failed")), details

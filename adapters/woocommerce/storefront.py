@@ -15,10 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.woocommerce.client import PER_PAGE, WooClient
+from adapters.woocommerce.client import PER_PAGE, WooClient, batch_updates, item_error
 from adapters.woocommerce.mapping import ETA_DATE_KEY, ETA_LABEL_KEY, POLICY_KEY, meta_value
 from adapters.woocommerce.reader import Reader
-from connector.errors import ConnectorError, PlatformDetails, PlatformItemError, RetryableError
+from connector.errors import ConnectorError, RetryableError
 from connector.model import (
     ChangeKind,
     InventoryPolicy,
@@ -249,12 +249,7 @@ class StorefrontWriter:
                     answers[target] = state[target]
             if body:
                 reply = self.client.once("POST", path, None, {"update": body}).body
-                items = reply.get("update") if isinstance(reply, dict) else None
-                if not isinstance(items, list) or len(items) != len(body):
-                    raise PlatformItemError(
-                        f"POST {path}: answer does not list each item", _details(path)
-                    )
-                answers.update(zip(order, items, strict=True))
+                answers.update(zip(order, batch_updates(path, reply, len(body)), strict=True))
             return answers
 
         try:
@@ -265,9 +260,9 @@ class StorefrontWriter:
         outcome: dict[Target, tuple[WriteStatus, str, bool]] = {}
         for target in chunk:
             item = answers[target]
-            problem = item.get("error") if isinstance(item, Mapping) else None
-            if isinstance(problem, Mapping):
-                status = int((problem.get("data") or {}).get("status") or 400)
+            error_of = item_error(item)
+            if error_of is not None:
+                status, problem = error_of
                 outcome[target] = (
                     WriteStatus.FAILED,
                     f"{problem.get('code', 'error')}: {problem.get('message', '')}",
@@ -286,10 +281,6 @@ class StorefrontWriter:
             else:
                 outcome[target] = (WriteStatus.DONE, "", False)
         return outcome
-
-
-def _details(path: str) -> PlatformDetails:
-    return PlatformDetails("woocommerce", 200, None, "batch_shape", path)
 
 
 def _failed(change: StorefrontChange, error: ConnectorError) -> WriteResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -10,7 +11,7 @@ import responses
 
 from adapters.woocommerce import WooCommerceAdapter
 from connector.errors import AuthError, PermissionDenied, PlatformItemError, RetryableError
-from connector.model import Platform
+from connector.model import OrderAction, OrderActionKind, Platform, WriteStatus
 from connector.platform import Resource
 from connector.settings import Secret, ShopSettings
 from tests.adapters.woocommerce.wc_fixtures import real
@@ -153,3 +154,41 @@ def test_a_network_failure_over_plain_http_logs_no_consumer_key(
     for text in (caplog.text, str(caught.value)):
         assert "ck_public_key" not in text and "oauth_signature" not in text and SECRET not in text
     assert "ConnectionError" in caplog.text
+
+
+ORDERS_BATCH = "https://shop.example/wp-json/wc/v3/orders/batch"
+
+
+def tag_both_orders(batch_answer: object) -> list[tuple[WriteStatus, str, bool]]:
+    """Tag order 23 and a row claiming id 999999; WooCommerce answers the meta batch as given."""
+    order = real("order_get_mixed.json")["body"]
+    responses.get(
+        re.compile(r"https://shop\.example/wp-json/wc/v3/orders\?.*"),
+        json=[order, {**order, "id": 999999}],
+    )
+    responses.post(ORDERS_BATCH, json=batch_answer)
+    actions = [
+        OrderAction("woo", OrderActionKind.ADD_TAGS, oid, tags=("backorder",))
+        for oid in ("23", "999999")
+    ]
+    return [(r.status, r.message, r.retryable) for r in adapter().apply_order_actions(actions)]
+
+
+@responses.activate
+def test_an_item_refused_inside_a_batch_fails_alone_with_woocommerces_message() -> None:
+    real_answer = real("orders_batch_update_with_invalid_items.json")["body"]["update"]
+    results = tag_both_orders({"update": real_answer[:2]})
+    refused = "Invalid ID. (woocommerce, HTTP 400, woocommerce_rest_shop_order_invalid_id)"
+    assert results == [(WriteStatus.DONE, "", False), (WriteStatus.FAILED, refused, False)]
+    sent = json.loads(responses.calls[1].request.body)
+    assert [u["id"] for u in sent["update"]] == [23, 999999]
+    assert sent["update"][0]["meta_data"] == [{"key": "_bc_tags", "value": '["backorder"]'}]
+
+
+@responses.activate
+def test_a_batch_answer_that_does_not_list_each_item_fails_every_item() -> None:
+    results = tag_both_orders({"update": []})
+    message = (
+        "POST orders/batch: answer does not list each item (woocommerce, HTTP 200, batch_shape)"
+    )
+    assert results == [(WriteStatus.FAILED, message, False)] * 2
