@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import requests
 
 from adapters.common import skipped
 from adapters.shopify.client import GraphQLClient
-from adapters.shopify.cursor import MAX_SEEN, Cursor, StreamState
+from adapters.shopify.cursor import MAX_SEEN, Cursor, StreamState, iso, parse_iso
 from adapters.shopify.documents import document
 from adapters.shopify.mapping import metafield_value
 from connector.errors import PayloadError, PlatformDetails, PlatformFatal, PlatformRetryable
@@ -46,7 +46,7 @@ class BulkReader:
         # Our own time before asking, for an answer that names no createdAt (the captured
         # bulkOperationRunMutation and node(id:) answers have none): earlier is the safe side,
         # the next incremental read then reads a little more, never less.
-        asked = reader.clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        asked = iso(reader.clock())
         url, created = self.run(document(name))
         started = created or asked
         lines = self.stream(url) if url else iter(())
@@ -277,8 +277,7 @@ class _Recent:
     """
 
     def __init__(self, started: str, overlap: int) -> None:
-        floor = datetime.fromisoformat(started.replace("Z", "+00:00")) - timedelta(seconds=overlap)
-        self.floor = floor.astimezone(UTC)
+        self.floor = parse_iso(started) - timedelta(seconds=overlap)
         self.seen: dict[str, dict[str, str]] = {}
 
     def __call__(self, kind: str, objects: Sequence[Product | Variant | Order]) -> dict[str, str]:
@@ -286,5 +285,5 @@ class _Recent:
         bucket = self.seen.setdefault(kind, {})
         for item in objects:
             if item.updated_at >= self.floor and len(bucket) < MAX_SEEN:
-                bucket[item.platform_id] = item.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+                bucket[item.platform_id] = iso(item.updated_at)
         return dict(bucket)

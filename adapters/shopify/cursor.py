@@ -14,18 +14,20 @@ from datetime import datetime, timedelta
 
 from connector.model import utc
 
-__all__ = ["Cursor", "StreamState"]
+__all__ = ["Cursor", "StreamState", "iso", "parse_iso"]
 
 PREFIX = "shopify1:"
 MAX_SEEN = 5000
 """Enough to de-duplicate a busy overlap window; beyond it, repeats are allowed (upserts)."""
 
 
-def _iso(moment: datetime) -> str:
+def iso(moment: datetime) -> str:
+    """``moment`` as Shopify writes and searches timestamps: UTC, whole seconds, ``Z``."""
     return utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _parse(text: str) -> datetime:
+def parse_iso(text: str) -> datetime:
+    """A timestamp :func:`iso` wrote, or Shopify's own, as an aware UTC datetime."""
     return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
 
 
@@ -46,12 +48,12 @@ class StreamState:
         """
         if self.since is None:
             return None
-        since = _parse(self.since)
-        settled = _parse(self.read_at) - timedelta(seconds=overlap) if self.read_at else None
+        since = parse_iso(self.since)
+        settled = parse_iso(self.read_at) - timedelta(seconds=overlap) if self.read_at else None
         if settled is not None and settled >= since:
-            return f"updated_at:>'{_iso(since)}'"
+            return f"updated_at:>'{iso(since)}'"
         start = min(since, settled) if settled is not None else since - timedelta(seconds=overlap)
-        return f"updated_at:>='{_iso(start)}'"
+        return f"updated_at:>='{iso(start)}'"
 
     def is_new(self, platform_id: str, updated_at: str) -> bool:
         return self.seen.get(platform_id) != updated_at
@@ -60,18 +62,18 @@ class StreamState:
         self, items: list[tuple[str, str]], overlap: int, read_at: datetime | None = None
     ) -> StreamState:
         """The state after committing ``items`` ((id, updatedAt) pairs) read from ``read_at`` on."""
-        when = _iso(read_at) if read_at is not None else self.read_at
+        when = iso(read_at) if read_at is not None else self.read_at
         stamps = [self.since] if self.since else []
         stamps += [stamp for _, stamp in items]
         if not stamps:
             return StreamState(self.since, dict(self.seen), when)
-        newest = max(stamps, key=_parse)
-        floor = _parse(newest) - timedelta(seconds=overlap)
-        seen = {k: v for k, v in self.seen.items() if _parse(v) >= floor}
-        seen.update({k: v for k, v in items if _parse(v) >= floor})
+        newest = max(stamps, key=parse_iso)
+        floor = parse_iso(newest) - timedelta(seconds=overlap)
+        seen = {k: v for k, v in self.seen.items() if parse_iso(v) >= floor}
+        seen.update({k: v for k, v in items if parse_iso(v) >= floor})
         if len(seen) > MAX_SEEN:
             seen = dict(sorted(seen.items(), key=lambda kv: kv[1])[-MAX_SEEN:])
-        return StreamState(_iso(_parse(newest)), seen, when)
+        return StreamState(iso(parse_iso(newest)), seen, when)
 
 
 @dataclass

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from adapters.shopify.client import GraphQLClient
+from adapters.shopify.cursor import iso
 from adapters.shopify.fulfillment import whole_fulfillment
 from adapters.shopify.mapping import HOLD_PREFIX
 from connector.clock import Clock
@@ -229,7 +229,7 @@ class OrderWriter:
         discount: dict[str, Any] = {
             "title": f"Thanks for waiting ({code})",
             "code": code,
-            "startsAt": _iso(self.clock()),
+            "startsAt": iso(self.clock()),
             "customerGets": {"value": {"percentage": percent}, "items": {"all": True}},
             "usageLimit": 1,
             "appliesOncePerCustomer": True,
@@ -242,7 +242,3 @@ class OrderWriter:
                 return _result(action, WriteStatus.SKIPPED, f"code {code} already exists")
             return _result(action, WriteStatus.FAILED, str(errors[0].get("message")))
         return _result(action, WriteStatus.DONE, code)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
