@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -227,7 +228,7 @@ def register(cli: click.Group) -> None:
     def status(app: AppContext, as_json: bool) -> None:
         """Per shop: last sync, cursor ages, queue sizes, outbox backlog, last errors."""
         from connector.notify.outbox import Outbox
-        from connector.status import shop_status
+        from connector.status import minute_utc, shop_status
 
         settings, db = _open(app, chatty=False, read_only=True)
         try:
@@ -256,7 +257,7 @@ def register(cli: click.Group) -> None:
             ages = (
                 ", ".join(f"{k} {_age(v)}" for k, v in sorted(row.cursor_ages.items())) or "never"
             )
-            last = row.last_success.strftime("%Y-%m-%d %H:%M UTC") if row.last_success else "never"
+            last = minute_utc(row.last_success, "never")
             if row.last_run_ok is False:
                 last += " (last run failed)"
             table.add_row(
@@ -276,7 +277,8 @@ def register(cli: click.Group) -> None:
             if done is not None and not done["error"]:
                 # The hourly re-read of waiting orders: what catches changes polling cannot see.
                 console.print(
-                    f"{row.shop}: waiting orders re-read {done['at'][:16].replace('T', ' ')} UTC, "
+                    f"{row.shop}: waiting orders re-read "
+                    f"{minute_utc(datetime.fromisoformat(done['at']))}, "
                     f"{done['orders']} orders in {done['requests']} API requests",
                     highlight=False,
                 )

@@ -13,6 +13,7 @@ from connector.cycle import CycleReport, record_run
 from connector.db import open_database
 from connector.platform import ResyncTarget
 from connector.resync_queue import enqueue_resync
+from connector.status import minute_utc
 
 CONFIG = """
 database_url = "sqlite:///{db}"
@@ -241,6 +242,8 @@ def test_status_says_when_waiting_orders_were_last_reread_and_a_failed_reread(
     assert result.exit_code == 0, result.output
     assert "waiting orders re-read" in result.output
     assert "140 orders in 2 API requests" in result.output
+    # When, as support reads every time: to the minute, in UTC, saying so.
+    assert f"waiting orders re-read {minute_utc(check.started_at)}, 140 orders" in result.output
 
     db = open_database(f"sqlite:///{tmp_path / 'state.db'}")
     failed = CycleReport(shop="outlet", started_at=db.clock(), finished_at=db.clock())
