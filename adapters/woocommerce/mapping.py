@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from adapters.common import parse_time, skipped
+from adapters.common import parse_time
 from connector.errors import PayloadError
 from connector.model import (
     Customer,
@@ -36,9 +36,7 @@ __all__ = [
     "map_product",
     "map_variation",
     "meta_value",
-    "parse_time",
     "refunded_units",
-    "skipped",
 ]
 
 ETA_LABEL_KEY = "_bc_eta_label"

@@ -20,15 +20,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.common import parse_time, skipped
 from adapters.woocommerce.client import PER_PAGE, WooClient
-from adapters.woocommerce.mapping import (
-    map_order,
-    map_product,
-    map_variation,
-    parse_time,
-    refunded_units,
-    skipped,
-)
+from adapters.woocommerce.mapping import map_order, map_product, map_variation, refunded_units
 from adapters.woocommerce.order_numbers import order_rows_by_number
 from connector.errors import PayloadError, PlatformItemError
 from connector.model import Order, Product, SkippedPayload, Variant
