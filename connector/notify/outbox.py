@@ -49,6 +49,7 @@ from connector.notify.render import (
     Renderer,
     RenderError,
     make_message_id,
+    recipient,
 )
 from connector.notify.tables import outbox_messages as messages
 from connector.notify.tables import outbox_unsubscribes as unsubscribes
@@ -124,13 +125,11 @@ class Outbox:
             rendered = self.renderer.render(notification, shop, list(dict.fromkeys(offered)))
         except RenderError as failure:
             status, error = "failed", f"render: {failure}"
-        recipient = notification.email
-        if notification.kind is NotificationKind.DIGEST and not recipient:
-            recipient = self.email.owner_email
-        if not recipient and status == "pending":
+        to = recipient(notification, self.email)
+        if not to and status == "pending":
             status, error = "failed", "no email address to send to"
         elif notification.kind is NotificationKind.REMINDER and self._unsubscribed(
-            conn, shop.name, recipient
+            conn, shop.name, to
         ):
             status, error = "suppressed", "unsubscribed from reminders"
         return {
@@ -140,7 +139,7 @@ class Outbox:
             "kind": notification.kind.value,
             "order_id": notification.order_id,
             "order_number": notification.order_number,
-            "recipient": recipient,
+            "recipient": to,
             "locale": rendered.locale,
             "subject": rendered.subject,
             "html": rendered.html,

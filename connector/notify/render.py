@@ -34,6 +34,7 @@ __all__ = [
     "Renderer",
     "build_context",
     "make_message_id",
+    "recipient",
 ]
 
 _POLICY = email.policy.default.clone(max_line_length=998)
@@ -85,6 +86,13 @@ def make_message_id(idempotency_key: str, from_address: str) -> str:
     digest = hashlib.sha256(idempotency_key.encode("utf-8")).hexdigest()[:32]
     domain = from_address.rpartition("@")[2] or "backorder-connector.invalid"
     return f"<{digest}@{domain}>"
+
+
+def recipient(notification: Notification, settings: EmailSettings) -> str:
+    """Who gets the message: the notification's address, or for a digest without one the owner's."""
+    if notification.kind is NotificationKind.DIGEST and not notification.email:
+        return settings.owner_email
+    return notification.email
 
 
 def _safe_colour(value: str, default: str) -> str:
@@ -260,12 +268,9 @@ class Renderer:
     def headers(self, notification: Notification, shop: ShopSettings) -> dict[str, str]:
         """From, To, Reply-To and, for reminders, List-Unsubscribe (RFC 2369 / RFC 8058)."""
         settings = self.settings
-        recipient = notification.email
-        if notification.kind is NotificationKind.DIGEST and not recipient:
-            recipient = settings.owner_email
         headers = {
             "From": formataddr((shop.branding.name or shop.name, settings.from_address)),
-            "To": formataddr((notification.name, recipient)),
+            "To": formataddr((notification.name, recipient(notification, settings))),
             "Auto-Submitted": "auto-generated",
             "X-Connector-Kind": notification.kind.value,
         }
