@@ -15,13 +15,12 @@ from connector.model import (
     InventoryPolicy,
     OrderAction,
     OrderActionKind,
-    OrderStatus,
     StorefrontChange,
     WriteResult,
     WriteStatus,
 )
 from connector.platform import Resource
-from tests.contract.harness import Harness
+from tests.contract.harness import Harness, catalog, hold, open_orders
 
 FAULTS = ("429", "500", "503", "reset", "truncate")
 
@@ -38,15 +37,8 @@ def full_read(harness: Harness) -> tuple[set[tuple[str, str]], set[str]]:
 
 def plan(harness: Harness) -> tuple[list[StorefrontChange], list[OrderAction]]:
     shop = harness.settings.name
-    variants = [
-        v for page in harness.adapter.read_changes(Resource.PRODUCTS, None) for v in page.variants
-    ]
-    orders = [
-        o
-        for page in harness.adapter.read_changes(Resource.ORDERS, None)
-        for o in page.orders
-        if o.status is OrderStatus.OPEN and o.lines
-    ]
+    _, variants = catalog(harness)
+    orders = open_orders(harness)
     changes: list[StorefrontChange] = []
     for variant in variants[:40]:
         policy = (
@@ -75,16 +67,7 @@ def plan(harness: Harness) -> tuple[list[StorefrontChange], list[OrderAction]]:
     actions: list[OrderAction] = []
     for order in orders[:8]:
         line = order.lines[0]
-        actions.append(
-            OrderAction(
-                shop,
-                OrderActionKind.HOLD_LINES,
-                order.platform_id,
-                lines=((line.platform_id, line.quantity),),
-                hold_reason="INVENTORY_OUT_OF_STOCK",
-                handle="bc-1",
-            )
-        )
+        actions.append(hold(shop, order, line, handle="bc-1"))
         actions.append(
             OrderAction(shop, OrderActionKind.ADD_NOTE, order.platform_id, note="Backorder noted.")
         )

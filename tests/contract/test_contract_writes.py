@@ -15,33 +15,14 @@ import pytest
 from connector.model import (
     ChangeKind,
     InventoryPolicy,
-    Order,
     OrderAction,
     OrderActionKind,
-    OrderStatus,
-    Product,
     StorefrontChange,
     Variant,
     WriteStatus,
 )
-from connector.platform import Resource, ResyncTarget
-from tests.contract.harness import Harness
-
-
-def catalog(harness: Harness) -> tuple[list[Product], list[Variant]]:
-    products: list[Product] = []
-    variants: list[Variant] = []
-    for page in harness.adapter.read_changes(Resource.PRODUCTS, None):
-        products += page.products
-        variants += page.variants
-    return products, variants
-
-
-def open_orders(harness: Harness) -> list[Order]:
-    orders = [
-        o for page in harness.adapter.read_changes(Resource.ORDERS, None) for o in page.orders
-    ]
-    return [o for o in orders if o.status is OrderStatus.OPEN and o.lines]
+from connector.platform import ResyncTarget
+from tests.contract.harness import Harness, catalog, hold, open_orders
 
 
 def variant_after(harness: Harness, variant: Variant) -> Variant:
@@ -181,14 +162,7 @@ def test_order_holds_notes_and_tags_read_back_and_rerun_skips(harness: Harness) 
     line = order.lines[0]
     shop = harness.settings.name
     actions = [
-        OrderAction(
-            shop,
-            OrderActionKind.HOLD_LINES,
-            order.platform_id,
-            lines=((line.platform_id, line.quantity),),
-            hold_reason="INVENTORY_OUT_OF_STOCK",
-            handle="bc-hold-1",
-        ),
+        hold(shop, order, line, handle="bc-hold-1"),
         OrderAction(shop, OrderActionKind.ADD_TAGS, order.platform_id, tags=("backordered",)),
         OrderAction(shop, OrderActionKind.ADD_NOTE, order.platform_id, note="Waiting for stock."),
     ]
@@ -221,14 +195,7 @@ def test_release_and_hold_again_leaves_exactly_the_new_hold(harness: Harness) ->
         [after] = harness.adapter.fetch(ResyncTarget(order_ids=(order.platform_id,))).orders
         return {ln.platform_id: ln.on_hold for ln in after.lines}
 
-    both = OrderAction(
-        shop,
-        OrderActionKind.HOLD_LINES,
-        order.platform_id,
-        lines=((first.platform_id, first.quantity), (second.platform_id, second.quantity)),
-        hold_reason="INVENTORY_OUT_OF_STOCK",
-        handle="bc-both",
-    )
+    both = hold(shop, order, first, second, handle="bc-both")
     assert harness.adapter.apply_order_actions([both])[0].status is WriteStatus.DONE
     held = fetched()
     assert held[first.platform_id] and held[second.platform_id]
@@ -236,14 +203,7 @@ def test_release_and_hold_again_leaves_exactly_the_new_hold(harness: Harness) ->
     # The first line's stock arrived: one plan releases the old hold and holds the second only.
     regroup = [
         OrderAction(shop, OrderActionKind.RELEASE_HOLD, order.platform_id, handle="bc-both"),
-        OrderAction(
-            shop,
-            OrderActionKind.HOLD_LINES,
-            order.platform_id,
-            lines=((second.platform_id, second.quantity),),
-            hold_reason="INVENTORY_OUT_OF_STOCK",
-            handle="bc-second",
-        ),
+        hold(shop, order, second, handle="bc-second"),
     ]
     results = harness.adapter.apply_order_actions(regroup)
     assert [r.key for r in results] == [a.key for a in regroup]
