@@ -161,19 +161,13 @@ class ShopifyAdapter(AdapterBase):
             for node in data.get("nodes") or ():
                 if not isinstance(node, Mapping) or "title" not in node:
                     continue
-                product = self.reader.product(node, skips)
-                if product is None:
-                    continue
-                products.append(product)
-                for variant_node in ((node.get("variants") or {}).get("nodes")) or ():
-                    variant = self.reader.variant(
-                        variant_node,
-                        skips,
-                        product_id=product.platform_id,
-                        product_tags=product.tags,
-                    )
-                    if variant is not None:
-                        variants.append(variant)
+                variant_nodes = ((node.get("variants") or {}).get("nodes")) or ()
+                product, mapped = self.reader.catalog_entry(
+                    node, ((n, None) for n in variant_nodes), skips
+                )
+                if product is not None:
+                    products.append(product)
+                    variants.extend(mapped)
         order_ids = list(dict.fromkeys(target.order_ids))
         for start in range(0, len(order_ids), 10):
             batch = order_ids[start : start + 10]

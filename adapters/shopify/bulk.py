@@ -131,21 +131,15 @@ class BulkReader:
         def flush_product() -> None:
             if current is None:
                 return
-            product = reader.product(current["node"], skips)
-            if product is None:
-                return
-            products.append(product)
-            for variant_node, levels in current["variants"]:
-                variant = reader.variant(
-                    variant_node,
-                    skips,
-                    product_id=product.platform_id,
-                    product_tags=product.tags,
-                    levels=levels,
-                    product_release=metafield_value(current["node"], "releaseDate"),
-                )
-                if variant is not None:
-                    variants.append(variant)
+            product, found = reader.catalog_entry(
+                current["node"],
+                current["variants"],
+                skips,
+                product_release=metafield_value(current["node"], "releaseDate"),
+            )
+            if product is not None:
+                products.append(product)
+                variants.extend(found)
 
         recent = _Recent(started, reader.shop.overlap_seconds)
         by_item: dict[str, list[Any]] = {}

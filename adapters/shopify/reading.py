@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from adapters.common import skipped
@@ -104,6 +104,33 @@ class Reader:
         except PayloadError as error:
             skips.append(skipped(self.shop.name, "product", node, error))
             return None
+
+    def catalog_entry(
+        self,
+        node: Mapping[str, Any],
+        variant_nodes: Iterable[tuple[Any, Iterable[Mapping[str, Any]] | None]],
+        skips: list[SkippedPayload],
+        *,
+        product_release: str | None = None,
+    ) -> tuple[Product | None, list[Variant]]:
+        """A product node and its variants; each variant node comes with its stock levels, or
+        None when they sit inside it. Nothing of a product that does not map is kept."""
+        product = self.product(node, skips)
+        if product is None:
+            return None, []
+        variants: list[Variant] = []
+        for variant_node, levels in variant_nodes:
+            variant = self.variant(
+                variant_node,
+                skips,
+                product_id=product.platform_id,
+                product_tags=product.tags,
+                levels=levels,
+                product_release=product_release,
+            )
+            if variant is not None:
+                variants.append(variant)
+        return product, variants
 
     # ---- entry -------------------------------------------------------------------------------------
 
