@@ -149,10 +149,15 @@ def register(*, install: click.Group, sandbox: click.Group) -> None:
             store_url, port=port, callback_url=callback_url, open_url=show, timeout=timeout
         )
         target = output or Path(f"woocommerce-{host}.keys.toml")
-        target.write_text(
-            f'consumer_key = "{result.consumer_key}"\nconsumer_secret = "{result.consumer_secret}"\n'
-        )
-        os.chmod(target, 0o600)
+        # Private before the secret is written: writing first and chmod-ing after would leave the
+        # secret readable by other users for a moment (and an existing file keeps its old mode).
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w") as keys:
+            keys.write(
+                f'consumer_key = "{result.consumer_key}"\n'
+                f'consumer_secret = "{result.consumer_secret}"\n'
+            )
         click.echo(f"Key {result.consumer_key[:7]}... ({result.permissions}) written to {target}")
 
     @sandbox.command("woocommerce")
