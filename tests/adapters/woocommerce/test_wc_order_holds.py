@@ -1,4 +1,5 @@
-"""Holds on WooCommerce live in order meta: a release-and-hold plan leaves exactly the new hold."""
+"""Holds on WooCommerce live in order meta: a release-and-hold plan leaves exactly the new hold, and
+a hold meta stored as a JSON object is released for real."""
 
 from __future__ import annotations
 
@@ -91,3 +92,21 @@ def test_release_then_hold_in_one_call_writes_the_meta_once_and_describes_the_ne
     assert [r.status for r in rerun] == [WriteStatus.SKIPPED, WriteStatus.SKIPPED]
     assert [e for e in store.log.entries() if e.method == "POST"] == []
     assert len(store.state()["notes"][order_id]) == len(notes)
+
+
+def test_a_hold_stored_as_an_object_is_really_released(
+    store: WooCommerceSandbox, adapter: WooCommerceAdapter
+) -> None:
+    """A hold meta WooCommerce answers as a JSON object (another tool, or an older write, stored it
+    as an array) is released for real, not reported done while the hold stays."""
+    order_id = store.place_order("ann@example.com", [("LAMP", 1)])
+    line = str(adapter.client.get(f"orders/{order_id}").body["line_items"][0]["id"])
+    held: dict[str, Any] = {"bc-a": {"lines": {line: 1}, "reason": "INVENTORY_OUT_OF_STOCK"}}
+    adapter.client.put(f"orders/{order_id}", {"meta_data": [{"key": "_bc_hold", "value": held}]})
+    [order] = adapter.fetch(ResyncTarget(order_ids=(order_id,))).orders
+    assert [ln.on_hold for ln in order.lines] == [True]
+
+    release = OrderAction(SHOP, OrderActionKind.RELEASE_HOLD, order_id, handle="bc-a")
+    assert adapter.apply_order_actions([release])[0].status is WriteStatus.DONE
+    [order] = adapter.fetch(ResyncTarget(order_ids=(order_id,))).orders
+    assert [ln.on_hold for ln in order.lines] == [False]
