@@ -53,6 +53,7 @@ from connector.notify.render import (
 )
 from connector.notify.tables import outbox_messages as messages
 from connector.notify.tables import outbox_unsubscribes as unsubscribes
+from connector.notify.tables import unsubscribed
 from connector.notify.transports import Transport
 from connector.settings import EmailSettings, ShopSettings
 
@@ -128,9 +129,7 @@ class Outbox:
         to = recipient(notification, self.email)
         if not to and status == "pending":
             status, error = "failed", "no email address to send to"
-        elif notification.kind is NotificationKind.REMINDER and self._unsubscribed(
-            conn, shop.name, to
-        ):
+        elif notification.kind is NotificationKind.REMINDER and unsubscribed(conn, shop.name, to):
             status, error = "suppressed", "unsubscribed from reminders"
         return {
             "idempotency_key": key,
@@ -182,7 +181,7 @@ class Outbox:
         """Record that ``email`` wants no more reminders from ``shop`` (other mails still go)."""
         address = email.strip().lower()
         with self.engine.begin() as conn:
-            if not self._unsubscribed(conn, shop, address):
+            if not unsubscribed(conn, shop, address):
                 conn.execute(
                     sa.insert(unsubscribes).values(
                         shop=shop, email=address, created_at=self.clock(), source=source
@@ -191,14 +190,7 @@ class Outbox:
 
     def is_unsubscribed(self, shop: str, email: str) -> bool:
         with self.engine.connect() as conn:
-            return self._unsubscribed(conn, shop, email)
-
-    @staticmethod
-    def _unsubscribed(conn: sa.Connection, shop: str, email: str) -> bool:
-        query = sa.select(unsubscribes.c.email).where(
-            unsubscribes.c.shop == shop, unsubscribes.c.email == email.strip().lower()
-        )
-        return conn.execute(query).first() is not None
+            return unsubscribed(conn, shop, email)
 
     # -- deliver (see connector.notify.outbox_delivery and outbox_reconcile) ----------------------
 

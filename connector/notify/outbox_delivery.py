@@ -33,7 +33,7 @@ from connector.notify.outbox_reconcile import (
 )
 from connector.notify.render import RenderedEmail
 from connector.notify.tables import outbox_messages as messages
-from connector.notify.tables import outbox_unsubscribes as unsubscribes
+from connector.notify.tables import unsubscribed
 from connector.notify.transports import (
     PermanentDeliveryError,
     TemporaryDeliveryError,
@@ -153,11 +153,8 @@ class DeliveryRun:
             return int(conn.execute(query).scalar_one())
 
     def _unsubscribed(self, shop: str, email: str) -> bool:
-        query = sa.select(unsubscribes.c.email).where(
-            unsubscribes.c.shop == shop, unsubscribes.c.email == email.strip().lower()
-        )
         with self.engine.connect() as conn:
-            return conn.execute(query).first() is not None
+            return unsubscribed(conn, shop, email)
 
     def _claim(self, row_id: int) -> datetime | None:
         """``pending`` -> ``sending`` with our token, committed before the transport sees it."""

@@ -11,7 +11,13 @@ import sqlalchemy as sa
 from connector.db.schema import metadata
 from connector.db.types import UTCDateTime
 
-__all__ = ["STATUSES", "outbox_delivery_state", "outbox_messages", "outbox_unsubscribes"]
+__all__ = [
+    "STATUSES",
+    "outbox_delivery_state",
+    "outbox_messages",
+    "outbox_unsubscribes",
+    "unsubscribed",
+]
 
 STATUSES = ("pending", "sending", "sent", "failed", "suppressed", "unconfirmed")
 """Row states. ``sending`` is claimed and handed to the transport; ``unconfirmed`` is a row found
@@ -61,6 +67,15 @@ outbox_unsubscribes = sa.Table(
     sa.Column("source", sa.String(100), nullable=False, server_default=""),
 )
 """Addresses (lower-cased) that asked for no more reminders from a shop."""
+
+
+def unsubscribed(conn: sa.Connection, shop: str, email: str) -> bool:
+    """Whether ``email`` (any case, any surrounding blanks) asked ``shop`` for no more reminders."""
+    query = sa.select(outbox_unsubscribes.c.email).where(
+        outbox_unsubscribes.c.shop == shop, outbox_unsubscribes.c.email == email.strip().lower()
+    )
+    return conn.execute(query).first() is not None
+
 
 outbox_delivery_state = sa.Table(
     "outbox_delivery_state",
