@@ -20,6 +20,7 @@ from connector.db.store import StateStore
 from connector.logs import redact
 from connector.model import BackorderEntry, BackorderEvent, BackorderEventKind, Order, utc
 from connector.resync_queue import exhausted_resyncs, pending_count
+from connector.webhook_server import last_successes
 
 __all__ = ["OrderStory", "ShopStatus", "minute_utc", "order_story", "shop_status"]
 
@@ -147,7 +148,7 @@ def shop_status(
         if not run.ok and run.error and len(status.last_errors) < 5:
             status.last_errors.append(f"{minute_utc(utc(run.started_at))} {run.error}")
     if status.last_success is None:
-        status.last_success = _last_success(engine, shop)
+        status.last_success = last_successes(engine, shop).get(shop)
     status.cursor_ages = {
         str(resource): round((now - utc(moved)).total_seconds(), 1) for resource, moved in cursors
     }
@@ -193,16 +194,6 @@ def _reconcile_summary(started_at: datetime, summary: str | None) -> dict[str, A
         "requests": int(reconciled.get("requests", 0)),
         "error": redact(str(data.get("reconcile_error") or "")),
     }
-
-
-def _last_success(engine: sa.Engine, shop: str) -> datetime | None:
-    with engine.connect() as conn:
-        value = conn.execute(
-            sa.select(sa.func.max(cycle_runs.c.finished_at)).where(
-                cycle_runs.c.shop == shop, cycle_runs.c.kind == "cycle", cycle_runs.c.ok.is_(True)
-            )
-        ).scalar()
-    return utc(value) if value is not None else None
 
 
 @dataclass

@@ -68,15 +68,19 @@ class ShopHealth:
     healthy: bool
 
 
-def last_successes(engine: sa.Engine) -> dict[str, datetime]:
-    """The last successful cycle per shop, across every daemon sharing the database."""
+def last_successes(engine: sa.Engine, shop: str | None = None) -> dict[str, datetime]:
+    """The last successful cycle per shop (only ``shop``'s when given), across every daemon
+    sharing the database: what ``/healthz``, the metrics and ``connector status`` all report."""
+    query = (
+        sa.select(cycle_runs.c.shop, sa.func.max(cycle_runs.c.finished_at))
+        .where(cycle_runs.c.ok.is_(True))
+        .where(cycle_runs.c.kind == "cycle")
+        .group_by(cycle_runs.c.shop)
+    )
+    if shop is not None:
+        query = query.where(cycle_runs.c.shop == shop)
     with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(cycle_runs.c.shop, sa.func.max(cycle_runs.c.finished_at))
-            .where(cycle_runs.c.ok.is_(True))
-            .where(cycle_runs.c.kind == "cycle")
-            .group_by(cycle_runs.c.shop)
-        ).all()
+        rows = conn.execute(query).all()
     return {row[0]: utc(row[1]) for row in rows if row[1] is not None}
 
 

@@ -304,3 +304,27 @@ def test_a_queued_order_number_survives_the_queue_and_merging() -> None:
     assert target_from_json(target_to_json(target)) == target
     merged = merge_targets([target, ResyncTarget(order_ids=("o1",))])
     assert merged.order_numbers == ("1003",) and merged.order_ids == ("o1",)
+
+
+def test_status_finds_the_last_success_behind_many_failed_runs_as_healthz_does(
+    database: Database, clock: FrozenClock
+) -> None:
+    from datetime import timedelta
+
+    from connector.cycle import CycleReport
+    from connector.webhook_server import shop_health
+
+    good = CycleReport(shop="acme", started_at=T0, finished_at=T0 + timedelta(minutes=1))
+    record_run(database.engine, good)
+    for n in range(25):  # more failures than the status looks back over run by run
+        at = T0 + timedelta(minutes=5 * (n + 1))
+        record_run(
+            database.engine,
+            CycleReport(shop="acme", started_at=at, finished_at=at, error="AuthError: revoked"),
+        )
+    now = T0 + timedelta(hours=3)
+    status = shop_status(database.engine, database, None, shop="acme", platform="shopify", now=now)
+    assert status.last_success == T0 + timedelta(minutes=1)
+    assert status.last_run_ok is False
+    [health] = shop_health(database.engine, ["acme"], now, timedelta(minutes=15))
+    assert health.last_success == status.last_success and not health.healthy
