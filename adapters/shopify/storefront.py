@@ -28,6 +28,15 @@ def _result(
     return WriteResult(change.key, status, message, retryable)
 
 
+def _failure(error: ConnectorError) -> tuple[WriteStatus, str, bool]:
+    """A call that raised: failed, with its words, retryable when the error says so."""
+    return WriteStatus.FAILED, str(error), isinstance(error, RetryableError)
+
+
+def _failed(change: StorefrontChange, error: ConnectorError) -> WriteResult:
+    return _result(change, *_failure(error))
+
+
 class StorefrontWriter:
     def __init__(self, client: GraphQLClient) -> None:
         self.client = client
@@ -51,10 +60,7 @@ class StorefrontWriter:
         try:
             state = self.current([i for i in ids if i and i.startswith(GID_PREFIX)])
         except ConnectorError as error:
-            return [
-                _result(c, WriteStatus.FAILED, str(error), isinstance(error, RetryableError))
-                for c in changes
-            ]
+            return [_failed(c, error) for c in changes]
         policy: dict[str, list[tuple[int, StorefrontChange]]] = {}
         eta: list[tuple[int, StorefrontChange, Mapping[str, Any]]] = []
         for index, change in enumerate(changes):
@@ -89,8 +95,7 @@ class StorefrontWriter:
     def _guard(
         changes: Sequence[tuple[int, StorefrontChange]], error: ConnectorError
     ) -> dict[int, WriteResult]:
-        retryable = isinstance(error, RetryableError)
-        return {i: _result(c, WriteStatus.FAILED, str(error), retryable) for i, c in changes}
+        return {i: _failed(c, error) for i, c in changes}
 
     def _policies(
         self, product: str, items: list[tuple[int, StorefrontChange]]
@@ -142,9 +147,7 @@ class StorefrontWriter:
         try:
             data = self.client.run(name, {"id": change.product_id, "tags": todo})
         except ConnectorError as error:
-            return _result(
-                change, WriteStatus.FAILED, str(error), isinstance(error, RetryableError)
-            )
+            return _failed(change, error)
         errors = (data.get("tagsAdd" if adding else "tagsRemove") or {}).get("userErrors") or []
         if errors:
             return _result(
@@ -202,11 +205,7 @@ class StorefrontWriter:
                 )
             except ConnectorError as error:
                 for index, _, _ in batch:
-                    problems[index] = (
-                        WriteStatus.FAILED,
-                        str(error),
-                        isinstance(error, RetryableError),
-                    )
+                    problems[index] = _failure(error)
                 continue
             for problem in (data.get("metafieldsSet") or {}).get("userErrors") or []:
                 position = _position(problem, "metafields")
@@ -239,11 +238,7 @@ class StorefrontWriter:
                                 )
                     except ConnectorError as error:
                         for index, _, _ in retry:
-                            problems[index] = (
-                                WriteStatus.FAILED,
-                                str(error),
-                                isinstance(error, RetryableError),
-                            )
+                            problems[index] = _failure(error)
         if deletes:
             try:
                 data = self.client.run(
@@ -256,11 +251,7 @@ class StorefrontWriter:
                         problems[index] = (WriteStatus.FAILED, str(problem.get("message")), False)
             except ConnectorError as error:
                 for index, _, _ in deletes:
-                    problems[index] = (
-                        WriteStatus.FAILED,
-                        str(error),
-                        isinstance(error, RetryableError),
-                    )
+                    problems[index] = _failure(error)
         for index, change, _ in items:
             status, message, retryable = problems.get(index, (WriteStatus.DONE, "", False))
             out[index] = _result(change, status, message, retryable)
