@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from adapters.woocommerce import WooCommerceAdapter
 from connector.errors import AuthError
-from connector.model import Platform
-from connector.settings import Secret, ShopSettings
+from connector.settings import Secret
+from tests.adapters.woocommerce.test_wc_client import settings
 from tests.adapters.woocommerce.wc_fixtures import webhook_deliveries
 
 
 def adapter(secret: str = "held-secret-123") -> WooCommerceAdapter:
-    settings = ShopSettings(
-        name="woo",
-        platform=Platform.WOOCOMMERCE,
-        url="https://shop.example",
-        consumer_key=Secret("ck_x"),
-        consumer_secret=Secret("cs_x"),
-        webhook_secret=Secret(secret),
+    return WooCommerceAdapter(
+        replace(settings(), webhook_secret=Secret(secret)), sleep=lambda _s: None
     )
-    return WooCommerceAdapter(settings, sleep=lambda _s: None)
 
 
 def test_every_real_delivery_verifies_and_names_what_to_reread() -> None:
