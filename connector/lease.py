@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from connector.clock import Clock, system_clock
 from connector.daemon_schema import leases
+from connector.model import utc
 
 __all__ = [
     "LeaseInfo",
@@ -70,16 +71,9 @@ def database_clock(engine: sa.Engine) -> Clock:
     def now() -> datetime:
         with engine.connect() as conn:
             value = conn.execute(sa.select(sa.func.clock_timestamp())).scalar_one()
-        return _aware(value)
+        return utc(value)
 
     return now
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    from connector.model import utc
-
-    return utc(moment)
 
 
 def acquire(engine: sa.Engine, shop: str, holder: str, now: datetime, ttl: timedelta) -> int | None:
@@ -160,9 +154,9 @@ def list_leases(engine: sa.Engine) -> list[LeaseInfo]:
         LeaseInfo(
             shop=row.shop,
             holder=row.holder,
-            expires_at=_aware(row.expires_at),
-            acquired_at=_aware(row.acquired_at),
-            renewed_at=_aware(row.renewed_at),
+            expires_at=row.expires_at,
+            acquired_at=row.acquired_at,
+            renewed_at=row.renewed_at,
             generation=int(row.generation),
         )
         for row in rows

@@ -14,6 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from connector.daemon_schema import resync_requests
+from connector.logs import redact
 from connector.platform import ResyncTarget
 
 __all__ = [
@@ -106,8 +107,6 @@ def enqueue_resync(
 
 def pending_resyncs(engine: sa.Engine, shop: str, limit: int = 500) -> list[PendingResync]:
     """Requests not yet done (oldest first), leaving out those that failed too often."""
-    from connector.model import utc
-
     with engine.connect() as conn:
         rows = conn.execute(
             sa.select(resync_requests)
@@ -123,7 +122,7 @@ def pending_resyncs(engine: sa.Engine, shop: str, limit: int = 500) -> list[Pend
             shop=row.shop,
             target=target_from_json(row.target),
             source=row.source,
-            requested_at=utc(row.requested_at),
+            requested_at=row.requested_at,
             attempts=row.attempts,
         )
         for row in rows
@@ -153,8 +152,6 @@ def resync_done(engine: sa.Engine, ids: list[int], now: datetime) -> None:
 
 def resync_failed(engine: sa.Engine, ids: list[int], error: str) -> None:
     """Count a failed try; the request stays queued for the next cycle (``error`` is redacted)."""
-    from connector.logs import redact
-
     if not ids:
         return
     with engine.begin() as conn:

@@ -35,6 +35,8 @@ def test_expired_lease_is_taken_over_with_a_new_generation(
     assert acquire(daemon_db, "shop-a", "daemon-1", clock(), TTL) is None
     [info] = list_leases(daemon_db)
     assert (info.holder, info.generation) == ("daemon-2", 2)
+    # Times come back aware UTC, as stored, on SQLite as on PostgreSQL: status compares them.
+    assert (info.acquired_at, info.expires_at) == (clock(), clock() + TTL)
 
 
 def test_renewal_keeps_the_lease_and_release_hands_it_over(
