@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from connector.model import NotificationKind
-from connector.notify.formatting import LocaleChoice, resolve_locale
+from connector.notify.formatting import resolve_locale
 from connector.notify.render import Renderer, RenderError, build_context
 from connector.notify.samples import sample_alternatives, sample_notification, sample_shop
 from connector.settings import EmailSettings
@@ -55,13 +55,7 @@ def _check(
             )
             offered = sample_alternatives(locale, shop.currency)
             for variant, alternatives in ((notification, offered), (bare, ())):
-                context = build_context(
-                    variant,
-                    shop,
-                    renderer.settings,
-                    LocaleChoice(choice.folder, choice.babel),
-                    alternatives,
-                )
+                context = build_context(variant, shop, renderer.settings, choice, alternatives)
                 try:
                     renderer.render_parts(locale, event, context)
                     rendered += 1
@@ -87,9 +81,8 @@ def check_templates(settings: EmailSettings | None = None) -> tuple[int, list[Te
             )
             return count, problems
         # A missing file in an owner-only locale folder shows up as TemplateNotFound here.
-        more, found = _check(
-            Renderer(settings), list(Renderer(settings).locales), f"override {folder}"
-        )
+        owners = Renderer(settings)
+        more, found = _check(owners, list(owners.locales), f"override {folder}")
         count += more
         problems.extend(found)
     return count, problems
