@@ -174,9 +174,8 @@ class Reader:
                 else:
                     variants.append(map_variation(self.shop, row, row, self.currency))
                 products.append(product)
-            except PayloadError as error:
-                skips.append(skipped(self.shop, "product", row, str(error)))
-            except PlatformItemError as error:
+            except (PayloadError, PlatformItemError) as error:
+                # PlatformItemError: its variations could not be read (a 404 mid-sync, say).
                 skips.append(skipped(self.shop, "product", row, str(error)))
             if cursor is not None:
                 self._mark(cursor, row)

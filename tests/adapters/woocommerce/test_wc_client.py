@@ -192,3 +192,24 @@ def test_a_batch_answer_that_does_not_list_each_item_fails_every_item() -> None:
         "POST orders/batch: answer does not list each item (woocommerce, HTTP 200, batch_shape)"
     )
     assert results == [(WriteStatus.FAILED, message, False)] * 2
+
+
+@responses.activate
+def test_a_product_whose_variations_vanish_mid_sync_is_skipped_not_fatal() -> None:
+    responses.get(PRODUCTS, **reply("products_list_orderby_modified_desc.json"))
+    responses.get(
+        "https://shop.example/wp-json/wc/v3/products/15/variations",
+        json={"code": "woocommerce_rest_product_invalid_id", "message": "Invalid ID."},
+        status=404,
+    )
+    responses.get(
+        "https://shop.example/wp-json/wc/v3/products/19/variations",
+        **reply("variations_list_hoodie_after_orders.json"),
+    )
+    pages = list(adapter().read_changes(Resource.PRODUCTS, None))
+    skipped = [s for page in pages for s in page.skipped]
+    assert [(s.resource, s.platform_id) for s in skipped] == [("product", "15")]
+    assert "Invalid ID." in skipped[0].reason
+    variants = {v.sku: v for page in pages for v in page.variants}
+    assert "WR-HOODIE-RED" in variants and "WR-TEE-S" not in variants
+    assert "15" not in {p.platform_id for page in pages for p in page.products}
