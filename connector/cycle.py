@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -38,7 +38,7 @@ from connector.model import (
     WriteResult,
     WriteStatus,
 )
-from connector.platform import ApiUsage, PlatformAdapter, ResyncTarget
+from connector.platform import PlatformAdapter, ResyncTarget
 from connector.resync_queue import (
     PendingResync,
     merge_targets,
@@ -295,7 +295,7 @@ def run_cycle(
     """
     if report is None:
         report = CycleReport(shop=deps.shop, started_at=deps.clock())
-    usage_before = _snapshot(deps.adapter.usage)
+    usage_before = replace(deps.adapter.usage)  # a copy: the adapter keeps counting on its own
     try:
         _drain_resyncs(deps, report, should_stop)
         if sync and not should_stop():
@@ -369,10 +369,6 @@ def _log_writes(deps: CycleDeps, report: CycleReport) -> None:
         log.log(level, "write %s %s: %s", result.key, result.status.value, result.message)
     for status, count in report.counts([*report.storefront_results, *report.order_results]).items():
         deps.metrics.inc("connector_writes_total", count, shop=deps.shop, status=status)
-
-
-def _snapshot(usage: ApiUsage) -> ApiUsage:
-    return ApiUsage(usage.requests, usage.retries, usage.throttled, usage.cost, usage.errors)
 
 
 RUN_HISTORY = timedelta(days=30)

@@ -328,3 +328,16 @@ def test_status_finds_the_last_success_behind_many_failed_runs_as_healthz_does(
     assert status.last_run_ok is False
     [health] = shop_health(database.engine, ["acme"], now, timedelta(minutes=15))
     assert health.last_success == status.last_success and not health.healthy
+
+
+def test_each_cycle_counts_the_api_requests_it_made_once(
+    database: Database, fake: FakeShop, clock: FrozenClock
+) -> None:
+    deps = deps_for(database, fake, clock)
+    run_cycle(deps)
+    first = fake.usage.requests
+    assert first > 0
+    assert deps.metrics.get("connector_api_requests_total", shop="acme") == first
+    run_cycle(deps)
+    assert deps.metrics.get("connector_api_requests_total", shop="acme") == fake.usage.requests
+    assert 'connector_api_requests_total{shop="acme"}' in deps.metrics.render()
