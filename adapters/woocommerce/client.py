@@ -283,7 +283,7 @@ class WooClient:
         body: Any | None = None,
     ) -> WooResponse:
         """One API call with retries; raises a typed error when it finally fails."""
-        return self.retrying(lambda: self._once(method, path, dict(params or {}), body))
+        return self.retrying(lambda: self.once(method, path, params, body))
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> WooResponse:
         return self.request("GET", path, params)
