@@ -44,6 +44,16 @@ def sync(adapter: WooCommerceAdapter, cursors: dict[Resource, str | None]) -> li
     return variants
 
 
+def continue_selling(variant: Variant) -> StorefrontChange:
+    return StorefrontChange(
+        "woo",
+        ChangeKind.INVENTORY_POLICY,
+        variant.product_id,
+        variant.platform_id,
+        policy=InventoryPolicy.CONTINUE,
+    )
+
+
 def lists(store: WooCommerceSandbox) -> list[str]:
     return [e.operation for e in store.log.entries() if e.method == "GET"]
 
@@ -95,14 +105,7 @@ def test_written_stock_status_is_never_relied_on(
 ) -> None:
     variants = sync(adapter, {})
     variant = next(v for v in variants if v.platform_id == v.product_id and not v.tracked)
-    change = StorefrontChange(
-        "woo",
-        ChangeKind.INVENTORY_POLICY,
-        variant.product_id,
-        variant.platform_id,
-        policy=InventoryPolicy.CONTINUE,
-    )
-    [result] = adapter.apply_storefront([change])
+    [result] = adapter.apply_storefront([continue_selling(variant)])
     assert result.status is WriteStatus.DONE
     row = next(p for p in store.state()["products"] if str(p["id"]) == variant.product_id)
     # We asked for stock management plus backorders; WooCommerce derived the status itself.
@@ -116,14 +119,7 @@ def test_a_write_woocommerce_ignores_is_reported_as_a_conflict(clock: FrozenCloc
     with WooCommerceSandbox(SPEC, clock=clock, manage_stock_option=False) as off:
         adapter = WooCommerceAdapter(settings_for(off), sleep=lambda _s: None)
         variant = next(v for v in sync(adapter, {}) if v.platform_id == v.product_id)
-        change = StorefrontChange(
-            "woo",
-            ChangeKind.INVENTORY_POLICY,
-            variant.product_id,
-            variant.platform_id,
-            policy=InventoryPolicy.CONTINUE,
-        )
-        [result] = adapter.apply_storefront([change])
+        [result] = adapter.apply_storefront([continue_selling(variant)])
         assert result.status is WriteStatus.CONFLICT
         report = adapter.check()
         assert not report.ok and report.details["manage_stock"] == "no"
