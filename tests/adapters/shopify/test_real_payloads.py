@@ -28,14 +28,15 @@ def load(name: str) -> Any:
 
 
 def adapter(clock: FrozenClock, **changes: Any) -> ShopifyAdapter:
+    """An adapter for the captured shop ``real-shop`` that never really sleeps; ``changes`` win."""
+    options: dict[str, Any] = {"max_retries": 3, **changes}
     settings = ShopSettings(
         name="real",
         platform=Platform.SHOPIFY,
         url="real-shop",
         access_token=Secret("shpat_test"),
         client_secret=Secret("hush"),
-        max_retries=3,
-        **changes,
+        **options,
     )
     return ShopifyAdapter(settings, clock=clock, sleep=lambda seconds: None)
 

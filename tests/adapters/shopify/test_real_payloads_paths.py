@@ -9,7 +9,6 @@ real object is moved under our name unchanged: the object is what is under test.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,31 +28,17 @@ from connector.model import (
 )
 from connector.platform import Resource, ResyncTarget
 from connector.settings import Secret, ShopSettings
+from tests.adapters.shopify.test_real_payloads import ENDPOINT, REAL, SHOP, load
+from tests.adapters.shopify.test_real_payloads import adapter as real_adapter
 
-REAL = Path(__file__).parents[2] / "fixtures" / "shopify" / "real"
-SHOP = "https://real-shop.myshopify.com"
-ENDPOINT = f"{SHOP}/admin/api/2026-10/graphql.json"
 BULK_FILE = (
     "https://storage.googleapis.com/shopify-tiers-assets-prod-us-east1/bulk-ops/result.jsonl"
 )
 
 
-def load(name: str) -> Any:
-    return json.loads((REAL / name).read_text())
-
-
 def adapter(clock: FrozenClock, **changes: Any) -> ShopifyAdapter:
-    settings = ShopSettings(
-        name="real",
-        platform=Platform.SHOPIFY,
-        url="real-shop",
-        access_token=Secret("shpat_test"),
-        client_secret=Secret("hush"),
-        max_retries=2,
-        bulk_threshold=10,
-        **changes,
-    )
-    return ShopifyAdapter(settings, clock=clock, sleep=lambda seconds: None)
+    # Fewer retries, and a bulk threshold the captured counts cross.
+    return real_adapter(clock, **{"max_retries": 2, "bulk_threshold": 10, **changes})
 
 
 def sent(call_index: int) -> dict[str, Any]:
