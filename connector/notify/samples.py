@@ -74,14 +74,8 @@ def sample_alternatives(
     )
 
 
-SAMPLE_ALTERNATIVES = (
-    Alternative(
-        "Oslo armchair, oat",
-        "https://example.com/products/oslo-oat",
-        Money(Decimal("449.00"), "USD"),
-    ),
-    Alternative("Bergen sofa, charcoal", "https://example.com/products/bergen", None),
-)
+SAMPLE_ALTERNATIVES = sample_alternatives("en", "USD")
+"""The English, USD alternatives, for tests and the render bench."""
 
 
 def sample_shop(locale: str = "en", currency: str | None = None) -> ShopSettings:
