@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -31,16 +31,12 @@ class OrderStore(StoreBase):
         with self._conn() as conn:
             fresh = _not_stale(conn, list(incoming.values()))
             upsert(conn, t.orders, [_order_row(o) for o in fresh])
-            by_shop: dict[str, list[str]] = defaultdict(list)
-            for order in fresh:
-                by_shop[order.shop].append(order.platform_id)
-            for shop, ids in by_shop.items():
-                for part in chunks(ids):
-                    conn.execute(
-                        sa.delete(t.order_lines).where(
-                            t.order_lines.c.shop == shop, t.order_lines.c.order_id.in_(part)
-                        )
+            for shop, part in _id_chunks(fresh):
+                conn.execute(
+                    sa.delete(t.order_lines).where(
+                        t.order_lines.c.shop == shop, t.order_lines.c.order_id.in_(part)
                     )
+                )
             lines = [
                 _line_row(order, position, line)
                 for order in fresh
@@ -100,18 +96,24 @@ class OrderStore(StoreBase):
             return _with_lines(conn, shop, [row])[0]
 
 
-def _not_stale(conn: sa.Connection, orders: Sequence[Order]) -> list[Order]:
-    stored: dict[tuple[str, str], datetime] = {}
+def _id_chunks(orders: Iterable[Order]) -> Iterator[tuple[str, Sequence[str]]]:
+    """``(shop, ids)`` for every shop among ``orders``, ids in chunks small enough for one IN."""
     by_shop: dict[str, list[str]] = defaultdict(list)
     for order in orders:
         by_shop[order.shop].append(order.platform_id)
     for shop, ids in by_shop.items():
         for part in chunks(ids):
-            query = sa.select(t.orders.c.platform_id, t.orders.c.updated_at).where(
-                t.orders.c.shop == shop, t.orders.c.platform_id.in_(part)
-            )
-            for platform_id, updated_at in conn.execute(query):
-                stored[(shop, platform_id)] = updated_at
+            yield shop, part
+
+
+def _not_stale(conn: sa.Connection, orders: Sequence[Order]) -> list[Order]:
+    stored: dict[tuple[str, str], datetime] = {}
+    for shop, part in _id_chunks(orders):
+        query = sa.select(t.orders.c.platform_id, t.orders.c.updated_at).where(
+            t.orders.c.shop == shop, t.orders.c.platform_id.in_(part)
+        )
+        for platform_id, updated_at in conn.execute(query):
+            stored[(shop, platform_id)] = updated_at
     return [
         o
         for o in orders

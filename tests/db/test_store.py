@@ -203,6 +203,21 @@ def test_a_stale_copy_never_overwrites_newer_state(db: Database) -> None:
     assert [v.available for v in db.variants("acme")] == [7]
 
 
+def test_one_upsert_of_several_shops_keeps_each_shops_orders_apart(db: Database) -> None:
+    # WooCommerce ids repeat across shops: order 100 of one shop is not order 100 of another.
+    newer = T0 + timedelta(hours=1)
+    db.upsert_orders([order(), order(shop="outlet", updated_at=newer)])
+    one_line = order().lines[:1]
+
+    written = db.upsert_orders(
+        [order(lines=one_line, updated_at=newer), order(shop="outlet", lines=one_line)]
+    )
+
+    assert written == 1  # outlet's copy is older than what it holds
+    assert [len(o.lines) for o in db.orders("acme")] == [1]
+    assert [len(o.lines) for o in db.orders("outlet")] == [2]
+
+
 def test_orders_filter_by_status_and_since(db: Database) -> None:
     db.upsert_orders(
         [
