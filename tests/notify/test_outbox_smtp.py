@@ -221,3 +221,31 @@ def test_a_notification_without_an_address_is_recorded_not_lost(
     with engine.connect() as conn:
         payload = json.loads(conn.execute(sa.select(outbox_messages.c.payload)).scalar_one())
     assert payload["kind"] == "delay" and payload["lines"][0]["sku"] == "SOFA-LIN-3"
+
+
+def test_a_reminder_enqueued_after_an_unsubscribe_is_stored_suppressed(mail: Mail) -> None:
+    mail.outbox.unsubscribe(mail.shop.name, " Ada@Example.com ", source="support")
+    assert mail.outbox.is_unsubscribed(mail.shop.name, "ADA@example.com")
+
+    assert mail.outbox.enqueue([sample_notification("reminder")], mail.shop) == 1
+    report = mail.deliver()
+
+    assert report.sent == 0 and not mail.inbox.messages
+    [entry] = mail.outbox.sent_for_order(mail.shop.name, "#1042")
+    assert (entry.kind, entry.status) == ("reminder", "suppressed")
+    assert entry.last_error == "unsubscribed from reminders"
+    assert mail.status().suppressed == 1
+
+
+def test_a_digest_without_an_address_goes_to_the_owner(make_mail: MakeMail) -> None:
+    mail = make_mail(owner_email="owner@nordic-living.example.com")
+    digest = replace(sample_notification("digest"), email="", name="Nordic Living")
+
+    assert mail.outbox.enqueue([digest], mail.shop) == 1
+    assert mail.deliver().sent == 1
+
+    [message] = mail.inbox.messages
+    assert message["To"] == "Nordic Living <owner@nordic-living.example.com>"
+    assert mail.inbox.envelopes == [
+        ("orders@nordic-living.example.com", ["owner@nordic-living.example.com"])
+    ]
