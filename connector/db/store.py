@@ -113,10 +113,7 @@ def open_database(
     SQLite gets WAL mode, foreign keys and a busy timeout, and real transactions (BEGIN is sent by
     us, so DDL and reads are transactional too). The file's folder is created if missing.
     """
-    try:
-        parsed = sa.make_url(url)
-    except sa.exc.ArgumentError:
-        raise ConfigError([ConfigProblem("database_url", "not a database URL")]) from None
+    parsed = _parse_url(url)
     if parsed.drivername == "sqlite":
         engine = _sqlite_engine(parsed)
     elif parsed.drivername == "postgresql+psycopg":
@@ -136,9 +133,7 @@ def open_database(
             db.migrate()
         except sa.exc.OperationalError as error:
             engine.dispose()
-            raise RetryableError(
-                f"cannot open the state database {db.url}: {error.orig}"
-            ) from error
+            raise _unavailable(db, error) from error
     return db
 
 
@@ -148,10 +143,7 @@ def open_existing_database(url: str, *, clock: Clock = system_clock) -> Database
     Raises :class:`FatalError` when the SQLite file is missing or the database holds no connector
     tables, so a typo in ``database_url`` is named instead of shown as an empty, new database.
     """
-    try:
-        parsed = sa.make_url(url)
-    except sa.exc.ArgumentError:
-        raise ConfigError([ConfigProblem("database_url", "not a database URL")]) from None
+    parsed = _parse_url(url)
     if parsed.drivername == "sqlite" and parsed.database not in (None, "", ":memory:"):
         path = Path(str(parsed.database)).expanduser()
         if not path.exists():
@@ -164,7 +156,7 @@ def open_existing_database(url: str, *, clock: Clock = system_clock) -> Database
         version = db.schema_version()
     except sa.exc.OperationalError as error:
         db.close()
-        raise RetryableError(f"cannot open the state database {db.url}: {error.orig}") from error
+        raise _unavailable(db, error) from error
     if version == 0:
         db.close()
         raise FatalError(
@@ -172,6 +164,18 @@ def open_existing_database(url: str, *, clock: Clock = system_clock) -> Database
             "(the daemon sets it up on its first run)"
         )
     return db
+
+
+def _parse_url(url: str) -> sa.URL:
+    try:
+        return sa.make_url(url)
+    except sa.exc.ArgumentError:
+        raise ConfigError([ConfigProblem("database_url", "not a database URL")]) from None
+
+
+def _unavailable(db: Database, error: sa.exc.OperationalError) -> RetryableError:
+    """Why ``db`` could not be opened (server down, file locked): worth retrying later."""
+    return RetryableError(f"cannot open the state database {db.url}: {error.orig}")
 
 
 def _sqlite_engine(url: sa.URL) -> sa.Engine:

@@ -192,3 +192,18 @@ def test_duplicate_history_events_are_folded_into_one_on_upgrade(db_url: str) ->
     assert len(db.events("acme")) == 2
     db.close()
     engine.dispose()
+
+
+def test_a_bad_or_unreachable_database_url_is_named_for_the_owner(tmp_path: Path) -> None:
+    from connector.db import open_existing_database
+    from connector.errors import ConfigError, FatalError, RetryableError
+
+    for opener in (open_database, open_existing_database):
+        with pytest.raises(ConfigError, match=r"database_url.*not a database URL"):
+            opener("not a url")
+        # Nothing listens on port 1: a server that is down is worth retrying, not fatal.
+        with pytest.raises(RetryableError, match=r"cannot open the state database .*:1/x") as down:
+            opener("postgresql+psycopg://u:secret@127.0.0.1:1/x?connect_timeout=2")
+        assert "secret" not in str(down.value)  # the URL is shown, its password never
+    with pytest.raises(FatalError, match="no state database at"):
+        open_existing_database(f"sqlite:///{tmp_path / 'typo.db'}")
