@@ -136,21 +136,26 @@ class CycleReport:
             found[result.status.value] = found.get(result.status.value, 0) + 1
         return found
 
-    def summary(self) -> dict[str, Any]:
+    @property
+    def planned(self) -> dict[str, int]:
+        """How many of each part the plan held (all 0 when the cycle never got to plan)."""
         plan = self.plan
+        return {
+            "storefront": len(plan.storefront) if plan else 0,
+            "order_actions": len(plan.order_actions) if plan else 0,
+            "notifications": len(plan.notifications) if plan else 0,
+            "queue": len(plan.queue) if plan else 0,
+            "events": len(plan.events) if plan else 0,
+        }
+
+    def summary(self) -> dict[str, Any]:
         return {
             "sync": self.sync.as_dict(),
             "resync_requests": self.resync_requests,
             "resynced": self.resynced.as_dict(),
             "reconciled": self.reconciled.as_dict(),
             "reconcile_error": self.reconcile_error,
-            "plan": {
-                "storefront": len(plan.storefront) if plan else 0,
-                "order_actions": len(plan.order_actions) if plan else 0,
-                "notifications": len(plan.notifications) if plan else 0,
-                "queue": len(plan.queue) if plan else 0,
-                "events": len(plan.events) if plan else 0,
-            },
+            "plan": self.planned,
             "storefront": self.counts(self.storefront_results),
             "orders": self.counts(self.order_results),
             "failures": [

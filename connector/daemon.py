@@ -221,15 +221,15 @@ class Daemon:
             record_run(self.db.engine, report, kind=kind, holder=self.holder)
         except Exception:
             log.exception("could not record the run")
-        plan = report.plan
+        planned = report.planned
         log.info(
             "%s %s: synced %d, plan %d storefront / %d order / %d emails, %d failed writes",
             kind,
             outcome,
             report.sync.changed + report.resynced.changed + report.reconciled.changed,
-            len(plan.storefront) if plan else 0,
-            len(plan.order_actions) if plan else 0,
-            len(plan.notifications) if plan else 0,
+            planned["storefront"],
+            planned["order_actions"],
+            planned["notifications"],
             len(report.failures),
         )
 

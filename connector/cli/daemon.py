@@ -97,14 +97,14 @@ def _report_line(shop: str, report: CycleReport | None) -> str:
         return f"{shop}: worked by another daemon right now (lease held); nothing done"
     if report.error:
         return f"{shop}: FAILED: {report.error}"
-    plan = report.plan
+    planned = report.planned
     writes = report.counts([*report.storefront_results, *report.order_results])
     parts = [
         f"synced {report.sync.changed + report.resynced.changed} objects",
-        f"{len(plan.storefront) if plan else 0} storefront changes",
-        f"{len(plan.order_actions) if plan else 0} order actions",
+        f"{planned['storefront']} storefront changes",
+        f"{planned['order_actions']} order actions",
         f"{report.notifications} emails queued",
-        f"{len(plan.queue) if plan else 0} lines waiting",
+        f"{planned['queue']} lines waiting",
     ]
     if writes:
         parts.append("writes " + ", ".join(f"{k} {v}" for k, v in sorted(writes.items())))

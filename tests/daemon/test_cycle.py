@@ -341,3 +341,26 @@ def test_each_cycle_counts_the_api_requests_it_made_once(
     run_cycle(deps)
     assert deps.metrics.get("connector_api_requests_total", shop="acme") == fake.usage.requests
     assert 'connector_api_requests_total{shop="acme"}' in deps.metrics.render()
+
+
+def test_the_recorded_run_says_what_the_plan_held(
+    database: Database, fake: FakeShop, clock: FrozenClock
+) -> None:
+    import json
+
+    import sqlalchemy as sa
+
+    from connector.cycle import CycleReport
+    from connector.daemon_schema import cycle_runs
+
+    report = run_cycle(deps_for(database, fake, clock))
+    record_run(database.engine, report)
+    never_planned = CycleReport(shop="acme", started_at=clock(), error="AuthError: revoked")
+    record_run(database.engine, never_planned)
+    with database.engine.connect() as conn:
+        summaries = conn.execute(sa.select(cycle_runs.c.summary).order_by(cycle_runs.c.id))
+        plans = [json.loads(text)["plan"] for text in summaries.scalars()]
+    assert plans == [
+        {"storefront": 1, "order_actions": 0, "notifications": 1, "queue": 0, "events": 0},
+        {"storefront": 0, "order_actions": 0, "notifications": 0, "queue": 0, "events": 0},
+    ]
