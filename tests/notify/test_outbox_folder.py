@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from connector.clock import FrozenClock
 from connector.model import NotificationKind
-from connector.notify.outbox import Outbox
+from connector.notify.outbox import DeliveryReport, Outbox
 from connector.notify.samples import sample_notification, sample_shop
 from connector.notify.transports import DryRunTransport, FolderTransport, make_transport
 from connector.settings import EmailSettings
@@ -53,16 +53,23 @@ def test_folder_transport_writes_one_readable_eml_per_message(
     assert message.get_content_type() == "multipart/alternative"
 
 
-def test_crash_after_the_file_is_written_is_reconciled_as_sent(
-    engine: sa.Engine, clock: FrozenClock, tmp_path: Path
-) -> None:
+def crash_then_rerun(
+    engine: sa.Engine, clock: FrozenClock, tmp_path: Path, crashing: type[FolderTransport]
+) -> tuple[Outbox, DeliveryReport]:
+    """One delay mail, a run that dies in ``crashing``, and the rerun ten minutes later."""
     settings = EmailSettings(folder=str(tmp_path / "outbox"))
     outbox = Outbox(engine, clock, settings)
     outbox.enqueue([sample_notification("delay")], sample_shop("en"))
     with pytest.raises(SimulatedCrash):
-        outbox.deliver(CrashAfterWrite(settings.folder), settings)
+        outbox.deliver(crashing(settings.folder), settings)
     clock.advance(timedelta(minutes=10))
-    report = outbox.deliver(FolderTransport(settings.folder), settings)
+    return outbox, outbox.deliver(FolderTransport(settings.folder), settings)
+
+
+def test_crash_after_the_file_is_written_is_reconciled_as_sent(
+    engine: sa.Engine, clock: FrozenClock, tmp_path: Path
+) -> None:
+    outbox, report = crash_then_rerun(engine, clock, tmp_path, CrashAfterWrite)
     assert (report.reconciled, report.sent) == (1, 0)
     assert len(eml_files(tmp_path / "outbox")) == 1
     assert outbox.status("nordic-living").sent == 1
@@ -71,15 +78,10 @@ def test_crash_after_the_file_is_written_is_reconciled_as_sent(
 def test_crash_before_the_file_is_written_sends_it_once_on_the_rerun(
     engine: sa.Engine, clock: FrozenClock, tmp_path: Path
 ) -> None:
-    settings = EmailSettings(folder=str(tmp_path / "outbox"))
-    outbox = Outbox(engine, clock, settings)
-    outbox.enqueue([sample_notification("delay")], sample_shop("en"))
-    with pytest.raises(SimulatedCrash):
-        outbox.deliver(CrashBeforeWrite(settings.folder), settings)
-    clock.advance(timedelta(minutes=10))
-    report = outbox.deliver(FolderTransport(settings.folder), settings)
+    outbox, report = crash_then_rerun(engine, clock, tmp_path, CrashBeforeWrite)
     assert (report.reconciled, report.sent) == (1, 1)
     assert len(eml_files(tmp_path / "outbox")) == 1
+    assert outbox.status("nordic-living").sent == 1
 
 
 def test_dry_run_sends_nothing_anywhere(engine: sa.Engine, clock: FrozenClock) -> None:
