@@ -9,7 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from connector.clock import FrozenClock
+from connector.daemon import Daemon
 from connector.db import Database, open_database
+from connector.scheduler import JobInfo, Scheduler
 
 
 def daemon_engine(url: str) -> sa.Engine:
@@ -39,3 +41,17 @@ def database(tmp_path: Path, clock: FrozenClock) -> Iterator[Database]:
     db = open_database(f"sqlite:///{tmp_path / 'state.db'}", clock=clock)
     yield db
     db.close()
+
+
+def started_jobs(scheduler: Scheduler, daemon: Daemon | None = None) -> dict[str, JobInfo]:
+    """The jobs ``scheduler`` holds once started (after ``daemon`` registered its own), by id.
+
+    Next run times exist only on a started APScheduler, so it is started, read and stopped.
+    """
+    if daemon is not None:
+        daemon.schedule(scheduler)
+    scheduler.start()
+    try:
+        return {job.id: job for job in scheduler.jobs()}
+    finally:
+        scheduler.stop()

@@ -14,6 +14,7 @@ from connector.db import Database
 from connector.model import BackorderEvent, BackorderEventKind, NotificationKind, Platform
 from connector.scheduler import Scheduler
 from connector.settings import ScheduleSettings, Secret, Settings, ShopSettings
+from tests.daemon.conftest import started_jobs
 
 SHOPS = (
     ShopSettings(
@@ -48,12 +49,7 @@ def test_every_enabled_shop_gets_its_jobs_with_the_configured_timing(
     )
     daemon = Daemon(settings, database, clock=clock, callback_base="https://connector.example.com/")
     scheduler = Scheduler(misfire_grace_seconds=settings.schedule.misfire_grace_seconds)
-    daemon.schedule(scheduler)
-    scheduler.start()
-    try:
-        jobs = {job.id: job for job in scheduler.jobs()}
-    finally:
-        scheduler.stop()
+    jobs = started_jobs(scheduler, daemon)
     assert set(jobs) == {
         "acme:cycle",
         "acme:promise",

@@ -22,6 +22,7 @@ from connector.model import (
     Plan,
 )
 from connector.settings import EmailSettings, Settings, ShopSettings
+from tests.daemon.conftest import started_jobs
 from tests.daemon.test_cycle import SHOP, FakeShop, planner
 
 STOCKHOLM = ShopSettings(
@@ -166,12 +167,7 @@ def test_the_scheduler_places_first_runs_on_its_own_clock(database: Database) ->
     wall = FrozenClock(datetime(2030, 1, 1, 12, 0, tzinfo=UTC))
     daemon = make_daemon(database, FrozenClock(datetime(2026, 1, 1, tzinfo=UTC)))
     scheduler = Scheduler(clock=wall)
-    daemon.schedule(scheduler)
-    scheduler.start()
-    try:
-        jobs = {job.id: job for job in scheduler.jobs()}
-    finally:
-        scheduler.stop()
+    jobs = started_jobs(scheduler, daemon)
     first = jobs["acme:cycle"].next_run
     assert first is not None and first.astimezone(UTC) == wall()
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from connector.scheduler import Scheduler
+from tests.daemon.conftest import started_jobs
 
 
 def test_jobs_are_registered_per_shop_with_coalesce_single_instance_and_grace() -> None:
@@ -19,11 +20,7 @@ def test_jobs_are_registered_per_shop_with_coalesce_single_instance_and_grace() 
     scheduler.add_interval("shop-a", "cycle", lambda: None, seconds=300)
     scheduler.add_daily("shop-a", "digest", lambda: None, hour=8)
     scheduler.add_interval("shop-b", "outbox", lambda: None, seconds=60)
-    scheduler.start()
-    try:
-        jobs = {job.id: job for job in scheduler.jobs()}
-    finally:
-        scheduler.stop()
+    jobs = started_jobs(scheduler)
     assert set(jobs) == {"shop-a:cycle", "shop-a:digest", "shop-b:outbox"}
     for job in jobs.values():
         assert job.coalesce is True
