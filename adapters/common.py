@@ -14,8 +14,17 @@ from typing import Any
 import requests
 
 from connector.clock import Clock, system_clock
-from connector.errors import PayloadError
-from connector.model import Order, Platform, Product, SkippedPayload, Variant, utc
+from connector.errors import ConnectorError, PayloadError, RetryableError
+from connector.model import (
+    Order,
+    Platform,
+    Product,
+    SkippedPayload,
+    Variant,
+    WriteResult,
+    WriteStatus,
+    utc,
+)
 from connector.platform import ChangePage, Resource
 from connector.settings import ShopSettings
 
@@ -73,6 +82,11 @@ def parse_time(value: Any, field: str = "date") -> datetime:
         return utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
     except ValueError:
         raise PayloadError(f"{field} is not a timestamp: {value!r}") from None
+
+
+def failed_write(key: str, error: ConnectorError) -> WriteResult:
+    """A write that raised: failed, with the error's words, retryable when the error says so."""
+    return WriteResult(key, WriteStatus.FAILED, str(error), isinstance(error, RetryableError))
 
 
 def skipped(shop: str, resource: str, payload: Any, reason: str | Exception) -> SkippedPayload:

@@ -12,12 +12,13 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from adapters.common import failed_write
 from adapters.shopify.client import GraphQLClient
 from adapters.shopify.cursor import iso
 from adapters.shopify.fulfillment import whole_fulfillment
 from adapters.shopify.mapping import HOLD_PREFIX
 from connector.clock import Clock
-from connector.errors import ConnectorError, RetryableError
+from connector.errors import ConnectorError
 from connector.model import OrderAction, OrderActionKind, WriteResult, WriteStatus
 
 __all__ = ["OrderWriter", "hold_handle"]
@@ -49,10 +50,6 @@ def _result(
     action: OrderAction, status: WriteStatus, message: str = "", retryable: bool = False
 ) -> WriteResult:
     return WriteResult(action.key, status, message, retryable)
-
-
-def _failed(action: OrderAction, error: ConnectorError) -> WriteResult:
-    return _result(action, WriteStatus.FAILED, str(error), isinstance(error, RetryableError))
 
 
 def _holds(fulfillment_order: Mapping[str, Any], handle: str) -> bool:
@@ -91,7 +88,7 @@ class OrderWriter:
                 else:
                     results.append(self._one(action, order))
             except ConnectorError as error:
-                results.append(_failed(action, error))
+                results.append(failed_write(action.key, error))
         return results
 
     def _one(self, action: OrderAction, order: Mapping[str, Any]) -> WriteResult:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from adapters.common import failed_write
 from adapters.shopify.client import GraphQLClient
 from adapters.shopify.mapping import METAFIELD_NAMESPACE
 from connector.errors import ConnectorError, RetryableError
@@ -31,10 +32,6 @@ def _result(
 def _failure(error: ConnectorError) -> tuple[WriteStatus, str, bool]:
     """A call that raised: failed, with its words, retryable when the error says so."""
     return WriteStatus.FAILED, str(error), isinstance(error, RetryableError)
-
-
-def _failed(change: StorefrontChange, error: ConnectorError) -> WriteResult:
-    return _result(change, *_failure(error))
 
 
 class StorefrontWriter:
@@ -60,7 +57,7 @@ class StorefrontWriter:
         try:
             state = self.current([i for i in ids if i and i.startswith(GID_PREFIX)])
         except ConnectorError as error:
-            return [_failed(c, error) for c in changes]
+            return [failed_write(c.key, error) for c in changes]
         policy: dict[str, list[tuple[int, StorefrontChange]]] = {}
         eta: list[tuple[int, StorefrontChange, Mapping[str, Any]]] = []
         for index, change in enumerate(changes):
@@ -95,7 +92,7 @@ class StorefrontWriter:
     def _guard(
         changes: Sequence[tuple[int, StorefrontChange]], error: ConnectorError
     ) -> dict[int, WriteResult]:
-        return {i: _failed(c, error) for i, c in changes}
+        return {i: failed_write(c.key, error) for i, c in changes}
 
     def _policies(
         self, product: str, items: list[tuple[int, StorefrontChange]]
@@ -147,7 +144,7 @@ class StorefrontWriter:
         try:
             data = self.client.run(name, {"id": change.product_id, "tags": todo})
         except ConnectorError as error:
-            return _failed(change, error)
+            return failed_write(change.key, error)
         errors = (data.get("tagsAdd" if adding else "tagsRemove") or {}).get("userErrors") or []
         if errors:
             return _result(

@@ -19,6 +19,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from adapters.common import failed_write
 from adapters.woocommerce.client import PER_PAGE, WooClient, batch_updates, item_error
 from adapters.woocommerce.mapping import HOLD_KEY, ORDER_TAGS_KEY, held_lines, order_tags
 from adapters.woocommerce.reader import Reader
@@ -44,12 +45,6 @@ def _tags_text(tags: frozenset[str]) -> str | None:
     return json.dumps(sorted(tags)) if tags else None
 
 
-def _failed(action: OrderAction, error: ConnectorError) -> WriteResult:
-    return WriteResult(
-        action.key, WriteStatus.FAILED, str(error), isinstance(error, RetryableError)
-    )
-
-
 class OrderActionWriter:
     def __init__(self, client: WooClient, reader: Reader) -> None:
         self.client = client
@@ -61,7 +56,7 @@ class OrderActionWriter:
         try:
             orders = {str(row["id"]): row for row in self.reader.orders_by_id(ids)} if ids else {}
         except ConnectorError as error:
-            return [_failed(a, error) for a in actions]
+            return [failed_write(a.key, error) for a in actions]
         # A working copy: a meta WooCommerce answers as an object is the row's own dict, and
         # editing it in place would make the row look already changed, so nothing was written.
         holds = {oid: copy.deepcopy(held_lines(row)) for oid, row in orders.items()}
@@ -87,7 +82,7 @@ class OrderActionWriter:
             for index in indexes:
                 problem = failed.get(oid)
                 results[index] = (
-                    _failed(actions[index], problem)
+                    failed_write(actions[index].key, problem)
                     if problem
                     else WriteResult(actions[index].key, WriteStatus.DONE)
                 )
@@ -206,7 +201,7 @@ class OrderActionWriter:
         try:
             status = self._note(action.order_id, action.note, check_first=True)
         except ConnectorError as error:
-            return _failed(action, error)
+            return failed_write(action.key, error)
         return WriteResult(
             action.key, status, "already there" if status is WriteStatus.SKIPPED else ""
         )
@@ -239,7 +234,7 @@ class OrderActionWriter:
         try:
             status = self.client.retrying(attempt)
         except ConnectorError as error:
-            return _failed(action, error)
+            return failed_write(action.key, error)
         return WriteResult(
             action.key, status, "code exists" if status is WriteStatus.SKIPPED else ""
         )

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from adapters.common import failed_write
 from adapters.woocommerce.client import PER_PAGE, WooClient, batch_updates, item_error
 from adapters.woocommerce.mapping import ETA_DATE_KEY, ETA_LABEL_KEY, POLICY_KEY, meta_value
 from adapters.woocommerce.reader import Reader
@@ -137,7 +138,7 @@ class StorefrontWriter:
             variations = self._variations(changes, valid, products)
         except ConnectorError as error:
             for index in valid:
-                results[index] = _failed(changes[index], error)
+                results[index] = failed_write(changes[index].key, error)
             return [r for r in results if r is not None]
         current: dict[Target, Row] = {}
         wants: dict[Target, Want] = {}
@@ -281,9 +282,3 @@ class StorefrontWriter:
             else:
                 outcome[target] = (WriteStatus.DONE, "", False)
         return outcome
-
-
-def _failed(change: StorefrontChange, error: ConnectorError) -> WriteResult:
-    return WriteResult(
-        change.key, WriteStatus.FAILED, str(error), isinstance(error, RetryableError)
-    )
