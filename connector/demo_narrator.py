@@ -53,10 +53,11 @@ class Narrator:
             return
         plan = report.plan
         synced = report.sync.changed + report.resynced.changed
+        planned = report.planned
         header = (
             f"[bold]{shop}[/bold]: read {synced} objects, "
-            f"{len(plan.storefront) if plan else 0} storefront changes, "
-            f"{len(plan.order_actions) if plan else 0} order actions, "
+            f"{planned['storefront']} storefront changes, "
+            f"{planned['order_actions']} order actions, "
             f"{report.notifications} emails"
         )
         self.console.print(header, highlight=False)
