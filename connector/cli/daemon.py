@@ -45,16 +45,12 @@ def _open(
     ``read_only`` commands (status, order) never create or migrate a database: a typo in
     ``database_url`` must say so, not show an empty new database as "never synced".
     """
-    from connector.config import load_settings
-    from connector.db import open_database, open_existing_database
     from connector.logs import configure_logging
 
-    settings = load_settings(app.config_path)
+    settings = app.settings()
     level = logging.INFO if chatty else logging.WARNING
     configure_logging(settings.log_format, level=logging.DEBUG if app.debug else level)
-    if read_only:
-        return settings, open_existing_database(settings.database_url)
-    return settings, open_database(settings.database_url)
+    return settings, app.open_database(settings, read_only=read_only)
 
 
 @contextlib.contextmanager
@@ -112,9 +108,16 @@ def _report_line(shop: str, report: CycleReport | None) -> str:
 
 
 def _daemon(settings: Settings, db: Database, **kwargs: Any) -> Daemon:
-    from connector.daemon import Daemon
+    """The daemon on the database's clock (the invocation's), its leases on real time.
 
-    return Daemon(settings, db, **kwargs)
+    Lease expiry is compared with the database's clock (PostgreSQL's, or the host's) whatever the
+    business clock says: a support engineer's ``--now`` must not make a live daemon's lease look
+    expired, nor keep an expired one alive.
+    """
+    from connector.daemon import Daemon
+    from connector.lease import database_clock
+
+    return Daemon(settings, db, clock=db.clock, lease_clock=database_clock(db.engine), **kwargs)
 
 
 def register(cli: click.Group) -> None:
@@ -135,6 +138,8 @@ def register(cli: click.Group) -> None:
         from connector.scheduler import Scheduler
 
         address = _parse_listen(listen) if listen else None
+        settings = app.settings()
+        app.refuse_fixed_clock(settings, "connector run", daemon=not once)
         settings, db = _open(app)
         daemon = _daemon(settings, db, callback_base=callback_url)
         try:
@@ -182,6 +187,7 @@ def register(cli: click.Group) -> None:
 
         if sum(bool(x) for x in (order_ref, sku, everything)) != 1:
             raise UsageError("give exactly one of --order N, --sku X or --all")
+        app.refuse_fixed_clock(app.settings(), "connector resync")
         settings, db = _open(app)
         try:
             try:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from connector.clock import system_clock
+from connector.clock import Clock, system_clock
 from connector.errors import ConnectorError, UsageError
 from connector.model import Notification, NotificationKind
 from connector.settings import EmailSettings, ShopSettings
@@ -37,8 +37,13 @@ def _settings(
     return settings.email, shop, settings.database_url
 
 
+def _clock(ctx: click.Context) -> Clock:
+    """The invocation's one clock (``--now`` or the system's)."""
+    return ctx.obj.clock if ctx.obj is not None else system_clock
+
+
 def _stored_notification(
-    database_url: str | None, order: str, kind: NotificationKind, shop: str | None
+    database_url: str | None, order: str, kind: NotificationKind, shop: str | None, clock: Clock
 ) -> Notification | None:
     """The real order's notification when the outbox has one, else None."""
     if not database_url:
@@ -50,7 +55,7 @@ def _stored_notification(
     try:
         engine = sa.create_engine(database_url)
         try:
-            return Outbox(engine, system_clock).notification_for_order(order, kind, shop)
+            return Outbox(engine, clock).notification_for_order(order, kind, shop)
         finally:
             engine.dispose()
     except sa.exc.SQLAlchemyError:
@@ -135,7 +140,11 @@ def register(cli: click.Group) -> None:
         email, shop, database_url = _settings(ctx, shop_name)
         kind = NotificationKind(event)
         shop_key = shop.name if shop and shop_name else None
-        stored = _stored_notification(database_url, order, kind, shop_key) if order else None
+        stored = (
+            _stored_notification(database_url, order, kind, shop_key, _clock(ctx))
+            if order
+            else None
+        )
         if shop is None:
             shop = sample_shop(locale or "en")
         alternatives: tuple[Alternative, ...] = ()
@@ -165,7 +174,7 @@ def register(cli: click.Group) -> None:
         click.echo(f"subject: {rendered.subject}", err=True)
         if out is not None and out.suffix == ".eml":
             message = rendered.to_message(
-                make_message_id(notification.idempotency_key, email.from_address), system_clock()
+                make_message_id(notification.idempotency_key, email.from_address), _clock(ctx)()
             )
             out.write_bytes(message.as_bytes())
         elif out is not None:
@@ -194,9 +203,9 @@ def register(cli: click.Group) -> None:
         email, _, database_url = _settings(ctx, shop_name)
         if not database_url:
             raise UsageError("no config file with a database_url")
-        db = open_database(database_url)
+        db = open_database(database_url, clock=_clock(ctx))
         try:
-            result = Outbox(db.engine, system_clock, email).requeue_messages(
+            result = Outbox(db.engine, db.clock, email).requeue_messages(
                 ids=ids, shop=shop_name, all_failed=all_failed
             )
         finally:

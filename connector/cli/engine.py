@@ -11,8 +11,9 @@ import dataclasses
 import enum
 import io
 import json
+import secrets
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,25 +32,11 @@ if TYPE_CHECKING:
 __all__ = ["register"]
 
 
-def _now(text: str | None) -> datetime:
-    if not text:
-        from connector.clock import system_clock
-
-        return system_clock()
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"--now wants an ISO date or time, got {text!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _open(app: AppContext, settings: Settings | None = None) -> tuple[Settings, Database]:
     """The settings (loaded unless given) and the state database, closed when the command ends."""
-    from connector.db import open_database
-
     if settings is None:
         settings = app.settings()
-    db = open_database(settings.database_url)
+    db = app.open_database(settings)
     # Closed when the command ends, however it ends (a long-lived caller must not leak pools).
     click.get_current_context().call_on_close(db.close)
     return settings, db
@@ -134,16 +121,13 @@ def register(cli: click.Group) -> None:
     @cli.command("plan")
     @click.option("--shop", "shop_name", help="The shop (default: every enabled shop).")
     @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-    @click.option("--now", "now_text", hidden=True, help="Plan as of this time (ISO).")
     @click.pass_obj
-    def plan_command(
-        app: AppContext, shop_name: str | None, as_json: bool, now_text: str | None
-    ) -> None:
+    def plan_command(app: AppContext, shop_name: str | None, as_json: bool) -> None:
         """Show what the engine would change, hold and email now, without touching the shop."""
         from connector.planning import plan_with_state
 
         settings, db = _open(app)
-        now = _now(now_text)
+        now = app.clock()
         out = []
         for shop in _shops(settings, shop_name):
             if not db.cursors(shop):
@@ -166,7 +150,6 @@ def register(cli: click.Group) -> None:
     @click.option("--sku", help="Only this SKU's queue.")
     @click.option("--order", "order_ref", help="Only this order (number or id).")
     @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-    @click.option("--now", "now_text", hidden=True, help="As of this time (ISO).")
     @click.pass_obj
     def backorders_command(
         app: AppContext,
@@ -175,13 +158,12 @@ def register(cli: click.Group) -> None:
         sku: str | None,
         order_ref: str | None,
         as_json: bool,
-        now_text: str | None,
     ) -> None:
         """The waiting lines: queue position, ETA, and why each line is where it is."""
         from connector.planning import plan_with_state
 
         settings, db = _open(app)
-        now = _now(now_text)
+        now = app.clock()
         rows: list[dict[str, Any]] = []
         for shop in _shops(settings, shop_name):
             state, plan = plan_with_state(db, settings, shop, now)
@@ -250,12 +232,15 @@ def register(cli: click.Group) -> None:
 
         settings, db = _open(app)
         shop = _shops(settings, shop_name, one=True)[0]
-        now = _now(None)
+        now = app.clock()
         try:
             due = date.fromisoformat(expected) if expected else None
         except ValueError:
             raise UsageError(f"--expected wants YYYY-MM-DD, got {expected!r}") from None
-        identity = po_id or (f"{reference}:{sku}" if reference else f"PO-{now:%Y%m%d%H%M%S%f}")
+        # A made-up id must be unique even when the clock is fixed (--now): two POs added at one
+        # instant are two POs, not an update of the first.
+        made_up = f"PO-{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+        identity = po_id or (f"{reference}:{sku}" if reference else made_up)
         po = PurchaseOrder(
             id=identity,
             shop=shop,
@@ -329,7 +314,7 @@ def register(cli: click.Group) -> None:
 
         settings = app.settings()
         shop = _shops(settings, shop_name, one=True)[0]
-        result = read_purchase_orders(csv_file, shop, _now(None))
+        result = read_purchase_orders(csv_file, shop, app.clock())
         whole_file = [problem.reason for problem in result.problems if problem.line == 0]
         if whole_file:  # nothing to import: one line and exit 2, before opening the database
             raise UsageError(f"cannot import {csv_file}: {whole_file[0]}")
@@ -349,7 +334,6 @@ def register(cli: click.Group) -> None:
     @click.option("--days", type=click.IntRange(min=1), default=90, show_default=True)
     @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
     @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (metric,value per shop).")
-    @click.option("--now", "now_text", hidden=True, help="As of this time (ISO).")
     @click.pass_obj
     def report_command(
         app: AppContext,
@@ -358,7 +342,6 @@ def register(cli: click.Group) -> None:
         days: int,
         as_json: bool,
         as_csv: bool,
-        now_text: str | None,
     ) -> None:
         """Backorder rate, fill rate, promises kept, waits, cancellations and what is owed."""
         from connector.engine.metrics import backorder_report
@@ -366,7 +349,7 @@ def register(cli: click.Group) -> None:
         if as_json and as_csv:
             raise UsageError("pick one of --json and --csv")
         settings, db = _open(app)
-        now = _now(now_text)
+        now = app.clock()
         since = now - timedelta(days=days)
         reports = []
         for shop in _shops(settings, shop_name):

@@ -9,31 +9,86 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import click
 
 from connector import __version__
+from connector.clock import NOW_ENV, Clock, FrozenClock, parse_instant, system_clock
 from connector.errors import ConfigError, ConnectorError, UsageError
 from connector.logs import configure_logging
 from connector.settings import Settings
 
+if TYPE_CHECKING:
+    from connector.db import Database
+
 DEFAULT_CONFIG = "connector.toml"
+
+
+_LOOPBACK = ("localhost", "::1")
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host in _LOOPBACK or host.startswith("127.")
 
 
 @dataclass
 class AppContext:
-    """What every subcommand gets through ``click.pass_obj``."""
+    """What every subcommand gets through ``click.pass_obj``.
+
+    ``clock`` is the one clock of this invocation: the system clock, or the instant given with
+    ``--now`` / ``CONNECTOR_NOW`` (``fixed_now``). Every command takes time from it, directly or
+    through the database it opens with :meth:`open_database`.
+    """
 
     config_path: Path
     debug: bool
+    fixed_now: datetime | None = None
+    clock: Clock = field(default=system_clock)
+
+    def __post_init__(self) -> None:
+        if self.fixed_now is not None and self.clock is system_clock:
+            self.clock = FrozenClock(self.fixed_now)
 
     def settings(self) -> Settings:
         """Load and validate the config (raises ConfigError listing every problem)."""
         from connector.config import load_settings
 
         return load_settings(self.config_path)
+
+    def open_database(self, settings: Settings, *, read_only: bool = False) -> Database:
+        """The state database on this invocation's clock; ``read_only`` never creates or
+        migrates one (a typo in ``database_url`` must say so, not show an empty database)."""
+        from connector.db import open_database, open_existing_database
+
+        if read_only:
+            return open_existing_database(settings.database_url, clock=self.clock)
+        return open_database(settings.database_url, clock=self.clock)
+
+    def refuse_fixed_clock(self, settings: Settings, what: str, *, daemon: bool = False) -> None:
+        """A fixed clock must not write to a real shop or mail its customers.
+
+        Plans, reports and lookups at another instant are safe anywhere. Writing at one is not:
+        the shop would get dates and tags of another day and its customers wrong promises. So a
+        command that writes is refused under ``--now`` unless every enabled shop is on this
+        machine (a sandbox), and the long-running daemon is refused always (its time must move).
+        """
+        if self.fixed_now is None:
+            return
+        option = f"--now / {NOW_ENV}"
+        if daemon:
+            raise UsageError(f"{option} cannot be used with the daemon; add --once")
+        remote = [s.name for s in settings.shops if s.enabled and not _is_loopback(s.url)]
+        if remote:
+            raise UsageError(
+                f"{option} is for reading and for sandbox shops: {what} would write to "
+                f"{', '.join(remote)} at a moved clock"
+            )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,13 +103,26 @@ class AppContext:
     help="The TOML config file (or set CONNECTOR_CONFIG).",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+@click.option(
+    "--now",
+    "now_text",
+    envvar=NOW_ENV,
+    hidden=True,
+    help="Run at this instant (ISO date or time; a support tool, see docs/support.md).",
+)
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path, debug: bool) -> None:
+def cli(ctx: click.Context, config_path: Path, debug: bool, now_text: str | None) -> None:
     """Backorder and pre-order connector for Shopify and WooCommerce."""
     # The one log setup (redacting, shop on every line); `connector run` re-configures it with the
     # config's log format once the settings are loaded.
     configure_logging("text", level=logging.DEBUG if debug else logging.WARNING)
-    ctx.obj = AppContext(config_path=config_path, debug=debug)
+    fixed_now = None
+    if now_text:
+        try:
+            fixed_now = parse_instant(now_text)
+        except ValueError as error:
+            raise UsageError(f"--now ({NOW_ENV}) {error}") from None
+    ctx.obj = AppContext(config_path=config_path, debug=debug, fixed_now=fixed_now)
 
 
 @cli.group()

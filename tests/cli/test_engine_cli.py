@@ -7,6 +7,7 @@ import io
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -71,14 +72,14 @@ def run_main(config: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tu
 
 
 def test_plan_shows_what_would_change_without_touching_anything(config: Path) -> None:
-    code, out, _ = run(config, "plan", *AT)
+    code, out, _ = run(config, *AT, "plan")
     assert code == 0, out
     assert "label: 'Ships by December 22, 2026'" in out
     assert "tags +backorder +ships-2026-12" in out
     assert "order #ANNA: hold_lines A1 x2 [INVENTORY_OUT_OF_STOCK]" in out
     assert "email backorder_confirmation to ben@example.com (order #BEN): 2026-12-22" in out
     # Nothing was stored: the same plan again.
-    assert run(config, "plan", *AT)[1] == out
+    assert run(config, *AT, "plan")[1] == out
 
 
 def test_plan_of_a_shop_never_synced_says_so(
@@ -88,13 +89,13 @@ def test_plan_of_a_shop_never_synced_says_so(
     monkeypatch.setenv("DEMO_TOKEN", "shpat_0123456789abcdef0123456789abcdef")
     path = tmp_path / "connector.toml"
     path.write_text(CONFIG.format(db=tmp_path / "empty.db"))
-    code, _, err = run(path, "plan", *AT)
+    code, _, err = run(path, *AT, "plan")
     assert code == 0
     assert "demo has not been synced yet" in err and "connector resync --shop demo --all" in err
 
 
 def test_plan_json_is_the_plan(config: Path) -> None:
-    code, out, _ = run(config, "plan", "--shop", "demo", "--json", *AT)
+    code, out, _ = run(config, *AT, "plan", "--shop", "demo", "--json")
     assert code == 0, out
     plan = json.loads(out)
     assert {n["kind"] for n in plan["notifications"]} == {"backorder_confirmation"}
@@ -102,11 +103,11 @@ def test_plan_json_is_the_plan(config: Path) -> None:
 
 
 def test_backorders_explain_each_place_in_the_queue(config: Path) -> None:
-    code, out, _ = run(config, "backorders", "--sku", "SOFA-OAK", *AT)
+    code, out, _ = run(config, *AT, "backorders", "--sku", "SOFA-OAK")
     assert code == 0, out
     assert "SOFA-OAK  #1  order #ANNA  anna@example.com  2 waiting  ETA 2026-12-03" in out
     assert "why: ordered 2026-11-05 10:00; 2 units wait ahead; covered by PO2 due 2026-12-20" in out
-    code, out, _ = run(config, "backorders", "--order", "BEN", "--json", *AT)
+    code, out, _ = run(config, *AT, "backorders", "--order", "BEN", "--json")
     [row] = json.loads(out)
     assert (row["order_number"], row["position"], row["eta"]) == ("#BEN", 2, "2026-12-22")
 
@@ -132,9 +133,9 @@ def test_purchase_orders_added_received_and_imported_move_the_promises(
     code, out, _ = run(config, "po", "list", "--json")
     assert [p["id"] for p in json.loads(out)] == ["ACME-7:SOFA-OAK", "PO1", "PO2"]
     # One sofa more arrives on Nov 25: Anna's second sofa no longer waits for PO1 alone.
-    _, out, _ = run(config, "backorders", "--order", "ANNA", "--json", *AT)
+    _, out, _ = run(config, *AT, "backorders", "--order", "ANNA", "--json")
     assert json.loads(out)[0]["eta"] == "2026-12-03"
-    _, out, _ = run(config, "backorders", "--order", "BEN", "--json", *AT)
+    _, out, _ = run(config, *AT, "backorders", "--order", "BEN", "--json")
     assert json.loads(out)[0]["eta"] == "2026-12-03"
 
     code, out, _ = run(config, "po", "receive", "PO1", "2")
@@ -168,16 +169,16 @@ def test_report_reads_the_history(config: Path, tmp_path: Path) -> None:
     db.append_events(plan.events)
     db.close()
 
-    code, out, _ = run(config, "report", "--json", *AT)
+    code, out, _ = run(config, *AT, "report", "--json")
     assert code == 0, out
     report = json.loads(out)[0]
     assert report["lines_backordered"] == 2 and report["units_backordered"] == 3
     assert report["open_value"] == {"EUR": "300.00"}
     assert report["top_skus"][0]["sku"] == "SOFA-OAK"
-    code, out, _ = run(config, "report", "--csv", *AT)
+    code, out, _ = run(config, *AT, "report", "--csv")
     rows = list(csv.reader(io.StringIO(out)))
     assert ["demo", "waiting_units", "3"] in rows
-    code, out, _ = run(config, "report", *AT)
+    code, out, _ = run(config, *AT, "report")
     assert "waiting now: 2 lines, 3 units; owed €300.00" in out
 
 
@@ -209,7 +210,7 @@ def test_backorders_of_several_shops_say_whose_line_it_is(config: Path) -> None:
     cara = order("ANNA", at("2026-11-02"), line("C1", "SOFA-OAK", 1))
     db.upsert_orders([dataclasses.replace(cara, shop="outlet")])
     db.close()
-    code, out, _ = run(config, "backorders", "--sku", "SOFA-OAK", *AT)
+    code, out, _ = run(config, *AT, "backorders", "--sku", "SOFA-OAK")
     assert code == 0, out
     assert "[demo] SOFA-OAK  #1  order #ANNA" in out
     assert "[outlet] SOFA-OAK  #1  order #ANNA" in out
@@ -260,8 +261,8 @@ def test_each_command_closes_the_state_database(
     closed: list[object] = []
     real_open = db_module.open_database
 
-    def tracking_open(url: str) -> object:
-        db = real_open(url)
+    def tracking_open(url: str, **options: Any) -> object:
+        db = real_open(url, **options)
         opened.append(db)
         real_close = db.close
 
@@ -273,6 +274,6 @@ def test_each_command_closes_the_state_database(
         return db
 
     monkeypatch.setattr(db_module, "open_database", tracking_open)
-    for args in (["plan", *AT], ["backorders", *AT], ["po", "list"], ["report", *AT]):
+    for args in ([*AT, "plan"], [*AT, "backorders"], ["po", "list"], [*AT, "report"]):
         assert run(config, *args)[0] == 0, args
     assert len(opened) == 4 and closed == opened

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from connector.cli.main import main
-from connector.clock import FrozenClock
+from connector.cli.main import main as connector_main
+from connector.clock import NOW_ENV, FrozenClock
 from connector.db import open_database
 from connector.lease import acquire
 from connector.sandbox.seed import demo_spec
@@ -65,9 +65,19 @@ def outlet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Pa
 
 
 def test_run_once_then_status_order_and_resync(
-    outlet: tuple[Path, Any], capsys: pytest.CaptureFixture[str], tmp_path: Path
+    outlet: tuple[Path, Any],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     config, store = outlet
+
+    def main(argv: list[str]) -> int:
+        # The CLI plans at the sandbox's instant, as a support engineer reproducing a case would:
+        # its orders and stock are of that day, whatever the calendar says today.
+        monkeypatch.setenv(NOW_ENV, store.clock().isoformat())
+        return connector_main(argv)
+
     assert main(["--config", str(config), "run", "--once"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("outlet: synced ")
@@ -75,7 +85,8 @@ def test_run_once_then_status_order_and_resync(
 
     assert main(["--config", str(config), "status", "--json"]) == 0
     [status] = json.loads(capsys.readouterr().out)
-    assert status["last_success"] is not None
+    # The cycle ran on the sandbox's day, not the calendar's: support reads that instant back.
+    assert status["last_success"] == store.clock().isoformat()
     assert status["queue"]["lines"] > 0
     assert status["outbox"]["sent"] > 0 and status["outbox"]["pending"] == 0
 

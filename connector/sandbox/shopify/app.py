@@ -22,11 +22,11 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from connector.clock import FrozenClock
+from connector.clock import FrozenClock, system_clock
 from connector.sandbox.base import (
     FaultInjector,
     LoggedRequest,
@@ -88,7 +88,7 @@ class ShopifySandbox(SandboxStore):
     ) -> None:
         # Werkzeug logs every request line to stderr; the request log is ours to read instead.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self.clock = clock or FrozenClock(datetime.now(UTC).replace(microsecond=0))
+        self.clock = clock or FrozenClock(system_clock().replace(microsecond=0))
         self.seed_spec = seed_spec
         self.app_secret = app_secret or secrets.token_hex(16)
         self.access_token = access_token or f"shpat_{secrets.token_hex(16)}"
