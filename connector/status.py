@@ -103,8 +103,14 @@ def shop_status(
     shop: str,
     platform: str,
     now: datetime,
+    lease_now: datetime | None = None,
 ) -> ShopStatus:
-    """One shop's row of ``connector status``."""
+    """One shop's row of ``connector status`` at ``now``.
+
+    ``lease_now`` is the time on the lease clock (the database's, see
+    :func:`connector.lease.database_clock`), which a lease's expiry is compared with whatever
+    ``now`` says: under ``--now`` a live daemon's lease must not read as free.
+    """
     status = ShopStatus(shop=shop, platform=platform)
     with engine.connect() as conn:
         runs = conn.execute(
@@ -173,7 +179,7 @@ def shop_status(
     )
     status.last_errors = [redact(e) for e in status.last_errors]
     status.last_write_failures = [redact(f) for f in status.last_write_failures]
-    if lease is not None and utc(lease.expires_at) > now:
+    if lease is not None and utc(lease.expires_at) > (lease_now or now):
         status.lease_holder = lease.holder
         status.lease_expires = utc(lease.expires_at)
     return status

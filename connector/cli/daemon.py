@@ -233,15 +233,24 @@ def register(cli: click.Group) -> None:
     @click.pass_obj
     def status(app: AppContext, as_json: bool) -> None:
         """Per shop: last sync, cursor ages, queue sizes, outbox backlog, last errors."""
+        from connector.lease import database_clock
         from connector.notify.outbox import Outbox
         from connector.status import minute_utc, shop_status
 
         settings, db = _open(app, chatty=False, read_only=True)
         try:
             outbox = Outbox(db.engine, db.clock, settings.email)
-            now = db.clock()
+            now, lease_now = db.clock(), database_clock(db.engine)()
             rows = [
-                shop_status(db.engine, db, outbox, shop=s.name, platform=s.platform.value, now=now)
+                shop_status(
+                    db.engine,
+                    db,
+                    outbox,
+                    shop=s.name,
+                    platform=s.platform.value,
+                    now=now,
+                    lease_now=lease_now,
+                )
                 for s in settings.shops
             ]
         finally:

@@ -127,4 +127,9 @@ def test_run_once_then_status_order_and_resync(
     [status] = json.loads(capsys.readouterr().out)
     assert status["resyncs_pending"] == 1
     assert status["lease"]["holder"] == "other-daemon"
+    # Looking at another instant does not make the live daemon's lease look expired: leases are
+    # compared on the database's clock, not on --now.
+    assert connector_main(["--config", str(config), "--now", "2031-01-01", "status", "--json"]) == 0
+    [status] = json.loads(capsys.readouterr().out)
+    assert status["lease"]["holder"] == "other-daemon"
     db.close()
