@@ -19,6 +19,7 @@ from connector.sandbox.shopify.records import parse_gid
 from connector.sandbox.shopify.webhooks import build_payload
 from connector.settings import Secret, ShopSettings
 from connector.signing import sign
+from tests.timeline import bucket_time
 
 SPEC = SeedSpec(seed=4, products=30, customers=8, orders=30)
 
@@ -71,7 +72,7 @@ def _is_write(operation: str) -> bool:
 @contextlib.contextmanager
 def make_harness(tmp_path: Path) -> Iterator[ShopifyHarness]:
     clock = FrozenClock(datetime(2026, 11, 1, 9, 0, tzinfo=UTC))
-    with ShopifySandbox(SPEC, clock=clock, bucket_time=lambda: clock().timestamp()) as store:
+    with ShopifySandbox(SPEC, clock=clock, bucket_time=bucket_time(clock)) as store:
         settings = ShopSettings(
             name="shopify",
             platform=Platform.SHOPIFY,

@@ -9,6 +9,7 @@ end the shops show what the engine wants: a fresh plan has nothing left to write
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from email import message_from_bytes
@@ -43,7 +44,9 @@ class VirtualTime:
         self.now += max(0.0, seconds)
 
     def monotonic(self) -> float:
-        return self.now
+        # Real seconds pass for the shop too: the adapter counts them (monotonic + what it slept),
+        # so a bucket that ignored them would refill slower than the adapter expects on a slow day.
+        return time.monotonic() + self.now
 
 
 @dataclass

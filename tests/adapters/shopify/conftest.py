@@ -15,6 +15,7 @@ from connector.platform import ChangePage, Resource
 from connector.sandbox.seed import SeedSpec
 from connector.sandbox.shopify import ShopifySandbox
 from connector.settings import Secret, ShopSettings
+from tests.timeline import bucket_time
 
 SMALL = SeedSpec(seed=5, products=15, customers=8, orders=30)
 
@@ -57,7 +58,7 @@ def make_rig(spec: SeedSpec | None = SMALL, **options: object) -> Rig:
     store = ShopifySandbox(
         spec,
         clock=clock,
-        bucket_time=lambda: clock().timestamp(),
+        bucket_time=bucket_time(clock),
         **store_options,  # type: ignore[arg-type]
     )
     store.start()
