@@ -12,14 +12,15 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from connector.clock import FrozenClock
+from connector.clock import FrozenClock, system_clock
 from connector.daemon_schema import leases, resync_requests
 from connector.db import open_database
 from connector.model import PurchaseOrder
@@ -56,7 +57,9 @@ def test_three_daemons_share_two_shops_safely(pg_schema_url: str, tmp_path: Path
     from connector.sandbox.shopify import ShopifySandbox
     from connector.sandbox.woocommerce import WooCommerceSandbox
 
-    spec = demo_spec()
+    # The daemons are processes on the system clock: the shops' day must be theirs too (a shop
+    # frozen on demo_spec's date would sell in the daemons' past or future as the calendar moves).
+    spec = replace(demo_spec(), start=system_clock().replace(microsecond=0) - timedelta(days=1))
     clock = FrozenClock(spec.start)
     stores = {
         # A Plus-plan bucket: three daemons polling every few milliseconds share one app bucket.
@@ -64,7 +67,7 @@ def test_three_daemons_share_two_shops_safely(pg_schema_url: str, tmp_path: Path
         "nordhem-woo": WooCommerceSandbox(spec, clock=clock).start(),
     }
     db = open_database(pg_schema_url)
-    today = datetime.now(UTC).date()
+    today = system_clock().date()
     from connector.demo import backordered_skus
 
     skus = backordered_skus(spec)
@@ -173,8 +176,8 @@ def test_three_daemons_share_two_shops_safely(pg_schema_url: str, tmp_path: Path
     from connector.notify.outbox import Outbox
     from connector.notify.transports import FolderTransport
 
-    outbox = Outbox(db.engine, lambda: datetime.now(UTC))
-    later = datetime.now(UTC) + timedelta(minutes=10)
+    outbox = Outbox(db.engine, system_clock)
+    later = system_clock() + timedelta(minutes=10)
     report = outbox.deliver(FolderTransport(tmp_path / "outbox"), now=later)
     assert _outbox_idle(db.engine), report
     files = list((tmp_path / "outbox").glob("*.eml"))
