@@ -13,7 +13,7 @@ import sys
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -26,6 +26,10 @@ from connector.logs import redact
 from connector.model import Platform
 from connector.platform import CheckReport
 from connector.settings import Settings, ShopSettings
+
+if TYPE_CHECKING:
+    from connector.cli.main import AppContext
+    from connector.clock import Clock
 
 __all__ = ["CheckFailed", "check_shop", "register"]
 
@@ -107,12 +111,12 @@ class _Outcome:
         )
 
 
-def check_shop(shop: ShopSettings, debug: bool = False) -> CheckReport:
+def check_shop(shop: ShopSettings, clock: Clock, debug: bool = False) -> CheckReport:
     """One shop's :class:`CheckReport`; a failure to even check becomes a failed report, not a crash."""
     import adapters
 
     try:
-        adapter = adapters.create_adapter(shop)
+        adapter = adapters.create_adapter(shop, clock=clock)
     except ConnectorError as error:
         return _failed(shop, str(error))
     except (ImportError, NotImplementedError, ValueError) as error:
@@ -162,12 +166,12 @@ def check(ctx: click.Context, as_json: bool) -> None:
             _print_config_error_json(error)
         raise  # main() prints every problem, one per line, and exits 2
     outcome = _Outcome()
-    _check_database(settings, outcome)
+    _check_database(settings, ctx.obj, outcome)
     for shop in settings.shops:
         if not shop.enabled:
             outcome.reports.append((CheckReport(shop.name, shop.platform, ok=True), "disabled"))
             continue
-        report = check_shop(shop, debug)
+        report = check_shop(shop, ctx.obj.clock, debug)
         outcome.reports.append((report, "ok" if report.ok else "failed"))
     if as_json:
         click.echo(json.dumps(_as_json(config_path, outcome), indent=2))
@@ -178,15 +182,15 @@ def check(ctx: click.Context, as_json: bool) -> None:
         raise click.exceptions.Exit(1)
 
 
-def _check_database(settings: Settings, outcome: _Outcome) -> None:
-    from connector.db import open_database, safe_url
+def _check_database(settings: Settings, app: AppContext, outcome: _Outcome) -> None:
+    from connector.db import safe_url
 
     try:
         outcome.database_url = safe_url(settings.database_url)
     except Exception:  # an unparsable URL was already refused by the config; be safe anyway
         outcome.database_url = "(unreadable URL)"
     try:
-        db = open_database(settings.database_url)
+        db = app.open_database(settings)
     except ConnectorError as error:
         outcome.database_problem = redact(str(error))
         return
