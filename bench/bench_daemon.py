@@ -30,7 +30,7 @@ from connector.platform import ApiUsage, ResyncTarget, WebhookEvent
 from connector.sandbox.base import SandboxServer
 from connector.settings import Secret, ShopSettings
 from connector.signing import sign, verify
-from connector.webhook_server import WebhookApp
+from connector.web.webhooks import WebhookApp
 
 SECRET = "bench-secret"
 

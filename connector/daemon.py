@@ -27,7 +27,7 @@ from connector.platform import PlatformAdapter
 from connector.scheduler import Scheduler
 from connector.settings import Settings, ShopSettings
 from connector.sync import Progress
-from connector.webhook_server import WebhookApp
+from connector.web.webhooks import WebhookApp
 
 __all__ = ["Daemon", "build_digest"]
 

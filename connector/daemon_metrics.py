@@ -9,7 +9,7 @@ from connector.db import Database
 from connector.metrics import Sample
 from connector.resync_queue import pending_count
 from connector.settings import ShopSettings
-from connector.webhook_server import last_successes
+from connector.web.webhooks import last_successes
 
 __all__ = ["daemon_samples"]
 

@@ -20,7 +20,7 @@ from connector.db.store import StateStore
 from connector.logs import redact
 from connector.model import BackorderEntry, BackorderEvent, BackorderEventKind, Order, utc
 from connector.resync_queue import exhausted_resyncs, pending_count
-from connector.webhook_server import last_successes
+from connector.web.webhooks import last_successes
 
 __all__ = ["OrderStory", "ShopStatus", "minute_utc", "order_story", "shop_status"]
 

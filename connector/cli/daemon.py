@@ -134,8 +134,8 @@ def register(cli: click.Group) -> None:
     @click.pass_obj
     def run(app: AppContext, listen: str | None, callback_url: str | None, once: bool) -> None:
         """Run the daemon: sync, plan, apply and mail on a schedule, for every enabled shop."""
-        from connector.http_server import WebhookServer
         from connector.scheduler import Scheduler
+        from connector.web.server import WebhookServer
 
         address = _parse_listen(listen) if listen else None
         settings = app.settings()

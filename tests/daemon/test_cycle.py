@@ -312,7 +312,7 @@ def test_status_finds_the_last_success_behind_many_failed_runs_as_healthz_does(
     from datetime import timedelta
 
     from connector.cycle import CycleReport
-    from connector.webhook_server import shop_health
+    from connector.web.webhooks import shop_health
 
     good = CycleReport(shop="acme", started_at=T0, finished_at=T0 + timedelta(minutes=1))
     record_run(database.engine, good)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from connector.http_server import ServerLimits, WebhookServer
+from connector.web.server import ServerLimits, WebhookServer
 
 
 def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:

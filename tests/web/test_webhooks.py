@@ -21,7 +21,7 @@ from connector.resync_queue import pending_resyncs
 from connector.sandbox.base import SandboxServer
 from connector.settings import Secret, ShopSettings
 from connector.signing import sign
-from connector.webhook_server import WebhookApp
+from connector.web.webhooks import WebhookApp
 from tests.daemon.conftest import daemon_engine
 
 SECRET = "shpss_test_secret_0123456789"
