@@ -88,8 +88,16 @@ class Daemon:
         self._planner = planner
         if outbox is None:
             from connector.notify.outbox import Outbox
+            from connector.notify.render import Renderer
 
-            outbox = Outbox(db.engine, clock, settings.email)
+            links = None
+            if settings.web.enabled:
+                from connector.web.links import OrderLinks
+
+                links = OrderLinks(settings.web, clock).url
+            outbox = Outbox(
+                db.engine, clock, settings.email, Renderer(settings.email, order_link=links)
+            )
         self.outbox = outbox
         if transport_factory is None:
             from connector.notify.transports import make_transport
@@ -365,6 +373,26 @@ class Daemon:
             record_skipped=self.db.record_skipped,
             **extra,
         )
+
+    def web_app(self, *, max_body: int | None = None) -> Any:
+        """The daemon's one WSGI app: the webhook endpoint, and the customer page at ``/orders``
+        when ``[web]`` is configured (:mod:`connector.web`)."""
+        webhooks = self.webhook_app(max_body=max_body)
+        if not self.settings.web.enabled:
+            return webhooks
+        from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+        from connector.web.customer import CustomerPages
+        from connector.web.links import OrderLinks
+
+        pages = CustomerPages(
+            store=self.db,
+            settings=self.settings,
+            links=OrderLinks(self.settings.web, self.clock),
+            clock=self.clock,
+            outbox=self.outbox,
+        )
+        return DispatcherMiddleware(webhooks, {"/orders": pages})
 
     def close(self) -> None:
         """Hand our shops over at once (no waiting for expiry) and release connections."""

@@ -179,6 +179,24 @@ class EmailSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WebSettings:
+    """The customer page behind every email (``[web]``); off until ``public_url`` is set."""
+
+    public_url: str = ""
+    """Where customers reach the daemon's HTTP server (behind your reverse proxy), e.g.
+    ``https://orders.example.com``; the page is ``{public_url}/orders/<signed token>``."""
+    secret: Secret | None = None
+    """Signs the links (HMAC-SHA256); ``env:NAME``, at least 32 characters. Changing it revokes
+    every link already sent."""
+    link_days: int = 180
+    """How long a link in an email keeps working."""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.public_url and self.secret is not None)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the connector runs on, validated once at load."""
 
@@ -186,6 +204,7 @@ class Settings:
     database_url: str = "sqlite:///connector.db"
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     email: EmailSettings = field(default_factory=EmailSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     policies: tuple[PolicySettings, ...] = ()
     default_policy: PolicySettings = field(
         default_factory=lambda: PolicySettings(name="default", mode=PolicyMode.STOP)

@@ -160,7 +160,7 @@ def register(cli: click.Group) -> None:
             daemon.schedule(scheduler)
             server = None
             if address is not None:
-                server = WebhookServer(daemon.webhook_app(), host=address[0], port=address[1])
+                server = WebhookServer(daemon.web_app(), host=address[0], port=address[1])
                 server.start()
                 log.info("listening on http://%s:%d", address[0], server.port)
             try:

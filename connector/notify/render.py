@@ -9,7 +9,7 @@ from __future__ import annotations
 import email.policy
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -104,7 +104,7 @@ def _safe_url(value: str) -> str:
     return value if value.startswith(("https://", "http://")) else ""
 
 
-def _shop_context(shop: ShopSettings, settings: EmailSettings) -> dict[str, str]:
+def shop_context(shop: ShopSettings, settings: EmailSettings) -> dict[str, str]:
     branding = shop.branding
     defaults = Branding()
     contact = (
@@ -166,8 +166,13 @@ def build_context(
     settings: EmailSettings,
     choice: LocaleChoice,
     alternatives: Sequence[Alternative] = (),
+    *,
+    order_url: str = "",
 ) -> dict[str, Any]:
-    """Everything a template may use. Every key is always present (templates run StrictUndefined)."""
+    """Everything a template may use. Every key is always present (templates run StrictUndefined).
+
+    ``order_url`` is the customer page of the order (a signed link), or "" when none is configured.
+    """
     waiting = [line for line in notification.lines if not line.ships_now]
     shipping = [line for line in notification.lines if line.ships_now]
     unsubscribe_url = ""
@@ -177,7 +182,7 @@ def build_context(
         "locale": choice.babel,
         "lang": choice.folder.split("_", 1)[0],
         "kind": notification.kind.value,
-        "shop": _shop_context(shop, settings),
+        "shop": shop_context(shop, settings),
         "customer": {"name": notification.name, "email": notification.email},
         "order": {"id": notification.order_id, "number": notification.order_number},
         "lines": list(notification.lines),
@@ -192,6 +197,7 @@ def build_context(
         "discount_code": notification.discount_code,
         "alternatives": list(alternatives),
         "unsubscribe_url": unsubscribe_url,
+        "order_url": order_url,
         # The digest's three sections, by the convention documented in docs/emails.md.
         "delays": [line for line in notification.lines if line.old_eta is not None],
         "stopped_selling": [
@@ -206,8 +212,14 @@ def build_context(
 class Renderer:
     """Renders notifications with the one environment (ours, or the owner's folder over ours)."""
 
-    def __init__(self, settings: EmailSettings | None = None) -> None:
+    def __init__(
+        self,
+        settings: EmailSettings | None = None,
+        order_link: Callable[[str, str], str] | None = None,
+    ) -> None:
+        """``order_link(shop, order_id)`` makes the customer page's signed URL (None: no page)."""
         self.settings = settings or EmailSettings()
+        self.order_link = order_link
         self.environment = make_environment(self.settings.templates_dir)
         folders = set(locales_in(TEMPLATES_DIR))
         if self.settings.templates_dir:
@@ -255,7 +267,16 @@ class Renderer:
     ) -> RenderedEmail:
         """Render one notification for ``shop``; raises :class:`RenderError` when a template fails."""
         choice = self.choose_locale(notification, shop)
-        context = build_context(notification, shop, self.settings, choice, alternatives)
+        order_url = ""
+        if (
+            self.order_link is not None
+            and notification.order_id
+            and notification.kind is not NotificationKind.DIGEST
+        ):
+            order_url = self.order_link(shop.name, notification.order_id)
+        context = build_context(
+            notification, shop, self.settings, choice, alternatives, order_url=order_url
+        )
         subject, html, text = self.render_parts(choice.folder, notification.kind.value, context)
         return RenderedEmail(
             subject=subject,

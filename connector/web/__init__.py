@@ -1,8 +1,9 @@
 """The daemon's one HTTP face, one WSGI server (``connector run --listen``) with its parts:
 
 * :mod:`connector.web.webhooks`: webhooks in, ``/healthz`` and ``/metrics`` out;
+* :mod:`connector.web.customer`: the customer page at ``/orders/<token>``, opened by the signed
+  links of :mod:`connector.web.links` that every customer email carries (``[web]`` config);
 * :mod:`connector.web.server`: the bounded production server (waitress) that serves them.
 
-The customer page (signed links) and the support console join here as they are built
-(docs: ../shared DESIGN "How the house grows now").
+:meth:`connector.daemon.Daemon.web_app` puts the faces together. The support console joins here.
 """

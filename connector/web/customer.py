@@ -1,0 +1,175 @@
+"""The customer page: ``GET /orders/<token>``, what a waiting customer sees behind every email.
+
+The order, each line with what happens to it (shipped, ships now, or waiting with its expected date
+and its place in line in plain words), and the promises made so far, in the customer's language,
+from the same Jinja factory and locales as the emails. Mobile-friendly HTML, no JavaScript.
+
+Every token the link reader will not honour, and a valid token whose order is gone, get the same
+404 page: a stranger learns nothing by guessing. Answers are never cached and never send a referrer.
+The data comes from :func:`connector.status.order_story`, the same story ``connector order N``
+prints: there is no second copy of the queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from connector.clock import Clock
+from connector.db.store import StateStore
+from connector.model import BackorderEventKind, Order
+from connector.notify.environment import make_environment
+from connector.notify.formatting import resolve_locale
+from connector.notify.render import shop_context
+from connector.settings import Settings, ShopSettings
+from connector.status import OrderStory, order_story
+from connector.web.links import OrderLinks
+from templates import TEMPLATES_DIR, locales_in
+
+__all__ = ["CustomerPages", "LineView"]
+
+PAGES = "_pages"
+"""The page templates' folder under ``templates/`` (one locale folder each, like the emails)."""
+
+_PROMISES = (BackorderEventKind.DETECTED, BackorderEventKind.ETA_SET, BackorderEventKind.DELAYED)
+
+_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex, nofollow",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src https:",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LineView:
+    """One order line as the customer reads it."""
+
+    title: str
+    quantity: int
+    shipped: int
+    cancelled: int
+    waiting: int
+    eta: date | None
+    ahead: int | None
+    """Orders in line before this one for the same item (None when the line does not wait)."""
+    preorder: bool
+
+
+def line_views(story: OrderStory) -> list[LineView]:
+    """The order's lines with their queue places: one row per line, waiting units summed."""
+    waits: dict[str, tuple[int, date | None, int]] = {}
+    for entry in story.queue:
+        units, eta, position = waits.get(entry.line_id, (0, None, entry.position))
+        later = max(filter(None, (eta, entry.eta)), default=None)
+        waits[entry.line_id] = (units + entry.waiting, later, min(position, entry.position))
+    views = []
+    for line in story.order.lines:
+        units, eta, position = waits.get(line.platform_id, (0, None, 0))
+        views.append(
+            LineView(
+                title=line.title or line.sku,
+                quantity=line.quantity,
+                shipped=line.fulfilled,
+                cancelled=line.cancelled,
+                waiting=units,
+                eta=eta,
+                ahead=max(position - 1, 0) if units else None,
+                preorder=line.preorder,
+            )
+        )
+    return views
+
+
+class CustomerPages:
+    """The WSGI app of the customer page (mounted at ``/orders`` by the daemon's web app)."""
+
+    def __init__(
+        self,
+        *,
+        store: StateStore,
+        settings: Settings,
+        links: OrderLinks,
+        clock: Clock,
+        outbox: Any = None,
+    ) -> None:
+        self.store = store
+        self.shops: Mapping[str, ShopSettings] = {s.name: s for s in settings.shops}
+        self.email = settings.email
+        self.links = links
+        self.clock = clock
+        self.outbox = outbox
+        self.environment = make_environment(settings.email.templates_dir)
+        self.locales = tuple(locales_in(TEMPLATES_DIR / PAGES))
+        self.url_map = Map([Rule("/<token>", endpoint="order", methods=["GET"])])
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        try:
+            _, values = self.url_map.bind_to_environ(environ).match()
+            response = self.on_order(request, **values)
+        except HTTPException:
+            response = self._not_found(request)
+        result: Iterable[bytes] = response(environ, start_response)
+        return result
+
+    def on_order(self, request: Request, token: str) -> Response:
+        target = self.links.read(token)
+        shop = self.shops.get(target.shop) if target else None
+        story = (
+            order_story(self.store, self.outbox, target.shop, target.order_id)
+            if target is not None and shop is not None
+            else None
+        )
+        if story is None or shop is None:
+            return self._not_found(request)
+        return self._page("order", shop, story.order.customer_locale, self._context(story, shop))
+
+    def _context(self, story: OrderStory, shop: ShopSettings) -> dict[str, Any]:
+        order: Order = story.order
+        # Each date we gave: the first one comes with the line's detection, later ones as changes.
+        promises: list[dict[str, Any]] = []
+        for event in story.events:
+            said = {"at": event.at.date(), "eta": event.eta, "old_eta": event.old_eta}
+            if event.kind in _PROMISES and (event.eta or event.old_eta) and said not in promises:
+                promises.append(said)  # one row per date given, however many lines it covered
+        lines = line_views(story)
+        return {
+            "shop": shop_context(shop, self.email),
+            "order": {
+                "number": order.number,
+                "placed": order.created_at.date(),
+                "customer": order.customer.name,
+            },
+            "lines": lines,
+            "waiting": [line for line in lines if line.waiting],
+            "promises": promises,
+        }
+
+    def _not_found(self, request: Request) -> Response:
+        shop = next(iter(self.shops.values()), None)
+        context = {"shop": shop_context(shop, self.email) if shop else {"name": ""}}
+        locale = request.accept_languages.best
+        return self._page("not_found", shop, locale, context, status=404)
+
+    def _page(
+        self,
+        name: str,
+        shop: ShopSettings | None,
+        locale: str | None,
+        context: dict[str, Any],
+        status: int = 200,
+    ) -> Response:
+        choice = resolve_locale(locale, shop.locale if shop else None, self.locales)
+        template = self.environment.get_template(f"{PAGES}/{choice.folder}/{name}.html.j2")
+        html = template.render(
+            {**context, "locale": choice.babel, "lang": choice.folder.split("_", 1)[0]}
+        )
+        return Response(html, status=status, mimetype="text/html", headers=_HEADERS)

@@ -1,0 +1,163 @@
+"""The customer page behind every email: the link a customer gets, the page it opens, and every link
+the page refuses (issue 14's first part)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from email import message_from_bytes, policy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.test import Client
+
+from connector.cli.main import main
+from connector.clock import NOW_ENV, FrozenClock
+from connector.config import load_settings, parse_settings
+from connector.daemon import Daemon
+from connector.db import open_database
+from connector.errors import ConfigError
+from connector.sandbox.seed import demo_spec
+from connector.settings import Secret, WebSettings
+from connector.web.links import OrderLinks
+from tests.e2e.test_cli_live import CONFIG
+
+SECRET = "s" * 40
+WEB = f"""
+[web]
+public_url = "https://orders.example.com"
+secret = "env:OUTLET_WEB_SECRET"
+"""
+
+
+@pytest.fixture
+def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, Any]]:
+    """A WooCommerce sandbox with a Swedish customer waiting, synced once by the real CLI."""
+    from connector.sandbox.woocommerce import WooCommerceSandbox
+
+    with WooCommerceSandbox(demo_spec(), clock=FrozenClock(demo_spec().start)) as store:
+        creds = store.credentials()
+        monkeypatch.setenv("OUTLET_KEY", creds["consumer_key"])
+        monkeypatch.setenv("OUTLET_SECRET", creds["consumer_secret"])
+        monkeypatch.setenv("OUTLET_HOOK", "hook-secret")
+        monkeypatch.setenv("OUTLET_WEB_SECRET", SECRET)
+        config = tmp_path / "connector.toml"
+        config.write_text(
+            CONFIG.format(db=tmp_path / "state.db", outbox=tmp_path / "outbox", url=store.base_url)
+            + WEB
+        )
+        monkeypatch.setenv(NOW_ENV, store.clock().isoformat())
+        assert main(["--config", str(config), "run", "--once"]) == 0
+        yield config, store
+
+
+def _mails(folder: Path) -> list[Any]:
+    return [
+        message_from_bytes(path.read_bytes(), policy=policy.default)
+        for path in sorted(folder.glob("*.eml"))
+    ]
+
+
+def _page(config: Path, store: Any, path: str) -> tuple[int, str]:
+    settings = load_settings(config)
+    clock = FrozenClock(store.clock())
+    db = open_database(settings.database_url, clock=clock)
+    try:
+        daemon = Daemon(settings, db, clock=clock, outbox=None)
+        answer = Client(daemon.web_app()).get(path)
+        return answer.status_code, answer.get_data(as_text=True)
+    finally:
+        db.close()
+
+
+def test_every_customer_mail_links_to_a_page_with_the_order_its_dates_and_place_in_line(
+    shop: tuple[Path, Any], tmp_path: Path
+) -> None:
+    config, store = shop
+    mails = [m for m in _mails(tmp_path / "outbox") if m["To"] != "owner@example.com"]
+    assert mails, "the waiting customers were written to"
+    for mail in mails:
+        text = mail.get_body(preferencelist=("plain",)).get_content()
+        html = mail.get_body(preferencelist=("html",)).get_content()
+        [link] = re.findall(r"https://orders\.example\.com/orders/\S+", text)
+        assert link in html
+    path = re.findall(r"https://orders\.example\.com(/orders/\S+)", text)[0]
+    settings = load_settings(config)
+    target = OrderLinks(settings.web, FrozenClock(store.clock())).read(path.rsplit("/", 1)[1])
+    assert target is not None and target.shop == "outlet"
+    db = open_database(settings.database_url)
+    number = db.order("outlet", target.order_id).number  # type: ignore[union-attr]
+    db.close()
+    status, page = _page(config, store, path)
+    assert status == 200
+    assert f"Order {number}" in page
+    swedish = "väntar" in page
+    waiting_words = ("väntar", "Beräknas skickas senast") if swedish else ("waiting", "ship by")
+    assert any(word in page for word in waiting_words), page
+    assert (
+        ("först i kön" in page or "före din" in page)
+        if swedish
+        else ("first in line" in page or "ahead of yours" in page)
+    )
+    # Internal words never reach the customer: no PO ids, no queue explanations.
+    assert "PO-" not in page and "covered by" not in page
+
+
+def test_a_link_is_refused_forged_tampered_expired_or_of_another_install(
+    shop: tuple[Path, Any], tmp_path: Path
+) -> None:
+    config, store = shop
+    settings = load_settings(config)
+    clock = FrozenClock(store.clock())
+    links = OrderLinks(settings.web, clock)
+    db = open_database(settings.database_url, clock=clock)
+    order_id = db.queue("outlet")[0].order_id
+    db.close()
+    good = links.token("outlet", order_id)
+    assert links.read(good) is not None
+    head, _, tail = good.partition(".")
+    other_install = OrderLinks(
+        WebSettings(public_url="https://x.example", secret=Secret("t" * 40)), clock
+    ).token("outlet", order_id)
+    unknown_order = links.token("outlet", "999999999")
+    refused = {
+        "forged": f"{head}.{tail[:-2]}AA",
+        "tampered": links.token("outlet", "1").partition(".")[0] + "." + tail,
+        "other install": other_install,
+        "junk": "not-a-token",
+    }
+    for token in refused.values():
+        assert links.read(token) is None
+    answers = {name: _page(config, store, f"/orders/{t}") for name, t in refused.items()}
+    answers["unknown order"] = _page(config, store, f"/orders/{unknown_order}")
+    # One answer for all of them: a stranger learns nothing from which one failed.
+    assert {status for status, _ in answers.values()} == {404}
+    assert len({body for _, body in answers.values()}) == 1
+    assert _page(config, store, f"/orders/{good}")[0] == 200
+
+    clock.advance(timedelta(days=settings.web.link_days, seconds=1))
+    assert links.read(good) is None
+
+
+def test_the_page_needs_a_secret_and_a_real_url() -> None:
+    shop = {
+        "name": "acme",
+        "platform": "woocommerce",
+        "url": "https://shop.example.com",
+        "consumer_key": "env:K",
+        "consumer_secret": "env:S",
+    }
+    env = {"K": "ck_x", "S": "cs_x", "W": "short"}
+    with pytest.raises(ConfigError) as error:
+        parse_settings({"shops": [shop], "web": {"public_url": "orders.example.com"}}, env=env)
+    assert [p.key for p in error.value.problems] == ["web.public_url", "web.secret"]
+    with pytest.raises(ConfigError) as error:
+        parse_settings(
+            {"shops": [shop], "web": {"public_url": "https://o.example.com", "secret": "env:W"}},
+            env=env,
+        )
+    assert [p.message for p in error.value.problems] == [
+        "at least 32 characters (e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+    ]
