@@ -137,13 +137,14 @@ def _total(lines: Iterable[NotificationLine]) -> Money | None:
 
 
 def unsubscribe_targets(
-    notification: Notification, shop: ShopSettings, settings: EmailSettings
+    notification: Notification, shop: ShopSettings, settings: EmailSettings, order_url: str = ""
 ) -> tuple[str, str]:
     """(link for the mail body, ``List-Unsubscribe`` header value) for reminder mails.
 
-    The web link is ``EmailSettings.unsubscribe_url`` with the shop and address as query parameters
-    (the customer page that records the choice comes later); the mailto goes to the shop's reply
-    address, so a store owner can always honour it by hand or with :meth:`Outbox.unsubscribe`.
+    The web link is the customer page's own (``{order_url}/unsubscribe``, which records the choice
+    in one click) when the page is on, else ``EmailSettings.unsubscribe_url`` with the shop and
+    address as query parameters; the mailto goes to the shop's reply address, so a store owner can
+    always honour it by hand or with :meth:`Outbox.unsubscribe`.
     """
     contact = (
         shop.branding.reply_to
@@ -152,8 +153,8 @@ def unsubscribe_targets(
         or settings.from_address
     )
     mailto = f"mailto:{contact}?subject={quote(f'unsubscribe {shop.name} {notification.email}')}"
-    web = ""
-    if settings.unsubscribe_url:
+    web = f"{order_url}/unsubscribe" if order_url else ""
+    if not web and settings.unsubscribe_url:
         sep = "&" if "?" in settings.unsubscribe_url else "?"
         web = f"{settings.unsubscribe_url}{sep}{urlencode({'shop': shop.name, 'email': notification.email})}"
     header = ", ".join(f"<{target}>" for target in (web, mailto) if target)
@@ -177,7 +178,7 @@ def build_context(
     shipping = [line for line in notification.lines if line.ships_now]
     unsubscribe_url = ""
     if notification.kind is NotificationKind.REMINDER:
-        unsubscribe_url, _ = unsubscribe_targets(notification, shop, settings)
+        unsubscribe_url, _ = unsubscribe_targets(notification, shop, settings, order_url)
     return {
         "locale": choice.babel,
         "lang": choice.folder.split("_", 1)[0],
@@ -282,11 +283,13 @@ class Renderer:
             subject=subject,
             html=html,
             text=text,
-            headers=self.headers(notification, shop),
+            headers=self.headers(notification, shop, order_url),
             locale=choice.folder,
         )
 
-    def headers(self, notification: Notification, shop: ShopSettings) -> dict[str, str]:
+    def headers(
+        self, notification: Notification, shop: ShopSettings, order_url: str = ""
+    ) -> dict[str, str]:
         """From, To, Reply-To and, for reminders, List-Unsubscribe (RFC 2369 / RFC 8058)."""
         settings = self.settings
         headers = {
@@ -299,8 +302,8 @@ class Renderer:
         if reply_to:
             headers["Reply-To"] = reply_to
         if notification.kind is NotificationKind.REMINDER:
-            _, header = unsubscribe_targets(notification, shop, settings)
+            web, header = unsubscribe_targets(notification, shop, settings, order_url)
             headers["List-Unsubscribe"] = header
-            if settings.unsubscribe_url.startswith("https://"):
+            if web.startswith("https://"):
                 headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         return headers

@@ -108,29 +108,60 @@ class CustomerPages:
         self.outbox = outbox
         self.environment = make_environment(settings.email.templates_dir)
         self.locales = tuple(locales_in(TEMPLATES_DIR / PAGES))
-        self.url_map = Map([Rule("/<token>", endpoint="order", methods=["GET"])])
+        self.url_map = Map(
+            [
+                Rule("/<token>", endpoint="order", methods=["GET"]),
+                Rule("/<token>/unsubscribe", endpoint="unsubscribe", methods=["GET", "POST"]),
+            ]
+        )
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
         try:
-            _, values = self.url_map.bind_to_environ(environ).match()
-            response = self.on_order(request, **values)
+            endpoint, values = self.url_map.bind_to_environ(environ).match()
+            response = getattr(self, f"on_{endpoint}")(request, **values)
         except HTTPException:
             response = self._not_found(request)
         result: Iterable[bytes] = response(environ, start_response)
         return result
 
-    def on_order(self, request: Request, token: str) -> Response:
+    def _story(self, token: str) -> tuple[OrderStory, ShopSettings] | None:
+        """The order a token opens, with its shop; None for every token not honoured."""
         target = self.links.read(token)
         shop = self.shops.get(target.shop) if target else None
-        story = (
-            order_story(self.store, self.outbox, target.shop, target.order_id)
-            if target is not None and shop is not None
-            else None
-        )
-        if story is None or shop is None:
+        if target is None or shop is None:
+            return None
+        story = order_story(self.store, self.outbox, target.shop, target.order_id)
+        return (story, shop) if story is not None else None
+
+    def on_order(self, request: Request, token: str) -> Response:
+        found = self._story(token)
+        if found is None:
             return self._not_found(request)
+        story, shop = found
         return self._page("order", shop, story.order.customer_locale, self._context(story, shop))
+
+    def on_unsubscribe(self, request: Request, token: str) -> Response:
+        """No more reminder emails for this customer of this shop (other mails still go).
+
+        GET asks (a link scanner following the link must not unsubscribe anyone); POST does it,
+        and is also what a mail client's one-click unsubscribe sends (RFC 8058): the signed token
+        in the URL is the authority, so no cookie or form token is needed. Doing it twice is
+        harmless.
+        """
+        found = self._story(token)
+        if found is None or self.outbox is None:
+            return self._not_found(request)
+        story, shop = found
+        done = request.method == "POST"
+        if done:
+            self.outbox.unsubscribe(shop.name, story.order.customer.email, source="customer page")
+        context = {
+            "shop": shop_context(shop, self.email),
+            "order": {"number": story.order.number},
+            "done": done,
+        }
+        return self._page("unsubscribe", shop, story.order.customer_locale, context)
 
     def _context(self, story: OrderStory, shop: ShopSettings) -> dict[str, Any]:
         order: Order = story.order

@@ -161,3 +161,47 @@ def test_the_page_needs_a_secret_and_a_real_url() -> None:
     assert [p.message for p in error.value.problems] == [
         "at least 32 characters (e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
     ]
+
+
+def test_a_reminder_unsubscribes_in_one_click_on_the_page(
+    shop: tuple[Path, Any], tmp_path: Path
+) -> None:
+    from connector.model import NotificationKind
+    from connector.notify.outbox import Outbox
+    from connector.notify.render import Renderer
+    from connector.notify.samples import sample_notification, sample_shop
+
+    config, store = shop
+    settings = load_settings(config)
+    clock = FrozenClock(store.clock())
+    links = OrderLinks(settings.web, clock)
+    # What a reminder carries: the page's own unsubscribe link, in the body and for mail clients.
+    reminder = Renderer(settings.email, order_link=links.url).render(
+        sample_notification(NotificationKind.REMINDER, "en"), sample_shop("en")
+    )
+    [link] = re.findall(r"https://orders\.example\.com/orders/\S+/unsubscribe", reminder.text)
+    assert reminder.headers["List-Unsubscribe"].startswith(f"<{link}>")
+    assert reminder.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+    db = open_database(settings.database_url, clock=clock)
+    entry = db.queue("outlet")[0]
+    email = entry.customer_email
+    outbox = Outbox(db.engine, clock, settings.email)
+    path = f"/orders/{links.token('outlet', entry.order_id)}/unsubscribe"
+    try:
+        daemon = Daemon(settings, db, clock=clock)
+        client = Client(daemon.web_app())
+        asked = client.get(path)
+        # Following the link (a mail scanner does) only asks.
+        assert asked.status_code == 200 and "<form method=\"post\">" in asked.get_data(as_text=True)
+        assert not outbox.is_unsubscribed("outlet", email)
+        for _ in range(2):  # the mail client's one-click POST; again changes nothing
+            done = client.post(path, data={"List-Unsubscribe": "One-Click"})
+            assert done.status_code == 200
+        assert outbox.is_unsubscribed("outlet", email)
+        page = done.get_data(as_text=True)
+        assert "No more reminders" in page or "Inga fler påminnelser" in page
+        # Another order's token cannot be bent into this one's unsubscribe.
+        assert client.post("/orders/not-a-token/unsubscribe").status_code == 404
+    finally:
+        db.close()
