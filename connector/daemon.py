@@ -387,6 +387,7 @@ class Daemon:
 
         pages = CustomerPages(
             store=self.db,
+            engine=self.db.engine,
             settings=self.settings,
             links=OrderLinks(self.settings.web, self.clock),
             clock=self.clock,

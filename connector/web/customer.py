@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
+from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from connector.clock import Clock
@@ -30,6 +32,7 @@ from connector.notify.render import shop_context
 from connector.settings import Settings, ShopSettings
 from connector.status import OrderStory, order_story
 from connector.web.links import OrderLinks
+from connector.web.tables import KEEP_WAITING, choices_for, record_choice
 from templates import TEMPLATES_DIR, locales_in
 
 __all__ = ["CustomerPages", "LineView"]
@@ -61,6 +64,11 @@ class LineView:
     ahead: int | None
     """Orders in line before this one for the same item (None when the line does not wait)."""
     preorder: bool
+
+
+def latest_promise(lines: Iterable[LineView]) -> date | None:
+    """The date the whole wait ends: the latest ETA among waiting lines (None: none dated)."""
+    return max((line.eta for line in lines if line.waiting and line.eta), default=None)
 
 
 def line_views(story: OrderStory) -> list[LineView]:
@@ -95,12 +103,14 @@ class CustomerPages:
         self,
         *,
         store: StateStore,
+        engine: sa.Engine,
         settings: Settings,
         links: OrderLinks,
         clock: Clock,
         outbox: Any = None,
     ) -> None:
         self.store = store
+        self.engine = engine
         self.shops: Mapping[str, ShopSettings] = {s.name: s for s in settings.shops}
         self.email = settings.email
         self.links = links
@@ -112,6 +122,7 @@ class CustomerPages:
             [
                 Rule("/<token>", endpoint="order", methods=["GET"]),
                 Rule("/<token>/unsubscribe", endpoint="unsubscribe", methods=["GET", "POST"]),
+                Rule("/<token>/keep-waiting", endpoint="keep_waiting", methods=["POST"]),
             ]
         )
 
@@ -139,7 +150,38 @@ class CustomerPages:
         if found is None:
             return self._not_found(request)
         story, shop = found
-        return self._page("order", shop, story.order.customer_locale, self._context(story, shop))
+        context = self._context(story, shop)
+        context["form"] = {
+            "token": self.links.form_token(token, KEEP_WAITING),
+            # Relative to /orders/<token>, so it works behind any proxy prefix.
+            "keep_waiting": f"{token}/keep-waiting",
+        }
+        return self._page("order", shop, story.order.customer_locale, context)
+
+    def on_keep_waiting(self, request: Request, token: str) -> Response:
+        """The customer agrees to wait for the current date: recorded once, shown on the page.
+
+        Answered with a redirect to the page (post/redirect/get), so a reload or a second click
+        records nothing more. A form without this page's form token changes nothing.
+        """
+        found = self._story(token)
+        if found is None:
+            return self._not_found(request)
+        story, shop = found
+        promise = latest_promise(line_views(story))
+        if self.links.check_form(token, KEEP_WAITING, request.form.get("form", "")) and any(
+            line.waiting for line in line_views(story)
+        ):
+            record_choice(
+                self.engine,
+                shop=shop.name,
+                order_id=story.order.platform_id,
+                action=KEEP_WAITING,
+                promise=promise,
+                at=self.clock(),
+                source="customer page",
+            )
+        return redirect(f"{request.script_root}/{token}", code=303)
 
     def on_unsubscribe(self, request: Request, token: str) -> Response:
         """No more reminder emails for this customer of this shop (other mails still go).
@@ -172,6 +214,9 @@ class CustomerPages:
             if event.kind in _PROMISES and (event.eta or event.old_eta) and said not in promises:
                 promises.append(said)  # one row per date given, however many lines it covered
         lines = line_views(story)
+        promise = latest_promise(lines)
+        choices = choices_for(self.engine, shop.name, story.order.platform_id)
+        agreed = [c for c in choices if c.action == KEEP_WAITING and c.promise == promise]
         return {
             "shop": shop_context(shop, self.email),
             "order": {
@@ -182,6 +227,13 @@ class CustomerPages:
             "lines": lines,
             "waiting": [line for line in lines if line.waiting],
             "promises": promises,
+            "choices": [
+                {"action": c.action, "promise": c.promise, "at": c.at.date()} for c in choices
+            ],
+            "keep_waiting": {
+                "promise": promise,
+                "agreed": agreed[0].at.date() if agreed else None,
+            },
         }
 
     def _not_found(self, request: Request) -> Response:

@@ -66,6 +66,18 @@ class OrderLinks:
         """The page's full URL, as it goes into an email."""
         return f"{self._base}/orders/{self.token(shop, order_id)}"
 
+    def form_token(self, token: str, action: str) -> str:
+        """The hidden field a page's form carries for ``action`` on ``token``'s order.
+
+        The link token already authorises the action; this second signature ties a form to the
+        page that rendered it, so a form on another site cannot be aimed at a link it only guessed
+        the shape of, and a replayed field for another action does not pass.
+        """
+        return _b64(self._signature(f"form:{action}:{token}".encode()))
+
+    def check_form(self, token: str, action: str, value: str) -> bool:
+        return hmac.compare_digest(self.form_token(token, action), value)
+
     def read(self, token: str) -> LinkTarget | None:
         """The order ``token`` opens now, or None (forged, tampered, expired or junk)."""
         head, dot, tail = token.partition(".")

@@ -193,7 +193,7 @@ def test_a_reminder_unsubscribes_in_one_click_on_the_page(
         client = Client(daemon.web_app())
         asked = client.get(path)
         # Following the link (a mail scanner does) only asks.
-        assert asked.status_code == 200 and "<form method=\"post\">" in asked.get_data(as_text=True)
+        assert asked.status_code == 200 and '<form method="post">' in asked.get_data(as_text=True)
         assert not outbox.is_unsubscribed("outlet", email)
         for _ in range(2):  # the mail client's one-click POST; again changes nothing
             done = client.post(path, data={"List-Unsubscribe": "One-Click"})
@@ -203,5 +203,46 @@ def test_a_reminder_unsubscribes_in_one_click_on_the_page(
         assert "No more reminders" in page or "Inga fler påminnelser" in page
         # Another order's token cannot be bent into this one's unsubscribe.
         assert client.post("/orders/not-a-token/unsubscribe").status_code == 404
+    finally:
+        db.close()
+
+
+def test_keep_waiting_is_recorded_once_and_shown_on_the_page(
+    shop: tuple[Path, Any], tmp_path: Path
+) -> None:
+    import html as html_lib
+
+    from connector.web.tables import choices_for
+
+    config, store = shop
+    settings = load_settings(config)
+    clock = FrozenClock(store.clock())
+    links = OrderLinks(settings.web, clock)
+    db = open_database(settings.database_url, clock=clock)
+    try:
+        entry = db.queue("outlet")[0]
+        token = links.token("outlet", entry.order_id)
+        client = Client(Daemon(settings, db, clock=clock).web_app())
+        page = client.get(f"/orders/{token}").get_data(as_text=True)
+        [action] = re.findall(r'<form method="post" action="([^"]+)">', page)
+        [form] = re.findall(r'name="form" value="([^"]+)"', page)
+        assert action == f"{token}/keep-waiting"  # relative: works behind any proxy prefix
+        url = f"/orders/{html_lib.unescape(action)}"
+
+        # A form that did not come from this page records nothing.
+        forged = client.post(url, data={"form": "x" * len(form)})
+        assert forged.status_code == 303
+        assert choices_for(db.engine, "outlet", entry.order_id) == []
+
+        clock.advance(timedelta(hours=2))
+        for _ in range(2):  # the second click, or a reload of the POST, changes nothing
+            answer = client.post(url, data={"form": html_lib.unescape(form)})
+            assert answer.status_code == 303
+            assert answer.headers["Location"].endswith(f"/orders/{token}")
+        [choice] = choices_for(db.engine, "outlet", entry.order_id)
+        assert choice.action == "keep_waiting" and choice.at == clock()
+        page = client.get(f"/orders/{token}").get_data(as_text=True)
+        assert "you chose to keep waiting" in page.lower() or "du valde att vänta" in page.lower()
+        assert "keep-waiting" not in page  # asked and answered: no second button for the same date
     finally:
         db.close()
