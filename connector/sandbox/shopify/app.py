@@ -85,6 +85,7 @@ class ShopifySandbox(SandboxStore):
         bucket_time: Callable[[], float] | None = None,
         webhook_retry_delays: Iterable[float] = SHOPIFY_RETRIES,
         faults: FaultInjector | None = None,
+        locations: int = 1,
     ) -> None:
         # Werkzeug logs every request line to stderr; the request log is ours to read instead.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -104,6 +105,7 @@ class ShopifySandbox(SandboxStore):
         self._folder = Path(tempfile.mkdtemp(prefix="shopify-sandbox-"))
         self._server = SandboxServer(self, port=port)
         self.data = ShopData(self.clock)
+        self.data.locations = locations
         self.bucket = LeakyBucket(bucket_size, restore_rate, bucket_time or time.monotonic)
         self.webhooks = WebhookSender(
             self.data, self.app_secret, self.domain, api_version, tuple(webhook_retry_delays)

@@ -44,14 +44,22 @@ class InventoryItem:
 
 
 class InventoryLevel:
-    __slots__ = ("variant",)
+    """A variant's stock at one of the shop's locations (``index`` 0 is the first location)."""
 
-    def __init__(self, variant: SVariant) -> None:
+    __slots__ = ("index", "variant")
+
+    def __init__(self, variant: SVariant, index: int = 0) -> None:
         self.variant = variant
+        self.index = index
 
     @property
     def id(self) -> int:
-        return self.variant.id
+        return self.index + 1
+
+
+def share(total: int, locations: int, index: int) -> int:
+    """Location ``index``'s part of ``total`` spread over ``locations``; the parts sum to it."""
+    return total // locations + (1 if index < total % locations else 0)
 
 
 class FOLine:
@@ -203,16 +211,18 @@ def _metafield(data: ShopData, owner: SProduct | SVariant, a: dict[str, Any]) ->
 
 def _quantities(data: ShopData, level: InventoryLevel, a: dict[str, Any]) -> list[dict[str, Any]]:
     v = level.variant
+    n, i = max(1, data.locations), level.index
+    available, committed = share(v.available, n, i), share(v.committed, n, i)
     values = {
-        "available": v.available,
-        "committed": v.committed,
-        "incoming": v.incoming,
-        "on_hand": v.available + v.committed,
+        "available": available,
+        "committed": committed,
+        "incoming": share(v.incoming, n, i),
+        "on_hand": available + committed,
         "reserved": 0,
     }
     return [
         {
-            "id": f"gid://shopify/InventoryQuantity/{v.id}?name={name}",
+            "id": f"gid://shopify/InventoryQuantity/{v.id}-{i + 1}?name={name}",
             "name": name,
             "quantity": values[name],
             "updatedAt": iso(v.updated_at),
@@ -310,13 +320,23 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "sku": lambda d, o, a: o.variant.sku,
         "tracked": lambda d, o, a: o.variant.tracked,
         "variant": lambda d, o, a: o.variant,
+        # A tracked item is stocked at every location of the shop (its stock spread over them).
         "inventoryLevels": lambda d, o, a: connection(
-            [InventoryLevel(o.variant)] if o.variant.tracked else [], a
+            [InventoryLevel(o.variant, i) for i in range(max(1, d.locations))]
+            if o.variant.tracked
+            else [],
+            a,
         ),
     },
     "InventoryLevel": {
-        "id": lambda d, o, a: f"gid://shopify/InventoryLevel/1?inventory_item_id={o.variant.id}",
-        "location": lambda d, o, a: LOCATION,
+        "id": lambda d, o, a: (
+            f"gid://shopify/InventoryLevel/{o.index + 1}?inventory_item_id={o.variant.id}"
+        ),
+        "location": lambda d, o, a: (
+            LOCATION
+            if o.index == 0
+            else {"id": gid("Location", o.index + 1), "name": f"Location {o.index + 1}"}
+        ),
         "quantities": _quantities,
     },
     "Metafield": {

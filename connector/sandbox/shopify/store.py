@@ -49,6 +49,8 @@ class ShopData:
         self.lock = threading.RLock()
         self.emit: Emit = emit or (lambda topic, payload: None)
         self.failing_writes = False
+        self.locations = 1
+        """How many locations stock every tracked item (its stock is spread over them)."""
         self.clear()
 
     def clear(self) -> None:
