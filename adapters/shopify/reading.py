@@ -11,6 +11,7 @@ from adapters.shopify.client import GraphQLClient, QueryTooCostly
 from adapters.shopify.cursor import Cursor, StreamState
 from adapters.shopify.fulfillment import next_page as _next
 from adapters.shopify.fulfillment import whole_fulfillment
+from adapters.shopify.levels import with_levels
 from adapters.shopify.mapping import (
     holds_ours,
     map_order,
@@ -119,7 +120,9 @@ class Reader:
         if product is None:
             return None, []
         variants: list[Variant] = []
-        for variant_node, levels in variant_nodes:
+        for variant_node, given in variant_nodes:
+            # Levels inside a variant node may be a first page only: complete those.
+            levels = given if given is not None else with_levels(self.client, [variant_node])[0][1]
             variant = self.variant(
                 variant_node,
                 skips,
@@ -200,13 +203,15 @@ class Reader:
                 going["products"], after["products"] = _next(conn)
             if going["variants"]:
                 conn = data.get("productVariants") or {}
-                for node in conn.get("nodes") or ():
+                fresh = [
+                    node
+                    for node in conn.get("nodes") or ()
+                    if not isinstance(node, Mapping)
+                    or variants_state.is_new(str(node.get("id")), str(node.get("updatedAt", "")))
+                ]
+                for node, levels in with_levels(self.client, fresh):
                     stamp = str(node.get("updatedAt", "")) if isinstance(node, Mapping) else ""
-                    if isinstance(node, Mapping) and not variants_state.is_new(
-                        str(node.get("id")), stamp
-                    ):
-                        continue
-                    variant = self.variant(node, skips)
+                    variant = self.variant(node, skips, levels=levels)
                     if variant is not None:
                         variants.append(variant)
                         variant_items.append((variant.platform_id, stamp))
