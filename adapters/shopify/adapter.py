@@ -10,6 +10,7 @@ import requests
 from adapters.common import AdapterBase, merge_pages
 from adapters.shopify.auth import TokenProvider, base_url
 from adapters.shopify.bulk import BulkReader
+from adapters.shopify.by_ids import read_products
 from adapters.shopify.client import GraphQLClient
 from adapters.shopify.orders import OrderWriter
 from adapters.shopify.reading import Reader
@@ -21,10 +22,7 @@ from connector.model import (
     Order,
     OrderAction,
     Platform,
-    Product,
-    SkippedPayload,
     StorefrontChange,
-    Variant,
     WriteResult,
 )
 from connector.platform import (
@@ -138,36 +136,13 @@ class ShopifyAdapter(AdapterBase):
                     for page in self.reader.read_changes(resource, None)
                 ),
             )
-        products: list[Product] = []
-        variants: list[Variant] = []
         orders: list[Order] = []
-        skips: list[SkippedPayload] = []
         product_ids = list(target.product_ids)
         for sku in target.skus:
             data = self.client.run("VariantsBySku", {"query": f"sku:'{sku}'"})
             for node in ((data.get("productVariants") or {}).get("nodes")) or ():
                 product_ids.append(str((node.get("product") or {}).get("id")))
-        items = [p for p in product_ids if "/InventoryItem/" in p]
-        if items:
-            data = self.client.run("CatalogByIds", {"ids": items}, key=f"CatalogByIds:{len(items)}")
-            for node in data.get("nodes") or ():
-                product = (((node or {}).get("variant") or {}).get("product") or {}).get("id")
-                if product:
-                    product_ids.append(str(product))
-        wanted = [p for p in dict.fromkeys(product_ids) if "/Product/" in p]
-        for start in range(0, len(wanted), 10):
-            batch = wanted[start : start + 10]
-            data = self.client.run("CatalogByIds", {"ids": batch}, key=f"CatalogByIds:{len(batch)}")
-            for node in data.get("nodes") or ():
-                if not isinstance(node, Mapping) or "title" not in node:
-                    continue
-                variant_nodes = ((node.get("variants") or {}).get("nodes")) or ()
-                product, mapped = self.reader.catalog_entry(
-                    node, ((n, None) for n in variant_nodes), skips
-                )
-                if product is not None:
-                    products.append(product)
-                    variants.extend(mapped)
+        products, variants, skips = read_products(self.reader, product_ids)
         order_ids = list(dict.fromkeys(target.order_ids))
         for start in range(0, len(order_ids), 10):
             batch = order_ids[start : start + 10]

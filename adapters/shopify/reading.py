@@ -11,7 +11,7 @@ from adapters.shopify.client import GraphQLClient, QueryTooCostly
 from adapters.shopify.cursor import Cursor, StreamState
 from adapters.shopify.fulfillment import next_page as _next
 from adapters.shopify.fulfillment import whole_fulfillment
-from adapters.shopify.levels import with_levels
+from adapters.shopify.levels import LevelReader
 from adapters.shopify.mapping import (
     holds_ours,
     map_order,
@@ -20,6 +20,7 @@ from adapters.shopify.mapping import (
     our_held_lines,
 )
 from adapters.shopify.order_numbers import NAMES_PER_CALL, name_key, name_keys, name_query
+from adapters.shopify.sizing import Sizer
 from connector.clock import Clock
 from connector.errors import PayloadError
 from connector.model import Order, Product, SkippedPayload, Variant
@@ -27,29 +28,6 @@ from connector.platform import ChangePage, Resource
 from connector.settings import ShopSettings
 
 __all__ = ["Reader", "Sizer"]
-
-
-class Sizer:
-    """Page sizes for one document, scaled so one call requests at most 90% of what it may."""
-
-    def __init__(self, client: GraphQLClient, defaults: Sequence[int]) -> None:
-        self.client = client
-        self.defaults = tuple(defaults)
-        self.scale = 1.0
-
-    def sizes(self) -> tuple[int, ...]:
-        return tuple(max(1, int(d * self.scale)) for d in self.defaults)
-
-    def learn(self, requested: int | None) -> None:
-        if not requested:
-            return
-        budget = 0.9 * self.client.cap
-        if requested > budget or (requested < budget / 2 and self.scale < 1):
-            self.scale = max(1e-3, min(1.0, self.scale * budget / requested))
-
-    def too_costly(self, cost: int) -> None:
-        budget = 0.9 * self.client.cap
-        self.scale = max(1e-3, self.scale * min(0.5, budget / max(cost, 1)))
 
 
 class Reader:
@@ -60,6 +38,7 @@ class Reader:
         self.clock = clock
         self.client = client
         self.bulk = bulk
+        self.levels = LevelReader(client)
         # Page sizes per combination of streams: both share one call's budget; alone, each has it all.
         self.catalog_sizers = {
             (True, True): Sizer(client, (100, 35)),
@@ -74,13 +53,20 @@ class Reader:
 
     # ---- helpers ---------------------------------------------------------------------------------
 
-    def _sized(
-        self, name: str, sizer: Sizer, variables: Callable[[tuple[int, ...]], dict[str, Any]]
+    def sized(
+        self,
+        name: str,
+        sizer: Sizer,
+        variables: Callable[[tuple[int, ...]], dict[str, Any]],
+        tag: str = "",
     ) -> dict[str, Any]:
-        """Run ``name`` at the sizer's page sizes, shrinking them when Shopify says it costs too much."""
+        """Run ``name`` at the sizer's page sizes, shrinking them when Shopify says it costs too much.
+
+        ``tag`` names what else sets the cost (the levels a variant read asks for), for pacing.
+        """
         for _ in range(12):
             sizes = sizer.sizes()
-            key = f"{name}:{':'.join(map(str, sizes))}"
+            key = f"{name}:{':'.join(map(str, sizes))}{tag}"
             try:
                 data = self.client.run(name, variables(sizes), key=key)
             except QueryTooCostly as error:
@@ -122,7 +108,7 @@ class Reader:
         variants: list[Variant] = []
         for variant_node, given in variant_nodes:
             # Levels inside a variant node may be a first page only: complete those.
-            levels = given if given is not None else with_levels(self.client, [variant_node])[0][1]
+            levels = given if given is not None else self.levels.complete([variant_node])[0][1]
             variant = self.variant(
                 variant_node,
                 skips,
@@ -169,7 +155,7 @@ class Reader:
         variant_items: list[tuple[str, str]] = []
         final_variants: StreamState | None = None
         while going["products"] or going["variants"]:
-            data = self._sized(
+            data = self.sized(
                 "CatalogChanges",
                 self.catalog_sizers[(going["products"], going["variants"])],
                 lambda sizes: {
@@ -181,7 +167,9 @@ class Reader:
                     "variantAfter": after["variants"],
                     "productQuery": product_query,
                     "variantQuery": variant_query,
+                    "levelFirst": self.levels.first,
                 },
+                tag=f":levels={self.levels.first}",
             )
             skips: list[SkippedPayload] = []
             products: list[Product] = []
@@ -209,7 +197,7 @@ class Reader:
                     if not isinstance(node, Mapping)
                     or variants_state.is_new(str(node.get("id")), str(node.get("updatedAt", "")))
                 ]
-                for node, levels in with_levels(self.client, fresh):
+                for node, levels in self.levels.complete(fresh):
                     stamp = str(node.get("updatedAt", "")) if isinstance(node, Mapping) else ""
                     variant = self.variant(node, skips, levels=levels)
                     if variant is not None:
@@ -243,7 +231,7 @@ class Reader:
             def variables(sizes: tuple[int, ...], after: str | None = after) -> dict[str, Any]:
                 return {"first": sizes[0], "after": after, "query": query}
 
-            data = self._sized("OrderChanges", self.order_sizer, variables)
+            data = self.sized("OrderChanges", self.order_sizer, variables)
             conn = data.get("orders") or {}
             fresh = [
                 node
@@ -281,7 +269,7 @@ class Reader:
                 ) -> dict[str, Any]:
                     return {"first": sizes[0], "after": after, "query": query}
 
-                conn = self._sized("OrdersByName", self.order_sizer, variables).get("orders") or {}
+                conn = self.sized("OrdersByName", self.order_sizer, variables).get("orders") or {}
                 for node in conn.get("nodes") or ():
                     if not isinstance(node, Mapping) or not isinstance(node.get("id"), str):
                         nodes[f"junk:{len(nodes)}"] = node  # recorded as skipped below
