@@ -165,9 +165,19 @@ class ShopifySandbox(SandboxStore):
         name: str = "",
         locale: str | None = None,
         checkout: bool = True,
+        financial: str = "PAID",
+        test: bool = False,
     ) -> str:
         with self.data.lock:
-            return gid("Order", self.data.place(email, lines, name=name, locale=locale).id)
+            order = self.data.place(
+                email, lines, name=name, locale=locale, financial=financial, test=test
+            )
+            return gid("Order", order.id)
+
+    def set_payment(self, order_id: str, financial: str) -> None:
+        """``displayFinancialStatus`` becomes ``financial`` (an orders/updated webhook follows)."""
+        with self.data.lock:
+            self.data.set_payment(self._order(order_id), financial)
 
     def _order(self, order_id: str) -> Any:
         ref = parse_gid(order_id, "Order")

@@ -244,6 +244,7 @@ class SOrder:
         "created_at",
         "customer_id",
         "email",
+        "financial",
         "fo_ids",
         "id",
         "line_ids",
@@ -251,6 +252,7 @@ class SOrder:
         "note",
         "number",
         "tags",
+        "test",
         "updated_at",
     )
 
@@ -269,6 +271,10 @@ class SOrder:
         self.line_ids: list[int] = []
         self.fo_ids: list[int] = []
         self.locale = locale
+        self.financial = "PAID"
+        """``displayFinancialStatus``: PAID, PENDING (bank transfer, manual payment), VOIDED..."""
+        self.test = False
+        """A test order (Shopify's Bogus gateway or test mode): it still commits stock."""
 
 
 class SWebhook:

@@ -361,6 +361,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "cancelReason": lambda d, o, a: "CUSTOMER" if o.cancelled_at else None,
         "closed": lambda d, o, a: closed(d, o),
         "displayFulfillmentStatus": lambda d, o, a: d.display_status(o),
+        "displayFinancialStatus": lambda d, o, a: o.financial,
         "currencyCode": lambda d, o, a: "USD",
         "customer": lambda d, o, a: d.customers.get(o.customer_id),
         "customerLocale": lambda d, o, a: o.locale,

@@ -160,8 +160,13 @@ class ShopData:
         name: str = "",
         locale: str | None = None,
         notify: bool = True,
+        financial: str = "PAID",
+        test: bool = False,
     ) -> SOrder:
-        """A storefront checkout: refuses DENY without stock, moves available to committed."""
+        """A storefront checkout: refuses DENY without stock, moves available to committed.
+
+        Stock is committed whatever the payment state (``financial``) and for test orders too.
+        """
         wanted = [(self.variant_by_sku(sku), qty) for sku, qty in lines]
         if not wanted:
             raise ValueError("an order needs at least one line")
@@ -181,6 +186,7 @@ class ShopData:
         customer = self.customer_for(email, name, locale)
         order = SOrder(self.next_id(), 1000 + len(self.orders) + 1, customer, now, locale)
         order.locale = locale or customer.locale
+        order.financial, order.test = financial, test
         fo = SFulfillmentOrder(self.next_id(), order.id, now)
         for variant, qty in wanted:
             product = self.products[variant.product_id]
@@ -204,6 +210,11 @@ class ShopData:
             for variant, _ in wanted:
                 self.emit("inventory_levels/update", {"variant": variant.id})
         return order
+
+    def set_payment(self, order: SOrder, financial: str) -> None:
+        """The order's payment state moves (a bank transfer arrives, an authorization is voided)."""
+        order.financial = financial
+        self.touch_order(order)
 
     def _move_stock(self, variant: SVariant, delta: int, committed: int = 0) -> None:
         if not variant.tracked:

@@ -67,6 +67,8 @@ def _order_payload(data: ShopData, number: int) -> dict[str, Any]:
         "created_at": iso(order.created_at),
         "updated_at": iso(order.updated_at),
         "cancelled_at": iso(order.cancelled_at),
+        "financial_status": order.financial.lower(),
+        "test": order.test,
         "customer_locale": order.locale,
         "tags": ", ".join(order.tags),
         "note": order.note,
