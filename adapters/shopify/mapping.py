@@ -31,6 +31,14 @@ __all__ = [
     "our_held_lines",
 ]
 
+UNPAID = frozenset({"PENDING", "EXPIRED"})
+"""Payment states in which an order waits silently (``OrderStatus.PENDING``): no place in a queue,
+no holds, no emails, until the payment is taken. Shopify has committed its stock all the same, so
+nobody else is given those units. AUTHORIZED and PARTIALLY_PAID (a pre-order's deposit) count as
+paid."""
+VOIDED = frozenset({"VOIDED"})
+"""Payment states that end the order for the connector (``OrderStatus.CANCELLED``)."""
+
 METAFIELD_NAMESPACE = "backorder_connector"
 HOLD_PREFIX = "bc-"
 """Every fulfillment hold the connector places has a handle starting with this."""
@@ -227,10 +235,14 @@ def map_order(
     )
     held = held_lines or set()
     cancelled_at = _opt_time(node.get("cancelledAt"), "cancelledAt")
-    if cancelled_at is not None:
+    payment = node.get("displayFinancialStatus")
+    if cancelled_at is not None or payment in VOIDED:
         status = OrderStatus.CANCELLED
     elif node.get("displayFulfillmentStatus") == "FULFILLED" or node.get("closed") is True:
         status = OrderStatus.CLOSED
+    elif payment in UNPAID or node.get("test") is True:
+        # A test order is never a customer waiting: it stays pending, out of every queue.
+        status = OrderStatus.PENDING
     else:
         status = OrderStatus.OPEN
     return Order(

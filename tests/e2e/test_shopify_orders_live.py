@@ -1,0 +1,115 @@
+"""Shopify orders as support sees them (``connector order N``) after real cycles against the sandbox.
+
+Payment state: a paid order's waiting line is queued and its customer told; a payment-pending or
+test order waits silently (status ``pending``: no queue place, no email, no hold) until it is paid;
+a voided one is ``cancelled`` and never queued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from connector.clock import FrozenClock
+from connector.daemon import Daemon
+from connector.db import open_database
+from connector.demo import DemoShop, demo_settings
+from connector.model import Platform
+from connector.notify.outbox import Outbox
+from connector.sandbox.seed import SeedSpec
+from connector.settings import PolicyMode, PolicySettings
+from connector.status import order_story
+
+SPEC = SeedSpec(
+    seed=4, products=4, customers=3, orders=0, out_of_stock_share=1.0, continue_share=1.0
+)
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[SimpleNamespace]:
+    from connector.sandbox.shopify import ShopifySandbox
+
+    clock = FrozenClock(SPEC.start)
+    store = ShopifySandbox(SPEC, clock=clock, webhook_retry_delays=()).start()
+    clock.advance(timedelta(hours=1))
+    settings = demo_settings(
+        [DemoShop("shop-s", Platform.SHOPIFY, store)], "sqlite://", tmp_path / "outbox"
+    )
+    settings = replace(
+        settings,
+        policies=(),
+        default_policy=PolicySettings(
+            name="backorders", mode=PolicyMode.BACKORDER, lead_time_days=21
+        ),
+    )
+    db = open_database(f"sqlite:///{tmp_path / 'state.db'}", clock=clock)
+    daemon = Daemon(settings, db, clock=clock, renew_every=0)
+    try:
+        yield SimpleNamespace(
+            store=store,
+            db=db,
+            daemon=daemon,
+            clock=clock,
+            outbox=Outbox(db.engine, clock, settings.email),
+        )
+    finally:
+        daemon.close()
+        db.close()
+        store.stop()
+
+
+def _story(live: SimpleNamespace, order_id: str) -> dict[str, Any]:
+    number = live.store.data.orders[int(order_id.rsplit("/", 1)[1])].number
+    story = order_story(live.db, live.outbox, "shop-s", f"#{number}")
+    assert story is not None
+    result: dict[str, Any] = story.as_dict()
+    return result
+
+
+def _cycle(live: SimpleNamespace) -> None:
+    live.clock.advance(timedelta(minutes=10))
+    live.daemon.run_once(deliver=True)
+
+
+def test_pending_and_test_orders_wait_silently_voided_ones_never_queue(
+    live: SimpleNamespace,
+) -> None:
+    sku = next(v.sku for v in live.store.data.variants.values() if v.tracked)
+    store = live.store
+    paid = store.place_order("paid@example.com", [(sku, 1)], name="Pia Paid")
+    pending = store.place_order(
+        "pending@example.com", [(sku, 1)], name="Per Pending", financial="PENDING"
+    )
+    test = store.place_order("test@example.com", [(sku, 1)], name="Tess Test", test=True)
+    voided = store.place_order("void@example.com", [(sku, 1)], name="Vic Void")
+    store.set_payment(voided, "VOIDED")
+    _cycle(live)
+
+    told = _story(live, paid)
+    assert told["order"]["status"] == "open"
+    assert [entry["sku"] for entry in told["queue"]] == [sku]
+    assert told["emails"], "the paying customer is told the line waits"
+
+    for order_id, status in ((pending, "pending"), (test, "pending"), (voided, "cancelled")):
+        story = _story(live, order_id)
+        assert story["order"]["status"] == status
+        assert (story["queue"], story["emails"], story["holds"]) == ([], [], [])
+    assert all(
+        fo.status == "OPEN"
+        for fo in store.data.fulfillment_orders.values()
+        if fo.order_id != int(paid.rsplit("/", 1)[1])
+    ), "no hold on an order that is not queued"
+
+    # The bank transfer arrives: the order joins the queue and its customer is told.
+    store.set_payment(pending, "PAID")
+    _cycle(live)
+    now_paid = _story(live, pending)
+    assert now_paid["order"]["status"] == "open"
+    assert [entry["sku"] for entry in now_paid["queue"]] == [sku]
+    assert now_paid["emails"]
