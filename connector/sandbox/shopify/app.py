@@ -194,6 +194,11 @@ class ShopifySandbox(SandboxStore):
         with self.data.lock:
             self.data.edit_line(self._order(order_id), sku, quantity)
 
+    def refund_order_line(self, order_id: str, sku: str, quantity: int) -> None:
+        """Refund and restock ``quantity`` unshipped units of the line for ``sku``."""
+        with self.data.lock:
+            self.data.refund_line(self._order(order_id), sku, quantity)
+
     def fulfill_order(self, order_id: str) -> None:
         """Ship everything shippable (not on hold) of an order, as the merchant would."""
         with self.data.lock:

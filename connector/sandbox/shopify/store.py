@@ -267,8 +267,35 @@ class ShopData:
             line.current = quantity
             self._resize_line_on_fulfillment_orders(order, line, delta)
             self.touch_order(order)
+            # Shopify sends orders/edited as well, its payload an order edit, not the order.
+            self.emit("orders/edited", {"order_edit": order.id, "line": line.id, "delta": delta})
             return
         raise ValueError(f"order has no line for {sku!r}")
+
+    def refund_line(self, order: SOrder, sku: str, quantity: int) -> None:
+        """Refund (and restock) ``quantity`` unshipped units of the order's line for ``sku``.
+
+        The line's ``currentQuantity`` drops as with an edit; Shopify sends refunds/create (a
+        refund, naming its order by ``order_id``) and orders/updated.
+        """
+        line = next((self.lines[i] for i in order.line_ids if self.lines[i].sku == sku), None)
+        if line is None:
+            raise ValueError(f"order has no line for {sku!r}")
+        if not 0 < quantity <= line.current - line.fulfilled:
+            raise ValueError("can only refund unshipped units")
+        self._move_stock(self.variants[line.variant_id], quantity, committed=-quantity)
+        line.current -= quantity
+        self._resize_line_on_fulfillment_orders(order, line, -quantity)
+        self.touch_order(order)
+        self.emit(
+            "refunds/create",
+            {
+                "refund": self.next_id(),
+                "refund_order": order.id,
+                "line": line.id,
+                "delta": quantity,
+            },
+        )
 
     def _resize_line_on_fulfillment_orders(self, order: SOrder, line: SLine, delta: int) -> None:
         for fo_id in order.fo_ids:
