@@ -180,7 +180,9 @@ def _line(order_id: str, node: Mapping[str, Any], currency: str, held: set[str])
     quantity = node.get("quantity")
     current = node.get("currentQuantity", quantity)
     unfulfilled = node.get("unfulfilledQuantity", current)
-    if not all(isinstance(v, int) for v in (quantity, current, unfulfilled)):
+    if not (
+        isinstance(quantity, int) and isinstance(current, int) and isinstance(unfulfilled, int)
+    ):
         raise PayloadError(f"line {line_id} has no integer quantities")
     variant = node.get("variant") if isinstance(node.get("variant"), Mapping) else None
     money = ((node.get("originalUnitPriceSet") or {}).get("shopMoney")) or {}
@@ -191,7 +193,9 @@ def _line(order_id: str, node: Mapping[str, Any], currency: str, held: set[str])
         variant_id=str(variant["id"]) if variant and variant.get("id") else None,
         sku=str(node.get("sku") or ""),
         title=str(node.get("title") or node.get("name") or ""),
-        quantity=current,
+        # As ordered; units removed by an edit or refunded since are counted as cancelled (the
+        # model's open quantity takes them off once: quantity - fulfilled - cancelled).
+        quantity=quantity,
         price=_money(money.get("amount", "0"), str(money.get("currencyCode") or currency)),
         fulfilled=max(0, current - unfulfilled),
         cancelled=max(0, quantity - current),

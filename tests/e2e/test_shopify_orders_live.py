@@ -113,3 +113,28 @@ def test_pending_and_test_orders_wait_silently_voided_ones_never_queue(
     assert now_paid["order"]["status"] == "open"
     assert [entry["sku"] for entry in now_paid["queue"]] == [sku]
     assert now_paid["emails"]
+
+
+def test_an_edited_waiting_line_keeps_waiting_for_what_is_left(live: SimpleNamespace) -> None:
+    sku = next(v.sku for v in live.store.data.variants.values() if v.tracked)
+    first = live.store.place_order("ann@example.com", [(sku, 2)], name="Ann First")
+    second = live.store.place_order("bo@example.com", [(sku, 1)], name="Bo Second")
+    _cycle(live)
+    assert [e["waiting"] for e in _story(live, first)["queue"]] == [2]
+
+    # The customer keeps one of two: one unit still waits, in the same place in the queue.
+    live.store.edit_order_line(first, sku, 1)
+    _cycle(live)
+    story = _story(live, first)
+    [line] = story["lines"]
+    assert (line["quantity"], line["cancelled"], line["fulfilled"]) == (2, 1, 0)
+    assert [(e["position"], e["waiting"] + e["allocated"]) for e in story["queue"]] == [(1, 1)]
+    later = _story(live, second)
+    assert [(e["position"], e["waiting"] + e["allocated"]) for e in later["queue"]] == [(2, 1)]
+
+    # A refund of the last unit takes the line out of the queue.
+    live.store.refund_order_line(first, sku, 1)
+    _cycle(live)
+    story = _story(live, first)
+    assert story["lines"][0]["cancelled"] == 2 and story["queue"] == []
+    assert [e["position"] for e in _story(live, second)["queue"]] == [1]
