@@ -291,6 +291,11 @@ class ShopifySandbox(SandboxStore):
             return self._send(
                 start, code, headers, json.dumps({"errors": "Internal Server Error"}).encode()
             )
+        if fault == "throttled_plain":
+            # Shopify's older throttle answer, still seen: a 200 with a message and no code.
+            self.log.add(LoggedRequest(method, path, 200, fault=fault))
+            body = json.dumps({"errors": [{"message": "Throttled"}]}).encode()
+            return self._send(start, 200, [("Content-Type", "application/json")], body)
         if fault == "batch_partial" and b"mutation" not in raw:
             # Only a write can partly fail: keep the fault for the next one.
             self.faults.inject("batch_partial", 1)
