@@ -31,6 +31,8 @@ __all__ = ["BulkReader"]
 
 PAGE = 250
 MAX_POLLS = 2000
+BUSY_WAITS = (5.0, 10.0, 20.0, 30.0, 30.0, 30.0, 30.0, 30.0, 30.0, 30.0)
+"""Seconds between tries to start a bulk query while the shop's bulk slots are all taken."""
 
 
 class BulkReader:
@@ -61,15 +63,7 @@ class BulkReader:
         Returns (JSONL URL, or None when the result is empty; createdAt, or None when Shopify
         named none).
         """
-        data = self.client.run("BulkRun", {"query": query})
-        result = data.get("bulkOperationRunQuery") or {}
-        errors = result.get("userErrors") or []
-        operation = result.get("bulkOperation")
-        if errors or not operation:
-            message = "; ".join(str(e.get("message")) for e in errors) or "no bulk operation"
-            raise PlatformFatal(
-                f"bulk query refused: {message}", PlatformDetails("shopify", 200, None, "BULK")
-            )
+        operation = self._start(query)
         delay = 0.05
         for _ in range(MAX_POLLS):
             status = (
@@ -94,6 +88,26 @@ class BulkReader:
             self.client.sleep(delay)
             delay = min(delay * 2, 5.0)
         raise PlatformRetryable("bulk operation did not finish in time", PlatformDetails("shopify"))
+
+    def _start(self, query: str) -> Mapping[str, Any]:
+        """The started operation; while the shop's bulk slots are all taken, wait and ask again."""
+        for wait in (*BUSY_WAITS, None):
+            data = self.client.run("BulkRun", {"query": query})
+            result = data.get("bulkOperationRunQuery") or {}
+            errors = result.get("userErrors") or []
+            operation = result.get("bulkOperation")
+            if not errors and isinstance(operation, Mapping):
+                return operation
+            message = "; ".join(str(e.get("message")) for e in errors) or "no bulk operation"
+            details = PlatformDetails("shopify", 200, None, "BULK")
+            if not any(_busy(e) for e in errors):
+                raise PlatformFatal(f"bulk query refused: {message}", details)
+            if wait is None:
+                # Our own earlier operations (a crashed cycle's, say) hold every slot: the next
+                # cycle tries again, and nothing is lost meanwhile.
+                raise PlatformRetryable(f"bulk query not started yet: {message}", details)
+            self.client.sleep(wait)
+        raise AssertionError("unreachable")  # the loop's last turn returns or raises
 
     def stream(self, url: str) -> Iterator[Any]:
         answer = call_with_retry(
@@ -244,6 +258,14 @@ class BulkReader:
                     )
                 )
         yield page(final=True)
+
+
+def _busy(error: Any) -> bool:
+    """Whether a userError says other bulk operations are still running (start again later)."""
+    if not isinstance(error, Mapping):
+        return False
+    message = str(error.get("message") or "").lower()
+    return error.get("code") == "OPERATION_IN_PROGRESS" or "already in progress" in message
 
 
 def _line_problem(line: Any) -> PayloadError | None:
