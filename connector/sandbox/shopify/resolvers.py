@@ -320,6 +320,8 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "sku": lambda d, o, a: o.variant.sku,
         "tracked": lambda d, o, a: o.variant.tracked,
         "variant": lambda d, o, a: o.variant,
+        # One variant per inventory item in the sandbox (Shopify may link several).
+        "variants": lambda d, o, a: connection([o.variant], a),
         # A tracked item is stocked at every location of the shop (its stock spread over them).
         "inventoryLevels": lambda d, o, a: connection(
             [InventoryLevel(o.variant, i) for i in range(max(1, d.locations))]
