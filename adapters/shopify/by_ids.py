@@ -29,9 +29,10 @@ def read_products(
             key=f"CatalogByIds:{len(items)}",
         )
         for node in data.get("nodes") or ():
-            product = (((node or {}).get("variant") or {}).get("product") or {}).get("id")
-            if product:
-                ids.append(str(product))
+            for variant in (((node or {}).get("itemVariants") or {}).get("nodes")) or ():
+                product = ((variant or {}).get("product") or {}).get("id")
+                if product:
+                    ids.append(str(product))
     products: list[Product] = []
     variants: list[Variant] = []
     skips: list[SkippedPayload] = []

@@ -9,7 +9,8 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from graphql import GraphQLSchema, build_client_schema, parse, validate
+from graphql import GraphQLSchema, build_client_schema, parse, specified_rules, validate
+from graphql.validation import NoDeprecatedCustomRule
 
 from adapters.shopify.documents import DOCUMENT_DIR, document, fragment_names, names
 from connector.sandbox.shopify.schema import load_schema
@@ -30,8 +31,16 @@ def test_there_are_documents() -> None:
 
 @pytest.mark.parametrize("name", names())
 def test_document_is_valid_against_the_published_schema(name: str) -> None:
-    errors = validate(published(), parse(document(name)))
+    # Deprecated fields count as errors: Shopify removes them in a later version.
+    rules = [*specified_rules, NoDeprecatedCustomRule]
+    errors = validate(published(), parse(document(name)), rules)
     assert [e.message for e in errors] == []
+
+
+def test_a_deprecated_field_is_caught() -> None:
+    query = "query($id: ID!) { inventoryItem(id: $id) { variant { id } } }"
+    errors = validate(published(), parse(query), [*specified_rules, NoDeprecatedCustomRule])
+    assert ["Use `variants` instead" in e.message for e in errors] == [True]
 
 
 @pytest.mark.parametrize("name", names())
