@@ -174,6 +174,11 @@ class ShopifySandbox(SandboxStore):
             )
             return gid("Order", order.id)
 
+    def submit_fulfillment(self, order_id: str) -> None:
+        """The order's open fulfillment orders go to a fulfillment service: no hold from then on."""
+        with self.data.lock:
+            self.data.submit_fulfillment(self._order(order_id))
+
     def set_payment(self, order_id: str, financial: str) -> None:
         """``displayFinancialStatus`` becomes ``financial`` (an orders/updated webhook follows)."""
         with self.data.lock:

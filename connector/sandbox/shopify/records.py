@@ -226,12 +226,23 @@ class SHold:
 class SFulfillmentOrder:
     """``remaining`` maps line id to (total, remaining) on this fulfillment order."""
 
-    __slots__ = ("created_at", "holds", "id", "order_id", "remaining", "status", "updated_at")
+    __slots__ = (
+        "created_at",
+        "holds",
+        "id",
+        "order_id",
+        "remaining",
+        "request_status",
+        "status",
+        "updated_at",
+    )
 
     def __init__(self, id: int, order_id: int, at: datetime) -> None:
         self.id = id
         self.order_id = order_id
         self.status = "OPEN"
+        self.request_status = "UNSUBMITTED"
+        """SUBMITTED once sent to a fulfillment service (a warehouse): Shopify then allows no hold."""
         self.created_at = at
         self.updated_at = at
         self.remaining: dict[int, list[int]] = {}

@@ -238,12 +238,19 @@ def _fo_lines(data: ShopData, fo: SFulfillmentOrder, a: dict[str, Any]) -> dict[
 
 
 def _supported(data: ShopData, fo: SFulfillmentOrder, a: dict[str, Any]) -> list[dict[str, str]]:
-    actions = {
+    return [{"action": name} for name in supported_actions(fo)]
+
+
+def supported_actions(fo: SFulfillmentOrder) -> list[str]:
+    """What Shopify lets an app do with ``fo`` now (its ``supportedActions``)."""
+    if fo.request_status in ("SUBMITTED", "ACCEPTED", "CANCELLATION_REQUESTED"):
+        # Sent to a fulfillment service: only the service may act, the app may ask to cancel.
+        return ["REQUEST_CANCELLATION"]
+    return {
         "OPEN": ["CREATE_FULFILLMENT", "HOLD", "SPLIT", "MOVE", "CANCEL_FULFILLMENT_ORDER"],
         "ON_HOLD": ["RELEASE_HOLD", "HOLD", "MOVE"],
         "IN_PROGRESS": ["CREATE_FULFILLMENT", "HOLD"],
     }.get(fo.status, [])
-    return [{"action": name} for name in actions]
 
 
 def _order_fos(data: ShopData, order: SOrder, a: dict[str, Any]) -> dict[str, Any]:
@@ -390,6 +397,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "createdAt": lambda d, o, a: iso(o.created_at),
         "updatedAt": lambda d, o, a: iso(o.updated_at),
         "fulfillmentHolds": lambda d, o, a: o.holds,
+        "requestStatus": lambda d, o, a: o.request_status,
         "supportedActions": _supported,
         "lineItems": _fo_lines,
     },

@@ -211,6 +211,15 @@ class ShopData:
                 self.emit("inventory_levels/update", {"variant": variant.id})
         return order
 
+    def submit_fulfillment(self, order: SOrder) -> None:
+        """Send the order's open fulfillment orders to a fulfillment service (a warehouse)."""
+        for fo_id in order.fo_ids:
+            fo = self.fulfillment_orders[fo_id]
+            if fo.status == "OPEN":
+                fo.request_status = "SUBMITTED"
+                fo.updated_at = self.clock()
+        self.touch_order(order)
+
     def set_payment(self, order: SOrder, financial: str) -> None:
         """The order's payment state moves (a bank transfer arrives, an authorization is voided)."""
         order.financial = financial
