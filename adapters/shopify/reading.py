@@ -106,9 +106,11 @@ class Reader:
         if product is None:
             return None, []
         variants: list[Variant] = []
-        for variant_node, given in variant_nodes:
-            # Levels inside a variant node may be a first page only: complete those.
-            levels = given if given is not None else self.levels.complete([variant_node])[0][1]
+        pairs = list(variant_nodes)
+        # Levels inside a variant node may be a first page only: complete those, all at once.
+        completed = iter(self.levels.complete([n for n, given in pairs if given is None]))
+        for variant_node, given in pairs:
+            levels = given if given is not None else next(completed)[1]
             variant = self.variant(
                 variant_node,
                 skips,

@@ -78,12 +78,23 @@ def test_a_quiet_cycle_with_five_locations_still_costs_at_most_two_requests(five
 def test_an_item_at_twelve_locations_is_read_past_the_first_page_of_levels() -> None:
     rig = make_rig(SPEC, locations=12)
     try:
-        pages, _ = rig.sync(Resource.PRODUCTS, None)
+        pages, cursor = rig.sync(Resource.PRODUCTS, None)
         shop = _shop_numbers(rig)
         assert any(available >= 11 for available, _ in shop.values())
         read = _variants(pages)
         assert {gid: (read[gid].available, read[gid].committed) for gid in shop} == shop
+        # Having met 12 locations, later reads ask for 12 levels at once: no extra calls.
+        rig.clock.advance(timedelta(minutes=5))
+        skus = sorted(v["sku"] for v in rig.store.state()["variants"].values() if v["tracked"])
+        for sku in skus[:6]:
+            rig.store.receive_stock(sku, 3)
+        before = len(rig.store.log)
+        changed = _variants(rig.sync(Resource.PRODUCTS, cursor)[0])
+        assert {v.sku for v in changed.values()} >= set(skus[:6])
+        extra = [e.operation for e in rig.store.log.entries()[before:]]
+        assert not [op for op in extra if op.startswith("InventoryLevels")]
         # A webhook's re-read of one product (adapter.fetch) counts the same.
+        shop = _shop_numbers(rig)
         product = next(p for p in pages if p.products).products[0].platform_id
         again = rig.adapter.fetch(ResyncTarget(product_ids=(product,)))
         assert again.variants
