@@ -31,7 +31,23 @@ from connector.sandbox.shopify.store import PREORDER_PLAN, ShopData
 __all__ = ["FIELDS", "MAX_PAGE", "InventoryItem", "InventoryLevel", "connection", "find_node"]
 
 MAX_PAGE = 250
-LOCATION = {"id": gid("Location", 1), "name": "Warehouse"}
+
+
+class Location:
+    """One of the shop's locations; every sandbox location is active."""
+
+    __slots__ = ("id", "isActive", "name")
+
+    def __init__(self, index: int) -> None:
+        self.id = index + 1
+        self.name = "Warehouse" if index == 0 else f"Location {index + 1}"
+        self.isActive = True  # the GraphQL field's name
+
+
+def location(index: int) -> Location:
+    """The shop's ``index``-th location (0 is the first)."""
+    return Location(index)
+
 
 Resolver = Callable[[ShopData, Any, dict[str, Any]], Any]
 
@@ -201,6 +217,7 @@ TYPE_OF: dict[type, str] = {
     SWebhook: "WebhookSubscription",
     InventoryItem: "InventoryItem",
     InventoryLevel: "InventoryLevel",
+    Location: "Location",
     FOLine: "FulfillmentOrderLineItem",
 }
 
@@ -287,6 +304,9 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "productsCount": lambda d, o, a: _count(d.products.values(), a, product_field, d),
         "productVariantsCount": lambda d, o, a: _count(d.variants.values(), a, variant_field, d),
         "ordersCount": lambda d, o, a: _count(d.orders.values(), a, order_field, d),
+        "locations": lambda d, o, a: connection(
+            [location(i) for i in range(max(1, d.locations))], a
+        ),
         "webhookSubscriptions": lambda d, o, a: connection(
             [w for w in d.webhooks.values() if not a.get("topics") or w.topic in a["topics"]], a
         ),
@@ -337,15 +357,14 @@ FIELDS: dict[str, dict[str, Resolver]] = {
             a,
         ),
     },
+    "Location": {
+        "id": lambda d, o, a: gid("Location", o.id),
+    },
     "InventoryLevel": {
         "id": lambda d, o, a: (
             f"gid://shopify/InventoryLevel/{o.index + 1}?inventory_item_id={o.variant.id}"
         ),
-        "location": lambda d, o, a: (
-            LOCATION
-            if o.index == 0
-            else {"id": gid("Location", o.index + 1), "name": f"Location {o.index + 1}"}
-        ),
+        "location": lambda d, o, a: location(o.index),
         "quantities": _quantities,
     },
     "Metafield": {
