@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 import requests
 
@@ -49,6 +50,15 @@ NEEDED_SCOPES: dict[str, str] = {
     "write_discounts": "delay-apology discount codes",
 }
 """Each scope the connector asks for, and the feature that is off without it."""
+
+
+def _locations(conn: Any) -> str:
+    """The active locations whose stock is summed, as ``check`` shows them."""
+    if not isinstance(conn, Mapping):
+        return ""
+    names = [str(n.get("name")) for n in conn.get("nodes") or () if isinstance(n, Mapping)]
+    more = " and more" if (conn.get("pageInfo") or {}).get("hasNextPage") else ""
+    return f"stock summed over {len(names)} active location(s): {', '.join(names)}{more}"
 
 
 def _granted_covers(granted: set[str], scope: str) -> bool:
@@ -118,6 +128,7 @@ class ShopifyAdapter(AdapterBase):
                 "currency": currency,
                 "timezone": str(shop.get("ianaTimezone") or ""),
                 "api_version": self.settings.api_version,
+                "locations": _locations(data.get("locations")),
             },
         )
 

@@ -104,3 +104,16 @@ def test_an_item_at_twelve_locations_is_read_past_the_first_page_of_levels() -> 
     finally:
         rig.adapter.close()
         rig.store.stop()
+
+
+def test_check_says_which_locations_are_counted() -> None:
+    rig = make_rig(SPEC, locations=5)
+    try:
+        report = rig.adapter.check()
+        assert report.details["locations"] == (
+            "stock summed over 5 active location(s): "
+            "Warehouse, Location 2, Location 3, Location 4, Location 5"
+        )
+    finally:
+        rig.adapter.close()
+        rig.store.stop()
