@@ -137,26 +137,49 @@ class BulkReader:
     def _catalog_pages(
         self, lines: Iterator[Any], reader: Reader, started: str
     ) -> Iterator[ChangePage]:
+        """Variants (each with its product inline and its levels as child lines) into pages.
+
+        A product is handed out with the first of its variants; only its id and tags are kept
+        after, for its later variants (a few dozen bytes a product).
+        """
         products: list[Product] = []
         variants: list[Variant] = []
         skips: list[SkippedPayload] = []
-        current: dict[str, Any] | None = None
+        seen: dict[str, frozenset[str] | None] = {}
+        current: Mapping[str, Any] | None = None
+        levels: list[Any] = []
+        by_item: dict[str, list[Any]] = {}
 
-        def flush_product() -> None:
+        def flush_variant() -> None:
             if current is None:
                 return
-            product, found = reader.catalog_entry(
-                current["node"],
-                current["variants"],
+            node = current.get("product")
+            product_id = str(node.get("id")) if isinstance(node, Mapping) else ""
+            if not isinstance(node, Mapping) or not product_id:
+                skips.append(
+                    skipped(reader.shop.name, "variant", current, PayloadError("no product"))
+                )
+                return
+            if product_id not in seen:
+                mapped = reader.product(node, skips)
+                seen[product_id] = mapped.tags if mapped is not None else None
+                if mapped is not None:
+                    products.append(mapped)
+            tags = seen[product_id]
+            if tags is None:
+                return  # nothing of a product that does not map is kept
+            variant = reader.variant(
+                current,
                 skips,
-                product_release=metafield_value(current["node"], "releaseDate"),
+                product_id=product_id,
+                product_tags=tags,
+                levels=levels,
+                product_release=metafield_value(node, "releaseDate"),
             )
-            if product is not None:
-                products.append(product)
-                variants.extend(found)
+            if variant is not None:
+                variants.append(variant)
 
         recent = _Recent(started, reader.shop.overlap_seconds)
-        by_item: dict[str, list[Any]] = {}
         for line in lines:
             problem = _line_problem(line)
             if problem is not None:
@@ -164,8 +187,8 @@ class BulkReader:
                 continue
             parent = line.get("__parentId")
             if parent is None:
-                flush_product()
-                if len(products) >= PAGE:
+                flush_variant()
+                if len(variants) >= PAGE:
                     recent("products", products)
                     recent("variants", variants)
                     yield ChangePage(
@@ -175,15 +198,10 @@ class BulkReader:
                         skipped=tuple(skips),
                     )
                     products, variants, skips = [], [], []
-                current = {"node": line, "variants": []}
-                by_item = {}
-            elif current is not None and str(line.get("id", "")).startswith(
-                "gid://shopify/ProductVariant/"
-            ):
-                levels: list[Any] = []
-                current["variants"].append((line, levels))
+                current, levels = line, []
+                # Levels hang off the variant, or off its inventory item (a nested object).
                 item = (line.get("inventoryItem") or {}).get("id")
-                by_item[str(line["id"])] = levels
+                by_item = {str(line.get("id")): levels}
                 if item:
                     by_item[str(item)] = levels
             elif parent in by_item:
@@ -197,7 +215,7 @@ class BulkReader:
                         PayloadError(f"orphan line, parent {parent} not seen"),
                     )
                 )
-        flush_product()
+        flush_variant()
         cursor = Cursor(
             {
                 "products": StreamState(started, recent("products", products), started),
