@@ -146,6 +146,7 @@ class BulkReader:
         variants: list[Variant] = []
         skips: list[SkippedPayload] = []
         seen: dict[str, frozenset[str] | None] = {}
+        pool: dict[frozenset[str], frozenset[str]] = {}
         current: Mapping[str, Any] | None = None
         levels: list[Any] = []
         by_item: dict[str, list[Any]] = {}
@@ -162,7 +163,8 @@ class BulkReader:
                 return
             if product_id not in seen:
                 mapped = reader.product(node, skips)
-                seen[product_id] = mapped.tags if mapped is not None else None
+                # Products share a few tag sets: keep one copy of each.
+                seen[product_id] = pool.setdefault(mapped.tags, mapped.tags) if mapped else None
                 if mapped is not None:
                     products.append(mapped)
             tags = seen[product_id]
