@@ -18,7 +18,8 @@ def handle(
     store: ShopifySandbox, method: str, path: str, raw: bytes
 ) -> tuple[int, list[tuple[str, str]], bytes]:
     """``GET state|log|credentials``, ``POST advance|receive_stock|place_order|cancel_order|
-    edit_order_line|set_payment|fulfill_order|faults|reset|uninstall``, ``GET bulk/{n}.jsonl``."""
+    edit_order_line|refund_order_line|set_payment|submit_fulfillment|
+    fulfill_order|faults|reset|uninstall``, ``GET bulk/{n}.jsonl``."""
     json_type = [("Content-Type", "application/json")]
     name = path[len("/__sandbox/") :]
     if name.startswith("bulk/") and name.endswith(".jsonl"):
@@ -83,6 +84,12 @@ def _call(store: ShopifySandbox, method: str, name: str, args: dict[str, Any]) -
                 test=bool(args.get("test", False)),
             )
         }
+    if name == "refund_order_line":
+        store.refund_order_line(args["id"], args["sku"], int(args["quantity"]))
+        return {"ok": True}
+    if name == "submit_fulfillment":
+        store.submit_fulfillment(args["id"])
+        return {"ok": True}
     if name == "set_payment":
         store.set_payment(args["id"], str(args["financial"]))
         return {"ok": True}
