@@ -28,5 +28,7 @@ class Sizer:
             self.scale = max(1e-3, min(1.0, self.scale * budget / requested))
 
     def too_costly(self, cost: int) -> None:
+        # The refused cost is what the page asked: scale to the budget in one step (halving
+        # instead left pages at half the size they may have for the rest of the read).
         budget = 0.9 * self.client.cap
-        self.scale = max(1e-3, self.scale * min(0.5, budget / max(cost, 1)))
+        self.scale = max(1e-3, self.scale * min(0.95, budget / max(cost, 1)))
