@@ -124,6 +124,8 @@ def connection(
 _SORT_KEYS: dict[str, Callable[[Any], Any]] = {
     "UPDATED_AT": lambda r: r.updated_at,
     "CREATED_AT": lambda r: r.created_at,
+    # An order is processed when it is placed (Shopify's default order sort).
+    "PROCESSED_AT": lambda r: r.created_at,
     "TITLE": lambda r: r.title,
     "SKU": lambda r: r.sku,
     "ID": lambda r: r.id,
