@@ -86,10 +86,14 @@ class BulkOperation:
 
 
 class _Writer:
-    def __init__(self, schema: GraphQLSchema, data: ShopData, out: TextIO) -> None:
+    def __init__(
+        self, schema: GraphQLSchema, data: ShopData, out: TextIO, children: TextIO | None = None
+    ) -> None:
         self.schema = schema
         self.data = data
         self.out = out
+        # Ungrouped (groupObjects: false): child lines go elsewhere, written after every parent.
+        self.children = children or out
         self.count = 0
         self._nested: list[list[tuple[str | None, Any, SelectionSetNode, list[Any]]]] = []
 
@@ -101,7 +105,9 @@ class _Writer:
         nested = self._nested.pop()
         if parent is not None:
             fields["__parentId"] = parent
-        self.out.write(json.dumps(fields, separators=(",", ":")) + "\n")
+        (self.out if parent is None else self.children).write(
+            json.dumps(fields, separators=(",", ":")) + "\n"
+        )
         self.count += 1
         own_id = fields.get("id") or parent
         for child_type, child_sel, items in children:
@@ -255,7 +261,11 @@ class BulkRunner:
         self.gate = threading.Event()
         self.gate.set()
 
-    def start(self, query: str) -> tuple[BulkOperation | None, list[dict[str, Any]]]:
+    def start(
+        self, query: str, group: bool = True
+    ) -> tuple[BulkOperation | None, list[dict[str, Any]]]:
+        """Start ``query``; ``group`` is ``groupObjects`` (false: children are not kept next to
+        their parents, as Shopify's default since 2026-01; here they all come at the end)."""
         try:
             document = parse(query)
         except Exception as error:
@@ -299,18 +309,23 @@ class BulkRunner:
             ]
         op = BulkOperation(self.data.next_id(), query, iso(self.data.clock()) or "")
         self.operations[op.number] = op
-        thread = threading.Thread(target=self._run, args=(op, roots[0]), daemon=True)
+        thread = threading.Thread(target=self._run, args=(op, roots[0], group), daemon=True)
         self._threads.append(thread)
         thread.start()
         return op, []
 
-    def _run(self, op: BulkOperation, root: FieldNode) -> None:
+    def _run(self, op: BulkOperation, root: FieldNode, group: bool = True) -> None:
         op.status = "RUNNING"
         self.gate.wait()
         path = self.folder / f"bulk-{op.number}.jsonl"
+        side = self.folder / f"bulk-{op.number}.children.jsonl"
         try:
-            with path.open("w", encoding="utf-8") as out, self.data.lock:
-                writer = _Writer(self.schema, self.data, out)
+            with (
+                path.open("w", encoding="utf-8") as out,
+                side.open("w+", encoding="utf-8") as children,
+                self.data.lock,
+            ):
+                writer = _Writer(self.schema, self.data, out, None if group else children)
                 query_type = self.schema.query_type
                 assert query_type is not None
                 args = get_argument_values(query_type.fields[root.name.value], root, {})
@@ -322,6 +337,10 @@ class BulkRunner:
                     op.root_count += 1
                     if selection is not None:
                         writer.node_line(obj, node_type, selection, None)
+                children.seek(0)
+                for line in children:
+                    out.write(line)
+            side.unlink()
             op.object_count = writer.count
             op.file_size = path.stat().st_size
             op.url = self.url_for(op.number)

@@ -85,3 +85,54 @@ def test_five_bulk_queries_run_at_once_and_a_sixth_is_told_to_wait(
     store.bulk.wait()
     assert _run(gql, small)["userErrors"] == []  # once they finished, another may start
     store.bulk.wait()
+
+
+def _lines(store: ShopifySandbox, gql: GraphQL, run: str) -> list[dict[str, Any]]:
+    import json
+
+    import requests
+
+    inner = "{ products { edges { node { id variants { edges { node { id } } } } } } }"
+    started = gql(run, {"q": inner})["data"]["bulkOperationRunQuery"]
+    assert started["userErrors"] == []
+    store.bulk.wait()
+    op = gql(
+        "query($id: ID!) { bulkOperation(id: $id) { url } }",
+        {"id": started["bulkOperation"]["id"]},
+    )["data"]["bulkOperation"]
+    return [json.loads(x) for x in requests.get(op["url"], timeout=5).text.splitlines()]
+
+
+def test_objects_are_grouped_under_their_parents_only_when_asked(
+    store: ShopifySandbox, gql: GraphQL
+) -> None:
+    # groupObjects defaults to false (2026-01+): children are not kept next to their parents.
+    default = _lines(
+        store,
+        gql,
+        "mutation($q: String!) { bulkOperationRunQuery(query: $q) { bulkOperation { id } "
+        "userErrors { message } } }",
+    )
+    grouped = _lines(
+        store,
+        gql,
+        "mutation($q: String!) { bulkOperationRunQuery(query: $q, groupObjects: true) "
+        "{ bulkOperation { id } userErrors { message } } }",
+    )
+    assert sorted(map(str, default)) == sorted(map(str, grouped))  # the same objects
+
+    def next_to_parents(lines: list[dict[str, Any]]) -> bool:
+        current = None
+        for line in lines:
+            if "__parentId" not in line:
+                current = line["id"]
+            elif line["__parentId"] != current:
+                return False
+        return True
+
+    assert next_to_parents(grouped) and not next_to_parents(default)
+
+
+def test_the_connector_asks_for_grouped_objects() -> None:
+    # Its JSONL reader joins children to the parent line just before them.
+    assert "groupObjects: true" in document("BulkRun")
