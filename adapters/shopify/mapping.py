@@ -31,11 +31,13 @@ __all__ = [
     "our_held_lines",
 ]
 
-UNPAID = frozenset({"PENDING", "EXPIRED"})
+UNPAID = frozenset({"PENDING"})
 """Payment states in which an order waits silently (``OrderStatus.PENDING``): no place in a queue,
 no holds, no emails, until the payment is taken. Shopify has committed its stock all the same, so
 nobody else is given those units. AUTHORIZED and PARTIALLY_PAID (a pre-order's deposit) count as
-paid."""
+paid, and so does EXPIRED: an authorization runs out after 7 days (Shopify Payments) while a line
+waits, and its customer still waits; taking the line out of the queue would mail them a
+cancellation."""
 VOIDED = frozenset({"VOIDED"})
 """Payment states that end the order for the connector (``OrderStatus.CANCELLED``)."""
 

@@ -138,3 +138,22 @@ def test_an_edited_waiting_line_keeps_waiting_for_what_is_left(live: SimpleNames
     story = _story(live, first)
     assert story["lines"][0]["cancelled"] == 2 and story["queue"] == []
     assert [e["position"] for e in _story(live, second)["queue"]] == [1]
+
+
+def test_an_authorization_that_expires_while_the_line_waits_keeps_it_waiting(
+    live: SimpleNamespace,
+) -> None:
+    sku = next(v.sku for v in live.store.data.variants.values() if v.tracked)
+    order = live.store.place_order(
+        "eve@example.com", [(sku, 1)], name="Eve", financial="AUTHORIZED"
+    )
+    _cycle(live)
+    told = _story(live, order)
+    assert [e["sku"] for e in told["queue"]] == [sku]
+    # Seven days on, Shopify Payments' authorization runs out; the customer still waits.
+    live.store.set_payment(order, "EXPIRED")
+    _cycle(live)
+    story = _story(live, order)
+    assert story["order"]["status"] == "open"
+    assert [e["sku"] for e in story["queue"]] == [sku]
+    assert [m["kind"] for m in story["emails"]] == [m["kind"] for m in told["emails"]]
