@@ -38,9 +38,11 @@ FAULT_KINDS = (
     "throttled",
     "throttled_plain",
     "batch_partial",
+    "423",
 )
 """Fault names. ``throttled`` is Shopify's 200 THROTTLED; ``throttled_plain`` the older shape with
-no code (``{"errors": [{"message": "Throttled"}]}``); ``batch_partial`` fails some batch items."""
+no code (``{"errors": [{"message": "Throttled"}]}``); ``batch_partial`` fails some batch items;
+``423`` is Shopify's locked shop."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -296,6 +296,12 @@ class ShopifySandbox(SandboxStore):
             return self._send(
                 start, code, headers, json.dumps({"errors": "Internal Server Error"}).encode()
             )
+        if fault == "423":
+            # A locked shop (too many API calls over time, or an account problem): every call is
+            # refused until Shopify unlocks it; no wait helps.
+            self.log.add(LoggedRequest(method, path, 423, fault=fault))
+            headers = [("Content-Type", "application/json"), ("X-Request-Id", request_id)]
+            return self._send(start, 423, headers, json.dumps({"errors": "Locked"}).encode())
         if fault == "throttled_plain":
             # Shopify's older throttle answer, still seen: a 200 with a message and no code.
             self.log.add(LoggedRequest(method, path, 200, fault=fault))
@@ -332,6 +338,7 @@ class ShopifySandbox(SandboxStore):
             400: "Bad Request",
             401: "Unauthorized",
             404: "Not Found",
+            423: "Locked",
             429: "Too Many Requests",
             500: "Internal Server Error",
             502: "Bad Gateway",

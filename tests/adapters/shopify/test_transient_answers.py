@@ -76,3 +76,12 @@ def test_bulk_slots_that_never_free_up_end_the_cycle_as_retryable_not_fatal() ->
         adapter.close()
         rig.adapter.close()
         rig.store.stop()
+
+
+def test_a_locked_shop_is_one_clear_error_at_once_not_retried(rig: Rig) -> None:
+    rig.store.faults.inject("423")
+    before = len(rig.store.log)
+    with pytest.raises(PlatformFatal) as raised:
+        list(rig.adapter.read_changes(Resource.PRODUCTS, None))
+    assert "423" in str(raised.value)
+    assert len(rig.store.log) - before == 1  # waiting does not unlock a shop
