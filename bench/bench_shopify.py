@@ -79,7 +79,7 @@ def paged(products: int, orders: int) -> dict[str, float]:
             # The fewest pages the largest page size used allows (every page full).
             largest = max(
                 (
-                    int(k.rsplit(":", 1)[-1])
+                    int(k.split(":levels=")[0].rsplit(":", 1)[-1])
                     for k in adapter.client.last_requested
                     if k.startswith("CatalogChanges" if label == "variants" else "OrderChanges")
                 ),

@@ -236,8 +236,9 @@ class OrderStatus(enum.StrEnum):
 class OrderLine:
     """One line of an order.
 
-    ``quantity`` is the current quantity (after edits); ``cancelled`` counts units removed or refunded;
-    ``fulfilled`` counts units shipped. ``backordered_at_order`` is the shortfall the platform recorded
+    ``quantity`` is the line's quantity as the platform keeps it (Shopify: as ordered, edits and refunds
+    leave it; WooCommerce: after admin edits); ``cancelled`` counts the units removed or refunded from it
+    since, and ``fulfilled`` the units shipped, so ``open_quantity`` takes each off once. ``backordered_at_order`` is the shortfall the platform recorded
     at checkout when it recorded one (WooCommerce "Backordered" meta), else ``None``: the engine
     computes shortfalls itself and uses this as a cross-check only. ``on_hold`` is true when our own
     fulfillment hold covers the line.

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 import requests
 
 from adapters.common import AdapterBase, merge_pages
 from adapters.shopify.auth import TokenProvider, base_url
 from adapters.shopify.bulk import BulkReader
+from adapters.shopify.by_ids import read_products
 from adapters.shopify.client import GraphQLClient
 from adapters.shopify.orders import OrderWriter
 from adapters.shopify.reading import Reader
@@ -21,10 +23,7 @@ from connector.model import (
     Order,
     OrderAction,
     Platform,
-    Product,
-    SkippedPayload,
     StorefrontChange,
-    Variant,
     WriteResult,
 )
 from connector.platform import (
@@ -51,6 +50,15 @@ NEEDED_SCOPES: dict[str, str] = {
     "write_discounts": "delay-apology discount codes",
 }
 """Each scope the connector asks for, and the feature that is off without it."""
+
+
+def _locations(conn: Any) -> str:
+    """The active locations whose stock is summed, as ``check`` shows them."""
+    if not isinstance(conn, Mapping):
+        return ""
+    names = [str(n.get("name")) for n in conn.get("nodes") or () if isinstance(n, Mapping)]
+    more = " and more" if (conn.get("pageInfo") or {}).get("hasNextPage") else ""
+    return f"stock summed over {len(names)} active location(s): {', '.join(names)}{more}"
 
 
 def _granted_covers(granted: set[str], scope: str) -> bool:
@@ -120,6 +128,7 @@ class ShopifyAdapter(AdapterBase):
                 "currency": currency,
                 "timezone": str(shop.get("ianaTimezone") or ""),
                 "api_version": self.settings.api_version,
+                "locations": _locations(data.get("locations")),
             },
         )
 
@@ -138,36 +147,13 @@ class ShopifyAdapter(AdapterBase):
                     for page in self.reader.read_changes(resource, None)
                 ),
             )
-        products: list[Product] = []
-        variants: list[Variant] = []
         orders: list[Order] = []
-        skips: list[SkippedPayload] = []
         product_ids = list(target.product_ids)
         for sku in target.skus:
             data = self.client.run("VariantsBySku", {"query": f"sku:'{sku}'"})
             for node in ((data.get("productVariants") or {}).get("nodes")) or ():
                 product_ids.append(str((node.get("product") or {}).get("id")))
-        items = [p for p in product_ids if "/InventoryItem/" in p]
-        if items:
-            data = self.client.run("CatalogByIds", {"ids": items}, key=f"CatalogByIds:{len(items)}")
-            for node in data.get("nodes") or ():
-                product = (((node or {}).get("variant") or {}).get("product") or {}).get("id")
-                if product:
-                    product_ids.append(str(product))
-        wanted = [p for p in dict.fromkeys(product_ids) if "/Product/" in p]
-        for start in range(0, len(wanted), 10):
-            batch = wanted[start : start + 10]
-            data = self.client.run("CatalogByIds", {"ids": batch}, key=f"CatalogByIds:{len(batch)}")
-            for node in data.get("nodes") or ():
-                if not isinstance(node, Mapping) or "title" not in node:
-                    continue
-                variant_nodes = ((node.get("variants") or {}).get("nodes")) or ()
-                product, mapped = self.reader.catalog_entry(
-                    node, ((n, None) for n in variant_nodes), skips
-                )
-                if product is not None:
-                    products.append(product)
-                    variants.extend(mapped)
+        products, variants, skips = read_products(self.reader, product_ids)
         order_ids = list(dict.fromkeys(target.order_ids))
         for start in range(0, len(order_ids), 10):
             batch = order_ids[start : start + 10]

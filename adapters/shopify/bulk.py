@@ -31,6 +31,8 @@ __all__ = ["BulkReader"]
 
 PAGE = 250
 MAX_POLLS = 2000
+BUSY_WAITS = (5.0, 10.0, 20.0, 30.0, 30.0, 30.0, 30.0, 30.0, 30.0, 30.0)
+"""Seconds between tries to start a bulk query while the shop's bulk slots are all taken."""
 
 
 class BulkReader:
@@ -61,15 +63,7 @@ class BulkReader:
         Returns (JSONL URL, or None when the result is empty; createdAt, or None when Shopify
         named none).
         """
-        data = self.client.run("BulkRun", {"query": query})
-        result = data.get("bulkOperationRunQuery") or {}
-        errors = result.get("userErrors") or []
-        operation = result.get("bulkOperation")
-        if errors or not operation:
-            message = "; ".join(str(e.get("message")) for e in errors) or "no bulk operation"
-            raise PlatformFatal(
-                f"bulk query refused: {message}", PlatformDetails("shopify", 200, None, "BULK")
-            )
+        operation = self._start(query)
         delay = 0.05
         for _ in range(MAX_POLLS):
             status = (
@@ -94,6 +88,26 @@ class BulkReader:
             self.client.sleep(delay)
             delay = min(delay * 2, 5.0)
         raise PlatformRetryable("bulk operation did not finish in time", PlatformDetails("shopify"))
+
+    def _start(self, query: str) -> Mapping[str, Any]:
+        """The started operation; while the shop's bulk slots are all taken, wait and ask again."""
+        for wait in (*BUSY_WAITS, None):
+            data = self.client.run("BulkRun", {"query": query})
+            result = data.get("bulkOperationRunQuery") or {}
+            errors = result.get("userErrors") or []
+            operation = result.get("bulkOperation")
+            if not errors and isinstance(operation, Mapping):
+                return operation
+            message = "; ".join(str(e.get("message")) for e in errors) or "no bulk operation"
+            details = PlatformDetails("shopify", 200, None, "BULK")
+            if not any(_busy(e) for e in errors):
+                raise PlatformFatal(f"bulk query refused: {message}", details)
+            if wait is None:
+                # Our own earlier operations (a crashed cycle's, say) hold every slot: the next
+                # cycle tries again, and nothing is lost meanwhile.
+                raise PlatformRetryable(f"bulk query not started yet: {message}", details)
+            self.client.sleep(wait)
+        raise AssertionError("unreachable")  # the loop's last turn returns or raises
 
     def stream(self, url: str) -> Iterator[Any]:
         answer = call_with_retry(
@@ -123,26 +137,51 @@ class BulkReader:
     def _catalog_pages(
         self, lines: Iterator[Any], reader: Reader, started: str
     ) -> Iterator[ChangePage]:
+        """Variants (each with its product inline and its levels as child lines) into pages.
+
+        A product is handed out with the first of its variants; only its id and tags are kept
+        after, for its later variants (a few dozen bytes a product).
+        """
         products: list[Product] = []
         variants: list[Variant] = []
         skips: list[SkippedPayload] = []
-        current: dict[str, Any] | None = None
+        seen: dict[str, frozenset[str] | None] = {}
+        pool: dict[frozenset[str], frozenset[str]] = {}
+        current: Mapping[str, Any] | None = None
+        levels: list[Any] = []
+        by_item: dict[str, list[Any]] = {}
 
-        def flush_product() -> None:
+        def flush_variant() -> None:
             if current is None:
                 return
-            product, found = reader.catalog_entry(
-                current["node"],
-                current["variants"],
+            node = current.get("product")
+            product_id = str(node.get("id")) if isinstance(node, Mapping) else ""
+            if not isinstance(node, Mapping) or not product_id:
+                skips.append(
+                    skipped(reader.shop.name, "variant", current, PayloadError("no product"))
+                )
+                return
+            if product_id not in seen:
+                mapped = reader.product(node, skips)
+                # Products share a few tag sets: keep one copy of each.
+                seen[product_id] = pool.setdefault(mapped.tags, mapped.tags) if mapped else None
+                if mapped is not None:
+                    products.append(mapped)
+            tags = seen[product_id]
+            if tags is None:
+                return  # nothing of a product that does not map is kept
+            variant = reader.variant(
+                current,
                 skips,
-                product_release=metafield_value(current["node"], "releaseDate"),
+                product_id=product_id,
+                product_tags=tags,
+                levels=levels,
+                product_release=metafield_value(node, "releaseDate"),
             )
-            if product is not None:
-                products.append(product)
-                variants.extend(found)
+            if variant is not None:
+                variants.append(variant)
 
         recent = _Recent(started, reader.shop.overlap_seconds)
-        by_item: dict[str, list[Any]] = {}
         for line in lines:
             problem = _line_problem(line)
             if problem is not None:
@@ -150,8 +189,8 @@ class BulkReader:
                 continue
             parent = line.get("__parentId")
             if parent is None:
-                flush_product()
-                if len(products) >= PAGE:
+                flush_variant()
+                if len(variants) >= PAGE:
                     recent("products", products)
                     recent("variants", variants)
                     yield ChangePage(
@@ -161,15 +200,10 @@ class BulkReader:
                         skipped=tuple(skips),
                     )
                     products, variants, skips = [], [], []
-                current = {"node": line, "variants": []}
-                by_item = {}
-            elif current is not None and str(line.get("id", "")).startswith(
-                "gid://shopify/ProductVariant/"
-            ):
-                levels: list[Any] = []
-                current["variants"].append((line, levels))
+                current, levels = line, []
+                # Levels hang off the variant, or off its inventory item (a nested object).
                 item = (line.get("inventoryItem") or {}).get("id")
-                by_item[str(line["id"])] = levels
+                by_item = {str(line.get("id")): levels}
                 if item:
                     by_item[str(item)] = levels
             elif parent in by_item:
@@ -183,7 +217,7 @@ class BulkReader:
                         PayloadError(f"orphan line, parent {parent} not seen"),
                     )
                 )
-        flush_product()
+        flush_variant()
         cursor = Cursor(
             {
                 "products": StreamState(started, recent("products", products), started),
@@ -244,6 +278,14 @@ class BulkReader:
                     )
                 )
         yield page(final=True)
+
+
+def _busy(error: Any) -> bool:
+    """Whether a userError says other bulk operations are still running (start again later)."""
+    if not isinstance(error, Mapping):
+        return False
+    message = str(error.get("message") or "").lower()
+    return error.get("code") == "OPERATION_IN_PROGRESS" or "already in progress" in message
 
 
 def _line_problem(line: Any) -> PayloadError | None:

@@ -245,6 +245,8 @@ class GraphQLClient:
                 else {"message": str(errors)}
             )
             code = str((first.get("extensions") or {}).get("code") or "")
+            if not code and str(first.get("message", "")).strip().lower() == "throttled":
+                code = "THROTTLED"  # the older shape, with no code: the same answer
             details = self._details(answer, code or None)
             action = CODE_ACTIONS.get(code, "fatal")
             message = str(first.get("message", "error"))[:200]

@@ -31,6 +31,16 @@ __all__ = [
     "our_held_lines",
 ]
 
+UNPAID = frozenset({"PENDING"})
+"""Payment states in which an order waits silently (``OrderStatus.PENDING``): no place in a queue,
+no holds, no emails, until the payment is taken. Shopify has committed its stock all the same, so
+nobody else is given those units. AUTHORIZED and PARTIALLY_PAID (a pre-order's deposit) count as
+paid, and so does EXPIRED: an authorization runs out after 7 days (Shopify Payments) while a line
+waits, and its customer still waits; taking the line out of the queue would mail them a
+cancellation."""
+VOIDED = frozenset({"VOIDED"})
+"""Payment states that end the order for the connector (``OrderStatus.CANCELLED``)."""
+
 METAFIELD_NAMESPACE = "backorder_connector"
 HOLD_PREFIX = "bc-"
 """Every fulfillment hold the connector places has a handle starting with this."""
@@ -172,7 +182,9 @@ def _line(order_id: str, node: Mapping[str, Any], currency: str, held: set[str])
     quantity = node.get("quantity")
     current = node.get("currentQuantity", quantity)
     unfulfilled = node.get("unfulfilledQuantity", current)
-    if not all(isinstance(v, int) for v in (quantity, current, unfulfilled)):
+    if not (
+        isinstance(quantity, int) and isinstance(current, int) and isinstance(unfulfilled, int)
+    ):
         raise PayloadError(f"line {line_id} has no integer quantities")
     variant = node.get("variant") if isinstance(node.get("variant"), Mapping) else None
     money = ((node.get("originalUnitPriceSet") or {}).get("shopMoney")) or {}
@@ -183,7 +195,9 @@ def _line(order_id: str, node: Mapping[str, Any], currency: str, held: set[str])
         variant_id=str(variant["id"]) if variant and variant.get("id") else None,
         sku=str(node.get("sku") or ""),
         title=str(node.get("title") or node.get("name") or ""),
-        quantity=current,
+        # As ordered; units removed by an edit or refunded since are counted as cancelled (the
+        # model's open quantity takes them off once: quantity - fulfilled - cancelled).
+        quantity=quantity,
         price=_money(money.get("amount", "0"), str(money.get("currencyCode") or currency)),
         fulfilled=max(0, current - unfulfilled),
         cancelled=max(0, quantity - current),
@@ -227,10 +241,14 @@ def map_order(
     )
     held = held_lines or set()
     cancelled_at = _opt_time(node.get("cancelledAt"), "cancelledAt")
-    if cancelled_at is not None:
+    payment = node.get("displayFinancialStatus")
+    if cancelled_at is not None or payment in VOIDED:
         status = OrderStatus.CANCELLED
     elif node.get("displayFulfillmentStatus") == "FULFILLED" or node.get("closed") is True:
         status = OrderStatus.CLOSED
+    elif payment in UNPAID or node.get("test") is True:
+        # A test order is never a customer waiting: it stays pending, out of every queue.
+        status = OrderStatus.PENDING
     else:
         status = OrderStatus.OPEN
     return Order(

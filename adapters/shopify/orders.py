@@ -52,6 +52,18 @@ def _result(
     return WriteResult(action.key, status, message, retryable)
 
 
+def _may_hold(fulfillment_order: Mapping[str, Any]) -> bool:
+    """Whether Shopify allows a hold on ``fulfillment_order`` now (``HOLD`` in its supported actions).
+
+    A fulfillment order sent to a fulfillment service (``requestStatus`` SUBMITTED, ACCEPTED...)
+    lacks it: only the service may act on it. An answer without the field is not refused here.
+    """
+    actions = fulfillment_order.get("supportedActions")
+    if not isinstance(actions, list):
+        return True
+    return any(isinstance(a, Mapping) and a.get("action") == "HOLD" for a in actions)
+
+
 def _holds(fulfillment_order: Mapping[str, Any], handle: str) -> bool:
     """Whether ``fulfillment_order`` carries a hold with our ``handle``."""
     return any(h.get("handle") == handle for h in fulfillment_order.get("fulfillmentHolds") or ())
@@ -125,8 +137,16 @@ class OrderWriter:
             action.hold_reason if action.hold_reason in HOLD_REASONS else "INVENTORY_OUT_OF_STOCK"
         )
         plans: list[tuple[str, list[dict[str, Any]]]] = []
+        sent_away: list[str] = []
         for fo in fulfillment_orders:
             if fo.get("status") not in ("OPEN", "SCHEDULED") or _holds(fo, handle):
+                continue
+            if not _may_hold(fo):
+                if any(
+                    wanted.get(str((item.get("lineItem") or {}).get("id")), 0) > 0
+                    for item in ((fo.get("lineItems") or {}).get("nodes")) or ()
+                ):
+                    sent_away.append(str(fo.get("requestStatus") or "").lower())
                 continue
             items = []
             for item in ((fo.get("lineItems") or {}).get("nodes")) or ():
@@ -141,6 +161,15 @@ class OrderWriter:
                 if not isinstance(fo.get("id"), str):
                     return _result(action, WriteStatus.FAILED, "fulfillment order without id")
                 plans.append((str(fo["id"]), items))
+        refused = (
+            "the fulfillment order was sent to a fulfillment service (request "
+            f"{sent_away[0] or 'sent'}), and Shopify allows no hold on it then; ask it to hold "
+            "the backordered line, or cancel the request in Shopify"
+            if sent_away
+            else ""
+        )
+        if refused and not plans:
+            return _result(action, WriteStatus.FAILED, f"not held: {refused}")
         if not plans:
             if held:
                 return _result(action, WriteStatus.SKIPPED, "already held")
@@ -158,6 +187,8 @@ class OrderWriter:
             errors = _user_errors(data.get("fulfillmentOrderHold"))
             if errors and errors[0].get("code") != "DUPLICATE_FULFILLMENT_HOLD_HANDLE":
                 return _result(action, WriteStatus.FAILED, str(errors[0].get("message")))
+        if refused:
+            return _result(action, WriteStatus.FAILED, f"partly held: {refused}")
         return _result(action, WriteStatus.DONE)
 
     def _release(self, action: OrderAction, order: Mapping[str, Any]) -> WriteResult:

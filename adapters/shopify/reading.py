@@ -11,6 +11,7 @@ from adapters.shopify.client import GraphQLClient, QueryTooCostly
 from adapters.shopify.cursor import Cursor, StreamState
 from adapters.shopify.fulfillment import next_page as _next
 from adapters.shopify.fulfillment import whole_fulfillment
+from adapters.shopify.levels import LevelReader
 from adapters.shopify.mapping import (
     holds_ours,
     map_order,
@@ -19,6 +20,7 @@ from adapters.shopify.mapping import (
     our_held_lines,
 )
 from adapters.shopify.order_numbers import NAMES_PER_CALL, name_key, name_keys, name_query
+from adapters.shopify.sizing import Sizer
 from connector.clock import Clock
 from connector.errors import PayloadError
 from connector.model import Order, Product, SkippedPayload, Variant
@@ -26,29 +28,6 @@ from connector.platform import ChangePage, Resource
 from connector.settings import ShopSettings
 
 __all__ = ["Reader", "Sizer"]
-
-
-class Sizer:
-    """Page sizes for one document, scaled so one call requests at most 90% of what it may."""
-
-    def __init__(self, client: GraphQLClient, defaults: Sequence[int]) -> None:
-        self.client = client
-        self.defaults = tuple(defaults)
-        self.scale = 1.0
-
-    def sizes(self) -> tuple[int, ...]:
-        return tuple(max(1, int(d * self.scale)) for d in self.defaults)
-
-    def learn(self, requested: int | None) -> None:
-        if not requested:
-            return
-        budget = 0.9 * self.client.cap
-        if requested > budget or (requested < budget / 2 and self.scale < 1):
-            self.scale = max(1e-3, min(1.0, self.scale * budget / requested))
-
-    def too_costly(self, cost: int) -> None:
-        budget = 0.9 * self.client.cap
-        self.scale = max(1e-3, self.scale * min(0.5, budget / max(cost, 1)))
 
 
 class Reader:
@@ -59,11 +38,13 @@ class Reader:
         self.clock = clock
         self.client = client
         self.bulk = bulk
+        self.levels = LevelReader(client)
         # Page sizes per combination of streams: both share one call's budget; alone, each has it all.
         self.catalog_sizers = {
             (True, True): Sizer(client, (100, 35)),
             (True, False): Sizer(client, (250, 1)),
-            (False, True): Sizer(client, (1, 65)),
+            # A variant with 5 stock levels asks about 19 points: 47 stay under 90% of 1000.
+            (False, True): Sizer(client, (1, 47)),
         }
         # An order costs about 37 points (5 lines, 5 fulfillment orders): 24 stay under 90% of 1000.
         self.order_sizer = Sizer(client, (24,))
@@ -73,13 +54,20 @@ class Reader:
 
     # ---- helpers ---------------------------------------------------------------------------------
 
-    def _sized(
-        self, name: str, sizer: Sizer, variables: Callable[[tuple[int, ...]], dict[str, Any]]
+    def sized(
+        self,
+        name: str,
+        sizer: Sizer,
+        variables: Callable[[tuple[int, ...]], dict[str, Any]],
+        tag: str = "",
     ) -> dict[str, Any]:
-        """Run ``name`` at the sizer's page sizes, shrinking them when Shopify says it costs too much."""
+        """Run ``name`` at the sizer's page sizes, shrinking them when Shopify says it costs too much.
+
+        ``tag`` names what else sets the cost (the levels a variant read asks for), for pacing.
+        """
         for _ in range(12):
             sizes = sizer.sizes()
-            key = f"{name}:{':'.join(map(str, sizes))}"
+            key = f"{name}:{':'.join(map(str, sizes))}{tag}"
             try:
                 data = self.client.run(name, variables(sizes), key=key)
             except QueryTooCostly as error:
@@ -119,7 +107,11 @@ class Reader:
         if product is None:
             return None, []
         variants: list[Variant] = []
-        for variant_node, levels in variant_nodes:
+        pairs = list(variant_nodes)
+        # Levels inside a variant node may be a first page only: complete those, all at once.
+        completed = iter(self.levels.complete([n for n, given in pairs if given is None]))
+        for variant_node, given in pairs:
+            levels = given if given is not None else next(completed)[1]
             variant = self.variant(
                 variant_node,
                 skips,
@@ -166,7 +158,7 @@ class Reader:
         variant_items: list[tuple[str, str]] = []
         final_variants: StreamState | None = None
         while going["products"] or going["variants"]:
-            data = self._sized(
+            data = self.sized(
                 "CatalogChanges",
                 self.catalog_sizers[(going["products"], going["variants"])],
                 lambda sizes: {
@@ -178,7 +170,9 @@ class Reader:
                     "variantAfter": after["variants"],
                     "productQuery": product_query,
                     "variantQuery": variant_query,
+                    "levelFirst": self.levels.first,
                 },
+                tag=f":levels={self.levels.first}",
             )
             skips: list[SkippedPayload] = []
             products: list[Product] = []
@@ -200,13 +194,15 @@ class Reader:
                 going["products"], after["products"] = _next(conn)
             if going["variants"]:
                 conn = data.get("productVariants") or {}
-                for node in conn.get("nodes") or ():
+                fresh = [
+                    node
+                    for node in conn.get("nodes") or ()
+                    if not isinstance(node, Mapping)
+                    or variants_state.is_new(str(node.get("id")), str(node.get("updatedAt", "")))
+                ]
+                for node, levels in self.levels.complete(fresh):
                     stamp = str(node.get("updatedAt", "")) if isinstance(node, Mapping) else ""
-                    if isinstance(node, Mapping) and not variants_state.is_new(
-                        str(node.get("id")), stamp
-                    ):
-                        continue
-                    variant = self.variant(node, skips)
+                    variant = self.variant(node, skips, levels=levels)
                     if variant is not None:
                         variants.append(variant)
                         variant_items.append((variant.platform_id, stamp))
@@ -238,7 +234,7 @@ class Reader:
             def variables(sizes: tuple[int, ...], after: str | None = after) -> dict[str, Any]:
                 return {"first": sizes[0], "after": after, "query": query}
 
-            data = self._sized("OrderChanges", self.order_sizer, variables)
+            data = self.sized("OrderChanges", self.order_sizer, variables)
             conn = data.get("orders") or {}
             fresh = [
                 node
@@ -276,7 +272,7 @@ class Reader:
                 ) -> dict[str, Any]:
                     return {"first": sizes[0], "after": after, "query": query}
 
-                conn = self._sized("OrdersByName", self.order_sizer, variables).get("orders") or {}
+                conn = self.sized("OrdersByName", self.order_sizer, variables).get("orders") or {}
                 for node in conn.get("nodes") or ():
                     if not isinstance(node, Mapping) or not isinstance(node.get("id"), str):
                         nodes[f"junk:{len(nodes)}"] = node  # recorded as skipped below

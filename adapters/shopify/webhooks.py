@@ -1,4 +1,10 @@
-"""Webhooks: verify the HMAC over the raw bytes, de-duplicate on the webhook id, say what to re-read."""
+"""Webhooks: verify the HMAC over the raw bytes, de-duplicate on the event id, say what to re-read.
+
+Shopify sends one event once per subscription (and again on retries), each delivery with its own
+``X-Shopify-Webhook-Id`` but the same ``X-Shopify-Event-Id``: shopify.dev "Ignore duplicate
+webhooks" names the event id as the key. It is taken per topic, so that an event id some day
+shared by two topics cannot drop a re-read the other topic needed.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,8 @@ TOPICS: dict[str, str] = {
     "orders/create": "ORDERS_CREATE",
     "orders/updated": "ORDERS_UPDATED",
     "orders/cancelled": "ORDERS_CANCELLED",
+    "orders/edited": "ORDERS_EDITED",
+    "refunds/create": "REFUNDS_CREATE",
     "products/update": "PRODUCTS_UPDATE",
     "inventory_levels/update": "INVENTORY_LEVELS_UPDATE",
     "app/uninstalled": "APP_UNINSTALLED",
@@ -36,7 +44,20 @@ def _gid(kind: str, payload: Mapping[str, Any]) -> str:
     return f"gid://shopify/{kind}/{number}"
 
 
+def _order_of(kind: str, payload: Any) -> ResyncTarget:
+    """The order named by ``order_id`` in an order edit or a refund."""
+    number = payload.get("order_id") if isinstance(payload, Mapping) else None
+    if isinstance(number, bool) or not isinstance(number, int | str) or not str(number).strip():
+        raise PayloadError(f"{kind} webhook names no order")
+    return ResyncTarget(order_ids=(f"gid://shopify/Order/{number}",))
+
+
 def _target(topic: str, payload: Mapping[str, Any]) -> ResyncTarget:
+    if topic == "orders/edited":
+        # The body is an order edit ({"order_edit": {..., "order_id": N}}), not an order.
+        return _order_of("orders/edited", payload.get("order_edit"))
+    if topic == "refunds/create":
+        return _order_of("refunds/create", payload)
     if topic.startswith("orders/"):
         return ResyncTarget(order_ids=(_gid("Order", payload),))
     if topic.startswith("products/"):
@@ -62,16 +83,18 @@ def parse_webhook(
     if not verify(secret, body, header(headers, "X-Shopify-Hmac-Sha256")):
         raise AuthError("webhook signature does not match")
     topic = header(headers, "X-Shopify-Topic") or ""
-    webhook_id = header(headers, "X-Shopify-Webhook-Id") or header(headers, "X-Shopify-Event-Id")
-    if not topic or not webhook_id:
+    event_id = header(headers, "X-Shopify-Event-Id")
+    webhook_id = header(headers, "X-Shopify-Webhook-Id")
+    if not topic or not (event_id or webhook_id):
         raise PayloadError("webhook without topic or id")
+    dedupe = f"shopify-event:{topic}:{event_id}" if event_id else str(webhook_id)
     try:
         payload = json.loads(body)
     except ValueError:
         raise PayloadError("webhook body is not JSON") from None
     if not isinstance(payload, Mapping):
         raise PayloadError("webhook body is not an object")
-    return WebhookEvent(Platform.SHOPIFY, shop, topic, webhook_id, _target(topic, payload))
+    return WebhookEvent(Platform.SHOPIFY, shop, topic, dedupe, _target(topic, payload))
 
 
 def register_webhooks(client: GraphQLClient, callback_url: str) -> list[str]:

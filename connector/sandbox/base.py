@@ -36,9 +36,13 @@ FAULT_KINDS = (
     "reset",
     "truncate",
     "throttled",
+    "throttled_plain",
     "batch_partial",
+    "423",
 )
-"""Fault names. ``throttled`` is Shopify's 200 THROTTLED; ``batch_partial`` fails some batch items."""
+"""Fault names. ``throttled`` is Shopify's 200 THROTTLED; ``throttled_plain`` the older shape with
+no code (``{"errors": [{"message": "Throttled"}]}``); ``batch_partial`` fails some batch items;
+``423`` is Shopify's locked shop."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,6 +85,7 @@ class ShopifySandbox(SandboxStore):
         bucket_time: Callable[[], float] | None = None,
         webhook_retry_delays: Iterable[float] = SHOPIFY_RETRIES,
         faults: FaultInjector | None = None,
+        locations: int = 1,
     ) -> None:
         # Werkzeug logs every request line to stderr; the request log is ours to read instead.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -104,6 +105,7 @@ class ShopifySandbox(SandboxStore):
         self._folder = Path(tempfile.mkdtemp(prefix="shopify-sandbox-"))
         self._server = SandboxServer(self, port=port)
         self.data = ShopData(self.clock)
+        self.data.locations = locations
         self.bucket = LeakyBucket(bucket_size, restore_rate, bucket_time or time.monotonic)
         self.webhooks = WebhookSender(
             self.data, self.app_secret, self.domain, api_version, tuple(webhook_retry_delays)
@@ -163,9 +165,24 @@ class ShopifySandbox(SandboxStore):
         name: str = "",
         locale: str | None = None,
         checkout: bool = True,
+        financial: str = "PAID",
+        test: bool = False,
     ) -> str:
         with self.data.lock:
-            return gid("Order", self.data.place(email, lines, name=name, locale=locale).id)
+            order = self.data.place(
+                email, lines, name=name, locale=locale, financial=financial, test=test
+            )
+            return gid("Order", order.id)
+
+    def submit_fulfillment(self, order_id: str) -> None:
+        """The order's open fulfillment orders go to a fulfillment service: no hold from then on."""
+        with self.data.lock:
+            self.data.submit_fulfillment(self._order(order_id))
+
+    def set_payment(self, order_id: str, financial: str) -> None:
+        """``displayFinancialStatus`` becomes ``financial`` (an orders/updated webhook follows)."""
+        with self.data.lock:
+            self.data.set_payment(self._order(order_id), financial)
 
     def _order(self, order_id: str) -> Any:
         ref = parse_gid(order_id, "Order")
@@ -181,6 +198,11 @@ class ShopifySandbox(SandboxStore):
     def edit_order_line(self, order_id: str, sku: str, quantity: int) -> None:
         with self.data.lock:
             self.data.edit_line(self._order(order_id), sku, quantity)
+
+    def refund_order_line(self, order_id: str, sku: str, quantity: int) -> None:
+        """Refund and restock ``quantity`` unshipped units of the line for ``sku``."""
+        with self.data.lock:
+            self.data.refund_line(self._order(order_id), sku, quantity)
 
     def fulfill_order(self, order_id: str) -> None:
         """Ship everything shippable (not on hold) of an order, as the merchant would."""
@@ -274,6 +296,17 @@ class ShopifySandbox(SandboxStore):
             return self._send(
                 start, code, headers, json.dumps({"errors": "Internal Server Error"}).encode()
             )
+        if fault == "423":
+            # A locked shop (too many API calls over time, or an account problem): every call is
+            # refused until Shopify unlocks it; no wait helps.
+            self.log.add(LoggedRequest(method, path, 423, fault=fault))
+            headers = [("Content-Type", "application/json"), ("X-Request-Id", request_id)]
+            return self._send(start, 423, headers, json.dumps({"errors": "Locked"}).encode())
+        if fault == "throttled_plain":
+            # Shopify's older throttle answer, still seen: a 200 with a message and no code.
+            self.log.add(LoggedRequest(method, path, 200, fault=fault))
+            body = json.dumps({"errors": [{"message": "Throttled"}]}).encode()
+            return self._send(start, 200, [("Content-Type", "application/json")], body)
         if fault == "batch_partial" and b"mutation" not in raw:
             # Only a write can partly fail: keep the fault for the next one.
             self.faults.inject("batch_partial", 1)
@@ -305,6 +338,7 @@ class ShopifySandbox(SandboxStore):
             400: "Bad Request",
             401: "Unauthorized",
             404: "Not Found",
+            423: "Locked",
             429: "Too Many Requests",
             500: "Internal Server Error",
             502: "Bad Gateway",

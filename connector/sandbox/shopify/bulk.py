@@ -40,9 +40,18 @@ from connector.sandbox.shopify.resolvers import (
 from connector.sandbox.shopify.search import matches, parse_query
 from connector.sandbox.shopify.store import ShopData
 
-__all__ = ["BulkOperation", "BulkRunner"]
+__all__ = ["MAX_CONNECTIONS", "MAX_NESTING", "MAX_RUNNING", "BulkOperation", "BulkRunner"]
 
 _ROOTS = {"products", "productVariants", "orders"}
+
+MAX_CONNECTIONS = 5
+MAX_NESTING = 2
+"""Shopify's bulk query limits (shopify.dev/docs/api/usage/bulk-operations/queries, "Operation
+restrictions"): at most five connections in all, and connections nested at most two levels below
+the top-level one (products > variants is level 1, > images level 2, > metafields level 3 is
+refused)."""
+MAX_RUNNING = 5
+"""Bulk query operations one app may run at once per shop from API version 2026-01."""
 
 
 class BulkOperation:
@@ -77,10 +86,14 @@ class BulkOperation:
 
 
 class _Writer:
-    def __init__(self, schema: GraphQLSchema, data: ShopData, out: TextIO) -> None:
+    def __init__(
+        self, schema: GraphQLSchema, data: ShopData, out: TextIO, children: TextIO | None = None
+    ) -> None:
         self.schema = schema
         self.data = data
         self.out = out
+        # Ungrouped (groupObjects: false): child lines go elsewhere, written after every parent.
+        self.children = children or out
         self.count = 0
         self._nested: list[list[tuple[str | None, Any, SelectionSetNode, list[Any]]]] = []
 
@@ -92,7 +105,9 @@ class _Writer:
         nested = self._nested.pop()
         if parent is not None:
             fields["__parentId"] = parent
-        self.out.write(json.dumps(fields, separators=(",", ":")) + "\n")
+        (self.out if parent is None else self.children).write(
+            json.dumps(fields, separators=(",", ":")) + "\n"
+        )
         self.count += 1
         own_id = fields.get("id") or parent
         for child_type, child_sel, items in children:
@@ -181,8 +196,58 @@ def _node_selection(node: FieldNode) -> SelectionSetNode | None:
     return None
 
 
+def _connection_levels(
+    schema: GraphQLSchema, type_: Any, selection: SelectionSetNode | None, level: int
+) -> list[int]:
+    """The nesting level of every connection under ``selection`` (the top-level one is 0)."""
+    levels: list[int] = []
+    for node in selection.selections if selection else ():
+        if isinstance(node, InlineFragmentNode):
+            target = (
+                schema.type_map.get(node.type_condition.name.value)
+                if node.type_condition
+                else type_
+            )
+            levels += _connection_levels(schema, target, node.selection_set, level)
+            continue
+        fields = getattr(type_, "fields", None)
+        if not isinstance(node, FieldNode) or not fields or node.name.value not in fields:
+            continue
+        named: Any = get_named_type(fields[node.name.value].type)
+        if named.name.endswith("Connection"):
+            levels.append(level + 1)
+            node_type = get_named_type(named.fields["nodes"].type)
+            levels += _connection_levels(schema, node_type, _node_selection(node), level + 1)
+        else:
+            levels += _connection_levels(schema, named, node.selection_set, level)
+    return levels
+
+
+def shape_problem(schema: GraphQLSchema, root: FieldNode) -> str | None:
+    """Why Shopify would refuse ``root`` as a bulk query's shape, or None when it would run it."""
+    query_type = schema.query_type
+    assert query_type is not None
+    connection: Any = get_named_type(query_type.fields[root.name.value].type)
+    node_type = get_named_type(connection.fields["nodes"].type)
+    nested = _connection_levels(schema, node_type, _node_selection(root), 0)
+    if 1 + len(nested) > MAX_CONNECTIONS:
+        return (
+            f"Bulk queries cannot contain more than {MAX_CONNECTIONS} connections; "
+            f"this one has {1 + len(nested)}."
+        )
+    if nested and max(nested) > MAX_NESTING:
+        return (
+            f"Bulk queries cannot nest connections more than {MAX_NESTING} levels deep; "
+            f"this one nests {max(nested)}."
+        )
+    return None
+
+
 class BulkRunner:
-    """Runs one bulk query at a time per store in a background thread."""
+    """Runs bulk queries (up to ``MAX_RUNNING`` at once per store) in background threads.
+
+    ``gate`` lets a test keep operations RUNNING: clear it and they wait before writing.
+    """
 
     def __init__(
         self, schema: GraphQLSchema, data: ShopData, folder: Path, url_for: Callable[[int], str]
@@ -193,8 +258,14 @@ class BulkRunner:
         self.url_for = url_for
         self.operations: dict[int, BulkOperation] = {}
         self._threads: list[threading.Thread] = []
+        self.gate = threading.Event()
+        self.gate.set()
 
-    def start(self, query: str) -> tuple[BulkOperation | None, list[dict[str, Any]]]:
+    def start(
+        self, query: str, group: bool = True
+    ) -> tuple[BulkOperation | None, list[dict[str, Any]]]:
+        """Start ``query``; ``group`` is ``groupObjects`` (false: children are not kept next to
+        their parents, as Shopify's default since 2026-01; here they all come at the end)."""
         try:
             document = parse(query)
         except Exception as error:
@@ -219,27 +290,42 @@ class BulkRunner:
             return None, [
                 {"field": ["query"], "message": f"Invalid bulk query: {message}", "code": "INVALID"}
             ]
-        if any(op.status in ("CREATED", "RUNNING") for op in self.operations.values()):
+        shape = shape_problem(self.schema, roots[0])
+        if shape is not None:
+            return None, [
+                {"field": ["query"], "message": f"Invalid bulk query: {shape}", "code": "INVALID"}
+            ]
+        running = [op for op in self.operations.values() if op.status in ("CREATED", "RUNNING")]
+        if len(running) >= MAX_RUNNING:
             return None, [
                 {
                     "field": None,
-                    "message": "A bulk query operation for this app and shop is already in progress.",
+                    "message": (
+                        f"A bulk query operation for this app and shop is already in progress "
+                        f"({MAX_RUNNING} at once)."
+                    ),
                     "code": "OPERATION_IN_PROGRESS",
                 }
             ]
         op = BulkOperation(self.data.next_id(), query, iso(self.data.clock()) or "")
         self.operations[op.number] = op
-        thread = threading.Thread(target=self._run, args=(op, roots[0]), daemon=True)
+        thread = threading.Thread(target=self._run, args=(op, roots[0], group), daemon=True)
         self._threads.append(thread)
         thread.start()
         return op, []
 
-    def _run(self, op: BulkOperation, root: FieldNode) -> None:
+    def _run(self, op: BulkOperation, root: FieldNode, group: bool = True) -> None:
         op.status = "RUNNING"
+        self.gate.wait()
         path = self.folder / f"bulk-{op.number}.jsonl"
+        side = self.folder / f"bulk-{op.number}.children.jsonl"
         try:
-            with path.open("w", encoding="utf-8") as out, self.data.lock:
-                writer = _Writer(self.schema, self.data, out)
+            with (
+                path.open("w", encoding="utf-8") as out,
+                side.open("w+", encoding="utf-8") as children,
+                self.data.lock,
+            ):
+                writer = _Writer(self.schema, self.data, out, None if group else children)
                 query_type = self.schema.query_type
                 assert query_type is not None
                 args = get_argument_values(query_type.fields[root.name.value], root, {})
@@ -251,6 +337,10 @@ class BulkRunner:
                     op.root_count += 1
                     if selection is not None:
                         writer.node_line(obj, node_type, selection, None)
+                children.seek(0)
+                for line in children:
+                    out.write(line)
+            side.unlink()
             op.object_count = writer.count
             op.file_size = path.stat().st_size
             op.url = self.url_for(op.number)

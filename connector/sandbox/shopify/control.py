@@ -18,7 +18,8 @@ def handle(
     store: ShopifySandbox, method: str, path: str, raw: bytes
 ) -> tuple[int, list[tuple[str, str]], bytes]:
     """``GET state|log|credentials``, ``POST advance|receive_stock|place_order|cancel_order|
-    edit_order_line|fulfill_order|faults|reset|uninstall``, ``GET bulk/{n}.jsonl``."""
+    edit_order_line|refund_order_line|set_payment|submit_fulfillment|
+    fulfill_order|faults|reset|uninstall``, ``GET bulk/{n}.jsonl``."""
     json_type = [("Content-Type", "application/json")]
     name = path[len("/__sandbox/") :]
     if name.startswith("bulk/") and name.endswith(".jsonl"):
@@ -75,9 +76,23 @@ def _call(store: ShopifySandbox, method: str, name: str, args: dict[str, Any]) -
         lines = [(str(sku), int(qty)) for sku, qty in args["lines"]]
         return {
             "id": store.place_order(
-                args["email"], lines, name=args.get("name", ""), locale=args.get("locale")
+                args["email"],
+                lines,
+                name=args.get("name", ""),
+                locale=args.get("locale"),
+                financial=str(args.get("financial", "PAID")),
+                test=bool(args.get("test", False)),
             )
         }
+    if name == "refund_order_line":
+        store.refund_order_line(args["id"], args["sku"], int(args["quantity"]))
+        return {"ok": True}
+    if name == "submit_fulfillment":
+        store.submit_fulfillment(args["id"])
+        return {"ok": True}
+    if name == "set_payment":
+        store.set_payment(args["id"], str(args["financial"]))
+        return {"ok": True}
     if name == "cancel_order":
         store.cancel_order(args["id"])
         return {"ok": True}

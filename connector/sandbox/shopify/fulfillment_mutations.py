@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from connector.sandbox.shopify.records import SFulfillmentOrder, gid, parse_gid
+from connector.sandbox.shopify.resolvers import supported_actions
 from connector.sandbox.shopify.store import ShopData
 
 __all__ = ["FULFILLMENT_MUTATIONS"]
@@ -71,6 +72,17 @@ def fo_hold(data: ShopData, a: dict[str, Any]) -> dict[str, Any]:
             ]
         }
     spec = a["fulfillmentHold"]
+    if "HOLD" not in supported_actions(fo) and fo.status in ("OPEN", "SCHEDULED"):
+        return empty | {
+            "userErrors": [
+                _error(
+                    ["id"],
+                    "The fulfillment order was sent to a fulfillment service "
+                    f"(request {fo.request_status.lower()}), so it cannot be held.",
+                    None,
+                )
+            ]
+        }
     if fo.status not in ("OPEN", "ON_HOLD", "SCHEDULED"):
         return empty | {
             "userErrors": [

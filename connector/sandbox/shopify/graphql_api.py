@@ -80,7 +80,7 @@ def _bind(
         mutation[name].resolve = resolve_mutation
 
     def run_bulk(obj: Any, info: Any, query: str, groupObjects: bool) -> Any:  # noqa: N803
-        op, errors = bulk.start(query)
+        op, errors = bulk.start(query, group=groupObjects)
         return {"bulkOperation": op.as_graphql() if op else None, "userErrors": errors}
 
     mutation["bulkOperationRunQuery"].resolve = run_bulk

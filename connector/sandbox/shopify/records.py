@@ -226,12 +226,23 @@ class SHold:
 class SFulfillmentOrder:
     """``remaining`` maps line id to (total, remaining) on this fulfillment order."""
 
-    __slots__ = ("created_at", "holds", "id", "order_id", "remaining", "status", "updated_at")
+    __slots__ = (
+        "created_at",
+        "holds",
+        "id",
+        "order_id",
+        "remaining",
+        "request_status",
+        "status",
+        "updated_at",
+    )
 
     def __init__(self, id: int, order_id: int, at: datetime) -> None:
         self.id = id
         self.order_id = order_id
         self.status = "OPEN"
+        self.request_status = "UNSUBMITTED"
+        """SUBMITTED once sent to a fulfillment service (a warehouse): Shopify then allows no hold."""
         self.created_at = at
         self.updated_at = at
         self.remaining: dict[int, list[int]] = {}
@@ -244,6 +255,7 @@ class SOrder:
         "created_at",
         "customer_id",
         "email",
+        "financial",
         "fo_ids",
         "id",
         "line_ids",
@@ -251,6 +263,7 @@ class SOrder:
         "note",
         "number",
         "tags",
+        "test",
         "updated_at",
     )
 
@@ -269,6 +282,10 @@ class SOrder:
         self.line_ids: list[int] = []
         self.fo_ids: list[int] = []
         self.locale = locale
+        self.financial = "PAID"
+        """``displayFinancialStatus``: PAID, PENDING (bank transfer, manual payment), VOIDED..."""
+        self.test = False
+        """A test order (Shopify's Bogus gateway or test mode): it still commits stock."""
 
 
 class SWebhook:

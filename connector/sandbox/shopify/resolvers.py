@@ -31,7 +31,23 @@ from connector.sandbox.shopify.store import PREORDER_PLAN, ShopData
 __all__ = ["FIELDS", "MAX_PAGE", "InventoryItem", "InventoryLevel", "connection", "find_node"]
 
 MAX_PAGE = 250
-LOCATION = {"id": gid("Location", 1), "name": "Warehouse"}
+
+
+class Location:
+    """One of the shop's locations; every sandbox location is active."""
+
+    __slots__ = ("id", "isActive", "name")
+
+    def __init__(self, index: int) -> None:
+        self.id = index + 1
+        self.name = "Warehouse" if index == 0 else f"Location {index + 1}"
+        self.isActive = True  # the GraphQL field's name
+
+
+def location(index: int) -> Location:
+    """The shop's ``index``-th location (0 is the first)."""
+    return Location(index)
+
 
 Resolver = Callable[[ShopData, Any, dict[str, Any]], Any]
 
@@ -44,14 +60,22 @@ class InventoryItem:
 
 
 class InventoryLevel:
-    __slots__ = ("variant",)
+    """A variant's stock at one of the shop's locations (``index`` 0 is the first location)."""
 
-    def __init__(self, variant: SVariant) -> None:
+    __slots__ = ("index", "variant")
+
+    def __init__(self, variant: SVariant, index: int = 0) -> None:
         self.variant = variant
+        self.index = index
 
     @property
     def id(self) -> int:
-        return self.variant.id
+        return self.index + 1
+
+
+def share(total: int, locations: int, index: int) -> int:
+    """Location ``index``'s part of ``total`` spread over ``locations``; the parts sum to it."""
+    return total // locations + (1 if index < total % locations else 0)
 
 
 class FOLine:
@@ -100,6 +124,8 @@ def connection(
 _SORT_KEYS: dict[str, Callable[[Any], Any]] = {
     "UPDATED_AT": lambda r: r.updated_at,
     "CREATED_AT": lambda r: r.created_at,
+    # An order is processed when it is placed (Shopify's default order sort).
+    "PROCESSED_AT": lambda r: r.created_at,
     "TITLE": lambda r: r.title,
     "SKU": lambda r: r.sku,
     "ID": lambda r: r.id,
@@ -193,6 +219,7 @@ TYPE_OF: dict[type, str] = {
     SWebhook: "WebhookSubscription",
     InventoryItem: "InventoryItem",
     InventoryLevel: "InventoryLevel",
+    Location: "Location",
     FOLine: "FulfillmentOrderLineItem",
 }
 
@@ -203,16 +230,18 @@ def _metafield(data: ShopData, owner: SProduct | SVariant, a: dict[str, Any]) ->
 
 def _quantities(data: ShopData, level: InventoryLevel, a: dict[str, Any]) -> list[dict[str, Any]]:
     v = level.variant
+    n, i = max(1, data.locations), level.index
+    available, committed = share(v.available, n, i), share(v.committed, n, i)
     values = {
-        "available": v.available,
-        "committed": v.committed,
-        "incoming": v.incoming,
-        "on_hand": v.available + v.committed,
+        "available": available,
+        "committed": committed,
+        "incoming": share(v.incoming, n, i),
+        "on_hand": available + committed,
         "reserved": 0,
     }
     return [
         {
-            "id": f"gid://shopify/InventoryQuantity/{v.id}?name={name}",
+            "id": f"gid://shopify/InventoryQuantity/{v.id}-{i + 1}?name={name}",
             "name": name,
             "quantity": values[name],
             "updatedAt": iso(v.updated_at),
@@ -228,12 +257,19 @@ def _fo_lines(data: ShopData, fo: SFulfillmentOrder, a: dict[str, Any]) -> dict[
 
 
 def _supported(data: ShopData, fo: SFulfillmentOrder, a: dict[str, Any]) -> list[dict[str, str]]:
-    actions = {
+    return [{"action": name} for name in supported_actions(fo)]
+
+
+def supported_actions(fo: SFulfillmentOrder) -> list[str]:
+    """What Shopify lets an app do with ``fo`` now (its ``supportedActions``)."""
+    if fo.request_status in ("SUBMITTED", "ACCEPTED", "CANCELLATION_REQUESTED"):
+        # Sent to a fulfillment service: only the service may act, the app may ask to cancel.
+        return ["REQUEST_CANCELLATION"]
+    return {
         "OPEN": ["CREATE_FULFILLMENT", "HOLD", "SPLIT", "MOVE", "CANCEL_FULFILLMENT_ORDER"],
         "ON_HOLD": ["RELEASE_HOLD", "HOLD", "MOVE"],
         "IN_PROGRESS": ["CREATE_FULFILLMENT", "HOLD"],
     }.get(fo.status, [])
-    return [{"action": name} for name in actions]
 
 
 def _order_fos(data: ShopData, order: SOrder, a: dict[str, Any]) -> dict[str, Any]:
@@ -270,6 +306,9 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "productsCount": lambda d, o, a: _count(d.products.values(), a, product_field, d),
         "productVariantsCount": lambda d, o, a: _count(d.variants.values(), a, variant_field, d),
         "ordersCount": lambda d, o, a: _count(d.orders.values(), a, order_field, d),
+        "locations": lambda d, o, a: connection(
+            [location(i) for i in range(max(1, d.locations))], a
+        ),
         "webhookSubscriptions": lambda d, o, a: connection(
             [w for w in d.webhooks.values() if not a.get("topics") or w.topic in a["topics"]], a
         ),
@@ -310,13 +349,24 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "sku": lambda d, o, a: o.variant.sku,
         "tracked": lambda d, o, a: o.variant.tracked,
         "variant": lambda d, o, a: o.variant,
+        # One variant per inventory item in the sandbox (Shopify may link several).
+        "variants": lambda d, o, a: connection([o.variant], a),
+        # A tracked item is stocked at every location of the shop (its stock spread over them).
         "inventoryLevels": lambda d, o, a: connection(
-            [InventoryLevel(o.variant)] if o.variant.tracked else [], a
+            [InventoryLevel(o.variant, i) for i in range(max(1, d.locations))]
+            if o.variant.tracked
+            else [],
+            a,
         ),
     },
+    "Location": {
+        "id": lambda d, o, a: gid("Location", o.id),
+    },
     "InventoryLevel": {
-        "id": lambda d, o, a: f"gid://shopify/InventoryLevel/1?inventory_item_id={o.variant.id}",
-        "location": lambda d, o, a: LOCATION,
+        "id": lambda d, o, a: (
+            f"gid://shopify/InventoryLevel/{o.index + 1}?inventory_item_id={o.variant.id}"
+        ),
+        "location": lambda d, o, a: location(o.index),
         "quantities": _quantities,
     },
     "Metafield": {
@@ -341,6 +391,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "cancelReason": lambda d, o, a: "CUSTOMER" if o.cancelled_at else None,
         "closed": lambda d, o, a: closed(d, o),
         "displayFulfillmentStatus": lambda d, o, a: d.display_status(o),
+        "displayFinancialStatus": lambda d, o, a: o.financial,
         "currencyCode": lambda d, o, a: "USD",
         "customer": lambda d, o, a: d.customers.get(o.customer_id),
         "customerLocale": lambda d, o, a: o.locale,
@@ -367,6 +418,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "createdAt": lambda d, o, a: iso(o.created_at),
         "updatedAt": lambda d, o, a: iso(o.updated_at),
         "fulfillmentHolds": lambda d, o, a: o.holds,
+        "requestStatus": lambda d, o, a: o.request_status,
         "supportedActions": _supported,
         "lineItems": _fo_lines,
     },

@@ -49,6 +49,8 @@ class ShopData:
         self.lock = threading.RLock()
         self.emit: Emit = emit or (lambda topic, payload: None)
         self.failing_writes = False
+        self.locations = 1
+        """How many locations stock every tracked item (its stock is spread over them)."""
         self.clear()
 
     def clear(self) -> None:
@@ -158,8 +160,13 @@ class ShopData:
         name: str = "",
         locale: str | None = None,
         notify: bool = True,
+        financial: str = "PAID",
+        test: bool = False,
     ) -> SOrder:
-        """A storefront checkout: refuses DENY without stock, moves available to committed."""
+        """A storefront checkout: refuses DENY without stock, moves available to committed.
+
+        Stock is committed whatever the payment state (``financial``) and for test orders too.
+        """
         wanted = [(self.variant_by_sku(sku), qty) for sku, qty in lines]
         if not wanted:
             raise ValueError("an order needs at least one line")
@@ -179,6 +186,7 @@ class ShopData:
         customer = self.customer_for(email, name, locale)
         order = SOrder(self.next_id(), 1000 + len(self.orders) + 1, customer, now, locale)
         order.locale = locale or customer.locale
+        order.financial, order.test = financial, test
         fo = SFulfillmentOrder(self.next_id(), order.id, now)
         for variant, qty in wanted:
             product = self.products[variant.product_id]
@@ -202,6 +210,20 @@ class ShopData:
             for variant, _ in wanted:
                 self.emit("inventory_levels/update", {"variant": variant.id})
         return order
+
+    def submit_fulfillment(self, order: SOrder) -> None:
+        """Send the order's open fulfillment orders to a fulfillment service (a warehouse)."""
+        for fo_id in order.fo_ids:
+            fo = self.fulfillment_orders[fo_id]
+            if fo.status == "OPEN":
+                fo.request_status = "SUBMITTED"
+                fo.updated_at = self.clock()
+        self.touch_order(order)
+
+    def set_payment(self, order: SOrder, financial: str) -> None:
+        """The order's payment state moves (a bank transfer arrives, an authorization is voided)."""
+        order.financial = financial
+        self.touch_order(order)
 
     def _move_stock(self, variant: SVariant, delta: int, committed: int = 0) -> None:
         if not variant.tracked:
@@ -254,8 +276,35 @@ class ShopData:
             line.current = quantity
             self._resize_line_on_fulfillment_orders(order, line, delta)
             self.touch_order(order)
+            # Shopify sends orders/edited as well, its payload an order edit, not the order.
+            self.emit("orders/edited", {"order_edit": order.id, "line": line.id, "delta": delta})
             return
         raise ValueError(f"order has no line for {sku!r}")
+
+    def refund_line(self, order: SOrder, sku: str, quantity: int) -> None:
+        """Refund (and restock) ``quantity`` unshipped units of the order's line for ``sku``.
+
+        The line's ``currentQuantity`` drops as with an edit; Shopify sends refunds/create (a
+        refund, naming its order by ``order_id``) and orders/updated.
+        """
+        line = next((self.lines[i] for i in order.line_ids if self.lines[i].sku == sku), None)
+        if line is None:
+            raise ValueError(f"order has no line for {sku!r}")
+        if not 0 < quantity <= line.current - line.fulfilled:
+            raise ValueError("can only refund unshipped units")
+        self._move_stock(self.variants[line.variant_id], quantity, committed=-quantity)
+        line.current -= quantity
+        self._resize_line_on_fulfillment_orders(order, line, -quantity)
+        self.touch_order(order)
+        self.emit(
+            "refunds/create",
+            {
+                "refund": self.next_id(),
+                "refund_order": order.id,
+                "line": line.id,
+                "delta": quantity,
+            },
+        )
 
     def _resize_line_on_fulfillment_orders(self, order: SOrder, line: SLine, delta: int) -> None:
         for fo_id in order.fo_ids:

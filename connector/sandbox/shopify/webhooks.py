@@ -67,6 +67,8 @@ def _order_payload(data: ShopData, number: int) -> dict[str, Any]:
         "created_at": iso(order.created_at),
         "updated_at": iso(order.updated_at),
         "cancelled_at": iso(order.cancelled_at),
+        "financial_status": order.financial.lower(),
+        "test": order.test,
         "customer_locale": order.locale,
         "tags": ", ".join(order.tags),
         "note": order.note,
@@ -96,6 +98,44 @@ def _order_payload(data: ShopData, number: int) -> dict[str, Any]:
 
 
 def build_payload(data: ShopData, topic: str, ref: dict[str, Any]) -> dict[str, Any] | None:
+    if "order_edit" in ref:
+        delta = int(ref["delta"])
+        change = {"id": ref["line"], "delta": abs(delta)}
+        return {
+            "order_edit": {
+                "id": data.next_id(),
+                "app_id": None,
+                "created_at": iso(data.clock()),
+                "notify_customer": False,
+                "order_id": ref["order_edit"],
+                "staff_note": "",
+                "user_id": None,
+                "line_items": {
+                    "additions": [change] if delta > 0 else [],
+                    "removals": [change] if delta < 0 else [],
+                },
+                "discounts": {"additions": [], "removals": []},
+                "shipping_lines": {"additions": [], "removals": []},
+            }
+        }
+    if "refund" in ref:
+        return {
+            "id": ref["refund"],
+            "admin_graphql_api_id": gid("Refund", ref["refund"]),
+            "order_id": ref["refund_order"],
+            "created_at": iso(data.clock()),
+            "note": None,
+            "restock": True,
+            "refund_line_items": [
+                {
+                    "line_item_id": ref["line"],
+                    "quantity": ref["delta"],
+                    "restock_type": "return",
+                    "location_id": 1,
+                }
+            ],
+            "transactions": [],
+        }
     if "order" in ref:
         return _order_payload(data, ref["order"])
     if "product" in ref:

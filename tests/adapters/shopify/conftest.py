@@ -53,7 +53,9 @@ def settings_for(store: ShopifySandbox, **changes: object) -> ShopSettings:
 
 def make_rig(spec: SeedSpec | None = SMALL, **options: object) -> Rig:
     clock = FrozenClock(datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
-    store_options = {k: v for k, v in options.items() if k in ("bucket_size", "restore_rate")}
+    store_options = {
+        k: v for k, v in options.items() if k in ("bucket_size", "restore_rate", "locations")
+    }
     shop_options = {k: v for k, v in options.items() if k not in store_options}
     store = ShopifySandbox(
         spec,

@@ -116,6 +116,8 @@ def test_webhooks_are_registered_once_and_deliveries_become_targeted_rereads(
             "orders/create",
             "orders/updated",
             "orders/cancelled",
+            "orders/edited",
+            "refunds/create",
             "products/update",
             "inventory_levels/update",
             "app/uninstalled",

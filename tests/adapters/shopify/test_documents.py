@@ -7,9 +7,11 @@ import json
 import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
-from graphql import GraphQLSchema, build_client_schema, parse, validate
+from graphql import GraphQLSchema, build_client_schema, parse, specified_rules, validate
+from graphql.validation import NoDeprecatedCustomRule
 
 from adapters.shopify.documents import DOCUMENT_DIR, document, fragment_names, names
 from connector.sandbox.shopify.schema import load_schema
@@ -30,8 +32,16 @@ def test_there_are_documents() -> None:
 
 @pytest.mark.parametrize("name", names())
 def test_document_is_valid_against_the_published_schema(name: str) -> None:
-    errors = validate(published(), parse(document(name)))
+    # Deprecated fields count as errors: Shopify removes them in a later version.
+    rules = [*specified_rules, NoDeprecatedCustomRule]
+    errors = validate(published(), parse(document(name)), rules)
     assert [e.message for e in errors] == []
+
+
+def test_a_deprecated_field_is_caught() -> None:
+    query = "query($id: ID!) { inventoryItem(id: $id) { variant { id } } }"
+    errors = validate(published(), parse(query), [*specified_rules, NoDeprecatedCustomRule])
+    assert ["Use `variants` instead" in e.message for e in errors] == [True]
 
 
 @pytest.mark.parametrize("name", names())
@@ -59,3 +69,26 @@ def test_every_fragment_is_used_and_shared_selections_are_written_once() -> None
     assert set(fragment_names()) <= used | set(SPREAD.findall(raw))
     # The line-item selection lives in one fragment file, not in the documents.
     assert raw.count("unfulfilledQuantity") == 0
+
+
+@pytest.mark.parametrize("name", [n for n in names() if n.endswith(".bulk")])
+def test_bulk_queries_nest_one_connection_at_most_under_the_top_one(name: str) -> None:
+    # Shopify allows connections two levels below the top one (its bulk guide's example), but its
+    # schema's "maximum nesting depth of two levels" is also read as two levels in all: staying at
+    # one level below the top is accepted under either reading.
+    from graphql import FieldNode, OperationDefinitionNode, get_named_type
+
+    from connector.sandbox.shopify.bulk import _connection_levels, _node_selection
+
+    schema = published()
+    [operation] = [
+        d for d in parse(document(name)).definitions if isinstance(d, OperationDefinitionNode)
+    ]
+    [root] = [s for s in operation.selection_set.selections if isinstance(s, FieldNode)]
+    query_type = schema.query_type
+    assert query_type is not None
+    connection: Any = get_named_type(query_type.fields[root.name.value].type)
+    node_type = get_named_type(connection.fields["nodes"].type)
+    levels = _connection_levels(schema, node_type, _node_selection(root), 0)
+    assert max(levels, default=0) <= 1
+    assert 1 + len(levels) <= 5

@@ -292,7 +292,9 @@ def test_an_order_that_does_not_fit_is_skipped_with_its_reason(clock: FrozenCloc
         and order.locale == "sv"
     )
     [line] = order.lines
-    assert (line.quantity, line.fulfilled, line.cancelled, line.preorder) == (2, 1, 1, True)
+    # 3 ordered, 1 removed (currentQuantity 2), 1 shipped (unfulfilledQuantity 1): 1 still to ship.
+    assert (line.quantity, line.fulfilled, line.cancelled, line.preorder) == (3, 1, 1, True)
+    assert line.open_quantity == 1
     assert str(line.price.amount) == "1299.00" and line.price.currency == "EUR"
     [skip] = page.skipped
     assert skip.platform_id == "gid://shopify/Order/2" and "updatedAt" in skip.reason

@@ -109,7 +109,7 @@ def test_a_completed_bulk_operation_with_objects_but_no_file_is_retried_not_an_e
 
 
 @responses.activate
-def test_bulk_lines_that_are_not_products_are_skipped_each_with_its_reason(
+def test_bulk_lines_that_are_not_variants_are_skipped_each_with_its_reason(
     clock: FrozenClock,
 ) -> None:
     _big_shop()
@@ -125,10 +125,10 @@ def test_bulk_lines_that_are_not_products_are_skipped_each_with_its_reason(
     assert len(page.skipped) == 4  # every line kept, none silently dropped
     reasons = sorted(s.reason for s in page.skipped)
     assert reasons == [
-        "id is missing",
-        "id is missing",
-        "id is missing",
         "line 2 has errors: This product is currently being modified. Please try again later.",
+        "no product",
+        "no product",
+        "no product",
     ]
     assert any("TOO_MANY_PARALLEL_REQUESTS" in s.payload for s in page.skipped)
     assert page.cursor is not None

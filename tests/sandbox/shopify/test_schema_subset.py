@@ -12,6 +12,7 @@ from graphql import (
     GraphQLInterfaceType,
     GraphQLObjectType,
     GraphQLSchema,
+    Undefined,
     build_client_schema,
 )
 
@@ -58,6 +59,15 @@ def subset_problems(ours: GraphQLSchema, theirs: GraphQLSchema) -> list[str]:
                     real_arg = real.args.get(arg_name)
                     if real_arg is None or str(real_arg.type) != str(arg.type):
                         problems.append(f"argument {name}.{field_name}({arg_name}) differs")
+                    elif (
+                        real_arg.default_value is not Undefined
+                        and arg.default_value != real_arg.default_value
+                    ):
+                        # A default we lack answers differently what a client leaves out.
+                        problems.append(
+                            f"argument {name}.{field_name}({arg_name}) defaults to "
+                            f"{arg.default_value!r} here, {real_arg.default_value!r} there"
+                        )
                 # A required argument we leave out would make our schema accept what theirs refuses.
                 for arg_name, real_arg in getattr(real, "args", {}).items():
                     if str(real_arg.type).endswith("!") and arg_name not in field.args:

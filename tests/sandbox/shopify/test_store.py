@@ -309,3 +309,25 @@ def test_an_order_is_on_hold_only_when_every_unfulfilled_item_is(
         gql(HOLD, {"id": rest, "hold": whole})["data"]["fulfillmentOrderHold"]["userErrors"] == []
     )
     assert status() == "ON_HOLD"
+
+
+def test_a_shop_with_five_locations_spreads_each_items_stock_over_five_levels(
+    store: ShopifySandbox, gql: GraphQL
+) -> None:
+    store.data.locations = 5
+    query = """{ productVariants(first: 20) { nodes { id inventoryQuantity inventoryItem { tracked
+      inventoryLevels(first: 10) { nodes { location { id }
+        quantities(names: ["available", "committed"]) { name quantity } } } } } } }"""
+    shop = store.state()["variants"]
+    for node in gql(query)["data"]["productVariants"]["nodes"]:
+        levels = node["inventoryItem"]["inventoryLevels"]["nodes"]
+        if not node["inventoryItem"]["tracked"]:
+            assert levels == []
+            continue
+        assert len({level["location"]["id"] for level in levels}) == 5
+        for name in ("available", "committed"):
+            total = sum(
+                q["quantity"] for lv in levels for q in lv["quantities"] if q["name"] == name
+            )
+            assert total == shop[node["id"]][name]
+        assert node["inventoryQuantity"] == shop[node["id"]]["available"]
