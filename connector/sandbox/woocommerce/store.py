@@ -355,6 +355,7 @@ class WooCommerceSandbox(SandboxStore):
     def reset(self) -> None:
         with self.lock:
             self.faults.clear()
+            self.auth.refuse_nonces(0)
             self.log.clear()
             self._init_state()
 
