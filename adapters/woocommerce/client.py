@@ -102,14 +102,18 @@ STATUS_ACTIONS: Mapping[int, str] = {
 
 
 class WooResponse:
-    """A decoded answer: the JSON body and the headers that matter (paging)."""
+    """A decoded answer: the JSON body, the headers that matter (paging, ``Date``) and how long
+    the store took to answer (seconds from sending to its headers)."""
 
-    __slots__ = ("body", "headers", "status")
+    __slots__ = ("body", "elapsed", "headers", "status")
 
-    def __init__(self, status: int, body: Any, headers: Mapping[str, str]) -> None:
+    def __init__(
+        self, status: int, body: Any, headers: Mapping[str, str], elapsed: float = 0.0
+    ) -> None:
         self.status = status
         self.body = body
         self.headers = headers
+        self.elapsed = elapsed
 
     @property
     def total_pages(self) -> int:
@@ -243,7 +247,9 @@ class WooClient:
                         "woocommerce", status, None, "invalid_json", response.text[:200]
                     ),
                 )
-            return WooResponse(status, body, response.headers)
+            return WooResponse(
+                status, body, response.headers, response.elapsed.total_seconds()
+            )
         self.usage.errors += 1
         code = body.get("code") if isinstance(body, dict) else None
         message = body.get("message") if isinstance(body, dict) else None
