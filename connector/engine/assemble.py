@@ -152,7 +152,11 @@ class PlanAssembly:
                 continue
             waiting = self._order_waiting.get(order_id, ())
             wanted_tags = self._order_tags(waiting)
-            redo = order_id in rehold and order.status is OrderStatus.OPEN
+            # An open order is held again over what waits; any other (cancelled, refunded,
+            # completed) only loses the hold we left on it.
+            redo = order_id in rehold and (
+                order.status is OrderStatus.OPEN or any(line.on_hold for line in order.lines)
+            )
             if redo or order_id in notices or wanted_tags != managed_of(order.tags):
                 pending.append((order_id, order, waiting, wanted_tags, redo))
         pending.sort(key=_first)

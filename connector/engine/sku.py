@@ -22,7 +22,6 @@ from connector.model import (
     Money,
     Order,
     OrderLine,
-    OrderStatus,
     PurchaseOrder,
     Variant,
 )
@@ -239,7 +238,8 @@ def work_out_sku(
     if det.held:
         queued = {entry.line_id for entry in entries}
         for order, line in det.held:
-            if line.platform_id not in queued and order.status is OrderStatus.OPEN:
+            # Whatever the order's status: a cancelled, refunded or completed order keeps no hold.
+            if line.platform_id not in queued:
                 rehold.add(order.platform_id)
     for departure in det.departures:
         title, price = _title_price(departure.order, departure.entry.line_id)
