@@ -140,9 +140,15 @@ def entry_events(
             if entry.preorder
             else NotificationKind.BACKORDER_CONFIRMATION
         )
-        units = entry.waiting + entry.allocated
+        # Short is what waits: units the shop had for the line ship now and are not counted.
         detected = _event(
-            entry, BackorderEventKind.DETECTED, units, shop=shop, now=now, old=None, detail=why
+            entry,
+            BackorderEventKind.DETECTED,
+            entry.waiting,
+            shop=shop,
+            now=now,
+            old=None,
+            detail=why,
         )
         notice = LineNotice(
             entry.order_id, kind, _line(entry, line.title, line.price, entry.waiting), why
