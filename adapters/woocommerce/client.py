@@ -247,9 +247,7 @@ class WooClient:
                         "woocommerce", status, None, "invalid_json", response.text[:200]
                     ),
                 )
-            return WooResponse(
-                status, body, response.headers, response.elapsed.total_seconds()
-            )
+            return WooResponse(status, body, response.headers, response.elapsed.total_seconds())
         self.usage.errors += 1
         code = body.get("code") if isinstance(body, dict) else None
         message = body.get("message") if isinstance(body, dict) else None

@@ -62,9 +62,7 @@ def parse(shop: str, secret: str | None, headers: Mapping[str, str], body: bytes
         target = ResyncTarget(product_ids=(owner,))
     else:
         target = ResyncTarget()
-    return WebhookEvent(
-        Platform.WOOCOMMERCE, shop, topic, f"{hook_id}:{delivery}:{digest}", target
-    )
+    return WebhookEvent(Platform.WOOCOMMERCE, shop, topic, f"{hook_id}:{delivery}:{digest}", target)
 
 
 def ensure(client: WooClient, callback_url: str, secret: str) -> list[str]:
