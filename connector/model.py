@@ -240,7 +240,9 @@ class OrderLine:
     ``fulfilled`` counts units shipped. ``backordered_at_order`` is the shortfall the platform recorded
     at checkout when it recorded one (WooCommerce "Backordered" meta), else ``None``: the engine
     computes shortfalls itself and uses this as a cross-check only. ``on_hold`` is true when our own
-    fulfillment hold covers the line.
+    fulfillment hold covers the line. ``refunded`` is the money the shop recorded as refunded for
+    the line (its refunds, tax included), ``None`` when it recorded none: what we tell a customer
+    about money comes from here only, never from a price times the units cancelled.
     """
 
     platform_id: str
@@ -256,6 +258,7 @@ class OrderLine:
     preorder: bool = False
     selling_plan: str | None = None
     on_hold: bool = False
+    refunded: Money | None = None
 
     @property
     def open_quantity(self) -> int:
@@ -416,6 +419,8 @@ class NotificationLine:
     old_eta: date | None = None
     ships_now: bool = False
     price: Money | None = None
+    refunded: Money | None = None
+    """Money the shop recorded as refunded for the line (None: none recorded)."""
 
 
 @_direct_init

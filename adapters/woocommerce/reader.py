@@ -24,12 +24,19 @@ import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from adapters.common import parse_time, skipped
 from adapters.woocommerce.client import PER_PAGE, WooClient, WooResponse
-from adapters.woocommerce.mapping import map_order, map_product, map_variation, refunded_units
+from adapters.woocommerce.mapping import (
+    map_order,
+    map_product,
+    map_variation,
+    refunded_money,
+    refunded_units,
+)
 from adapters.woocommerce.order_numbers import order_rows_by_number
 from connector.errors import PayloadError, PlatformItemError
 from connector.model import Order, Product, SkippedPayload, Variant
@@ -274,17 +281,20 @@ class Reader:
             if cursor is not None and self._mark(cursor, row, settled):
                 continue  # read again only to compare: nothing changed
             try:
-                orders.append(map_order(self.shop, row, self._refunded(row)))
+                orders.append(map_order(self.shop, row, *self._refunded(row)))
             except PayloadError as error:
                 skips.append(skipped(self.shop, "order", row, str(error)))
         return tuple(orders), tuple(skips)
 
-    def _refunded(self, row: Mapping[str, Any]) -> dict[str, int] | None:
-        """Refunded units per line: one more request, only for an order that lists refunds."""
+    def _refunded(
+        self, row: Mapping[str, Any]
+    ) -> tuple[dict[str, int] | None, dict[str, Decimal] | None]:
+        """Refunded units and money per line: one more request, only for an order that lists
+        refunds."""
         if not row.get("refunds") or not str(row.get("id", "")).isdigit():
-            return None
+            return None, None
         answer = self.client.get(f"orders/{row['id']}/refunds", {"per_page": PER_PAGE})
-        return refunded_units(answer.body)
+        return refunded_units(answer.body), refunded_money(answer.body)
 
     # --- targeted re-reads ----------------------------------------------------------------------
     def _include(self, path: str, ids: list[str]) -> list[Mapping[str, Any]]:

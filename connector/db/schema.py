@@ -37,7 +37,7 @@ __all__ = [
 
 metadata = sa.MetaData()
 
-CORE_VERSION = 2
+CORE_VERSION = 3
 """The newest core schema version (migrations 1-99 belong to the core)."""
 
 _ID = 255  # platform ids: Shopify GIDs are ~50 chars; leave room
@@ -101,6 +101,10 @@ def build_core_tables(md: sa.MetaData, version: int = CORE_VERSION) -> CoreTable
         variant_extra.append(
             sa.Column("inventory_item_id", sa.String(_ID), nullable=False, server_default="")
         )
+    line_extra: list[sa.Column[object]] = []
+    if version >= 3:
+        # v3: the money the shop recorded as refunded per line (never a price times units).
+        line_extra.append(sa.Column("refunded", DecimalText, nullable=True))
     return CoreTables(
         shops=sa.Table(
             "shops",
@@ -204,6 +208,7 @@ def build_core_tables(md: sa.MetaData, version: int = CORE_VERSION) -> CoreTable
             _flag("preorder"),
             _text("selling_plan", nullable=True),
             _flag("on_hold"),
+            *line_extra,
             sa.Index("ix_order_lines_sku", "shop", "sku"),
         ),
         purchase_orders=sa.Table(

@@ -261,9 +261,16 @@ def heads_up_told(events: Iterable[BackorderEvent]) -> frozenset[tuple[str, date
 
 
 def departure_events(
-    departure: Departure, shop: str, now: datetime, title: str, price: Money | None
+    departure: Departure,
+    shop: str,
+    now: datetime,
+    title: str,
+    price: Money | None,
+    *,
+    refunded: Money | None = None,
 ) -> tuple[list[BackorderEvent], list[LineNotice]]:
-    """Events for units that left the queue; a waiting line cancelled whole is told to its customer."""
+    """Events for units that left the queue; a waiting line cancelled whole is told to its customer,
+    with the refund the shop recorded for the line (``refunded``; None when it recorded none)."""
     entry = departure.entry
     detail = "shipped" if departure.kind is BackorderEventKind.SHIPPED else "cancelled or refunded"
     told = bool(
@@ -294,6 +301,7 @@ def departure_events(
                     eta=None,
                     old_eta=entry.eta,
                     price=price,
+                    refunded=refunded,
                 ),
                 "the waiting line was cancelled",
             )

@@ -242,8 +242,10 @@ def work_out_sku(
             if line.platform_id not in queued:
                 rehold.add(order.platform_id)
     for departure in det.departures:
-        title, price = _title_price(departure.order, departure.entry.line_id)
-        new_events, new_notices = departure_events(departure, shop, now, title, price)
+        title, price, refunded = _line_facts(departure.order, departure.entry.line_id)
+        new_events, new_notices = departure_events(
+            departure, shop, now, title, price, refunded=refunded
+        )
         events.extend(new_events)
         notices.extend(new_notices)
     entries.extend(det.carried)
@@ -272,9 +274,10 @@ def work_out_sku(
     )
 
 
-def _title_price(order: Order | None, line_id: str) -> tuple[str, Money | None]:
+def _line_facts(order: Order | None, line_id: str) -> tuple[str, Money | None, Money | None]:
+    """The line's title, price and the refund the shop recorded for it."""
     if order is not None:
         for line in order.lines:
             if line.platform_id == line_id:
-                return line.title, line.price
-    return "", None
+                return line.title, line.price, line.refunded
+    return "", None, None

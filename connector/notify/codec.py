@@ -36,6 +36,8 @@ def notification_to_json(notification: Notification) -> str:
             "old_eta": _date(line.old_eta),
             "ships_now": line.ships_now,
             "price": _money(line.price),
+            # Only when the shop recorded a refund: older texts stay byte for byte the same.
+            **({"refunded": _money(line.refunded)} if line.refunded is not None else {}),
         }
         for line in notification.lines
     ]
@@ -79,6 +81,7 @@ def notification_from_json(text: str) -> Notification:
             old_eta=_parse_date(item.get("old_eta")),
             ships_now=bool(item.get("ships_now", False)),
             price=_parse_money(item.get("price")),
+            refunded=_parse_money(item.get("refunded")),
         )
         for item in body["lines"]
     )

@@ -92,3 +92,68 @@ def test_an_order_that_ends_loses_our_hold_and_tags_in_the_shop(
     quiet = daemon.run_once()[SHOP]
     assert quiet is not None and quiet.plan is not None
     assert not [a for a in quiet.plan.order_actions if a.order_id == order_id]
+
+
+def mails_to(folder: Path, address: str) -> list[str]:
+    """The plain-text bodies of the mails sent to ``address``, oldest first."""
+    from email import message_from_bytes, policy
+
+    bodies = []
+    for path in sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns):
+        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        if address in str(message["To"]):
+            part = message.get_body(preferencelist=("plain",))
+            bodies.append(part.get_content() if part is not None else "")
+    return bodies
+
+
+def cancel_waiting_order(
+    woo: tuple[Daemon, Database, Any, FrozenClock], refund_total: str | None
+) -> str:
+    """A waiting order of 2 units, cancelled in the admin (with a refund recorded, or none)."""
+    from connector.demo import backordered_skus
+    from connector.sandbox.woocommerce.refunds import create_refund
+
+    daemon, _db, store, clock = woo
+    sku = backordered_skus(demo_spec())[0]
+    order_id = store.place_order("mia@example.com", [(sku, 2)], locale="en")
+    clock.advance(timedelta(minutes=5))
+    daemon.run_once()
+    if refund_total is not None:
+        with store.lock:
+            order = store.orders.get(int(order_id))
+            line = order.lines[0]
+            create_refund(
+                store.orders,
+                order,
+                {
+                    "amount": refund_total,
+                    "line_items": [{"id": line.id, "quantity": 2, "refund_total": refund_total}],
+                },
+            )
+    store.cancel_order(order_id)
+    clock.advance(timedelta(minutes=5))
+    daemon.run_once()
+    clock.advance(timedelta(minutes=5))
+    daemon.run_once()
+    return order_id
+
+
+def test_a_cancelled_order_with_no_refund_recorded_never_says_money_was_refunded(
+    woo: tuple[Daemon, Database, Any, FrozenClock], tmp_path: Path
+) -> None:
+    # Seen on a real store: "Refund: €1,798.00, to your original payment method" for an order
+    # cancelled in the admin with no refund made.
+    cancel_waiting_order(woo, refund_total=None)
+    last = mails_to(tmp_path / "outbox", "mia@example.com")[-1]
+    assert "cancelled" in last
+    assert "Refund:" not in last and "Refunded" not in last
+    assert "has not been refunded yet" in last
+
+
+def test_a_cancelled_order_says_the_refund_the_shop_recorded(
+    woo: tuple[Daemon, Database, Any, FrozenClock], tmp_path: Path
+) -> None:
+    cancel_waiting_order(woo, refund_total="12.50")  # a partial refund, recorded in the admin
+    last = mails_to(tmp_path / "outbox", "mia@example.com")[-1]
+    assert "Refunded: €12.50" in last

@@ -6,9 +6,8 @@ a ``__slots__`` class, optional data (meta, notes) stays ``None`` until used, an
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 __all__ = ["Coupon", "Item", "Line", "Note", "Order", "Refund", "Webhook", "fmt_time"]
