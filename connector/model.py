@@ -45,6 +45,7 @@ __all__ = [
     "PurchaseOrder",
     "Shop",
     "SkippedPayload",
+    "StockStatus",
     "StorefrontChange",
     "Variant",
     "WriteResult",
@@ -177,6 +178,20 @@ class Product:
     handle: str = ""
 
 
+class StockStatus(enum.StrEnum):
+    """What a shop shows for a variant whose stock it does not count (``Variant.tracked`` false),
+    as its owner set it by hand (WooCommerce ``stock_status`` with ``manage_stock`` off).
+
+    ``in_stock`` sells without limit; ``backorder`` sells, and every unit sold waits until the owner
+    records supply or flips the status; ``out_of_stock`` does not sell. Shopify's untracked
+    variants are always ``in_stock``.
+    """
+
+    IN_STOCK = "in_stock"
+    BACKORDER = "backorder"
+    OUT_OF_STOCK = "out_of_stock"
+
+
 @_direct_init
 @dataclass(frozen=True, slots=True)
 class Variant:
@@ -186,6 +201,7 @@ class Variant:
     ``committed`` is sold but not shipped; ``incoming`` is what the platform reports as on its way.
     ``eta_label`` and ``eta_date`` are what the storefront currently shows under our own key
     (Shopify metafield, WooCommerce meta), so the plan can tell whether a change is needed.
+    ``untracked_status`` says whether an untracked variant sells, and whether what it sells waits.
     """
 
     shop: str
@@ -205,6 +221,16 @@ class Variant:
     eta_label: str | None = None
     eta_date: date | None = None
     inventory_item_id: str = ""
+    untracked_status: StockStatus = StockStatus.IN_STOCK
+    """Meaningful only when ``tracked`` is false: see :class:`StockStatus`."""
+
+    @property
+    def may_be_short(self) -> bool:
+        """Whether units sold can be waiting: counted stock below zero, or an uncounted variant
+        its owner marked on backorder or out of stock."""
+        if self.tracked:
+            return self.available < 0
+        return self.untracked_status is not StockStatus.IN_STOCK
 
 
 @_direct_init

@@ -22,6 +22,7 @@ from connector.model import (
     OrderLine,
     OrderStatus,
     Product,
+    StockStatus,
     Variant,
 )
 
@@ -110,6 +111,15 @@ def map_product(shop: str, payload: Mapping[str, Any]) -> Product:
         raise PayloadError(f"product does not fit: {error}") from error
 
 
+HAND_SET_STATUSES = {
+    "instock": StockStatus.IN_STOCK,
+    "onbackorder": StockStatus.BACKORDER,
+    "outofstock": StockStatus.OUT_OF_STOCK,
+}
+"""``stock_status`` of an item with ``manage_stock`` off, set by the owner by hand (a plugin's own
+status sells like ``instock``)."""
+
+
 def map_variation(
     shop: str,
     payload: Mapping[str, Any],
@@ -146,6 +156,9 @@ def map_variation(
             release_date=_date_or_none(release),
             eta_label=str(label) if label not in (None, "") else None,
             eta_date=_date_or_none(meta_value(payload, ETA_DATE_KEY)),
+            untracked_status=StockStatus.IN_STOCK
+            if tracked
+            else HAND_SET_STATUSES.get(str(payload.get("stock_status")), StockStatus.IN_STOCK),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise PayloadError(f"variation does not fit: {error}") from error

@@ -37,7 +37,7 @@ __all__ = [
 
 metadata = sa.MetaData()
 
-CORE_VERSION = 3
+CORE_VERSION = 4
 """The newest core schema version (migrations 1-99 belong to the core)."""
 
 _ID = 255  # platform ids: Shopify GIDs are ~50 chars; leave room
@@ -100,6 +100,11 @@ def build_core_tables(md: sa.MetaData, version: int = CORE_VERSION) -> CoreTable
         # v2: Shopify writes inventory through the inventory item, not the variant.
         variant_extra.append(
             sa.Column("inventory_item_id", sa.String(_ID), nullable=False, server_default="")
+        )
+    if version >= 4:
+        # v4: what an untracked variant's owner set by hand (in stock, on backorder, out of stock).
+        variant_extra.append(
+            sa.Column("untracked_status", sa.String(32), nullable=False, server_default="in_stock")
         )
     line_extra: list[sa.Column[object]] = []
     if version >= 3:

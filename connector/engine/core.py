@@ -106,8 +106,7 @@ class Engine(PlanAssembly):
         wanted = queued | {
             key
             for key, variant in ix.variants.items()
-            if (variant.tracked and variant.available < 0)
-            or ix.policy_of(key).mode is PolicyMode.PREORDER
+            if variant.may_be_short or ix.policy_of(key).mode is PolicyMode.PREORDER
         }
         ix.index_orders(state.orders, wanted)
         for po in state.purchase_orders:
@@ -156,7 +155,7 @@ class Engine(PlanAssembly):
             or key in ix.held
             or key in ix.preorder
             or policy.mode is PolicyMode.PREORDER
-            or (variant.tracked and variant.available < 0)
+            or variant.may_be_short
         )
 
     def _policy_of(self, key: str) -> PolicySettings:
@@ -197,6 +196,7 @@ class Engine(PlanAssembly):
                 memo = (
                     id(policy),
                     variant.tracked,
+                    variant.untracked_status,
                     variant.available > 0,
                     variant.release_date,
                 )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from connector.engine.detection import UNTRACKED_STOCK, Detection, Queued, detect
+from connector.engine.detection import Detection, Queued, detect, on_hand
 from connector.engine.events import LineNotice, departure_events, entry_events, heads_up
 from connector.engine.promises import Waiting, promise_dates
 from connector.engine.storefront import Desired, desired_storefront, preordering
@@ -125,9 +125,7 @@ def work_out_sku(
     if lines is None:
         # No line of this SKU can be waiting (the caller checked): stock beyond demand is what the
         # variant has available, exactly what the full pass would find.
-        det = Detection(free_left=UNTRACKED_STOCK if variant and not variant.tracked else 0)
-        if variant is not None and variant.tracked:
-            det.free_left = max(0, variant.available)
+        det = Detection(free_left=on_hand(variant) if variant is not None else 0)
     else:
         det = detect(lines, previous, variant=variant, policy=policy, today=today, release=release)
     incoming = variant.incoming if variant is not None else 0

@@ -258,6 +258,24 @@ def test_a_refund_restocks_points_at_its_line_and_moves_the_order(
     assert api.get(f"orders/{placed['id']}").json()["status"] == "refunded"
 
 
+def test_stock_status_set_by_hand_without_stock_management_sells_or_refuses(
+    store: WooCommerceSandbox, api: API
+) -> None:
+    # Real capture product_create_simple_unmanaged_onbackorder.json: no quantity, backorders
+    # forced to "no", and still backordered: true. Checkouts take it; "outofstock" refuses.
+    keys = ("manage_stock", "stock_status", "backorders", "backorders_allowed", "backordered")
+    real = real_body("product_create_simple_unmanaged_onbackorder.json")
+    made = create(api, sku="BENCH", manage_stock=False, stock_status="onbackorder")
+    assert {k: made[k] for k in keys} == {k: real[k] for k in keys}
+    assert made["stock_quantity"] is None
+    create(api, sku="STOOL", manage_stock=False, stock_status="outofstock")
+    placed = store.place_order("a@example.com", [("BENCH", 4)])
+    assert api.get(f"products/{made['id']}").json()["stock_status"] == "onbackorder"
+    assert api.get(f"orders/{placed}").json()["line_items"][0]["quantity"] == 4
+    with pytest.raises(ValueError, match="out of stock"):
+        store.place_order("a@example.com", [("STOOL", 1)])
+
+
 def test_a_refund_line_carries_the_money_asked_for_not_the_line_price(
     store: WooCommerceSandbox, api: API
 ) -> None:
