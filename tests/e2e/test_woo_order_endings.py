@@ -148,7 +148,7 @@ def test_a_cancelled_order_with_no_refund_recorded_never_says_money_was_refunded
     last = mails_to(tmp_path / "outbox", "mia@example.com")[-1]
     assert "cancelled" in last
     assert "Refund:" not in last and "Refunded" not in last
-    assert "has not been refunded yet" in last
+    assert "refunds the payment to your original payment method and confirms it" in last
 
 
 def test_a_cancelled_order_says_the_refund_the_shop_recorded(
