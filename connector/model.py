@@ -223,6 +223,10 @@ class Variant:
     inventory_item_id: str = ""
     untracked_status: StockStatus = StockStatus.IN_STOCK
     """Meaningful only when ``tracked`` is false: see :class:`StockStatus`."""
+    stock_pool: str = ""
+    """The stock count this variant sells from when it shares it with other variants (a
+    WooCommerce variation whose stock is managed on its parent: the parent's id); "" when the
+    variant has its own. Variants of one pool report the pool's ``available``."""
 
     @property
     def may_be_short(self) -> bool:

@@ -156,6 +156,7 @@ def map_variation(
             release_date=_date_or_none(release),
             eta_label=str(label) if label not in (None, "") else None,
             eta_date=_date_or_none(meta_value(payload, ETA_DATE_KEY)),
+            stock_pool=str(int(product["id"])) if managed == "parent" and not own else "",
             untracked_status=StockStatus.IN_STOCK
             if tracked
             else HAND_SET_STATUSES.get(str(payload.get("stock_status")), StockStatus.IN_STOCK),

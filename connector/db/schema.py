@@ -37,7 +37,7 @@ __all__ = [
 
 metadata = sa.MetaData()
 
-CORE_VERSION = 4
+CORE_VERSION = 5
 """The newest core schema version (migrations 1-99 belong to the core)."""
 
 _ID = 255  # platform ids: Shopify GIDs are ~50 chars; leave room
@@ -105,6 +105,11 @@ def build_core_tables(md: sa.MetaData, version: int = CORE_VERSION) -> CoreTable
         # v4: what an untracked variant's owner set by hand (in stock, on backorder, out of stock).
         variant_extra.append(
             sa.Column("untracked_status", sa.String(32), nullable=False, server_default="in_stock")
+        )
+    if version >= 5:
+        # v5: the stock count a variant shares with others (a parent's), "" for its own.
+        variant_extra.append(
+            sa.Column("stock_pool", sa.String(_ID), nullable=False, server_default="")
         )
     line_extra: list[sa.Column[object]] = []
     if version >= 3:

@@ -165,6 +165,7 @@ def _variant_row(v: Variant) -> dict[str, Any]:
         "eta_date": v.eta_date,
         "inventory_item_id": v.inventory_item_id,
         "untracked_status": v.untracked_status.value,
+        "stock_pool": v.stock_pool,
     }
 
 
@@ -188,4 +189,5 @@ def _variant(row: sa.RowMapping) -> Variant:
         eta_date=row["eta_date"],
         inventory_item_id=row["inventory_item_id"],
         untracked_status=StockStatus(row["untracked_status"]),
+        stock_pool=row["stock_pool"],
     )

@@ -7,6 +7,7 @@ completed order must lose every hold and tag the connector set, in the shop and 
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from datetime import timedelta
@@ -55,10 +56,8 @@ def shop_meta(store: Any, order_id: str) -> dict[str, Any]:
     for entry in entries:
         key, value = entry[1], entry[2]
         if key.startswith("_bc_"):
-            try:
+            with contextlib.suppress(ValueError):
                 value = json.loads(value) if isinstance(value, str) and value else value
-            except ValueError:
-                pass
             if value:
                 shown[key] = value
             else:

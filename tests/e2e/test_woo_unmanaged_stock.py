@@ -132,3 +132,43 @@ def test_an_unmanaged_out_of_stock_product_is_not_labelled_as_a_pre_order(
     assert now["label"] is None
     assert "preorder" not in now["tags"]
     assert now["manage_stock"] is False and now["stock_status"] == "outofstock"
+
+
+def test_variations_selling_the_parents_stock_queue_only_what_the_parent_is_short(
+    woo: tuple[Daemon, Database, Any, FrozenClock],
+) -> None:
+    # Seen on a real store: each variation reports the parent's count; one real case queued 4
+    # units where the store was 3 short.
+    daemon, db, store, clock = woo
+    with store.lock:
+        parent = store.catalog.create(
+            {"name": "Linen Tee", "type": "variable", "regular_price": "30"}
+            | {"manage_stock": True, "stock_quantity": 3, "backorders": "notify"}
+        )
+        for size in ("S", "M"):
+            child = store.catalog.create(
+                {"sku": f"TEE-LIN-{size}", "regular_price": "30"}, parent=parent
+            )
+            assert child.manage_stock is False
+    for number, size in enumerate(("S", "M")):
+        db.add_purchase_order(
+            PurchaseOrder(
+                f"PO-T{number}", SHOP, f"TEE-LIN-{size}", 10, clock().date() + timedelta(days=12)
+            )
+        )
+    clock.advance(timedelta(minutes=1))
+    small = store.place_order("sam@example.com", [("TEE-LIN-S", 2)], locale="en")
+    clock.advance(timedelta(minutes=1))
+    medium = store.place_order("max@example.com", [("TEE-LIN-M", 4)], locale="en")
+    clock.advance(timedelta(minutes=5))
+    daemon.run_once()
+
+    waiting = {
+        (e.order_id, e.waiting) for e in db.queue(SHOP) if e.sku.startswith("TEE-LIN") and e.waiting
+    }
+    assert waiting == {(medium, 3)}  # the parent had 3; 6 sold; the older order ships
+    assert not hold_of(store, small) and hold_of(store, medium)
+    clock.advance(timedelta(minutes=5))
+    quiet = daemon.run_once()[SHOP]
+    assert quiet is not None and quiet.plan is not None
+    assert not quiet.plan.order_actions

@@ -22,7 +22,7 @@ from connector.model import Order, Variant
 from connector.platform import Resource
 from connector.sandbox.seed import SeedSpec
 from connector.sandbox.woocommerce import WooCommerceSandbox
-from tests.contract.harness_woocommerce import WEBHOOK_SECRET, settings_for
+from tests.contract.harness_woocommerce import settings_for
 
 SPEC = SeedSpec(seed=9, products=12, variants_per_product=(1, 3), orders=8)
 
