@@ -476,6 +476,8 @@ class Notification:
     reason: str = ""
     payment_terms: str = ""
     discount_code: str = ""
+    release_date: date | None = None
+    """For pre-orders: the day the item is released, not the day it ships (``promised_date``)."""
 
     @property
     def idempotency_key(self) -> str:

@@ -15,7 +15,7 @@ from connector.engine.events import LineNotice, notification_for, reminder
 from connector.engine.index import StateIndex
 from connector.engine.plan import order_actions, product_tag_changes, variant_changes
 from connector.engine.policies import ManagedTags
-from connector.engine.sku import SkuResult
+from connector.engine.sku import SkuResult, release_of
 from connector.engine.storefront import Desired
 from connector.model import (
     BackorderEntry,
@@ -251,6 +251,7 @@ class PlanAssembly:
             group = per_kind[kind]
             if len(group) > 1:
                 group.sort(key=lambda notice: notice.line.line_id)
+            policy = self._ix.policy.get(group[0].line.sku, self.default_policy)
             out.append(
                 notification_for(
                     self.shop.name,
@@ -260,7 +261,10 @@ class PlanAssembly:
                     now=now,
                     ships_now=ships_now,
                     waiting=waiting,
-                    policy=self._ix.policy.get(group[0].line.sku, self.default_policy),
+                    policy=policy,
+                    release=release_of(policy, self._ix.variants.get(group[0].line.sku))
+                    if kind is NotificationKind.PREORDER_CONFIRMATION
+                    else None,
                 )
             )
 

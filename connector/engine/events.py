@@ -335,6 +335,7 @@ def notification_for(
     ships_now: Mapping[str, int],
     waiting: Sequence[BackorderEntry],
     policy: PolicySettings,
+    release: date | None = None,
 ) -> Notification:
     """One notification for one order: its lines of ``kind``; a confirmation also lists what ships
     now (every line of the order not among ``waiting``, the order's waiting entries, nor told).
@@ -393,6 +394,7 @@ def notification_for(
         reason,
         policy.payment_terms if kind is NotificationKind.PREORDER_CONFIRMATION else "",
         discount,
+        release if kind is NotificationKind.PREORDER_CONFIRMATION else None,
     )
 
 

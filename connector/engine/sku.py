@@ -52,7 +52,8 @@ class SkuResult:
     ships_now: tuple[tuple[str, int], ...] = ()
 
 
-def _release(policy: PolicySettings, variant: Variant | None) -> date | None:
+def release_of(policy: PolicySettings, variant: Variant | None) -> date | None:
+    """The release date that rules ``variant``: its policy's, else its own."""
     if policy.release_date is not None:
         return policy.release_date
     return variant.release_date if variant is not None else None
@@ -121,7 +122,7 @@ def work_out_sku(
     pre-ordered, stock not below zero): the lines are then not even looked at. ``told`` holds the
     (line id, promised date) pairs whose "ships in N days" heads-up was already given.
     """
-    release = _release(policy, variant)
+    release = release_of(policy, variant)
     if lines is None:
         # No line of this SKU can be waiting (the caller checked): stock beyond demand is what the
         # variant has available, exactly what the full pass would find.

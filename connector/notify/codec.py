@@ -56,6 +56,12 @@ def notification_to_json(notification: Notification) -> str:
         "reason": notification.reason,
         "payment_terms": notification.payment_terms,
         "discount_code": notification.discount_code,
+        # Only when set: older texts stay byte for byte the same.
+        **(
+            {"release_date": _date(notification.release_date)}
+            if notification.release_date is not None
+            else {}
+        ),
     }
     return json.dumps(body, sort_keys=True, ensure_ascii=False)
 
@@ -100,4 +106,5 @@ def notification_from_json(text: str) -> Notification:
         reason=body.get("reason", ""),
         payment_terms=body.get("payment_terms", ""),
         discount_code=body.get("discount_code", ""),
+        release_date=_parse_date(body.get("release_date")),
     )

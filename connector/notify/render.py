@@ -203,6 +203,7 @@ def build_context(
         # Money the shop recorded as refunded: the only refund a mail may state.
         "refunded_total": _refunded(notification.lines),
         "promised_date": notification.promised_date,
+        "release_date": notification.release_date,
         "old_promised_date": notification.old_promised_date,
         "reason": notification.reason,
         "payment_terms": notification.payment_terms,

@@ -156,3 +156,32 @@ def test_a_cancelled_order_says_the_refund_the_shop_recorded(
     cancel_waiting_order(woo, refund_total="12.50")  # a partial refund, recorded in the admin
     last = mails_to(tmp_path / "outbox", "mia@example.com")[-1]
     assert "Refunded: €12.50" in last
+
+
+def test_a_pre_order_confirmation_shows_the_release_date_and_the_ship_date_apart(
+    woo: tuple[Daemon, Database, Any, FrozenClock], tmp_path: Path
+) -> None:
+    # Seen on a real store: release 2027-02-15, the mail said "Release date: February 16" (the
+    # ship date). They are two facts; a pre-order confirmation shows both.
+    from datetime import date
+
+    daemon, _db, store, clock = woo
+    release = date(2027, 2, 15)
+    with store.lock:
+        store.catalog.create(
+            {"name": "Arc Lamp", "sku": "LAMP-ARC-NEW", "regular_price": "120"}
+            | {"manage_stock": True, "stock_quantity": 0, "backorders": "notify"}
+            | {"tags": [{"name": "new"}]}
+            | {"meta_data": [{"key": "_release_date", "value": release.isoformat()}]}
+        )
+    store.place_order("pia@example.com", [("LAMP-ARC-NEW", 1)], locale="en")
+    clock.advance(timedelta(minutes=5))
+    daemon.run_once()
+    [mail] = mails_to(tmp_path / "outbox", "pia@example.com")
+    shown = {
+        text.split(":", 1)[0]: text.split(":", 1)[1].strip()
+        for text in mail.splitlines()
+        if text.startswith(("Release date:", "Ships by:"))
+    }
+    assert shown["Release date"] == "February 15, 2027"
+    assert shown["Ships by"] != shown["Release date"]
