@@ -58,6 +58,9 @@ url = "{url}"
 # WooCommerce > Settings > Advanced > REST API: a read/write key.
 consumer_key = "env:{env}_CONSUMER_KEY"
 consumer_secret = "env:{env}_CONSUMER_SECRET"
+# A long random string of your choice: the connector sets it on the webhooks it registers and
+# verifies every delivery with it (WooCommerce never shows it again).
+webhook_secret = "env:{env}_WEBHOOK_SECRET"
 currency = "USD"
 locale = "en"
 timezone = "UTC"

@@ -268,11 +268,17 @@ def _held_before(deps: CycleDeps, plan: Plan) -> dict[str, tuple[str, ...]]:
 
 
 def _touched(plan: Plan, report: CycleReport) -> ResyncTarget:
-    """What our writes changed, to re-read so the database shows what the shop shows now."""
+    """What our writes changed, to re-read so the database shows what the shop shows now.
+
+    A write answered "skipped" (the shop already shows it) is re-read too: the plan wanted it
+    because the database did not know, say a process that died between its writes and their
+    re-read; WooCommerce order meta never moves ``date_modified``, so polling would never tell,
+    and every later cycle would plan the same write again.
+    """
     applied = {
         r.key
         for r in (*report.storefront_results, *report.order_results)
-        if r.status in (WriteStatus.DONE, WriteStatus.CONFLICT)
+        if r.status in (WriteStatus.DONE, WriteStatus.CONFLICT, WriteStatus.SKIPPED)
     }
     products = tuple(dict.fromkeys(c.product_id for c in plan.storefront if c.key in applied))
     orders = tuple(dict.fromkeys(a.order_id for a in plan.order_actions if a.key in applied))

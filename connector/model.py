@@ -45,6 +45,7 @@ __all__ = [
     "PurchaseOrder",
     "Shop",
     "SkippedPayload",
+    "StockStatus",
     "StorefrontChange",
     "Variant",
     "WriteResult",
@@ -177,6 +178,20 @@ class Product:
     handle: str = ""
 
 
+class StockStatus(enum.StrEnum):
+    """What a shop shows for a variant whose stock it does not count (``Variant.tracked`` false),
+    as its owner set it by hand (WooCommerce ``stock_status`` with ``manage_stock`` off).
+
+    ``in_stock`` sells without limit; ``backorder`` sells, and every unit sold waits until the owner
+    records supply or flips the status; ``out_of_stock`` does not sell. Shopify's untracked
+    variants are always ``in_stock``.
+    """
+
+    IN_STOCK = "in_stock"
+    BACKORDER = "backorder"
+    OUT_OF_STOCK = "out_of_stock"
+
+
 @_direct_init
 @dataclass(frozen=True, slots=True)
 class Variant:
@@ -186,6 +201,7 @@ class Variant:
     ``committed`` is sold but not shipped; ``incoming`` is what the platform reports as on its way.
     ``eta_label`` and ``eta_date`` are what the storefront currently shows under our own key
     (Shopify metafield, WooCommerce meta), so the plan can tell whether a change is needed.
+    ``untracked_status`` says whether an untracked variant sells, and whether what it sells waits.
     """
 
     shop: str
@@ -205,6 +221,20 @@ class Variant:
     eta_label: str | None = None
     eta_date: date | None = None
     inventory_item_id: str = ""
+    untracked_status: StockStatus = StockStatus.IN_STOCK
+    """Meaningful only when ``tracked`` is false: see :class:`StockStatus`."""
+    stock_pool: str = ""
+    """The stock count this variant sells from when it shares it with other variants (a
+    WooCommerce variation whose stock is managed on its parent: the parent's id); "" when the
+    variant has its own. Variants of one pool report the pool's ``available``."""
+
+    @property
+    def may_be_short(self) -> bool:
+        """Whether units sold can be waiting: counted stock below zero, or an uncounted variant
+        its owner marked on backorder or out of stock."""
+        if self.tracked:
+            return self.available < 0
+        return self.untracked_status is not StockStatus.IN_STOCK
 
 
 @_direct_init
@@ -241,7 +271,9 @@ class OrderLine:
     since, and ``fulfilled`` the units shipped, so ``open_quantity`` takes each off once. ``backordered_at_order`` is the shortfall the platform recorded
     at checkout when it recorded one (WooCommerce "Backordered" meta), else ``None``: the engine
     computes shortfalls itself and uses this as a cross-check only. ``on_hold`` is true when our own
-    fulfillment hold covers the line.
+    fulfillment hold covers the line. ``refunded`` is the money the shop recorded as refunded for
+    the line (its refunds, tax included), ``None`` when it recorded none: what we tell a customer
+    about money comes from here only, never from a price times the units cancelled.
     """
 
     platform_id: str
@@ -257,6 +289,7 @@ class OrderLine:
     preorder: bool = False
     selling_plan: str | None = None
     on_hold: bool = False
+    refunded: Money | None = None
 
     @property
     def open_quantity(self) -> int:
@@ -417,6 +450,8 @@ class NotificationLine:
     old_eta: date | None = None
     ships_now: bool = False
     price: Money | None = None
+    refunded: Money | None = None
+    """Money the shop recorded as refunded for the line (None: none recorded)."""
 
 
 @_direct_init
@@ -442,6 +477,8 @@ class Notification:
     reason: str = ""
     payment_terms: str = ""
     discount_code: str = ""
+    release_date: date | None = None
+    """For pre-orders: the day the item is released, not the day it ships (``promised_date``)."""
 
     @property
     def idempotency_key(self) -> str:

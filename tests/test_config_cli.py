@@ -98,8 +98,12 @@ def test_init_writes_a_config_that_loads_once_its_secrets_are_set(
     assert main(["init", "--platform", platform]) == 0
 
     env = {"MY_SHOP_ACCESS_TOKEN": "t", "MY_SHOP_CONSUMER_KEY": "k", "MY_SHOP_CONSUMER_SECRET": "s"}
+    env["MY_SHOP_WEBHOOK_SECRET"] = "w"
     settings = load_settings(workdir / "connector.toml", env)
     assert [(s.name, s.platform) for s in settings.shops] == [("my-shop", Platform(platform))]
+    if platform == "woocommerce":  # issue 13: init wrote no webhook_secret line
+        secret = settings.shops[0].webhook_secret
+        assert secret is not None and secret.reveal() == "w"
 
 
 def test_init_never_overwrites_without_force(

@@ -2,7 +2,9 @@
 
 Over HTTPS the consumer key and secret go as HTTP Basic; over plain HTTP WooCommerce only accepts
 OAuth 1.0a one-legged signatures, which the ``woocommerce`` package's :class:`~woocommerce.oauth.OAuth`
-computes. Every call goes through :func:`connector.http.call_with_retry`; a response becomes a
+computes, with our own 128-bit nonce: the store refuses a nonce its key used in the last 15 minutes,
+and the package's (8 digits from ``random``, shared by forked processes) repeats at volume. A
+refusal of the nonce is signed again once (see :meth:`WooClient.retrying`). Every call goes through :func:`connector.http.call_with_retry`; a response becomes a
 value or an error from :mod:`connector.errors` by the status table below. The consumer secret never
 appears in a URL, a log line or an error message (the OAuth URL carries only the key and signature,
 and errors show the route, never the query).
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -38,6 +41,7 @@ __all__ = [
     "STATUS_ACTIONS",
     "WooAuthError",
     "WooClient",
+    "WooNonceRefused",
     "WooPermissionError",
     "WooResponse",
     "batch_updates",
@@ -54,6 +58,26 @@ the most ids per ``include=`` and items per ``/batch`` we send."""
 
 class WooAuthError(PlatformFatal, AuthError):
     """WooCommerce refused the key (401)."""
+
+
+class WooNonceRefused(WooAuthError):
+    """The store refused the request's nonce as used in the last 15 minutes (401).
+
+    A fresh signature may pass; :meth:`WooClient.retrying` signs again once, and a second refusal
+    in a row propagates (something else repeats our requests).
+    """
+
+
+NONCE_REFUSED = "Invalid nonce"
+"""The start of WooCommerce's message for a repeated nonce (``check_oauth_timestamp_and_nonce``)."""
+
+
+class _Signer(OAuth):  # type: ignore[misc]
+    """The package's signature with a nonce of 128 bits from the operating system."""
+
+    @staticmethod
+    def generate_nonce() -> str:
+        return secrets.token_hex(16)
 
 
 class WooPermissionError(PlatformFatal, PermissionDenied):
@@ -78,14 +102,18 @@ STATUS_ACTIONS: Mapping[int, str] = {
 
 
 class WooResponse:
-    """A decoded answer: the JSON body and the headers that matter (paging)."""
+    """A decoded answer: the JSON body, the headers that matter (paging, ``Date``) and how long
+    the store took to answer (seconds from sending to its headers)."""
 
-    __slots__ = ("body", "headers", "status")
+    __slots__ = ("body", "elapsed", "headers", "status")
 
-    def __init__(self, status: int, body: Any, headers: Mapping[str, str]) -> None:
+    def __init__(
+        self, status: int, body: Any, headers: Mapping[str, str], elapsed: float = 0.0
+    ) -> None:
         self.status = status
         self.body = body
         self.headers = headers
+        self.elapsed = elapsed
 
     @property
     def total_pages(self) -> int:
@@ -176,7 +204,7 @@ class WooClient:
             return url + query, (key, secret)
         if params:
             url = f"{url}?{urlencode(params)}"
-        signer = OAuth(
+        signer = _Signer(
             url=url,
             consumer_key=key,
             consumer_secret=secret,
@@ -219,7 +247,7 @@ class WooClient:
                         "woocommerce", status, None, "invalid_json", response.text[:200]
                     ),
                 )
-            return WooResponse(status, body, response.headers)
+            return WooResponse(status, body, response.headers, response.elapsed.total_seconds())
         self.usage.errors += 1
         code = body.get("code") if isinstance(body, dict) else None
         message = body.get("message") if isinstance(body, dict) else None
@@ -239,6 +267,8 @@ class WooClient:
         if action == "auth":
             if message and "permission" in str(message):
                 raise WooPermissionError(text, details)
+            if message and str(message).startswith(NONCE_REFUSED):
+                raise WooNonceRefused(text, details)
             raise WooAuthError(text, details)
         if action == "permission":
             raise WooPermissionError(text, details)
@@ -254,6 +284,21 @@ class WooClient:
         found applied instead of being sent twice.
         """
 
+        refused: list[WooNonceRefused] = []
+
+        def signed_again_once() -> T:
+            try:
+                result = attempt()
+            except WooNonceRefused as error:
+                if refused:
+                    raise
+                refused.append(error)
+                # Retryable once, at once: the next attempt signs with a fresh nonce.
+                raise PlatformRetryable(
+                    "the store refused the nonce; signing again", error.details, retry_after=0
+                ) from error
+            return result
+
         def count_retry(number: int, error: BaseException, delay: float) -> None:
             self.usage.retries += 1
             # Our own errors name the route only; requests' messages carry the signed URL, whose
@@ -262,7 +307,7 @@ class WooClient:
             log.info("woocommerce: retry %d in %.1fs (%s)", number, delay, why)
 
         return call_with_retry(
-            attempt, policy=self._policy, sleep=self._sleep, on_retry=count_retry
+            signed_again_once, policy=self._policy, sleep=self._sleep, on_retry=count_retry
         )
 
     def once(

@@ -22,6 +22,7 @@ from connector.model import (
     OrderLine,
     OrderStatus,
     Product,
+    StockStatus,
     Variant,
 )
 
@@ -36,6 +37,7 @@ __all__ = [
     "map_product",
     "map_variation",
     "meta_value",
+    "refunded_money",
     "refunded_units",
 ]
 
@@ -109,6 +111,15 @@ def map_product(shop: str, payload: Mapping[str, Any]) -> Product:
         raise PayloadError(f"product does not fit: {error}") from error
 
 
+HAND_SET_STATUSES = {
+    "instock": StockStatus.IN_STOCK,
+    "onbackorder": StockStatus.BACKORDER,
+    "outofstock": StockStatus.OUT_OF_STOCK,
+}
+"""``stock_status`` of an item with ``manage_stock`` off, set by the owner by hand (a plugin's own
+status sells like ``instock``)."""
+
+
 def map_variation(
     shop: str,
     payload: Mapping[str, Any],
@@ -145,6 +156,10 @@ def map_variation(
             release_date=_date_or_none(release),
             eta_label=str(label) if label not in (None, "") else None,
             eta_date=_date_or_none(meta_value(payload, ETA_DATE_KEY)),
+            stock_pool=str(int(product["id"])) if managed == "parent" and not own else "",
+            untracked_status=StockStatus.IN_STOCK
+            if tracked
+            else HAND_SET_STATUSES.get(str(payload.get("stock_status")), StockStatus.IN_STOCK),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise PayloadError(f"variation does not fit: {error}") from error
@@ -194,11 +209,35 @@ def refunded_units(refunds: Any) -> dict[str, int]:
     return units
 
 
+def refunded_money(refunds: Any) -> dict[str, Decimal]:
+    """Money refunded per order line, from ``/orders/{id}/refunds``: minus each negative line's
+    ``total`` plus ``total_tax`` (what the refund was made with; a restock-only refund is 0).
+    Lines with nothing refunded are left out. Rows that do not fit are ignored."""
+    money: dict[str, Decimal] = {}
+    for refund in refunds if isinstance(refunds, list) else ():
+        for item in (refund.get("line_items") or ()) if isinstance(refund, Mapping) else ():
+            if not isinstance(item, Mapping):
+                continue
+            try:
+                key = str(int(str(meta_value(item, REFUNDED_ITEM_KEY))))
+                amount = -Decimal(str(item.get("total") or "0")) - Decimal(
+                    str(item.get("total_tax") or "0")
+                )
+            except (TypeError, ValueError, InvalidOperation):
+                continue
+            money[key] = money.get(key, Decimal("0")) + amount
+    return {key: amount for key, amount in money.items() if amount > 0}
+
+
 def map_order(
-    shop: str, payload: Mapping[str, Any], refunded: Mapping[str, int] | None = None
+    shop: str,
+    payload: Mapping[str, Any],
+    refunded: Mapping[str, int] | None = None,
+    refunded_amounts: Mapping[str, Decimal] | None = None,
 ) -> Order:
     """One order; ``refunded`` (units per line id, see :func:`refunded_units`) become
-    ``OrderLine.cancelled``, as WooCommerce's own line items never show a refund."""
+    ``OrderLine.cancelled``, as WooCommerce's own line items never show a refund, and
+    ``refunded_amounts`` (see :func:`refunded_money`) ``OrderLine.refunded``."""
     try:
         status_text = str(payload.get("status", ""))
         status = ORDER_STATUSES.get(status_text)
@@ -222,7 +261,15 @@ def map_order(
         on_hold = {line for hold in holds.values() for line in (hold.get("lines") or {})}
         updated = parse_time(payload.get("date_modified_gmt"))
         lines = tuple(
-            _line(order_id, line, currency, status_text, on_hold=on_hold, refunded=refunded or {})
+            _line(
+                order_id,
+                line,
+                currency,
+                status_text,
+                on_hold=on_hold,
+                refunded=refunded or {},
+                amounts=refunded_amounts or {},
+            )
             for line in payload.get("line_items") or ()
         )
         return Order(
@@ -252,6 +299,7 @@ def _line(
     *,
     on_hold: set[str],
     refunded: Mapping[str, int],
+    amounts: Mapping[str, Decimal],
 ) -> OrderLine:
     line_id = str(int(line["id"]))
     quantity = int(line.get("quantity") or 0)
@@ -272,4 +320,5 @@ def _line(
         backordered_at_order=int(str(backordered)) if backordered not in (None, "") else None,
         preorder=status == "pre-ordered",
         on_hold=line_id in on_hold,
+        refunded=Money(amounts[line_id], currency) if line_id in amounts else None,
     )

@@ -21,6 +21,7 @@ from typing import Any
 
 from adapters.common import failed_write
 from adapters.woocommerce.client import PER_PAGE, WooClient, batch_updates, item_error
+from adapters.woocommerce.hold_notes import held_units, hold_note
 from adapters.woocommerce.mapping import HOLD_KEY, ORDER_TAGS_KEY, held_lines, order_tags
 from adapters.woocommerce.reader import Reader
 from connector.errors import ConnectorError, PlatformDetails, PlatformItemError, RetryableError
@@ -29,9 +30,9 @@ from connector.model import OrderAction, OrderActionKind, WriteResult, WriteStat
 __all__ = ["OrderActionWriter"]
 
 Row = Mapping[str, Any]
+HOLD_KINDS = (OrderActionKind.HOLD_LINES, OrderActionKind.RELEASE_HOLD)
 META_KINDS = (
-    OrderActionKind.HOLD_LINES,
-    OrderActionKind.RELEASE_HOLD,
+    *HOLD_KINDS,
     OrderActionKind.ADD_TAGS,
     OrderActionKind.REMOVE_TAGS,
 )
@@ -61,7 +62,6 @@ class OrderActionWriter:
         # editing it in place would make the row look already changed, so nothing was written.
         holds = {oid: copy.deepcopy(held_lines(row)) for oid, row in orders.items()}
         tags = {oid: order_tags(row) for oid, row in orders.items()}
-        notes: list[tuple[int, str]] = []
         changed: dict[str, list[int]] = {}
         for index, action in enumerate(actions):
             if action.kind not in META_KINDS:
@@ -70,13 +70,11 @@ class OrderActionWriter:
             if oid not in orders:
                 results[index] = WriteResult(action.key, WriteStatus.FAILED, "order not found")
                 continue
-            note = self._change(action, holds[oid], tags, oid)
-            if note is None:
+            if not self._change(action, holds[oid], tags, oid):
                 results[index] = WriteResult(action.key, WriteStatus.SKIPPED, "already so")
                 continue
             changed.setdefault(oid, []).append(index)
-            if note:
-                notes.append((index, note))
+        notes = self._hold_notes(actions, orders, holds, changed)
         failed = self._write_meta(orders, holds, tags, changed)
         for oid, indexes in changed.items():
             for index in indexes:
@@ -107,40 +105,65 @@ class OrderActionWriter:
         return [r for r in results if r is not None]
 
     @staticmethod
+    def _hold_notes(
+        actions: Sequence[OrderAction],
+        orders: Mapping[str, Row],
+        holds: Mapping[str, dict[str, Any]],
+        changed: Mapping[str, list[int]],
+    ) -> list[tuple[int, str]]:
+        """One note per order whose hold changed, carried by its last hold or release action."""
+        notes = []
+        for oid, indexes in changed.items():
+            hold_indexes = [i for i in indexes if actions[i].kind in HOLD_KINDS]
+            if not hold_indexes:
+                continue
+            no_date = any(
+                actions[i].hold_reason == "UNKNOWN_DELIVERY_DATE"
+                for i in hold_indexes
+                if actions[i].kind is OrderActionKind.HOLD_LINES
+            )
+            row = orders[oid]
+            text = hold_note(
+                row, held_units(held_lines(row)), held_units(holds[oid]), no_date=no_date
+            )
+            if text:
+                notes.append((hold_indexes[-1], text))
+        return notes
+
+    @staticmethod
     def _change(
         action: OrderAction,
         holds: dict[str, Any],
         tags: dict[str, frozenset[str]],
         oid: str,
-    ) -> str | None:
-        """Apply one action to the working copy; None when it changes nothing, else a note."""
-        handle = action.handle or "backorder"
+    ) -> bool:
+        """Apply one action to the working copy; False when it changes nothing."""
         if action.kind is OrderActionKind.HOLD_LINES:
+            handle = action.handle or "backorder"
             wanted = {
                 "lines": dict(action.lines),
                 "reason": action.hold_reason,
             }
             if holds.get(handle) == wanted:
-                return None
+                return False
             holds[handle] = wanted
-            lines = ", ".join(f"line {lid} x{qty}" for lid, qty in action.lines)
-            return f"Backorder hold {handle}: {lines} wait for stock ({action.hold_reason or 'backorder'})."
+            return True
         if action.kind is OrderActionKind.RELEASE_HOLD:
-            names = [handle] if action.handle else list(holds)
+            names = [action.handle] if action.handle else list(holds)
             if not any(name in holds for name in names):
-                return None
+                return False
             for name in names:
                 holds.pop(name, None)
-            return f"Backorder hold {handle} released: the lines can ship."
+            return True
         current = tags[oid]
         if action.kind is OrderActionKind.ADD_TAGS:
             new = current | set(action.tags)
         else:
             new = current - set(action.tags)
         if new == current:
-            return None
+            return False
         tags[oid] = frozenset(new)
-        return ""
+        return True
 
     def _write_meta(
         self,

@@ -8,21 +8,35 @@ Why it is built this way (PLATFORMS.md, "Seen on a real WooCommerce 7.9 store"):
   unusable verbatim, so the next request is a new window (``page`` only grows while a whole page
   shares one second);
 * the cursor keeps the watermark and the (id, modified) pairs inside the overlap window, so a cycle
-  with no change reads one list page per resource and fetches no variations.
+  with no change reads one list page per resource and fetches no variations;
+* ``date_modified_gmt`` has one-second steps: a row read while its second was still running can
+  change again without a new date. Such a row stays *hot* in the cursor with a fingerprint of its
+  content (a variable product's includes its variations) and is compared again on the next read;
+  it settles once read after its second had passed, by the store's clock (the ``Date`` header,
+  less the time the answer took).
 """
 
 from __future__ import annotations
 
-import contextlib
+import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from adapters.common import parse_time, skipped
-from adapters.woocommerce.client import PER_PAGE, WooClient
-from adapters.woocommerce.mapping import map_order, map_product, map_variation, refunded_units
+from adapters.woocommerce.client import PER_PAGE, WooClient, WooResponse
+from adapters.woocommerce.mapping import (
+    map_order,
+    map_product,
+    map_variation,
+    refunded_money,
+    refunded_units,
+)
 from adapters.woocommerce.order_numbers import order_rows_by_number
 from connector.errors import PayloadError, PlatformItemError
 from connector.model import Order, Product, SkippedPayload, Variant
@@ -31,14 +45,18 @@ from connector.platform import ChangePage, Resource, ResyncTarget
 __all__ = ["Cursor", "Reader"]
 
 _FMT = "%Y-%m-%dT%H:%M:%S"
+_CLOCK_SLACK = 1
+"""Seconds between the web server's ``Date`` and the clock PHP stamps rows with (a proxy's Date)."""
 
 
 @dataclass
 class Cursor:
-    """Watermark (newest ``date_modified_gmt`` read, epoch seconds) and the pairs seen near it."""
+    """Watermark (newest ``date_modified_gmt`` read, epoch seconds), the pairs seen near it, and
+    the fingerprints of rows read while their second was still running (``hot``)."""
 
     watermark: int | None = None
     seen: dict[str, int] = field(default_factory=dict)
+    hot: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, text: str | None) -> Cursor:
@@ -46,8 +64,10 @@ class Cursor:
             return cls()
         try:
             data = json.loads(text)
-            return cls(int(data["w"]), {str(k): int(v) for k, v in data.get("s", {}).items()})
-        except (ValueError, KeyError, TypeError):
+            seen = {str(k): int(v) for k, v in data.get("s", {}).items()}
+            hot = {str(k): str(v) for k, v in data.get("h", {}).items()}
+            return cls(int(data["w"]), seen, hot)
+        except (ValueError, KeyError, TypeError, AttributeError):
             return cls()  # an unreadable cursor means a full re-read, never a crash
 
     def dump(self, overlap: int) -> str:
@@ -55,15 +75,47 @@ class Cursor:
             return json.dumps({"w": 0, "s": {}})
         floor = self.watermark - overlap
         seen = {k: v for k, v in self.seen.items() if v >= floor}
-        return json.dumps({"w": self.watermark, "s": seen}, sort_keys=True)
+        text: dict[str, Any] = {"w": self.watermark, "s": seen}
+        hot = {k: v for k, v in self.hot.items() if k in seen}
+        if hot:
+            text["h"] = hot
+        return json.dumps(text, sort_keys=True)
 
     def is_new(self, row_id: str, modified: int) -> bool:
         return self.seen.get(row_id) != modified
 
-    def mark(self, row_id: str, modified: int) -> None:
+    def wants(self, row_id: str, modified: int) -> bool:
+        """Read this row: it is new, or it was read while it could still change unseen."""
+        return self.is_new(row_id, modified) or row_id in self.hot
+
+    def unchanged(self, row_id: str, modified: int, fingerprint: str) -> bool:
+        """A row read again only to compare, whose content is what was read last time."""
+        return not self.is_new(row_id, modified) and self.hot.get(row_id) == fingerprint
+
+    def mark(self, row_id: str, modified: int, hot_fingerprint: str | None = None) -> None:
         self.seen[row_id] = modified
+        if hot_fingerprint is None:
+            self.hot.pop(row_id, None)
+        else:
+            self.hot[row_id] = hot_fingerprint
         if self.watermark is None or modified > self.watermark:
             self.watermark = modified
+
+
+def fingerprint(*parts: Any) -> str:
+    """A short digest of rows' content, to tell a same-second change from a re-read."""
+    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def settled_before(answer: WooResponse) -> int | None:
+    """Rows modified before this second (epoch) cannot have changed since without a new date:
+    the store's time when the request reached it. None when the store sent no usable ``Date``."""
+    try:
+        moment = parsedate_to_datetime(answer.headers.get("Date") or "")
+    except (TypeError, ValueError, IndexError):
+        return None
+    return int(moment.timestamp()) - math.ceil(answer.elapsed) - _CLOCK_SLACK
 
 
 def _epoch(payload: Mapping[str, Any]) -> int:
@@ -86,8 +138,9 @@ class Reader:
     # --- listing --------------------------------------------------------------------------------
     def _windows(
         self, path: str, cursor: Cursor, extra: Mapping[str, Any]
-    ) -> Iterator[list[Mapping[str, Any]]]:
-        """Pages of rows not seen before, oldest change first."""
+    ) -> Iterator[tuple[list[Mapping[str, Any]], int | None]]:
+        """Pages of rows not seen before (or hot), oldest change first, each with the second
+        before which its rows had settled (:func:`settled_before`)."""
         after = None if cursor.watermark is None else cursor.watermark - self.overlap
         page = 1
         while True:
@@ -101,7 +154,8 @@ class Reader:
             }
             if after is not None:
                 params["modified_after"] = _stamp(after)
-            rows = self.client.get(path, params).body
+            answer = self.client.get(path, params)
+            rows = answer.body
             if not isinstance(rows, list):
                 raise PayloadError(f"{path}: expected a list, got {type(rows).__name__}")
             fresh = []
@@ -113,9 +167,9 @@ class Reader:
                     fresh.append(row)  # the mapper records why it does not fit
                     continue
                 newest = modified if newest is None else max(newest, modified)
-                if cursor.is_new(key, modified):
+                if cursor.wants(key, modified):
                     fresh.append(row)
-            yield fresh
+            yield fresh, settled_before(answer)
             if len(rows) < PER_PAGE:
                 return
             if newest is not None and (after is None or newest - 1 > after):
@@ -127,13 +181,13 @@ class Reader:
         cursor = Cursor.load(cursor_text)
         any_page = False
         if resource is Resource.PRODUCTS:
-            for rows in self._windows("products", cursor, {}):
-                page = self._product_page(rows, cursor)
+            for rows, settled in self._windows("products", cursor, {}):
+                page = self._product_page(rows, cursor, settled)
                 any_page = True
                 yield page
         else:
-            for rows in self._windows("orders", cursor, {}):
-                orders, skips = self.map_orders(rows, cursor)
+            for rows, settled in self._windows("orders", cursor, {}):
+                orders, skips = self.map_orders(rows, cursor, settled)
                 any_page = True
                 yield ChangePage(
                     resource, orders=orders, skipped=skips, cursor=cursor.dump(self.overlap)
@@ -158,15 +212,25 @@ class Reader:
                 return rows
             page += 1
 
-    def _product_page(self, rows: list[Mapping[str, Any]], cursor: Cursor | None) -> ChangePage:
+    def _product_page(
+        self, rows: list[Mapping[str, Any]], cursor: Cursor | None, settled: int | None = None
+    ) -> ChangePage:
         products: list[Product] = []
         variants: list[Variant] = []
         skips: list[SkippedPayload] = []
         for row in rows:
+            marked = False
             try:
                 product = map_product(self.shop, row)
+                children: Sequence[Mapping[str, Any]] = ()
                 if row.get("type") == "variable":
-                    for variation in self.variations(int(row["id"])):
+                    children = self.variations(int(row["id"]))
+                if cursor is not None:
+                    marked = True
+                    if self._mark(cursor, row, settled, children):
+                        continue  # read again only to compare: nothing changed
+                if row.get("type") == "variable":
+                    for variation in children:
                         try:
                             variants.append(map_variation(self.shop, variation, row, self.currency))
                         except PayloadError as error:
@@ -177,8 +241,8 @@ class Reader:
             except (PayloadError, PlatformItemError) as error:
                 # PlatformItemError: its variations could not be read (a 404 mid-sync, say).
                 skips.append(skipped(self.shop, "product", row, str(error)))
-            if cursor is not None:
-                self._mark(cursor, row)
+                if cursor is not None and not marked:
+                    self._mark(cursor, row, settled)
         return ChangePage(
             Resource.PRODUCTS,
             products=tuple(products),
@@ -188,31 +252,49 @@ class Reader:
         )
 
     @staticmethod
-    def _mark(cursor: Cursor, row: Mapping[str, Any]) -> None:
-        # A row without id or date is recorded as skipped; it cannot move the watermark.
-        with contextlib.suppress(KeyError, TypeError, PayloadError):
-            cursor.mark(str(row["id"]), _epoch(row))
+    def _mark(
+        cursor: Cursor,
+        row: Mapping[str, Any],
+        settled: int | None,
+        children: Sequence[Mapping[str, Any]] = (),
+    ) -> bool:
+        """Record ``row`` as read; True when it was read again only to compare and is unchanged.
+
+        A row without id or date is recorded as skipped; it cannot move the watermark.
+        """
+        try:
+            key, modified = str(row["id"]), _epoch(row)
+        except (KeyError, TypeError, PayloadError):
+            return False
+        digest = fingerprint(row, children)
+        unchanged = cursor.unchanged(key, modified, digest)
+        still_running = settled is None or modified >= settled
+        cursor.mark(key, modified, digest if still_running else None)
+        return unchanged
 
     def map_orders(
-        self, rows: list[Mapping[str, Any]], cursor: Cursor | None
+        self, rows: list[Mapping[str, Any]], cursor: Cursor | None, settled: int | None = None
     ) -> tuple[tuple[Order, ...], tuple[SkippedPayload, ...]]:
         orders: list[Order] = []
         skips: list[SkippedPayload] = []
         for row in rows:
+            if cursor is not None and self._mark(cursor, row, settled):
+                continue  # read again only to compare: nothing changed
             try:
-                orders.append(map_order(self.shop, row, self._refunded(row)))
+                orders.append(map_order(self.shop, row, *self._refunded(row)))
             except PayloadError as error:
                 skips.append(skipped(self.shop, "order", row, str(error)))
-            if cursor is not None:
-                self._mark(cursor, row)
         return tuple(orders), tuple(skips)
 
-    def _refunded(self, row: Mapping[str, Any]) -> dict[str, int] | None:
-        """Refunded units per line: one more request, only for an order that lists refunds."""
+    def _refunded(
+        self, row: Mapping[str, Any]
+    ) -> tuple[dict[str, int] | None, dict[str, Decimal] | None]:
+        """Refunded units and money per line: one more request, only for an order that lists
+        refunds."""
         if not row.get("refunds") or not str(row.get("id", "")).isdigit():
-            return None
+            return None, None
         answer = self.client.get(f"orders/{row['id']}/refunds", {"per_page": PER_PAGE})
-        return refunded_units(answer.body)
+        return refunded_units(answer.body), refunded_money(answer.body)
 
     # --- targeted re-reads ----------------------------------------------------------------------
     def _include(self, path: str, ids: list[str]) -> list[Mapping[str, Any]]:

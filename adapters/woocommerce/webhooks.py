@@ -1,13 +1,19 @@
 """WooCommerce webhooks: verify and interpret a delivery, keep our subscriptions registered.
 
 Deliveries are triggers, not truth: WooCommerce builds the payload when the queue runs, merges
-several updates into one and never retries, so the adapter only learns *what* to re-read. The
-``X-WC-Webhook-Delivery-ID`` repeats across deliveries (a hash of webhook id and second), so the
-de-duplication key is (webhook id, resource id, modified date) instead.
+several updates into one and never retries, so the adapter only learns *what* to re-read.
+
+A duplicate is the same delivery again: the same bytes from the same webhook. Neither
+``X-WC-Webhook-Delivery-ID`` (a hash of webhook id and second: different deliveries share it) nor
+the resource's ``date_modified_gmt`` (meta-only order updates leave it, two stock changes in one
+second share it) tells two deliveries apart, so the key is the webhook id, the delivery id and a
+digest of the raw body: different bytes are always re-read, and the delivery id only keeps the same
+bytes sent at another second (a change undone, say) from counting as a repeat.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -46,7 +52,8 @@ def parse(shop: str, secret: str | None, headers: Mapping[str, str], body: bytes
     topic = header(headers, "X-WC-Webhook-Topic") or ""
     hook_id = header(headers, "X-WC-Webhook-ID") or "?"
     resource_id = str(payload["id"])
-    modified = str(payload.get("date_modified_gmt") or payload.get("date_modified") or "")
+    delivery = header(headers, "X-WC-Webhook-Delivery-ID") or ""
+    digest = hashlib.sha256(body).hexdigest()
     if topic.startswith("order."):
         target = ResyncTarget(order_ids=(resource_id,))
     elif topic.startswith("product."):
@@ -55,9 +62,7 @@ def parse(shop: str, secret: str | None, headers: Mapping[str, str], body: bytes
         target = ResyncTarget(product_ids=(owner,))
     else:
         target = ResyncTarget()
-    return WebhookEvent(
-        Platform.WOOCOMMERCE, shop, topic, f"{hook_id}:{resource_id}:{modified}", target
-    )
+    return WebhookEvent(Platform.WOOCOMMERCE, shop, topic, f"{hook_id}:{delivery}:{digest}", target)
 
 
 def ensure(client: WooClient, callback_url: str, secret: str) -> list[str]:

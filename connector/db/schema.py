@@ -37,7 +37,7 @@ __all__ = [
 
 metadata = sa.MetaData()
 
-CORE_VERSION = 2
+CORE_VERSION = 5
 """The newest core schema version (migrations 1-99 belong to the core)."""
 
 _ID = 255  # platform ids: Shopify GIDs are ~50 chars; leave room
@@ -101,6 +101,20 @@ def build_core_tables(md: sa.MetaData, version: int = CORE_VERSION) -> CoreTable
         variant_extra.append(
             sa.Column("inventory_item_id", sa.String(_ID), nullable=False, server_default="")
         )
+    if version >= 4:
+        # v4: what an untracked variant's owner set by hand (in stock, on backorder, out of stock).
+        variant_extra.append(
+            sa.Column("untracked_status", sa.String(32), nullable=False, server_default="in_stock")
+        )
+    if version >= 5:
+        # v5: the stock count a variant shares with others (a parent's), "" for its own.
+        variant_extra.append(
+            sa.Column("stock_pool", sa.String(_ID), nullable=False, server_default="")
+        )
+    line_extra: list[sa.Column[object]] = []
+    if version >= 3:
+        # v3: the money the shop recorded as refunded per line (never a price times units).
+        line_extra.append(sa.Column("refunded", DecimalText, nullable=True))
     return CoreTables(
         shops=sa.Table(
             "shops",
@@ -204,6 +218,7 @@ def build_core_tables(md: sa.MetaData, version: int = CORE_VERSION) -> CoreTable
             _flag("preorder"),
             _text("selling_plan", nullable=True),
             _flag("on_hold"),
+            *line_extra,
             sa.Index("ix_order_lines_sku", "shop", "sku"),
         ),
         purchase_orders=sa.Table(

@@ -104,6 +104,19 @@ class BackorderStore(StoreBase):
         with self._conn() as conn:
             return [_po(row) for row in conn.execute(query).mappings()]
 
+    def purchase_orders_for_unknown_skus(self, shop: str) -> list[PurchaseOrder]:
+        """Open supply for SKUs no variant of the shop has (a typo, or a product not synced yet):
+        the engine cannot serve anyone from it, so ``po add`` and ``check`` should say so."""
+        p, v = t.purchase_orders, t.variants
+        known = sa.select(v.c.sku).where(v.c.shop == shop, v.c.sku == p.c.sku)
+        query = (
+            sa.select(p)
+            .where(p.c.shop == shop, p.c.received < p.c.quantity, ~sa.exists(known))
+            .order_by(p.c.sku, p.c.id)
+        )
+        with self._conn() as conn:
+            return [_po(row) for row in conn.execute(query).mappings()]
+
     def receive_purchase_order(self, shop: str, po_id: str, quantity: int) -> PurchaseOrder:
         """Book ``quantity`` units as received (more than ordered is kept: it is what arrived)."""
         if quantity <= 0:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from connector.db import schema as t
 from connector.db.store_base import StoreBase, chunks, upsert
-from connector.model import InventoryPolicy, Money, Platform, Product, Shop, Variant
+from connector.model import InventoryPolicy, Money, Platform, Product, Shop, StockStatus, Variant
 
 __all__ = ["CatalogStore"]
 
@@ -164,6 +164,8 @@ def _variant_row(v: Variant) -> dict[str, Any]:
         "eta_label": v.eta_label,
         "eta_date": v.eta_date,
         "inventory_item_id": v.inventory_item_id,
+        "untracked_status": v.untracked_status.value,
+        "stock_pool": v.stock_pool,
     }
 
 
@@ -186,4 +188,6 @@ def _variant(row: sa.RowMapping) -> Variant:
         eta_label=row["eta_label"],
         eta_date=row["eta_date"],
         inventory_item_id=row["inventory_item_id"],
+        untracked_status=StockStatus(row["untracked_status"]),
+        stock_pool=row["stock_pool"],
     )

@@ -201,6 +201,7 @@ def _line_row(order: Order, position: int, line: OrderLine) -> dict[str, Any]:
         "preorder": line.preorder,
         "selling_plan": line.selling_plan,
         "on_hold": line.on_hold,
+        "refunded": line.refunded.amount if line.refunded is not None else None,
     }
 
 
@@ -219,6 +220,7 @@ def _line(row: sa.RowMapping) -> OrderLine:
         preorder=bool(row["preorder"]),
         selling_plan=row["selling_plan"],
         on_hold=bool(row["on_hold"]),
+        refunded=Money(row["refunded"], row["currency"]) if row["refunded"] is not None else None,
     )
 
 

@@ -15,7 +15,7 @@ from connector.engine.events import LineNotice, notification_for, reminder
 from connector.engine.index import StateIndex
 from connector.engine.plan import order_actions, product_tag_changes, variant_changes
 from connector.engine.policies import ManagedTags
-from connector.engine.sku import SkuResult
+from connector.engine.sku import SkuResult, release_of
 from connector.engine.storefront import Desired
 from connector.model import (
     BackorderEntry,
@@ -152,7 +152,11 @@ class PlanAssembly:
                 continue
             waiting = self._order_waiting.get(order_id, ())
             wanted_tags = self._order_tags(waiting)
-            redo = order_id in rehold and order.status is OrderStatus.OPEN
+            # An open order is held again over what waits; any other (cancelled, refunded,
+            # completed) only loses the hold we left on it.
+            redo = order_id in rehold and (
+                order.status is OrderStatus.OPEN or any(line.on_hold for line in order.lines)
+            )
             if redo or order_id in notices or wanted_tags != managed_of(order.tags):
                 pending.append((order_id, order, waiting, wanted_tags, redo))
         pending.sort(key=_first)
@@ -247,6 +251,7 @@ class PlanAssembly:
             group = per_kind[kind]
             if len(group) > 1:
                 group.sort(key=lambda notice: notice.line.line_id)
+            policy = self._ix.policy.get(group[0].line.sku, self.default_policy)
             out.append(
                 notification_for(
                     self.shop.name,
@@ -256,7 +261,10 @@ class PlanAssembly:
                     now=now,
                     ships_now=ships_now,
                     waiting=waiting,
-                    policy=self._ix.policy.get(group[0].line.sku, self.default_policy),
+                    policy=policy,
+                    release=release_of(policy, self._ix.variants.get(group[0].line.sku))
+                    if kind is NotificationKind.PREORDER_CONFIRMATION
+                    else None,
                 )
             )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime
 from itertools import chain
 from zoneinfo import ZoneInfo
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 from connector.engine.assemble import PlanAssembly
 from connector.engine.index import Skipped, StateIndex, variant_key
 from connector.engine.policies import ManagedTags
+from connector.engine.pools import pool_available
 from connector.engine.sku import SkuResult, work_out_sku
 from connector.engine.state import EngineState, StateDelta
 from connector.engine.storefront import Desired
@@ -106,8 +108,7 @@ class Engine(PlanAssembly):
         wanted = queued | {
             key
             for key, variant in ix.variants.items()
-            if (variant.tracked and variant.available < 0)
-            or ix.policy_of(key).mode is PolicyMode.PREORDER
+            if variant.may_be_short or ix.policy_of(key).mode is PolicyMode.PREORDER
         }
         ix.index_orders(state.orders, wanted)
         for po in state.purchase_orders:
@@ -156,7 +157,7 @@ class Engine(PlanAssembly):
             or key in ix.held
             or key in ix.preorder
             or policy.mode is PolicyMode.PREORDER
-            or (variant.tracked and variant.available < 0)
+            or variant.may_be_short
         )
 
     def _policy_of(self, key: str) -> PolicySettings:
@@ -181,6 +182,7 @@ class Engine(PlanAssembly):
         locale = self.shop.locale
         results: list[SkuResult] = []
         settled: dict[tuple[object, ...], SkuResult] = {}
+        pooled: dict[tuple[str, int], dict[str, int]] = {}
         policies, default_policy = ix.policy, self.default_policy
         for key in work:
             variant = ix.variants.get(key)
@@ -197,6 +199,7 @@ class Engine(PlanAssembly):
                 memo = (
                     id(policy),
                     variant.tracked,
+                    variant.untracked_status,
                     variant.available > 0,
                     variant.release_date,
                 )
@@ -217,6 +220,8 @@ class Engine(PlanAssembly):
                 results.append(SkuResult(key, (), done.desired))
                 continue
             sku = variant.sku if variant is not None else key
+            if variant is not None and variant.stock_pool and full_pass:
+                variant = self._pooled(key, variant, pooled)
             result = work_out_sku(
                 key,
                 shop,
@@ -251,6 +256,21 @@ class Engine(PlanAssembly):
                 else:
                     self._desired.pop(result.key, None)
         return self._assemble(results, now, full)
+
+    def _pooled(
+        self, key: str, variant: Variant, cache: dict[tuple[str, int], dict[str, int]]
+    ) -> Variant:
+        """``variant`` with its share of its stock pool as its stock (see :mod:`.pools`)."""
+        if not variant.tracked or variant.available >= 0:
+            return variant  # nothing short: every line of every member is served
+        token = (variant.stock_pool, variant.available)
+        shares = cache.get(token)
+        if shares is None:
+            members = self._ix.pools.get(variant.stock_pool, {key})
+            shares = cache[token] = pool_available(
+                variant.available, {member: self._ix.lines_of(member) for member in members}
+            )
+        return replace(variant, available=shares.get(key, variant.available))
 
     def _rebuild_waiting(self) -> None:
         self._order_waiting = {}

@@ -31,13 +31,23 @@ from connector.model import (
     Order,
     OrderLine,
     OrderStatus,
+    StockStatus,
     Variant,
 )
 from connector.settings import PolicyMode, PolicySettings
 
-__all__ = ["Departure", "Detection", "Queued", "detect"]
+__all__ = ["Departure", "Detection", "Queued", "detect", "on_hand"]
 
 UNTRACKED_STOCK = 1 << 60
+
+
+def on_hand(variant: Variant, open_demand: int = 0) -> int:
+    """Units the variant can serve now: its counted stock before the open demand took any; an
+    uncounted variant sells without limit unless its owner marked it on backorder or out of stock,
+    when nothing is on hand and every unit sold waits (until the status flips)."""
+    if variant.tracked:
+        return max(0, variant.available + open_demand)
+    return UNTRACKED_STOCK if variant.untracked_status is StockStatus.IN_STOCK else 0
 
 
 @dataclass(slots=True)
@@ -165,7 +175,7 @@ def detect(
         elif need > 0:
             fresh.append((order, line, need))
     result.carried = list(prev_by_line.values())
-    free = max(0, variant.available + open_demand) if variant.tracked else UNTRACKED_STOCK
+    free = on_hand(variant, open_demand)
     if not queued and not fresh:
         result.free_left = free
         return result

@@ -140,9 +140,15 @@ def entry_events(
             if entry.preorder
             else NotificationKind.BACKORDER_CONFIRMATION
         )
-        units = entry.waiting + entry.allocated
+        # Short is what waits: units the shop had for the line ship now and are not counted.
         detected = _event(
-            entry, BackorderEventKind.DETECTED, units, shop=shop, now=now, old=None, detail=why
+            entry,
+            BackorderEventKind.DETECTED,
+            entry.waiting,
+            shop=shop,
+            now=now,
+            old=None,
+            detail=why,
         )
         notice = LineNotice(
             entry.order_id, kind, _line(entry, line.title, line.price, entry.waiting), why
@@ -255,9 +261,16 @@ def heads_up_told(events: Iterable[BackorderEvent]) -> frozenset[tuple[str, date
 
 
 def departure_events(
-    departure: Departure, shop: str, now: datetime, title: str, price: Money | None
+    departure: Departure,
+    shop: str,
+    now: datetime,
+    title: str,
+    price: Money | None,
+    *,
+    refunded: Money | None = None,
 ) -> tuple[list[BackorderEvent], list[LineNotice]]:
-    """Events for units that left the queue; a waiting line cancelled whole is told to its customer."""
+    """Events for units that left the queue; a waiting line cancelled whole is told to its customer,
+    with the refund the shop recorded for the line (``refunded``; None when it recorded none)."""
     entry = departure.entry
     detail = "shipped" if departure.kind is BackorderEventKind.SHIPPED else "cancelled or refunded"
     told = bool(
@@ -288,6 +301,7 @@ def departure_events(
                     eta=None,
                     old_eta=entry.eta,
                     price=price,
+                    refunded=refunded,
                 ),
                 "the waiting line was cancelled",
             )
@@ -321,6 +335,7 @@ def notification_for(
     ships_now: Mapping[str, int],
     waiting: Sequence[BackorderEntry],
     policy: PolicySettings,
+    release: date | None = None,
 ) -> Notification:
     """One notification for one order: its lines of ``kind``; a confirmation also lists what ships
     now (every line of the order not among ``waiting``, the order's waiting entries, nor told).
@@ -379,6 +394,7 @@ def notification_for(
         reason,
         policy.payment_terms if kind is NotificationKind.PREORDER_CONFIRMATION else "",
         discount,
+        release if kind is NotificationKind.PREORDER_CONFIRMATION else None,
     )
 
 

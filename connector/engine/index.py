@@ -63,6 +63,8 @@ class StateIndex:
         """Keys with a line under our hold: they need the full pass, a hold may have to go."""
         self.preorder: set[str] = set()
         self.supply: dict[str, dict[str, PurchaseOrder]] = {}
+        self.pools: dict[str, set[str]] = {}
+        """Keys of the variants sharing each stock pool (``Variant.stock_pool``)."""
         self.policy: dict[str, PolicySettings] = {}
         self.partial = False
         """Lines are indexed only for the SKUs a full plan needs (see :meth:`index_orders`)."""
@@ -152,6 +154,10 @@ class StateIndex:
                 )
             )
             return key
+        if other is not None and other.stock_pool and other.stock_pool != variant.stock_pool:
+            ix.pools.get(other.stock_pool, set()).discard(key)
+        if variant.stock_pool:
+            ix.pools.setdefault(variant.stock_pool, set()).add(key)
         ix.variants[key] = variant
         ix.key_of_variant[variant.platform_id] = key
         ix.product_keys.setdefault(variant.product_id, set()).add(key)
@@ -235,6 +241,11 @@ class StateIndex:
             for sku, pos in ix.supply.items():
                 if pos.pop(po_id, None) is not None:
                     touched.add(sku)
+        # A change to one variant of a stock pool moves the others' shares of it.
+        for key in list(touched):
+            member = ix.variants.get(key)
+            if member is not None and member.stock_pool:
+                touched |= ix.pools.get(member.stock_pool, set())
         return touched
 
     def lines_of(self, key: str) -> list[tuple[Order, OrderLine]]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from connector.engine.detection import UNTRACKED_STOCK, Detection, Queued, detect
+from connector.engine.detection import Detection, Queued, detect, on_hand
 from connector.engine.events import LineNotice, departure_events, entry_events, heads_up
 from connector.engine.promises import Waiting, promise_dates
 from connector.engine.storefront import Desired, desired_storefront, preordering
@@ -22,7 +22,6 @@ from connector.model import (
     Money,
     Order,
     OrderLine,
-    OrderStatus,
     PurchaseOrder,
     Variant,
 )
@@ -53,7 +52,8 @@ class SkuResult:
     ships_now: tuple[tuple[str, int], ...] = ()
 
 
-def _release(policy: PolicySettings, variant: Variant | None) -> date | None:
+def release_of(policy: PolicySettings, variant: Variant | None) -> date | None:
+    """The release date that rules ``variant``: its policy's, else its own."""
     if policy.release_date is not None:
         return policy.release_date
     return variant.release_date if variant is not None else None
@@ -122,13 +122,11 @@ def work_out_sku(
     pre-ordered, stock not below zero): the lines are then not even looked at. ``told`` holds the
     (line id, promised date) pairs whose "ships in N days" heads-up was already given.
     """
-    release = _release(policy, variant)
+    release = release_of(policy, variant)
     if lines is None:
         # No line of this SKU can be waiting (the caller checked): stock beyond demand is what the
         # variant has available, exactly what the full pass would find.
-        det = Detection(free_left=UNTRACKED_STOCK if variant and not variant.tracked else 0)
-        if variant is not None and variant.tracked:
-            det.free_left = max(0, variant.available)
+        det = Detection(free_left=on_hand(variant) if variant is not None else 0)
     else:
         det = detect(lines, previous, variant=variant, policy=policy, today=today, release=release)
     incoming = variant.incoming if variant is not None else 0
@@ -239,11 +237,14 @@ def work_out_sku(
     if det.held:
         queued = {entry.line_id for entry in entries}
         for order, line in det.held:
-            if line.platform_id not in queued and order.status is OrderStatus.OPEN:
+            # Whatever the order's status: a cancelled, refunded or completed order keeps no hold.
+            if line.platform_id not in queued:
                 rehold.add(order.platform_id)
     for departure in det.departures:
-        title, price = _title_price(departure.order, departure.entry.line_id)
-        new_events, new_notices = departure_events(departure, shop, now, title, price)
+        title, price, refunded = _line_facts(departure.order, departure.entry.line_id)
+        new_events, new_notices = departure_events(
+            departure, shop, now, title, price, refunded=refunded
+        )
         events.extend(new_events)
         notices.extend(new_notices)
     entries.extend(det.carried)
@@ -272,9 +273,10 @@ def work_out_sku(
     )
 
 
-def _title_price(order: Order | None, line_id: str) -> tuple[str, Money | None]:
+def _line_facts(order: Order | None, line_id: str) -> tuple[str, Money | None, Money | None]:
+    """The line's title, price and the refund the shop recorded for it."""
     if order is not None:
         for line in order.lines:
             if line.platform_id == line_id:
-                return line.title, line.price
-    return "", None
+                return line.title, line.price, line.refunded
+    return "", None, None

@@ -18,7 +18,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 
 from connector.engine.supply import Supply
-from connector.model import InventoryPolicy, Variant
+from connector.model import InventoryPolicy, StockStatus, Variant
 from connector.settings import PolicyMode, PolicySettings
 
 __all__ = [
@@ -154,12 +154,15 @@ def desired_storefront(
         # the customer sees: the product is a pre-order until then.
         wanted = _preorder(policy, preorder_units, next_eta, release, locale)
         if not variant.tracked:
-            # Untracked stock always sells, and a selling policy would switch stock tracking
-            # on (WooCommerce's backorders need manage_stock): tags and label only.
+            if variant.untracked_status is StockStatus.OUT_OF_STOCK:
+                # Nobody can order it: a pre-order label would promise what the shop refuses.
+                return _not_selling(policy)
+            # Untracked stock sells as its owner set it, and a selling policy would switch stock
+            # tracking on (WooCommerce's backorders need manage_stock): tags and label only.
             return replace(wanted, policy=None)
         return wanted
     if not variant.tracked:
-        return Desired(Availability.UNMANAGED, reason="inventory not tracked")
+        return _untracked(variant, policy, supply=supply, next_eta=next_eta, locale=locale)
     if policy.mode is PolicyMode.STOP:
         return Desired(
             Availability.STOPPED, InventoryPolicy.DENY, reason=f"policy {policy.name}: stop"
@@ -196,6 +199,56 @@ def desired_storefront(
         shown,
         capacity=capacity,
         reason=f"backorder: {capacity if capacity < 1 << 40 else 'no'} more units covered",
+    )
+
+
+def _not_selling(policy: PolicySettings) -> Desired:
+    return Desired(
+        Availability.STOPPED,
+        reason="not selling: marked out of stock by hand, stock not managed; turn on stock "
+        f"management to sell it under policy {policy.name}",
+    )
+
+
+def _untracked(
+    variant: Variant,
+    policy: PolicySettings,
+    *,
+    supply: Supply,
+    next_eta: date | None,
+    locale: str,
+) -> Desired:
+    """An uncounted variant sells as its owner set it; we never switch its stock management on.
+
+    ``in_stock``: unlimited, nothing of ours. ``out_of_stock``: not selling, nothing of ours (no
+    label promising a date on a product nobody can order). ``backorder``: every unit sold waits,
+    so it carries our backorder tag and the date the next unit would get, when supply gives one.
+    """
+    status = variant.untracked_status
+    if status is StockStatus.IN_STOCK:
+        return Desired(Availability.UNMANAGED, reason="inventory not tracked")
+    if status is StockStatus.OUT_OF_STOCK:
+        return _not_selling(policy)
+    if policy.mode is PolicyMode.STOP:
+        return Desired(
+            Availability.STOPPED,
+            reason=f"sold on backorder by hand, stock not managed: policy {policy.name} (stop) "
+            "would need stock management switched on",
+        )
+    tags = {policy.backorder_tag} if policy.backorder_tag else set()
+    label, shown = None, None
+    if next_eta is not None:
+        label, shown = eta_label("ships_by", locale, next_eta), next_eta
+        tags.add(ships_tag(policy, next_eta))
+    elif supply.lead_time_days is not None:
+        label = eta_label("within", locale, None, supply.lead_time_days + policy.handling_days)
+    return Desired(
+        Availability.BACKORDER,
+        None,
+        frozenset(tags),
+        label,
+        shown,
+        reason="sold on backorder by hand, stock not managed: every unit sold waits",
     )
 
 

@@ -36,6 +36,8 @@ def notification_to_json(notification: Notification) -> str:
             "old_eta": _date(line.old_eta),
             "ships_now": line.ships_now,
             "price": _money(line.price),
+            # Only when the shop recorded a refund: older texts stay byte for byte the same.
+            **({"refunded": _money(line.refunded)} if line.refunded is not None else {}),
         }
         for line in notification.lines
     ]
@@ -54,6 +56,12 @@ def notification_to_json(notification: Notification) -> str:
         "reason": notification.reason,
         "payment_terms": notification.payment_terms,
         "discount_code": notification.discount_code,
+        # Only when set: older texts stay byte for byte the same.
+        **(
+            {"release_date": _date(notification.release_date)}
+            if notification.release_date is not None
+            else {}
+        ),
     }
     return json.dumps(body, sort_keys=True, ensure_ascii=False)
 
@@ -79,6 +87,7 @@ def notification_from_json(text: str) -> Notification:
             old_eta=_parse_date(item.get("old_eta")),
             ships_now=bool(item.get("ships_now", False)),
             price=_parse_money(item.get("price")),
+            refunded=_parse_money(item.get("refunded")),
         )
         for item in body["lines"]
     )
@@ -97,4 +106,5 @@ def notification_from_json(text: str) -> Notification:
         reason=body.get("reason", ""),
         payment_terms=body.get("payment_terms", ""),
         discount_code=body.get("discount_code", ""),
+        release_date=_parse_date(body.get("release_date")),
     )

@@ -136,6 +136,21 @@ def _total(lines: Iterable[NotificationLine]) -> Money | None:
     return total
 
 
+def _refunded(lines: Iterable[NotificationLine]) -> Money | None:
+    """What the shop recorded as refunded for ``lines``; None when nothing (or mixed currencies)."""
+    total: Money | None = None
+    for line in lines:
+        if line.refunded is None:
+            continue
+        if total is None:
+            total = line.refunded
+        elif total.currency != line.refunded.currency:
+            return None
+        else:
+            total = Money(total.amount + line.refunded.amount, total.currency)
+    return total if total is not None and total.amount > 0 else None
+
+
 def unsubscribe_targets(
     notification: Notification, shop: ShopSettings, settings: EmailSettings, order_url: str = ""
 ) -> tuple[str, str]:
@@ -191,7 +206,10 @@ def build_context(
         "shipping_now": shipping,
         "waiting_total": _total(waiting),
         "total": _total(notification.lines),
+        # Money the shop recorded as refunded: the only refund a mail may state.
+        "refunded_total": _refunded(notification.lines),
         "promised_date": notification.promised_date,
+        "release_date": notification.release_date,
         "old_promised_date": notification.old_promised_date,
         "reason": notification.reason,
         "payment_terms": notification.payment_terms,

@@ -191,4 +191,5 @@ def sample_notification(
         reason=texts["reason"] if delayed else "",
         payment_terms=texts["terms"] if kind is NotificationKind.PREORDER_CONFIRMATION else "",
         discount_code="SORRY-1042-X7Q" if delayed else "",
+        release_date=date(2026, 12, 15) if kind is NotificationKind.PREORDER_CONFIRMATION else None,
     )

@@ -12,9 +12,10 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from email.utils import formatdate
 from typing import Any, Protocol
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from connector.clock import FrozenClock
 
@@ -145,11 +146,30 @@ class FaultInjector:
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
+def _dated_handler(clock: Callable[[], datetime]) -> type[WSGIRequestHandler]:
+    """A request handler whose ``Date`` header is the store's clock, as a real web server's is."""
+
+    class DatedHandler(WSGIRequestHandler):
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            return formatdate(clock().timestamp(), usegmt=True)
+
+    return DatedHandler
+
+
 class SandboxServer:
     """Serves a WSGI app on 127.0.0.1 in a background thread. Use as a context manager."""
 
-    def __init__(self, app: WSGIApp, port: int = 0, host: str = "127.0.0.1") -> None:
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
+    def __init__(
+        self,
+        app: WSGIApp,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        handler = WSGIRequestHandler if clock is None else _dated_handler(clock)
+        self._server: BaseWSGIServer = make_server(
+            host, port, app, threaded=True, request_handler=handler
+        )
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self.host = host
         self.port = self._server.server_port

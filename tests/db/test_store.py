@@ -387,3 +387,16 @@ def test_purchase_orders_round_trip_and_receive(db: Database) -> None:
     assert [po.id for po in db.purchase_orders("acme", open_only=False)] == ["PO-1", "PO-2", "PO-3"]
     with pytest.raises(KeyError):
         db.receive_purchase_order("acme", "PO-404", 1)
+
+
+def test_open_supply_for_a_sku_no_variant_has_is_listed(db: Database) -> None:
+    # Issue 13: a PO for an unknown SKU was accepted silently (a typo, or not synced yet).
+    db.upsert_variants([variant(sku="SOFA-OSLO-GRY")])
+    known = PurchaseOrder("PO-1", "acme", "SOFA-OSLO-GRY", 10, date(2027, 1, 5))
+    typo = PurchaseOrder("PO-2", "acme", "SOFA-OSLO-GRAY", 4, date(2027, 2, 5))
+    done = PurchaseOrder("PO-3", "acme", "LAMP-9", 3, None, received=3)
+    other_shop = PurchaseOrder("PO-4", "beta", "SOFA-OSLO-GRY", 1, None)
+    for po in (known, typo, done, other_shop):
+        db.add_purchase_order(po)
+    assert db.purchase_orders_for_unknown_skus("acme") == [typo]
+    assert db.purchase_orders_for_unknown_skus("beta") == [other_shop]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
+import pytest
+
 from connector.engine import Engine, EngineState, StateDelta, decide
 from connector.engine.plan import hold_handle
-from connector.model import OrderActionKind, Plan
+from connector.model import OrderActionKind, OrderStatus, Plan
 from connector.settings import PolicyMatch, PolicyMode, PolicySettings
 from tests.engine.builders import NOW, apply_plan, at, line, order, po, product, state, variant
 
@@ -119,3 +121,29 @@ def test_an_incremental_plan_redoes_the_hold_and_tags_of_an_order_waiting_on_two
     assert plan.order_actions == full.order_actions
     after = apply_plan(arrived, plan, later)
     assert after.orders[0].tags == {"preorder"}
+
+
+@pytest.mark.parametrize("ending", [OrderStatus.CANCELLED, OrderStatus.CLOSED])
+@pytest.mark.parametrize("incremental", [False, True])
+def test_an_order_cancelled_refunded_or_completed_drops_our_hold_and_tags(
+    ending: OrderStatus, incremental: bool
+) -> None:
+    # Seen on a real store: an order cancelled in the admin kept "_bc_hold" ("on hold: yes").
+    current = _chairs_held()
+    assert current.orders[0].tags and current.orders[0].lines[0].on_hold
+    ended = replace(current.orders[0], status=ending)
+    back = replace(current.variants[0], available=0)  # a cancellation puts the stock back
+    later = NOW + timedelta(days=1)
+    if incremental:
+        engine = Engine(POLICIES, DEFAULT)
+        engine.load(current)
+        engine.plan(NOW)
+        plan = engine.plan(later, engine.apply(StateDelta(variants=(back,), orders=(ended,))))
+    else:
+        plan = decide(replace(current, orders=(ended,), variants=(back,)), POLICIES, DEFAULT, later)
+
+    after = apply_plan(replace(current, orders=(ended,), variants=(back,)), plan, later)
+    assert not any(item.on_hold for item in after.orders[0].lines)
+    assert after.orders[0].tags == frozenset()
+    again = decide(after, POLICIES, DEFAULT, later)
+    assert not again.order_actions

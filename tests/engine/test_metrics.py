@@ -66,3 +66,29 @@ def test_an_empty_shop_reports_no_rates_rather_than_zero() -> None:
     report = backorder_report("demo", [], queue=[], orders=[], until=NOW)
     assert report.backorder_rate is None and report.on_time_rate is None
     assert report.average_wait_days is None
+
+
+def test_short_is_what_waits_not_the_whole_line() -> None:
+    # Seen on a real store: "5 units short" in the report where the hold covered 3.
+    from connector.engine import decide
+    from connector.model import OrderActionKind
+    from connector.settings import PolicyMatch, PolicyMode, PolicySettings
+    from tests.engine.builders import po, product, state, variant
+
+    sofas = PolicySettings(
+        name="sofas", mode=PolicyMode.BACKORDER, match=PolicyMatch(skus=("SOFA-*",))
+    )
+    shop = state(
+        products=(product("P1"),),
+        variants=(variant("SOFA-OAK", -3, pid="P1"),),  # 2 on the shelf before a 5-unit order
+        orders=(order("A", at("2026-11-01"), line("A1", "SOFA-OAK", 5)),),
+        purchase_orders=(po("PO1", "SOFA-OAK", 10, date(2026, 12, 1)),),
+    )
+    plan = decide(shop, [sofas], PolicySettings(name="default", mode=PolicyMode.STOP), NOW)
+    [hold] = [a for a in plan.order_actions if a.kind is OrderActionKind.HOLD_LINES]
+    [detected] = [e for e in plan.events if e.kind is BackorderEventKind.DETECTED]
+    assert hold.lines == (("A1", 3),)
+    assert detected.quantity == 3
+    report = backorder_report("demo", plan.events, queue=plan.queue, orders=shop.orders, until=NOW)
+    assert (report.units_backordered, report.top_skus[0].units_short) == (3, 3)
+    assert report.fill_rate == 0.4  # 2 of 5 units shipped from the shelf

@@ -3,7 +3,9 @@
 Mirrors ``WC_REST_Authentication``: Basic credentials are ignored on plain HTTP (the capture setup
 terminated TLS in front and passed ``X-Forwarded-Proto: https``, which we honour the same way);
 OAuth signatures are checked over the normalised, sorted query parameters with the consumer secret
-plus ``&``; a timestamp outside 15 minutes or a reused nonce is refused.
+plus ``&``; a timestamp outside 15 minutes or a nonce the key used in the last 15 minutes is refused
+("Invalid nonce - nonce has already been used.", as ``check_oauth_timestamp_and_nonce`` does); older
+nonces are forgotten, so the table stays as small as 15 minutes of traffic.
 """
 
 from __future__ import annotations
@@ -69,6 +71,17 @@ class Authenticator:
         self._nonces: dict[str, float] = {}
         self._lock = threading.Lock()
         self._wall = wall
+        self._refuse = 0
+
+    def refuse_nonces(self, count: int = 1) -> None:
+        """Answer the next ``count`` valid OAuth requests as a nonce replay.
+
+        What a real store does when a nonce collides with one the key used in the last 15
+        minutes (another process signing with the same key, or a weak nonce generator).
+        ``refuse_nonces(0)`` stops refusing.
+        """
+        with self._lock:
+            self._refuse = count
 
     def add(self, key: ApiKey) -> None:
         self.keys[key.consumer_key] = key
@@ -135,9 +148,17 @@ class Authenticator:
             raise _auth_error("Invalid timestamp.")
         nonce = f"{key.consumer_key}:{query['oauth_nonce']}"
         with self._lock:
-            if len(self._nonces) > 50_000:  # prune now and then, not on every request
-                self._nonces = {n: t for n, t in self._nonces.items() if t > now - _WINDOW}
-            if nonce in self._nonces:
+            self._forget_before(now - _WINDOW)
+            if nonce in self._nonces or self._refuse > 0:
+                self._refuse = max(0, self._refuse - 1)
                 raise _auth_error("Invalid nonce - nonce has already been used.")
-            self._nonces[nonce] = stamp
+            self._nonces[nonce] = now
         return key
+
+    def _forget_before(self, moment: float) -> None:
+        """Drop nonces used before ``moment`` (oldest first: the dict keeps insertion order)."""
+        while self._nonces:
+            oldest = next(iter(self._nonces))
+            if self._nonces[oldest] >= moment:
+                return
+            del self._nonces[oldest]

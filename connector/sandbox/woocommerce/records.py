@@ -7,6 +7,7 @@ a ``__slots__`` class, optional data (meta, notes) stays ``None`` until used, an
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 __all__ = ["Coupon", "Item", "Line", "Note", "Order", "Refund", "Webhook", "fmt_time"]
@@ -110,7 +111,8 @@ class Note:
 
 
 class Refund:
-    """A refund: negative copies of the order lines it refunds, ``(item id, order line, qty)``."""
+    """A refund: negative copies of the order lines it refunds, ``(item id, order line, qty,
+    refund total)``; the total is what the refund was made with for that line, not its price."""
 
     __slots__ = ("amount", "created", "id", "items", "reason")
 
@@ -119,7 +121,7 @@ class Refund:
         self.created = now
         self.amount = amount
         self.reason = reason
-        self.items: list[tuple[int, Line, int]] = []
+        self.items: list[tuple[int, Line, int, Decimal]] = []
 
 
 class Order:

@@ -1,7 +1,8 @@
 """Refunds as WooCommerce 7.9 makes them (``wc_create_refund``), and their REST answers.
 
 A refund holds negative copies of the lines it refunds, each pointing at its order line through
-the ``_refunded_item_id`` meta; the order's own line items never show a refund (a reader has to ask
+the ``_refunded_item_id`` meta, with the ``refund_total`` asked for that line as its (negative)
+total; the order's own line items never show a refund (a reader has to ask
 ``/orders/{id}/refunds``). With ``api_restock`` (the REST default) managed stock goes back up by
 the refunded units and the line's ``_reduced_stock`` goes down. Creating a refund moves the
 order's ``date_modified``; refunding the whole amount moves the order to ``refunded``.
@@ -45,7 +46,7 @@ def create_refund(orders: Orders, order: Order, data: dict[str, Any]) -> Refund:
     if amount > remaining:
         raise WooError(500, "woocommerce_rest_cannot_create_order_refund", "Invalid refund amount.")
     wanted = {
-        int(entry["id"]): int(entry.get("quantity") or 0)
+        int(entry["id"]): (int(entry.get("quantity") or 0), _money(entry.get("refund_total")))
         for entry in data.get("line_items") or ()
         if isinstance(entry, dict) and str(entry.get("id", "")).isdigit()
     }
@@ -54,10 +55,10 @@ def create_refund(orders: Orders, order: Order, data: dict[str, Any]) -> Refund:
     )
     restock = data.get("api_restock", True) is not False
     for line in order.lines:
-        qty = wanted.get(line.id, 0)
-        if qty <= 0:
-            continue  # lines not named (or with no units) are not part of the refund
-        refund.items.append((orders.next_item_id(), line, qty))
+        qty, total = wanted.get(line.id, (0, Decimal("0")))
+        if qty <= 0 and total <= 0:
+            continue  # lines not named (or with neither units nor money) are not refunded
+        refund.items.append((orders.next_item_id(), line, qty, total))
         item = orders.catalog.items.get(line.variation_id or line.product_id)
         if restock and line.reduced and item is not None:
             owner = orders.catalog.stock_owner(item)
@@ -77,8 +78,10 @@ def create_refund(orders: Orders, order: Order, data: dict[str, Any]) -> Refund:
 def refund_json(order: Order, refund: Refund, base: str) -> dict[str, Any]:
     """One refund as ``/orders/{id}/refunds`` answers it (shape of the real capture)."""
     items = []
-    for item_id, line, qty in refund.items:
-        total = f"-{_money(line.price) * qty:.2f}"
+    for item_id, line, qty, refund_total in refund.items:
+        # wc_create_refund sets the negative line's total from the request's refund_total (0 when
+        # not given): units can be refunded (restocked) without money, and money without units.
+        total = f"{-refund_total:.2f}" if refund_total else "0.00"
         items.append(
             {
                 "id": item_id,

@@ -66,7 +66,7 @@ class WooCommerceSandbox(SandboxStore):
         self._seed_spec = seed_spec
         self._manage_stock_option = manage_stock_option
         self.api = RestApi(self)
-        self._server = SandboxServer(make_app(self), port=port)
+        self._server = SandboxServer(make_app(self), port=port, clock=self.clock)
         self._batch_fault = False
         self._init_state()
 
@@ -355,6 +355,7 @@ class WooCommerceSandbox(SandboxStore):
     def reset(self) -> None:
         with self.lock:
             self.faults.clear()
+            self.auth.refuse_nonces(0)
             self.log.clear()
             self._init_state()
 

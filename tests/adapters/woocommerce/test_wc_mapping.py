@@ -52,6 +52,7 @@ def test_parent_managed_variations_report_the_parents_stock() -> None:
     variants = [map_variation("s", row, {"id": 19}, "EUR") for row in rows]
     assert {v.product_id for v in variants} == {"19"}
     assert all(v.tracked and v.available == -2 for v in variants)
+    assert {v.stock_pool for v in variants} == {"19"}  # one count, the parent's
 
 
 def test_backordered_line_meta_is_the_checkout_shortfall_and_rest_orders_have_none() -> None:

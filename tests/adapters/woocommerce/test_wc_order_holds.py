@@ -81,8 +81,9 @@ def test_release_then_hold_in_one_call_writes_the_meta_once_and_describes_the_ne
     writes = [e.operation for e in store.log.entries() if e.method == "POST"]
     assert writes.count("POST orders_batch") == 1  # one meta write for the pair, not two
     notes = [n["note"] for n in store.state()["notes"][order_id]]
-    assert sum("bc-a released" in n for n in notes) == 1
-    assert sum("Backorder hold bc-b" in n for n in notes) == 1
+    assert notes[-1] == (
+        "No longer waiting for stock, ready to ship: 1 × LAMP. Still waiting: 3 × RUG, 2 × SOFA."
+    )
 
     [order] = adapter.fetch(ResyncTarget(order_ids=(order_id,))).orders
     assert {ln.platform_id for ln in order.lines if ln.on_hold} == {sofa, rug}
@@ -110,3 +111,24 @@ def test_a_hold_stored_as_an_object_is_really_released(
     assert adapter.apply_order_actions([release])[0].status is WriteStatus.DONE
     [order] = adapter.fetch(ResyncTarget(order_ids=(order_id,))).orders
     assert [ln.on_hold for ln in order.lines] == [False]
+
+
+def test_hold_notes_read_as_a_person_would_write_them(
+    store: WooCommerceSandbox, adapter: WooCommerceAdapter
+) -> None:
+    # Seen on a real store: the release note read "Backorder hold backorder released".
+    order_id = store.place_order("ann@example.com", [("LAMP", 1), ("SOFA", 2)])
+    lamp, sofa = (str(line["id"]) for line in order_row(store, order_id)["line_items"])
+    release = OrderAction(SHOP, OrderActionKind.RELEASE_HOLD, order_id)
+    adapter.apply_order_actions([hold(order_id, "bc-a", {sofa: 2})])
+    adapter.apply_order_actions([release])
+    adapter.apply_order_actions([hold(order_id, "bc-b", {sofa: 2, lamp: 1})])
+    store.cancel_order(order_id)
+    adapter.apply_order_actions([release])
+    notes = [n["note"] for n in store.state()["notes"][order_id] if not n["customer_note"]]
+    assert notes[-4:] == [
+        "Held back until stock arrives: 2 × SOFA. The rest of the order can ship.",
+        "No longer waiting for stock, ready to ship: 2 × SOFA.",
+        "Held back until stock arrives: 1 × LAMP, 2 × SOFA.",
+        "No longer held for stock: the order was cancelled.",
+    ]

@@ -258,6 +258,45 @@ def test_a_refund_restocks_points_at_its_line_and_moves_the_order(
     assert api.get(f"orders/{placed['id']}").json()["status"] == "refunded"
 
 
+def test_stock_status_set_by_hand_without_stock_management_sells_or_refuses(
+    store: WooCommerceSandbox, api: API
+) -> None:
+    # Real capture product_create_simple_unmanaged_onbackorder.json: no quantity, backorders
+    # forced to "no", and still backordered: true. Checkouts take it; "outofstock" refuses.
+    keys = ("manage_stock", "stock_status", "backorders", "backorders_allowed", "backordered")
+    real = real_body("product_create_simple_unmanaged_onbackorder.json")
+    made = create(api, sku="BENCH", manage_stock=False, stock_status="onbackorder")
+    assert {k: made[k] for k in keys} == {k: real[k] for k in keys}
+    assert made["stock_quantity"] is None
+    create(api, sku="STOOL", manage_stock=False, stock_status="outofstock")
+    placed = store.place_order("a@example.com", [("BENCH", 4)])
+    assert api.get(f"products/{made['id']}").json()["stock_status"] == "onbackorder"
+    assert api.get(f"orders/{placed}").json()["line_items"][0]["quantity"] == 4
+    with pytest.raises(ValueError, match="out of stock"):
+        store.place_order("a@example.com", [("STOOL", 1)])
+
+
+def test_a_refund_line_carries_the_money_asked_for_not_the_line_price(
+    store: WooCommerceSandbox, api: API
+) -> None:
+    # wc_create_refund: the negative line's total is the request's refund_total (the capture:
+    # refund_total "29.00" -> total "-29.00"); restocking a unit without money refunds nothing.
+    lamp = create(api, sku="LAMP", manage_stock=True, stock_quantity=0, backorders="notify")
+    placed = order(api, lamp["id"], 3)
+    line_id = placed["line_items"][0]["id"]
+    paid = api.post(
+        f"orders/{placed['id']}/refunds",
+        {"amount": "5.00", "line_items": [{"id": line_id, "quantity": 1, "refund_total": "5.00"}]},
+    ).json()
+    unpaid = api.post(
+        f"orders/{placed['id']}/refunds",
+        {"amount": "0", "line_items": [{"id": line_id, "quantity": 1}]},
+    ).json()
+    assert [paid["line_items"][0]["total"], unpaid["line_items"][0]["total"]] == ["-5.00", "0.00"]
+    real = real_body("order_refund_create_restock_one_backordered_unit.json")["line_items"][0]
+    assert real["total"] == "-29.00" and real["quantity"] == -1
+
+
 def test_parent_managed_variations_sell_the_parents_stock(
     store: WooCommerceSandbox, api: API
 ) -> None:
