@@ -14,43 +14,30 @@ import math
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from connector.clock import FrozenClock
-from connector.daemon import Daemon
-from connector.db import Database, open_database
-from connector.model import OrderActionKind, Platform, PurchaseOrder
+from connector.model import OrderActionKind, PurchaseOrder
 from connector.sandbox.seed import demo_spec
 from connector.sync import RECONCILE_BATCH
+from tests.e2e.woo_rig import SHOP, WooRig, woo_daemon
 
-SHOP = "nordhem-woo"
 HOLD_META = (
     "_bc_hold"  # where the WooCommerce adapter keeps its hold (adapters/woocommerce/mapping.py)
 )
 
 
 @pytest.fixture
-def woo(tmp_path: Path) -> Iterator[tuple[Daemon, Database, Any, FrozenClock]]:
-    from connector.demo import backordered_skus, demo_settings
-    from connector.sandbox.woocommerce import WooCommerceSandbox
+def woo(tmp_path: Path) -> Iterator[WooRig]:
+    from connector.demo import backordered_skus
 
-    clock = FrozenClock(demo_spec().start)
-    store = WooCommerceSandbox(demo_spec(), clock=clock).start()
-    db = open_database(f"sqlite:///{tmp_path / 'state.db'}", clock=clock)
-    shop = SimpleNamespace(name=SHOP, platform=Platform.WOOCOMMERCE, store=store)
-    settings = demo_settings([shop], "sqlite://", tmp_path / "outbox")  # type: ignore[list-item]
-    daemon = Daemon(settings, db, clock=clock, renew_every=0)
-    sku = backordered_skus(demo_spec())[0]
-    db.add_purchase_order(PurchaseOrder("PO-1", SHOP, sku, 10, clock().date() + timedelta(days=9)))
-    try:
+    with woo_daemon(tmp_path) as (daemon, db, store, clock):
+        sku = backordered_skus(demo_spec())[0]
+        db.add_purchase_order(
+            PurchaseOrder("PO-1", SHOP, sku, 10, clock().date() + timedelta(days=9))
+        )
         yield daemon, db, store, clock
-    finally:
-        daemon.close()
-        db.close()
-        store.stop()
 
 
 def _shop_hold(store: Any, order_id: str) -> dict[str, Any]:
@@ -68,7 +55,7 @@ def _shop_hold(store: Any, order_id: str) -> dict[str, Any]:
 
 
 def test_a_meta_only_change_polling_misses_is_caught_by_the_promise_check(
-    woo: tuple[Daemon, Database, Any, FrozenClock],
+    woo: WooRig,
 ) -> None:
     from connector.demo import backordered_skus
 

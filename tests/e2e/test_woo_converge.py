@@ -12,46 +12,29 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
 
 import pytest
 
-from connector.clock import FrozenClock
 from connector.cycle import run_cycle
-from connector.daemon import Daemon
-from connector.db import Database, open_database
-from connector.model import Platform, PurchaseOrder, WriteStatus
+from connector.model import PurchaseOrder, WriteStatus
 from connector.sandbox.seed import demo_spec
-
-SHOP = "nordhem-woo"
+from tests.e2e.woo_rig import SHOP, WooRig, woo_daemon
 
 
 @pytest.fixture
-def woo(tmp_path: Path) -> Iterator[tuple[Daemon, Database, Any, FrozenClock]]:
-    from connector.demo import backordered_skus, demo_settings
-    from connector.sandbox.woocommerce import WooCommerceSandbox
+def woo(tmp_path: Path) -> Iterator[WooRig]:
+    from connector.demo import backordered_skus
 
-    clock = FrozenClock(demo_spec().start)
-    store = WooCommerceSandbox(demo_spec(), clock=clock).start()
-    db = open_database(f"sqlite:///{tmp_path / 'state.db'}", clock=clock)
-    shop = SimpleNamespace(name=SHOP, platform=Platform.WOOCOMMERCE, store=store)
-    settings = demo_settings([shop], "sqlite://", tmp_path / "outbox")  # type: ignore[list-item]
-    daemon = Daemon(settings, db, clock=clock, renew_every=0)
-    for number, sku in enumerate(backordered_skus(demo_spec())[:3]):
-        db.add_purchase_order(
-            PurchaseOrder(f"PO-{number}", SHOP, sku, 20, clock().date() + timedelta(days=9))
-        )
-    try:
+    with woo_daemon(tmp_path) as (daemon, db, store, clock):
+        for number, sku in enumerate(backordered_skus(demo_spec())[:3]):
+            db.add_purchase_order(
+                PurchaseOrder(f"PO-{number}", SHOP, sku, 20, clock().date() + timedelta(days=9))
+            )
         yield daemon, db, store, clock
-    finally:
-        daemon.close()
-        db.close()
-        store.stop()
 
 
 def test_writes_of_a_process_that_died_before_their_re_read_converge_to_an_empty_plan(
-    woo: tuple[Daemon, Database, Any, FrozenClock],
+    woo: WooRig,
 ) -> None:
     from connector.demo import backordered_skus
 
@@ -81,7 +64,7 @@ def test_writes_of_a_process_that_died_before_their_re_read_converge_to_an_empty
 
 @pytest.mark.parametrize("steps", range(6))
 def test_a_cycle_stopped_at_any_step_of_its_apply_converges_and_mails_once(
-    woo: tuple[Daemon, Database, Any, FrozenClock], tmp_path: Path, steps: int
+    woo: WooRig, tmp_path: Path, steps: int
 ) -> None:
     # The apply checks it still holds the shop before each step (writes, order actions, emails,
     # queue, history, re-read): answering "no" at step ``steps`` stops the cycle there, as a

@@ -12,39 +12,25 @@ import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from connector.clock import FrozenClock
-from connector.daemon import Daemon
-from connector.db import Database, open_database
-from connector.model import Platform, PurchaseOrder
+from connector.model import PurchaseOrder
 from connector.sandbox.seed import demo_spec
-
-SHOP = "nordhem-woo"
+from tests.e2e.woo_rig import SHOP, WooRig, woo_daemon
 
 
 @pytest.fixture
-def woo(tmp_path: Path) -> Iterator[tuple[Daemon, Database, Any, FrozenClock]]:
-    from connector.demo import backordered_skus, demo_settings
-    from connector.sandbox.woocommerce import WooCommerceSandbox
+def woo(tmp_path: Path) -> Iterator[WooRig]:
+    from connector.demo import backordered_skus
 
-    clock = FrozenClock(demo_spec().start)
-    store = WooCommerceSandbox(demo_spec(), clock=clock).start()
-    db = open_database(f"sqlite:///{tmp_path / 'state.db'}", clock=clock)
-    shop = SimpleNamespace(name=SHOP, platform=Platform.WOOCOMMERCE, store=store)
-    settings = demo_settings([shop], "sqlite://", tmp_path / "outbox")  # type: ignore[list-item]
-    daemon = Daemon(settings, db, clock=clock, renew_every=0)
-    sku = backordered_skus(demo_spec())[0]
-    db.add_purchase_order(PurchaseOrder("PO-1", SHOP, sku, 10, clock().date() + timedelta(days=9)))
-    try:
+    with woo_daemon(tmp_path) as (daemon, db, store, clock):
+        sku = backordered_skus(demo_spec())[0]
+        db.add_purchase_order(
+            PurchaseOrder("PO-1", SHOP, sku, 10, clock().date() + timedelta(days=9))
+        )
         yield daemon, db, store, clock
-    finally:
-        daemon.close()
-        db.close()
-        store.stop()
 
 
 def shop_meta(store: Any, order_id: str) -> dict[str, Any]:
@@ -66,9 +52,7 @@ def shop_meta(store: Any, order_id: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("ending", ["cancelled", "refunded", "completed"])
-def test_an_order_that_ends_loses_our_hold_and_tags_in_the_shop(
-    woo: tuple[Daemon, Database, Any, FrozenClock], ending: str
-) -> None:
+def test_an_order_that_ends_loses_our_hold_and_tags_in_the_shop(woo: WooRig, ending: str) -> None:
     from connector.demo import backordered_skus
 
     daemon, db, store, clock = woo
@@ -106,9 +90,7 @@ def mails_to(folder: Path, address: str) -> list[str]:
     return bodies
 
 
-def cancel_waiting_order(
-    woo: tuple[Daemon, Database, Any, FrozenClock], refund_total: str | None
-) -> str:
+def cancel_waiting_order(woo: WooRig, refund_total: str | None) -> str:
     """A waiting order of 2 units, cancelled in the admin (with a refund recorded, or none)."""
     from connector.demo import backordered_skus
     from connector.sandbox.woocommerce.refunds import create_refund
@@ -139,7 +121,7 @@ def cancel_waiting_order(
 
 
 def test_a_cancelled_order_with_no_refund_recorded_never_says_money_was_refunded(
-    woo: tuple[Daemon, Database, Any, FrozenClock], tmp_path: Path
+    woo: WooRig, tmp_path: Path
 ) -> None:
     # Seen on a real store: "Refund: €1,798.00, to your original payment method" for an order
     # cancelled in the admin with no refund made.
@@ -150,16 +132,14 @@ def test_a_cancelled_order_with_no_refund_recorded_never_says_money_was_refunded
     assert "refunds the payment to your original payment method and confirms it" in last
 
 
-def test_a_cancelled_order_says_the_refund_the_shop_recorded(
-    woo: tuple[Daemon, Database, Any, FrozenClock], tmp_path: Path
-) -> None:
+def test_a_cancelled_order_says_the_refund_the_shop_recorded(woo: WooRig, tmp_path: Path) -> None:
     cancel_waiting_order(woo, refund_total="12.50")  # a partial refund, recorded in the admin
     last = mails_to(tmp_path / "outbox", "mia@example.com")[-1]
     assert "Refunded: €12.50" in last
 
 
 def test_a_pre_order_confirmation_shows_the_release_date_and_the_ship_date_apart(
-    woo: tuple[Daemon, Database, Any, FrozenClock], tmp_path: Path
+    woo: WooRig, tmp_path: Path
 ) -> None:
     # Seen on a real store: release 2027-02-15, the mail said "Release date: February 16" (the
     # ship date). They are two facts; a pre-order confirmation shows both.

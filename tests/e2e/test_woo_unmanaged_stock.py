@@ -12,37 +12,18 @@ import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from connector.clock import FrozenClock
-from connector.daemon import Daemon
-from connector.db import Database, open_database
-from connector.model import Platform, PurchaseOrder
-from connector.sandbox.seed import demo_spec
-
-SHOP = "nordhem-woo"
+from connector.model import PurchaseOrder
+from tests.e2e.woo_rig import SHOP, WooRig, woo_daemon
 
 
 @pytest.fixture
-def woo(tmp_path: Path) -> Iterator[tuple[Daemon, Database, Any, FrozenClock]]:
-    from connector.demo import demo_settings
-    from connector.sandbox.woocommerce import WooCommerceSandbox
-
-    clock = FrozenClock(demo_spec().start)
-    store = WooCommerceSandbox(demo_spec(), clock=clock).start()
-    db = open_database(f"sqlite:///{tmp_path / 'state.db'}", clock=clock)
-    shop = SimpleNamespace(name=SHOP, platform=Platform.WOOCOMMERCE, store=store)
-    settings = demo_settings([shop], "sqlite://", tmp_path / "outbox")  # type: ignore[list-item]
-    daemon = Daemon(settings, db, clock=clock, renew_every=0)
-    try:
-        yield daemon, db, store, clock
-    finally:
-        daemon.close()
-        db.close()
-        store.stop()
+def woo(tmp_path: Path) -> Iterator[WooRig]:
+    with woo_daemon(tmp_path) as rig:
+        yield rig
 
 
 def product(store: Any, **fields: Any) -> int:
@@ -76,7 +57,7 @@ def hold_of(store: Any, order_id: str) -> dict[str, Any]:
 
 
 def test_every_unit_sold_of_an_unmanaged_backorder_product_waits_until_the_status_flips(
-    woo: tuple[Daemon, Database, Any, FrozenClock],
+    woo: WooRig,
 ) -> None:
     daemon, db, store, clock = woo
     bench = product(store, sku="BENCH-OAK", stock_status="onbackorder")
@@ -111,7 +92,7 @@ def test_every_unit_sold_of_an_unmanaged_backorder_product_waits_until_the_statu
 
 
 def test_an_unmanaged_out_of_stock_product_is_not_labelled_as_a_pre_order(
-    woo: tuple[Daemon, Database, Any, FrozenClock],
+    woo: WooRig,
 ) -> None:
     # Seen: the "preorder" tag and "Pre-order: ships by ..." on a product nobody could order.
     daemon, db, store, clock = woo
@@ -135,7 +116,7 @@ def test_an_unmanaged_out_of_stock_product_is_not_labelled_as_a_pre_order(
 
 
 def test_variations_selling_the_parents_stock_queue_only_what_the_parent_is_short(
-    woo: tuple[Daemon, Database, Any, FrozenClock],
+    woo: WooRig,
 ) -> None:
     # Seen on a real store: each variation reports the parent's count; one real case queued 4
     # units where the store was 3 short.
