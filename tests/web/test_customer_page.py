@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -17,15 +18,15 @@ from connector.cli.main import main
 from connector.clock import NOW_ENV, FrozenClock
 from connector.config import load_settings, parse_settings
 from connector.daemon import Daemon
-from connector.db import open_database
+from connector.db import Database, open_database
 from connector.errors import ConfigError
 from connector.sandbox.seed import demo_spec
-from connector.settings import Secret, WebSettings
+from connector.settings import Secret, Settings, WebSettings
 from connector.web.links import OrderLinks
 from tests.e2e.test_cli_live import CONFIG
 
 SECRET = "s" * 40
-WEB = f"""
+WEB = """
 [web]
 public_url = "https://orders.example.com"
 secret = "env:OUTLET_WEB_SECRET"
@@ -60,22 +61,38 @@ def _mails(folder: Path) -> list[Any]:
     ]
 
 
-def _page(config: Path, store: Any, path: str) -> tuple[int, str]:
+@dataclass
+class Site:
+    """The synced shop's database and the daemon's web app, on the sandbox's clock."""
+
+    settings: Settings
+    clock: FrozenClock
+    links: OrderLinks
+    db: Database
+    client: Client
+
+    def get(self, path: str) -> tuple[int, str]:
+        answer = self.client.get(path)
+        return answer.status_code, answer.get_data(as_text=True)
+
+
+@pytest.fixture
+def site(shop: tuple[Path, Any]) -> Iterator[Site]:
+    config, store = shop
     settings = load_settings(config)
     clock = FrozenClock(store.clock())
     db = open_database(settings.database_url, clock=clock)
+    daemon = Daemon(settings, db, clock=clock)
     try:
-        daemon = Daemon(settings, db, clock=clock, outbox=None)
-        answer = Client(daemon.web_app()).get(path)
-        return answer.status_code, answer.get_data(as_text=True)
+        yield Site(settings, clock, OrderLinks(settings.web, clock), db, Client(daemon.web_app()))
     finally:
+        daemon.close()
         db.close()
 
 
 def test_every_customer_mail_links_to_a_page_with_the_order_its_dates_and_place_in_line(
-    shop: tuple[Path, Any], tmp_path: Path
+    site: Site, tmp_path: Path
 ) -> None:
-    config, store = shop
     mails = [m for m in _mails(tmp_path / "outbox") if m["To"] != "owner@example.com"]
     assert mails, "the waiting customers were written to"
     for mail in mails:
@@ -84,13 +101,10 @@ def test_every_customer_mail_links_to_a_page_with_the_order_its_dates_and_place_
         [link] = re.findall(r"https://orders\.example\.com/orders/\S+", text)
         assert link in html
     path = re.findall(r"https://orders\.example\.com(/orders/\S+)", text)[0]
-    settings = load_settings(config)
-    target = OrderLinks(settings.web, FrozenClock(store.clock())).read(path.rsplit("/", 1)[1])
+    target = site.links.read(path.rsplit("/", 1)[1])
     assert target is not None and target.shop == "outlet"
-    db = open_database(settings.database_url)
-    number = db.order("outlet", target.order_id).number  # type: ignore[union-attr]
-    db.close()
-    status, page = _page(config, store, path)
+    number = site.db.order("outlet", target.order_id).number  # type: ignore[union-attr]
+    status, page = site.get(path)
     assert status == 200
     assert f"Order {number}" in page
     swedish = "väntar" in page
@@ -105,23 +119,15 @@ def test_every_customer_mail_links_to_a_page_with_the_order_its_dates_and_place_
     assert "PO-" not in page and "covered by" not in page
 
 
-def test_a_link_is_refused_forged_tampered_expired_or_of_another_install(
-    shop: tuple[Path, Any], tmp_path: Path
-) -> None:
-    config, store = shop
-    settings = load_settings(config)
-    clock = FrozenClock(store.clock())
-    links = OrderLinks(settings.web, clock)
-    db = open_database(settings.database_url, clock=clock)
-    order_id = db.queue("outlet")[0].order_id
-    db.close()
+def test_a_link_is_refused_forged_tampered_expired_or_of_another_install(site: Site) -> None:
+    links = site.links
+    order_id = site.db.queue("outlet")[0].order_id
     good = links.token("outlet", order_id)
     assert links.read(good) is not None
     head, _, tail = good.partition(".")
     other_install = OrderLinks(
-        WebSettings(public_url="https://x.example", secret=Secret("t" * 40)), clock
+        WebSettings(public_url="https://x.example", secret=Secret("t" * 40)), site.clock
     ).token("outlet", order_id)
-    unknown_order = links.token("outlet", "999999999")
     refused = {
         "forged": f"{head}.{tail[:-2]}AA",
         "tampered": links.token("outlet", "1").partition(".")[0] + "." + tail,
@@ -130,14 +136,14 @@ def test_a_link_is_refused_forged_tampered_expired_or_of_another_install(
     }
     for token in refused.values():
         assert links.read(token) is None
-    answers = {name: _page(config, store, f"/orders/{t}") for name, t in refused.items()}
-    answers["unknown order"] = _page(config, store, f"/orders/{unknown_order}")
+    answers = {name: site.get(f"/orders/{token}") for name, token in refused.items()}
+    answers["unknown order"] = site.get(f"/orders/{links.token('outlet', '999999999')}")
     # One answer for all of them: a stranger learns nothing from which one failed.
     assert {status for status, _ in answers.values()} == {404}
     assert len({body for _, body in answers.values()}) == 1
-    assert _page(config, store, f"/orders/{good}")[0] == 200
+    assert site.get(f"/orders/{good}")[0] == 200
 
-    clock.advance(timedelta(days=settings.web.link_days, seconds=1))
+    site.clock.advance(timedelta(days=site.settings.web.link_days, seconds=1))
     assert links.read(good) is None
 
 
@@ -163,86 +169,61 @@ def test_the_page_needs_a_secret_and_a_real_url() -> None:
     ]
 
 
-def test_a_reminder_unsubscribes_in_one_click_on_the_page(
-    shop: tuple[Path, Any], tmp_path: Path
-) -> None:
+def test_a_reminder_unsubscribes_in_one_click_on_the_page(site: Site) -> None:
     from connector.model import NotificationKind
     from connector.notify.outbox import Outbox
     from connector.notify.render import Renderer
     from connector.notify.samples import sample_notification, sample_shop
 
-    config, store = shop
-    settings = load_settings(config)
-    clock = FrozenClock(store.clock())
-    links = OrderLinks(settings.web, clock)
     # What a reminder carries: the page's own unsubscribe link, in the body and for mail clients.
-    reminder = Renderer(settings.email, order_link=links.url).render(
+    reminder = Renderer(site.settings.email, order_link=site.links.url).render(
         sample_notification(NotificationKind.REMINDER, "en"), sample_shop("en")
     )
     [link] = re.findall(r"https://orders\.example\.com/orders/\S+/unsubscribe", reminder.text)
     assert reminder.headers["List-Unsubscribe"].startswith(f"<{link}>")
     assert reminder.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
-    db = open_database(settings.database_url, clock=clock)
-    entry = db.queue("outlet")[0]
-    email = entry.customer_email
-    outbox = Outbox(db.engine, clock, settings.email)
-    path = f"/orders/{links.token('outlet', entry.order_id)}/unsubscribe"
-    try:
-        daemon = Daemon(settings, db, clock=clock)
-        client = Client(daemon.web_app())
-        asked = client.get(path)
-        # Following the link (a mail scanner does) only asks.
-        assert asked.status_code == 200 and '<form method="post">' in asked.get_data(as_text=True)
-        assert not outbox.is_unsubscribed("outlet", email)
-        for _ in range(2):  # the mail client's one-click POST; again changes nothing
-            done = client.post(path, data={"List-Unsubscribe": "One-Click"})
-            assert done.status_code == 200
-        assert outbox.is_unsubscribed("outlet", email)
-        page = done.get_data(as_text=True)
-        assert "No more reminders" in page or "Inga fler påminnelser" in page
-        # Another order's token cannot be bent into this one's unsubscribe.
-        assert client.post("/orders/not-a-token/unsubscribe").status_code == 404
-    finally:
-        db.close()
+    entry = site.db.queue("outlet")[0]
+    outbox = Outbox(site.db.engine, site.clock, site.settings.email)
+    path = f"/orders/{site.links.token('outlet', entry.order_id)}/unsubscribe"
+    asked = site.client.get(path)
+    # Following the link (a mail scanner does) only asks.
+    assert asked.status_code == 200 and '<form method="post">' in asked.get_data(as_text=True)
+    assert not outbox.is_unsubscribed("outlet", entry.customer_email)
+    for _ in range(2):  # the mail client's one-click POST; again changes nothing
+        done = site.client.post(path, data={"List-Unsubscribe": "One-Click"})
+        assert done.status_code == 200
+    assert outbox.is_unsubscribed("outlet", entry.customer_email)
+    page = done.get_data(as_text=True)
+    assert "No more reminders" in page or "Inga fler påminnelser" in page
+    assert site.client.post("/orders/not-a-token/unsubscribe").status_code == 404
 
 
-def test_keep_waiting_is_recorded_once_and_shown_on_the_page(
-    shop: tuple[Path, Any], tmp_path: Path
-) -> None:
+def test_keep_waiting_is_recorded_once_and_shown_on_the_page(site: Site) -> None:
     import html as html_lib
 
     from connector.web.tables import choices_for
 
-    config, store = shop
-    settings = load_settings(config)
-    clock = FrozenClock(store.clock())
-    links = OrderLinks(settings.web, clock)
-    db = open_database(settings.database_url, clock=clock)
-    try:
-        entry = db.queue("outlet")[0]
-        token = links.token("outlet", entry.order_id)
-        client = Client(Daemon(settings, db, clock=clock).web_app())
-        page = client.get(f"/orders/{token}").get_data(as_text=True)
-        [action] = re.findall(r'<form method="post" action="([^"]+)">', page)
-        [form] = re.findall(r'name="form" value="([^"]+)"', page)
-        assert action == f"{token}/keep-waiting"  # relative: works behind any proxy prefix
-        url = f"/orders/{html_lib.unescape(action)}"
+    entry = site.db.queue("outlet")[0]
+    token = site.links.token("outlet", entry.order_id)
+    _, page = site.get(f"/orders/{token}")
+    [action] = re.findall(r'<form method="post" action="([^"]+)">', page)
+    [form] = re.findall(r'name="form" value="([^"]+)"', page)
+    assert action == f"{token}/keep-waiting"  # relative: works behind any proxy prefix
+    url = f"/orders/{html_lib.unescape(action)}"
 
-        # A form that did not come from this page records nothing.
-        forged = client.post(url, data={"form": "x" * len(form)})
-        assert forged.status_code == 303
-        assert choices_for(db.engine, "outlet", entry.order_id) == []
+    # A form that did not come from this page records nothing.
+    forged = site.client.post(url, data={"form": "x" * len(form)})
+    assert forged.status_code == 303
+    assert choices_for(site.db.engine, "outlet", entry.order_id) == []
 
-        clock.advance(timedelta(hours=2))
-        for _ in range(2):  # the second click, or a reload of the POST, changes nothing
-            answer = client.post(url, data={"form": html_lib.unescape(form)})
-            assert answer.status_code == 303
-            assert answer.headers["Location"].endswith(f"/orders/{token}")
-        [choice] = choices_for(db.engine, "outlet", entry.order_id)
-        assert choice.action == "keep_waiting" and choice.at == clock()
-        page = client.get(f"/orders/{token}").get_data(as_text=True)
-        assert "you chose to keep waiting" in page.lower() or "du valde att vänta" in page.lower()
-        assert "keep-waiting" not in page  # asked and answered: no second button for the same date
-    finally:
-        db.close()
+    site.clock.advance(timedelta(hours=2))
+    for _ in range(2):  # the second click, or a reload of the POST, changes nothing
+        answer = site.client.post(url, data={"form": html_lib.unescape(form)})
+        assert answer.status_code == 303
+        assert answer.headers["Location"].endswith(f"/orders/{token}")
+    [choice] = choices_for(site.db.engine, "outlet", entry.order_id)
+    assert choice.action == "keep_waiting" and choice.at == site.clock()
+    _, page = site.get(f"/orders/{token}")
+    assert "you chose to keep waiting" in page.lower() or "du valde att vänta" in page.lower()
+    assert "keep-waiting" not in page  # asked and answered: no second button for the same date
