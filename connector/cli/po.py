@@ -14,9 +14,32 @@ from connector.cli.common import echo_json, open_state, pick_shops, plain
 from connector.errors import UsageError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from connector.cli.main import AppContext
+    from connector.db import Database
+    from connector.settings import Settings
 
 __all__ = ["register"]
+
+
+def _today(settings: Settings, shop: str, now: datetime) -> date:
+    """Today where the shop is: a PO due "today" in Stockholm is not in the past at 23:30 UTC."""
+    from zoneinfo import ZoneInfo
+
+    return now.astimezone(ZoneInfo(settings.shop(shop).timezone)).date()
+
+
+def _unknown_sku(db: Database, shop: str, sku: str) -> str | None:
+    """A warning when ``sku`` is not in the shop's synced catalog: a typo promises nothing to
+    anyone (no line waits for a SKU that does not exist), so say so, but keep it (the product may
+    simply not be synced yet)."""
+    if db.variant_by_sku(shop, sku) is not None:
+        return None
+    return (
+        f"warning: {sku} is not a SKU of {shop}'s catalog (a typo, or not synced yet?); "
+        "saved anyway"
+    )
 
 
 def register(cli: click.Group) -> None:
@@ -48,7 +71,7 @@ def register(cli: click.Group) -> None:
     ) -> None:
         """Record incoming supply for a SKU (or update it, given the same id)."""
         from connector.model import PurchaseOrder
-        from connector.supply_import import keep_received
+        from connector.supply_import import keep_received, past_date_problem
 
         settings, db = open_state(app)
         shop = pick_shops(settings, shop_name, one=True)[0]
@@ -71,8 +94,19 @@ def register(cli: click.Group) -> None:
             created_at=now,
             reference=reference,
         )
+        stored = db.purchase_orders(shop, sku=sku, open_only=False)
+        same = next((known for known in stored if known.id == identity), None)
+        if due is not None and past_date_problem(po, same, _today(settings, shop, now)):
+            raise UsageError(
+                f"--expected {due.isoformat()} is in the past "
+                f"(today is {_today(settings, shop, now).isoformat()} in {shop}): give the date "
+                "the supplier gives now, or leave --expected out (no date yet)"
+            )
+        warning = _unknown_sku(db, shop, sku)
+        if warning:
+            click.echo(warning, err=True)
         # Same id as a stored purchase order: an update that keeps what was already received.
-        [po] = keep_received([po], db.purchase_orders(shop, sku=sku, open_only=False))
+        [po] = keep_received([po], stored)
         db.add_purchase_order(po)
         when = due.isoformat() if due else "no date yet"
         click.echo(f"Purchase order {identity}: {quantity} x {sku}, expected {when}.")
@@ -109,16 +143,38 @@ def register(cli: click.Group) -> None:
     @click.argument("po_id")
     @click.argument("quantity", type=click.IntRange(min=1))
     @click.option("--shop", "shop_name", help="The shop (needed when the config has several).")
+    @click.option(
+        "--more-than-ordered",
+        "over",
+        is_flag=True,
+        help="Accept a count that takes the PO past what was ordered (the supplier sent more).",
+    )
     @click.pass_obj
-    def po_receive(app: AppContext, po_id: str, quantity: int, shop_name: str | None) -> None:
+    def po_receive(
+        app: AppContext, po_id: str, quantity: int, shop_name: str | None, over: bool
+    ) -> None:
         """Book units of a purchase order as received."""
         settings, db = open_state(app)
         shop = pick_shops(settings, shop_name, one=True)[0]
+        found = [po for po in db.purchase_orders(shop, open_only=False) if po.id == po_id]
+        if not found:
+            raise UsageError(f"no purchase order {po_id!r} in shop {shop!r}")
+        before = found[0]
+        total = before.received + quantity
+        if total > before.quantity and not over:
+            # 99 typed for 4 would close the PO and take its promise from every waiting line.
+            raise UsageError(
+                f"purchase order {po_id} has {before.quantity} ordered and {before.received} "
+                f"received: {quantity} more would make {total}/{before.quantity}. Give the units "
+                "that arrived, or add --more-than-ordered if the supplier sent more."
+            )
         try:
             po = db.receive_purchase_order(shop, po_id, quantity)
         except KeyError:
             raise UsageError(f"no purchase order {po_id!r} in shop {shop!r}") from None
-        click.echo(f"Purchase order {po.id}: {po.received}/{po.quantity} received.")
+        extra = po.received - po.quantity
+        more = f" ({extra} more than ordered)" if extra > 0 else ""
+        click.echo(f"Purchase order {po.id}: {po.received}/{po.quantity} received{more}.")
 
     @po_group.command("import")
     @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -130,21 +186,38 @@ def register(cli: click.Group) -> None:
         Good rows are saved, bad rows are listed with their line and reason; the exit code is 1
         when any row was skipped, 2 when the file cannot be read at all.
         """
-        from connector.supply_import import keep_received, read_purchase_orders
+        from connector.supply_import import (
+            compare_with_stored,
+            describe_change,
+            read_purchase_orders,
+        )
 
         settings = app.settings()
         shop = pick_shops(settings, shop_name, one=True)[0]
-        result = read_purchase_orders(csv_file, shop, app.clock())
+        now = app.clock()
+        result = read_purchase_orders(csv_file, shop, now)
         whole_file = [problem.reason for problem in result.problems if problem.line == 0]
         if whole_file:  # nothing to import: one line and exit 2, before opening the database
             raise UsageError(f"cannot import {csv_file}: {whole_file[0]}")
         _, db = open_state(app, settings)
         stored = db.purchase_orders(shop, open_only=False)
+        changes = compare_with_stored(result, stored, _today(settings, shop, now))
+        # Unchanged rows are not written: importing the same sheet again changes nothing at all.
         with db.transaction() as tx:
-            for po in keep_received(result.purchase_orders, stored, result.received_given):
+            for po in changes.to_write:
                 tx.add_purchase_order(po)
-        click.echo(f"Imported {len(result.purchase_orders)} purchase orders from {csv_file}.")
-        for problem in result.problems:
+        click.echo(
+            f"Imported {csv_file}: {len(changes.new)} new, {len(changes.changed)} changed, "
+            f"{len(changes.unchanged)} unchanged."
+        )
+        for old, new in changes.changed:
+            click.echo(f"  changed {new.id}: {describe_change(old, new)}")
+        for po in changes.new:
+            warning = _unknown_sku(db, shop, po.sku)
+            if warning:
+                click.echo(f"  line {result.lines.get(po.id, 0)}: {warning}", err=True)
+        problems = sorted([*result.problems, *changes.refused], key=lambda p: p.line)
+        for problem in problems:
             click.echo(f"  skipped {problem}", err=True)
-        if result.problems:
+        if problems:
             raise click.exceptions.Exit(1)

@@ -62,6 +62,7 @@ def test_purchase_orders_added_received_and_imported_move_the_promises(
 ) -> None:
     code, out, _ = run(
         config,
+        *AT,
         "po",
         "add",
         "--sku",
@@ -95,9 +96,9 @@ def test_purchase_orders_added_received_and_imported_move_the_promises(
         "SOFA-OAK,many,2026-12-05,Nordhus,NH-2\n"
         "SOFA-OAK,2,05/12/2026,Nordhus,NH-3\n"
     )
-    code, out, err = run(config, "po", "import", str(sheet))
+    code, out, err = run(config, *AT, "po", "import", str(sheet))
     assert code == 1
-    assert "Imported 1 purchase orders" in out
+    assert f"Imported {sheet}: 1 new, 0 changed, 0 unchanged." in out
     assert "line 3: quantity 'many' is not a whole number" in err
     assert "line 4: expected_date '05/12/2026' is not a YYYY-MM-DD date" in err
     _, out, _ = run(config, "po", "list", "--sku", "SOFA-OAK")
@@ -166,13 +167,13 @@ def test_importing_the_same_sheet_again_keeps_what_was_already_received(
 ) -> None:
     sheet = tmp_path / "pos.csv"
     sheet.write_text("sku,quantity,expected_date,reference\nSOFA-OAK,4,2026-12-05,NH-1\n")
-    assert run(config, "po", "import", str(sheet))[0] == 0
+    assert run(config, *AT, "po", "import", str(sheet))[0] == 0
     code, out, _ = run(config, "po", "receive", "NH-1:SOFA-OAK", "3")
     assert (code, out.strip()) == (0, "Purchase order NH-1:SOFA-OAK: 3/4 received.")
 
     # The owner moves the date in the sheet and imports it again: the 3 sofas stay received.
     sheet.write_text("sku,quantity,expected_date,reference\nSOFA-OAK,4,2026-12-09,NH-1\n")
-    assert run(config, "po", "import", str(sheet))[0] == 0
+    assert run(config, *AT, "po", "import", str(sheet))[0] == 0
     # And so does re-adding it by hand with the same reference.
     run(config, "po", "add", "--sku", "SOFA-OAK", "--quantity", "4", "--reference", "NH-1")
     _, out, _ = run(config, "po", "list", "--sku", "SOFA-OAK", "--all")
@@ -180,7 +181,7 @@ def test_importing_the_same_sheet_again_keeps_what_was_already_received(
 
     # A sheet that states a received count is taken at its word.
     sheet.write_text("sku,quantity,reference,received\nSOFA-OAK,4,NH-1,1\n")
-    assert run(config, "po", "import", str(sheet))[0] == 0
+    assert run(config, *AT, "po", "import", str(sheet))[0] == 0
     _, out, _ = run(config, "po", "list", "--sku", "SOFA-OAK", "--all")
     assert "NH-1:SOFA-OAK  SOFA-OAK  1/4 received" in out
 
