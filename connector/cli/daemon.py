@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from connector.cycle import CycleReport
     from connector.daemon import Daemon
     from connector.db import Database
-    from connector.platform import Resource
+    from connector.platform import Resource, ResyncTarget
     from connector.settings import Settings
     from connector.status import OrderStory
     from connector.sync import Progress, SyncResult
@@ -120,6 +120,19 @@ def _daemon(settings: Settings, db: Database, **kwargs: Any) -> Daemon:
     return Daemon(settings, db, clock=db.clock, lease_clock=database_clock(db.engine), **kwargs)
 
 
+def _look_up_order(daemon: Daemon, shop: str, order_ref: str) -> ResyncTarget:
+    """The order ``order_ref`` (a number as support types it, with or without ``#``) on the
+    platform, as a resync target by id; FatalError when the platform does not know it either."""
+    from connector.platform import ResyncTarget
+
+    page = daemon.adapter(shop).fetch(ResyncTarget(order_numbers=(order_ref,)))
+    if not page.orders:
+        raise FatalError(
+            f"order {order_ref} was not found on {shop}; nothing was resynced, applied or sent"
+        )
+    return ResyncTarget(order_ids=tuple(order.platform_id for order in page.orders))
+
+
 def register(cli: click.Group) -> None:
     """Add this module's commands to the `connector` group."""
 
@@ -195,19 +208,21 @@ def register(cli: click.Group) -> None:
             except KeyError:
                 raise UsageError(f"no shop named {shop_name!r} in the config") from None
             known = db.order(shop_name, order_ref) if order_ref else None
-            if order_ref and known is not None:
-                target = ResyncTarget(order_ids=(known.platform_id,))
-            elif order_ref:
-                # Not synced yet (the usual reason to ask): the adapter looks the number up.
-                target = ResyncTarget(order_numbers=(order_ref,))
-            elif sku:
-                target = ResyncTarget(skus=(sku,))
-            else:
-                target = ResyncTarget(everything=True)
             daemon = _daemon(settings, db)
-            with db.engine.begin() as conn:
-                enqueue_resync(conn, shop_name, target, source="cli", now=daemon.clock())
             try:
+                if order_ref and known is not None:
+                    target = ResyncTarget(order_ids=(known.platform_id,))
+                elif order_ref:
+                    # Not synced yet (the usual reason to ask): look the number up on the platform
+                    # *before* anything runs. A resync works the shop's whole queue and applies
+                    # the plan; a mistyped number must not do that and then say "not found".
+                    target = _look_up_order(daemon, shop_name, order_ref)
+                elif sku:
+                    target = ResyncTarget(skus=(sku,))
+                else:
+                    target = ResyncTarget(everything=True)
+                with db.engine.begin() as conn:
+                    enqueue_resync(conn, shop_name, target, source="cli", now=daemon.clock())
                 with _progress(db, sys.stderr.isatty() and everything) as progress:
                     report = daemon.work_shop(
                         shop_name, kind="resync", progress=progress(shop_name)
