@@ -360,7 +360,10 @@ class Daemon:
         return self.scheduler is not None and self.scheduler.stopping.is_set()
 
     def webhook_app(self, *, max_body: int | None = None) -> WebhookApp:
-        grace = timedelta(minutes=3 * self.settings.schedule.sync_interval_minutes + 1)
+        plan = self.settings.schedule
+        grace = timedelta(
+            minutes=plan.unhealthy_after_minutes or 3 * plan.sync_interval_minutes + 1
+        )
         extra: dict[str, Any] = {} if max_body is None else {"max_body": max_body}
         return WebhookApp(
             engine=self.db.engine,
@@ -369,6 +372,7 @@ class Daemon:
             clock=self.clock,
             metrics=self.metrics,
             stale_after=grace,
+            max_failures=plan.unhealthy_after_failures,
             wake=self.wake,
             record_skipped=self.db.record_skipped,
             **extra,

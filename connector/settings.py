@@ -158,6 +158,8 @@ class ScheduleSettings:
     digest_hour: int = 8
     misfire_grace_seconds: int = 60
     lease_seconds: int = 120
+    unhealthy_after_failures: int = 3
+    unhealthy_after_minutes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
