@@ -20,6 +20,7 @@ from connector.cycle import CycleDeps, CycleReport, Planner, record_run, run_cyc
 from connector.daemon_digest import build_digest, shop_zone
 from connector.daemon_metrics import daemon_samples
 from connector.db import Database
+from connector.errors import ConnectorError
 from connector.lease import LeaseKeeper, database_clock, make_holder_id, release
 from connector.logs import shop_context
 from connector.metrics import Metrics, Sample
@@ -213,6 +214,14 @@ class Daemon:
                     progress=progress,
                     report=report,
                 )
+            except ConnectorError as error:
+                self._record(report, kind)
+                if raise_errors:
+                    raise
+                # An expected failure (a refused key, a shop that does not answer): one line for
+                # the owner; the traceback only with --debug.
+                log.error("%s failed: %s", kind, error, exc_info=log.isEnabledFor(logging.DEBUG))
+                return report
             except Exception:
                 self._record(report, kind)
                 if raise_errors:
