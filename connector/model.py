@@ -49,8 +49,18 @@ __all__ = [
     "Variant",
     "WriteResult",
     "WriteStatus",
+    "order_ref_spellings",
     "utc",
 ]
+
+
+def order_ref_spellings(ref: str) -> tuple[str, ...]:
+    """Every way an order reference may be stored: as typed, and the number with and without
+    ``#``. Support types ``1006``, Shopify names it ``#1006``, WooCommerce numbers it ``1006``;
+    each place that takes an order number matches any of these."""
+    typed = ref.strip()
+    number = typed.lstrip("#").strip()
+    return tuple(dict.fromkeys((typed, number, f"#{number}")))
 
 
 def utc(moment: datetime) -> datetime:

@@ -111,6 +111,7 @@ def register(cli: click.Group) -> None:
         as_json: bool,
     ) -> None:
         """The waiting lines: queue position, ETA, and why each line is where it is."""
+        from connector.model import order_ref_spellings
         from connector.planning import plan_with_state
 
         settings, db = open_state(app)
@@ -121,10 +122,8 @@ def register(cli: click.Group) -> None:
             numbers = _numbers(state)
             wanted = None
             if order_ref is not None:
-                ref = order_ref.lstrip("#")
-                wanted = {
-                    oid for oid, number in numbers.items() if ref in (oid, number.lstrip("#"))
-                }
+                spellings = set(order_ref_spellings(order_ref))
+                wanted = {oid for oid, number in numbers.items() if {oid, number} & spellings}
             for entry in plan.queue:
                 if sku is not None and entry.sku != sku:
                     continue
