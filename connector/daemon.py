@@ -18,7 +18,7 @@ from typing import Any
 from connector.clock import Clock, system_clock
 from connector.cycle import CycleDeps, CycleReport, Planner, record_run, run_cycle
 from connector.daemon_digest import build_digest, shop_zone
-from connector.daemon_metrics import daemon_samples
+from connector.daemon_metrics import ReportCache, daemon_samples
 from connector.db import Database
 from connector.errors import ConnectorError
 from connector.lease import LeaseKeeper, database_clock, make_holder_id, release
@@ -108,6 +108,7 @@ class Daemon:
 
         self._transport_factory = transport_factory
         self.metrics = metrics or Metrics()
+        self._reports = ReportCache(db, self.clock)
         self.metrics.add_collector(self._collect)
         self.callback_base = callback_base.rstrip("/") if callback_base else None
         self.renew_every = renew_every
@@ -424,7 +425,7 @@ class Daemon:
     # metrics ----------------------------------------------------------------------------------
 
     def _collect(self) -> Iterable[Sample]:
-        return daemon_samples(self.db, self.outbox, self.shops)
+        return daemon_samples(self.db, self.outbox, self.shops, self._reports)
 
 
 def _bind(func: Callable[..., object], shop: str) -> Callable[[], object]:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
-from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +18,6 @@ from connector.errors import UsageError
 
 if TYPE_CHECKING:
     from connector.cli.main import AppContext
-    from connector.db import Database
     from connector.engine import EngineState
     from connector.model import Plan
 
@@ -167,26 +164,13 @@ def register(cli: click.Group) -> None:
         as_csv: bool,
     ) -> None:
         """Backorder rate, fill rate, promises kept, waits, cancellations and what is owed."""
-        from connector.engine.metrics import backorder_report
+        from connector.reports import shop_report
 
         if as_json and as_csv:
             raise UsageError("pick one of --json and --csv")
         settings, db = open_state(app)
         now = app.clock()
-        since = now - timedelta(days=days)
-        reports = []
-        for shop in pick_shops(settings, shop_name):
-            orders = db.orders(shop, since=since)
-            reports.append(
-                backorder_report(
-                    shop,
-                    db.events(shop, since=since),
-                    queue=db.queue(shop),
-                    orders=_with_queued(db, shop, orders),
-                    until=now,
-                    since=since,
-                )
-            )
+        reports = [shop_report(db, shop, now, days) for shop in pick_shops(settings, shop_name)]
         if as_json:
             data = [report.as_dict() for report in reports]
             echo_json(data if shop_name is None else data[0])
@@ -200,17 +184,6 @@ def register(cli: click.Group) -> None:
         else:
             for report in reports:
                 _print_report(report.as_dict(), settings.shop(report.shop).locale)
-
-
-def _with_queued(db: Database, shop: str, orders: Iterable[Any]) -> list[Any]:
-    """The window's orders plus older ones still waiting (their value is still owed)."""
-    found = {order.platform_id: order for order in orders}
-    for entry in db.queue(shop):
-        if entry.order_id not in found:
-            order = db.order(shop, entry.order_id)
-            if order is not None:
-                found[order.platform_id] = order
-    return list(found.values())
 
 
 def _percent(value: float | None) -> str:
