@@ -310,6 +310,9 @@ class PurchaseOrder:
     received: int = 0
     created_at: datetime | None = None
     reference: str = ""
+    reason: str = ""
+    """The owner's words for the customer when this supply is late ("The factory closes for the
+    holidays"), in the shop's language; never shown: the id, reference or supplier."""
 
     @property
     def outstanding(self) -> int:

@@ -146,6 +146,7 @@ class PolicySettings:
     # customer conversation
     reminder_every_days: int = 14
     delay_discount_percent: Decimal | None = None
+    delay_reason: str = ""
     ship_soon_days: int = 2
 
 

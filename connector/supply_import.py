@@ -2,9 +2,10 @@
 
 Columns (header row required, names case-insensitive, order free)::
 
-    sku, quantity, expected_date, supplier, reference, id, received
+    sku, quantity, expected_date, supplier, reference, id, received, reason
 
-``sku`` and ``quantity`` are required. ``expected_date`` is ``YYYY-MM-DD`` (empty: no date yet).
+``sku`` and ``quantity`` are required. ``reason`` is what a customer whose line waits for this
+supply reads when it is late, in the shop's language (the PO's id and reference never are). ``expected_date`` is ``YYYY-MM-DD`` (empty: no date yet).
 Without an ``id`` column a row's id is derived from its reference and SKU (or its content), so
 importing the same file twice updates the same purchase orders instead of doubling the supply.
 
@@ -37,7 +38,7 @@ __all__ = [
 ]
 
 REQUIRED = ("sku", "quantity")
-KNOWN = ("sku", "quantity", "expected_date", "supplier", "reference", "id", "received")
+KNOWN = ("sku", "quantity", "expected_date", "supplier", "reference", "id", "received", "reason")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,8 @@ class ImportResult:
     received_given: set[str] = field(default_factory=set)
     lines: dict[str, int] = field(default_factory=dict)
     """The line each purchase order came from, by id."""
+    reason_column: bool = False
+    """Whether the sheet has a ``reason`` column; without one, stored reasons are kept."""
 
 
 @dataclass(slots=True)
@@ -104,7 +107,7 @@ def keep_received(
     return out
 
 
-_COMPARED = ("sku", "quantity", "expected_date", "supplier", "received", "reference")
+_COMPARED = ("sku", "quantity", "expected_date", "supplier", "received", "reference", "reason")
 """What a purchase order says; ``created_at`` is when we first heard of it, not part of it."""
 
 
@@ -151,8 +154,11 @@ def compare_with_stored(
     """
     known = {po.id: po for po in stored}
     changes = ImportChanges()
-    for po in keep_received(result.purchase_orders, known.values(), result.received_given):
-        old = known.get(po.id)
+    for parsed in keep_received(result.purchase_orders, known.values(), result.received_given):
+        old = known.get(parsed.id)
+        po = parsed
+        if old is not None and not result.reason_column:
+            po = replace(parsed, reason=old.reason)  # a sheet without reasons keeps the owner's
         problem = past_date_problem(po, old, today)
         if problem is not None:
             changes.refused.append(ImportProblem(result.lines.get(po.id, 0), problem))
@@ -191,7 +197,8 @@ def _row_id(fields: dict[str, str]) -> str:
     reference = fields.get("reference", "").strip()
     if reference:
         return f"{reference}:{fields['sku'].strip()}"
-    content = "|".join(fields.get(name, "").strip() for name in KNOWN)
+    # The reason is words about the PO, not the PO: changing it must update, not add one.
+    content = "|".join(fields.get(name, "").strip() for name in KNOWN if name != "reason")
     return "csv-" + hashlib.sha1(content.encode()).hexdigest()[:12]
 
 
@@ -211,6 +218,7 @@ def parse_purchase_orders(text: str, shop: str, now: datetime) -> ImportResult:
             ImportProblem(1, f"missing column(s): {', '.join(missing)}", ",".join(header))
         )
         return result
+    result.reason_column = "reason" in names
     seen: dict[str, int] = {}
     for number, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
@@ -233,6 +241,7 @@ def parse_purchase_orders(text: str, shop: str, now: datetime) -> ImportResult:
                 received=_int(fields.get("received", "") or "0", "received", 0),
                 created_at=now,
                 reference=fields.get("reference", "").strip(),
+                reason=fields.get("reason", "").strip(),
             )
         except ValueError as error:
             result.problems.append(ImportProblem(number, str(error), ",".join(row)))

@@ -57,6 +57,12 @@ def register(cli: click.Group) -> None:
     @click.option("--supplier", default="")
     @click.option("--reference", default="", help="The supplier's or your PO number.")
     @click.option("--id", "po_id", help="Our id for it (default: reference:sku, or a new one).")
+    @click.option(
+        "--reason",
+        default="",
+        help="What a customer waiting for this supply reads when it is late, in the shop's "
+        "language (never the PO's id or reference).",
+    )
     @click.pass_obj
     def po_add(
         app: AppContext,
@@ -68,6 +74,7 @@ def register(cli: click.Group) -> None:
         supplier: str,
         reference: str,
         po_id: str | None,
+        reason: str,
     ) -> None:
         """Record incoming supply for a SKU (or update it, given the same id)."""
         from connector.model import PurchaseOrder
@@ -93,6 +100,7 @@ def register(cli: click.Group) -> None:
             supplier=supplier,
             created_at=now,
             reference=reference,
+            reason=reason.strip(),
         )
         stored = db.purchase_orders(shop, sku=sku, open_only=False)
         same = next((known for known in stored if known.id == identity), None)

@@ -205,6 +205,7 @@ def _po_row(po: PurchaseOrder) -> dict[str, Any]:
         "received": po.received,
         "created_at": po.created_at,
         "reference": po.reference,
+        "reason": po.reason,
     }
 
 
@@ -219,4 +220,5 @@ def _po(row: sa.RowMapping) -> PurchaseOrder:
         received=row["received"],
         created_at=row["created_at"],
         reference=row["reference"],
+        reason=row["reason"],
     )

@@ -51,6 +51,8 @@ class LineNotice:
     kind: NotificationKind
     line: NotificationLine
     reason: str = ""
+    """For the customer: the owner's words (a purchase order's or the policy's reason), or a
+    short note the templates do not show. Never the queue's explanation (it names PO ids)."""
 
 
 def _line(
@@ -132,8 +134,14 @@ def entry_events(
     now: datetime,
     today: date,
     why: str,
+    words: str = "",
 ) -> tuple[list[BackorderEvent], list[LineNotice]]:
-    """Events and notices for one line now in the queue, against its previous entry."""
+    """Events and notices for one line now in the queue, against its previous entry.
+
+    ``why`` is the queue's explanation, kept in the history for the owner and support; ``words``
+    is what the customer may read about why (the owner's reason, or '' for the templates' neutral
+    one): internal words, PO ids among them, never reach a customer's mail.
+    """
     if previous is None:  # a new waiting line: the cold plan makes 200k of these
         kind = (
             NotificationKind.PREORDER_CONFIRMATION
@@ -145,7 +153,7 @@ def entry_events(
             entry, BackorderEventKind.DETECTED, units, shop=shop, now=now, old=None, detail=why
         )
         notice = LineNotice(
-            entry.order_id, kind, _line(entry, line.title, line.price, entry.waiting), why
+            entry.order_id, kind, _line(entry, line.title, line.price, entry.waiting), words
         )
         return [detected], [notice]
     events: list[BackorderEvent] = []
@@ -182,7 +190,7 @@ def entry_events(
                 entry.order_id,
                 NotificationKind.DELAY,
                 _line(entry, line.title, line.price, entry.waiting, old),
-                why,
+                words,
             )
         )
     elif old != new:
@@ -289,7 +297,7 @@ def departure_events(
                     old_eta=entry.eta,
                     price=price,
                 ),
-                "the waiting line was cancelled",
+                "",  # the mail shows a reason when given: none of ours is meant for the customer
             )
         )
     return events, notices

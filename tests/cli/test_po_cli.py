@@ -99,3 +99,30 @@ def test_a_stored_purchase_order_already_overdue_imports_as_unchanged(
     assert run(config, *AT, "po", "import", str(sheet))[0] == 0
     code, out, _ = run(config, "--now", "2026-11-30", "po", "import", str(sheet))
     assert (code, out.strip()) == (0, f"Imported {sheet}: 0 new, 0 changed, 1 unchanged.")
+
+
+def test_the_reason_for_customers_comes_from_po_add_or_the_sheet(
+    config: Path, tmp_path: Path
+) -> None:
+    code, _, _ = run(
+        config, *AT, "po", "add", "--sku", "SOFA-OAK", "--quantity", "2", "--reference", "NH-1",
+        "--expected", "2026-12-05", "--reason", "The factory closes for the holidays.",
+    )  # fmt: skip
+    assert code == 0
+    _, out, _ = run(config, "po", "list", "--json")
+    [added] = [p for p in json.loads(out) if p["id"] == "NH-1:SOFA-OAK"]
+    assert added["reason"] == "The factory closes for the holidays."
+
+    # A sheet without a reason column keeps it; one with the column sets it.
+    sheet = tmp_path / "pos.csv"
+    sheet.write_text("sku,quantity,expected_date,reference\nSOFA-OAK,2,2026-12-05,NH-1\n")
+    code, out, _ = run(config, *AT, "po", "import", str(sheet))
+    assert out.strip() == f"Imported {sheet}: 0 new, 0 changed, 1 unchanged."
+    sheet.write_text(
+        "sku,quantity,expected_date,reference,reason\n"
+        "SOFA-OAK,2,2026-12-05,NH-1,The ship is late.\n"
+    )
+    code, out, _ = run(config, *AT, "po", "import", str(sheet))
+    assert out.strip().splitlines()[1] == (
+        "  changed NH-1:SOFA-OAK: reason The factory closes for the holidays. -> The ship is late."
+    )

@@ -1,0 +1,77 @@
+"""What the emails say, read as the customer reads them: the engine's notification rendered in the
+shop's language. Internal words (PO ids, queue explanations) never reach a customer; a reason is
+the owner's, in the customer's language, or a neutral one; nothing is said that is not known."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+from connector.engine import EngineState, decide
+from connector.model import Notification, NotificationKind, Plan, Platform
+from connector.notify.render import Renderer
+from connector.settings import PolicyMatch, PolicyMode, PolicySettings, ShopSettings
+from tests.engine.builders import NOW, apply_plan, at, line, order, po, product, state, variant
+
+SOFAS = PolicySettings(
+    name="sofas", mode=PolicyMode.BACKORDER, match=PolicyMatch(skus=("SOFA-*",)), handling_days=1
+)
+DEFAULT = PolicySettings(name="default", mode=PolicyMode.STOP)
+SV = ShopSettings(name="demo", platform=Platform.SHOPIFY, url="https://d.myshopify.com", locale="sv")
+EN = replace(SV, locale="en")
+
+
+def mail(note: Notification, shop: ShopSettings = SV) -> tuple[str, str]:
+    rendered = Renderer().render(note, shop)
+    return rendered.subject, rendered.text
+
+
+def only(plan: Plan, kind: NotificationKind) -> Notification:
+    [note] = [n for n in plan.notifications if n.kind is kind]
+    return note
+
+
+def confirmed(reason: str = "") -> EngineState:
+    """Anna waits for one sofa covered by the supplier's PO-1002, due December 1."""
+    first = state(
+        products=(product("P1"),),
+        variants=(variant("SOFA-OAK", -1),),
+        orders=(order("ANNA", at("2026-11-01"), line("A1", "SOFA-OAK", 1)),),
+        purchase_orders=(
+            replace(po("PO-1002", "SOFA-OAK", 2, date(2026, 12, 1)), reason=reason),
+        ),
+    )
+    return apply_plan(first, decide(first, [SOFAS], DEFAULT, NOW))
+
+
+def slipped(current: EngineState, due: date | None, reason: str = "") -> EngineState:
+    [supply] = current.purchase_orders
+    return replace(current, purchase_orders=(replace(supply, expected_date=due, reason=reason),))
+
+
+def test_the_owners_reason_reaches_the_customer_and_no_po_id_does() -> None:
+    later = slipped(confirmed(), date(2026, 12, 12), reason="Fabriken har julstängt.")
+    note = only(decide(later, [SOFAS], DEFAULT, NOW), NotificationKind.DELAY)
+    subject, text = mail(note)
+    assert subject == "Order #ANNA: nytt beräknat datum 13 december 2026"
+    assert "Orsak: Fabriken har julstängt." in text
+    for internal in ("PO-1002", "covered by", "due 2026", "ordered 2026"):
+        assert internal not in text and internal not in note.reason
+
+
+def test_the_policy_gives_the_reason_when_the_purchase_order_does_not() -> None:
+    words = replace(SOFAS, delay_reason="Our supplier ships later than promised.")
+    later = slipped(confirmed(), date(2026, 12, 12))
+    note = only(decide(later, [words], DEFAULT, NOW), NotificationKind.DELAY)
+    assert "Why: Our supplier ships later than promised." in mail(note, EN)[1]
+
+
+def test_without_a_reason_the_customer_reads_a_neutral_one_in_their_language() -> None:
+    note = only(
+        decide(slipped(confirmed(), date(2026, 12, 12)), [SOFAS], DEFAULT, NOW),
+        NotificationKind.DELAY,
+    )
+    assert note.reason == ""
+    text = mail(note)[1]
+    assert "Orsak: leveransen från vår leverantör kommer senare än planerat." in text
+    assert "covered" not in text and "PO-1002" not in text
