@@ -134,7 +134,7 @@ class PolicySettings:
     # preorder
     release_date: date | None = None
     preorder_limit: int | None = None
-    payment_terms: str = "Paid in full at checkout"
+    payment_terms: str = ""
     # queue
     queue_rule: Literal["fifo", "promise_at_risk"] = "fifo"
     priority_tags: tuple[str, ...] = ("VIP",)

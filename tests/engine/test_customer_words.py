@@ -75,3 +75,29 @@ def test_without_a_reason_the_customer_reads_a_neutral_one_in_their_language() -
     text = mail(note)[1]
     assert "Orsak: leveransen från vår leverantör kommer senare än planerat." in text
     assert "covered" not in text and "PO-1002" not in text
+
+
+def test_a_delay_with_no_new_date_says_so_in_the_subject() -> None:
+    note = only(decide(slipped(confirmed(), None), [SOFAS], DEFAULT, NOW), NotificationKind.DELAY)
+    assert note.promised_date is None
+    subject, text = mail(note)
+    assert subject == "Order #ANNA är försenad: vi skriver när vi har ett nytt datum"
+    assert "Orsak: vår leverantör har inte bekräftat ett nytt leveransdatum ännu." in text
+    assert "no dated supply" not in text
+    assert mail(note, EN)[0] == "Order #ANNA is delayed: we will write when we have a new date"
+
+
+def test_nothing_is_said_about_payment_unless_the_owner_configured_it() -> None:
+    """A product with its own release date is a pre-order under a backorder policy that says
+    nothing about payment: the mail must not invent "paid in full at checkout"."""
+    shop = state(
+        products=(product("P1"),),
+        variants=(variant("SOFA-OAK", 5, release_date=date(2026, 12, 27)),),
+        orders=(order("ANNA", at("2026-11-18"), line("A1", "SOFA-OAK", 1, preorder=True)),),
+    )
+    note = only(decide(shop, [SOFAS], DEFAULT, NOW), NotificationKind.PREORDER_CONFIRMATION)
+    assert note.payment_terms == ""
+    assert "Betalning" not in mail(note)[1]
+    terms = replace(SOFAS, payment_terms="Betalas när varan skickas.")
+    note = only(decide(shop, [terms], DEFAULT, NOW), NotificationKind.PREORDER_CONFIRMATION)
+    assert "Betalning: Betalas när varan skickas." in mail(note)[1]
