@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from connector.engine.detection import Departure
@@ -363,6 +363,8 @@ def notification_for(
                         line_id, line.sku, line.title, units, None, None, True, line.price
                     )
                 )
+    if kind is NotificationKind.SHIP_SOON:
+        lines = _with_still_waiting(lines, order, waiting)
     if len(notices) == 1:
         reason = notices[0].reason
     else:
@@ -388,6 +390,26 @@ def notification_for(
         policy.payment_terms if kind is NotificationKind.PREORDER_CONFIRMATION else "",
         discount,
     )
+
+
+def _with_still_waiting(
+    lines: list[NotificationLine], order: Order, waiting: Sequence[BackorderEntry]
+) -> list[NotificationLine]:
+    """A ship-soon mail for part of an order: the arrived lines marked as shipping now, then the
+    order's lines that still wait, with their dates, so the mail never says the whole order is
+    being packed. Unchanged when nothing else of the order waits."""
+    arrived = {line.line_id for line in lines}
+    still = [entry for entry in waiting if entry.waiting and entry.line_id not in arrived]
+    if not still:
+        return lines
+    out = [replace(line, ships_now=True) for line in lines]
+    by_id = {line.platform_id: line for line in order.lines}
+    for entry in still:
+        ordered = by_id.get(entry.line_id)
+        title = ordered.title if ordered is not None else entry.sku
+        price = ordered.price if ordered is not None else None
+        out.append(_line(entry, title, price, entry.waiting))
+    return out
 
 
 def delay_discount_code(order_id: str, promised: date | None) -> str:

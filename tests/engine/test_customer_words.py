@@ -17,7 +17,9 @@ SOFAS = PolicySettings(
     name="sofas", mode=PolicyMode.BACKORDER, match=PolicyMatch(skus=("SOFA-*",)), handling_days=1
 )
 DEFAULT = PolicySettings(name="default", mode=PolicyMode.STOP)
-SV = ShopSettings(name="demo", platform=Platform.SHOPIFY, url="https://d.myshopify.com", locale="sv")
+SV = ShopSettings(
+    name="demo", platform=Platform.SHOPIFY, url="https://d.myshopify.com", locale="sv"
+)
 EN = replace(SV, locale="en")
 
 
@@ -37,9 +39,7 @@ def confirmed(reason: str = "") -> EngineState:
         products=(product("P1"),),
         variants=(variant("SOFA-OAK", -1),),
         orders=(order("ANNA", at("2026-11-01"), line("A1", "SOFA-OAK", 1)),),
-        purchase_orders=(
-            replace(po("PO-1002", "SOFA-OAK", 2, date(2026, 12, 1)), reason=reason),
-        ),
+        purchase_orders=(replace(po("PO-1002", "SOFA-OAK", 2, date(2026, 12, 1)), reason=reason),),
     )
     return apply_plan(first, decide(first, [SOFAS], DEFAULT, NOW))
 
@@ -101,3 +101,50 @@ def test_nothing_is_said_about_payment_unless_the_owner_configured_it() -> None:
     terms = replace(SOFAS, payment_terms="Betalas när varan skickas.")
     note = only(decide(shop, [terms], DEFAULT, NOW), NotificationKind.PREORDER_CONFIRMATION)
     assert "Betalning: Betalas när varan skickas." in mail(note)[1]
+
+
+def test_ship_soon_for_part_of_an_order_says_what_still_waits() -> None:
+    """Anna ordered a sofa and a lamp, both waiting. The lamps arrive: her mail says the lamp
+    ships and the sofa still waits, never that the whole order is being packed."""
+    lamps = replace(SOFAS, name="lamps", match=PolicyMatch(skus=("LAMP-*",)))
+    first = state(
+        products=(product("P1"), product("P2")),
+        variants=(variant("SOFA-OAK", -1), variant("LAMP-1", -1, pid="P2")),
+        orders=(
+            order("ANNA", at("2026-11-01"), line("A1", "SOFA-OAK", 1), line("A2", "LAMP-1", 1)),
+        ),
+        purchase_orders=(
+            po("PO-1", "SOFA-OAK", 1, date(2026, 12, 10)),
+            po("PO-2", "LAMP-1", 1, date(2026, 11, 25)),
+        ),
+    )
+    current = apply_plan(first, decide(first, [SOFAS, lamps], DEFAULT, NOW))
+    arrived = replace(
+        current,
+        variants=(current.variants[0], replace(current.variants[1], available=0)),
+        purchase_orders=(current.purchase_orders[0],),
+    )
+    later = NOW + timedelta(days=5)
+    note = only(decide(arrived, [SOFAS, lamps], DEFAULT, later), NotificationKind.SHIP_SOON)
+    subject, text = mail(note, EN)
+    assert "packing order" not in text
+    assert subject.startswith("Good news: part of order #ANNA ships by")
+    assert "We are packing these items from order #ANNA now" in text
+    assert "Title LAMP-1" in text.split("Still waiting")[0]
+    assert "Still waiting" in text and "Title SOFA-OAK" in text.split("Still waiting")[1]
+    sv_subject, sv_text = mail(note)
+    assert "Vi packar order" not in sv_text and "Väntar fortfarande" in sv_text
+    assert sv_subject.startswith("Goda nyheter: en del av order #ANNA skickas")
+
+    # A whole order arriving still reads as before.
+    both = replace(
+        arrived,
+        variants=(replace(arrived.variants[0], available=0), arrived.variants[1]),
+        purchase_orders=(),
+    )
+    whole = [
+        n
+        for n in decide(both, [SOFAS, lamps], DEFAULT, later).notifications
+        if n.kind is NotificationKind.SHIP_SOON
+    ]
+    assert whole and all("We are packing order #ANNA now" in mail(n, EN)[1] for n in whole)
