@@ -145,6 +145,7 @@ class PolicySettings:
     ships_tag_format: str = "ships-{year:04d}-{month:02d}"
     # customer conversation
     reminder_every_days: int = 14
+    reminder_min_gap_hours: int = 24
     delay_discount_percent: Decimal | None = None
     delay_reason: str = ""
     ship_soon_days: int = 2

@@ -79,6 +79,7 @@ class Engine(PlanAssembly):
         nested dict cost about 50 MiB more. The order tags are worked out from it when needed."""
         self._contacted: dict[str, datetime] = {}
         self._heads_up: set[tuple[str, date]] = set()
+        self._news_owed: set[str] = set()
         self._waiting_stale = False
 
     # -- loading --------------------------------------------------------------------------------
@@ -95,6 +96,7 @@ class Engine(PlanAssembly):
         self._order_waiting = {}
         self._contacted = dict(state.last_contacted)
         self._heads_up = set(state.heads_up)
+        self._news_owed = set(state.news_owed)
         ix = self._ix
         for product in state.products:
             ix.products[product.platform_id] = product

@@ -34,7 +34,9 @@ __all__ = [
     "entry_events",
     "heads_up",
     "heads_up_told",
+    "held_back",
     "mailed",
+    "news_owed",
     "notification_for",
     "reminder",
     "was_mailed",
@@ -99,6 +101,30 @@ heads-up recorded without a message are not mailed). The reminder cadence counts
 """
 
 _ALWAYS_MAILED = frozenset({BackorderEventKind.DETECTED, BackorderEventKind.DELAYED})
+
+
+HELD_BACK = "; held back: mailed lately"
+"""Ends the detail of an event whose message was held back by the reminder gap: the customer is
+owed the news, which the next reminder carries (:func:`news_owed`)."""
+
+
+def held_back(event: BackorderEvent) -> BackorderEvent:
+    """``event`` marked as not mailed after all: its message came too soon after another."""
+    detail = event.detail.removesuffix(MAILED)
+    return replace(event, detail=detail if detail.endswith(HELD_BACK) else detail + HELD_BACK)
+
+
+def news_owed(
+    events: Iterable[BackorderEvent], contacted: Mapping[str, datetime]
+) -> frozenset[str]:
+    """Orders with news held back since their customer last heard from us."""
+    owed = set()
+    for event in events:
+        if event.order_id and event.detail.endswith(HELD_BACK):
+            last = contacted.get(event.order_id)
+            if last is None or event.at >= last:
+                owed.add(event.order_id)
+    return frozenset(owed)
 
 
 def mailed(detail: str) -> str:

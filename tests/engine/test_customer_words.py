@@ -148,3 +148,34 @@ def test_ship_soon_for_part_of_an_order_says_what_still_waits() -> None:
         if n.kind is NotificationKind.SHIP_SOON
     ]
     assert whole and all("We are packing order #ANNA now" in mail(n, EN)[1] for n in whole)
+
+
+def test_a_reminder_waits_for_the_minimum_gap_after_any_other_mail() -> None:
+    """Anna's confirmation said "date to be confirmed". A minute later the owner adds a PO: the
+    date is news, but a second mail a minute after the first is noise. It comes once the gap
+    (24 hours by default) has passed, with the date, and only once."""
+    first = state(
+        products=(product("P1"),),
+        variants=(variant("SOFA-OAK", -1),),
+        orders=(order("ANNA", at("2026-11-01"), line("A1", "SOFA-OAK", 1)),),
+    )
+    plan = decide(first, [SOFAS], DEFAULT, NOW)
+    assert [n.kind for n in plan.notifications] == [NotificationKind.BACKORDER_CONFIRMATION]
+    current = apply_plan(first, plan, NOW)
+
+    minute = NOW + timedelta(minutes=1)
+    dated = replace(current, purchase_orders=(po("PO-1", "SOFA-OAK", 1, date(2026, 12, 10)),))
+    plan = decide(dated, [SOFAS], DEFAULT, minute)
+    assert plan.notifications == ()
+    assert [e.eta for e in plan.queue] == [date(2026, 12, 11)]
+    current = apply_plan(dated, plan, minute)
+
+    hour = NOW + timedelta(hours=3)
+    assert decide(current, [SOFAS], DEFAULT, hour).notifications == ()
+
+    day = NOW + timedelta(hours=24, minutes=1)
+    plan = decide(current, [SOFAS], DEFAULT, day)
+    note = only(plan, NotificationKind.REMINDER)
+    assert note.promised_date == date(2026, 12, 11)
+    current = apply_plan(current, plan, day)
+    assert decide(current, [SOFAS], DEFAULT, day + timedelta(hours=1)).notifications == ()
