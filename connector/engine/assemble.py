@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from operator import attrgetter, itemgetter
 
-from connector.engine.events import MAILED, LineNotice, held_back, notification_for, reminder
+from connector.engine.events import MAILED, LineNotice, held_back
 from connector.engine.index import StateIndex
+from connector.engine.notifications import notification_for, reminder
 from connector.engine.plan import order_actions, product_tag_changes, variant_changes
 from connector.engine.policies import ManagedTags
 from connector.engine.sku import SkuResult
