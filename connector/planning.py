@@ -96,6 +96,7 @@ def load_engine_state(
         last_contacted=(contacted := contact_times(history)),
         heads_up=heads_up_told(history),
         news_owed=news_owed(history, contacted),
+        quiet_before=None if shop.notify_existing else store.first_synced_at(name),
     )
 
 

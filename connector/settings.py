@@ -94,6 +94,7 @@ class ShopSettings:
     max_retries: int = 6
     overlap_seconds: int = 300
     bulk_threshold: int = 10_000
+    notify_existing: bool = False
     branding: Branding = field(default_factory=Branding)
 
 

@@ -14,12 +14,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from connector.cli.common import echo_json, open_state, pick_shops, plain
+from connector.engine.events import EXISTING
 from connector.errors import UsageError
 
 if TYPE_CHECKING:
     from connector.cli.main import AppContext
+    from connector.db import Database
     from connector.engine import EngineState
     from connector.model import Plan
+    from connector.settings import Settings
 
 __all__ = ["register"]
 
@@ -56,6 +59,13 @@ def _print_plan(shop: str, plan: Plan, numbers: dict[str, str]) -> None:
         click.echo(
             f"  email {note.kind.value} to {note.email} (order {note.order_number}): {promised}"
         )
+    quiet = [e for e in plan.events if e.kind.value == "detected" and e.detail.endswith(EXISTING)]
+    if quiet:
+        orders = len({event.order_id for event in quiet})
+        click.echo(
+            f"  {_count(len(quiet), 'waiting line')} of {_count(orders, 'order')} placed before "
+            "the first sync get no confirmation (notify_existing = false)"
+        )
     waiting = sum(1 for entry in plan.queue if entry.waiting)
     click.echo(
         f"  {len(plan.storefront)} storefront changes, {len(plan.order_actions)} order actions, "
@@ -63,26 +73,55 @@ def _print_plan(shop: str, plan: Plan, numbers: dict[str, str]) -> None:
     )
 
 
+def _pull(app: AppContext, settings: Settings, db: Database, shops: list[str]) -> None:
+    """Read ``shops`` into the state database (products, stock, orders), as a cycle's sync does,
+    and nothing more: no plan is applied, nothing is written to a shop, no mail is queued."""
+    from connector.daemon import Daemon
+    from connector.lease import database_clock
+    from connector.sync import pull
+
+    # The first sync's moment is recorded (it divides existing orders from new ones): it must be
+    # the real one, so a moved clock may only read sandbox shops, as for any write.
+    app.refuse_fixed_clock(settings, "plan --sync")
+    daemon = Daemon(settings, db, clock=db.clock, lease_clock=database_clock(db.engine))
+    try:
+        for shop in shops:
+            result = pull(db, daemon.adapter(shop), shop)
+            click.echo(f"{shop}: read {result.changed} objects from the shop", err=True)
+    finally:
+        daemon.close()
+
+
 def register(cli: click.Group) -> None:
     """Add this module's commands to the `connector` group."""
 
     @cli.command("plan")
     @click.option("--shop", "shop_name", help="The shop (default: every enabled shop).")
+    @click.option(
+        "--sync",
+        is_flag=True,
+        help="Read the shop into the state database first (nothing is written to the shop "
+        "or mailed): on a fresh database, what the first run would do.",
+    )
     @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
     @click.pass_obj
-    def plan_command(app: AppContext, shop_name: str | None, as_json: bool) -> None:
+    def plan_command(app: AppContext, shop_name: str | None, sync: bool, as_json: bool) -> None:
         """Show what the engine would change, hold and email now, without touching the shop."""
         from connector.planning import plan_with_state
 
         settings, db = open_state(app)
         now = app.clock()
         out = []
-        for shop in pick_shops(settings, shop_name):
+        shops = pick_shops(settings, shop_name)
+        if sync:
+            _pull(app, settings, db, shops)
+        for shop in shops:
             if not db.cursors(shop):
                 # An empty database plans nothing, which would read as "the shop is fine".
                 click.echo(
                     f"warning: {shop} has not been synced yet, so this plan knows nothing of it: "
-                    f"run `connector resync --shop {shop} --all` (or `connector run --once`) first.",
+                    f"run `connector plan --sync` to read it first (writes nothing to the shop), "
+                    f"or `connector resync --shop {shop} --all` / `connector run --once`.",
                     err=True,
                 )
             state, plan = plan_with_state(db, settings, shop, now)

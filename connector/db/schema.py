@@ -37,7 +37,7 @@ __all__ = [
 
 metadata = sa.MetaData()
 
-CORE_VERSION = 3
+CORE_VERSION = 4
 """The newest core schema version (migrations 1-99 belong to the core)."""
 
 _ID = 255  # platform ids: Shopify GIDs are ~50 chars; leave room
@@ -296,3 +296,12 @@ sync_cursors = _core.sync_cursors
 backorder_queue = _core.backorder_queue
 backorder_events = _core.backorder_events
 skipped_payloads = _core.skipped_payloads
+
+shop_first_syncs = sa.Table(
+    "shop_first_syncs",
+    metadata,
+    sa.Column("shop", sa.String(_ID), primary_key=True),
+    sa.Column("first_synced_at", UTCDateTime, nullable=False),
+)
+"""When the connector first read each shop (schema v4): orders placed before it are the shop's
+existing orders, confirmed only with ``notify_existing`` (docs/emails.md)."""

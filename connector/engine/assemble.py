@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from operator import attrgetter, itemgetter
 
-from connector.engine.events import MAILED, LineNotice, held_back
+from connector.engine.events import EXISTING, MAILED, LineNotice, held_back
 from connector.engine.index import StateIndex
 from connector.engine.notifications import notification_for, reminder
 from connector.engine.plan import order_actions, product_tag_changes, variant_changes
@@ -73,6 +73,7 @@ class PlanAssembly:
     _order_waiting: dict[str, tuple[BackorderEntry, ...]]
     _contacted: dict[str, datetime]
     _news_owed: set[str]
+    _quiet_before: datetime | None
 
     def _policy_of(self, key: str) -> PolicySettings:
         raise NotImplementedError
@@ -177,6 +178,12 @@ class PlanAssembly:
                     managed=self.managed,
                 )
             )
+        if self._quiet_before is not None:
+            # An existing order found on the first sync was not confirmed; its reminders count
+            # from now, as if it had been (the history says the same: DETECTED counts as told).
+            for event in events:
+                if event.kind is BackorderEventKind.DETECTED and event.detail.endswith(EXISTING):
+                    self._contacted.setdefault(event.order_id, now)
         notifications, held = self._hold_back_early_reminders(notifications, now)
         if held:
             events = [

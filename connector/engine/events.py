@@ -96,6 +96,9 @@ heads-up recorded without a message are not mailed). The reminder cadence counts
 _ALWAYS_MAILED = frozenset({BackorderEventKind.DETECTED, BackorderEventKind.DELAYED})
 
 
+EXISTING = "; not confirmed: placed before the first sync (notify_existing = false)"
+"""Ends the detail of a ``DETECTED`` event whose order predates the connector's first sync."""
+
 HELD_BACK = "; held back: mailed lately"
 """Ends the detail of an event whose message was held back by the reminder gap: the customer is
 owed the news, which the next reminder carries (:func:`news_owed`)."""
@@ -154,12 +157,15 @@ def entry_events(
     today: date,
     why: str,
     words: str = "",
+    quiet: bool = False,
 ) -> tuple[list[BackorderEvent], list[LineNotice]]:
     """Events and notices for one line now in the queue, against its previous entry.
 
     ``why`` is the queue's explanation, kept in the history for the owner and support; ``words``
     is what the customer may read about why (the owner's reason, or '' for the templates' neutral
-    one): internal words, PO ids among them, never reach a customer's mail.
+    one): internal words, PO ids among them, never reach a customer's mail. ``quiet``: the order
+    was placed before the connector first synced the shop; a new waiting line is recorded but not
+    confirmed (:data:`EXISTING`).
     """
     if previous is None:  # a new waiting line: the cold plan makes 200k of these
         kind = (
@@ -168,9 +174,12 @@ def entry_events(
             else NotificationKind.BACKORDER_CONFIRMATION
         )
         units = entry.waiting + entry.allocated
+        detail = why + EXISTING if quiet else why
         detected = _event(
-            entry, BackorderEventKind.DETECTED, units, shop=shop, now=now, old=None, detail=why
+            entry, BackorderEventKind.DETECTED, units, shop=shop, now=now, old=None, detail=detail
         )
+        if quiet:
+            return [detected], []
         notice = LineNotice(
             entry.order_id, kind, _line(entry, line.title, line.price, entry.waiting), words
         )

@@ -115,6 +115,7 @@ def work_out_sku(
     today: date,
     locale: str,
     told: Container[tuple[str, date]] = frozenset(),
+    quiet_before: datetime | None = None,
 ) -> SkuResult:
     """Decide one SKU. Pure: the same inputs always give the same result.
 
@@ -206,7 +207,15 @@ def work_out_sku(
                 reason,
             )
             new_events, new_notices = entry_events(
-                entry, prev, line=q.line, shop=shop, now=now, today=today, why=why, words=words
+                entry,
+                prev,
+                line=q.line,
+                shop=shop,
+                now=now,
+                today=today,
+                why=why,
+                words=words,
+                quiet=quiet_before is not None and q.order.created_at <= quiet_before,
             )
             events.extend(new_events)
             notices.extend(new_notices)
