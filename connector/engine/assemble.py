@@ -17,7 +17,7 @@ from connector.engine.notifications import notification_for, reminder
 from connector.engine.plan import order_actions, product_tag_changes, variant_changes
 from connector.engine.policies import ManagedTags
 from connector.engine.sku import SkuResult
-from connector.engine.storefront import Desired
+from connector.engine.storefront import Availability, Desired
 from connector.model import (
     BackorderEntry,
     BackorderEvent,
@@ -46,6 +46,8 @@ _CONTACT_KINDS = frozenset(
     }
 )
 
+
+_SELLING_LATER = frozenset({Availability.BACKORDER, Availability.PREORDER})
 
 _sku = attrgetter("sku")
 _first = itemgetter(0)
@@ -139,10 +141,21 @@ class PlanAssembly:
             if product is None:
                 continue
             wanted: set[str] = set()
+            closed: set[str] = set()
+            selling = False
             for key in ix.product_keys.get(product_id, ()):
                 desired = self._desired.get(key)
-                if desired is not None:
+                if desired is None:
+                    continue
+                if desired.state is Availability.SOLD_OUT:
+                    closed |= desired.tags
+                else:
                     wanted |= desired.tags
+                    selling = selling or desired.state in _SELLING_LATER
+            # A product tag speaks for the whole product: `no-backorders` only when no variant
+            # takes backorders or pre-orders (each variant's own state is in its label).
+            if not selling:
+                wanted |= closed
             storefront.extend(product_tag_changes(shop, product, wanted, self.managed))
 
         # First the orders that need something, in any order: in a full plan after the last one
