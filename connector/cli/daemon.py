@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from connector.cli.progress import first_sync_progress
 from connector.errors import FatalError, UsageError
 
 if TYPE_CHECKING:
@@ -20,10 +19,9 @@ if TYPE_CHECKING:
     from connector.cycle import CycleReport
     from connector.daemon import Daemon
     from connector.db import Database
-    from connector.platform import Resource, ResyncTarget
+    from connector.platform import ResyncTarget
     from connector.settings import Settings
     from connector.status import OrderStory
-    from connector.sync import Progress, SyncResult
 
 __all__ = ["register"]
 
@@ -51,41 +49,6 @@ def _open(
     level = logging.INFO if chatty else logging.WARNING
     configure_logging(settings.log_format, level=logging.DEBUG if app.debug else level)
     return settings, app.open_database(settings, read_only=read_only)
-
-
-@contextlib.contextmanager
-def _progress(db: Database, enabled: bool) -> Iterator[Callable[[str], Progress | None]]:
-    """Rich progress bars for a shop's first (long) sync, only on a terminal."""
-    if not enabled:
-        yield lambda shop: None
-        return
-    from rich.progress import Progress as RichProgress
-    from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    with RichProgress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TextColumn("{task.fields[detail]}"),
-        TimeElapsedColumn(),
-        transient=True,
-    ) as bars:
-
-        def for_shop(shop: str) -> Progress | None:
-            if db.cursors(shop):
-                return None  # an incremental sync is short; stay quiet
-            task = bars.add_task(f"first sync of {shop}", total=None, detail="")
-
-            def update(resource: Resource, result: SyncResult) -> None:
-                bars.update(
-                    task,
-                    detail=f"{resource.value}: {result.pages} pages, "
-                    f"{result.products} products, {result.variants} variants, "
-                    f"{result.orders} orders",
-                )
-
-            return update
-
-        yield for_shop
 
 
 def _report_line(shop: str, report: CycleReport | None) -> str:
@@ -157,7 +120,7 @@ def register(cli: click.Group) -> None:
         daemon = _daemon(settings, db, callback_base=callback_url)
         try:
             if once:
-                with _progress(db, sys.stderr.isatty()) as progress:
+                with first_sync_progress(db, sys.stderr.isatty()) as progress:
                     reports = daemon.run_once(progress=progress)
                 for shop, report in reports.items():
                     click.echo(_report_line(shop, report))
@@ -223,7 +186,7 @@ def register(cli: click.Group) -> None:
                     target = ResyncTarget(everything=True)
                 with db.engine.begin() as conn:
                     enqueue_resync(conn, shop_name, target, source="cli", now=daemon.clock())
-                with _progress(db, sys.stderr.isatty() and everything) as progress:
+                with first_sync_progress(db, sys.stderr.isatty() and everything) as progress:
                     report = daemon.work_shop(
                         shop_name, kind="resync", progress=progress(shop_name)
                     )

@@ -81,9 +81,12 @@ def test_run_once_then_status_order_and_resync(
         return connector_main(argv)
 
     assert main(["--config", str(config), "run", "--once"]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert out.startswith("outlet: synced ")
     assert "lines waiting" in out
+    # Not a terminal: the first sync says what it read, in the log, rather than nothing.
+    assert "first sync of outlet: reading products" in err
+    assert "first sync of outlet done: " in err and "objects/s" in err
 
     assert main(["--config", str(config), "status", "--json"]) == 0
     [status] = json.loads(capsys.readouterr().out)
