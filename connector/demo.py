@@ -90,6 +90,7 @@ def _shop_settings(shop: DemoShop) -> ShopSettings:
             currency="EUR",
             locale="en",
             requests_per_second=100,
+            notify_existing=True,  # see below
             branding=branding,
         )
     return ShopSettings(
@@ -102,6 +103,10 @@ def _shop_settings(shop: DemoShop) -> ShopSettings:
         currency="EUR",
         locale="sv",
         requests_per_second=100,
+        # The demo's orders are placed as its story starts: they stand for orders that come in
+        # while the connector runs, so they are confirmed (a real shop's older orders are not,
+        # unless its config says notify_existing = true).
+        notify_existing=True,
         branding=branding,
     )
 

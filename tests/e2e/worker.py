@@ -15,7 +15,6 @@ import json
 import os
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -52,8 +51,7 @@ def main(config_path: str, name: str) -> None:
     ]
     settings = demo_settings(shops, config["database_url"], Path(config["outbox"]))  # type: ignore[arg-type]
     settings = type(settings)(
-        # The seeded orders predate the first sync: confirm them too, so there is mail to race on.
-        shops=tuple(replace(shop, notify_existing=True) for shop in settings.shops),
+        shops=settings.shops,
         database_url=settings.database_url,
         schedule=type(settings.schedule)(lease_seconds=config["lease_seconds"]),
         email=settings.email,
