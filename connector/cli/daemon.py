@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -213,7 +212,7 @@ def register(cli: click.Group) -> None:
         """Per shop: last sync, cursor ages, queue sizes, outbox backlog, last errors."""
         from connector.lease import database_clock
         from connector.notify.outbox import Outbox
-        from connector.status import minute_utc, shop_status
+        from connector.status import shop_status
 
         settings, db = _open(app, chatty=False, read_only=True)
         try:
@@ -237,46 +236,10 @@ def register(cli: click.Group) -> None:
             click.echo(json.dumps([row.as_dict() for row in rows], indent=2))
             return
         from rich.console import Console
-        from rich.table import Table
 
-        table = Table(title="connector status")
-        # The shop name is what support reads first: never cut it; the long texts wrap instead.
-        table.add_column(
-            "shop", no_wrap=True, min_width=max([len(r.shop) for r in rows], default=4)
-        )
-        for column in ("last sync", "cursor ages", "queue", "outbox", "resyncs", "lease"):
-            table.add_column(column, overflow="fold")
-        for row in rows:
-            ages = (
-                ", ".join(f"{k} {_age(v)}" for k, v in sorted(row.cursor_ages.items())) or "never"
-            )
-            last = minute_utc(row.last_success, "never")
-            if row.last_run_ok is False:
-                last += " (last run failed)"
-            table.add_row(
-                row.shop,
-                last,
-                ages,
-                f"{row.queue_lines} lines / {row.queue_units} units / {row.queue_skus} SKUs",
-                f"{row.outbox_pending} waiting, {row.outbox_failed} failed",
-                f"{row.resyncs_pending} waiting"
-                + (f", {row.resyncs_failed} gave up" if row.resyncs_failed else ""),
-                row.lease_holder or "free",
-            )
-        console = Console()
-        console.print(table)
-        for row in rows:
-            done = row.last_reconcile
-            if done is not None and not done["error"]:
-                # The hourly re-read of waiting orders: what catches changes polling cannot see.
-                console.print(
-                    f"{row.shop}: waiting orders re-read "
-                    f"{minute_utc(datetime.fromisoformat(done['at']))}, "
-                    f"{done['orders']} orders in {done['requests']} API requests",
-                    highlight=False,
-                )
-            for problem in [*row.last_errors, *row.last_write_failures]:
-                console.print(f"[red]{row.shop}[/red]: {problem}", markup=True, highlight=False)
+        from connector.cli.status_view import print_status
+
+        print_status(rows, Console())
 
     @cli.command()
     @click.argument("order_ref", metavar="N")
@@ -334,14 +297,6 @@ def register(cli: click.Group) -> None:
         from connector.demo import run_demo
 
         raise click.exceptions.Exit(run_demo(outbox_dir=outbox_dir, keep=keep))
-
-
-def _age(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f}s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f}m"
-    return f"{seconds / 3600:.1f}h"
 
 
 def _print_story(story: OrderStory) -> None:
