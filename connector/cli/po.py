@@ -142,9 +142,11 @@ def register(cli: click.Group) -> None:
             click.echo("No purchase orders.")
         for po in found:
             when = po.expected_date.isoformat() if po.expected_date else "no date"
+            reason = f'  reason: "{po.reason}"' if po.reason else ""
             click.echo(
                 f"{po.id}  {po.sku}  {po.received}/{po.quantity} received  expected {when}"
                 f"  {po.supplier}".rstrip()
+                + reason
             )
 
     @po_group.command("receive")

@@ -112,6 +112,8 @@ def test_the_reason_for_customers_comes_from_po_add_or_the_sheet(
     _, out, _ = run(config, "po", "list", "--json")
     [added] = [p for p in json.loads(out) if p["id"] == "NH-1:SOFA-OAK"]
     assert added["reason"] == "The factory closes for the holidays."
+    _, out, _ = run(config, "po", "list", "--sku", "SOFA-OAK")
+    assert 'expected 2026-12-05  reason: "The factory closes for the holidays."' in out
 
     # A sheet without a reason column keeps it; one with the column sets it.
     sheet = tmp_path / "pos.csv"
