@@ -30,8 +30,10 @@ __all__ = [
     "heads_up",
     "heads_up_told",
     "held_back",
+    "line_event",
     "mailed",
     "news_owed",
+    "notice_line",
     "was_mailed",
 ]
 
@@ -50,7 +52,7 @@ class LineNotice:
     short note the templates do not show. Never the queue's explanation (it names PO ids)."""
 
 
-def _line(
+def notice_line(
     entry: BackorderEntry, title: str, price: Money | None, units: int, old: date | None = None
 ) -> NotificationLine:
     # Positional, in field order (line_id, sku, title, quantity, eta, old_eta, ships_now, price):
@@ -58,7 +60,7 @@ def _line(
     return NotificationLine(entry.line_id, entry.sku, title, units, entry.eta, old, False, price)
 
 
-def _event(
+def line_event(
     entry: BackorderEntry,
     kind: BackorderEventKind,
     units: int,
@@ -175,13 +177,13 @@ def entry_events(
         )
         units = entry.waiting + entry.allocated
         detail = why + EXISTING if quiet else why
-        detected = _event(
+        detected = line_event(
             entry, BackorderEventKind.DETECTED, units, shop=shop, now=now, old=None, detail=detail
         )
         if quiet:
             return [detected], []
         notice = LineNotice(
-            entry.order_id, kind, _line(entry, line.title, line.price, entry.waiting), words
+            entry.order_id, kind, notice_line(entry, line.title, line.price, entry.waiting), words
         )
         return [detected], [notice]
     events: list[BackorderEvent] = []
@@ -190,7 +192,7 @@ def entry_events(
     def event(
         kind: BackorderEventKind, units: int, old: date | None = None, detail: str = ""
     ) -> None:
-        events.append(_event(entry, kind, units, shop=shop, now=now, old=old, detail=detail))
+        events.append(line_event(entry, kind, units, shop=shop, now=now, old=old, detail=detail))
 
     gained = entry.allocated - previous.allocated
     if gained > 0:
@@ -203,7 +205,7 @@ def entry_events(
                 LineNotice(
                     entry.order_id,
                     NotificationKind.SHIP_SOON,
-                    _line(entry, line.title, line.price, units, previous.eta),
+                    notice_line(entry, line.title, line.price, units, previous.eta),
                     "stock allocated",
                 )
             )
@@ -217,7 +219,7 @@ def entry_events(
             LineNotice(
                 entry.order_id,
                 NotificationKind.DELAY,
-                _line(entry, line.title, line.price, entry.waiting, old),
+                notice_line(entry, line.title, line.price, entry.waiting, old),
                 words,
             )
         )
@@ -229,7 +231,7 @@ def entry_events(
                 LineNotice(
                     entry.order_id,
                     NotificationKind.REMINDER,
-                    _line(entry, line.title, line.price, entry.waiting, old),
+                    notice_line(entry, line.title, line.price, entry.waiting, old),
                     "a delivery date is known now",
                 )
             )
@@ -259,7 +261,7 @@ def heads_up(
     assert entry.eta is not None
     days = max(0, (entry.eta - today).days)
     why = f"{HEADS_UP}: supply due {arrives.isoformat()}, ships in {days} days"
-    event = _event(
+    event = line_event(
         entry,
         BackorderEventKind.ETA_SET,
         entry.waiting,
@@ -273,7 +275,7 @@ def heads_up(
     notice = LineNotice(
         entry.order_id,
         NotificationKind.REMINDER,
-        _line(entry, line.title, line.price, entry.waiting, entry.eta),
+        notice_line(entry, line.title, line.price, entry.waiting, entry.eta),
         f"ships in {days} days",
     )
     return event, notice
@@ -300,7 +302,7 @@ def departure_events(
         departure.kind is BackorderEventKind.CANCELLED and departure.whole_line and entry.waiting
     )
     events = [
-        _event(
+        line_event(
             entry,
             departure.kind,
             departure.units,

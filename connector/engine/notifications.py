@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
-from connector.engine.events import LineNotice, _event, _line, mailed
+from connector.engine.events import LineNotice, line_event, mailed, notice_line
 from connector.model import (
     BackorderEntry,
     BackorderEvent,
@@ -128,7 +128,7 @@ def _with_still_waiting(
         ordered = by_id.get(entry.line_id)
         title = ordered.title if ordered is not None else entry.sku
         price = ordered.price if ordered is not None else None
-        out.append(_line(entry, title, price, entry.waiting))
+        out.append(notice_line(entry, title, price, entry.waiting))
     return out
 
 
@@ -161,12 +161,12 @@ def reminder(
             LineNotice(
                 order.platform_id,
                 NotificationKind.REMINDER,
-                _line(entry, title, price, entry.waiting),
+                notice_line(entry, title, price, entry.waiting),
                 "still waiting",
             )
         )
         events.append(
-            _event(
+            line_event(
                 entry,
                 BackorderEventKind.ETA_SET,
                 entry.waiting,
