@@ -115,6 +115,9 @@ def _shop(node: Node) -> Problems:
         if message:
             problems.append(ConfigProblem(_key(node, "url"), message))
     written = node.raw_keys
+    # A disabled shop is left alone (no adapter is ever built for it): it needs no credentials,
+    # so a config can name shops only to read their state (status, order, report).
+    needs_keys = values.get("enabled", True) is not False
     if platform is Platform.SHOPIFY:
         version = values.get("api_version")
         if isinstance(version, str) and not _API_VERSION.match(version):
@@ -124,14 +127,18 @@ def _shop(node: Node) -> Problems:
                     f"expected a Shopify API version like 2026-10 (YYYY-MM), got {version!r}",
                 )
             )
-        if "access_token" not in written and not {"client_id", "client_secret"} <= written:
+        if (
+            needs_keys
+            and "access_token" not in written
+            and not {"client_id", "client_secret"} <= written
+        ):
             problems.append(
                 ConfigProblem(
                     _key(node, "access_token"),
                     "Shopify needs access_token = env:NAME, or client_id and client_secret",
                 )
             )
-    elif platform is Platform.WOOCOMMERCE:
+    elif platform is Platform.WOOCOMMERCE and needs_keys:
         for name in ("consumer_key", "consumer_secret"):
             if name not in written:
                 problems.append(

@@ -18,8 +18,9 @@ from typing import Any
 from connector.clock import Clock, system_clock
 from connector.cycle import CycleDeps, CycleReport, Planner, record_run, run_cycle
 from connector.daemon_digest import build_digest, shop_zone
-from connector.daemon_metrics import daemon_samples
+from connector.daemon_metrics import ReportCache, daemon_samples
 from connector.db import Database
+from connector.errors import ConnectorError
 from connector.lease import LeaseKeeper, database_clock, make_holder_id, release
 from connector.logs import shop_context
 from connector.metrics import Metrics, Sample
@@ -107,6 +108,7 @@ class Daemon:
 
         self._transport_factory = transport_factory
         self.metrics = metrics or Metrics()
+        self._reports = ReportCache(db, self.clock)
         self.metrics.add_collector(self._collect)
         self.callback_base = callback_base.rstrip("/") if callback_base else None
         self.renew_every = renew_every
@@ -213,6 +215,14 @@ class Daemon:
                     progress=progress,
                     report=report,
                 )
+            except ConnectorError as error:
+                self._record(report, kind)
+                if raise_errors:
+                    raise
+                # An expected failure (a refused key, a shop that does not answer): one line for
+                # the owner; the traceback only with --debug.
+                log.error("%s failed: %s", kind, error, exc_info=log.isEnabledFor(logging.DEBUG))
+                return report
             except Exception:
                 self._record(report, kind)
                 if raise_errors:
@@ -360,7 +370,10 @@ class Daemon:
         return self.scheduler is not None and self.scheduler.stopping.is_set()
 
     def webhook_app(self, *, max_body: int | None = None) -> WebhookApp:
-        grace = timedelta(minutes=3 * self.settings.schedule.sync_interval_minutes + 1)
+        plan = self.settings.schedule
+        grace = timedelta(
+            minutes=plan.unhealthy_after_minutes or 3 * plan.sync_interval_minutes + 1
+        )
         extra: dict[str, Any] = {} if max_body is None else {"max_body": max_body}
         return WebhookApp(
             engine=self.db.engine,
@@ -369,6 +382,7 @@ class Daemon:
             clock=self.clock,
             metrics=self.metrics,
             stale_after=grace,
+            max_failures=plan.unhealthy_after_failures,
             wake=self.wake,
             record_skipped=self.db.record_skipped,
             **extra,
@@ -411,7 +425,7 @@ class Daemon:
     # metrics ----------------------------------------------------------------------------------
 
     def _collect(self) -> Iterable[Sample]:
-        return daemon_samples(self.db, self.outbox, self.shops)
+        return daemon_samples(self.db, self.outbox, self.shops, self._reports)
 
 
 def _bind(func: Callable[..., object], shop: str) -> Callable[[], object]:

@@ -90,6 +90,7 @@ def _shop_settings(shop: DemoShop) -> ShopSettings:
             currency="EUR",
             locale="en",
             requests_per_second=100,
+            notify_existing=True,  # see below
             branding=branding,
         )
     return ShopSettings(
@@ -102,6 +103,10 @@ def _shop_settings(shop: DemoShop) -> ShopSettings:
         currency="EUR",
         locale="sv",
         requests_per_second=100,
+        # The demo's orders are placed as its story starts: they stand for orders that come in
+        # while the connector runs, so they are confirmed (a real shop's older orders are not,
+        # unless its config says notify_existing = true).
+        notify_existing=True,
         branding=branding,
     )
 
@@ -206,10 +211,37 @@ def run_demo(
                 db.close()
     finally:
         if keep:
-            console.print(f"\nThe demo's database: {workdir / 'demo.db'}")
+            _keep(console, workdir, spec)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     return 1 if failures else 0
+
+
+def _keep(console: Console, workdir: Path, spec: SeedSpec) -> None:
+    """Leave the demo's database with a config that opens it, and say how to use them.
+
+    The sandboxes are gone once the demo ends, so the config names the demo's shops disabled
+    (no credentials needed): the support tools read their state, nothing tries to reach them.
+    """
+    config = workdir / "connector.toml"
+    shops = "".join(
+        f'\n[[shops]]\nname = "{name}"\nplatform = "{platform}"\nurl = "http://127.0.0.1:1"\n'
+        "enabled = false\n"
+        for name, platform in (("nordhem-shopify", "shopify"), ("nordhem-woo", "woocommerce"))
+    )
+    config.write_text(f'database_url = "sqlite:///{workdir / "demo.db"}"\n{shops}')
+    db = open_database(f"sqlite:///{workdir / 'demo.db'}")
+    try:
+        queued = db.queue("nordhem-shopify")
+        order = db.order("nordhem-shopify", queued[0].order_id) if queued else None
+    finally:
+        db.close()
+    number = order.number.lstrip("#") if order is not None else str(spec.orders)
+    console.print(
+        f"\nThe demo's database and a config to read it with are in {workdir}/:", highlight=False
+    )
+    console.print(f"  connector --config {config} status", highlight=False, soft_wrap=True)
+    console.print(f"  connector --config {config} order {number}", highlight=False, soft_wrap=True)
 
 
 @dataclass

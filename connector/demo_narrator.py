@@ -102,13 +102,22 @@ class Narrator:
         if not entries:
             self.console.print(f"{shop}: nobody is waiting.")
             return
+        # "why here" is the part a newcomer wants: on a narrow terminal the customer column
+        # goes (the order number says whose line it is) and the reason wraps, rather than the
+        # reason being squeezed out of the table.
+        narrow = self.console.width < 120
         table = Table(title=f"{shop}: who waits for what", title_justify="left")
         widths = {"SKU": 13, "#": 2, "order": 5, "customer": 16, "waits": 5, "alloc.": 6, "ETA": 10}
+        if narrow:
+            del widths["customer"]
         for column, width in widths.items():
-            table.add_column(column, min_width=width)
-        table.add_column("why here", overflow="ellipsis", no_wrap=True, max_width=44)
+            table.add_column(column, min_width=width, no_wrap=True)
+        if narrow:
+            table.add_column("why here", min_width=16, overflow="fold")
+        else:
+            table.add_column("why here", overflow="ellipsis", no_wrap=True, max_width=44)
         for entry in entries:
-            table.add_row(
+            cells = [
                 entry.sku,
                 str(entry.position),
                 self._number(shop, entry.order_id),
@@ -118,7 +127,10 @@ class Narrator:
                 entry.eta.isoformat() if entry.eta else "no date",
                 # The last clause says where the date comes from: the part a newcomer wants.
                 entry.reason.split("; ")[-1],
-            )
+            ]
+            if narrow:
+                del cells[3]
+            table.add_row(*cells)
         self.console.print(table)
 
     def emails(self) -> None:

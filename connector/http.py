@@ -14,11 +14,13 @@ The sleep function is injected, so tests and the sandbox never wait for real.
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -26,7 +28,14 @@ from requests.adapters import HTTPAdapter
 from connector import __version__
 from connector.errors import RetryableError
 
-__all__ = ["Pacer", "RetryPolicy", "call_with_retry", "make_session"]
+__all__ = [
+    "Pacer",
+    "RetryPolicy",
+    "call_with_retry",
+    "make_session",
+    "safe_url",
+    "transport_failure",
+]
 
 T = TypeVar("T")
 
@@ -90,10 +99,11 @@ def call_with_retry(
                 if isinstance(error, RetryableError):
                     raise
                 # requests' own messages carry the full URL, query string and all (OAuth 1.0a
-                # signatures, keys): say what failed without it.
+                # signatures, keys): say what failed and where without it.
                 # `from None`: the requests error would carry the signed URL into a --debug traceback.
+                tries = f"{number} attempt{'' if number == 1 else 's'}"
                 raise RetryableError(
-                    f"network error after {number} attempts: {type(error).__name__}"
+                    f"network error after {tries}: {transport_failure(error)}"
                 ) from None
             delay = backoff_delay(number, policy, rng)
             retry_after = getattr(error, "retry_after", None)
@@ -102,6 +112,35 @@ def call_with_retry(
             if on_retry is not None:
                 on_retry(number, error, delay)
             sleep(delay)
+
+
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
+
+
+def safe_url(url: str) -> str:
+    """``url`` without what may be secret: user and password, query string and fragment."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def transport_failure(error: BaseException) -> str:
+    """``connection refused (GET http://shop.example/wp-json/wc/v3/products)``: what went wrong on
+    the wire and where, in words a store owner can act on, with no query string or credentials."""
+    if isinstance(error, requests.exceptions.Timeout):
+        what = "timed out"
+    elif isinstance(error, requests.exceptions.ConnectionError):
+        found = _ERRNO.search(str(error))
+        what = found.group(1).strip().casefold() if found else "could not connect"
+    else:
+        what = f"broken response ({type(error).__name__})"
+    request = getattr(error, "request", None)
+    url = getattr(request, "url", None)
+    if not url:
+        return what
+    return f"{what} ({getattr(request, 'method', None) or 'GET'} {safe_url(str(url))})"
 
 
 class Pacer:

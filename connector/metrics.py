@@ -35,6 +35,22 @@ METRICS: dict[str, tuple[str, str]] = {
     "connector_outbox_failed": ("gauge", "Emails that failed for good."),
     "connector_resyncs_pending": ("gauge", "Targeted resyncs waiting for the daemon."),
     "connector_last_success_timestamp_seconds": ("gauge", "When the shop's last cycle succeeded."),
+    # The numbers of `connector report`, over its default 90 days (connector/reports.py).
+    "connector_backorder_rate": ("gauge", "Order lines that had to wait / lines ordered, 90 days."),
+    "connector_fill_rate": ("gauge", "Units shipped from stock at once / units ordered, 90 days."),
+    "connector_promises_kept_rate": (
+        "gauge",
+        "Lines served on or before the first date promised / lines served, 90 days.",
+    ),
+    "connector_backorder_average_wait_days": (
+        "gauge",
+        "Average days from order to allocation of lines served, 90 days.",
+    ),
+    "connector_backorder_lines_waiting": ("gauge", "Order lines waiting now (as in the report)."),
+    "connector_open_backorder_value": (
+        "gauge",
+        "What waiting customers paid for and have not got, by currency.",
+    ),
 }
 """Every metric name the connector exports, with its type and help text."""
 

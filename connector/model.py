@@ -50,8 +50,18 @@ __all__ = [
     "Variant",
     "WriteResult",
     "WriteStatus",
+    "order_ref_spellings",
     "utc",
 ]
+
+
+def order_ref_spellings(ref: str) -> tuple[str, ...]:
+    """Every way an order reference may be stored: as typed, and the number with and without
+    ``#``. Support types ``1006``, Shopify names it ``#1006``, WooCommerce numbers it ``1006``;
+    each place that takes an order number matches any of these."""
+    typed = ref.strip()
+    number = typed.lstrip("#").strip()
+    return tuple(dict.fromkeys((typed, number, f"#{number}")))
 
 
 def utc(moment: datetime) -> datetime:
@@ -333,6 +343,9 @@ class PurchaseOrder:
     received: int = 0
     created_at: datetime | None = None
     reference: str = ""
+    reason: str = ""
+    """The owner's words for the customer when this supply is late ("The factory closes for the
+    holidays"), in the shop's language; never shown: the id, reference or supplier."""
 
     @property
     def outstanding(self) -> int:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from connector.db.store import StateStore
 from connector.engine import EngineState, decide
-from connector.engine.events import heads_up_told, was_mailed
+from connector.engine.events import heads_up_told, news_owed, was_mailed
 from connector.model import (
     BackorderEvent,
     OrderStatus,
@@ -93,8 +93,10 @@ def load_engine_state(
         orders=tuple(sorted(orders.values(), key=lambda o: (o.created_at, o.platform_id))),
         purchase_orders=tuple(store.purchase_orders(name, open_only=True)),
         previous_queue=tuple(previous),
-        last_contacted=contact_times(history),
+        last_contacted=(contacted := contact_times(history)),
         heads_up=heads_up_told(history),
+        news_owed=news_owed(history, contacted),
+        quiet_before=None if shop.notify_existing else store.first_synced_at(name),
     )
 
 

@@ -94,6 +94,7 @@ class ShopSettings:
     max_retries: int = 6
     overlap_seconds: int = 300
     bulk_threshold: int = 10_000
+    notify_existing: bool = False
     branding: Branding = field(default_factory=Branding)
 
 
@@ -134,7 +135,7 @@ class PolicySettings:
     # preorder
     release_date: date | None = None
     preorder_limit: int | None = None
-    payment_terms: str = "Paid in full at checkout"
+    payment_terms: str = ""
     # queue
     queue_rule: Literal["fifo", "promise_at_risk"] = "fifo"
     priority_tags: tuple[str, ...] = ("VIP",)
@@ -145,7 +146,9 @@ class PolicySettings:
     ships_tag_format: str = "ships-{year:04d}-{month:02d}"
     # customer conversation
     reminder_every_days: int = 14
+    reminder_min_gap_hours: int = 24
     delay_discount_percent: Decimal | None = None
+    delay_reason: str = ""
     ship_soon_days: int = 2
 
 
@@ -158,6 +161,8 @@ class ScheduleSettings:
     digest_hour: int = 8
     misfire_grace_seconds: int = 60
     lease_seconds: int = 120
+    unhealthy_after_failures: int = 3
+    unhealthy_after_minutes: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,6 +122,9 @@ def pull(
     committed page, so the next pull resumes there.
     """
     result = SyncResult()
+    # The first read of a shop is when its existing orders end and new ones begin (no
+    # confirmations for the existing ones unless the shop says notify_existing).
+    store.mark_first_sync(shop)
     for resource in resources:
         cursor = None if full else store.get_cursor(shop, resource.value)
         for page in adapter.read_changes(resource, cursor):

@@ -427,3 +427,16 @@ def test_a_broken_secret_is_not_reported_twice_as_missing_credentials() -> None:
     found = problems_of({"shops": [shopify(access_token="env:NOPE")]})
 
     assert list(found) == ["shops[acme].access_token"]
+
+
+def test_a_disabled_shop_needs_no_credentials_but_an_enabled_one_does() -> None:
+    """A config may name shops only to read their state (the demo's --keep config does)."""
+    shops = [
+        {"name": "old", "platform": "shopify", "url": "http://127.0.0.1:1", "enabled": False},
+        {"name": "gone", "platform": "woocommerce", "url": "https://w.example", "enabled": False},
+    ]
+    settings = parse_settings({"shops": shops}, env={}, source="test")
+    assert [shop.enabled for shop in settings.shops] == [False, False]
+    with pytest.raises(ConfigError) as raised:
+        parse_settings({"shops": [{**shops[1], "enabled": True}]}, env={}, source="test")
+    assert "WooCommerce needs consumer_key = env:NAME" in str(raised.value)

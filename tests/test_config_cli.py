@@ -221,3 +221,31 @@ def test_check_json_reports_each_shop(
     assert rows["outlet"]["status"] == "failed"
     assert "adapter bug" in rows["outlet"]["problems"][0]
     assert rows["paused"]["status"] == "disabled"
+
+
+def test_check_says_which_shop_it_is_asking_before_it_waits_for_the_answer(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unreachable shop takes seconds of retries: the owner sees what is being checked."""
+    write_two_shops(workdir / "connector.toml", monkeypatch)
+    said_before: dict[str, str] = {}
+
+    class Slow(StubAdapter):
+        def check(self) -> CheckReport:
+            said_before[self.shop] = capsys.readouterr().err
+            return super().check()
+
+    monkeypatch.setattr(
+        adapters, "create_adapter", lambda shop, **_: Slow(shop, {"ok": True, "granted": ()})
+    )
+    assert main(["check"]) == 0
+    assert (
+        said_before["acme"]
+        .strip()
+        .endswith("checking acme (shopify) at https://acme.myshopify.com ...")
+    )
+    assert (
+        said_before["outlet"]
+        .strip()
+        .endswith("checking outlet (woocommerce) at https://outlet.example.com ...")
+    )

@@ -196,3 +196,31 @@ def test_only_events_that_came_with_a_message_count_as_contact() -> None:
         ev(BackorderEventKind.CANCELLED, mailed("cancelled or refunded"), "CANCEL"),
     ]
     assert set(contact_times(told)) == {"NEW", "LATE", "OLDREMINDER", "SOON", "FULL", "CANCEL"}
+
+
+def test_orders_placed_before_the_first_sync_get_no_confirmation_unless_asked(
+    sqlite_db: Database,
+) -> None:
+    """A fresh database on a live shop: Anna and Ben waited before the connector existed, Cara
+    orders after its first sync. Only Cara is mailed, unless the shop says notify_existing."""
+    seed(sqlite_db)
+    first_sync = at("2026-11-10")
+    assert sqlite_db.mark_first_sync(SHOP.name, first_sync) == first_sync
+    assert sqlite_db.mark_first_sync(SHOP.name, NOW) == first_sync  # the first one stays
+    sqlite_db.upsert_orders([order("CARA", at("2026-11-12"), line("C1", "SOFA-OAK", 1))])
+
+    plan = plan_for_shop(sqlite_db, SETTINGS, SHOP.name, NOW)
+    assert [(n.kind, n.order_number) for n in plan.notifications] == [
+        (NotificationKind.BACKORDER_CONFIRMATION, "#CARA")
+    ]
+    # They still wait in the queue, held and tagged like everyone else; the history says why
+    # they were not mailed.
+    assert {e.order_id for e in plan.queue if e.waiting} == {"ANNA", "BEN", "CARA"}
+    quiet = [
+        e for e in plan.events if e.kind is BackorderEventKind.DETECTED and e.order_id != "CARA"
+    ]
+    assert quiet and all("placed before the first sync" in e.detail for e in quiet)
+
+    loud = replace(SETTINGS, shops=(replace(SETTINGS.shops[0], notify_existing=True),))
+    plan = plan_for_shop(sqlite_db, loud, SHOP.name, NOW)
+    assert {n.order_number for n in plan.notifications} == {"#ANNA", "#BEN", "#CARA"}

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from connector.cli.progress import first_sync_progress
 from connector.errors import FatalError, UsageError
 
 if TYPE_CHECKING:
@@ -20,10 +18,9 @@ if TYPE_CHECKING:
     from connector.cycle import CycleReport
     from connector.daemon import Daemon
     from connector.db import Database
-    from connector.platform import Resource
+    from connector.platform import ResyncTarget
     from connector.settings import Settings
     from connector.status import OrderStory
-    from connector.sync import Progress, SyncResult
 
 __all__ = ["register"]
 
@@ -51,41 +48,6 @@ def _open(
     level = logging.INFO if chatty else logging.WARNING
     configure_logging(settings.log_format, level=logging.DEBUG if app.debug else level)
     return settings, app.open_database(settings, read_only=read_only)
-
-
-@contextlib.contextmanager
-def _progress(db: Database, enabled: bool) -> Iterator[Callable[[str], Progress | None]]:
-    """Rich progress bars for a shop's first (long) sync, only on a terminal."""
-    if not enabled:
-        yield lambda shop: None
-        return
-    from rich.progress import Progress as RichProgress
-    from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    with RichProgress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TextColumn("{task.fields[detail]}"),
-        TimeElapsedColumn(),
-        transient=True,
-    ) as bars:
-
-        def for_shop(shop: str) -> Progress | None:
-            if db.cursors(shop):
-                return None  # an incremental sync is short; stay quiet
-            task = bars.add_task(f"first sync of {shop}", total=None, detail="")
-
-            def update(resource: Resource, result: SyncResult) -> None:
-                bars.update(
-                    task,
-                    detail=f"{resource.value}: {result.pages} pages, "
-                    f"{result.products} products, {result.variants} variants, "
-                    f"{result.orders} orders",
-                )
-
-            return update
-
-        yield for_shop
 
 
 def _report_line(shop: str, report: CycleReport | None) -> str:
@@ -120,6 +82,19 @@ def _daemon(settings: Settings, db: Database, **kwargs: Any) -> Daemon:
     return Daemon(settings, db, clock=db.clock, lease_clock=database_clock(db.engine), **kwargs)
 
 
+def _look_up_order(daemon: Daemon, shop: str, order_ref: str) -> ResyncTarget:
+    """The order ``order_ref`` (a number as support types it, with or without ``#``) on the
+    platform, as a resync target by id; FatalError when the platform does not know it either."""
+    from connector.platform import ResyncTarget
+
+    page = daemon.adapter(shop).fetch(ResyncTarget(order_numbers=(order_ref,)))
+    if not page.orders:
+        raise FatalError(
+            f"order {order_ref} was not found on {shop}; nothing was resynced, applied or sent"
+        )
+    return ResyncTarget(order_ids=tuple(order.platform_id for order in page.orders))
+
+
 def register(cli: click.Group) -> None:
     """Add this module's commands to the `connector` group."""
 
@@ -144,7 +119,7 @@ def register(cli: click.Group) -> None:
         daemon = _daemon(settings, db, callback_base=callback_url)
         try:
             if once:
-                with _progress(db, sys.stderr.isatty()) as progress:
+                with first_sync_progress(db, sys.stderr.isatty()) as progress:
                     reports = daemon.run_once(progress=progress)
                 for shop, report in reports.items():
                     click.echo(_report_line(shop, report))
@@ -195,20 +170,22 @@ def register(cli: click.Group) -> None:
             except KeyError:
                 raise UsageError(f"no shop named {shop_name!r} in the config") from None
             known = db.order(shop_name, order_ref) if order_ref else None
-            if order_ref and known is not None:
-                target = ResyncTarget(order_ids=(known.platform_id,))
-            elif order_ref:
-                # Not synced yet (the usual reason to ask): the adapter looks the number up.
-                target = ResyncTarget(order_numbers=(order_ref,))
-            elif sku:
-                target = ResyncTarget(skus=(sku,))
-            else:
-                target = ResyncTarget(everything=True)
             daemon = _daemon(settings, db)
-            with db.engine.begin() as conn:
-                enqueue_resync(conn, shop_name, target, source="cli", now=daemon.clock())
             try:
-                with _progress(db, sys.stderr.isatty() and everything) as progress:
+                if order_ref and known is not None:
+                    target = ResyncTarget(order_ids=(known.platform_id,))
+                elif order_ref:
+                    # Not synced yet (the usual reason to ask): look the number up on the platform
+                    # *before* anything runs. A resync works the shop's whole queue and applies
+                    # the plan; a mistyped number must not do that and then say "not found".
+                    target = _look_up_order(daemon, shop_name, order_ref)
+                elif sku:
+                    target = ResyncTarget(skus=(sku,))
+                else:
+                    target = ResyncTarget(everything=True)
+                with db.engine.begin() as conn:
+                    enqueue_resync(conn, shop_name, target, source="cli", now=daemon.clock())
+                with first_sync_progress(db, sys.stderr.isatty() and everything) as progress:
                     report = daemon.work_shop(
                         shop_name, kind="resync", progress=progress(shop_name)
                     )
@@ -235,7 +212,7 @@ def register(cli: click.Group) -> None:
         """Per shop: last sync, cursor ages, queue sizes, outbox backlog, last errors."""
         from connector.lease import database_clock
         from connector.notify.outbox import Outbox
-        from connector.status import minute_utc, shop_status
+        from connector.status import shop_status
 
         settings, db = _open(app, chatty=False, read_only=True)
         try:
@@ -259,46 +236,10 @@ def register(cli: click.Group) -> None:
             click.echo(json.dumps([row.as_dict() for row in rows], indent=2))
             return
         from rich.console import Console
-        from rich.table import Table
 
-        table = Table(title="connector status")
-        # The shop name is what support reads first: never cut it; the long texts wrap instead.
-        table.add_column(
-            "shop", no_wrap=True, min_width=max([len(r.shop) for r in rows], default=4)
-        )
-        for column in ("last sync", "cursor ages", "queue", "outbox", "resyncs", "lease"):
-            table.add_column(column, overflow="fold")
-        for row in rows:
-            ages = (
-                ", ".join(f"{k} {_age(v)}" for k, v in sorted(row.cursor_ages.items())) or "never"
-            )
-            last = minute_utc(row.last_success, "never")
-            if row.last_run_ok is False:
-                last += " (last run failed)"
-            table.add_row(
-                row.shop,
-                last,
-                ages,
-                f"{row.queue_lines} lines / {row.queue_units} units / {row.queue_skus} SKUs",
-                f"{row.outbox_pending} waiting, {row.outbox_failed} failed",
-                f"{row.resyncs_pending} waiting"
-                + (f", {row.resyncs_failed} gave up" if row.resyncs_failed else ""),
-                row.lease_holder or "free",
-            )
-        console = Console()
-        console.print(table)
-        for row in rows:
-            done = row.last_reconcile
-            if done is not None and not done["error"]:
-                # The hourly re-read of waiting orders: what catches changes polling cannot see.
-                console.print(
-                    f"{row.shop}: waiting orders re-read "
-                    f"{minute_utc(datetime.fromisoformat(done['at']))}, "
-                    f"{done['orders']} orders in {done['requests']} API requests",
-                    highlight=False,
-                )
-            for problem in [*row.last_errors, *row.last_write_failures]:
-                console.print(f"[red]{row.shop}[/red]: {problem}", markup=True, highlight=False)
+        from connector.cli.status_view import print_status
+
+        print_status(rows, Console())
 
     @cli.command()
     @click.argument("order_ref", metavar="N")
@@ -356,14 +297,6 @@ def register(cli: click.Group) -> None:
         from connector.demo import run_demo
 
         raise click.exceptions.Exit(run_demo(outbox_dir=outbox_dir, keep=keep))
-
-
-def _age(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f}s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f}m"
-    return f"{seconds / 3600:.1f}h"
 
 
 def _print_story(story: OrderStory) -> None:

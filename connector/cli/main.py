@@ -142,12 +142,13 @@ def _register_all() -> None:
         daemon,
         emails,
         engine,
+        po,
         setup,
         shopify_commands,
         woocommerce_commands,
     )
 
-    for module in (setup, engine, emails, daemon):
+    for module in (setup, engine, po, emails, daemon):
         module.register(cli)
     for platform_module in (shopify_commands, woocommerce_commands):
         platform_module.register(install=install, sandbox=sandbox)

@@ -157,6 +157,8 @@ def _is_network_error(error: BaseException) -> bool:
 @click.pass_context
 def check(ctx: click.Context, as_json: bool) -> None:
     """Check the config, the database and every shop's credentials and permissions."""
+    from connector.http import safe_url
+
     config_path: Path = ctx.obj.config_path
     debug: bool = ctx.obj.debug
     try:
@@ -171,6 +173,12 @@ def check(ctx: click.Context, as_json: bool) -> None:
         if not shop.enabled:
             outcome.reports.append((CheckReport(shop.name, shop.platform, ok=True), "disabled"))
             continue
+        if not as_json:
+            # An unreachable shop costs seconds of retries: say what is being asked meanwhile.
+            click.echo(
+                f"checking {shop.name} ({shop.platform.value}) at {safe_url(shop.url)} ...",
+                err=True,
+            )
         report = check_shop(shop, ctx.obj.clock, debug)
         outcome.reports.append((report, "ok" if report.ok else "failed"))
     if as_json:

@@ -37,7 +37,7 @@ __all__ = [
 
 metadata = sa.MetaData()
 
-CORE_VERSION = 5
+CORE_VERSION = 7
 """The newest core schema version (migrations 1-99 belong to the core)."""
 
 _ID = 255  # platform ids: Shopify GIDs are ~50 chars; leave room
@@ -96,6 +96,10 @@ def _flag(name: str) -> sa.Column[bool]:
 def build_core_tables(md: sa.MetaData, version: int = CORE_VERSION) -> CoreTables:
     """Declare the core tables on ``md`` as they were at schema ``version``."""
     variant_extra: list[sa.Column[str]] = []
+    po_extra: list[sa.Column[str]] = []
+    if version >= 6:
+        # v6: the owner's words for the customer when this supply is late (never a PO id).
+        po_extra.append(_text("reason"))
     if version >= 2:
         # v2: Shopify writes inventory through the inventory item, not the variant.
         variant_extra.append(
@@ -233,6 +237,7 @@ def build_core_tables(md: sa.MetaData, version: int = CORE_VERSION) -> CoreTable
             _int("received"),
             sa.Column("created_at", UTCDateTime, nullable=True),
             _text("reference"),
+            *po_extra,
             sa.Index("ix_purchase_orders_sku", "shop", "sku"),
         ),
         sync_cursors=sa.Table(
@@ -306,3 +311,12 @@ sync_cursors = _core.sync_cursors
 backorder_queue = _core.backorder_queue
 backorder_events = _core.backorder_events
 skipped_payloads = _core.skipped_payloads
+
+shop_first_syncs = sa.Table(
+    "shop_first_syncs",
+    metadata,
+    sa.Column("shop", sa.String(_ID), primary_key=True),
+    sa.Column("first_synced_at", UTCDateTime, nullable=False),
+)
+"""When the connector first read each shop (schema v7): orders placed before it are the shop's
+existing orders, confirmed only with ``notify_existing`` (docs/emails.md)."""

@@ -218,6 +218,7 @@ def _po_row(po: PurchaseOrder) -> dict[str, Any]:
         "received": po.received,
         "created_at": po.created_at,
         "reference": po.reference,
+        "reason": po.reason,
     }
 
 
@@ -232,4 +233,5 @@ def _po(row: sa.RowMapping) -> PurchaseOrder:
         received=row["received"],
         created_at=row["created_at"],
         reference=row["reference"],
+        reason=row["reason"],
     )

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from connector.db import schema as t
 from connector.db.store_base import StoreBase, chunks, insert_rows, upsert
-from connector.model import Customer, Money, Order, OrderLine, OrderStatus
+from connector.model import Customer, Money, Order, OrderLine, OrderStatus, order_ref_spellings
 
 __all__ = ["OrderStore"]
 
@@ -82,13 +82,11 @@ class OrderStore(StoreBase):
     def order(self, shop: str, id_or_number: str) -> Order | None:
         """One order by platform id, else by order number (``#1001`` and ``1001`` both work)."""
         base = sa.select(t.orders).where(t.orders.c.shop == shop)
-        number = id_or_number.lstrip("#")
+        typed = id_or_number.strip()
         with self._conn() as conn:
-            row = (
-                conn.execute(base.where(t.orders.c.platform_id == id_or_number)).mappings().first()
-            )
+            row = conn.execute(base.where(t.orders.c.platform_id == typed)).mappings().first()
             if row is None:
-                numbers = {id_or_number, number, f"#{number}"}
+                numbers = order_ref_spellings(typed)
                 query = base.where(t.orders.c.number.in_(numbers)).order_by(t.orders.c.created_at)
                 row = conn.execute(query).mappings().first()
             if row is None:

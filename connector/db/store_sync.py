@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from connector.db import schema as t
 from connector.db.store_base import StoreBase, insert_rows, upsert
-from connector.model import SkippedPayload
+from connector.model import SkippedPayload, utc
 
 __all__ = ["SkippedRecord", "SyncStore"]
 
@@ -37,6 +38,30 @@ class SyncStore(StoreBase):
         row = {"shop": shop, "resource": str(resource), "value": value, "updated_at": self.clock()}
         with self._conn() as conn:
             upsert(conn, t.sync_cursors, [row])
+
+    def mark_first_sync(self, shop: str, at: datetime | None = None) -> datetime:
+        """Record that the connector reads ``shop`` from now on, unless it already has; returns
+        when it first did."""
+        f = t.shop_first_syncs
+        with self._conn() as conn:
+            insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+            # Two daemons starting on one fresh database: the first one's moment stays.
+            conn.execute(
+                insert(f)
+                .values(shop=shop, first_synced_at=at or self.clock())
+                .on_conflict_do_nothing(index_elements=["shop"])
+            )
+            known = conn.execute(
+                sa.select(f.c.first_synced_at).where(f.c.shop == shop)
+            ).scalar_one()
+        return utc(known)
+
+    def first_synced_at(self, shop: str) -> datetime | None:
+        """When the connector first read ``shop`` (None: never)."""
+        f = t.shop_first_syncs
+        with self._conn() as conn:
+            known = conn.execute(sa.select(f.c.first_synced_at).where(f.c.shop == shop)).scalar()
+        return None if known is None else utc(known)
 
     def cursors(self, shop: str) -> dict[str, str]:
         c = t.sync_cursors

@@ -11,15 +11,17 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from operator import attrgetter, itemgetter
 
-from connector.engine.events import LineNotice, notification_for, reminder
+from connector.engine.events import EXISTING, MAILED, LineNotice, held_back
 from connector.engine.index import StateIndex
+from connector.engine.notifications import notification_for, reminder
 from connector.engine.plan import order_actions, product_tag_changes, variant_changes
 from connector.engine.policies import ManagedTags
 from connector.engine.sku import SkuResult, release_of
-from connector.engine.storefront import Desired
+from connector.engine.storefront import Availability, Desired
 from connector.model import (
     BackorderEntry,
     BackorderEvent,
+    BackorderEventKind,
     Notification,
     NotificationKind,
     Order,
@@ -44,6 +46,8 @@ _CONTACT_KINDS = frozenset(
     }
 )
 
+
+_SELLING_LATER = frozenset({Availability.BACKORDER, Availability.PREORDER})
 
 _sku = attrgetter("sku")
 _first = itemgetter(0)
@@ -70,6 +74,8 @@ class PlanAssembly:
     _desired: dict[str, Desired]
     _order_waiting: dict[str, tuple[BackorderEntry, ...]]
     _contacted: dict[str, datetime]
+    _news_owed: set[str]
+    _quiet_before: datetime | None
 
     def _policy_of(self, key: str) -> PolicySettings:
         raise NotImplementedError
@@ -135,10 +141,21 @@ class PlanAssembly:
             if product is None:
                 continue
             wanted: set[str] = set()
+            closed: set[str] = set()
+            selling = False
             for key in ix.product_keys.get(product_id, ()):
                 desired = self._desired.get(key)
-                if desired is not None:
+                if desired is None:
+                    continue
+                if desired.state is Availability.SOLD_OUT:
+                    closed |= desired.tags
+                else:
                     wanted |= desired.tags
+                    selling = selling or desired.state in _SELLING_LATER
+            # A product tag speaks for the whole product: `no-backorders` only when no variant
+            # takes backorders or pre-orders (each variant's own state is in its label).
+            if not selling:
+                wanted |= closed
             storefront.extend(product_tag_changes(shop, product, wanted, self.managed))
 
         # First the orders that need something, in any order: in a full plan after the last one
@@ -178,10 +195,28 @@ class PlanAssembly:
                     managed=self.managed,
                 )
             )
+        if self._quiet_before is not None:
+            # An existing order found on the first sync was not confirmed; its reminders count
+            # from now, as if it had been (the history says the same: DETECTED counts as told).
+            for event in events:
+                if event.kind is BackorderEventKind.DETECTED and event.detail.endswith(EXISTING):
+                    self._contacted.setdefault(event.order_id, now)
+        notifications, held = self._hold_back_early_reminders(notifications, now)
+        if held:
+            events = [
+                held_back(event)
+                if event.order_id in held
+                and event.kind is BackorderEventKind.ETA_SET
+                and event.detail.endswith(MAILED)
+                else event
+                for event in events
+            ]
+            self._news_owed |= held
+        candidates = orders if not full else set(self._order_waiting)
         reminders = self._reminders(
             now,
-            orders if not full else set(self._order_waiting),
-            {n.order_id for n in notifications},
+            candidates | self._news_owed,
+            {n.order_id for n in notifications} | held,
         )
         for notification, reminder_events in reminders:
             notifications.append(notification)
@@ -189,6 +224,7 @@ class PlanAssembly:
         for notification in notifications:
             if notification.kind in _CONTACT_KINDS:
                 self._contacted[notification.order_id] = now
+                self._news_owed.discard(notification.order_id)
             if notification.discount_code:
                 policy = self._policy_of(notification.lines[0].sku)
                 actions.append(
@@ -268,35 +304,65 @@ class PlanAssembly:
                 )
             )
 
+    def _hold_back_early_reminders(
+        self, notifications: list[Notification], now: datetime
+    ) -> tuple[list[Notification], set[str]]:
+        """Reminders (a first date, a heads-up) to orders that get another mail in this plan or
+        got one less than ``reminder_min_gap_hours`` ago are held back; returns the rest and the
+        orders whose news is now owed (a reminder brings it once the gap has passed)."""
+        others = {n.order_id for n in notifications if n.kind is not NotificationKind.REMINDER}
+        kept: list[Notification] = []
+        held: set[str] = set()
+        for note in notifications:
+            if note.kind is NotificationKind.REMINDER:
+                gap = timedelta(hours=self._policy_of(note.lines[0].sku).reminder_min_gap_hours)
+                last = self._contacted.get(note.order_id)
+                if note.order_id in others or (last is not None and now - last < gap):
+                    held.add(note.order_id)
+                    continue
+            kept.append(note)
+        return kept, held
+
     def _reminders(
         self, now: datetime, candidates: Iterable[str], told: set[str]
     ) -> list[tuple[Notification, list[BackorderEvent]]]:
-        """Waiting customers not heard from in ``reminder_every_days`` get a reminder."""
+        """Waiting customers not heard from in ``reminder_every_days`` get a reminder; those
+        owed news held back get it once ``reminder_min_gap_hours`` have passed."""
         out: list[tuple[Notification, list[BackorderEvent]]] = []
         cadences = [p.reminder_every_days for p in (*self.policies, self.default_policy)]
         soonest = timedelta(days=max(0, min(cadences)))
         contacted = self._contacted
+        owed = self._news_owed
         # Cheap tests first, before sorting: most waiting customers heard from us lately or
         # hear from us in this plan (a cold plan confirms 180k orders).
         due = [
             order_id
             for order_id in candidates
             if order_id not in told
-            and ((recent := contacted.get(order_id)) is None or now - recent >= soonest)
+            and (
+                order_id in owed
+                or (recent := contacted.get(order_id)) is None
+                or now - recent >= soonest
+            )
         ]
         for order_id in sorted(due):
             recent = contacted.get(order_id)
             waiting = self._order_waiting.get(order_id)
             order = self._ix.orders.get(order_id)
             if not waiting or order is None:
+                owed.discard(order_id)
                 continue
             # By SKU (a stable sort keeps each SKU's queue order); the first SKU's policy rules.
             entries = sorted(waiting, key=_sku) if len(waiting) > 1 else list(waiting)
             policy = self._policy_of(entries[0].sku)
-            if policy.reminder_every_days <= 0:
-                continue
+            gap = timedelta(hours=policy.reminder_min_gap_hours)
             last = recent or min(entry.ordered_at for entry in entries)
-            if now - last < timedelta(days=policy.reminder_every_days):
+            if order_id in owed:
+                if now - last < gap:
+                    continue
+            elif policy.reminder_every_days <= 0 or now - last < max(
+                gap, timedelta(days=policy.reminder_every_days)
+            ):
                 continue
             out.append(reminder(self.shop.name, order, entries, policy, now))
         return out

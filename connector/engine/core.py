@@ -81,6 +81,8 @@ class Engine(PlanAssembly):
         nested dict cost about 50 MiB more. The order tags are worked out from it when needed."""
         self._contacted: dict[str, datetime] = {}
         self._heads_up: set[tuple[str, date]] = set()
+        self._news_owed: set[str] = set()
+        self._quiet_before: datetime | None = None
         self._waiting_stale = False
 
     # -- loading --------------------------------------------------------------------------------
@@ -97,6 +99,8 @@ class Engine(PlanAssembly):
         self._order_waiting = {}
         self._contacted = dict(state.last_contacted)
         self._heads_up = set(state.heads_up)
+        self._news_owed = set(state.news_owed)
+        self._quiet_before = state.quiet_before
         ix = self._ix
         for product in state.products:
             ix.products[product.platform_id] = product
@@ -234,6 +238,7 @@ class Engine(PlanAssembly):
                 today=today,
                 locale=locale,
                 told=self._heads_up,
+                quiet_before=self._quiet_before,
             )
             self._heads_up.update(result.heads_up)
             results.append(result)

@@ -8,9 +8,8 @@ carry what an email needs: the lines, old and new ETA and the reason.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from connector.engine.detection import Departure
@@ -19,24 +18,22 @@ from connector.model import (
     BackorderEvent,
     BackorderEventKind,
     Money,
-    Notification,
     NotificationKind,
     NotificationLine,
-    Order,
     OrderLine,
 )
-from connector.settings import PolicySettings
 
 __all__ = [
     "LineNotice",
-    "delay_discount_code",
     "departure_events",
     "entry_events",
     "heads_up",
     "heads_up_told",
+    "held_back",
+    "line_event",
     "mailed",
-    "notification_for",
-    "reminder",
+    "news_owed",
+    "notice_line",
     "was_mailed",
 ]
 
@@ -51,9 +48,11 @@ class LineNotice:
     kind: NotificationKind
     line: NotificationLine
     reason: str = ""
+    """For the customer: the owner's words (a purchase order's or the policy's reason), or a
+    short note the templates do not show. Never the queue's explanation (it names PO ids)."""
 
 
-def _line(
+def notice_line(
     entry: BackorderEntry, title: str, price: Money | None, units: int, old: date | None = None
 ) -> NotificationLine:
     # Positional, in field order (line_id, sku, title, quantity, eta, old_eta, ships_now, price):
@@ -61,7 +60,7 @@ def _line(
     return NotificationLine(entry.line_id, entry.sku, title, units, entry.eta, old, False, price)
 
 
-def _event(
+def line_event(
     entry: BackorderEntry,
     kind: BackorderEventKind,
     units: int,
@@ -99,6 +98,33 @@ heads-up recorded without a message are not mailed). The reminder cadence counts
 _ALWAYS_MAILED = frozenset({BackorderEventKind.DETECTED, BackorderEventKind.DELAYED})
 
 
+EXISTING = "; not confirmed: placed before the first sync (notify_existing = false)"
+"""Ends the detail of a ``DETECTED`` event whose order predates the connector's first sync."""
+
+HELD_BACK = "; held back: mailed lately"
+"""Ends the detail of an event whose message was held back by the reminder gap: the customer is
+owed the news, which the next reminder carries (:func:`news_owed`)."""
+
+
+def held_back(event: BackorderEvent) -> BackorderEvent:
+    """``event`` marked as not mailed after all: its message came too soon after another."""
+    detail = event.detail.removesuffix(MAILED)
+    return replace(event, detail=detail if detail.endswith(HELD_BACK) else detail + HELD_BACK)
+
+
+def news_owed(
+    events: Iterable[BackorderEvent], contacted: Mapping[str, datetime]
+) -> frozenset[str]:
+    """Orders with news held back since their customer last heard from us."""
+    owed = set()
+    for event in events:
+        if event.order_id and event.detail.endswith(HELD_BACK):
+            last = contacted.get(event.order_id)
+            if last is None or event.at >= last:
+                owed.add(event.order_id)
+    return frozenset(owed)
+
+
 def mailed(detail: str) -> str:
     """``detail`` marked as sent to the customer with a message."""
     return detail + MAILED
@@ -132,8 +158,17 @@ def entry_events(
     now: datetime,
     today: date,
     why: str,
+    words: str = "",
+    quiet: bool = False,
 ) -> tuple[list[BackorderEvent], list[LineNotice]]:
-    """Events and notices for one line now in the queue, against its previous entry."""
+    """Events and notices for one line now in the queue, against its previous entry.
+
+    ``why`` is the queue's explanation, kept in the history for the owner and support; ``words``
+    is what the customer may read about why (the owner's reason, or '' for the templates' neutral
+    one): internal words, PO ids among them, never reach a customer's mail. ``quiet``: the order
+    was placed before the connector first synced the shop; a new waiting line is recorded but not
+    confirmed (:data:`EXISTING`).
+    """
     if previous is None:  # a new waiting line: the cold plan makes 200k of these
         kind = (
             NotificationKind.PREORDER_CONFIRMATION
@@ -141,17 +176,20 @@ def entry_events(
             else NotificationKind.BACKORDER_CONFIRMATION
         )
         # Short is what waits: units the shop had for the line ship now and are not counted.
-        detected = _event(
+        detail = why + EXISTING if quiet else why
+        detected = line_event(
             entry,
             BackorderEventKind.DETECTED,
             entry.waiting,
             shop=shop,
             now=now,
             old=None,
-            detail=why,
+            detail=detail,
         )
+        if quiet:
+            return [detected], []
         notice = LineNotice(
-            entry.order_id, kind, _line(entry, line.title, line.price, entry.waiting), why
+            entry.order_id, kind, notice_line(entry, line.title, line.price, entry.waiting), words
         )
         return [detected], [notice]
     events: list[BackorderEvent] = []
@@ -160,7 +198,7 @@ def entry_events(
     def event(
         kind: BackorderEventKind, units: int, old: date | None = None, detail: str = ""
     ) -> None:
-        events.append(_event(entry, kind, units, shop=shop, now=now, old=old, detail=detail))
+        events.append(line_event(entry, kind, units, shop=shop, now=now, old=old, detail=detail))
 
     gained = entry.allocated - previous.allocated
     if gained > 0:
@@ -173,7 +211,7 @@ def entry_events(
                 LineNotice(
                     entry.order_id,
                     NotificationKind.SHIP_SOON,
-                    _line(entry, line.title, line.price, units, previous.eta),
+                    notice_line(entry, line.title, line.price, units, previous.eta),
                     "stock allocated",
                 )
             )
@@ -187,8 +225,8 @@ def entry_events(
             LineNotice(
                 entry.order_id,
                 NotificationKind.DELAY,
-                _line(entry, line.title, line.price, entry.waiting, old),
-                why,
+                notice_line(entry, line.title, line.price, entry.waiting, old),
+                words,
             )
         )
     elif old != new:
@@ -199,7 +237,7 @@ def entry_events(
                 LineNotice(
                     entry.order_id,
                     NotificationKind.REMINDER,
-                    _line(entry, line.title, line.price, entry.waiting, old),
+                    notice_line(entry, line.title, line.price, entry.waiting, old),
                     "a delivery date is known now",
                 )
             )
@@ -229,7 +267,7 @@ def heads_up(
     assert entry.eta is not None
     days = max(0, (entry.eta - today).days)
     why = f"{HEADS_UP}: supply due {arrives.isoformat()}, ships in {days} days"
-    event = _event(
+    event = line_event(
         entry,
         BackorderEventKind.ETA_SET,
         entry.waiting,
@@ -243,7 +281,7 @@ def heads_up(
     notice = LineNotice(
         entry.order_id,
         NotificationKind.REMINDER,
-        _line(entry, line.title, line.price, entry.waiting, entry.eta),
+        notice_line(entry, line.title, line.price, entry.waiting, entry.eta),
         f"ships in {days} days",
     )
     return event, notice
@@ -277,7 +315,7 @@ def departure_events(
         departure.kind is BackorderEventKind.CANCELLED and departure.whole_line and entry.waiting
     )
     events = [
-        _event(
+        line_event(
             entry,
             departure.kind,
             departure.units,
@@ -303,153 +341,7 @@ def departure_events(
                     price=price,
                     refunded=refunded,
                 ),
-                "the waiting line was cancelled",
+                "",  # the mail shows a reason when given: none of ours is meant for the customer
             )
         )
     return events, notices
-
-
-_CONFIRMATIONS = frozenset(
-    {NotificationKind.BACKORDER_CONFIRMATION, NotificationKind.PREORDER_CONFIRMATION}
-)
-
-
-def _latest(dates: Iterable[date | None]) -> date | None:
-    """The last of the dates; None when any is unknown (the order is only as sure as its least)."""
-    latest: date | None = None
-    for value in dates:
-        if value is None:
-            return None
-        if latest is None or value > latest:
-            latest = value
-    return latest
-
-
-def notification_for(
-    shop: str,
-    order: Order,
-    *,
-    kind: NotificationKind,
-    notices: Sequence[LineNotice],
-    now: datetime,
-    ships_now: Mapping[str, int],
-    waiting: Sequence[BackorderEntry],
-    policy: PolicySettings,
-    release: date | None = None,
-) -> Notification:
-    """One notification for one order: its lines of ``kind``; a confirmation also lists what ships
-    now (every line of the order not among ``waiting``, the order's waiting entries, nor told).
-    """
-    if len(notices) == 1:  # the usual case, without the generic walks
-        only = notices[0].line
-        lines = [only]
-        promised = None if kind is NotificationKind.CANCELLATION else only.eta
-        old_promised = only.old_eta
-    else:
-        lines = [notice.line for notice in notices]
-        promised = None if kind is NotificationKind.CANCELLATION else _latest(n.eta for n in lines)
-        old_promised = max((n.old_eta for n in lines if n.old_eta is not None), default=None)
-    if kind in _CONFIRMATIONS:
-        # What ships now follows the waiting lines; short sequences are quicker here than sets.
-        not_now: Collection[str]
-        if len(lines) == 1 and len(waiting) == 1:  # one line waits, and it is the one told
-            not_now = (lines[0].line_id, waiting[0].line_id)
-        else:
-            ids = [line.line_id for line in lines] + [entry.line_id for entry in waiting]
-            not_now = set(ids) if len(ids) > 16 else ids
-        for line in order.lines:
-            line_id = line.platform_id
-            units = ships_now.get(line_id)
-            if units is None and line_id not in not_now:
-                units = line.open_quantity
-            if units:
-                # Positional, in field order: (line_id, sku, title, quantity, eta, old_eta,
-                # ships_now, price).
-                lines.append(
-                    NotificationLine(
-                        line_id, line.sku, line.title, units, None, None, True, line.price
-                    )
-                )
-    if len(notices) == 1:
-        reason = notices[0].reason
-    else:
-        reason = "; ".join(sorted({notice.reason for notice in notices if notice.reason}))
-    discount = ""
-    if kind is NotificationKind.DELAY and policy.delay_discount_percent:
-        discount = delay_discount_code(order.platform_id, promised)
-    customer = order.customer
-    # Positional, in field order: one per waiting order in a cold plan (180k in the benchmark).
-    return Notification(
-        shop,
-        kind,
-        order.platform_id,
-        order.number,
-        customer.email,
-        customer.name,
-        order.locale or customer.locale,  # Order.customer_locale, without the property call
-        tuple(lines),
-        now,
-        promised,
-        old_promised,
-        reason,
-        policy.payment_terms if kind is NotificationKind.PREORDER_CONFIRMATION else "",
-        discount,
-        release if kind is NotificationKind.PREORDER_CONFIRMATION else None,
-    )
-
-
-def delay_discount_code(order_id: str, promised: date | None) -> str:
-    """Deterministic, so a rerun offers the same code instead of minting another."""
-    seed = f"{order_id}|{promised.isoformat() if promised else '-'}"
-    return "SORRY-" + hashlib.sha1(seed.encode()).hexdigest()[:8].upper()
-
-
-def reminder(
-    shop: str,
-    order: Order,
-    entries: Sequence[BackorderEntry],
-    policy: PolicySettings,
-    now: datetime,
-) -> tuple[Notification, list[BackorderEvent]]:
-    """A reminder to a customer still waiting, with the ETA of every waiting line of the order.
-
-    Each line gets an ``ETA_SET`` event marked ``reminder`` (and :data:`MAILED`): the history records
-    that the customer was told the date again (the reminder cadence counts from it).
-    """
-    by_id = {line.platform_id: line for line in order.lines}
-    group = []
-    events = []
-    for entry in entries:
-        line = by_id.get(entry.line_id)
-        title = line.title if line is not None else entry.sku
-        price = line.price if line is not None else None
-        group.append(
-            LineNotice(
-                order.platform_id,
-                NotificationKind.REMINDER,
-                _line(entry, title, price, entry.waiting),
-                "still waiting",
-            )
-        )
-        events.append(
-            _event(
-                entry,
-                BackorderEventKind.ETA_SET,
-                entry.waiting,
-                shop=shop,
-                now=now,
-                old=entry.eta,
-                detail=mailed("reminder"),
-            )
-        )
-    notification = notification_for(
-        shop,
-        order,
-        kind=NotificationKind.REMINDER,
-        notices=group,
-        now=now,
-        ships_now={},
-        waiting=entries,
-        policy=policy,
-    )
-    return notification, events

@@ -5,7 +5,8 @@ Pure: it reads events, the current queue and the orders they belong to, and retu
 * backorder rate: order lines that had to wait / order lines ordered (in the window);
 * fill rate: units shipped from stock at once / units ordered;
 * on-time rate: lines allocated on or before the first date promised / lines allocated;
-* average wait: days from detection to allocation, over lines allocated;
+* average wait: days from the order to allocation, over lines allocated (from detection when the
+  order is not among ``orders``): a connector started on a live shop first sees old orders late;
 * cancellations while waiting: lines and units cancelled from the queue;
 * open backorder value: what waiting customers paid for and have not got, per currency;
 * top backordered SKUs and demand while out of stock: units that came in short, by SKU.
@@ -141,13 +142,16 @@ def backorder_report(
             cancelled_lines.add(event.line_id)
             cancelled_units += event.quantity
     still_waiting = {entry.line_id for entry in queue if entry.waiting}
+    # The customer's wait starts when they ordered, not when the connector first saw the line.
+    ordered_at = {line.platform_id: o.created_at for o in orders for line in o.lines}
     waits: list[float] = []
     on_time = 0
     for line_id, when in allocated_at.items():
         first = detected.get(line_id)
         if first is None or line_id in still_waiting:
             continue
-        waits.append((when - first.at).total_seconds() / 86400)
+        start = min(ordered_at.get(line_id, first.at), first.at)
+        waits.append((when - start).total_seconds() / 86400)
         promised: date | None = first.eta
         if promised is not None and when.date() <= promised:
             on_time += 1

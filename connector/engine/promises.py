@@ -37,6 +37,8 @@ class Promise:
     eta: date | None
     why: str
     arrives: date | None = None
+    covered_on: date | None = None
+    """The expected date of the purchase order(s) covering the line, whatever moved its ETA later."""
 
 
 def promise_dates(
@@ -81,10 +83,11 @@ def promise_dates(
             continue
         when: date | None
         arrives: date | None = None
+        covered_on: date | None = None
         if covered >= demand and index > 0:
             when, _, why, dated_po = points[index - 1]
             if dated_po:
-                arrives = when
+                arrives = covered_on = when
         elif supply.lead_time_days is not None:
             when = supply.lead_time_date(line.ordered)
             why = f"supplier lead time {supply.lead_time_days} days"
@@ -110,5 +113,5 @@ def promise_dates(
             eta = floor
             arrives = None
         floor = eta
-        results.append(Promise(eta, why, arrives))
+        results.append(Promise(eta, why, arrives, covered_on))
     return results

@@ -115,6 +115,7 @@ def work_out_sku(
     today: date,
     locale: str,
     told: Container[tuple[str, date]] = frozenset(),
+    quiet_before: datetime | None = None,
 ) -> SkuResult:
     """Decide one SKU. Pure: the same inputs always give the same result.
 
@@ -160,9 +161,11 @@ def work_out_sku(
     preorder_units = 0
     for position, q in enumerate(served + waiting, start=1):
         arrives = None
+        words = ""  # what the customer is told about why, in the owner's words; never `why`
         if q.claim.waiting:
             promise = promises[position - 1 - len(served)]
             eta, why, arrives = promise.eta, promise.why, promise.arrives
+            words = supply.reason_for(promise.covered_on) or policy.delay_reason
         else:
             previous_eta = q.previous.eta if q.previous is not None else None
             eta = previous_eta if previous_eta and previous_eta <= ship_date else ship_date
@@ -202,7 +205,15 @@ def work_out_sku(
                 reason,
             )
             new_events, new_notices = entry_events(
-                entry, prev, line=q.line, shop=shop, now=now, today=today, why=why
+                entry,
+                prev,
+                line=q.line,
+                shop=shop,
+                now=now,
+                today=today,
+                why=why,
+                words=words,
+                quiet=quiet_before is not None and q.order.created_at <= quiet_before,
             )
             events.extend(new_events)
             notices.extend(new_notices)

@@ -32,6 +32,12 @@ class EngineState:
     previous_queue: tuple[BackorderEntry, ...] = ()
     last_contacted: Mapping[str, datetime] = field(default_factory=dict)
     heads_up: frozenset[tuple[str, date]] = frozenset()
+    news_owed: frozenset[str] = frozenset()
+    quiet_before: datetime | None = None
+    """Orders placed up to this instant (the connector's first sync of the shop, unless the shop
+    asks ``notify_existing``) queue and are held like any other, but get no confirmation."""
+    """Orders whose customer has news held back (a reminder that came too soon after another
+    mail): they get a reminder with their dates once ``reminder_min_gap_hours`` have passed."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,8 @@ class Supply:
     undated: int = 0
     lead_time_days: int | None = None
     sources: tuple[tuple[date, str], ...] = ()
+    reasons: tuple[tuple[date | None, str], ...] = ()
+    """The owner's reasons for customers, by expected date (None: undated or overdue supply)."""
 
     def dated_until(self, last: date) -> int:
         """Units expected on or before ``last``."""
@@ -34,6 +36,15 @@ class Supply:
         """A short name for what arrives on ``when`` (for the queue's explanations)."""
         names = [name for day, name in self.sources if day == when]
         return ", ".join(names[:3]) + (" ..." if len(names) > 3 else "")
+
+    def reason_for(self, covered_on: date | None) -> str:
+        """The owner's reason to tell a customer whose line the supply of ``covered_on`` covers
+        (None: no dated supply covers it): that supply's reason, else the reason of the SKU's
+        latest supply that has one, else ''. Never a PO id: only what the owner wrote for this."""
+        for day, text in self.reasons:
+            if covered_on is not None and day == covered_on:
+                return text
+        return self.reasons[-1][1] if self.reasons else ""
 
     def lead_time_date(self, ordered: date) -> date | None:
         if self.lead_time_days is None:
@@ -57,6 +68,7 @@ def supply_for(
     """
     by_date: dict[date, int] = {}
     sources: list[tuple[date, str]] = []
+    reasons: list[tuple[date | None, str]] = []
     undated = 0
     known = 0
     for po in purchase_orders:
@@ -64,6 +76,9 @@ def supply_for(
         if units <= 0:
             continue
         known += units
+        if po.reason:
+            dated = po.expected_date is not None and po.expected_date >= today
+            reasons.append((po.expected_date if dated else None, po.reason))
         if po.expected_date is None or po.expected_date < today:
             undated += units
             continue
@@ -71,11 +86,13 @@ def supply_for(
         sources.append((po.expected_date, po.reference or po.id))
     undated += max(0, shop_incoming - known)
     lead = lead_time_days if known == 0 and shop_incoming <= 0 else None
-    if not by_date and not undated and lead is None:
+    if not by_date and not undated and lead is None and not reasons:
         return EMPTY
     return Supply(
         dated=tuple(sorted(by_date.items())),
         undated=undated,
         lead_time_days=lead,
         sources=tuple(sorted(sources)),
+        # Undated first, then by date: the last one is the latest supply's reason.
+        reasons=tuple(sorted(reasons, key=lambda item: (item[0] is not None, item[0] or today))),
     )

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from connector.model import Notification, NotificationKind, utc
+from connector.model import Notification, NotificationKind, order_ref_spellings, utc
 from connector.notify.codec import notification_from_json
 from connector.notify.tables import outbox_delivery_state as delivery_state
 from connector.notify.tables import outbox_messages as messages
@@ -132,7 +132,10 @@ def read_order(engine: sa.Engine, shop: str, order_id: str) -> list[OutboxEntry]
             sa.select(messages)
             .where(
                 messages.c.shop == shop,
-                sa.or_(messages.c.order_id == order_id, messages.c.order_number == order_id),
+                sa.or_(
+                    messages.c.order_id == order_id,
+                    messages.c.order_number.in_(order_ref_spellings(order_id)),
+                ),
             )
             .order_by(messages.c.created_at, messages.c.id)
         ).all()
@@ -158,7 +161,10 @@ def stored_notification(
 ) -> Notification | None:
     """The latest stored notification of an order (by id or number), for previews."""
     query = sa.select(messages.c.payload).where(
-        sa.or_(messages.c.order_id == order_ref, messages.c.order_number == order_ref)
+        sa.or_(
+            messages.c.order_id == order_ref.strip(),
+            messages.c.order_number.in_(order_ref_spellings(order_ref)),
+        )
     )
     if kind is not None:
         query = query.where(messages.c.kind == kind.value)

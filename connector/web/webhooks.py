@@ -6,7 +6,9 @@
   413 above the body cap, 400 for junk. A verified delivery is recorded under its ``dedupe_key``
   and queued as a targeted resync *in one transaction*: a replay finds its key and is answered 200
   without queueing anything again. The answer goes out at once; the daemon does the work.
-* ``GET /healthz``: per-shop last successful cycle; 503 when any enabled shop is stale.
+* ``GET /healthz``: per shop, the last successful cycle and whether it is healthy; 503 when any
+  enabled shop is not: its last success is older than ``stale_after``, or its last
+  ``max_failures`` cycles all failed (a revoked token fails every cycle right after a success).
 * ``GET /metrics``: Prometheus text (:mod:`connector.metrics`).
 
 Webhooks are triggers, not truth: a delivery only says *what to re-read*, never what to write.
@@ -66,6 +68,9 @@ class ShopHealth:
     last_success: datetime | None
     age_seconds: float | None
     healthy: bool
+    failed_in_a_row: int = 0
+    reason: str = ""
+    """Why the shop is unhealthy, for the person paged; empty when healthy."""
 
 
 def last_successes(engine: sa.Engine, shop: str | None = None) -> dict[str, datetime]:
@@ -84,17 +89,47 @@ def last_successes(engine: sa.Engine, shop: str | None = None) -> dict[str, date
     return {row[0]: utc(row[1]) for row in rows if row[1] is not None}
 
 
+def _latest_cycles(engine: sa.Engine, shop: str, count: int) -> list[tuple[bool, str]]:
+    """(ok, error) of the shop's last ``count`` cycles, newest first."""
+    query = (
+        sa.select(cycle_runs.c.ok, cycle_runs.c.error)
+        .where(cycle_runs.c.shop == shop, cycle_runs.c.kind == "cycle")
+        .order_by(cycle_runs.c.started_at.desc(), cycle_runs.c.id.desc())
+        .limit(count)
+    )
+    with engine.connect() as conn:
+        return [(bool(row[0]), str(row[1] or "")) for row in conn.execute(query)]
+
+
 def shop_health(
-    engine: sa.Engine, shops: Iterable[str], now: datetime, stale_after: timedelta
+    engine: sa.Engine,
+    shops: Iterable[str],
+    now: datetime,
+    stale_after: timedelta,
+    max_failures: int = 3,
 ) -> list[ShopHealth]:
+    """Each shop's health: unhealthy when its last success is older than ``stale_after`` (or
+    there is none), or when its last ``max_failures`` cycles all failed (0: never by count)."""
     known = last_successes(engine)
     report = []
+    limit = stale_after.total_seconds()
     for shop in shops:
         last = known.get(shop)
         age = (now - last).total_seconds() if last else None
-        report.append(
-            ShopHealth(shop, last, age, age is not None and age <= stale_after.total_seconds())
-        )
+        latest = _latest_cycles(engine, shop, max_failures) if max_failures > 0 else []
+        failed = 0
+        for ok, _ in latest:
+            if ok:
+                break
+            failed += 1
+        reason = ""
+        if failed >= max_failures > 0:
+            reason = f"the last {failed} cycles failed: {latest[0][1]}".rstrip(": ")
+        elif age is None:
+            reason = "no successful cycle yet"
+        elif age > limit:
+            reason = f"no successful cycle for {age / 60:.0f} minutes (limit {limit / 60:.0f})"
+        report.append(ShopHealth(shop, last, age, not reason, failed, reason))
     return report
 
 
@@ -115,6 +150,7 @@ class WebhookApp:
         metrics: Metrics | None = None,
         max_body: int = DEFAULT_MAX_BODY,
         stale_after: timedelta = timedelta(minutes=15),
+        max_failures: int = 3,
         wake: Callable[[str], None] | None = None,
         record_skipped: Callable[[SkippedPayload], None] | None = None,
     ) -> None:
@@ -125,6 +161,7 @@ class WebhookApp:
         self.metrics = metrics or Metrics()
         self.max_body = max_body
         self.stale_after = stale_after
+        self.max_failures = max_failures
         self.wake = wake
         self.record_skipped = record_skipped
         self.url_map = Map(
@@ -151,15 +188,18 @@ class WebhookApp:
 
     def on_healthz(self, request: Request) -> Response:
         now = self.clock()
-        report = shop_health(self.engine, [s.name for s in self.shops], now, self.stale_after)
+        names = [s.name for s in self.shops]
+        report = shop_health(self.engine, names, now, self.stale_after, self.max_failures)
         healthy = all(item.healthy for item in report)
         body = {
-            "status": "ok" if healthy else "stale",
+            "status": "ok" if healthy else "unhealthy",
             "shops": {
                 item.shop: {
                     "last_success": item.last_success.isoformat() if item.last_success else None,
                     "age_seconds": item.age_seconds,
                     "healthy": item.healthy,
+                    "failed_in_a_row": item.failed_in_a_row,
+                    "reason": item.reason,
                 }
                 for item in report
             },

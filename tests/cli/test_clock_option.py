@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from connector.clock import NOW_ENV
-from tests.cli.test_engine_cli import AT, config, run, run_main  # noqa: F401  (config: fixture)
+from tests.cli.conftest import AT, run, run_main
 from tests.engine.builders import NOW
 
 

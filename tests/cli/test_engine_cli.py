@@ -5,70 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from connector.cli.main import cli, main
 from connector.db import open_database
 from connector.planning import plan_for_shop
-from tests.engine.builders import NOW, SHOP, at, line, order, po, product, variant
-
-CONFIG = """
-database_url = "sqlite:///{db}"
-
-[[shops]]
-name = "demo"
-platform = "shopify"
-url = "https://demo.myshopify.com"
-access_token = "env:DEMO_TOKEN"
-currency = "EUR"
-
-[[policies]]
-name = "sofas"
-mode = "backorder"
-handling_days = 2
-
-[policies.match]
-skus = ["SOFA-*"]
-"""
-
-AT = ["--now", NOW.isoformat()]
-
-
-@pytest.fixture
-def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("DEMO_TOKEN", "shpat_0123456789abcdef0123456789abcdef")
-    path = tmp_path / "connector.toml"
-    path.write_text(CONFIG.format(db=tmp_path / "state.db"))
-    db = open_database(f"sqlite:///{tmp_path / 'state.db'}")
-    db.upsert_shop(SHOP)
-    db.upsert_products([product("P1", title="Oak sofa")])
-    db.upsert_variants([variant("SOFA-OAK", -3)])
-    db.upsert_orders(
-        [
-            order("ANNA", at("2026-11-01"), line("A1", "SOFA-OAK", 2)),
-            order("BEN", at("2026-11-05"), line("B1", "SOFA-OAK", 1)),
-        ]
-    )
-    db.add_purchase_order(po("PO1", "SOFA-OAK", 2, date(2026, 12, 1)))
-    db.add_purchase_order(po("PO2", "SOFA-OAK", 5, date(2026, 12, 20)))
-    db.close()
-    return path
-
-
-def run(config: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["--config", str(config), *args])
-    return result.exit_code, result.stdout, result.stderr
-
-
-def run_main(config: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    """Through ``main``, which turns our errors into one line and exit code 2."""
-    code = main(["--config", str(config), *args])
-    return code, capsys.readouterr().err
+from tests.cli.conftest import AT, CONFIG, run, run_main
+from tests.engine.builders import NOW, SHOP, at, line, order, product, variant
 
 
 def test_plan_shows_what_would_change_without_touching_anything(config: Path) -> None:
@@ -117,6 +62,7 @@ def test_purchase_orders_added_received_and_imported_move_the_promises(
 ) -> None:
     code, out, _ = run(
         config,
+        *AT,
         "po",
         "add",
         "--sku",
@@ -150,9 +96,9 @@ def test_purchase_orders_added_received_and_imported_move_the_promises(
         "SOFA-OAK,many,2026-12-05,Nordhus,NH-2\n"
         "SOFA-OAK,2,05/12/2026,Nordhus,NH-3\n"
     )
-    code, out, err = run(config, "po", "import", str(sheet))
+    code, out, err = run(config, *AT, "po", "import", str(sheet))
     assert code == 1
-    assert "Imported 1 purchase orders" in out
+    assert f"Imported {sheet}: 1 new, 0 changed, 0 unchanged." in out
     assert "line 3: quantity 'many' is not a whole number" in err
     assert "line 4: expected_date '05/12/2026' is not a YYYY-MM-DD date" in err
     _, out, _ = run(config, "po", "list", "--sku", "SOFA-OAK")
@@ -221,13 +167,13 @@ def test_importing_the_same_sheet_again_keeps_what_was_already_received(
 ) -> None:
     sheet = tmp_path / "pos.csv"
     sheet.write_text("sku,quantity,expected_date,reference\nSOFA-OAK,4,2026-12-05,NH-1\n")
-    assert run(config, "po", "import", str(sheet))[0] == 0
+    assert run(config, *AT, "po", "import", str(sheet))[0] == 0
     code, out, _ = run(config, "po", "receive", "NH-1:SOFA-OAK", "3")
     assert (code, out.strip()) == (0, "Purchase order NH-1:SOFA-OAK: 3/4 received.")
 
     # The owner moves the date in the sheet and imports it again: the 3 sofas stay received.
     sheet.write_text("sku,quantity,expected_date,reference\nSOFA-OAK,4,2026-12-09,NH-1\n")
-    assert run(config, "po", "import", str(sheet))[0] == 0
+    assert run(config, *AT, "po", "import", str(sheet))[0] == 0
     # And so does re-adding it by hand with the same reference.
     run(config, "po", "add", "--sku", "SOFA-OAK", "--quantity", "4", "--reference", "NH-1")
     _, out, _ = run(config, "po", "list", "--sku", "SOFA-OAK", "--all")
@@ -235,7 +181,7 @@ def test_importing_the_same_sheet_again_keeps_what_was_already_received(
 
     # A sheet that states a received count is taken at its word.
     sheet.write_text("sku,quantity,reference,received\nSOFA-OAK,4,NH-1,1\n")
-    assert run(config, "po", "import", str(sheet))[0] == 0
+    assert run(config, *AT, "po", "import", str(sheet))[0] == 0
     _, out, _ = run(config, "po", "list", "--sku", "SOFA-OAK", "--all")
     assert "NH-1:SOFA-OAK  SOFA-OAK  1/4 received" in out
 

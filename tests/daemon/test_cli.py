@@ -254,3 +254,27 @@ def test_status_says_when_waiting_orders_were_last_reread_and_a_failed_reread(
     assert "re-reading the waiting orders failed: RetryableError: HTTP 503" in result.output
     data = json.loads(CliRunner().invoke(cli, ["--config", str(config), "status", "--json"]).stdout)
     assert data[0]["last_reconcile"]["error"] == "RetryableError: HTTP 503 from the shop"
+
+
+@pytest.mark.parametrize("columns", ["80", "160"])
+def test_status_keeps_dates_and_words_whole_at_any_width(
+    config: Path, tmp_path: Path, columns: str
+) -> None:
+    """At 80 columns the table folded '2026-11-' from '07 20:52' and 'product' from 's'."""
+    from connector.clock import FrozenClock
+    from tests.engine.builders import NOW
+
+    db = open_database(f"sqlite:///{tmp_path / 'state.db'}", clock=FrozenClock(NOW))
+    record_run(db.engine, CycleReport(shop="outlet", started_at=NOW, finished_at=NOW))
+    db.set_cursor("outlet", "products", "2026-11-20T11:00:00Z")
+    db.set_cursor("outlet", "orders", "2026-11-20T11:00:00Z")
+    db.close()
+    result = CliRunner(env={"COLUMNS": columns}).invoke(
+        cli, ["--config", str(config), "--now", NOW.isoformat(), "status"]
+    )
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert max(len(line) for line in out.splitlines()) <= int(columns)
+    assert "2026-11-20 12:00 UTC" in out
+    assert "products 0s" in out and "orders 0s" in out
+    assert "0 lines / 0 units / 0 SKUs" in out

@@ -63,3 +63,32 @@ def test_a_hold_alone_names_its_skus_and_a_release_alone_what_ships() -> None:
     assert held == "hold 3 x TABL-5 (backordered); the rest ships now"
     [(released, _)] = _order_story(order, [_action(OrderActionKind.RELEASE_HOLD)], ("L2",))
     assert released == "3 x TABL-5 ships now; hold released"
+
+
+def test_the_queue_keeps_its_why_here_column_at_80_columns(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """At 80 columns the table dropped 'why here', the part a newcomer wants."""
+    from rich.console import Console
+
+    from connector.db import open_database
+    from connector.demo_narrator import Narrator
+    from connector.model import BackorderEntry
+
+    db = open_database(f"sqlite:///{tmp_path / 'state.db'}")
+    db.replace_queue(
+        "demo",
+        [
+            BackorderEntry(
+                "demo", "CHAI-000002-1", "o1", "l1", "noah.lind.10@example.com", T0, 3,
+                position=1, reason="ordered 2026-11-01 09:37; first in line; covered by NH-80 "
+                "due 2026-11-12",
+            )
+        ],
+    )  # fmt: skip
+    for width in (80, 160):
+        console = Console(width=width, record=True)
+        Narrator(console, db, tmp_path).queue("demo")
+        text = console.export_text()
+        assert "why here" in text, text
+        assert "covered by NH-80" in " ".join(text.split()), text
+        assert max(len(line) for line in text.splitlines()) <= width
+    db.close()

@@ -90,6 +90,10 @@ def test_an_old_schema_upgrades_without_losing_rows(db_url: str) -> None:
     )
     assert stored.inventory_item_id == ""
     assert db.get_cursor("acme", "products") == "c-42"
+    # A shop synced before schema v7 keeps its first-sync moment from what the database shows
+    # (here its cursor): orders that came in while it was stopped for the upgrade are still new.
+    assert db.first_synced_at("acme") == datetime(2026, 1, 1, tzinfo=UTC)
+    assert db.first_synced_at("never-synced") is None
     assert db.schema_version() >= CORE_VERSION
     newer = datetime(2026, 2, 1, tzinfo=UTC)
     db.upsert_variants([dataclasses.replace(stored, inventory_item_id="inv-9", updated_at=newer)])

@@ -32,6 +32,8 @@ consumer_key = "env:OUTLET_KEY"
 consumer_secret = "env:OUTLET_SECRET"
 webhook_secret = "env:OUTLET_HOOK"
 requests_per_second = 100
+# The sandbox's orders predate the first sync; these tests follow their confirmations.
+notify_existing = true
 
 [[policies]]
 name = "backorders"
@@ -79,9 +81,12 @@ def test_run_once_then_status_order_and_resync(
         return connector_main(argv)
 
     assert main(["--config", str(config), "run", "--once"]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert out.startswith("outlet: synced ")
     assert "lines waiting" in out
+    # Not a terminal: the first sync says what it read, in the log, rather than nothing.
+    assert "first sync of outlet: reading products" in err
+    assert "first sync of outlet done: " in err and "objects/s" in err
 
     assert main(["--config", str(config), "status", "--json"]) == 0
     [status] = json.loads(capsys.readouterr().out)
@@ -132,4 +137,46 @@ def test_run_once_then_status_order_and_resync(
     assert connector_main(["--config", str(config), "--now", "2031-01-01", "status", "--json"]) == 0
     [status] = json.loads(capsys.readouterr().out)
     assert status["lease"]["holder"] == "other-daemon"
+    db.close()
+
+
+def test_resync_of_an_order_nobody_has_changes_nothing_and_sends_nothing(
+    outlet: tuple[Path, Any],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Support mistypes an order number while a plan is pending (a new order, a queued resync):
+    the lookup fails first, and nothing else runs: no queued resync, no write, no email."""
+    from connector.platform import ResyncTarget
+    from connector.resync_queue import enqueue_resync, pending_resyncs
+
+    config, store = outlet
+    monkeypatch.setenv(NOW_ENV, store.clock().isoformat())
+    assert connector_main(["--config", str(config), "run", "--once"]) == 0
+    capsys.readouterr()
+    outbox = tmp_path / "outbox"
+    sent = sorted(outbox.iterdir())
+    db = open_database(f"sqlite:///{tmp_path / 'state.db'}")
+    waiting = db.queue("outlet")[0]
+    late = store.place_order("late@example.com", [(waiting.sku, 1)], name="Late Comer")
+    with db.engine.begin() as conn:
+        enqueue_resync(
+            conn, "outlet", ResyncTarget(order_ids=(late,)), source="webhook", now=db.clock()
+        )
+    runs = db.engine.connect().exec_driver_sql("select count(*) from cycle_runs").scalar()
+
+    for typed in ("99999", "#99999"):
+        code = connector_main(
+            ["--config", str(config), "resync", "--shop", "outlet", "--order", typed]
+        )
+        err = capsys.readouterr().err
+        assert code == 1
+        assert err.strip().splitlines() == [
+            f"error: order {typed} was not found on outlet; nothing was resynced, applied or sent"
+        ]
+    assert sorted(outbox.iterdir()) == sent
+    assert db.order("outlet", late) is None
+    assert len(pending_resyncs(db.engine, "outlet")) == 1
+    assert db.engine.connect().exec_driver_sql("select count(*) from cycle_runs").scalar() == runs
     db.close()

@@ -42,3 +42,31 @@ def test_connector_demo_runs_offline_and_prints_each_step(tmp_path: Path) -> Non
     emails = list((tmp_path / "mail").glob("*.eml"))
     assert emails, "the demo should write customer emails"
     assert f"{len(emails)} emails in" in out
+
+
+@pytest.mark.slow
+def test_the_kept_demo_state_opens_with_the_support_tools_as_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/demo.md's --keep recipe: the commands the demo prints work as printed."""
+    import re
+    import shlex
+    import shutil
+
+    from rich.console import Console
+
+    from connector.cli.main import main
+    from connector.demo import run_demo
+
+    console = Console(width=200, record=True)
+    assert run_demo(outbox_dir=tmp_path / "mail", keep=True, console=console) == 0
+    text = console.export_text()
+    commands = re.findall(r"^\s+(connector --config \S+ (?:status|order \S+))$", text, re.M)
+    assert len(commands) == 2, text[-1500:]
+    try:
+        for command in commands:
+            capsys.readouterr()
+            assert main(shlex.split(command)[1:]) == 0, capsys.readouterr().err
+            assert "Order " in capsys.readouterr().out or "status" in command
+    finally:
+        shutil.rmtree(Path(shlex.split(commands[0])[2]).parent, ignore_errors=True)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from connector.engine import EngineState
-from connector.engine.events import heads_up_told
+from connector.engine.events import heads_up_told, news_owed
 from connector.model import (
     ChangeKind,
     Customer,
@@ -162,4 +162,6 @@ def apply_plan(current: EngineState, plan: Plan, now: datetime = NOW) -> EngineS
         previous_queue=plan.queue,
         last_contacted=contacted,
         heads_up=current.heads_up | heads_up_told(plan.events),
+        news_owed=(current.news_owed - {n.order_id for n in plan.notifications})
+        | news_owed(plan.events, contacted),
     )

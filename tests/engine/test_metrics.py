@@ -34,8 +34,8 @@ def test_rates_waits_and_what_is_owed() -> None:
         event(BackorderEventKind.DETECTED, "A1", 19, 2, eta=date(2026, 11, 10)),
         event(BackorderEventKind.DETECTED, "B1", 18, 1, eta=date(2026, 11, 10)),
         event(BackorderEventKind.DETECTED, "C1", 17, 1, eta=date(2026, 12, 1)),
-        event(BackorderEventKind.ALLOCATED, "A1", 12, 2),  # Nov 8: kept, waited 7 days
-        event(BackorderEventKind.ALLOCATED, "B1", 8, 1),  # Nov 12: late, waited 10 days
+        event(BackorderEventKind.ALLOCATED, "A1", 12, 2),  # Nov 8 12:00: kept, ordered Nov 1 10:00
+        event(BackorderEventKind.ALLOCATED, "B1", 8, 1),  # Nov 12 12:00: late, ordered Nov 2 10:00
         event(BackorderEventKind.CANCELLED, "C1", 5, 1),
     ]
     queue = [
@@ -52,7 +52,7 @@ def test_rates_waits_and_what_is_owed() -> None:
     assert report.backorder_rate == 0.75
     assert report.fill_rate == 0.5
     assert (report.on_time, report.lines_allocated, report.on_time_rate) == (1, 2, 0.5)
-    assert report.average_wait_days == 8.5
+    assert report.average_wait_days == 8.58  # (7 d 2 h + 10 d 2 h) / 2, from the orders' times
     assert (report.cancelled_lines, report.cancelled_units) == (1, 1)
     assert report.top_skus[0].sku == "SOFA-OAK" and report.top_skus[0].units_short == 3
     assert report.open_value == {}
@@ -92,3 +92,18 @@ def test_short_is_what_waits_not_the_whole_line() -> None:
     report = backorder_report("demo", plan.events, queue=plan.queue, orders=shop.orders, until=NOW)
     assert (report.units_backordered, report.top_skus[0].units_short) == (3, 3)
     assert report.fill_rate == 0.4  # 2 of 5 units shipped from the shelf
+
+
+def test_the_wait_counts_from_the_order_not_from_when_the_connector_first_saw_it() -> None:
+    """A fresh database on a live shop first sees a month-old order today; its customer has
+    waited a month, not "0.0 days"."""
+    orders = [order("A", NOW - timedelta(days=30), line("A1", "SOFA-OAK", 1))]
+    history = [
+        event(BackorderEventKind.DETECTED, "A1", 2, 1, eta=date(2026, 11, 19)),
+        event(BackorderEventKind.ALLOCATED, "A1", 0, 1),
+    ]
+    report = backorder_report("demo", history, queue=[], orders=orders, until=NOW)
+    assert report.average_wait_days == 30.0
+    # An order the report was not given (long gone from the window) falls back to detection.
+    alone = backorder_report("demo", history, queue=[], orders=[], until=NOW)
+    assert alone.average_wait_days == 2.0

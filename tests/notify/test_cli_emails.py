@@ -187,3 +187,49 @@ def test_requeue_puts_failed_messages_back_and_refuses_the_rest(
     status = Outbox(db.engine, system_clock).status("outlet")
     db.close()
     assert (status.pending, status.failed) == (1, 1)
+
+
+@pytest.mark.parametrize("typed", ["1006", "#1006"])
+def test_preview_of_a_real_order_takes_the_number_as_support_types_it(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    typed: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`--order 1006` and `--order '#1006'` both show Grace's real mail, not the sample's Ada."""
+    from dataclasses import replace
+
+    import sqlalchemy as sa
+
+    from connector.clock import FrozenClock
+    from connector.db import open_database
+    from connector.notify.outbox import Outbox
+    from connector.notify.samples import sample_notification, sample_shop
+    from tests.engine.builders import NOW
+
+    monkeypatch.setenv("DEMO_TOKEN", "shpat_0123456789abcdef0123456789abcdef")
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    open_database(url).close()
+    config = tmp_path / "connector.toml"
+    config.write_text(
+        f'database_url = "{url}"\n[[shops]]\nname = "demo"\nplatform = "shopify"\n'
+        'url = "https://demo.myshopify.com"\naccess_token = "env:DEMO_TOKEN"\n'
+    )
+    note = replace(
+        sample_notification("delay", order_number="#1006", email="grace@example.com"),
+        shop="demo",
+        name="Grace Hopper",
+    )
+    engine = sa.create_engine(url)
+    assert (
+        Outbox(engine, FrozenClock(NOW)).enqueue([note], replace(sample_shop("en"), name="demo"))
+        == 1
+    )
+    engine.dispose()
+
+    code = main(["--config", str(config), "emails", "preview", "delay", "--order", typed, "--text"])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "SAMPLE DATA" not in captured.err
+    assert "order #1006 as stored in the outbox" in captured.err
+    assert "Grace Hopper" in captured.out and "Ada" not in captured.out

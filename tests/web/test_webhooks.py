@@ -220,6 +220,51 @@ def test_healthz_turns_ok_after_a_successful_cycle_and_stale_later(
     assert requests.get(f"{endpoint.url}/healthz", timeout=10).status_code == 503
 
 
+def _run(engine: sa.Engine, at: object, ok: bool, error: str = "") -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            cycle_runs.insert().values(
+                shop="sofa-store", kind="cycle", started_at=at, finished_at=at, ok=ok, error=error
+            )
+        )
+
+
+def test_healthz_says_unhealthy_when_the_last_cycles_all_failed(
+    endpoint: Endpoint, clock: FrozenClock
+) -> None:
+    """A token revoked a minute after a good cycle: every cycle since fails with 401, and the
+    last success is still recent. Three failures in a row are enough to say so."""
+    _run(endpoint.engine, clock(), ok=True)
+    for _ in range(2):
+        clock.advance(timedelta(minutes=1))
+        _run(endpoint.engine, clock(), ok=False, error="AuthError: token refused (HTTP 401)")
+    assert requests.get(f"{endpoint.url}/healthz", timeout=10).status_code == 200
+    clock.advance(timedelta(minutes=1))
+    _run(endpoint.engine, clock(), ok=False, error="AuthError: token refused (HTTP 401)")
+    answer = requests.get(f"{endpoint.url}/healthz", timeout=10)
+    assert answer.status_code == 503
+    shop = answer.json()["shops"]["sofa-store"]
+    assert answer.json()["status"] == "unhealthy"
+    assert shop["healthy"] is False
+    assert shop["failed_in_a_row"] == 3
+    assert shop["reason"] == ("the last 3 cycles failed: AuthError: token refused (HTTP 401)")
+    # One good cycle and the shop is healthy again.
+    clock.advance(timedelta(minutes=1))
+    _run(endpoint.engine, clock(), ok=True)
+    answer = requests.get(f"{endpoint.url}/healthz", timeout=10)
+    assert answer.status_code == 200 and answer.json()["shops"]["sofa-store"]["reason"] == ""
+
+
+def test_healthz_says_why_a_shop_is_stale(endpoint: Endpoint, clock: FrozenClock) -> None:
+    _run(endpoint.engine, clock(), ok=True)
+    clock.advance(timedelta(minutes=16))
+    answer = requests.get(f"{endpoint.url}/healthz", timeout=10)
+    assert answer.status_code == 503
+    assert answer.json()["shops"]["sofa-store"]["reason"] == (
+        "no successful cycle for 16 minutes (limit 15)"
+    )
+
+
 def test_metrics_count_webhook_outcomes(endpoint: Endpoint) -> None:
     endpoint.post(ORDER, delivery(ORDER))
     endpoint.post(ORDER, delivery(ORDER))

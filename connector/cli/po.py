@@ -1,0 +1,233 @@
+"""CLI commands for purchase orders: the supply the engine promises from (po add, list, receive,
+import). They edit the state database only, never the shop."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from connector.cli.common import echo_json, open_state, pick_shops, plain
+from connector.errors import UsageError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from connector.cli.main import AppContext
+    from connector.db import Database
+    from connector.settings import Settings
+
+__all__ = ["register"]
+
+
+def _today(settings: Settings, shop: str, now: datetime) -> date:
+    """Today where the shop is: a PO due "today" in Stockholm is not in the past at 23:30 UTC."""
+    from zoneinfo import ZoneInfo
+
+    return now.astimezone(ZoneInfo(settings.shop(shop).timezone)).date()
+
+
+def _unknown_sku(db: Database, shop: str, sku: str) -> str | None:
+    """A warning when ``sku`` is not in the shop's synced catalog: a typo promises nothing to
+    anyone (no line waits for a SKU that does not exist), so say so, but keep it (the product may
+    simply not be synced yet)."""
+    if db.variant_by_sku(shop, sku) is not None:
+        return None
+    return (
+        f"warning: {sku} is not a SKU of {shop}'s catalog (a typo, or not synced yet?); "
+        "saved anyway"
+    )
+
+
+def register(cli: click.Group) -> None:
+    """Add the `po` group to the `connector` group."""
+
+    @cli.group("po")
+    def po_group() -> None:
+        """Purchase orders: the supply the engine promises from."""
+
+    @po_group.command("add")
+    @click.option("--shop", "shop_name", help="The shop (needed when the config has several).")
+    @click.option("--sku", required=True)
+    @click.option("--quantity", type=click.IntRange(min=1), required=True)
+    @click.option("--expected", help="Expected delivery date, YYYY-MM-DD (omit: no date yet).")
+    @click.option("--supplier", default="")
+    @click.option("--reference", default="", help="The supplier's or your PO number.")
+    @click.option("--id", "po_id", help="Our id for it (default: reference:sku, or a new one).")
+    @click.option(
+        "--reason",
+        default="",
+        help="What a customer waiting for this supply reads when it is late, in the shop's "
+        "language (never the PO's id or reference).",
+    )
+    @click.pass_obj
+    def po_add(
+        app: AppContext,
+        *,
+        shop_name: str | None,
+        sku: str,
+        quantity: int,
+        expected: str | None,
+        supplier: str,
+        reference: str,
+        po_id: str | None,
+        reason: str,
+    ) -> None:
+        """Record incoming supply for a SKU (or update it, given the same id)."""
+        from connector.model import PurchaseOrder
+        from connector.supply_import import keep_received, past_date_problem
+
+        settings, db = open_state(app)
+        shop = pick_shops(settings, shop_name, one=True)[0]
+        now = app.clock()
+        try:
+            due = date.fromisoformat(expected) if expected else None
+        except ValueError:
+            raise UsageError(f"--expected wants YYYY-MM-DD, got {expected!r}") from None
+        # A made-up id must be unique even when the clock is fixed (--now): two POs added at one
+        # instant are two POs, not an update of the first.
+        made_up = f"PO-{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+        identity = po_id or (f"{reference}:{sku}" if reference else made_up)
+        po = PurchaseOrder(
+            id=identity,
+            shop=shop,
+            sku=sku,
+            quantity=quantity,
+            expected_date=due,
+            supplier=supplier,
+            created_at=now,
+            reference=reference,
+            reason=reason.strip(),
+        )
+        stored = db.purchase_orders(shop, sku=sku, open_only=False)
+        same = next((known for known in stored if known.id == identity), None)
+        if due is not None and past_date_problem(po, same, _today(settings, shop, now)):
+            raise UsageError(
+                f"--expected {due.isoformat()} is in the past "
+                f"(today is {_today(settings, shop, now).isoformat()} in {shop}): give the date "
+                "the supplier gives now, or leave --expected out (no date yet)"
+            )
+        warning = _unknown_sku(db, shop, sku)
+        if warning:
+            click.echo(warning, err=True)
+        # Same id as a stored purchase order: an update that keeps what was already received.
+        [po] = keep_received([po], stored)
+        db.add_purchase_order(po)
+        when = due.isoformat() if due else "no date yet"
+        click.echo(f"Purchase order {identity}: {quantity} x {sku}, expected {when}.")
+
+    @po_group.command("list")
+    @click.option("--shop", "shop_name", help="The shop (default: every enabled shop).")
+    @click.option("--sku")
+    @click.option("--all", "show_all", is_flag=True, help="Include fully received ones.")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+    @click.pass_obj
+    def po_list(
+        app: AppContext, shop_name: str | None, sku: str | None, show_all: bool, as_json: bool
+    ) -> None:
+        """List purchase orders by expected date."""
+        settings, db = open_state(app)
+        found = [
+            po
+            for shop in pick_shops(settings, shop_name)
+            for po in db.purchase_orders(shop, sku=sku, open_only=not show_all)
+        ]
+        if as_json:
+            echo_json([plain(po) for po in found])
+            return
+        if not found:
+            click.echo("No purchase orders.")
+        for po in found:
+            when = po.expected_date.isoformat() if po.expected_date else "no date"
+            reason = f'  reason: "{po.reason}"' if po.reason else ""
+            click.echo(
+                f"{po.id}  {po.sku}  {po.received}/{po.quantity} received  expected {when}"
+                f"  {po.supplier}".rstrip()
+                + reason
+            )
+
+    @po_group.command("receive")
+    @click.argument("po_id")
+    @click.argument("quantity", type=click.IntRange(min=1))
+    @click.option("--shop", "shop_name", help="The shop (needed when the config has several).")
+    @click.option(
+        "--more-than-ordered",
+        "over",
+        is_flag=True,
+        help="Accept a count that takes the PO past what was ordered (the supplier sent more).",
+    )
+    @click.pass_obj
+    def po_receive(
+        app: AppContext, po_id: str, quantity: int, shop_name: str | None, over: bool
+    ) -> None:
+        """Book units of a purchase order as received."""
+        settings, db = open_state(app)
+        shop = pick_shops(settings, shop_name, one=True)[0]
+        found = [po for po in db.purchase_orders(shop, open_only=False) if po.id == po_id]
+        if not found:
+            raise UsageError(f"no purchase order {po_id!r} in shop {shop!r}")
+        before = found[0]
+        total = before.received + quantity
+        if total > before.quantity and not over:
+            # 99 typed for 4 would close the PO and take its promise from every waiting line.
+            raise UsageError(
+                f"purchase order {po_id} has {before.quantity} ordered and {before.received} "
+                f"received: {quantity} more would make {total}/{before.quantity}. Give the units "
+                "that arrived, or add --more-than-ordered if the supplier sent more."
+            )
+        try:
+            po = db.receive_purchase_order(shop, po_id, quantity)
+        except KeyError:
+            raise UsageError(f"no purchase order {po_id!r} in shop {shop!r}") from None
+        extra = po.received - po.quantity
+        more = f" ({extra} more than ordered)" if extra > 0 else ""
+        click.echo(f"Purchase order {po.id}: {po.received}/{po.quantity} received{more}.")
+
+    @po_group.command("import")
+    @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--shop", "shop_name", help="The shop (needed when the config has several).")
+    @click.pass_obj
+    def po_import(app: AppContext, csv_file: Path, shop_name: str | None) -> None:
+        """Import purchase orders from a CSV file (sku, quantity, expected_date, supplier, ...).
+
+        Good rows are saved, bad rows are listed with their line and reason; the exit code is 1
+        when any row was skipped, 2 when the file cannot be read at all.
+        """
+        from connector.supply_import import (
+            compare_with_stored,
+            describe_change,
+            read_purchase_orders,
+        )
+
+        settings = app.settings()
+        shop = pick_shops(settings, shop_name, one=True)[0]
+        now = app.clock()
+        result = read_purchase_orders(csv_file, shop, now)
+        whole_file = [problem.reason for problem in result.problems if problem.line == 0]
+        if whole_file:  # nothing to import: one line and exit 2, before opening the database
+            raise UsageError(f"cannot import {csv_file}: {whole_file[0]}")
+        _, db = open_state(app, settings)
+        stored = db.purchase_orders(shop, open_only=False)
+        changes = compare_with_stored(result, stored, _today(settings, shop, now))
+        # Unchanged rows are not written: importing the same sheet again changes nothing at all.
+        with db.transaction() as tx:
+            for po in changes.to_write:
+                tx.add_purchase_order(po)
+        click.echo(
+            f"Imported {csv_file}: {len(changes.new)} new, {len(changes.changed)} changed, "
+            f"{len(changes.unchanged)} unchanged."
+        )
+        for old, new in changes.changed:
+            click.echo(f"  changed {new.id}: {describe_change(old, new)}")
+        for po in changes.new:
+            warning = _unknown_sku(db, shop, po.sku)
+            if warning:
+                click.echo(f"  line {result.lines.get(po.id, 0)}: {warning}", err=True)
+        problems = sorted([*result.problems, *changes.refused], key=lambda p: p.line)
+        for problem in problems:
+            click.echo(f"  skipped {problem}", err=True)
+        if problems:
+            raise click.exceptions.Exit(1)
