@@ -23,13 +23,14 @@ from connector.config import load_settings
 from connector.config_template import DEFAULT_URLS, env_prefix, render_template
 from connector.errors import ConfigError, ConnectorError
 from connector.logs import redact
-from connector.model import Platform
+from connector.model import Platform, StockStatus
 from connector.platform import CheckReport
 from connector.settings import Settings, ShopSettings
 
 if TYPE_CHECKING:
     from connector.cli.main import AppContext
     from connector.clock import Clock
+    from connector.db import Database
 
 __all__ = ["CheckFailed", "check_shop", "register"]
 
@@ -103,6 +104,8 @@ class _Outcome:
     schema_version: int | None = None
     database_problem: str = ""
     reports: list[tuple[CheckReport, str]] = field(default_factory=list)
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    """Per shop, what the state database shows the owner should know (not failures)."""
 
     @property
     def ok(self) -> bool:
@@ -204,8 +207,40 @@ def _check_database(settings: Settings, app: AppContext, outcome: _Outcome) -> N
         return
     try:
         outcome.schema_version = db.schema_version()
+        for shop in settings.shops:
+            if shop.enabled:
+                outcome.notes[shop.name] = shop_notes(db, shop.name)
     finally:
         db.close()
+
+
+_HAND_SET = {
+    StockStatus.BACKORDER: "stock management off, set to On backorder by hand: every unit sold "
+    "waits until you record supply (connector po add) or change the status",
+    StockStatus.OUT_OF_STOCK: "stock management off, set to Out of stock by hand: not selling, "
+    "so no pre-order or backorder label is shown",
+}
+
+
+def shop_notes(db: Database, shop: str) -> list[str]:
+    """What the state database shows about ``shop`` that the owner should know before trusting a
+    plan: supply for SKUs the shop does not have, and products whose stock the owner sets by hand
+    (the connector never switches those to managed stock)."""
+    notes = [
+        f"purchase order {po.id} is for {po.sku}, which no product of the shop has "
+        "(a typo, or a product not synced yet): it serves nobody"
+        for po in db.purchase_orders_for_unknown_skus(shop)
+    ]
+    by_status: dict[StockStatus, list[str]] = {}
+    for variant in db.variants(shop):
+        if not variant.tracked and variant.untracked_status in _HAND_SET:
+            by_status.setdefault(variant.untracked_status, []).append(variant.sku or variant.title)
+    for status, skus in by_status.items():
+        shown = ", ".join(sorted(skus)[:8]) + (
+            f" and {len(skus) - 8} more" if len(skus) > 8 else ""
+        )
+        notes.append(f"{len(skus)} variant(s) with {_HAND_SET[status]}: {shown}")
+    return notes
 
 
 def _print_config_error_json(error: ConfigError) -> None:
@@ -247,6 +282,9 @@ def _print_outcome(config_path: Path, outcome: _Outcome) -> None:
             click.echo(f"✗ {report.shop}: {redact(problem)}")
         if status == "failed" and not (report.missing or report.problems):
             click.echo(f"✗ {report.shop}: check failed")
+    for shop, notes in outcome.notes.items():
+        for note in notes:
+            click.echo(f"! {shop}: {note}")
     click.echo("All checks passed." if outcome.ok else "Some checks failed.")
 
 
@@ -270,6 +308,7 @@ def _as_json(config_path: Path, outcome: _Outcome) -> dict[str, Any]:
                 "missing": list(report.missing),
                 "problems": [redact(problem) for problem in report.problems],
                 "details": dict(report.details),
+                "notes": outcome.notes.get(report.shop, []),
             }
             for report, status in outcome.reports
         ],

@@ -180,3 +180,64 @@ def test_resync_of_an_order_nobody_has_changes_nothing_and_sends_nothing(
     assert len(pending_resyncs(db.engine, "outlet")) == 1
     assert db.engine.connect().exec_driver_sql("select count(*) from cycle_runs").scalar() == runs
     db.close()
+
+
+def test_check_tells_the_owner_of_supply_that_serves_nobody_and_stock_set_by_hand(
+    outlet: tuple[Path, Any],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import dataclasses
+
+    from connector.model import StockStatus
+
+    config, store = outlet
+    monkeypatch.setenv(NOW_ENV, store.clock().isoformat())
+    assert connector_main(["--config", str(config), "run", "--once"]) == 0
+    due = (store.clock() + timedelta(days=20)).date().isoformat()
+    assert (
+        connector_main(
+            [
+                "--config",
+                str(config),
+                "po",
+                "add",
+                "--sku",
+                "NO-SUCH-SKU",
+                "--quantity",
+                "3",
+                "--expected",
+                due,
+                "--id",
+                "PO-TYPO",
+            ]
+        )
+        == 0
+    )
+    db = open_database(f"sqlite:///{tmp_path / 'state.db'}")
+    first = db.variants("outlet")[0]
+    db.upsert_variants(
+        [
+            dataclasses.replace(
+                first,
+                tracked=False,
+                untracked_status=StockStatus.BACKORDER,
+                updated_at=first.updated_at + timedelta(seconds=1),
+            )
+        ]
+    )
+    db.close()
+    capsys.readouterr()
+
+    assert connector_main(["--config", str(config), "check", "--json"]) == 0
+    [shop] = json.loads(capsys.readouterr().out)["shops"]
+    assert shop["notes"] == [
+        "purchase order PO-TYPO is for NO-SUCH-SKU, which no product of the shop has (a typo, or a "
+        "product not synced yet): it serves nobody",
+        "1 variant(s) with stock management off, set to On backorder by hand: every unit sold "
+        f"waits until you record supply (connector po add) or change the status: {first.sku}",
+    ]
+    # Notes inform; they do not fail the check.
+    assert connector_main(["--config", str(config), "check"]) == 0
+    assert "! outlet: purchase order PO-TYPO is for NO-SUCH-SKU" in capsys.readouterr().out
