@@ -111,12 +111,19 @@ def pull(
     adapter: PlatformAdapter,
     shop: str,
     *,
-    resources: Sequence[Resource] = (Resource.PRODUCTS, Resource.ORDERS),
+    resources: Sequence[Resource] = (Resource.ORDERS, Resource.PRODUCTS),
     full: bool = False,
     should_stop: Callable[[], bool] = lambda: False,
     progress: Progress | None = None,
 ) -> SyncResult:
     """Read every change since the saved cursors (``full``: from the start) into the store.
+
+    Orders are read before the catalog, so every order the store knows was placed before the stock
+    counts it is planned with: the platform's ``available`` already has each known order's units
+    taken off. Read the other way round, an order placed between the two reads would be known
+    while its units still counted as free, and the plan would hand the first waiting customer
+    stock that does not exist (release a hold, say "ships now"), then take it back next cycle.
+    An order placed between the reads now only shows as less stock: what it really took.
 
     Stops between pages when ``should_stop()`` says so; the cursor then stands after the last
     committed page, so the next pull resumes there.
@@ -154,8 +161,19 @@ def resync(
     if target.is_empty:
         return result
     page = adapter.fetch(target)
+    new_orders = [order for order in page.orders if store.order(shop, order.platform_id) is None]
     save_page(store, shop, page, move_cursor=False)
     result.add(page)
+    # Stock read before an order was placed still counts its units as free: re-read the SKUs of
+    # an order the store did not know (a webhook's new order) after it, as pull reads orders
+    # before the catalog, or the plan hands the first waiting customer stock that does not exist
+    # until the next poll. Known orders' units were already off the stock last read.
+    lines = {line.sku for order in new_orders for line in order.lines if line.sku}
+    skus = sorted(lines - set(target.skus))
+    if skus:
+        stock = adapter.fetch(ResyncTarget(skus=tuple(skus)))
+        save_page(store, shop, stock, move_cursor=False)
+        result.add(stock)
     return result
 
 

@@ -143,7 +143,8 @@ class ShopifyAdapter(AdapterBase):
                 Resource.PRODUCTS,
                 (
                     page
-                    for resource in (Resource.PRODUCTS, Resource.ORDERS)
+                    # Orders first, as connector.sync.pull reads them (see its docstring).
+                    for resource in (Resource.ORDERS, Resource.PRODUCTS)
                     for page in self.reader.read_changes(resource, None)
                 ),
             )

@@ -114,8 +114,9 @@ class WooCommerceAdapter(AdapterBase):
 
     def fetch(self, target: ResyncTarget) -> ChangePage:
         def everything() -> ChangePage:
-            products = merge_pages(Resource.PRODUCTS, self.reader.read(Resource.PRODUCTS, None))
+            # Orders first, as connector.sync.pull reads them (see its docstring).
             orders = merge_pages(Resource.ORDERS, self.reader.read(Resource.ORDERS, None))
+            products = merge_pages(Resource.PRODUCTS, self.reader.read(Resource.PRODUCTS, None))
             return ChangePage(
                 Resource.PRODUCTS,
                 products=products.products,

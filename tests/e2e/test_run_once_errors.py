@@ -58,7 +58,7 @@ def test_an_unreachable_shop_is_one_line_naming_the_url(
     assert "Traceback" not in captured.err + captured.out
     assert captured.out.strip() == (
         "outlet: FAILED: RetryableError: network error after 2 attempts: connection refused "
-        f"(GET http://127.0.0.1:{port}/shop/wp-json/wc/v3/products)"
+        f"(GET http://127.0.0.1:{port}/shop/wp-json/wc/v3/orders)"
     )
     # The request was signed (OAuth 1.0a over http): nothing of the signature or key is shown.
     for secret in (KEY, SECRET, "oauth_"):
