@@ -20,6 +20,7 @@ from adapters.shopify.mapping import (
     our_held_lines,
 )
 from adapters.shopify.order_numbers import NAMES_PER_CALL, name_key, name_keys, name_query
+from adapters.shopify.refunds import read_refunds
 from adapters.shopify.sizing import Sizer
 from connector.clock import Clock
 from connector.errors import PayloadError
@@ -290,7 +291,8 @@ class Reader:
     def map_orders(
         self, nodes: Sequence[Any], extra_lines: Mapping[str, list[Any]] | None = None
     ) -> tuple[list[Order], list[SkippedPayload]]:
-        """Orders from nodes, completing long line lists and marking lines under our holds."""
+        """Orders from nodes, completing long line lists, marking lines under our holds and
+        reading the refunds of orders where money was refunded."""
         skips: list[SkippedPayload] = []
         good = [n for n in nodes if isinstance(n, Mapping) and isinstance(n.get("id"), str)]
         skips += [
@@ -302,6 +304,7 @@ class Reader:
         long_lines = self._long_lines(
             [n for n in good if not (extra_lines and n["id"] in extra_lines)]
         )
+        refunds = read_refunds(self.client, good)
         orders: list[Order] = []
         for node in good:
             try:
@@ -311,7 +314,15 @@ class Reader:
                     else long_lines.get(node["id"])
                     or list(((node.get("lineItems") or {}).get("nodes")) or ())
                 )
-                orders.append(map_order(self.shop.name, node, lines=lines, held_lines=held))
+                orders.append(
+                    map_order(
+                        self.shop.name,
+                        node,
+                        lines=lines,
+                        held_lines=held,
+                        refunds=refunds.get(node["id"]),
+                    )
+                )
             except PayloadError as error:
                 skips.append(skipped(self.shop.name, "order", node, error))
         return orders, skips
