@@ -97,4 +97,4 @@ def test_webhook_payloads_carry_the_refunds_with_a_transaction_only_when_money_m
     created = build_payload(
         store.data, "refunds/create", {"refund": refund_id, "refund_order": number}
     )
-    assert created == second and created["order_id"] == number
+    assert created is not None and created == second and created["order_id"] == number
