@@ -183,12 +183,13 @@ CENT = Decimal("0.01")
 
 
 def _amount(money_set: Any) -> Decimal | None:
-    """``{shopMoney: {amount}}`` as a Decimal; None when it is not one."""
+    """``{shopMoney: {amount}}`` as a finite Decimal; None when it is not one."""
     money = (money_set or {}).get("shopMoney") if isinstance(money_set, Mapping) else None
     try:
-        return Decimal(str(money["amount"])) if isinstance(money, Mapping) else None
+        amount = Decimal(str(money["amount"])) if isinstance(money, Mapping) else None
     except (KeyError, InvalidOperation, ValueError):
         return None
+    return amount if amount is not None and amount.is_finite() else None
 
 
 def money_refunded(node: Mapping[str, Any]) -> Decimal:

@@ -67,17 +67,44 @@ def test_an_order_refunded_without_money_states_none_and_costs_no_refund_read(ri
 
 
 def test_incremental_and_bulk_reads_carry_the_refunds_too() -> None:
-    for options in ({}, {"bulk_threshold": 10}):
-        rig = make_rig(**options)
+    for bulk in (False, True):
+        rig = make_rig(bulk_threshold=10) if bulk else make_rig()
         try:
             (sku, price), _ = _two_skus(rig)
             order_id = rig.store.place_order("rae@example.com", [(sku, 3)])
             rig.store.refund_order_line(order_id, sku, 1)
             pages, _ = rig.sync(Resource.ORDERS, None)
             [order] = [o for p in pages for o in p.orders if o.platform_id == order_id]
-            assert _line(order, sku).refunded == Money(price, "USD"), options
-            bulk = any(e.operation == "BulkRun" for e in rig.store.log.entries())
-            assert bulk == bool(options)
+            assert _line(order, sku).refunded == Money(price, "USD"), f"bulk: {bulk}"
+            assert any(e.operation == "BulkRun" for e in rig.store.log.entries()) == bulk
         finally:
             rig.adapter.close()
             rig.store.stop()
+
+
+def test_refunds_that_do_not_fit_are_passed_over_not_told() -> None:
+    from adapters.shopify.mapping import refunded_per_line
+
+    line = {"lineItem": {"id": "L1"}, "subtotalSet": {"shopMoney": {"amount": "10.00"}}}
+    odd = [
+        {
+            "totalRefundedSet": {"shopMoney": {"amount": "NaN"}},
+            "refundLineItems": {"nodes": [line]},
+        },
+        {"totalRefundedSet": None, "refundLineItems": {"nodes": [line]}},
+        {"totalRefundedSet": {"shopMoney": {"amount": "4"}}, "refundLineItems": None},
+        "junk",
+    ]
+    assert refunded_per_line(odd) == {}
+    assert refunded_per_line(None) == {}
+    three = {"totalRefundedSet": {"shopMoney": {"amount": "10.00"}}}
+    items = [
+        {"lineItem": {"id": f"L{i}"}, "subtotalSet": {"shopMoney": {"amount": "10.00"}}}
+        for i in range(3)
+    ]
+    # 10.00 returned for three lines worth 10.00 each: 3.33 each, rounded down, never 10.00.
+    assert refunded_per_line([{**three, "refundLineItems": {"nodes": items}}]) == {
+        "L0": Decimal("3.33"),
+        "L1": Decimal("3.33"),
+        "L2": Decimal("3.33"),
+    }
