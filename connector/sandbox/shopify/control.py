@@ -86,10 +86,10 @@ def _call(store: ShopifySandbox, method: str, name: str, args: dict[str, Any]) -
         }
     if name == "refund_order_line":
         amount = args.get("amount")
-        store.refund_order_line(
+        refund = store.refund_order_line(
             args["id"], args["sku"], int(args["quantity"]), None if amount is None else str(amount)
         )
-        return {"ok": True}
+        return {"ok": True, "id": refund}
     if name == "submit_fulfillment":
         store.submit_fulfillment(args["id"])
         return {"ok": True}

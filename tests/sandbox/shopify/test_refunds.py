@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import requests
+
 from connector.sandbox.shopify import ShopifySandbox
 from connector.sandbox.shopify.webhooks import build_payload
 from tests.sandbox.shopify.conftest import GraphQL
@@ -98,3 +100,18 @@ def test_webhook_payloads_carry_the_refunds_with_a_transaction_only_when_money_m
         store.data, "refunds/create", {"refund": refund_id, "refund_order": number}
     )
     assert created is not None and created == second and created["order_id"] == number
+
+
+def test_a_refund_over_the_control_api_takes_the_money_returned(
+    store: ShopifySandbox, gql: GraphQL
+) -> None:
+    sku, _ = _continue_sku(store)
+    order_id = store.place_order("rae@example.com", [(sku, 2)])
+    base = f"{store.base_url}/__sandbox/refund_order_line"
+    asked = {"id": order_id, "sku": sku, "quantity": 1}
+    refused = requests.post(base, json={**asked, "amount": "-1"}, timeout=5)
+    assert refused.status_code == 400
+    made = requests.post(base, json={**asked, "amount": "2.50"}, timeout=5).json()
+    [refund] = gql(REFUNDS, {"id": order_id})["data"]["order"]["refunds"]
+    assert refund["id"] == made["id"]
+    assert refund["totalRefundedSet"]["shopMoney"]["amount"] == "2.50"
