@@ -47,8 +47,9 @@ class Reader:
             # A variant with 5 stock levels asks about 19 points: 47 stay under 90% of 1000.
             (False, True): Sizer(client, (1, 47)),
         }
-        # An order costs about 37 points (5 lines, 5 fulfillment orders): 24 stay under 90% of 1000.
-        self.order_sizer = Sizer(client, (24,))
+        # An order costs about 39 points (5 lines, 5 fulfillment orders, the money refunded): 23
+        # stay under 90% of 1000.
+        self.order_sizer = Sizer(client, (23,))
         self.fulfillment_batch = 5
         # 50 lines cost about 250 points: three orders' lines stay well under one call's 1000.
         self.long_order_batch = 3
