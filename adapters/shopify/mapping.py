@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from adapters.common import parse_time
@@ -28,7 +28,9 @@ __all__ = [
     "map_product",
     "map_variant",
     "metafield_value",
+    "money_refunded",
     "our_held_lines",
+    "refunded_per_line",
 ]
 
 UNPAID = frozenset({"PENDING"})
@@ -177,7 +179,64 @@ def map_variant(
     )
 
 
-def _line(order_id: str, node: Mapping[str, Any], currency: str, held: set[str]) -> OrderLine:
+CENT = Decimal("0.01")
+
+
+def _amount(money_set: Any) -> Decimal | None:
+    """``{shopMoney: {amount}}`` as a finite Decimal; None when it is not one."""
+    money = (money_set or {}).get("shopMoney") if isinstance(money_set, Mapping) else None
+    try:
+        amount = Decimal(str(money["amount"])) if isinstance(money, Mapping) else None
+    except (KeyError, InvalidOperation, ValueError):
+        return None
+    return amount if amount is not None and amount.is_finite() else None
+
+
+def money_refunded(node: Mapping[str, Any]) -> Decimal:
+    """An order's ``totalRefundedSet``: the money returned over all its refunds (0 if unread)."""
+    return _amount(node.get("totalRefundedSet")) or Decimal(0)
+
+
+def refunded_per_line(refunds: Any) -> dict[str, Decimal]:
+    """Money the shop returned per line id, summed over an order's ``refunds``; a line no refund
+    names is left out.
+
+    A refund line item's ``subtotalSet`` (plus ``totalTaxSet``) is the line's calculated value,
+    which Shopify keeps even when the merchant returned less money or none (a restock-only
+    refund); what moved is the refund's ``totalRefundedSet``. So a refund's lines are given their
+    value when the refund moved at least that much, else the money that moved shared out in
+    proportion, rounded down to the cent: a customer is never told of more than was returned.
+    A refund that does not fit (no readable amounts) is passed over."""
+    refunded: dict[str, Decimal] = {}
+    for refund in refunds if isinstance(refunds, list) else ():
+        if not isinstance(refund, Mapping):
+            continue
+        moved = _amount(refund.get("totalRefundedSet"))
+        items = ((refund.get("refundLineItems") or {}).get("nodes")) or ()
+        values: list[tuple[str, Decimal]] = []
+        for item in items if isinstance(items, list) else ():
+            line = item.get("lineItem") if isinstance(item, Mapping) else None
+            subtotal = _amount(item.get("subtotalSet")) if isinstance(item, Mapping) else None
+            tax = _amount(item.get("totalTaxSet")) if isinstance(item, Mapping) else None
+            if not isinstance(line, Mapping) or not line.get("id") or subtotal is None:
+                continue
+            values.append((str(line["id"]), max(Decimal(0), subtotal + (tax or Decimal(0)))))
+        if moved is None or not values:
+            continue
+        whole = sum((value for _, value in values), Decimal(0))
+        for line_id, value in values:
+            share = value if moved >= whole else (moved * value / whole).quantize(CENT, ROUND_DOWN)
+            refunded[line_id] = refunded.get(line_id, Decimal(0)) + max(Decimal(0), share)
+    return refunded
+
+
+def _line(
+    order_id: str,
+    node: Mapping[str, Any],
+    currency: str,
+    held: set[str],
+    refunded: Mapping[str, Decimal],
+) -> OrderLine:
     line_id = _id(node)
     quantity = node.get("quantity")
     current = node.get("currentQuantity", quantity)
@@ -204,6 +263,7 @@ def _line(order_id: str, node: Mapping[str, Any], currency: str, held: set[str])
         preorder=plan is not None,
         selling_plan=str(plan.get("name")) if plan else None,
         on_hold=line_id in held,
+        refunded=Money(refunded[line_id], currency) if line_id in refunded else None,
     )
 
 
@@ -213,8 +273,13 @@ def map_order(
     *,
     lines: Iterable[Mapping[str, Any]] | None = None,
     held_lines: set[str] | None = None,
+    refunds: Any = None,
 ) -> Order:
-    """``lines`` replaces ``lineItems.nodes`` (bulk lines and extra pages come separately)."""
+    """``lines`` replaces ``lineItems.nodes`` (bulk lines and extra pages come separately).
+
+    ``refunds`` replaces the order's ``refunds`` (read apart, only for orders where money was
+    refunded); a line's ``refunded`` comes from them (see :func:`refunded_per_line`), None for a
+    line none names."""
     if not isinstance(node, Mapping):
         raise PayloadError("order is not an object")
     order_id = _id(node)
@@ -240,6 +305,7 @@ def map_order(
         list(lines) if lines is not None else list((node.get("lineItems") or {}).get("nodes") or [])
     )
     held = held_lines or set()
+    refunded = refunded_per_line(node.get("refunds") if refunds is None else refunds)
     cancelled_at = _opt_time(node.get("cancelledAt"), "cancelledAt")
     payment = node.get("displayFinancialStatus")
     if cancelled_at is not None or payment in VOIDED:
@@ -260,7 +326,7 @@ def map_order(
         status=status,
         currency=currency,
         customer=customer,
-        lines=tuple(_line(order_id, line, currency, held) for line in raw_lines),
+        lines=tuple(_line(order_id, line, currency, held, refunded) for line in raw_lines),
         locale=node.get("customerLocale") or None,
         tags=_tags(node.get("tags")),
         cancelled_at=cancelled_at,

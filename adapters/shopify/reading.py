@@ -20,6 +20,7 @@ from adapters.shopify.mapping import (
     our_held_lines,
 )
 from adapters.shopify.order_numbers import NAMES_PER_CALL, name_key, name_keys, name_query
+from adapters.shopify.refunds import read_refunds
 from adapters.shopify.sizing import Sizer
 from connector.clock import Clock
 from connector.errors import PayloadError
@@ -46,8 +47,9 @@ class Reader:
             # A variant with 5 stock levels asks about 19 points: 47 stay under 90% of 1000.
             (False, True): Sizer(client, (1, 47)),
         }
-        # An order costs about 37 points (5 lines, 5 fulfillment orders): 24 stay under 90% of 1000.
-        self.order_sizer = Sizer(client, (24,))
+        # An order costs about 39 points (5 lines, 5 fulfillment orders, the money refunded): 23
+        # stay under 90% of 1000.
+        self.order_sizer = Sizer(client, (23,))
         self.fulfillment_batch = 5
         # 50 lines cost about 250 points: three orders' lines stay well under one call's 1000.
         self.long_order_batch = 3
@@ -290,7 +292,8 @@ class Reader:
     def map_orders(
         self, nodes: Sequence[Any], extra_lines: Mapping[str, list[Any]] | None = None
     ) -> tuple[list[Order], list[SkippedPayload]]:
-        """Orders from nodes, completing long line lists and marking lines under our holds."""
+        """Orders from nodes, completing long line lists, marking lines under our holds and
+        reading the refunds of orders where money was refunded."""
         skips: list[SkippedPayload] = []
         good = [n for n in nodes if isinstance(n, Mapping) and isinstance(n.get("id"), str)]
         skips += [
@@ -302,6 +305,7 @@ class Reader:
         long_lines = self._long_lines(
             [n for n in good if not (extra_lines and n["id"] in extra_lines)]
         )
+        refunds = read_refunds(self.client, good)
         orders: list[Order] = []
         for node in good:
             try:
@@ -311,7 +315,15 @@ class Reader:
                     else long_lines.get(node["id"])
                     or list(((node.get("lineItems") or {}).get("nodes")) or ())
                 )
-                orders.append(map_order(self.shop.name, node, lines=lines, held_lines=held))
+                orders.append(
+                    map_order(
+                        self.shop.name,
+                        node,
+                        lines=lines,
+                        held_lines=held,
+                        refunds=refunds.get(node["id"]),
+                    )
+                )
             except PayloadError as error:
                 skips.append(skipped(self.shop.name, "order", node, error))
         return orders, skips

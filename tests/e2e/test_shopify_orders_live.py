@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -57,6 +58,7 @@ def live(tmp_path: Path) -> Iterator[SimpleNamespace]:
             daemon=daemon,
             clock=clock,
             outbox=Outbox(db.engine, clock, settings.email),
+            tmp_path=tmp_path,
         )
     finally:
         daemon.close()
@@ -157,3 +159,39 @@ def test_an_authorization_that_expires_while_the_line_waits_keeps_it_waiting(
     assert story["order"]["status"] == "open"
     assert [e["sku"] for e in story["queue"]] == [sku]
     assert [m["kind"] for m in story["emails"]] == [m["kind"] for m in told["emails"]]
+
+
+def _refund_waiting_line(live: SimpleNamespace, amount: str | None) -> tuple[str, list[str]]:
+    """A waiting line of 2 units, refunded whole in the shop (``amount`` returned; None: the
+    units' price, as Shopify's admin suggests); the mails its customer got, and the line's price."""
+    from tests.e2e.test_woo_order_endings import mails_to
+
+    variant = next(v for v in live.store.data.variants.values() if v.tracked)
+    order = live.store.place_order("rae@example.com", [(variant.sku, 2)], name="Rae Refund")
+    _cycle(live)
+    assert [e["sku"] for e in _story(live, order)["queue"]] == [variant.sku]
+
+    live.store.refund_order_line(order, variant.sku, 2, amount=amount)
+    _cycle(live)
+    story = _story(live, order)
+    assert story["queue"] == [] and story["lines"][0]["cancelled"] == 2
+    return variant.price, mails_to(live.tmp_path / "outbox", "rae@example.com")
+
+
+def test_a_line_refunded_with_money_is_cancelled_with_the_amount_refunded(
+    live: SimpleNamespace,
+) -> None:
+    price, mails = _refund_waiting_line(live, amount=None)
+    last = mails[-1]
+    assert "cancelled" in last
+    assert f"Refunded: ${Decimal(price) * 2:,.2f}, to your original payment method" in last
+
+
+def test_a_line_refunded_without_money_is_cancelled_with_no_amount(live: SimpleNamespace) -> None:
+    # Restocked in the admin with 0.00 returned: the refund's line item still carries the line's
+    # price as its subtotal; the customer must not be told that price came back.
+    price, mails = _refund_waiting_line(live, amount="0.00")
+    last = mails[-1]
+    assert "cancelled" in last
+    assert "Refunded" not in last and f"{Decimal(price) * 2:,.2f}" not in last
+    assert "refunds the payment to your original payment method and confirms it" in last

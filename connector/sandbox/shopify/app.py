@@ -199,10 +199,14 @@ class ShopifySandbox(SandboxStore):
         with self.data.lock:
             self.data.edit_line(self._order(order_id), sku, quantity)
 
-    def refund_order_line(self, order_id: str, sku: str, quantity: int) -> None:
-        """Refund and restock ``quantity`` unshipped units of the line for ``sku``."""
+    def refund_order_line(
+        self, order_id: str, sku: str, quantity: int, amount: str | None = None
+    ) -> str:
+        """Refund and restock ``quantity`` unshipped units of the line for ``sku``; ``amount`` is
+        the money returned (default: the units' price; "0.00" restocks only). The refund's GID."""
         with self.data.lock:
-            self.data.refund_line(self._order(order_id), sku, quantity)
+            refund = self.data.refund_line(self._order(order_id), sku, quantity, amount)
+        return gid("Refund", refund.id)
 
     def fulfill_order(self, order_id: str) -> None:
         """Ship everything shippable (not on hold) of an order, as the merchant would."""

@@ -85,8 +85,11 @@ def _call(store: ShopifySandbox, method: str, name: str, args: dict[str, Any]) -
             )
         }
     if name == "refund_order_line":
-        store.refund_order_line(args["id"], args["sku"], int(args["quantity"]))
-        return {"ok": True}
+        amount = args.get("amount")
+        refund = store.refund_order_line(
+            args["id"], args["sku"], int(args["quantity"]), None if amount is None else str(amount)
+        )
+        return {"ok": True, "id": refund}
     if name == "submit_fulfillment":
         store.submit_fulfillment(args["id"])
         return {"ok": True}

@@ -17,6 +17,7 @@ __all__ = [
     "SMetafield",
     "SOrder",
     "SProduct",
+    "SRefund",
     "SVariant",
     "SWebhook",
     "gid",
@@ -262,6 +263,7 @@ class SOrder:
         "locale",
         "note",
         "number",
+        "refunds",
         "tags",
         "test",
         "updated_at",
@@ -286,6 +288,30 @@ class SOrder:
         """``displayFinancialStatus``: PAID, PENDING (bank transfer, manual payment), VOIDED..."""
         self.test = False
         """A test order (Shopify's Bogus gateway or test mode): it still commits stock."""
+        self.refunds: list[SRefund] | None = None
+        """The order's refunds, oldest first (None until the first: most orders have none)."""
+
+
+class SRefund:
+    """One refund of an order: the money that moved and the line items it names.
+
+    ``amount`` is what its transactions returned to the customer (``totalRefundedSet``); each
+    entry of ``lines`` is (line id, quantity, subtotal), the subtotal being the line's price
+    times the quantity as Shopify calculates it, whatever money moved. A refund that only
+    restocks has ``amount`` "0.00" and still names its lines with their subtotals (Shopify books
+    the difference as an order adjustment).
+    """
+
+    __slots__ = ("amount", "created_at", "id", "lines", "order_id")
+
+    def __init__(
+        self, id: int, order_id: int, amount: str, lines: list[tuple[int, int, str]], at: datetime
+    ) -> None:
+        self.id = id
+        self.order_id = order_id
+        self.amount = amount
+        self.lines = lines
+        self.created_at = at
 
 
 class SWebhook:

@@ -19,11 +19,20 @@ from connector.sandbox.shopify.records import (
     SMetafield,
     SOrder,
     SProduct,
+    SRefund,
     SVariant,
     SWebhook,
     gid,
     iso,
     parse_gid,
+)
+from connector.sandbox.shopify.refunds import (
+    REFUND_FIELDS,
+    REFUND_LINE_FIELDS,
+    RefundLine,
+    order_refunds,
+    order_total_refunded,
+    refund_lines,
 )
 from connector.sandbox.shopify.search import matches, page, parse_query
 from connector.sandbox.shopify.store import PREORDER_PLAN, ShopData
@@ -221,6 +230,8 @@ TYPE_OF: dict[type, str] = {
     InventoryLevel: "InventoryLevel",
     Location: "Location",
     FOLine: "FulfillmentOrderLineItem",
+    SRefund: "Refund",
+    RefundLine: "RefundLineItem",
 }
 
 
@@ -397,7 +408,14 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "customerLocale": lambda d, o, a: o.locale,
         "lineItems": lambda d, o, a: connection([d.lines[i] for i in o.line_ids], a),
         "fulfillmentOrders": _order_fos,
+        "refunds": order_refunds,
+        "totalRefundedSet": order_total_refunded,
     },
+    "Refund": {
+        **REFUND_FIELDS,
+        "refundLineItems": lambda d, o, a: connection(refund_lines(o), a),
+    },
+    "RefundLineItem": REFUND_LINE_FIELDS,
     "LineItem": {
         "id": lambda d, o, a: gid("LineItem", o.id),
         "name": lambda d, o, a: o.title,

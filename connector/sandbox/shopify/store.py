@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from connector.clock import FrozenClock
@@ -28,6 +29,7 @@ from connector.sandbox.shopify.records import (
     SMetafield,
     SOrder,
     SProduct,
+    SRefund,
     SVariant,
     SWebhook,
     parse_gid,
@@ -281,10 +283,15 @@ class ShopData:
             return
         raise ValueError(f"order has no line for {sku!r}")
 
-    def refund_line(self, order: SOrder, sku: str, quantity: int) -> None:
+    def refund_line(
+        self, order: SOrder, sku: str, quantity: int, amount: str | None = None
+    ) -> SRefund:
         """Refund (and restock) ``quantity`` unshipped units of the order's line for ``sku``.
 
-        The line's ``currentQuantity`` drops as with an edit; Shopify sends refunds/create (a
+        ``amount`` is the money returned to the customer: by default the units' price, as
+        Shopify's admin suggests; "0.00" restocks without moving money. The refund keeps the
+        line with its quantity and subtotal (price times quantity, whatever the amount). The
+        line's ``currentQuantity`` drops as with an edit; Shopify sends refunds/create (the
         refund, naming its order by ``order_id``) and orders/updated.
         """
         line = next((self.lines[i] for i in order.line_ids if self.lines[i].sku == sku), None)
@@ -292,19 +299,20 @@ class ShopData:
             raise ValueError(f"order has no line for {sku!r}")
         if not 0 < quantity <= line.current - line.fulfilled:
             raise ValueError("can only refund unshipped units")
+        subtotal = f"{Decimal(line.price) * quantity:.2f}"
+        money = f"{Decimal(subtotal if amount is None else amount):.2f}"
+        if Decimal(money) < 0:
+            raise ValueError("a refund cannot be negative")
         self._move_stock(self.variants[line.variant_id], quantity, committed=-quantity)
         line.current -= quantity
         self._resize_line_on_fulfillment_orders(order, line, -quantity)
-        self.touch_order(order)
-        self.emit(
-            "refunds/create",
-            {
-                "refund": self.next_id(),
-                "refund_order": order.id,
-                "line": line.id,
-                "delta": quantity,
-            },
+        refund = SRefund(
+            self.next_id(), order.id, money, [(line.id, quantity, subtotal)], self.clock()
         )
+        order.refunds = [*(order.refunds or ()), refund]
+        self.touch_order(order)
+        self.emit("refunds/create", {"refund": refund.id, "refund_order": order.id})
+        return refund
 
     def _resize_line_on_fulfillment_orders(self, order: SOrder, line: SLine, delta: int) -> None:
         for fo_id in order.fo_ids:

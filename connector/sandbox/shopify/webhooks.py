@@ -18,11 +18,12 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import requests
 
-from connector.sandbox.shopify.records import gid, iso
+from connector.sandbox.shopify.records import SRefund, gid, iso
 from connector.sandbox.shopify.store import ShopData
 from connector.signing import sign
 
@@ -94,7 +95,55 @@ def _order_payload(data: ShopData, number: int) -> dict[str, Any]:
             }
             for line in (data.lines[i] for i in order.line_ids)
         ],
+        "refunds": [refund_payload(data, refund) for refund in order.refunds or ()],
     }
+
+
+def refund_payload(data: ShopData, refund: SRefund) -> dict[str, Any]:
+    """A refund as REST shapes it (refunds/create, and each entry of an order's ``refunds``):
+    its line items with their subtotals, and a transaction for the money that moved (none when
+    it only restocked)."""
+    money = Decimal(refund.amount)
+    return {
+        "id": refund.id,
+        "admin_graphql_api_id": gid("Refund", refund.id),
+        "order_id": refund.order_id,
+        "created_at": iso(refund.created_at),
+        "processed_at": iso(refund.created_at),
+        "note": None,
+        "restock": True,
+        "refund_line_items": [
+            {
+                "id": refund.id * 1000 + index,
+                "line_item_id": line_id,
+                "quantity": quantity,
+                "restock_type": "cancel",
+                "location_id": 1,
+                "subtotal": subtotal,
+                "subtotal_set": _money_set(subtotal),
+                "total_tax": "0.00",
+                "total_tax_set": _money_set("0.00"),
+            }
+            for index, (line_id, quantity, subtotal) in enumerate(refund.lines)
+        ],
+        "transactions": []
+        if money == 0
+        else [
+            {
+                "id": refund.id,
+                "order_id": refund.order_id,
+                "kind": "refund",
+                "status": "success",
+                "amount": refund.amount,
+                "currency": "USD",
+            }
+        ],
+    }
+
+
+def _money_set(amount: str) -> dict[str, Any]:
+    money = {"amount": amount, "currency_code": "USD"}
+    return {"shop_money": money, "presentment_money": dict(money)}
 
 
 def build_payload(data: ShopData, topic: str, ref: dict[str, Any]) -> dict[str, Any] | None:
@@ -119,23 +168,9 @@ def build_payload(data: ShopData, topic: str, ref: dict[str, Any]) -> dict[str, 
             }
         }
     if "refund" in ref:
-        return {
-            "id": ref["refund"],
-            "admin_graphql_api_id": gid("Refund", ref["refund"]),
-            "order_id": ref["refund_order"],
-            "created_at": iso(data.clock()),
-            "note": None,
-            "restock": True,
-            "refund_line_items": [
-                {
-                    "line_item_id": ref["line"],
-                    "quantity": ref["delta"],
-                    "restock_type": "return",
-                    "location_id": 1,
-                }
-            ],
-            "transactions": [],
-        }
+        order = data.orders[ref["refund_order"]]
+        refund = next(r for r in order.refunds or () if r.id == ref["refund"])
+        return refund_payload(data, refund)
     if "order" in ref:
         return _order_payload(data, ref["order"])
     if "product" in ref:
