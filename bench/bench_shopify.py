@@ -53,14 +53,28 @@ def settings(url: str, token: str, **extra: Any) -> ShopSettings:
     )
 
 
-def paged(products: int, orders: int) -> dict[str, float]:
+def paged(
+    products: int, orders: int, bucket_size: float = 2000, restore_rate: float = 100
+) -> dict[str, float]:
     clock = FrozenClock(datetime(2026, 11, 20, 12, tzinfo=UTC))
     spec = SeedSpec(seed=2, products=products, orders=orders, customers=200)
-    with ShopifySandbox(spec, clock=clock, bucket_time=lambda: clock().timestamp()) as store:
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        clock.advance(timedelta(seconds=seconds))
+
+    with ShopifySandbox(
+        spec,
+        clock=clock,
+        bucket_time=lambda: clock().timestamp(),
+        bucket_size=bucket_size,
+        restore_rate=restore_rate,
+    ) as store:
         adapter = ShopifyAdapter(
             settings(store.base_url, store.access_token, bulk_threshold=10**9),
             clock=clock,
-            sleep=lambda s: clock.advance(timedelta(seconds=s)),
+            sleep=sleep,
         )
         out: dict[str, float] = {}
         for resource_, label in ((Resource.PRODUCTS, "variants"), (Resource.ORDERS, "orders")):
@@ -87,6 +101,9 @@ def paged(products: int, orders: int) -> dict[str, float]:
             )
             out[f"{label}_min_pages_at_{largest}_per_page"] = -(-count // largest)
         out["throttled"] = adapter.usage.throttled
+        out["shop_throttled_answers"] = store.graphql.throttled_answers
+        out["waits"] = len(waits)
+        out["seconds_waited"] = sum(waits)
         out["requested"] = dict(adapter.client.last_requested)  # type: ignore[assignment]
         adapter.close()
     return out
@@ -179,6 +196,15 @@ def main() -> None:
     small = paged(products=500, orders=2000)
     print("\n## Paged sync (in-process sandbox, 2000-point bucket)")
     for key, value in small.items():
+        print(f"{key}: {value if isinstance(value, dict) else round(value, 2)}")
+
+    # A small bucket (100 points, 10 a second): pages must request under 100 points, most of
+    # which Shopify refunds; waits and THROTTLED answers are what pacing decides.
+    tiny = paged(
+        products=50 // scale * 10, orders=200 // scale * 10, bucket_size=100, restore_rate=10
+    )
+    print("\n## Paged sync (in-process sandbox, 100-point bucket restoring 10/s)")
+    for key, value in tiny.items():
         print(f"{key}: {value if isinstance(value, dict) else round(value, 2)}")
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

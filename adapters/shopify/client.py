@@ -1,9 +1,11 @@
 """A small Admin GraphQL client: one session, every call through the shared retry, paced by cost.
 
-Every answer carries ``extensions.cost.throttleStatus``; the client remembers it and, before each
-call, waits until the bucket holds what the call is expected to request, so that in steady state
-it is never THROTTLED. What comes back is mapped to an action by one table (``STATUS_ACTIONS`` for
-HTTP statuses, ``CODE_ACTIONS`` for error codes inside a 200) and raised as a typed error from
+Every answer carries ``extensions.cost.throttleStatus``, reported after Shopify refunded the call
+down to its actual cost; the client remembers it and, before each call, waits until the bucket
+holds what the call is expected to request (Shopify runs nothing the bucket cannot hold), so that
+in steady state it is never THROTTLED and waits only for what the previous calls actually cost.
+What comes back is mapped to an action by one table (``STATUS_ACTIONS`` for HTTP statuses,
+``CODE_ACTIONS`` for error codes inside a 200) and raised as a typed error from
 :mod:`connector.errors`.
 """
 
@@ -134,6 +136,31 @@ class GraphQLClient:
         if need > 0:
             self.sleep(need / throttle.restore_rate)
 
+    def expected_request(self, key: str) -> float:
+        """What a call of ``key`` should request: what it requested last time, else an estimate.
+
+        The bucket must hold a call's requested cost before Shopify runs it, so that is what the
+        pace waits for; what Shopify refunds down to the actual cost shows in the next answer's
+        ``currentlyAvailable``. A key never sent, the same document at other page sizes
+        (``Name:size:size...``), is scaled from what that document requested per item: up by the
+        largest ratio of sizes (never less than it will ask), down in proportion plus 2 points a
+        connection. A document never sent at all is assumed to cost as much as the dearest seen.
+        """
+        known = self.last_requested.get(key)
+        if known is not None:
+            return float(known)
+        name, sizes = _key_parts(key)
+        guesses: list[float] = []
+        for other, requested in self.last_requested.items():
+            other_name, other_sizes = _key_parts(other)
+            if other_name != name or len(other_sizes) != len(sizes) or 0 in other_sizes:
+                continue
+            ratio = max((n / m for n, m in zip(sizes, other_sizes, strict=True)), default=1.0)
+            guesses.append(requested * ratio + (0 if ratio >= 1 else 2 * len(sizes)))
+        if guesses:
+            return min(guesses)
+        return float(max(self.last_requested.values(), default=0))
+
     def run(
         self, name: str, variables: Mapping[str, Any] | None = None, *, key: str | None = None
     ) -> dict[str, Any]:
@@ -145,9 +172,7 @@ class GraphQLClient:
 
         def attempt() -> dict[str, Any]:
             nonlocal renewed
-            # A document not sent before is assumed to cost as much as the dearest one seen.
-            expected = self.last_requested.get(key) or max(self.last_requested.values(), default=0)
-            self.pace(expected)
+            self.pace(self.expected_request(key))
             self.usage.requests += 1
             noted = self._cost_notes
             try:
@@ -298,6 +323,18 @@ class GraphQLClient:
         if throttle is None or not throttle.restore_rate or not isinstance(requested, int | float):
             return None
         return max(0.0, (float(requested) + 1 - throttle.available) / throttle.restore_rate)
+
+
+def _key_parts(key: str) -> tuple[str, tuple[int, ...]]:
+    """``"CatalogChanges:10:3:levels=5"`` -> ``("CatalogChanges:levels=5", (10, 3))``."""
+    words: list[str] = []
+    sizes: list[int] = []
+    for part in key.split(":"):
+        if part.isdigit():
+            sizes.append(int(part))
+        else:
+            words.append(part)
+    return ":".join(words), tuple(sizes)
 
 
 def _float(value: str | None) -> float | None:

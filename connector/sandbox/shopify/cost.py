@@ -1,9 +1,15 @@
 """Calculated query cost and the leaky bucket, as Shopify's Admin GraphQL API applies them.
 
 Requested cost is computed before running the query: an object costs 1, a scalar or enum 0, a
-connection 2 plus ``first`` (or ``last``) times the cost of one node, a mutation 10. The actual cost
-counts the objects actually returned. A query whose requested cost exceeds 1000 is refused
-(``MAX_COST_EXCEEDED``); one whose requested cost exceeds what the bucket holds gets ``THROTTLED``.
+connection 2 plus ``first`` (or ``last``) times the cost of one node. A mutation costs 10, which
+covers its payload and the payload's own fields; what is selected below those is priced as in a
+query (a real ``fulfillmentCreate`` requested 24 and, its fulfillment null, cost 10).
+
+The bucket must hold the requested cost before the query runs (``THROTTLED`` otherwise); once it
+has run, the bucket is refunded down to the actual cost, which counts what came back: a connection
+costs 2 plus its returned nodes, an object returned as null nothing (shopify.dev "GraphQL Admin API
+rate limits", requested and actual cost). A real ``product { variants(first: 200) }`` returning one
+variant cost 4. A query whose requested cost exceeds 1000 is refused (``MAX_COST_EXCEEDED``).
 """
 
 from __future__ import annotations
@@ -58,6 +64,98 @@ class _Costing:
         self.fragments = fragments
         self.variables = variables
 
+    def fields_with(
+        self, selection_set: SelectionSetNode | None, parent: Any
+    ) -> list[tuple[FieldNode, Any]]:
+        """The fields of a selection, fragments flattened, each with the type it is selected on."""
+        out: list[tuple[FieldNode, Any]] = []
+        if selection_set is None:
+            return out
+        for node in selection_set.selections:
+            if isinstance(node, FieldNode):
+                out.append((node, parent))
+            elif isinstance(node, InlineFragmentNode):
+                target = (
+                    self.schema.type_map.get(node.type_condition.name.value)
+                    if node.type_condition
+                    else parent
+                )
+                if not self.skipped(node):
+                    out += self.fields_with(node.selection_set, target)
+            elif isinstance(node, FragmentSpreadNode):
+                fragment = self.fragments.get(node.name.value)
+                if fragment is not None and not self.skipped(node):
+                    target = self.schema.type_map.get(fragment.type_condition.name.value)
+                    out += self.fields_with(fragment.selection_set, target)
+        return out
+
+    def fields(self, selection_set: SelectionSetNode | None, parent: Any) -> list[FieldNode]:
+        return [node for node, _ in self.fields_with(selection_set, parent)]
+
+    def below(self, selection_set: SelectionSetNode | None, payload: Any) -> int:
+        """Requested cost of a mutation payload's selection, its own fields' objects free."""
+        total = 0
+        for node, target in self.fields_with(selection_set, payload):
+            cost = self.field(node, target)
+            named = self._object_field(node, target)
+            if named is not None and not named.name.endswith("Connection") and cost:
+                cost -= 1  # the payload's own objects come with the mutation's 10
+            total += cost
+        return total
+
+    def returned_below(
+        self, selection_set: SelectionSetNode | None, payload: Any, value: Any
+    ) -> int:
+        """Actual cost of a mutation payload's selection, its own fields' objects free."""
+        if not isinstance(value, dict):
+            return 0
+        total = 0
+        for node, target in self.fields_with(selection_set, payload):
+            cost = self.returned_field(node, target, value)
+            named = self._object_field(node, target)
+            if named is not None and not named.name.endswith("Connection") and cost:
+                cost -= 1
+            total += cost
+        return total
+
+    def _object_field(self, node: FieldNode, parent: Any) -> Any:
+        fields = getattr(parent, "fields", None)
+        if not fields or node.name.value not in fields:
+            return None
+        named = get_named_type(fields[node.name.value].type)
+        return named if hasattr(named, "fields") else None
+
+    def returned(self, selection_set: SelectionSetNode | None, parent: Any, value: Any) -> int:
+        """What the objects in ``value`` (the answer to ``selection_set`` on ``parent``) cost."""
+        if not isinstance(value, dict):
+            return 0
+        return sum(
+            self.returned_field(node, target, value)
+            for node, target in self.fields_with(selection_set, parent)
+        )
+
+    def returned_field(self, node: FieldNode, parent: Any, value: Mapping[str, Any]) -> int:
+        if self.skipped(node):
+            return 0
+        named = self._object_field(node, parent)
+        if named is None:
+            return 0
+        got = value.get(node.alias.value if node.alias else node.name.value)
+        if got is None:
+            return 0  # an object that came back null, or a branch of another type
+        if named.name.endswith("Connection"):
+            return 2 + self.returned(node.selection_set, named, got)
+        if named.name == "PageInfo" or named.name.endswith("Edge"):
+            if isinstance(got, list):
+                return sum(self.returned(node.selection_set, named, item) for item in got)
+            return self.returned(node.selection_set, named, got)
+        if isinstance(got, list):
+            items = [self.returned(node.selection_set, named, item) for item in got]
+            if getattr(parent, "name", "").endswith("Connection"):
+                return sum(1 + item for item in items)  # a connection's nodes, one by one
+            return 1 + max(items) if items else 0
+        return 1 + self.returned(node.selection_set, named, got)
+
     def selection(self, selection_set: SelectionSetNode | None, parent: Any) -> int:
         if selection_set is None:
             return 0
@@ -79,7 +177,7 @@ class _Costing:
                     total += self.selection(fragment.selection_set, target)
         return total
 
-    def skipped(self, node: FieldNode) -> bool:
+    def skipped(self, node: FieldNode | InlineFragmentNode | FragmentSpreadNode) -> bool:
         for directive in node.directives or ():
             for arg in directive.arguments or ():
                 value: Any = getattr(arg.value, "value", None)
@@ -114,35 +212,62 @@ class _Costing:
         return 1 + inner
 
 
+def _payload_cost(costing: _Costing, field: FieldNode, parent: Any) -> int:
+    """A mutation field: 10, plus what is selected below the payload's own fields."""
+    fields = getattr(parent, "fields", None)
+    if costing.skipped(field) or not fields or field.name.value not in fields:
+        return 0
+    payload = get_named_type(fields[field.name.value].type)
+    return MUTATION_COST + costing.below(field.selection_set, payload)
+
+
 def requested_cost(
     schema: GraphQLSchema,
     operation: OperationDefinitionNode,
     fragments: Mapping[str, FragmentDefinitionNode],
     variables: Mapping[str, Any],
 ) -> int:
-    if operation.operation.value == "mutation":
-        return MUTATION_COST * len(operation.selection_set.selections)
     costing = _Costing(schema, fragments, variables)
+    if operation.operation.value == "mutation":
+        return sum(
+            _payload_cost(costing, node, schema.mutation_type)
+            for node in costing.fields(operation.selection_set, schema.mutation_type)
+        )
     # The root object is free; what hangs under it is counted.
     return max(1, costing.selection(operation.selection_set, schema.query_type))
 
 
-def actual_cost(data: Any, mutation: bool) -> int:
-    """Objects actually returned (nodes of connections and nested objects)."""
-    if mutation:
-        return MUTATION_COST
+def actual_cost(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    variables: Mapping[str, Any],
+    data: Any,
+    *,
+    requested: int,
+) -> int:
+    """What the query cost once run: the ``requested`` cost counted over what came back.
 
-    def walk(value: Any) -> int:
-        if isinstance(value, dict):
-            own = 0 if ("pageInfo" in value or "cursor" in value or "hasNextPage" in value) else 1
-            return own + sum(walk(v) for v in value.values())
-        if isinstance(value, list):
-            return sum(walk(v) for v in value)
-        return 0
-
+    Never more than requested; a query that returned no data at all is charged what it requested
+    (a real ``products`` without ``first`` answered an error at its requested cost, 2).
+    """
     if not isinstance(data, dict):
-        return 1
-    return max(1, sum(walk(v) for v in data.values()))
+        return requested
+    costing = _Costing(schema, fragments, variables)
+    if operation.operation.value == "mutation":
+        actual = 0
+        for node, target in costing.fields_with(operation.selection_set, schema.mutation_type):
+            key = node.alias.value if node.alias else node.name.value
+            if key not in data or costing.skipped(node):
+                continue
+            fields = getattr(target, "fields", None) or {}
+            payload = (
+                get_named_type(fields[node.name.value].type) if node.name.value in fields else None
+            )
+            actual += MUTATION_COST + costing.returned_below(node.selection_set, payload, data[key])
+    else:
+        actual = max(1, costing.returned(operation.selection_set, schema.query_type, data))
+    return min(actual, requested)
 
 
 class LeakyBucket:

@@ -221,7 +221,10 @@ class GraphQLEndpoint:
                 )
             finally:
                 self.data.failing_writes = False
-        actual = actual_cost(result.data, operation.operation.value == "mutation")
+        actual = actual_cost(
+            self.schema, operation, fragments, variables, result.data, requested=requested
+        )
+        # Charged the requested cost up front, refunded down to the actual cost once run.
         self.bucket.refund(max(0, requested - actual))
         payload: dict[str, Any] = {}
         if result.errors:
