@@ -57,9 +57,15 @@ class AppContext:
 
     def settings(self) -> Settings:
         """Load and validate the config (raises ConfigError listing every problem)."""
+        import adapters
         from connector.config import load_settings
+        from connector.rule_reach import never_matching, rule_gaps
 
-        return load_settings(self.config_path)
+        settings = load_settings(self.config_path)
+        # A rule no shop can match is a warning, not an error (connector check lists them all).
+        for line in never_matching(settings, rule_gaps(settings, adapters.rule_limits)):
+            click.echo(f"warning: {line}", err=True)
+        return settings
 
     def open_database(self, settings: Settings, *, read_only: bool = False) -> Database:
         """The state database on this invocation's clock; ``read_only`` never creates or

@@ -172,6 +172,7 @@ def check(ctx: click.Context, as_json: bool) -> None:
         raise  # main() prints every problem, one per line, and exits 2
     outcome = _Outcome()
     _check_database(settings, ctx.obj, outcome)
+    _check_rules(settings, outcome)
     for shop in settings.shops:
         if not shop.enabled:
             outcome.reports.append((CheckReport(shop.name, shop.platform, ok=True), "disabled"))
@@ -212,6 +213,15 @@ def _check_database(settings: Settings, app: AppContext, outcome: _Outcome) -> N
                 outcome.notes[shop.name] = shop_notes(db, shop.name)
     finally:
         db.close()
+
+
+def _check_rules(settings: Settings, outcome: _Outcome) -> None:
+    """Policy rules a shop's platform cannot match: each one, on each shop, with the reason."""
+    import adapters
+    from connector.rule_reach import rule_gaps
+
+    for gap in rule_gaps(settings, adapters.rule_limits):
+        outcome.notes.setdefault(gap.shop, []).append(gap.line)
 
 
 _HAND_SET = {
