@@ -156,6 +156,12 @@ def test_woocommerce_categories_match_by_name_slug_or_id(
             rules = _rules(shop.config("collections", [value]), capsys)
             assert rules[sku] == {"policy sofas"}, value
 
+        # Scripts read the same from plan --json, as the config names the policy.
+        assert main(["--config", str(config), "plan", "--json"]) == 0
+        [plan] = json.loads(capsys.readouterr().out)
+        changes = plan["storefront"]
+        assert {c["rule"] for c in changes if c["sku"] == sku} == {"policies[sofas]"}
+
 
 CANNOT = {
     "shopify": (
