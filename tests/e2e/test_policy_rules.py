@@ -216,3 +216,41 @@ def test_check_says_a_woocommerce_type_rule_names_no_woocommerce_type(
             "WooCommerce's product types (simple, variable, grouped, external); use collections "
             "for categories; this rule matches nothing"
         ) in out
+
+
+def test_check_asks_for_a_resync_of_woocommerce_products_read_before_types_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import dataclasses
+
+    from connector.db import open_database
+    from connector.sandbox.woocommerce import WooCommerceSandbox
+
+    clock = FrozenClock(demo_spec().start)
+    with WooCommerceSandbox(demo_spec(), clock=clock) as store:
+        creds = store.credentials()
+        monkeypatch.setenv("SHOP_KEY", creds["consumer_key"])
+        monkeypatch.setenv("SHOP_SECRET", creds["consumer_secret"])
+        monkeypatch.setenv("SHOP_HOOK", "hook-secret")
+        monkeypatch.setenv(NOW_ENV, clock().isoformat())
+        config = Shop(tmp_path, "woocommerce", store).config("product_types", ["variable"])
+        assert main(["--config", str(config), "plan", "--sync"]) == 0
+        # What an older version stored: no type, categories by name only.
+        db = open_database(f"sqlite:///{tmp_path / 'state.db'}")
+        products = db.products("outlet")
+        db.upsert_products(
+            dataclasses.replace(p, product_type="", collections=p.collections[:1]) for p in products
+        )
+        db.close()
+        capsys.readouterr()
+
+        assert main(["--config", str(config), "check"]) == 0
+        assert (
+            f"! outlet: {len(products)} product(s) were read before the connector read "
+            "WooCommerce product types and category slugs and ids: product_types and collections "
+            "rules miss them until `connector resync --shop outlet --all` reads them again"
+        ) in capsys.readouterr().out
+        assert main(["--config", str(config), "resync", "--shop", "outlet", "--all"]) == 0
+        capsys.readouterr()
+        assert main(["--config", str(config), "check"]) == 0
+        assert "were read before" not in capsys.readouterr().out
