@@ -9,9 +9,32 @@ import requests
 from connector.clock import Clock, system_clock
 from connector.model import Platform
 from connector.platform import PlatformAdapter
+from connector.rule_reach import RuleLimits
 from connector.settings import ShopSettings
 
-__all__ = ["create_adapter"]
+__all__ = ["create_adapter", "rule_limits"]
+
+WOOCOMMERCE_TYPES = frozenset({"simple", "variable", "grouped", "external"})
+"""WooCommerce's own product types (the REST ``type``); plugins may add theirs."""
+
+_LIMITS = {
+    # The product query reads productType and vendor, not Product.collections (a query of its own).
+    Platform.SHOPIFY: RuleLimits(unread={"collections": "Shopify collections are not read yet"}),
+    # Categories match by name, slug or id; ``type`` is the REST type (simple, variable...).
+    Platform.WOOCOMMERCE: RuleLimits(
+        unread={"vendors": "WooCommerce products have no vendor field"},
+        values={"product_types": WOOCOMMERCE_TYPES},
+        hint={
+            "product_types": "WooCommerce's product types (simple, variable, grouped, external); "
+            "use collections for categories"
+        },
+    ),
+}
+
+
+def rule_limits(platform: Platform) -> RuleLimits:
+    """Which policy match criteria ``platform``'s adapter can fill (see connector.rule_reach)."""
+    return _LIMITS.get(platform, RuleLimits())
 
 
 def create_adapter(

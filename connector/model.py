@@ -398,6 +398,9 @@ class StorefrontChange:
     eta_label: str | None = None
     eta_date: date | None = None
     reason: str = ""
+    rule: str = ""
+    """The policy that decided it, as the config names it: ``policies[sofas]`` or
+    ``default_policy`` (a product's tags: every policy of its variants, comma-separated)."""
 
     @property
     def key(self) -> str:

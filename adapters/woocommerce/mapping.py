@@ -95,16 +95,31 @@ def _tags(payload: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(str(tag["name"]) for tag in payload.get("tags") or () if tag.get("name"))
 
 
+def _categories(payload: Mapping[str, Any]) -> tuple[str, ...]:
+    """Each category by name, slug and id, so a policy's ``collections`` may name it any way (the
+    id as the admin's category list shows it); empty parts are left out."""
+    found: dict[str, None] = {}
+    for category in payload.get("categories") or ():
+        if isinstance(category, Mapping):
+            for part in (category.get("name"), category.get("slug"), category.get("id")):
+                if part is not None and str(part):
+                    found[str(part)] = None
+    return tuple(found)
+
+
 def map_product(shop: str, payload: Mapping[str, Any]) -> Product:
+    """``product_type`` is the REST ``type`` (simple, variable, grouped, external or a plugin's);
+    WooCommerce has no vendor; ``collections`` are the categories (see :func:`_categories`)."""
     try:
         return Product(
             shop=shop,
             platform_id=str(int(payload["id"])),
             title=str(payload.get("name", "")),
             updated_at=parse_time(payload.get("date_modified_gmt")),
+            product_type=str(payload.get("type") or ""),
             status=PRODUCT_STATUSES.get(str(payload.get("status")), "archived"),
             tags=_tags(payload),
-            collections=tuple(str(c.get("name", "")) for c in payload.get("categories") or ()),
+            collections=_categories(payload),
             handle=str(payload.get("slug", "")),
         )
     except (KeyError, TypeError, ValueError) as error:

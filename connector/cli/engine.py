@@ -31,6 +31,17 @@ def _numbers(state: EngineState) -> dict[str, str]:
     return {order.platform_id: order.number for order in state.orders}
 
 
+def _rule(rule: str) -> str:
+    """Which policy decided a storefront change, as the owner wrote it in the config."""
+    if not rule:
+        return ""
+    names = [
+        "default policy" if part == "default_policy" else "policy " + part[9:-1]
+        for part in rule.split(", ")
+    ]
+    return f"  [{', '.join(names)}]"
+
+
 def _print_plan(shop: str, plan: Plan, numbers: dict[str, str]) -> None:
     click.echo(f"Plan for {shop} (nothing is written to the shop):")
     if plan.is_empty:
@@ -45,7 +56,7 @@ def _print_plan(shop: str, plan: Plan, numbers: dict[str, str]) -> None:
             sign = "+" if change.kind.value == "add_tags" else "-"
             what = "tags " + " ".join(f"{sign}{tag}" for tag in change.tags)
         reason = f"  ({change.reason})" if change.reason else ""
-        click.echo(f"  storefront {target}: {what}{reason}")
+        click.echo(f"  storefront {target}: {what}{reason}{_rule(change.rule)}")
     for action in plan.order_actions:
         number = numbers.get(action.order_id, action.order_id)
         lines = ", ".join(f"{line_id} x{units}" for line_id, units in action.lines)

@@ -50,6 +50,8 @@ class AppContext:
     debug: bool
     fixed_now: datetime | None = None
     clock: Clock = field(default=system_clock)
+    warned: bool = False
+    """The config's warnings were printed (a command may load the config twice)."""
 
     def __post_init__(self) -> None:
         if self.fixed_now is not None and self.clock is system_clock:
@@ -57,9 +59,17 @@ class AppContext:
 
     def settings(self) -> Settings:
         """Load and validate the config (raises ConfigError listing every problem)."""
+        import adapters
         from connector.config import load_settings
+        from connector.rule_reach import never_matching, rule_gaps
 
-        return load_settings(self.config_path)
+        settings = load_settings(self.config_path)
+        if not self.warned:
+            # A rule no shop can match is a warning, not an error (connector check lists them all).
+            self.warned = True
+            for line in never_matching(settings, rule_gaps(settings, adapters.rule_limits)):
+                click.echo(f"warning: {line}", err=True)
+        return settings
 
     def open_database(self, settings: Settings, *, read_only: bool = False) -> Database:
         """The state database on this invocation's clock; ``read_only`` never creates or

@@ -172,6 +172,7 @@ def check(ctx: click.Context, as_json: bool) -> None:
         raise  # main() prints every problem, one per line, and exits 2
     outcome = _Outcome()
     _check_database(settings, ctx.obj, outcome)
+    _check_rules(settings, outcome)
     for shop in settings.shops:
         if not shop.enabled:
             outcome.reports.append((CheckReport(shop.name, shop.platform, ok=True), "disabled"))
@@ -210,8 +211,33 @@ def _check_database(settings: Settings, app: AppContext, outcome: _Outcome) -> N
         for shop in settings.shops:
             if shop.enabled:
                 outcome.notes[shop.name] = shop_notes(db, shop.name)
+                if shop.platform is Platform.WOOCOMMERCE:
+                    outcome.notes[shop.name] += _read_before_types(db, shop.name)
     finally:
         db.close()
+
+
+def _read_before_types(db: Database, shop: str) -> list[str]:
+    """WooCommerce products stored by a version that read no type and categories by name only:
+    every WooCommerce product has a type, so an empty one was read before. They are read again
+    only when they change, so say how to read them now."""
+    old = sum(1 for product in db.products(shop) if not product.product_type)
+    if not old:
+        return []
+    return [
+        f"{old} product(s) were read before the connector read WooCommerce product types and "
+        "category slugs and ids: product_types and collections rules miss them until "
+        f"`connector resync --shop {shop} --all` reads them again"
+    ]
+
+
+def _check_rules(settings: Settings, outcome: _Outcome) -> None:
+    """Policy rules a shop's platform cannot match: each one, on each shop, with the reason."""
+    import adapters
+    from connector.rule_reach import rule_gaps
+
+    for gap in rule_gaps(settings, adapters.rule_limits):
+        outcome.notes.setdefault(gap.shop, []).append(gap.line)
 
 
 _HAND_SET = {

@@ -80,6 +80,11 @@ class PlanAssembly:
     def _policy_of(self, key: str) -> PolicySettings:
         raise NotImplementedError
 
+    def _rule_of(self, key: str) -> str:
+        """The config key of the policy that rules SKU ``key`` (``StorefrontChange.rule``)."""
+        policy = self._ix.policy.get(key, self.default_policy)
+        return "default_policy" if policy is self.default_policy else f"policies[{policy.name}]"
+
     def queue(self) -> tuple[BackorderEntry, ...]:
         raise NotImplementedError
 
@@ -105,7 +110,8 @@ class PlanAssembly:
                 ):
                     pass  # the storefront already shows it: the usual case
                 else:
-                    changes, sold = variant_changes(shop, variant, desired, now)
+                    rule = self._rule_of(result.key)
+                    changes, sold = variant_changes(shop, variant, desired, now, rule)
                     storefront.extend(changes)
                     events.extend(sold)
             if not (result.queue or result.events or result.rehold):
@@ -156,7 +162,12 @@ class PlanAssembly:
             # takes backorders or pre-orders (each variant's own state is in its label).
             if not selling:
                 wanted |= closed
-            storefront.extend(product_tag_changes(shop, product, wanted, self.managed))
+            changes = product_tag_changes(shop, product, wanted, self.managed)
+            if changes:  # rare: say which policies of its variants asked for them
+                keys = ix.product_keys.get(product_id, ())
+                rule = ", ".join(sorted({self._rule_of(key) for key in keys}))
+                changes = product_tag_changes(shop, product, wanted, self.managed, rule)
+            storefront.extend(changes)
 
         # First the orders that need something, in any order: in a full plan after the last one
         # was applied that is none of the 180k waiting orders, and sorting them all was a fifth

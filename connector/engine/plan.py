@@ -51,9 +51,10 @@ def _sorted_tags(tags: frozenset[str]) -> tuple[str, ...]:
 
 
 def variant_changes(
-    shop: str, variant: Variant, desired: Desired, now: datetime
+    shop: str, variant: Variant, desired: Desired, now: datetime, rule: str = ""
 ) -> tuple[list[StorefrontChange], list[BackorderEvent]]:
-    """Policy and ETA-label changes for one variant, and the sold-out / resumed history they mean."""
+    """Policy and ETA-label changes for one variant, and the sold-out / resumed history they mean;
+    ``rule`` names the policy that decided them (see ``StorefrontChange.rule``)."""
     changes: list[StorefrontChange] = []
     events: list[BackorderEvent] = []
     if desired.state is Availability.UNMANAGED:
@@ -68,6 +69,7 @@ def variant_changes(
                 sku=variant.sku,
                 policy=desired.policy,
                 reason=desired.reason,
+                rule=rule,
             )
         )
         if desired.state is Availability.SOLD_OUT:
@@ -102,13 +104,14 @@ def variant_changes(
                 eta_label=desired.eta_label,
                 eta_date=desired.eta_date,
                 reason=desired.reason,
+                rule=rule,
             )
         )
     return changes, events
 
 
 def product_tag_changes(
-    shop: str, product: Product, wanted: Iterable[str], managed: ManagedTags
+    shop: str, product: Product, wanted: Iterable[str], managed: ManagedTags, rule: str = ""
 ) -> list[StorefrontChange]:
     """Add the tags the product's variants want, remove our tags they no longer want."""
     wanted_set = set(wanted)
@@ -118,11 +121,15 @@ def product_tag_changes(
     changes = []
     if add:
         changes.append(
-            StorefrontChange(shop, ChangeKind.ADD_TAGS, product.platform_id, tags=tuple(add))
+            StorefrontChange(
+                shop, ChangeKind.ADD_TAGS, product.platform_id, tags=tuple(add), rule=rule
+            )
         )
     if remove:
         changes.append(
-            StorefrontChange(shop, ChangeKind.REMOVE_TAGS, product.platform_id, tags=tuple(remove))
+            StorefrontChange(
+                shop, ChangeKind.REMOVE_TAGS, product.platform_id, tags=tuple(remove), rule=rule
+            )
         )
     return changes
 

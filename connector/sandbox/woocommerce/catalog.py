@@ -18,6 +18,10 @@ BACKORDERS = ("no", "notify", "yes")
 STOCK_STATUSES = ("instock", "outofstock", "onbackorder")
 
 
+UNCATEGORIZED = 15
+"""The default product category every WooCommerce store has (id 15 on a fresh install)."""
+
+
 class WooError(Exception):
     """An error WooCommerce answers with: ``{"code", "message", "data": {"status", ...}}``."""
 
@@ -63,6 +67,10 @@ class Catalog:
         self.tag_by_name: dict[str, int] = {}
         self.next_meta_id = 1000
         self.next_tag_id = 16
+        # Categories share the term ids with tags, as WordPress terms do; 15 is the default one.
+        self.categories: dict[int, tuple[str, str]] = {
+            UNCATEGORIZED: ("Uncategorized", "uncategorized")
+        }
         self.on_change: Callable[[Item], None] = lambda item: None
 
     # --- tags -------------------------------------------------------------------------------
@@ -77,6 +85,26 @@ class Catalog:
         self.tags[tag_id] = (name, slug)
         self.tag_by_name[name.lower()] = tag_id
         return tag_id
+
+    def category_id(self, name: str) -> int:
+        """The id of category ``name``, created when missing (``POST /products/categories``)."""
+        for category_id, (known, _) in self.categories.items():
+            if known.lower() == name.lower():
+                return category_id
+        category_id = self.next_tag_id
+        self.next_tag_id += 1
+        self.categories[category_id] = (name, "-".join(name.lower().split()))
+        return category_id
+
+    def resolve_categories(self, entries: list[Any]) -> list[int] | None:
+        """A product's categories are set by id only (``save_taxonomy_terms`` plucks ``id``);
+        unknown ids are dropped, and none left means the default category."""
+        ids: list[int] = []
+        for entry in entries:
+            raw = str(entry.get("id", "")) if isinstance(entry, dict) else ""
+            if raw.isdigit() and int(raw) in self.categories and int(raw) not in ids:
+                ids.append(int(raw))
+        return ids or None
 
     def resolve_tags(self, entries: list[Any]) -> list[int]:
         """Tags as WooCommerce 7.9 resolves them: a slug-only entry or an unknown id clears them all."""
@@ -198,6 +226,8 @@ class Catalog:
         if "tags" in data and item.kind != "variation":
             tags = self.resolve_tags(list(data["tags"] or []))
             item.tags = tags or None
+        if "categories" in data and item.kind != "variation":
+            item.categories = self.resolve_categories(list(data["categories"] or []))
         if "meta_data" in data:
             item.meta = self.upsert_meta(item.meta, list(data["meta_data"] or []))
         if item.manage_stock and item.stock is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from connector.sandbox.woocommerce.catalog import Catalog
+from connector.sandbox.woocommerce.catalog import UNCATEGORIZED, Catalog
 from connector.sandbox.woocommerce.records import Coupon, Item, Note, Order, Webhook, fmt_time
 
 __all__ = [
@@ -120,7 +120,10 @@ def product_json(catalog: Catalog, item: Item, base: str) -> dict[str, Any]:
         "cross_sell_ids": [],
         "parent_id": item.parent,
         "purchase_note": "",
-        "categories": [{"id": 15, "name": "Uncategorized", "slug": "uncategorized"}],
+        "categories": [
+            {"id": c, "name": catalog.categories[c][0], "slug": catalog.categories[c][1]}
+            for c in item.categories or (UNCATEGORIZED,)
+        ],
         "tags": [
             {"id": tag, "name": catalog.tags[tag][0], "slug": catalog.tags[tag][1]}
             for tag in item.tags or ()

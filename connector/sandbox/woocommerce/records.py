@@ -28,6 +28,7 @@ class Item:
 
     __slots__ = (
         "backorders",
+        "categories",
         "children",
         "created",
         "id",
@@ -61,6 +62,7 @@ class Item:
         self.backorders = "no"
         self.stock_status = "instock"
         self.tags: list[int] | None = None
+        self.categories: list[int] | None = None
         self.meta: Meta | None = None
         self.status = "publish"
         self.created = now

@@ -150,7 +150,14 @@ class WooCommerceSandbox(SandboxStore):
             if product.release_date is not None:
                 tags.append({"name": "preorder"})
                 meta.append({"key": RELEASE_META, "value": product.release_date.isoformat()})
-            data: dict[str, Any] = {"name": product.title, "tags": tags, "meta_data": meta}
+            # The seed's product type is a WooCommerce category (WooCommerce has no such field).
+            category = {"id": catalog.category_id(product.product_type)}
+            data: dict[str, Any] = {
+                "name": product.title,
+                "tags": tags,
+                "meta_data": meta,
+                "categories": [category],
+            }
             if variable:
                 parent = catalog.create({**data, "type": "variable"})
                 for variant in product.variants:
@@ -279,6 +286,14 @@ class WooCommerceSandbox(SandboxStore):
             target = self.catalog.items.get(item.parent) or item
             value = release.isoformat() if release else None
             self.catalog.apply(target, {"meta_data": [{"key": RELEASE_META, "value": value}]})
+
+    def set_categories(self, sku: str, names: Iterable[str]) -> None:
+        """The owner files the product of ``sku`` under categories ``names`` (created if missing)."""
+        with self.lock:
+            item = self._by_sku(sku)
+            target = self.catalog.items.get(item.parent) or item
+            ids = [{"id": self.catalog.category_id(name)} for name in names]
+            self.catalog.apply(target, {"categories": ids})
 
     def deliver_webhooks(self) -> int:
         """Run the background webhook queue once (WooCommerce's Action Scheduler)."""

@@ -131,3 +131,14 @@ def test_refunded_units_become_cancelled_on_the_line_they_point_at() -> None:
     over = map_order("s", order, {line_id: quantity + 5})
     assert next(ln for ln in over.lines if ln.platform_id == line_id).cancelled == quantity
     assert all(ln.cancelled == 0 for ln in map_order("s", order).lines)
+
+
+def test_a_real_product_reads_its_rest_type_and_its_categories_by_name_slug_and_id() -> None:
+    [row] = [
+        r for r in real("products_list_orderby_modified_desc.json")["body"] if r["type"] == "simple"
+    ][:1]
+    product = map_product("s", row)
+    # A policy's product_types match WooCommerce's own type; its collections the categories.
+    assert product.product_type == "simple"
+    assert set(product.collections) == {"Uncategorized", "uncategorized", "15"}
+    assert product.vendor == ""  # WooCommerce has no vendor (connector check says so)

@@ -352,6 +352,26 @@ def test_tags_replace_as_a_set_and_slug_only_or_unknown_ids_clear_them(api: API)
     assert api.put(f"products/{made['id']}", {"tags": [{"id": 99999}]}).json()["tags"] == []
 
 
+def test_categories_are_set_by_id_only_and_none_left_means_uncategorized(
+    api: API, store: WooCommerceSandbox
+) -> None:
+    # The REST controller plucks each entry's id (save_taxonomy_terms): a name is no category,
+    # an unknown id is dropped, and a product without one is filed under the default category.
+    made = create(api)
+    assert [(c["id"], c["name"], c["slug"]) for c in made["categories"]] == [
+        (15, "Uncategorized", "uncategorized")
+    ]
+    sofas = store.catalog.category_id("Garden Sofas")
+    filed = api.put(f"products/{made['id']}", {"categories": [{"id": sofas}]}).json()
+    assert [(c["name"], c["slug"]) for c in filed["categories"]] == [
+        ("Garden Sofas", "garden-sofas")
+    ]
+    by_name = api.put(f"products/{made['id']}", {"categories": [{"name": "Lamps"}]}).json()
+    assert [c["id"] for c in by_name["categories"]] == [15]
+    unknown = api.put(f"products/{made['id']}", {"categories": [{"id": 99999}]}).json()
+    assert [c["id"] for c in unknown["categories"]] == [15]
+
+
 def test_meta_upserts_by_key_and_null_deletes(api: API) -> None:
     made = create(api, meta_data=[{"key": "_eta", "value": "2027-01-01"}])
     again = api.put(
