@@ -1,0 +1,157 @@
+"""What the console's pages show, read through the same functions as the CLI.
+
+Nothing here queries a table the CLI reads differently: the overview is ``connector status``
+(:func:`~connector.status.shop_status`), an order is ``connector order N``
+(:func:`~connector.status.order_story`), and a resync is queued as ``connector resync --order``
+queues one while a daemon holds the shop (:func:`~connector.resync_queue.enqueue_resync`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from connector.clock import Clock
+from connector.db.store import StateStore
+from connector.platform import ResyncTarget
+from connector.resync_queue import enqueue_resync, request_states
+from connector.settings import ShopSettings
+from connector.status import OrderStory, order_story, shop_status, status_fields
+from connector.web.console import audit
+
+__all__ = ["ConsoleData", "Found"]
+
+RESYNC = "resync"
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One order a lookup found."""
+
+    shop: str
+    order_id: str
+    number: str
+    customer: str
+    placed: Any
+    status: str
+
+
+class ConsoleData:
+    """The console's reads and its one write to the connector (a queued resync)."""
+
+    def __init__(
+        self,
+        *,
+        store: StateStore,
+        engine: sa.Engine,
+        outbox: Any,
+        shops: Sequence[ShopSettings],
+        clock: Clock,
+        lease_clock: Clock,
+    ) -> None:
+        self.store = store
+        self.engine = engine
+        self.outbox = outbox
+        self.shops = {shop.name: shop for shop in shops}
+        self.clock = clock
+        self.lease_clock = lease_clock
+
+    def overview(self) -> list[dict[str, Any]]:
+        """``connector status``, one entry per shop."""
+        now, lease_now = self.clock(), self.lease_clock()
+        rows = []
+        for shop in self.shops.values():
+            status = shop_status(
+                self.engine,
+                self.store,
+                self.outbox,
+                shop=shop.name,
+                platform=shop.platform.value,
+                now=now,
+                lease_now=lease_now,
+            )
+            rows.append(
+                {
+                    "shop": shop.name,
+                    "enabled": shop.enabled,
+                    "platform": status.platform,
+                    "fields": status_fields(status),
+                    "errors": [*status.last_errors, *status.last_write_failures],
+                }
+            )
+        return rows
+
+    def lookup(self, query: str) -> list[Found]:
+        """Orders by number (or platform id) in every shop, or every order of a customer's email."""
+        query = query.strip()
+        if not query:
+            return []
+        if "@" in query:
+            orders = [o for shop in self.shops for o in self.store.orders_by_email(shop, query)]
+        else:
+            orders = [
+                order for shop in self.shops if (order := self.store.order(shop, query)) is not None
+            ]
+        return [
+            Found(
+                o.shop,
+                o.platform_id,
+                o.number,
+                f"{o.customer.name} <{o.customer.email}>",
+                o.created_at,
+                o.status.value,
+            )
+            for o in orders
+        ]
+
+    def story(self, shop: str, order_id: str) -> OrderStory | None:
+        """``connector order N`` for one order of a configured shop."""
+        if shop not in self.shops:
+            return None
+        return order_story(self.store, self.outbox, shop, order_id)
+
+    def resyncs(self, shop: str, order_id: str) -> list[dict[str, Any]]:
+        """The console's resyncs of an order, newest first, each with where its request stands."""
+        asked = audit.entries(self.engine, shop=shop, target=order_id, action=RESYNC, limit=10)
+        ids = [int(entry.reference) for entry in asked if entry.reference.isdigit()]
+        states = request_states(self.engine, ids)
+        shown = []
+        for entry in asked:
+            state = states.get(int(entry.reference)) if entry.reference.isdigit() else None
+            shown.append(
+                {
+                    "at": entry.at,
+                    "user": entry.user,
+                    "state": state.state if state else "done",
+                    "done_at": state.done_at if state else None,
+                    "error": state.last_error if state else "",
+                }
+            )
+        return shown
+
+    def queue_resync(
+        self, story: OrderStory, *, user: str, role: str, address: str, session: str
+    ) -> int:
+        """Queue a resync of the order, as ``connector resync --order`` does when a daemon holds
+        the shop, and record who asked in the same transaction; returns the request id."""
+        now = self.clock()
+        target = ResyncTarget(order_ids=(story.order.platform_id,))
+        with self.engine.begin() as conn:
+            request = enqueue_resync(conn, story.shop, target, source=f"console:{user}", now=now)
+            audit.record(
+                conn,
+                at=now,
+                user=user,
+                role=role,
+                address=address,
+                action=RESYNC,
+                shop=story.shop,
+                target=story.order.platform_id,
+                reference=str(request),
+                detail=f"order {story.order.number}",
+                session=session,
+            )
+        return request
