@@ -40,7 +40,7 @@ def compose(daemon: Daemon, webhooks: WebhookApp) -> Any:
                 store=daemon.db,
                 engine=daemon.db.engine,
                 outbox=daemon.outbox,
-                shops=settings.shops,
+                settings=settings,
                 clock=daemon.clock,
                 lease_clock=daemon.lease_clock,
             ),

@@ -4,6 +4,7 @@ pass (issue 16)."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -121,7 +122,8 @@ def console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Console
 
 
 def text(answer: TestResponse) -> str:
-    return answer.get_data(as_text=True)
+    """The page as a browser shows its words (entities decoded)."""
+    return html.unescape(answer.get_data(as_text=True))
 
 
 def csrf_of(page: str) -> str:
@@ -290,3 +292,71 @@ def test_no_page_shows_a_password_hash_or_a_secret(console: Console) -> None:
         assert CONSOLE_SECRET not in page
         assert "hook-secret" not in page
         assert all(password not in page for password in PASSWORDS.values())
+
+
+def test_the_owner_adds_a_purchase_order_as_po_add_does_and_the_waiting_line_moves(
+    console: Console,
+) -> None:
+    olive = console.login("olive")
+    order_id, _, _ = waiting_order(console)
+    entry = next(e for e in console.db.queue("outlet") if e.order_id == order_id)
+    order_page = f"/console/order?shop=outlet&id={order_id}"
+    before = text(olive.get(order_page))
+    page = text(olive.get("/console/purchase-orders"))
+    today = console.clock().date()
+    form = {"csrf": csrf_of(page), "shop": "outlet", "sku": entry.sku, "quantity": "50"}
+
+    past = olive.post(
+        "/console/purchase-orders", data={**form, "expected": str(today - timedelta(days=3))}
+    )
+    assert past.status_code == 422
+    assert f"is in the past (today is {today.isoformat()} in outlet)" in text(past)
+    bad = olive.post("/console/purchase-orders", data={**form, "expected": "12/24"})
+    assert "wants YYYY-MM-DD, got '12/24'" in text(bad)
+    assert console.db.purchase_orders("outlet", sku=entry.sku) == []
+
+    due = today + timedelta(days=4)
+    saved = olive.post(
+        "/console/purchase-orders",
+        data={**form, "expected": due.isoformat(), "reference": "SUP-7", "supplier": "Nordic"},
+    )
+    assert saved.status_code == 303
+    listing = text(olive.get(saved.headers["Location"]))
+    assert f"Purchase order SUP-7:{entry.sku}: 50 x {entry.sku}, expected {due}." in listing
+    [po] = console.db.purchase_orders("outlet", sku=entry.sku)
+    assert (po.id, po.quantity, po.expected_date, po.supplier) == (
+        f"SUP-7:{entry.sku}",
+        50,
+        due,
+        "Nordic",
+    )
+    unknown = olive.post(
+        "/console/purchase-orders",
+        data={**form, "sku": "NO-SUCH-SKU", "expected": due.isoformat()},
+    )
+    assert "NO-SUCH-SKU is not a SKU of outlet's catalog" in text(
+        olive.get(unknown.headers["Location"])
+    )
+    assert "po add" in text(olive.get("/console/audit"))
+
+    console.daemon.work_shop("outlet")  # the next cycle promises from the new supply
+    after = text(olive.get(order_page))
+    old_eta = entry.eta
+    assert old_eta is not None and old_eta.isoformat() in before
+    new_eta = next(e for e in console.db.queue("outlet") if e.order_id == order_id).eta
+    assert new_eta is not None and new_eta < old_eta
+    queue = after.split("<h2>Queue</h2>")[1].split("</section>")[0]
+    assert new_eta.isoformat() in queue and old_eta.isoformat() not in queue
+    assert f"{new_eta.isoformat()} (was {old_eta.isoformat()})" in after  # the promise history
+
+
+def test_support_can_neither_see_nor_add_purchase_orders(console: Console) -> None:
+    sam = console.login("sam")
+    assert sam.get("/console/purchase-orders").status_code == 403
+    page = text(sam.get("/console/"))
+    answer = sam.post(
+        "/console/purchase-orders",
+        data={"csrf": csrf_of(page), "shop": "outlet", "sku": "X", "quantity": "5"},
+    )
+    assert answer.status_code == 403 and "for the store owner" in text(answer)
+    assert console.db.purchase_orders("outlet", open_only=False) == []

@@ -18,6 +18,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from connector.errors import UsageError
 from connector.settings import ConsoleSettings
 from connector.status import minute_utc
 from connector.web.console import audit
@@ -41,8 +42,9 @@ _HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
     "form-action 'self'; frame-ancestors 'none'",
 }
+_PO_FIELDS = ("shop", "sku", "quantity", "expected", "supplier", "reference", "reason")
 _PUBLIC = frozenset({"login", "login_post"})
-_OWNER_ONLY = frozenset({"audit"})
+_OWNER_ONLY = frozenset({"audit", "pos", "pos_add"})
 
 
 class ConsoleApp:
@@ -74,6 +76,8 @@ class ConsoleApp:
                 Rule("/order", endpoint="order", methods=["GET"]),
                 Rule("/order/resync", endpoint="resync", methods=["POST"]),
                 Rule("/audit", endpoint="audit", methods=["GET"]),
+                Rule("/purchase-orders", endpoint="pos", methods=["GET"]),
+                Rule("/purchase-orders", endpoint="pos_add", methods=["POST"]),
             ]
         )
 
@@ -235,6 +239,46 @@ class ConsoleApp:
         return self._render(
             request, session, "audit", {"entries": audit.entries(self.data.engine, limit=500)}
         )
+
+    def on_pos(
+        self,
+        request: Request,
+        session: Session,
+        *,
+        error: str = "",
+        form: Mapping[str, str] | None = None,
+    ) -> Response:
+        added = request.args.get("added", "") if not error else ""
+        known = {po.id: po for po in self.data.purchase_orders()}
+        saved = known.get(added)
+        context = {
+            "shops": [name for name, shop in self.data.shops.items() if shop.enabled],
+            "pos": list(known.values()),
+            "error": error,
+            "form": {key: (form or {}).get(key, "") for key in _PO_FIELDS},
+            "saved": saved,
+            "warning": self.data.sku_warning(saved.shop, saved.sku) if saved else None,
+        }
+        return self._render(request, session, "purchase_orders", context, 422 if error else 200)
+
+    def on_pos_add(self, request: Request, session: Session) -> Response:
+        form = {key: request.form.get(key, "")[:500] for key in _PO_FIELDS}
+        shop = form["shop"]
+        if shop not in self.data.shops or not self.data.shops[shop].enabled:
+            return self.on_pos(request, session, error="Pick one of the shops.", form=form)
+        try:
+            added = self.data.add_po(
+                shop,
+                form,
+                user=session.user.name,
+                role=session.user.role,
+                address=request.remote_addr or "",
+                session=session.id,
+            )
+        except UsageError as error:
+            return self.on_pos(request, session, error=str(error), form=form)
+        target = f"{request.script_root}/purchase-orders?added={quote(added.po.id, safe='')}"
+        return redirect(target, code=303)
 
     # helpers -----------------------------------------------------------------------------------
 

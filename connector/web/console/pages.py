@@ -8,7 +8,6 @@ queues one while a daemon holds the shop (:func:`~connector.resync_queue.enqueue
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,9 +15,12 @@ import sqlalchemy as sa
 
 from connector.clock import Clock
 from connector.db.store import StateStore
+from connector.errors import UsageError
+from connector.model import PurchaseOrder
 from connector.platform import ResyncTarget
+from connector.purchase_orders import Added, add_purchase_order, unknown_sku_warning
 from connector.resync_queue import enqueue_resync, request_states
-from connector.settings import ShopSettings
+from connector.settings import Settings, ShopSettings
 from connector.status import OrderStory, order_story, shop_status, status_fields
 from connector.web.console import audit
 
@@ -48,14 +50,15 @@ class ConsoleData:
         store: StateStore,
         engine: sa.Engine,
         outbox: Any,
-        shops: Sequence[ShopSettings],
+        settings: Settings,
         clock: Clock,
         lease_clock: Clock,
     ) -> None:
         self.store = store
         self.engine = engine
         self.outbox = outbox
-        self.shops = {shop.name: shop for shop in shops}
+        self.settings = settings
+        self.shops: dict[str, ShopSettings] = {shop.name: shop for shop in settings.shops}
         self.clock = clock
         self.lease_clock = lease_clock
 
@@ -155,3 +158,43 @@ class ConsoleData:
                 session=session,
             )
         return request
+
+    def purchase_orders(self) -> list[PurchaseOrder]:
+        """``connector po list``: the open purchase orders of every shop, by expected date."""
+        return [po for shop in self.shops for po in self.store.purchase_orders(shop)]
+
+    def sku_warning(self, shop: str, sku: str) -> str | None:
+        return unknown_sku_warning(self.store, shop, sku) if shop in self.shops else None
+
+    def add_po(self, shop: str, fields: dict[str, str], **who: str) -> Added:
+        """``connector po add`` from the form (UsageError with the CLI's message), audited."""
+        try:
+            quantity = int(fields.get("quantity", "").strip())
+        except ValueError:
+            raise UsageError("the quantity must be a whole number of at least 1") from None
+        now = self.clock()
+        added = add_purchase_order(
+            self.store,
+            self.settings,
+            shop,
+            sku=fields.get("sku", ""),
+            quantity=quantity,
+            expected=fields.get("expected", "").strip() or None,
+            now=now,
+            supplier=fields.get("supplier", "").strip(),
+            reference=fields.get("reference", "").strip(),
+            reason=fields.get("reason", ""),
+            expected_label="expected date",
+        )
+        with self.engine.begin() as conn:
+            audit.record(
+                conn,
+                at=now,
+                action="po add",
+                shop=shop,
+                target=added.po.id,
+                reference=added.po.id,
+                detail=added.summary,
+                **who,
+            )
+        return added
