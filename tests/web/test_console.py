@@ -360,3 +360,18 @@ def test_support_can_neither_see_nor_add_purchase_orders(console: Console) -> No
     )
     assert answer.status_code == 403 and "for the store owner" in text(answer)
     assert console.db.purchase_orders("outlet", open_only=False) == []
+
+
+def test_without_console_users_there_is_no_console(console: Console) -> None:
+    from dataclasses import replace
+
+    from connector.settings import ConsoleSettings
+
+    settings = replace(console.settings, console=ConsoleSettings())
+    daemon = Daemon(settings, console.db, clock=console.clock)
+    try:
+        client = Client(daemon.web_app())
+        assert client.get("/console/").status_code == 404
+        assert client.get("/console/login").status_code == 404
+    finally:
+        daemon.close()
