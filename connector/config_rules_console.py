@@ -5,6 +5,7 @@ Registered by :mod:`connector.config_rules`; each problem names its key.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -63,6 +64,17 @@ def check_console(node: Node) -> list[ConfigProblem]:
                     _key(node, "public_url"),
                     f"expected an http(s) URL with a host, like https://orders.example.com, "
                     f"got {url!r}",
+                )
+            )
+    proxies = values.get("trusted_proxies")
+    for index, address in enumerate(proxies if isinstance(proxies, tuple) else ()):
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            problems.append(
+                ConfigProblem(
+                    f"{_key(node, 'trusted_proxies')}[{index}]",
+                    f"expected an IP address like 127.0.0.1, got {address!r}",
                 )
             )
     for name in ("session_hours", "login_attempts", "lockout_minutes"):

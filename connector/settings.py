@@ -229,6 +229,9 @@ class ConsoleSettings:
     login_attempts: int = 5
     """Failed logins allowed per address and user name within ``lockout_minutes``."""
     lockout_minutes: int = 15
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses of your reverse proxy: from them, the client's address (for the login limit and
+    the audit log) is the last one in ``X-Forwarded-For``; from anyone else that header is ignored."""
 
     @property
     def enabled(self) -> bool:

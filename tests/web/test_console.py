@@ -44,6 +44,7 @@ secret = "env:CONNECTOR_CONSOLE_SECRET"
 public_url = "https://orders.example.com"
 login_attempts = 3
 lockout_minutes = 10
+trusted_proxies = ["10.0.0.1"]
 
 [[console.users]]
 name = "sam"
@@ -375,3 +376,30 @@ def test_without_console_users_there_is_no_console(console: Console) -> None:
         assert client.get("/console/login").status_code == 404
     finally:
         daemon.close()
+
+
+def test_behind_a_trusted_proxy_the_limit_counts_the_forwarded_address(console: Console) -> None:
+    proxy = console.client("10.0.0.1")
+    for _ in range(3):
+        post_login(proxy, "sam", "guess")  # from the proxy, forwarded for nobody: its own address
+    forwarded = {"X-Forwarded-For": "203.0.113.5"}
+    form = proxy.get("/console/login", headers=forwarded)
+    answer = proxy.post(
+        "/console/login",
+        headers=forwarded,
+        data={"csrf": csrf_of(text(form)), "user": "sam", "password": PASSWORDS["sam"]},
+    )
+    assert answer.status_code == 303  # 203.0.113.5 failed nothing
+    # From anyone but the proxy the header is ignored: it cannot dodge the limit.
+    spoofer = console.client("10.0.0.8")
+    for _ in range(3):
+        post_login(spoofer, "olive", "guess")
+    form = spoofer.get("/console/login")
+    blocked = spoofer.post(
+        "/console/login",
+        headers={"X-Forwarded-For": "198.51.100.1"},
+        data={"csrf": csrf_of(text(form)), "user": "olive", "password": PASSWORDS["olive"]},
+    )
+    assert blocked.status_code == 429
+    log = text(console.login("olive").get("/console/audit"))
+    assert "203.0.113.5" in log and "198.51.100.1" not in log

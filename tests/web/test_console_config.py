@@ -52,6 +52,7 @@ def test_each_console_mistake_is_one_line_naming_its_key() -> None:
     problems = _problems(
         {
             "secret": "env:SHORT",
+            "trusted_proxies": ["nginx"],
             "public_url": "orders.example.com",
             "session_hours": 0,
             "users": [
@@ -63,6 +64,7 @@ def test_each_console_mistake_is_one_line_naming_its_key() -> None:
     )
     assert problems["console.secret"].startswith("at least 32 characters")
     assert "http(s) URL" in problems["console.public_url"]
+    assert "an IP address" in problems["console.trusted_proxies[0]"]
     assert problems["console.session_hours"] == "at least 1"
     assert "expected one of support, owner" in problems["console.users[sam].role"]
     assert "connector console hash-password" in problems["console.users[kim].password_hash"]

@@ -142,7 +142,7 @@ class ConsoleApp:
             return self.on_login(request, "The login form expired; please try again.", 400)
         name = request.form.get("user", "").strip()[:100]
         password = request.form.get("password", "")
-        address = request.remote_addr or ""
+        address = self._address(request)
         now = self.data.clock()
         window = timedelta(minutes=self.settings.lockout_minutes)
         if audit.failed_logins(self.data.engine, name, address, now - window) >= (
@@ -183,6 +183,15 @@ class ConsoleApp:
         response = redirect(f"{request.script_root}/login", code=303)
         response.delete_cookie(COOKIE, **self._cookie(request))
         return response
+
+    def _address(self, request: Request) -> str:
+        """The client's address: the peer's, or behind a trusted proxy the hop it saw last."""
+        peer = request.remote_addr or ""
+        if peer in self.settings.trusted_proxies:
+            hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
+            if hops[-1]:
+                return hops[-1][:100]
+        return peer
 
     def _cookie(self, request: Request) -> dict[str, Any]:
         return {
@@ -228,7 +237,7 @@ class ConsoleApp:
             story,
             user=session.user.name,
             role=session.user.role,
-            address=request.remote_addr or "",
+            address=self._address(request),
             session=session.id,
         )
         if self.wake is not None:
@@ -272,7 +281,7 @@ class ConsoleApp:
                 form,
                 user=session.user.name,
                 role=session.user.role,
-                address=request.remote_addr or "",
+                address=self._address(request),
                 session=session.id,
             )
         except UsageError as error:
@@ -289,7 +298,7 @@ class ConsoleApp:
                 at=self.data.clock(),
                 user=session.user.name,
                 role=session.user.role,
-                address=request.remote_addr or "",
+                address=self._address(request),
                 action=action,
                 session=session.id,
                 **fields,
