@@ -403,3 +403,18 @@ def test_behind_a_trusted_proxy_the_limit_counts_the_forwarded_address(console: 
     assert blocked.status_code == 429
     log = text(console.login("olive").get("/console/audit"))
     assert "203.0.113.5" in log and "198.51.100.1" not in log
+
+
+def test_a_skus_queue_shows_every_waiting_order_in_line_with_its_supply(console: Console) -> None:
+    sam = console.login("sam")
+    order_id, number, _ = waiting_order(console)
+    sku = next(e.sku for e in console.db.queue("outlet") if e.order_id == order_id)
+    order_page = text(sam.get(f"/console/order?shop=outlet&id={order_id}"))
+    assert f"/console/queue?sku={sku}" in order_page
+    page = text(sam.get(f"/console/queue?sku={sku}"))
+    queue = console.db.queue("outlet", sku)
+    assert f"{sku} in outlet" in page and number in page
+    for entry in queue:
+        assert entry.customer_email in page and entry.reason in page
+    assert "No open purchase order." in page
+    assert "no purchase order brings it" in text(sam.get("/console/queue?sku=NOPE"))

@@ -75,6 +75,7 @@ class ConsoleApp:
                 Rule("/orders", endpoint="orders", methods=["GET"]),
                 Rule("/order", endpoint="order", methods=["GET"]),
                 Rule("/order/resync", endpoint="resync", methods=["POST"]),
+                Rule("/queue", endpoint="queue", methods=["GET"]),
                 Rule("/audit", endpoint="audit", methods=["GET"]),
                 Rule("/purchase-orders", endpoint="pos", methods=["GET"]),
                 Rule("/purchase-orders", endpoint="pos_add", methods=["POST"]),
@@ -243,6 +244,11 @@ class ConsoleApp:
         if self.wake is not None:
             self.wake(shop)  # the daemon runs the shop's cycle now rather than at its next tick
         return redirect(self._order_url(request, shop, story.order.platform_id), code=303)
+
+    def on_queue(self, request: Request, session: Session) -> Response:
+        sku = request.args.get("sku", "").strip()[:200]
+        shops = self.data.sku_queue(sku) if sku else []
+        return self._render(request, session, "queue", {"sku": sku, "shops": shops})
 
     def on_audit(self, request: Request, session: Session) -> Response:
         return self._render(

@@ -159,6 +159,22 @@ class ConsoleData:
             )
         return request
 
+    def sku_queue(self, sku: str) -> list[dict[str, Any]]:
+        """A SKU's queue in each shop as the last cycle stored it (what an order's page shows),
+        with each line's order number, and the open purchase orders it is served from."""
+        shown = []
+        for shop in self.shops:
+            entries = self.store.queue(shop, sku)
+            supply = self.store.purchase_orders(shop, sku=sku)
+            if not entries and not supply:
+                continue
+            numbers = {}
+            for order_id in {entry.order_id for entry in entries}:
+                order = self.store.order(shop, order_id)
+                numbers[order_id] = order.number if order else order_id
+            shown.append({"shop": shop, "entries": entries, "numbers": numbers, "supply": supply})
+        return shown
+
     def purchase_orders(self) -> list[PurchaseOrder]:
         """``connector po list``: the open purchase orders of every shop, by expected date."""
         return [po for shop in self.shops for po in self.store.purchase_orders(shop)]
