@@ -165,10 +165,8 @@ def shop_status(
     status.cursor_ages = {
         str(resource): round((now - utc(moved)).total_seconds(), 1) for resource, moved in cursors
     }
-    queue = store.queue(shop)
-    status.queue_lines = len(queue)
-    status.queue_units = sum(entry.waiting for entry in queue)
-    status.queue_skus = len({entry.sku for entry in queue})
+    # Counted by the database: loading 200,000 waiting lines to count them took most of a second.
+    status.queue_lines, status.queue_units, status.queue_skus = store.queue_totals(shop)
     if outbox is not None:
         box = outbox.status(shop)
         status.outbox_pending = int(box.pending) + int(getattr(box, "sending", 0))
