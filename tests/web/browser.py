@@ -5,6 +5,8 @@ open a URL, run a line of JavaScript in the page, wait for a condition, take a s
 from __future__ import annotations
 
 import base64
+import contextlib
+import fcntl
 import json
 import os
 import subprocess
@@ -15,21 +17,27 @@ from typing import Any
 from connector.notify.screenshot import FLAGS
 
 
+def _high(fd: int) -> int:
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    return moved
+
+
 class Browser:
     def __init__(self, binary: str, width: int = 1200, height: int = 1000) -> None:
         self._profile = tempfile.TemporaryDirectory(prefix="chromium-profile-")
         to_child, self._out = os.pipe()
         self._in, from_child = os.pipe()
+        # The child's ends above 9, so putting them at 3 and 4 cannot overwrite one with the other.
+        to_child, from_child = _high(to_child), _high(from_child)
 
-        def pipes() -> None:  # the protocol's fds: 3 is what Chromium reads, 4 what it writes
-            # Through fds no pipe can have, so neither end overwrites the other, and inheritable.
-            os.dup2(to_child, 200, inheritable=False)
-            os.dup2(from_child, 201, inheritable=False)
-            os.dup2(200, 3)
-            os.dup2(201, 4)
-
+        # The protocol's fds: 3 is what Chromium reads, 4 what it writes. bash puts the pipes
+        # there (a preexec_fn is unsafe once the test's server threads run).
         self._process = subprocess.Popen(
             [
+                "/bin/bash",
+                "-c",
+                f'exec "$0" "$@" 3<&{to_child} 4>&{from_child}',
                 binary,
                 *(flag for flag in FLAGS if not flag.startswith("--host-resolver-rules")),
                 # Every name resolves to nothing but the console's own address.
@@ -39,8 +47,7 @@ class Browser:
                 "--remote-debugging-pipe",
                 "about:blank",
             ],
-            preexec_fn=pipes,
-            close_fds=False,
+            pass_fds=(to_child, from_child),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=None if os.environ.get("BROWSER_DEBUG") else subprocess.DEVNULL,
@@ -102,10 +109,8 @@ class Browser:
         return base64.b64decode(data)
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError, OSError, TimeoutError):
             self.call("Browser.close")
-        except (RuntimeError, OSError, TimeoutError):
-            pass
         try:
             self._process.wait(timeout=10)
         except subprocess.TimeoutExpired:
