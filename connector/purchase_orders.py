@@ -1,4 +1,5 @@
-"""Adding one purchase order by hand: what ``connector po add`` and the console's form both do.
+"""Adding and receiving purchase orders by hand: what ``connector po add|receive`` and the
+console's forms both do.
 
 One function, so the two faces validate alike and say the same things: a date that is not a
 date, a date already past (unless it is the one stored), a SKU the synced catalog does not know
@@ -18,7 +19,13 @@ from connector.model import PurchaseOrder
 from connector.settings import Settings
 from connector.supply_import import keep_received, past_date_problem
 
-__all__ = ["Added", "add_purchase_order", "shop_today", "unknown_sku_warning"]
+__all__ = [
+    "Added",
+    "add_purchase_order",
+    "receive_purchase_order",
+    "shop_today",
+    "unknown_sku_warning",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,3 +111,34 @@ def add_purchase_order(
     [po] = keep_received([po], stored)
     store.add_purchase_order(po)
     return Added(po, warning)
+
+
+def receive_purchase_order(
+    store: StateStore,
+    shop: str,
+    po_id: str,
+    quantity: int,
+    *,
+    more_than_ordered: bool = False,
+    over_label: str = "--more-than-ordered",
+) -> PurchaseOrder:
+    """Book ``quantity`` units of a purchase order as received; UsageError (one line) when the PO
+    is unknown, the count is not positive, or it would pass what was ordered unless allowed."""
+    if quantity < 1:
+        raise UsageError(f"receive at least 1 unit, got {quantity}")
+    found = [po for po in store.purchase_orders(shop, open_only=False) if po.id == po_id]
+    if not found:
+        raise UsageError(f"no purchase order {po_id!r} in shop {shop!r}")
+    before = found[0]
+    total = before.received + quantity
+    if total > before.quantity and not more_than_ordered:
+        # 99 typed for 4 would close the PO and take its promise from every waiting line.
+        raise UsageError(
+            f"purchase order {po_id} has {before.quantity} ordered and {before.received} "
+            f"received: {quantity} more would make {total}/{before.quantity}. Give the units "
+            f"that arrived, or add {over_label} if the supplier sent more."
+        )
+    try:
+        return store.receive_purchase_order(shop, po_id, quantity)
+    except KeyError:
+        raise UsageError(f"no purchase order {po_id!r} in shop {shop!r}") from None

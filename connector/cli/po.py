@@ -118,24 +118,11 @@ def register(cli: click.Group) -> None:
         app: AppContext, po_id: str, quantity: int, shop_name: str | None, over: bool
     ) -> None:
         """Book units of a purchase order as received."""
+        from connector.purchase_orders import receive_purchase_order
+
         settings, db = open_state(app)
         shop = pick_shops(settings, shop_name, one=True)[0]
-        found = [po for po in db.purchase_orders(shop, open_only=False) if po.id == po_id]
-        if not found:
-            raise UsageError(f"no purchase order {po_id!r} in shop {shop!r}")
-        before = found[0]
-        total = before.received + quantity
-        if total > before.quantity and not over:
-            # 99 typed for 4 would close the PO and take its promise from every waiting line.
-            raise UsageError(
-                f"purchase order {po_id} has {before.quantity} ordered and {before.received} "
-                f"received: {quantity} more would make {total}/{before.quantity}. Give the units "
-                "that arrived, or add --more-than-ordered if the supplier sent more."
-            )
-        try:
-            po = db.receive_purchase_order(shop, po_id, quantity)
-        except KeyError:
-            raise UsageError(f"no purchase order {po_id!r} in shop {shop!r}") from None
+        po = receive_purchase_order(db, shop, po_id, quantity, more_than_ordered=over)
         extra = po.received - po.quantity
         more = f" ({extra} more than ordered)" if extra > 0 else ""
         click.echo(f"Purchase order {po.id}: {po.received}/{po.quantity} received{more}.")
