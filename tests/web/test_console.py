@@ -418,3 +418,48 @@ def test_a_skus_queue_shows_every_waiting_order_in_line_with_its_supply(console:
         assert entry.customer_email in page and entry.reason in page
     assert "No open purchase order." in page
     assert "no purchase order brings it" in text(sam.get("/console/queue?sku=NOPE"))
+
+
+def test_the_owner_receives_units_with_po_receives_checks(console: Console) -> None:
+    olive = console.login("olive")
+    page = text(olive.get("/console/purchase-orders"))
+    due = console.clock().date() + timedelta(days=4)
+    olive.post(
+        "/console/purchase-orders",
+        data={
+            "csrf": csrf_of(page),
+            "shop": "outlet",
+            "sku": "NEW-1",
+            "quantity": "4",
+            "expected": due.isoformat(),
+            "reference": "R1",
+        },
+    )
+    page = text(olive.get("/console/purchase-orders"))
+    form = {"csrf": csrf_of(page), "shop": "outlet", "id": "R1:NEW-1"}
+    done = olive.post("/console/purchase-orders/receive", data={**form, "units": "3"})
+    assert "Purchase order R1:NEW-1: 3/4 received." in text(olive.get(done.headers["Location"]))
+    too_many = olive.post("/console/purchase-orders/receive", data={**form, "units": "99"})
+    assert too_many.status_code == 422
+    assert "99 more would make 102/4" in text(too_many)
+    assert "add 'more than ordered' if the supplier sent more" in text(too_many)
+    [po] = console.db.purchase_orders("outlet", sku="NEW-1", open_only=False)
+    assert po.received == 3
+    more = olive.post(
+        "/console/purchase-orders/receive", data={**form, "units": "2", "more": "yes"}
+    )
+    assert "5/4 received (1 more than ordered)" in text(olive.get(more.headers["Location"]))
+    unknown = olive.post(
+        "/console/purchase-orders/receive", data={**form, "id": "NOPE", "units": "1"}
+    )
+    assert "no purchase order 'NOPE' in shop 'outlet'" in text(unknown)
+    assert "po receive" in text(olive.get("/console/audit"))
+
+    sam = console.login("sam")
+    csrf = csrf_of(text(sam.get("/console/")))
+    refused = sam.post(
+        "/console/purchase-orders/receive", data={**form, "csrf": csrf, "units": "1"}
+    )
+    assert refused.status_code == 403
+    [po] = console.db.purchase_orders("outlet", sku="NEW-1", open_only=False)
+    assert po.received == 5

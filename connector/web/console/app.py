@@ -44,7 +44,7 @@ _HEADERS = {
 }
 _PO_FIELDS = ("shop", "sku", "quantity", "expected", "supplier", "reference", "reason")
 _PUBLIC = frozenset({"login", "login_post"})
-_OWNER_ONLY = frozenset({"audit", "pos", "pos_add"})
+_OWNER_ONLY = frozenset({"audit", "pos", "pos_add", "pos_receive"})
 
 
 class ConsoleApp:
@@ -79,6 +79,7 @@ class ConsoleApp:
                 Rule("/audit", endpoint="audit", methods=["GET"]),
                 Rule("/purchase-orders", endpoint="pos", methods=["GET"]),
                 Rule("/purchase-orders", endpoint="pos_add", methods=["POST"]),
+                Rule("/purchase-orders/receive", endpoint="pos_receive", methods=["POST"]),
             ]
         )
 
@@ -266,12 +267,15 @@ class ConsoleApp:
         added = request.args.get("added", "") if not error else ""
         known = {po.id: po for po in self.data.purchase_orders()}
         saved = known.get(added)
+        received = request.args.get("received", "") if not error else ""
+        everything = {po.id: po for po in self.data.purchase_orders(open_only=False)}
         context = {
             "shops": [name for name, shop in self.data.shops.items() if shop.enabled],
             "pos": list(known.values()),
             "error": error,
             "form": {key: (form or {}).get(key, "") for key in _PO_FIELDS},
             "saved": saved,
+            "received": everything.get(received),
             "warning": self.data.sku_warning(saved.shop, saved.sku) if saved else None,
         }
         return self._render(request, session, "purchase_orders", context, 422 if error else 200)
@@ -293,6 +297,26 @@ class ConsoleApp:
         except UsageError as error:
             return self.on_pos(request, session, error=str(error), form=form)
         target = f"{request.script_root}/purchase-orders?added={quote(added.po.id, safe='')}"
+        return redirect(target, code=303)
+
+    def on_pos_receive(self, request: Request, session: Session) -> Response:
+        shop, po_id = request.form.get("shop", ""), request.form.get("id", "")
+        if shop not in self.data.shops:
+            return self.on_pos(request, session, error="Pick one of the shops.")
+        try:
+            po = self.data.receive_po(
+                shop,
+                po_id,
+                request.form.get("units", ""),
+                request.form.get("more") == "yes",
+                user=session.user.name,
+                role=session.user.role,
+                address=self._address(request),
+                session=session.id,
+            )
+        except UsageError as error:
+            return self.on_pos(request, session, error=str(error))
+        target = f"{request.script_root}/purchase-orders?received={quote(po.id, safe='')}"
         return redirect(target, code=303)
 
     # helpers -----------------------------------------------------------------------------------

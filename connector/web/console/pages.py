@@ -18,7 +18,12 @@ from connector.db.store import StateStore
 from connector.errors import UsageError
 from connector.model import PurchaseOrder
 from connector.platform import ResyncTarget
-from connector.purchase_orders import Added, add_purchase_order, unknown_sku_warning
+from connector.purchase_orders import (
+    Added,
+    add_purchase_order,
+    receive_purchase_order,
+    unknown_sku_warning,
+)
 from connector.resync_queue import enqueue_resync, request_states
 from connector.settings import Settings, ShopSettings
 from connector.status import OrderStory, order_story, shop_status, status_fields
@@ -175,9 +180,13 @@ class ConsoleData:
             shown.append({"shop": shop, "entries": entries, "numbers": numbers, "supply": supply})
         return shown
 
-    def purchase_orders(self) -> list[PurchaseOrder]:
+    def purchase_orders(self, *, open_only: bool = True) -> list[PurchaseOrder]:
         """``connector po list``: the open purchase orders of every shop, by expected date."""
-        return [po for shop in self.shops for po in self.store.purchase_orders(shop)]
+        return [
+            po
+            for shop in self.shops
+            for po in self.store.purchase_orders(shop, open_only=open_only)
+        ]
 
     def sku_warning(self, shop: str, sku: str) -> str | None:
         return unknown_sku_warning(self.store, shop, sku) if shop in self.shops else None
@@ -214,3 +223,32 @@ class ConsoleData:
                 **who,
             )
         return added
+
+    def receive_po(
+        self, shop: str, po_id: str, quantity: str, more_than_ordered: bool, **who: str
+    ) -> PurchaseOrder:
+        """``connector po receive`` from the form (UsageError with the CLI's message), audited."""
+        try:
+            units = int(quantity.strip())
+        except ValueError:
+            raise UsageError("the units received must be a whole number of at least 1") from None
+        po = receive_purchase_order(
+            self.store,
+            shop,
+            po_id,
+            units,
+            more_than_ordered=more_than_ordered,
+            over_label="'more than ordered'",
+        )
+        with self.engine.begin() as conn:
+            audit.record(
+                conn,
+                at=self.clock(),
+                action="po receive",
+                shop=shop,
+                target=po.id,
+                reference=po.id,
+                detail=f"{units} received: {po.received}/{po.quantity}",
+                **who,
+            )
+        return po
