@@ -18,10 +18,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale, UnknownLocaleError
 from babel.numbers import is_currency
 
+from connector.config_rules_console import check_console, check_console_user
 from connector.errors import ConfigProblem
 from connector.model import Platform
 from connector.settings import (
     Branding,
+    ConsoleSettings,
+    ConsoleUser,
     EmailSettings,
     PolicyMatch,
     PolicyMode,
@@ -86,6 +89,7 @@ def check_nodes(nodes: Iterable[Node]) -> Problems:
             problems += rule(node)
     problems += _duplicates(nodes, ShopSettings, "shop")
     problems += _duplicates(nodes, PolicySettings, "policy")
+    problems += _duplicates(nodes, ConsoleUser, "user")
     problems += _policy_shops(nodes)
     return problems
 
@@ -443,6 +447,8 @@ _RULES: dict[type[Any], Callable[[Node], Problems]] = {
     Branding: _branding,
     EmailSettings: _email,
     WebSettings: _web,
+    ConsoleSettings: check_console,
+    ConsoleUser: check_console_user,
     PolicySettings: _policy,
     PolicyMatch: _match,
     ScheduleSettings: _schedule,

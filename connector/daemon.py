@@ -389,25 +389,11 @@ class Daemon:
         )
 
     def web_app(self, *, max_body: int | None = None) -> Any:
-        """The daemon's one WSGI app: the webhook endpoint, and the customer page at ``/orders``
-        when ``[web]`` is configured (:mod:`connector.web`)."""
-        webhooks = self.webhook_app(max_body=max_body)
-        if not self.settings.web.enabled:
-            return webhooks
-        from werkzeug.middleware.dispatcher import DispatcherMiddleware
+        """The daemon's one WSGI app: the webhook endpoint, with the customer page at ``/orders``
+        and the console at ``/console`` when configured (:func:`connector.web.app.compose`)."""
+        from connector.web.app import compose
 
-        from connector.web.customer import CustomerPages
-        from connector.web.links import OrderLinks
-
-        pages = CustomerPages(
-            store=self.db,
-            engine=self.db.engine,
-            settings=self.settings,
-            links=OrderLinks(self.settings.web, self.clock),
-            clock=self.clock,
-            outbox=self.outbox,
-        )
-        return DispatcherMiddleware(webhooks, {"/orders": pages})
+        return compose(self, self.webhook_app(max_body=max_body))
 
     def close(self) -> None:
         """Hand our shops over at once (no waiting for expiry) and release connections."""

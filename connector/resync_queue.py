@@ -19,12 +19,14 @@ from connector.platform import ResyncTarget
 
 __all__ = [
     "PendingResync",
+    "RequestState",
     "enqueue_resync",
     "exhausted_resyncs",
     "merge_targets",
     "pending_count",
     "pending_resyncs",
     "prune_resyncs",
+    "request_states",
     "resync_done",
     "resync_failed",
     "target_from_json",
@@ -195,3 +197,39 @@ def prune_resyncs(conn: sa.Connection, shop: str, before: datetime) -> None:
             )
         )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RequestState:
+    """Where one request stands: waiting (no ``done_at``), done, or given up on."""
+
+    id: int
+    requested_at: datetime
+    done_at: datetime | None
+    attempts: int
+    last_error: str
+
+    @property
+    def state(self) -> str:
+        if self.done_at is not None:
+            return "done"
+        return "gave up" if self.attempts >= MAX_ATTEMPTS else "waiting"
+
+
+def request_states(engine: sa.Engine, ids: list[int]) -> dict[int, RequestState]:
+    """The requests among ``ids`` still recorded (finished ones are pruned after a while)."""
+    if not ids:
+        return {}
+    c = resync_requests.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(c.id, c.requested_at, c.done_at, c.attempts, c.last_error).where(
+                c.id.in_(ids)
+            )
+        ).all()
+    return {
+        int(row.id): RequestState(
+            int(row.id), row.requested_at, row.done_at, int(row.attempts), str(row.last_error)
+        )
+        for row in rows
+    }

@@ -17,6 +17,8 @@ from connector.model import Platform
 
 __all__ = [
     "Branding",
+    "ConsoleSettings",
+    "ConsoleUser",
     "EmailSettings",
     "PolicyMatch",
     "PolicyMode",
@@ -202,6 +204,44 @@ class WebSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsoleUser:
+    """One person who may log in to the console (``[[console.users]]``)."""
+
+    name: str
+    role: Literal["support", "owner"]
+    """``support``: read and resync; ``owner``: also purchase orders and the audit log."""
+    password_hash: str
+    """An argon2 hash from ``connector console hash-password``; never the password itself."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleSettings:
+    """The support console at ``/console`` (``[console]``); off until a user is configured."""
+
+    users: tuple[ConsoleUser, ...] = ()
+    secret: Secret | None = None
+    """Signs the session cookies (HMAC-SHA256); ``env:NAME``, at least 32 characters. Changing it
+    ends every session."""
+    public_url: str = ""
+    """Where staff reach the daemon (default: ``[web] public_url``); https makes cookies Secure."""
+    session_hours: int = 8
+    """How long a login lasts."""
+    login_attempts: int = 5
+    """Failed logins allowed per address and user name within ``lockout_minutes``."""
+    lockout_minutes: int = 15
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses of your reverse proxy: from them, the client's address (for the login limit and
+    the audit log) is the last one in ``X-Forwarded-For``; from anyone else that header is ignored."""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.users and self.secret is not None)
+
+    def user(self, name: str) -> ConsoleUser | None:
+        return next((user for user in self.users if user.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the connector runs on, validated once at load."""
 
@@ -210,6 +250,7 @@ class Settings:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     email: EmailSettings = field(default_factory=EmailSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
     policies: tuple[PolicySettings, ...] = ()
     default_policy: PolicySettings = field(
         default_factory=lambda: PolicySettings(name="default", mode=PolicyMode.STOP)

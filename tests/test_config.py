@@ -26,6 +26,7 @@ EXAMPLE_ENV = {
     "OUTLET_WC_SECRET": "cs_example",
     "OUTLET_WC_WEBHOOK_SECRET": "wh_example",
     "SMTP_PASSWORD": "smtp-pass",
+    "CONNECTOR_CONSOLE_SECRET": "c" * 40,
 }
 ENV = {"TOKEN": "shpat_secret_value", "WC_KEY": "ck_1", "WC_SECRET": "cs_1"}
 

@@ -3,8 +3,6 @@ import). They edit the state database only, never the shop."""
 
 from __future__ import annotations
 
-import secrets
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,32 +12,9 @@ from connector.cli.common import echo_json, open_state, pick_shops, plain
 from connector.errors import UsageError
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from connector.cli.main import AppContext
-    from connector.db import Database
-    from connector.settings import Settings
 
 __all__ = ["register"]
-
-
-def _today(settings: Settings, shop: str, now: datetime) -> date:
-    """Today where the shop is: a PO due "today" in Stockholm is not in the past at 23:30 UTC."""
-    from zoneinfo import ZoneInfo
-
-    return now.astimezone(ZoneInfo(settings.shop(shop).timezone)).date()
-
-
-def _unknown_sku(db: Database, shop: str, sku: str) -> str | None:
-    """A warning when ``sku`` is not in the shop's synced catalog: a typo promises nothing to
-    anyone (no line waits for a SKU that does not exist), so say so, but keep it (the product may
-    simply not be synced yet)."""
-    if db.variant_by_sku(shop, sku) is not None:
-        return None
-    return (
-        f"warning: {sku} is not a SKU of {shop}'s catalog (a typo, or not synced yet?); "
-        "saved anyway"
-    )
 
 
 def register(cli: click.Group) -> None:
@@ -77,47 +52,26 @@ def register(cli: click.Group) -> None:
         reason: str,
     ) -> None:
         """Record incoming supply for a SKU (or update it, given the same id)."""
-        from connector.model import PurchaseOrder
-        from connector.supply_import import keep_received, past_date_problem
+        from connector.purchase_orders import add_purchase_order
 
         settings, db = open_state(app)
         shop = pick_shops(settings, shop_name, one=True)[0]
-        now = app.clock()
-        try:
-            due = date.fromisoformat(expected) if expected else None
-        except ValueError:
-            raise UsageError(f"--expected wants YYYY-MM-DD, got {expected!r}") from None
-        # A made-up id must be unique even when the clock is fixed (--now): two POs added at one
-        # instant are two POs, not an update of the first.
-        made_up = f"PO-{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
-        identity = po_id or (f"{reference}:{sku}" if reference else made_up)
-        po = PurchaseOrder(
-            id=identity,
-            shop=shop,
+        added = add_purchase_order(
+            db,
+            settings,
+            shop,
             sku=sku,
             quantity=quantity,
-            expected_date=due,
+            expected=expected,
+            now=app.clock(),
             supplier=supplier,
-            created_at=now,
             reference=reference,
-            reason=reason.strip(),
+            po_id=po_id,
+            reason=reason,
         )
-        stored = db.purchase_orders(shop, sku=sku, open_only=False)
-        same = next((known for known in stored if known.id == identity), None)
-        if due is not None and past_date_problem(po, same, _today(settings, shop, now)):
-            raise UsageError(
-                f"--expected {due.isoformat()} is in the past "
-                f"(today is {_today(settings, shop, now).isoformat()} in {shop}): give the date "
-                "the supplier gives now, or leave --expected out (no date yet)"
-            )
-        warning = _unknown_sku(db, shop, sku)
-        if warning:
-            click.echo(warning, err=True)
-        # Same id as a stored purchase order: an update that keeps what was already received.
-        [po] = keep_received([po], stored)
-        db.add_purchase_order(po)
-        when = due.isoformat() if due else "no date yet"
-        click.echo(f"Purchase order {identity}: {quantity} x {sku}, expected {when}.")
+        if added.warning:
+            click.echo(added.warning, err=True)
+        click.echo(added.summary)
 
     @po_group.command("list")
     @click.option("--shop", "shop_name", help="The shop (default: every enabled shop).")
@@ -164,24 +118,11 @@ def register(cli: click.Group) -> None:
         app: AppContext, po_id: str, quantity: int, shop_name: str | None, over: bool
     ) -> None:
         """Book units of a purchase order as received."""
+        from connector.purchase_orders import receive_purchase_order
+
         settings, db = open_state(app)
         shop = pick_shops(settings, shop_name, one=True)[0]
-        found = [po for po in db.purchase_orders(shop, open_only=False) if po.id == po_id]
-        if not found:
-            raise UsageError(f"no purchase order {po_id!r} in shop {shop!r}")
-        before = found[0]
-        total = before.received + quantity
-        if total > before.quantity and not over:
-            # 99 typed for 4 would close the PO and take its promise from every waiting line.
-            raise UsageError(
-                f"purchase order {po_id} has {before.quantity} ordered and {before.received} "
-                f"received: {quantity} more would make {total}/{before.quantity}. Give the units "
-                "that arrived, or add --more-than-ordered if the supplier sent more."
-            )
-        try:
-            po = db.receive_purchase_order(shop, po_id, quantity)
-        except KeyError:
-            raise UsageError(f"no purchase order {po_id!r} in shop {shop!r}") from None
+        po = receive_purchase_order(db, shop, po_id, quantity, more_than_ordered=over)
         extra = po.received - po.quantity
         more = f" ({extra} more than ordered)" if extra > 0 else ""
         click.echo(f"Purchase order {po.id}: {po.received}/{po.quantity} received{more}.")
@@ -196,6 +137,7 @@ def register(cli: click.Group) -> None:
         Good rows are saved, bad rows are listed with their line and reason; the exit code is 1
         when any row was skipped, 2 when the file cannot be read at all.
         """
+        from connector.purchase_orders import shop_today, unknown_sku_warning
         from connector.supply_import import (
             compare_with_stored,
             describe_change,
@@ -211,7 +153,7 @@ def register(cli: click.Group) -> None:
             raise UsageError(f"cannot import {csv_file}: {whole_file[0]}")
         _, db = open_state(app, settings)
         stored = db.purchase_orders(shop, open_only=False)
-        changes = compare_with_stored(result, stored, _today(settings, shop, now))
+        changes = compare_with_stored(result, stored, shop_today(settings, shop, now))
         # Unchanged rows are not written: importing the same sheet again changes nothing at all.
         with db.transaction() as tx:
             for po in changes.to_write:
@@ -223,7 +165,7 @@ def register(cli: click.Group) -> None:
         for old, new in changes.changed:
             click.echo(f"  changed {new.id}: {describe_change(old, new)}")
         for po in changes.new:
-            warning = _unknown_sku(db, shop, po.sku)
+            warning = unknown_sku_warning(db, shop, po.sku)
             if warning:
                 click.echo(f"  line {result.lines.get(po.id, 0)}: {warning}", err=True)
         problems = sorted([*result.problems, *changes.refused], key=lambda p: p.line)

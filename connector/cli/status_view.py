@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from connector.status import status_fields
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -16,34 +18,6 @@ __all__ = ["WIDE", "print_status"]
 
 WIDE = 120
 """Columns from which the status is a table; below it, one block per shop."""
-
-
-def _age(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f}s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f}m"
-    return f"{seconds / 3600:.1f}h"
-
-
-def _fields(row: ShopStatus) -> list[tuple[str, str]]:
-    from connector.status import minute_utc
-
-    ages = ", ".join(f"{k} {_age(v)}" for k, v in sorted(row.cursor_ages.items())) or "never"
-    last = minute_utc(row.last_success, "never")
-    if row.last_run_ok is False:
-        last += " (last run failed)"
-    resyncs = f"{row.resyncs_pending} waiting" + (
-        f", {row.resyncs_failed} gave up" if row.resyncs_failed else ""
-    )
-    return [
-        ("last sync", last),
-        ("cursor ages", ages),
-        ("queue", f"{row.queue_lines} lines / {row.queue_units} units / {row.queue_skus} SKUs"),
-        ("outbox", f"{row.outbox_pending} waiting, {row.outbox_failed} failed"),
-        ("resyncs", resyncs),
-        ("lease", row.lease_holder or "free"),
-    ]
 
 
 def print_status(rows: Sequence[ShopStatus], console: Console) -> None:
@@ -57,15 +31,15 @@ def print_status(rows: Sequence[ShopStatus], console: Console) -> None:
         table.add_column(
             "shop", no_wrap=True, min_width=max([len(r.shop) for r in rows], default=4)
         )
-        for name, _ in _fields(rows[0]) if rows else ():
+        for name, _ in status_fields(rows[0]) if rows else ():
             table.add_column(name)
         for row in rows:
-            table.add_row(row.shop, *(value for _, value in _fields(row)))
+            table.add_row(row.shop, *(value for _, value in status_fields(row)))
         console.print(table)
     else:
         for row in rows:
             console.print(f"[bold]{row.shop}[/bold]", highlight=False)
-            for name, value in _fields(row):
+            for name, value in status_fields(row):
                 console.print(f"  {name:<12} {value}", highlight=False, markup=False)
     for row in rows:
         done = row.last_reconcile

@@ -38,6 +38,18 @@ class BackorderStore(StoreBase):
                     )
             upsert(conn, t.backorder_queue, rows)
 
+    def queue_totals(self, shop: str) -> tuple[int, int, int]:
+        """``(lines, units waiting, SKUs)`` of the shop's queue, counted by the database."""
+        q = t.backorder_queue
+        query = sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(q.c.waiting), 0),
+            sa.func.count(sa.distinct(q.c.sku)),
+        ).where(q.c.shop == shop)
+        with self._conn() as conn:
+            lines, units, skus = conn.execute(query).one()
+        return int(lines), int(units), int(skus)
+
     def queue(self, shop: str, sku: str | None = None) -> list[BackorderEntry]:
         """Waiting lines by SKU, in queue position order."""
         q = t.backorder_queue

@@ -79,6 +79,18 @@ class OrderStore(StoreBase):
         with self._conn() as conn:
             return _with_lines(conn, shop, list(conn.execute(query).mappings()))
 
+    def orders_by_email(self, shop: str, email: str, limit: int = 50) -> list[Order]:
+        """The orders of the customer with ``email`` (any case), newest first."""
+        query = (
+            sa.select(t.orders)
+            .where(t.orders.c.shop == shop)
+            .where(sa.func.lower(t.orders.c.customer_email) == email.strip().lower())
+            .order_by(t.orders.c.created_at.desc(), t.orders.c.platform_id)
+            .limit(limit)
+        )
+        with self._conn() as conn:
+            return _with_lines(conn, shop, list(conn.execute(query).mappings()))
+
     def order(self, shop: str, id_or_number: str) -> Order | None:
         """One order by platform id, else by order number (``#1001`` and ``1001`` both work)."""
         base = sa.select(t.orders).where(t.orders.c.shop == shop)

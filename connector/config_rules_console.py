@@ -1,0 +1,84 @@
+"""The config rules of ``[console]``: users with a role and a password hash, a signing secret.
+
+Registered by :mod:`connector.config_rules`; each problem names its key.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from connector.errors import ConfigProblem
+from connector.settings import Secret
+
+if TYPE_CHECKING:
+    from connector.config import Node
+
+__all__ = ["check_console", "check_console_user"]
+
+
+def _key(node: Node, name: str) -> str:
+    return f"{node.path}.{name}" if node.path else name
+
+
+def check_console_user(node: Node) -> list[ConfigProblem]:
+    from connector.web.passwords import hash_problem
+
+    problems = []
+    name = node.values.get("name")
+    if isinstance(name, str) and (not name.strip() or name != name.strip()):
+        problems.append(ConfigProblem(_key(node, "name"), "a user name without spaces around it"))
+    hashed = node.values.get("password_hash")
+    message = hash_problem(hashed) if isinstance(hashed, str) else None
+    if message:
+        problems.append(ConfigProblem(_key(node, "password_hash"), message))
+    return problems
+
+
+def check_console(node: Node) -> list[ConfigProblem]:
+    values, problems = node.values, []
+    users = values.get("users")
+    if users and "secret" not in node.raw_keys:
+        problems.append(
+            ConfigProblem(
+                _key(node, "secret"),
+                "users need a secret to sign their sessions: secret = env:NAME (32+ characters)",
+            )
+        )
+    secret = values.get("secret")
+    if isinstance(secret, Secret) and len(secret.reveal()) < 32:
+        problems.append(
+            ConfigProblem(
+                _key(node, "secret"),
+                "at least 32 characters (e.g. python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))')",
+            )
+        )
+    url = values.get("public_url")
+    if isinstance(url, str) and url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            problems.append(
+                ConfigProblem(
+                    _key(node, "public_url"),
+                    f"expected an http(s) URL with a host, like https://orders.example.com, "
+                    f"got {url!r}",
+                )
+            )
+    proxies = values.get("trusted_proxies")
+    for index, address in enumerate(proxies if isinstance(proxies, tuple) else ()):
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            problems.append(
+                ConfigProblem(
+                    f"{_key(node, 'trusted_proxies')}[{index}]",
+                    f"expected an IP address like 127.0.0.1, got {address!r}",
+                )
+            )
+    for name in ("session_hours", "login_attempts", "lockout_minutes"):
+        number = values.get(name)
+        if isinstance(number, int) and number < 1:
+            problems.append(ConfigProblem(_key(node, name), "at least 1"))
+    return problems

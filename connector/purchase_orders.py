@@ -1,0 +1,144 @@
+"""Adding and receiving purchase orders by hand: what ``connector po add|receive`` and the
+console's forms both do.
+
+One function, so the two faces validate alike and say the same things: a date that is not a
+date, a date already past (unless it is the one stored), a SKU the synced catalog does not know
+(a warning: saved anyway). Saving under a stored id updates that PO and keeps what was received.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from connector.db.store import StateStore
+from connector.errors import UsageError
+from connector.model import PurchaseOrder
+from connector.settings import Settings
+from connector.supply_import import keep_received, past_date_problem
+
+__all__ = [
+    "Added",
+    "add_purchase_order",
+    "receive_purchase_order",
+    "shop_today",
+    "unknown_sku_warning",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Added:
+    po: PurchaseOrder
+    warning: str | None
+
+    @property
+    def summary(self) -> str:
+        po = self.po
+        when = po.expected_date.isoformat() if po.expected_date else "no date yet"
+        return f"Purchase order {po.id}: {po.quantity} x {po.sku}, expected {when}."
+
+
+def shop_today(settings: Settings, shop: str, now: datetime) -> date:
+    """Today where the shop is: a PO due "today" in Stockholm is not in the past at 23:30 UTC."""
+    return now.astimezone(ZoneInfo(settings.shop(shop).timezone)).date()
+
+
+def unknown_sku_warning(store: StateStore, shop: str, sku: str) -> str | None:
+    """A warning when ``sku`` is not in the shop's synced catalog: a typo promises nothing to
+    anyone (no line waits for a SKU that does not exist), so say so, but keep it (the product may
+    simply not be synced yet)."""
+    if store.variant_by_sku(shop, sku) is not None:
+        return None
+    return (
+        f"warning: {sku} is not a SKU of {shop}'s catalog (a typo, or not synced yet?); "
+        "saved anyway"
+    )
+
+
+def add_purchase_order(
+    store: StateStore,
+    settings: Settings,
+    shop: str,
+    *,
+    sku: str,
+    quantity: int,
+    expected: str | None,
+    now: datetime,
+    supplier: str = "",
+    reference: str = "",
+    po_id: str | None = None,
+    reason: str = "",
+    expected_label: str = "--expected",
+) -> Added:
+    """Validate and save one purchase order; UsageError (one line) when it cannot be saved."""
+    sku = sku.strip()
+    if not sku:
+        raise UsageError("a purchase order needs a SKU")
+    if quantity < 1:
+        raise UsageError(f"a purchase order needs a quantity of at least 1, got {quantity}")
+    try:
+        due = date.fromisoformat(expected) if expected else None
+    except ValueError:
+        raise UsageError(f"{expected_label} wants YYYY-MM-DD, got {expected!r}") from None
+    # A made-up id must be unique even when the clock is fixed (--now): two POs added at one
+    # instant are two POs, not an update of the first.
+    made_up = f"PO-{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+    identity = po_id or (f"{reference}:{sku}" if reference else made_up)
+    po = PurchaseOrder(
+        id=identity,
+        shop=shop,
+        sku=sku,
+        quantity=quantity,
+        expected_date=due,
+        supplier=supplier,
+        created_at=now,
+        reference=reference,
+        reason=reason.strip(),
+    )
+    stored = store.purchase_orders(shop, sku=sku, open_only=False)
+    same = next((known for known in stored if known.id == identity), None)
+    today = shop_today(settings, shop, now)
+    if due is not None and past_date_problem(po, same, today):
+        raise UsageError(
+            f"{expected_label} {due.isoformat()} is in the past "
+            f"(today is {today.isoformat()} in {shop}): give the date "
+            f"the supplier gives now, or leave {expected_label} out (no date yet)"
+        )
+    warning = unknown_sku_warning(store, shop, sku)
+    # Same id as a stored purchase order: an update that keeps what was already received.
+    [po] = keep_received([po], stored)
+    store.add_purchase_order(po)
+    return Added(po, warning)
+
+
+def receive_purchase_order(
+    store: StateStore,
+    shop: str,
+    po_id: str,
+    quantity: int,
+    *,
+    more_than_ordered: bool = False,
+    over_label: str = "--more-than-ordered",
+) -> PurchaseOrder:
+    """Book ``quantity`` units of a purchase order as received; UsageError (one line) when the PO
+    is unknown, the count is not positive, or it would pass what was ordered unless allowed."""
+    if quantity < 1:
+        raise UsageError(f"receive at least 1 unit, got {quantity}")
+    found = [po for po in store.purchase_orders(shop, open_only=False) if po.id == po_id]
+    if not found:
+        raise UsageError(f"no purchase order {po_id!r} in shop {shop!r}")
+    before = found[0]
+    total = before.received + quantity
+    if total > before.quantity and not more_than_ordered:
+        # 99 typed for 4 would close the PO and take its promise from every waiting line.
+        raise UsageError(
+            f"purchase order {po_id} has {before.quantity} ordered and {before.received} "
+            f"received: {quantity} more would make {total}/{before.quantity}. Give the units "
+            f"that arrived, or add {over_label} if the supplier sent more."
+        )
+    try:
+        return store.receive_purchase_order(shop, po_id, quantity)
+    except KeyError:
+        raise UsageError(f"no purchase order {po_id!r} in shop {shop!r}") from None

@@ -1,0 +1,254 @@
+"""What the console's pages show, read through the same functions as the CLI.
+
+Nothing here queries a table the CLI reads differently: the overview is ``connector status``
+(:func:`~connector.status.shop_status`), an order is ``connector order N``
+(:func:`~connector.status.order_story`), and a resync is queued as ``connector resync --order``
+queues one while a daemon holds the shop (:func:`~connector.resync_queue.enqueue_resync`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from connector.clock import Clock
+from connector.db.store import StateStore
+from connector.errors import UsageError
+from connector.model import PurchaseOrder
+from connector.platform import ResyncTarget
+from connector.purchase_orders import (
+    Added,
+    add_purchase_order,
+    receive_purchase_order,
+    unknown_sku_warning,
+)
+from connector.resync_queue import enqueue_resync, request_states
+from connector.settings import Settings, ShopSettings
+from connector.status import OrderStory, order_story, shop_status, status_fields
+from connector.web.console import audit
+
+__all__ = ["ConsoleData", "Found"]
+
+RESYNC = "resync"
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One order a lookup found."""
+
+    shop: str
+    order_id: str
+    number: str
+    customer: str
+    placed: Any
+    status: str
+
+
+class ConsoleData:
+    """The console's reads and its one write to the connector (a queued resync)."""
+
+    def __init__(
+        self,
+        *,
+        store: StateStore,
+        engine: sa.Engine,
+        outbox: Any,
+        settings: Settings,
+        clock: Clock,
+        lease_clock: Clock,
+    ) -> None:
+        self.store = store
+        self.engine = engine
+        self.outbox = outbox
+        self.settings = settings
+        self.shops: dict[str, ShopSettings] = {shop.name: shop for shop in settings.shops}
+        self.clock = clock
+        self.lease_clock = lease_clock
+
+    def overview(self) -> list[dict[str, Any]]:
+        """``connector status``, one entry per shop."""
+        now, lease_now = self.clock(), self.lease_clock()
+        rows = []
+        for shop in self.shops.values():
+            status = shop_status(
+                self.engine,
+                self.store,
+                self.outbox,
+                shop=shop.name,
+                platform=shop.platform.value,
+                now=now,
+                lease_now=lease_now,
+            )
+            rows.append(
+                {
+                    "shop": shop.name,
+                    "enabled": shop.enabled,
+                    "platform": status.platform,
+                    "fields": status_fields(status),
+                    "errors": [*status.last_errors, *status.last_write_failures],
+                }
+            )
+        return rows
+
+    def lookup(self, query: str) -> list[Found]:
+        """Orders by number (or platform id) in every shop, or every order of a customer's email."""
+        query = query.strip()
+        if not query:
+            return []
+        if "@" in query:
+            orders = [o for shop in self.shops for o in self.store.orders_by_email(shop, query)]
+        else:
+            orders = [
+                order for shop in self.shops if (order := self.store.order(shop, query)) is not None
+            ]
+        return [
+            Found(
+                o.shop,
+                o.platform_id,
+                o.number,
+                f"{o.customer.name} <{o.customer.email}>",
+                o.created_at,
+                o.status.value,
+            )
+            for o in orders
+        ]
+
+    def story(self, shop: str, order_id: str) -> OrderStory | None:
+        """``connector order N`` for one order of a configured shop."""
+        if shop not in self.shops:
+            return None
+        return order_story(self.store, self.outbox, shop, order_id)
+
+    def resyncs(self, shop: str, order_id: str) -> list[dict[str, Any]]:
+        """The console's resyncs of an order, newest first, each with where its request stands."""
+        asked = audit.entries(self.engine, shop=shop, target=order_id, action=RESYNC, limit=10)
+        ids = [int(entry.reference) for entry in asked if entry.reference.isdigit()]
+        states = request_states(self.engine, ids)
+        shown = []
+        for entry in asked:
+            state = states.get(int(entry.reference)) if entry.reference.isdigit() else None
+            shown.append(
+                {
+                    "at": entry.at,
+                    "user": entry.user,
+                    "state": state.state if state else "done",
+                    "done_at": state.done_at if state else None,
+                    "error": state.last_error if state else "",
+                }
+            )
+        return shown
+
+    def queue_resync(
+        self, story: OrderStory, *, user: str, role: str, address: str, session: str
+    ) -> int:
+        """Queue a resync of the order, as ``connector resync --order`` does when a daemon holds
+        the shop, and record who asked in the same transaction; returns the request id."""
+        now = self.clock()
+        target = ResyncTarget(order_ids=(story.order.platform_id,))
+        with self.engine.begin() as conn:
+            request = enqueue_resync(conn, story.shop, target, source=f"console:{user}", now=now)
+            audit.record(
+                conn,
+                at=now,
+                user=user,
+                role=role,
+                address=address,
+                action=RESYNC,
+                shop=story.shop,
+                target=story.order.platform_id,
+                reference=str(request),
+                detail=f"order {story.order.number}",
+                session=session,
+            )
+        return request
+
+    def sku_queue(self, sku: str) -> list[dict[str, Any]]:
+        """A SKU's queue in each shop as the last cycle stored it (what an order's page shows),
+        with each line's order number, and the open purchase orders it is served from."""
+        shown = []
+        for shop in self.shops:
+            entries = self.store.queue(shop, sku)
+            supply = self.store.purchase_orders(shop, sku=sku)
+            if not entries and not supply:
+                continue
+            numbers = {}
+            for order_id in {entry.order_id for entry in entries}:
+                order = self.store.order(shop, order_id)
+                numbers[order_id] = order.number if order else order_id
+            shown.append({"shop": shop, "entries": entries, "numbers": numbers, "supply": supply})
+        return shown
+
+    def purchase_orders(self, *, open_only: bool = True) -> list[PurchaseOrder]:
+        """``connector po list``: the open purchase orders of every shop, by expected date."""
+        return [
+            po
+            for shop in self.shops
+            for po in self.store.purchase_orders(shop, open_only=open_only)
+        ]
+
+    def sku_warning(self, shop: str, sku: str) -> str | None:
+        return unknown_sku_warning(self.store, shop, sku) if shop in self.shops else None
+
+    def add_po(self, shop: str, fields: dict[str, str], **who: str) -> Added:
+        """``connector po add`` from the form (UsageError with the CLI's message), audited."""
+        try:
+            quantity = int(fields.get("quantity", "").strip())
+        except ValueError:
+            raise UsageError("the quantity must be a whole number of at least 1") from None
+        now = self.clock()
+        added = add_purchase_order(
+            self.store,
+            self.settings,
+            shop,
+            sku=fields.get("sku", ""),
+            quantity=quantity,
+            expected=fields.get("expected", "").strip() or None,
+            now=now,
+            supplier=fields.get("supplier", "").strip(),
+            reference=fields.get("reference", "").strip(),
+            reason=fields.get("reason", ""),
+            expected_label="expected date",
+        )
+        with self.engine.begin() as conn:
+            audit.record(
+                conn,
+                at=now,
+                action="po add",
+                shop=shop,
+                target=added.po.id,
+                reference=added.po.id,
+                detail=added.summary,
+                **who,
+            )
+        return added
+
+    def receive_po(
+        self, shop: str, po_id: str, quantity: str, more_than_ordered: bool, **who: str
+    ) -> PurchaseOrder:
+        """``connector po receive`` from the form (UsageError with the CLI's message), audited."""
+        try:
+            units = int(quantity.strip())
+        except ValueError:
+            raise UsageError("the units received must be a whole number of at least 1") from None
+        po = receive_purchase_order(
+            self.store,
+            shop,
+            po_id,
+            units,
+            more_than_ordered=more_than_ordered,
+            over_label="'more than ordered'",
+        )
+        with self.engine.begin() as conn:
+            audit.record(
+                conn,
+                at=self.clock(),
+                action="po receive",
+                shop=shop,
+                target=po.id,
+                reference=po.id,
+                detail=f"{units} received: {po.received}/{po.quantity}",
+                **who,
+            )
+        return po
