@@ -196,6 +196,11 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE: take the write lock at BEGIN, waiting up to the busy timeout. A deferred
+        # transaction that reads and then writes fails at once with "database is locked" when
+        # another connection wrote in between (SQLite cannot upgrade a stale snapshot, and the
+        # busy timeout does not apply): a cycle failed that way whenever webhooks, queued by the
+        # daemon's own writes, were recorded during it. The daemon's transactions are short.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
