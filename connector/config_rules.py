@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale, UnknownLocaleError
 from babel.numbers import is_currency
 
-from connector.config_rules_console import check_console, check_console_user
+from connector.config_rules_web import check_console, check_console_user, check_web
 from connector.errors import ConfigProblem
 from connector.model import Platform
 from connector.settings import (
@@ -30,7 +30,6 @@ from connector.settings import (
     PolicyMode,
     PolicySettings,
     ScheduleSettings,
-    Secret,
     Settings,
     ShopSettings,
     WebSettings,
@@ -410,43 +409,11 @@ def _policy_shops(nodes: list[Node]) -> Problems:
     return problems
 
 
-def _web(node: Node) -> Problems:
-    values, problems = node.values, []
-    url = values.get("public_url")
-    if isinstance(url, str) and url:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            problems.append(
-                ConfigProblem(
-                    _key(node, "public_url"),
-                    f"expected an http(s) URL with a host, like https://orders.example.com, "
-                    f"got {url!r}",
-                )
-            )
-        if "secret" not in node.raw_keys:
-            problems.append(
-                ConfigProblem(_key(node, "secret"), "public_url needs a secret to sign the links")
-            )
-    secret = values.get("secret")
-    if isinstance(secret, Secret) and len(secret.reveal()) < 32:
-        problems.append(
-            ConfigProblem(
-                _key(node, "secret"),
-                "at least 32 characters (e.g. python3 -c 'import secrets; "
-                "print(secrets.token_urlsafe(32))')",
-            )
-        )
-    days = values.get("link_days")
-    if isinstance(days, int) and days < 1:
-        problems.append(ConfigProblem(_key(node, "link_days"), "at least 1 day"))
-    return problems
-
-
 _RULES: dict[type[Any], Callable[[Node], Problems]] = {
     ShopSettings: _shop,
     Branding: _branding,
     EmailSettings: _email,
-    WebSettings: _web,
+    WebSettings: check_web,
     ConsoleSettings: check_console,
     ConsoleUser: check_console_user,
     PolicySettings: _policy,

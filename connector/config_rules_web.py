@@ -1,4 +1,6 @@
-"""The config rules of ``[console]``: users with a role and a password hash, a signing secret.
+"""The config rules of the web faces: ``[web]`` (the customer page's signed links) and
+``[console]`` (users with a role and a password hash). Both sign with a secret of their own and
+may name a public URL, checked by one rule each.
 
 Registered by :mod:`connector.config_rules`; each problem names its key.
 """
@@ -15,11 +17,52 @@ from connector.settings import Secret
 if TYPE_CHECKING:
     from connector.config import Node
 
-__all__ = ["check_console", "check_console_user"]
+__all__ = ["check_console", "check_console_user", "check_web"]
 
 
 def _key(node: Node, name: str) -> str:
     return f"{node.path}.{name}" if node.path else name
+
+
+def _secret_and_url(node: Node) -> list[ConfigProblem]:
+    """A signing secret of 32+ characters and an http(s) ``public_url`` with a host."""
+    values, problems = node.values, []
+    secret = values.get("secret")
+    if isinstance(secret, Secret) and len(secret.reveal()) < 32:
+        problems.append(
+            ConfigProblem(
+                _key(node, "secret"),
+                "at least 32 characters (e.g. python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))')",
+            )
+        )
+    url = values.get("public_url")
+    if isinstance(url, str) and url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            problems.append(
+                ConfigProblem(
+                    _key(node, "public_url"),
+                    f"expected an http(s) URL with a host, like https://orders.example.com, "
+                    f"got {url!r}",
+                )
+            )
+    return problems
+
+
+def check_web(node: Node) -> list[ConfigProblem]:
+    """``[web]``: a public URL needs a secret to sign the links with; links live at least a day."""
+    values = node.values
+    problems = []
+    if values.get("public_url") and "secret" not in node.raw_keys:
+        problems.append(
+            ConfigProblem(_key(node, "secret"), "public_url needs a secret to sign the links")
+        )
+    problems += _secret_and_url(node)
+    days = values.get("link_days")
+    if isinstance(days, int) and days < 1:
+        problems.append(ConfigProblem(_key(node, "link_days"), "at least 1 day"))
+    return problems
 
 
 def check_console_user(node: Node) -> list[ConfigProblem]:
@@ -46,26 +89,7 @@ def check_console(node: Node) -> list[ConfigProblem]:
                 "users need a secret to sign their sessions: secret = env:NAME (32+ characters)",
             )
         )
-    secret = values.get("secret")
-    if isinstance(secret, Secret) and len(secret.reveal()) < 32:
-        problems.append(
-            ConfigProblem(
-                _key(node, "secret"),
-                "at least 32 characters (e.g. python3 -c 'import secrets; "
-                "print(secrets.token_urlsafe(32))')",
-            )
-        )
-    url = values.get("public_url")
-    if isinstance(url, str) and url:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            problems.append(
-                ConfigProblem(
-                    _key(node, "public_url"),
-                    f"expected an http(s) URL with a host, like https://orders.example.com, "
-                    f"got {url!r}",
-                )
-            )
+    problems += _secret_and_url(node)
     proxies = values.get("trusted_proxies")
     for index, address in enumerate(proxies if isinstance(proxies, tuple) else ()):
         try:
