@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -49,8 +50,12 @@ mode = "stop"
 """
 
 
-@pytest.fixture
-def outlet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, Any]]:
+@contextlib.contextmanager
+def outlet_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, edit: Callable[[str], str] = str
+) -> Iterator[tuple[Path, Any]]:
+    """The demo's WooCommerce sandbox as the shop ``outlet``: its keys in the environment, a
+    config for it (``edit`` may change the text) and the CLI's clock at the sandbox's instant."""
     from connector.sandbox.woocommerce import WooCommerceSandbox
 
     clock = FrozenClock(demo_spec().start)
@@ -59,11 +64,19 @@ def outlet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Pa
         monkeypatch.setenv("OUTLET_KEY", creds["consumer_key"])
         monkeypatch.setenv("OUTLET_SECRET", creds["consumer_secret"])
         monkeypatch.setenv("OUTLET_HOOK", "hook-secret")
+        monkeypatch.setenv(NOW_ENV, clock().isoformat())
         config = tmp_path / "connector.toml"
-        config.write_text(
-            CONFIG.format(db=tmp_path / "state.db", outbox=tmp_path / "outbox", url=store.base_url)
+        text = CONFIG.format(
+            db=tmp_path / "state.db", outbox=tmp_path / "outbox", url=store.base_url
         )
+        config.write_text(edit(text))
         yield config, store
+
+
+@pytest.fixture
+def outlet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, Any]]:
+    with outlet_sandbox(tmp_path, monkeypatch) as shop:
+        yield shop
 
 
 def test_run_once_then_status_order_and_resync(

@@ -11,28 +11,16 @@ from typing import Any
 import pytest
 
 from connector.cli.main import main
-from connector.clock import NOW_ENV, FrozenClock
-from connector.sandbox.seed import demo_spec
-from tests.e2e.test_cli_live import CONFIG
+from connector.clock import NOW_ENV
+from tests.e2e.test_cli_live import outlet_sandbox
 
 
 @pytest.fixture
 def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, Any]]:
-    from connector.sandbox.woocommerce import WooCommerceSandbox
-
-    clock = FrozenClock(demo_spec().start)
-    with WooCommerceSandbox(demo_spec(), clock=clock) as store:
-        creds = store.credentials()
-        monkeypatch.setenv("OUTLET_KEY", creds["consumer_key"])
-        monkeypatch.setenv("OUTLET_SECRET", creds["consumer_secret"])
-        monkeypatch.setenv("OUTLET_HOOK", "hook-secret")
-        monkeypatch.setenv(NOW_ENV, clock().isoformat())
-        config = tmp_path / "connector.toml"
-        text = CONFIG.format(
-            db=tmp_path / "state.db", outbox=tmp_path / "outbox", url=store.base_url
-        )
-        config.write_text(text.replace("notify_existing = true\n", ""))
-        yield config, store
+    with outlet_sandbox(
+        tmp_path, monkeypatch, edit=lambda text: text.replace("notify_existing = true\n", "")
+    ) as shop:
+        yield shop
 
 
 def test_existing_waiting_customers_are_not_mailed_on_the_first_run(

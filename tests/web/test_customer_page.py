@@ -15,15 +15,14 @@ import pytest
 from werkzeug.test import Client
 
 from connector.cli.main import main
-from connector.clock import NOW_ENV, FrozenClock
+from connector.clock import FrozenClock
 from connector.config import load_settings, parse_settings
 from connector.daemon import Daemon
 from connector.db import Database, open_database
 from connector.errors import ConfigError
-from connector.sandbox.seed import demo_spec
 from connector.settings import Secret, Settings, WebSettings
 from connector.web.links import OrderLinks
-from tests.e2e.test_cli_live import CONFIG
+from tests.e2e.test_cli_live import outlet_sandbox
 
 SECRET = "s" * 40
 WEB = """
@@ -36,20 +35,8 @@ secret = "env:OUTLET_WEB_SECRET"
 @pytest.fixture
 def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, Any]]:
     """A WooCommerce sandbox with a Swedish customer waiting, synced once by the real CLI."""
-    from connector.sandbox.woocommerce import WooCommerceSandbox
-
-    with WooCommerceSandbox(demo_spec(), clock=FrozenClock(demo_spec().start)) as store:
-        creds = store.credentials()
-        monkeypatch.setenv("OUTLET_KEY", creds["consumer_key"])
-        monkeypatch.setenv("OUTLET_SECRET", creds["consumer_secret"])
-        monkeypatch.setenv("OUTLET_HOOK", "hook-secret")
-        monkeypatch.setenv("OUTLET_WEB_SECRET", SECRET)
-        config = tmp_path / "connector.toml"
-        config.write_text(
-            CONFIG.format(db=tmp_path / "state.db", outbox=tmp_path / "outbox", url=store.base_url)
-            + WEB
-        )
-        monkeypatch.setenv(NOW_ENV, store.clock().isoformat())
+    monkeypatch.setenv("OUTLET_WEB_SECRET", SECRET)
+    with outlet_sandbox(tmp_path, monkeypatch, edit=lambda text: text + WEB) as (config, store):
         assert main(["--config", str(config), "run", "--once"]) == 0
         yield config, store
 
