@@ -59,12 +59,15 @@ def outlet_sandbox(
     from connector.sandbox.woocommerce import WooCommerceSandbox
 
     clock = FrozenClock(demo_spec().start)
-    with WooCommerceSandbox(demo_spec(), clock=clock) as store:
-        creds = store.credentials()
-        monkeypatch.setenv("OUTLET_KEY", creds["consumer_key"])
-        monkeypatch.setenv("OUTLET_SECRET", creds["consumer_secret"])
-        monkeypatch.setenv("OUTLET_HOOK", "hook-secret")
-        monkeypatch.setenv(NOW_ENV, clock().isoformat())
+    store = WooCommerceSandbox(demo_spec(), clock=clock)
+    # The environment is set before the sandbox's server thread starts: setenv growing the
+    # environment while another thread reads it (getenv in C code) can crash the process.
+    creds = store.credentials()
+    monkeypatch.setenv("OUTLET_KEY", creds["consumer_key"])
+    monkeypatch.setenv("OUTLET_SECRET", creds["consumer_secret"])
+    monkeypatch.setenv("OUTLET_HOOK", "hook-secret")
+    monkeypatch.setenv(NOW_ENV, clock().isoformat())
+    with store:
         config = tmp_path / "connector.toml"
         text = CONFIG.format(
             db=tmp_path / "state.db", outbox=tmp_path / "outbox", url=store.base_url

@@ -80,12 +80,14 @@ def shop(
         from connector.sandbox.shopify import ShopifySandbox
 
         store = ShopifySandbox(demo_spec(), clock=clock)
+    # The environment is set before the sandbox's server thread starts: setenv growing the
+    # environment while another thread reads it (getenv in C code) can crash the process.
+    creds = store.credentials()
+    monkeypatch.setenv("SHOP_KEY", creds.get("consumer_key") or creds["access_token"])
+    monkeypatch.setenv("SHOP_SECRET", creds.get("consumer_secret", "unused"))
+    monkeypatch.setenv("SHOP_HOOK", "hook-secret")
+    monkeypatch.setenv(NOW_ENV, clock().isoformat())
     with store:
-        creds = store.credentials()
-        monkeypatch.setenv("SHOP_KEY", creds.get("consumer_key") or creds["access_token"])
-        monkeypatch.setenv("SHOP_SECRET", creds.get("consumer_secret", "unused"))
-        monkeypatch.setenv("SHOP_HOOK", "hook-secret")
-        monkeypatch.setenv(NOW_ENV, clock().isoformat())
         yield Shop(tmp_path, request.param, store)
 
 

@@ -80,8 +80,8 @@ def test_a_refused_key_is_one_line_without_a_traceback(
     from connector.sandbox.woocommerce import WooCommerceSandbox
 
     clock = FrozenClock(demo_spec().start)
+    monkeypatch.setenv(NOW_ENV, clock().isoformat())  # before the server thread starts
     with WooCommerceSandbox(demo_spec(), clock=clock) as store:
-        monkeypatch.setenv(NOW_ENV, clock().isoformat())
         config = tmp_path / "connector.toml"
         config.write_text(CONFIG.format(db=tmp_path / "state.db", url=store.base_url))
         assert main(["--config", str(config), "run", "--once"]) == 1
