@@ -55,6 +55,7 @@ from connector.sync import (
     reconcile_waiting_orders,
     resync,
 )
+from connector.warm_engine import ShopEngine
 
 __all__ = [
     "CycleDeps",
@@ -91,6 +92,8 @@ class CycleDeps:
     clock: Clock
     engine: sa.Engine
     metrics: Metrics = field(default_factory=Metrics)
+    warm: ShopEngine | None = None
+    """The shop's warm engine (the daemon's): plans what changed instead of ``planner``."""
 
 
 @dataclass
@@ -316,20 +319,40 @@ def run_cycle(
         if reconcile and not should_stop():
             _reconcile(deps, report, should_stop)
         if should_stop():
+            _forget(deps, "the cycle stopped before planning")
             return report
-        plan = deps.planner(deps.db, deps.settings, deps.shop, deps.clock())
+        plan = _decide(deps, report, full=reconcile)
         report.plan = plan
         report.held_before = _held_before(deps, plan)
         if not apply:
+            _forget(deps, "the plan was not applied")
             return report
         _apply(deps, plan, report, still_held)
         return report
     except Exception as error:
         report.error = error_text(error)
+        _forget(deps, "the cycle failed")
         raise
     finally:
         report.finished_at = deps.clock()
         deps.metrics.add_usage(deps.shop, usage_before, deps.adapter.usage)
+
+
+def _decide(deps: CycleDeps, report: CycleReport, *, full: bool) -> Plan:
+    """The plan: the warm engine's for what this cycle brought in, else the planner's (cold).
+
+    ``full`` (the promise check) plans every SKU: time passing is seen by full plans only.
+    """
+    if deps.warm is None:
+        return deps.planner(deps.db, deps.settings, deps.shop, deps.clock())
+    brought = (report.resynced, report.sync, report.reconciled)
+    return deps.warm.plan(deps.store, brought, deps.clock(), full=full)
+
+
+def _forget(deps: CycleDeps, reason: str) -> None:
+    """The warm engine planned (or the database changed) past what was saved: rebuild it."""
+    if deps.warm is not None:
+        deps.warm.discard(reason)
 
 
 def _apply(
@@ -341,6 +364,7 @@ def _apply(
         if still_held():
             return False
         report.lease_lost = True
+        _forget(deps, "the lease was lost")
         log.warning("lease lost before %s; another daemon has the shop now", step)
         return True
 
@@ -367,11 +391,15 @@ def _apply(
         if lost("saving the history"):
             return
         deps.store.append_events(plan.events)
+    if deps.warm is not None:
+        deps.warm.committed(plan, (r.key for r in report.failures))
     touched = _touched(plan, report)
     if not touched.is_empty:
         if lost("re-reading"):
             return
         report.refreshed = resync(deps.store, deps.adapter, deps.shop, touched)
+        if deps.warm is not None:
+            deps.warm.absorb(deps.store, (report.refreshed,))
 
 
 def _log_writes(deps: CycleDeps, report: CycleReport) -> None:

@@ -28,6 +28,7 @@ from connector.platform import PlatformAdapter
 from connector.scheduler import Scheduler
 from connector.settings import Settings, ShopSettings
 from connector.sync import Progress
+from connector.warm_engine import ShopEngine
 from connector.web.webhooks import WebhookApp
 
 __all__ = ["Daemon", "build_digest"]
@@ -87,6 +88,10 @@ class Daemon:
         self._adapters: dict[str, PlatformAdapter] = dict(adapters or {})
         self._adapter_factory = adapter_factory or _default_adapter_factory(clock)
         self._planner = planner
+        # A planner handed in (tests, tools) plans cold every cycle; else each shop keeps a warm
+        # engine between cycles (connector/warm_engine.py).
+        self._warm: dict[str, ShopEngine] | None = None if planner is not None else {}
+        self._wakes = WakeUps()
         if outbox is None:
             from connector.notify.outbox import Outbox
             from connector.notify.render import Renderer
@@ -132,6 +137,21 @@ class Daemon:
             self._planner = _default_planner()
         return self._planner
 
+    def warm_engine(self, shop: str) -> ShopEngine | None:
+        """The shop's warm engine (None when this daemon was given its own planner)."""
+        if self._warm is None:
+            return None
+        found = self._warm.get(shop)
+        if found is None:
+            minutes = self.settings.schedule.engine_check_minutes
+            found = self._warm[shop] = ShopEngine(
+                self.settings,
+                shop,
+                metrics=self.metrics,
+                check_every=timedelta(minutes=minutes) if minutes > 0 else None,
+            )
+        return found
+
     def deps(self, shop: str) -> CycleDeps:
         return CycleDeps(
             shop=shop,
@@ -144,6 +164,7 @@ class Daemon:
             clock=self.clock,
             engine=self.db.engine,
             metrics=self.metrics,
+            warm=self.warm_engine(shop),
         )
 
     def lease(self, shop: str) -> LeaseKeeper:
@@ -205,9 +226,12 @@ class Daemon:
                 self.metrics.inc("connector_cycles_total", shop=shop, outcome="skipped")
                 return None
             report = CycleReport(shop=shop, started_at=self.clock())
+            deps = self.deps(shop)
+            if deps.warm is not None:
+                deps.warm.follow_lease(lease.generation)
             try:
                 run_cycle(
-                    self.deps(shop),
+                    deps,
                     sync=sync,
                     reconcile=reconcile,
                     should_stop=stop,
@@ -328,7 +352,7 @@ class Daemon:
             scheduler.add_interval(
                 name,
                 "cycle",
-                _bind(self.work_shop, name),
+                _bind(self.cycle_job, name),
                 seconds=plan.sync_interval_minutes * 60,
                 first_run=first,
             )
@@ -361,8 +385,28 @@ class Daemon:
             first_run=start + timedelta(seconds=5),
         )
 
+    def cycle_job(self, shop: str) -> CycleReport | None:
+        """The scheduled cycle: run it, and again at once for every wake-up that came meanwhile.
+
+        A webhook delivery that arrives while the cycle runs asks for a run the scheduler would
+        refuse (one instance per job); it is remembered here and handled right after, not at the
+        next tick minutes later.
+        """
+        report = None
+        while True:
+            self._wakes.starting(shop)
+            try:
+                report = self.work_shop(shop)
+            finally:
+                again = self._wakes.finished(shop)
+            if not again or self._stopping():
+                return report
+            log.info("a webhook came in during the cycle; running it again now")
+
     def wake(self, shop: str) -> None:
         """A webhook queued a resync: run the shop's cycle now rather than at its next tick."""
+        if self._wakes.wake(shop):
+            return  # a cycle is running: it runs again as soon as it ends
         if self.scheduler is not None:
             self.scheduler.wake(shop, "cycle")
 
@@ -420,3 +464,33 @@ def _bind(func: Callable[..., object], shop: str) -> Callable[[], object]:
 
     job.__name__ = f"{getattr(func, '__name__', 'job')}[{shop}]"
     return job
+
+
+class WakeUps:
+    """Which shops' cycles are running, and which were woken while running (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._running: set[str] = set()
+        self._woken: set[str] = set()
+
+    def starting(self, shop: str) -> None:
+        with self._guard:
+            self._running.add(shop)
+            self._woken.discard(shop)  # this run drains what was queued before it
+
+    def finished(self, shop: str) -> bool:
+        """The run ended; True when a wake-up came during it (run again)."""
+        with self._guard:
+            self._running.discard(shop)
+            woken = shop in self._woken
+            self._woken.discard(shop)
+            return woken
+
+    def wake(self, shop: str) -> bool:
+        """Note a wake-up; True when a run of the shop is in hand (it will run again)."""
+        with self._guard:
+            if shop in self._running:
+                self._woken.add(shop)
+                return True
+            return False
