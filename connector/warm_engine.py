@@ -96,6 +96,7 @@ class ShopEngine:
         """The lease generation the engine was built under: another one means someone else held
         the shop in between."""
         self.builds = 0
+        self.checks = 0
         self.differences = 0
         self._pos: dict[str, PurchaseOrder] = {}
         self._pending: set[str] = set()
@@ -191,6 +192,7 @@ class ShopEngine:
         warm = self.engine.plan(now)
         engine, cold, pos = self._cold(store, now)
         differs = plan_difference(warm, cold)
+        self.checks += 1
         self._checked_at = now
         self._pending = set()
         if not differs:
