@@ -17,7 +17,8 @@ from typing import Any
 
 from connector.clock import Clock, system_clock
 from connector.cycle import CycleDeps, CycleReport, Planner, record_run, run_cycle
-from connector.daemon_digest import build_digest, shop_zone
+from connector.daemon_digest import build_digest
+from connector.daemon_jobs import OUTBOX_JOB_SHOP, WakeUps, schedule_jobs
 from connector.daemon_metrics import ReportCache, daemon_samples
 from connector.db import Database
 from connector.errors import ConnectorError
@@ -31,19 +32,11 @@ from connector.sync import Progress
 from connector.warm_engine import ShopEngine
 from connector.web.webhooks import WebhookApp
 
-__all__ = ["Daemon", "build_digest"]
+__all__ = ["OUTBOX_JOB_SHOP", "Daemon", "build_digest"]
 
 log = logging.getLogger(__name__)
 
 AdapterFactory = Callable[[ShopSettings], PlatformAdapter]
-OUTBOX_JOB_SHOP = "*"
-"""Outbox delivery claims each message atomically, so one job serves every shop."""
-
-
-def _default_planner() -> Planner:
-    from connector.planning import plan_for_shop
-
-    return plan_for_shop
 
 
 def _default_adapter_factory(clock: Clock) -> AdapterFactory:
@@ -134,23 +127,18 @@ class Daemon:
     @property
     def planner(self) -> Planner:
         if self._planner is None:
-            self._planner = _default_planner()
+            from connector.planning import plan_for_shop
+
+            self._planner = plan_for_shop
         return self._planner
 
     def warm_engine(self, shop: str) -> ShopEngine | None:
         """The shop's warm engine (None when this daemon was given its own planner)."""
         if self._warm is None:
             return None
-        found = self._warm.get(shop)
-        if found is None:
-            minutes = self.settings.schedule.engine_check_minutes
-            found = self._warm[shop] = ShopEngine(
-                self.settings,
-                shop,
-                metrics=self.metrics,
-                check_every=timedelta(minutes=minutes) if minutes > 0 else None,
-            )
-        return found
+        if shop not in self._warm:
+            self._warm[shop] = ShopEngine(self.settings, shop, metrics=self.metrics)
+        return self._warm[shop]
 
     def deps(self, shop: str) -> CycleDeps:
         return CycleDeps(
@@ -344,46 +332,7 @@ class Daemon:
     def schedule(self, scheduler: Scheduler) -> None:
         """Register every periodic job, staggering shops so they do not all start at once."""
         self.scheduler = scheduler
-        plan = self.settings.schedule
-        start = scheduler.now()
-        for index, shop in enumerate(self.shops):
-            name = shop.name
-            first = start + timedelta(seconds=2 * index)
-            scheduler.add_interval(
-                name,
-                "cycle",
-                _bind(self.cycle_job, name),
-                seconds=plan.sync_interval_minutes * 60,
-                first_run=first,
-            )
-            scheduler.add_interval(
-                name,
-                "promise",
-                _bind(self.promise_check, name),
-                seconds=plan.promise_check_minutes * 60,
-            )
-            if self.callback_base:
-                scheduler.add_interval(
-                    name,
-                    "webhooks",
-                    _bind(self.repair_webhooks, name),
-                    seconds=plan.webhook_repair_hours * 3600,
-                    first_run=first + timedelta(seconds=1),
-                )
-            scheduler.add_daily(
-                name,
-                "digest",
-                _bind(self.send_digest, name),
-                hour=plan.digest_hour,
-                timezone=shop_zone(shop.timezone),  # the owner reads it over their own breakfast
-            )
-        scheduler.add_interval(
-            OUTBOX_JOB_SHOP,
-            "outbox",
-            self.deliver_outbox,
-            seconds=plan.outbox_interval_seconds,
-            first_run=start + timedelta(seconds=5),
-        )
+        schedule_jobs(self, scheduler)
 
     def cycle_job(self, shop: str) -> CycleReport | None:
         """The scheduled cycle: run it, and again at once for every wake-up that came meanwhile.
@@ -392,16 +341,7 @@ class Daemon:
         refuse (one instance per job); it is remembered here and handled right after, not at the
         next tick minutes later.
         """
-        report = None
-        while True:
-            self._wakes.starting(shop)
-            try:
-                report = self.work_shop(shop)
-            finally:
-                again = self._wakes.finished(shop)
-            if not again or self._stopping():
-                return report
-            log.info("a webhook came in during the cycle; running it again now")
+        return self._wakes.run(shop, lambda: self.work_shop(shop), self._stopping)
 
     def wake(self, shop: str) -> None:
         """A webhook queued a resync: run the shop's cycle now rather than at its next tick."""
@@ -456,41 +396,3 @@ class Daemon:
 
     def _collect(self) -> Iterable[Sample]:
         return daemon_samples(self.db, self.outbox, self.shops, self._reports)
-
-
-def _bind(func: Callable[..., object], shop: str) -> Callable[[], object]:
-    def job() -> object:
-        return func(shop)
-
-    job.__name__ = f"{getattr(func, '__name__', 'job')}[{shop}]"
-    return job
-
-
-class WakeUps:
-    """Which shops' cycles are running, and which were woken while running (thread-safe)."""
-
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._running: set[str] = set()
-        self._woken: set[str] = set()
-
-    def starting(self, shop: str) -> None:
-        with self._guard:
-            self._running.add(shop)
-            self._woken.discard(shop)  # this run drains what was queued before it
-
-    def finished(self, shop: str) -> bool:
-        """The run ended; True when a wake-up came during it (run again)."""
-        with self._guard:
-            self._running.discard(shop)
-            woken = shop in self._woken
-            self._woken.discard(shop)
-            return woken
-
-    def wake(self, shop: str) -> bool:
-        """Note a wake-up; True when a run of the shop is in hand (it will run again)."""
-        with self._guard:
-            if shop in self._running:
-                self._woken.add(shop)
-                return True
-            return False

@@ -84,12 +84,12 @@ class ShopEngine:
         shop: str,
         *,
         metrics: Metrics | None = None,
-        check_every: timedelta | None = timedelta(hours=1),
     ) -> None:
         self.settings = settings
         self.shop = shop
         self.metrics = metrics or Metrics()
-        self.check_every = check_every
+        minutes = settings.schedule.engine_check_minutes
+        self.check_every = timedelta(minutes=minutes) if minutes > 0 else None
         """How often a cycle compares the warm plan with a cold one (None: never)."""
         self.engine: Engine | None = None
         self.generation: int | None = None
