@@ -36,7 +36,8 @@ SHOP = "shop-w"
 
 
 @pytest.fixture
-def woo(tmp_path: Path) -> Iterator[SimpleNamespace]:
+def woo(tmp_path: Path, any_db_url: str) -> Iterator[SimpleNamespace]:
+    """The demo's WooCommerce sandbox shop and a state database (SQLite, then PostgreSQL)."""
     from connector.demo import demo_settings
     from connector.sandbox.woocommerce import WooCommerceSandbox
 
@@ -44,7 +45,7 @@ def woo(tmp_path: Path) -> Iterator[SimpleNamespace]:
     store = WooCommerceSandbox(demo_spec(), clock=clock).start()
     clock.advance(timedelta(hours=1))
     shops = [SimpleNamespace(name=SHOP, platform=Platform.WOOCOMMERCE, store=store)]
-    db = open_database(f"sqlite:///{tmp_path / 'state.db'}", clock=clock)
+    db = open_database(any_db_url, clock=clock)
     settings = demo_settings(shops, "sqlite://", tmp_path / "outbox")  # type: ignore[arg-type]
     daemons: list[Daemon] = []
 
