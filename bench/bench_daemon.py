@@ -5,6 +5,11 @@
 * leases: acquire-and-renew round trips per second (the daemon's per-cycle overhead).
 
 Prints one line per measurement; copy the numbers into docs/deployment.md with the machine and date.
+
+``python bench/bench_daemon.py --cycles [--products 3000] [--orders 30000]`` instead measures the
+daemon's cycles with its warm engine on the WooCommerce sandbox shop of issue 19 (3k products, 30k
+orders, plain http): a quiet cycle, and a cycle after 100 new orders, against a cold cycle (the
+whole shop read and planned); numbers go into docs/engine.md with the machine and the date.
 """
 
 from __future__ import annotations
@@ -12,15 +17,20 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import platform
 import statistics
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from connector.clock import system_clock
 from connector.db import open_database
@@ -114,13 +124,126 @@ def bench_leases(url: str, rounds: int = 500) -> None:
     db.close()
 
 
+def _timed_cycle(daemon: Any, shop: str, clock: Any) -> tuple[float, Any, int]:
+    """One ``run --once`` cycle five minutes on: seconds, report, API requests."""
+    clock.advance(timedelta(minutes=5))
+    before = daemon.adapter(shop).usage.requests
+    began = time.perf_counter()
+    report = daemon.run_once(deliver=False)[shop]
+    took = time.perf_counter() - began
+    assert report is not None and report.ok, report and report.error
+    return took, report, daemon.adapter(shop).usage.requests - before
+
+
+def _line(label: str, took: float, report: Any, requests: int, plan_s: float) -> str:
+    planned = report.planned
+    return (
+        f"{label}: {took:.2f} s ({plan_s * 1000:.0f} ms planning), {requests} requests, "
+        f"synced {report.sync.orders} orders / {report.sync.variants} variants, plan "
+        f"{planned['storefront']} storefront, {planned['order_actions']} order actions, "
+        f"{planned['notifications']} emails"
+    )
+
+
+def bench_cycles(products: int, orders: int, rounds: int = 3) -> None:
+    """Quiet and 100-new-order cycles with the warm engine, and a cold cycle to compare."""
+    import random
+    import resource
+    from types import SimpleNamespace
+
+    from connector.clock import FrozenClock
+    from connector.daemon import Daemon
+    from connector.demo import backordered_skus, demo_settings
+    from connector.model import PurchaseOrder
+    from connector.planning import plan_for_shop
+    from connector.sandbox.seed import SeedSpec
+    from connector.sandbox.woocommerce import WooCommerceSandbox
+
+    shop = "big-woo"
+    spec = SeedSpec(seed=13, products=products, orders=orders, customers=2000)
+    clock = FrozenClock(spec.start)
+    began = time.perf_counter()
+    store = WooCommerceSandbox(spec, clock=clock).start()
+    print(f"machine: {platform.node()} {platform.platform()}, python {platform.python_version()}")
+    print(f"seeded {products} products / {orders} orders in {time.perf_counter() - began:.0f} s")
+    with tempfile.TemporaryDirectory() as folder:
+        db = open_database(f"sqlite:///{folder}/state.db", clock=clock)
+        where = SimpleNamespace(name=shop, platform=Platform.WOOCOMMERCE, store=store)
+        settings = demo_settings([where], "sqlite://", Path(folder) / "outbox")  # type: ignore[list-item]
+        for number, sku in enumerate(backordered_skus(spec)):
+            due = clock().date() + timedelta(days=10 + number % 30)
+            db.add_purchase_order(PurchaseOrder(f"PO-{number}", shop, sku, 50, due))
+        daemon = Daemon(settings, db, clock=clock, renew_every=0)
+        warm = daemon.warm_engine(shop)
+        assert warm is not None
+        planning: list[float] = []
+        plan = warm.plan
+
+        def timed_plan(*args: Any, **kw: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return plan(*args, **kw)
+            finally:
+                planning.append(time.perf_counter() - start)
+
+        warm.plan = timed_plan  # type: ignore[method-assign]
+        try:
+            for number in range(1, 6):  # the first sync, its writes, until a cycle plans nothing
+                took, report, requests = _timed_cycle(daemon, shop, clock)
+                print(_line(f"setup cycle {number}", took, report, requests, planning[-1]))
+                if report.plan.is_empty and not report.sync.orders:
+                    break
+            for number in range(1, rounds + 1):
+                took, report, requests = _timed_cycle(daemon, shop, clock)
+                print(_line(f"quiet cycle {number}", took, report, requests, planning[-1]))
+            skus = sorted(v.sku for v in db.variants(shop) if v.sku)
+            short = sorted(backordered_skus(spec))
+            pick = random.Random(19)
+            for number in range(1, rounds + 1):
+                for _ in range(100):  # a fifth of them on SKUs people already wait for
+                    sku = pick.choice(short if pick.random() < 0.2 else skus)
+                    email = f"bench{pick.randrange(2000)}@example.com"
+                    store.place_order(email, [(sku, pick.randint(1, 2))], checkout=False)
+                took, report, requests = _timed_cycle(daemon, shop, clock)
+                print(_line(f"100 new orders {number}", took, report, requests, planning[-1]))
+                took, report, requests = _timed_cycle(daemon, shop, clock)
+                print(_line(f"  then quiet {number}", took, report, requests, planning[-1]))
+            clock.advance(timedelta(hours=1))
+            took, report, requests = _timed_cycle(daemon, shop, clock)
+            print(_line("hourly check (warm full + cold)", took, report, requests, planning[-1]))
+            print(
+                f"warm engine: {warm.builds} build(s), {warm.checks} check(s), "
+                f"{warm.differences} difference(s)"
+            )
+            for number in range(1, rounds + 1):
+                start = time.perf_counter()
+                plan_for_shop(db, settings, shop, clock())
+                print(
+                    f"cold plan (read + plan, the old quiet cycle's plan step) {number}: "
+                    f"{time.perf_counter() - start:.2f} s"
+                )
+        finally:
+            daemon.close()
+            db.close()
+            store.stop()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS {rss:.0f} MB (sandbox store and daemon in one process)")
+
+
 def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser()
     parser.add_argument(
         "--postgres", help="also measure on this PostgreSQL URL (an empty database)"
     )
+    parser.add_argument("--cycles", action="store_true", help="the warm-engine cycle benchmark")
+    parser.add_argument("--products", type=int, default=3000)
+    parser.add_argument("--orders", type=int, default=30000)
     args = parser.parse_args()
+    if args.cycles:
+        logging.basicConfig(level=logging.WARNING)
+        bench_cycles(args.products, args.orders)
+        return
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
         bench_webhooks(url)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale, UnknownLocaleError
 from babel.numbers import is_currency
 
+from connector.config_rules_engine import check_schedule_engine
 from connector.config_rules_web import check_console, check_console_user, check_web
 from connector.errors import ConfigProblem
 from connector.model import Platform
@@ -418,6 +419,6 @@ _RULES: dict[type[Any], Callable[[Node], Problems]] = {
     ConsoleUser: check_console_user,
     PolicySettings: _policy,
     PolicyMatch: _match,
-    ScheduleSettings: _schedule,
+    ScheduleSettings: lambda node: [*_schedule(node), *check_schedule_engine(node)],
     Settings: _settings,
 }

@@ -13,50 +13,48 @@ Writes go out only while the shop's lease is still ours (``still_held``). A fail
 dropped: the shop still shows the old state, so the next plan asks for it again; retryable failures
 just wait for that, permanent ones are reported in the cycle's :class:`CycleReport` (and so in
 ``connector status``) every time until a person fixes the cause.
+
+With a warm engine (``CycleDeps.warm``, the daemon's) the plan works out only what this cycle
+brought in (:mod:`connector.warm_engine`); without, ``planner`` reads and plans the whole shop.
+The report and its ``cycle_runs`` row live in :mod:`connector.cycle_report`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 
 from connector.clock import Clock
-from connector.daemon_schema import cycle_runs, webhook_deliveries
-from connector.db import StateStore
-from connector.logs import redact
-from connector.metrics import Metrics
-from connector.model import (
-    Notification,
-    OrderActionKind,
-    Plan,
-    WriteResult,
-    WriteStatus,
+from connector.cycle_report import (
+    DEDUPE_WINDOW,
+    RUN_HISTORY,
+    CycleReport,
+    error_text,
+    record_run,
 )
+from connector.db import StateStore
+from connector.metrics import Metrics
+from connector.model import Notification, OrderActionKind, Plan, WriteStatus
 from connector.platform import PlatformAdapter, ResyncTarget
 from connector.resync_queue import (
     PendingResync,
     merge_targets,
     pending_resyncs,
-    prune_resyncs,
     resync_done,
     resync_failed,
 )
 from connector.settings import Settings, ShopSettings
-from connector.sync import (
-    Progress,
-    SyncResult,
-    pull,
-    reconcile_waiting_orders,
-    resync,
-)
+from connector.sync import Progress, pull, reconcile_waiting_orders, resync
+from connector.warm_engine import ShopEngine
 
 __all__ = [
+    "DEDUPE_WINDOW",
+    "RUN_HISTORY",
     "CycleDeps",
     "CycleReport",
     "Planner",
@@ -91,89 +89,8 @@ class CycleDeps:
     clock: Clock
     engine: sa.Engine
     metrics: Metrics = field(default_factory=Metrics)
-
-
-@dataclass
-class CycleReport:
-    """What one cycle did, as ``connector status``, the logs and the demo show it."""
-
-    shop: str
-    started_at: datetime
-    finished_at: datetime | None = None
-    sync: SyncResult = field(default_factory=SyncResult)
-    resynced: SyncResult = field(default_factory=SyncResult)
-    resync_requests: int = 0
-    plan: Plan | None = None
-    storefront_results: list[WriteResult] = field(default_factory=list)
-    order_results: list[WriteResult] = field(default_factory=list)
-    notifications: int = 0
-    refreshed: SyncResult = field(default_factory=SyncResult)
-    lease_lost: bool = False
-    error: str = ""
-    reconciled: SyncResult = field(default_factory=SyncResult)
-    """The promise check's re-read of the orders still waiting (see ``reconcile_waiting_orders``)."""
-    reconcile_error: str = ""
-    """Why that re-read failed, if it did: the check still plans on what the database holds."""
-    held_before: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """For each order the plan releases, the line ids our hold covered when the plan was made,
-    so a release and re-hold can be told as one move ("X ships now; hold moved to Y")."""
-
-    @property
-    def ok(self) -> bool:
-        return not self.error and not self.lease_lost
-
-    @property
-    def failures(self) -> list[WriteResult]:
-        return [
-            r
-            for r in (*self.storefront_results, *self.order_results)
-            if r.status in (WriteStatus.FAILED, WriteStatus.CONFLICT)
-        ]
-
-    def counts(self, results: Sequence[WriteResult]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for result in results:
-            found[result.status.value] = found.get(result.status.value, 0) + 1
-        return found
-
-    @property
-    def planned(self) -> dict[str, int]:
-        """How many of each part the plan held (all 0 when the cycle never got to plan)."""
-        plan = self.plan
-        return {
-            "storefront": len(plan.storefront) if plan else 0,
-            "order_actions": len(plan.order_actions) if plan else 0,
-            "notifications": len(plan.notifications) if plan else 0,
-            "queue": len(plan.queue) if plan else 0,
-            "events": len(plan.events) if plan else 0,
-        }
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "sync": self.sync.as_dict(),
-            "resync_requests": self.resync_requests,
-            "resynced": self.resynced.as_dict(),
-            "reconciled": self.reconciled.as_dict(),
-            "reconcile_error": self.reconcile_error,
-            "plan": self.planned,
-            "storefront": self.counts(self.storefront_results),
-            "orders": self.counts(self.order_results),
-            "failures": [
-                {
-                    "key": r.key,
-                    "status": r.status.value,
-                    "message": redact(r.message),
-                    "retryable": r.retryable,
-                }
-                for r in self.failures[:50]
-            ],
-            "lease_lost": self.lease_lost,
-        }
-
-
-def error_text(error: BaseException) -> str:
-    """How an error is stored and shown: its type and message, credentials masked, bounded."""
-    return redact(f"{type(error).__name__}: {error}")[:2000]
+    warm: ShopEngine | None = None
+    """The shop's warm engine (the daemon's): plans what changed instead of ``planner``."""
 
 
 def _drain_resyncs(deps: CycleDeps, report: CycleReport, should_stop: Callable[[], bool]) -> None:
@@ -316,20 +233,40 @@ def run_cycle(
         if reconcile and not should_stop():
             _reconcile(deps, report, should_stop)
         if should_stop():
+            _forget(deps, "the cycle stopped before planning")
             return report
-        plan = deps.planner(deps.db, deps.settings, deps.shop, deps.clock())
+        plan = _decide(deps, report, full=reconcile)
         report.plan = plan
         report.held_before = _held_before(deps, plan)
         if not apply:
+            _forget(deps, "the plan was not applied")
             return report
         _apply(deps, plan, report, still_held)
         return report
     except Exception as error:
         report.error = error_text(error)
+        _forget(deps, "the cycle failed")
         raise
     finally:
         report.finished_at = deps.clock()
         deps.metrics.add_usage(deps.shop, usage_before, deps.adapter.usage)
+
+
+def _decide(deps: CycleDeps, report: CycleReport, *, full: bool) -> Plan:
+    """The plan: the warm engine's for what this cycle brought in, else the planner's (cold).
+
+    ``full`` (the promise check) plans every SKU: time passing is seen by full plans only.
+    """
+    if deps.warm is None:
+        return deps.planner(deps.db, deps.settings, deps.shop, deps.clock())
+    brought = (report.resynced, report.sync, report.reconciled)
+    return deps.warm.plan(deps.store, brought, deps.clock(), full=full)
+
+
+def _forget(deps: CycleDeps, reason: str) -> None:
+    """The warm engine planned (or the database changed) past what was saved: rebuild it."""
+    if deps.warm is not None:
+        deps.warm.discard(reason)
 
 
 def _apply(
@@ -341,6 +278,7 @@ def _apply(
         if still_held():
             return False
         report.lease_lost = True
+        _forget(deps, "the lease was lost")
         log.warning("lease lost before %s; another daemon has the shop now", step)
         return True
 
@@ -367,11 +305,15 @@ def _apply(
         if lost("saving the history"):
             return
         deps.store.append_events(plan.events)
+    if deps.warm is not None:
+        deps.warm.committed(plan, (r.key for r in report.failures))
     touched = _touched(plan, report)
     if not touched.is_empty:
         if lost("re-reading"):
             return
         report.refreshed = resync(deps.store, deps.adapter, deps.shop, touched)
+        if deps.warm is not None:
+            deps.warm.absorb(deps.store, (report.refreshed,))
 
 
 def _log_writes(deps: CycleDeps, report: CycleReport) -> None:
@@ -380,46 +322,3 @@ def _log_writes(deps: CycleDeps, report: CycleReport) -> None:
         log.log(level, "write %s %s: %s", result.key, result.status.value, result.message)
     for status, count in report.counts([*report.storefront_results, *report.order_results]).items():
         deps.metrics.inc("connector_writes_total", count, shop=deps.shop, status=status)
-
-
-RUN_HISTORY = timedelta(days=30)
-"""How long run rows are kept: long enough to look back on, short enough to stay small."""
-
-DEDUPE_WINDOW = timedelta(days=7)
-"""How long a webhook delivery's key is remembered: platforms stop retrying well before (Shopify
-within 48 hours, WooCommerce after a few tries), so an older replay cannot come."""
-
-
-def record_run(
-    engine: sa.Engine, report: CycleReport, *, kind: str = "cycle", holder: str = ""
-) -> None:
-    """Keep one row per run: ``/healthz``, ``connector status`` and the metrics read them.
-
-    Rows older than :data:`RUN_HISTORY` are dropped as new ones come, so a daemon cycling every
-    few minutes for years keeps a table of a few thousand rows per shop; so are webhook delivery
-    keys older than :data:`DEDUPE_WINDOW` and resync requests finished that long ago.
-    """
-    with engine.begin() as conn:
-        conn.execute(
-            webhook_deliveries.delete()
-            .where(webhook_deliveries.c.shop == report.shop)
-            .where(webhook_deliveries.c.received_at < report.started_at - DEDUPE_WINDOW)
-        )
-        prune_resyncs(conn, report.shop, report.started_at - DEDUPE_WINDOW)
-        conn.execute(
-            cycle_runs.delete()
-            .where(cycle_runs.c.shop == report.shop)
-            .where(cycle_runs.c.started_at < report.started_at - RUN_HISTORY)
-        )
-        conn.execute(
-            cycle_runs.insert().values(
-                shop=report.shop,
-                kind=kind,
-                holder=holder,
-                started_at=report.started_at,
-                finished_at=report.finished_at or report.started_at,
-                ok=report.ok,
-                error=redact(report.error)[:2000],
-                summary=json.dumps(report.summary(), default=str),
-            )
-        )

@@ -17,7 +17,8 @@ from typing import Any
 
 from connector.clock import Clock, system_clock
 from connector.cycle import CycleDeps, CycleReport, Planner, record_run, run_cycle
-from connector.daemon_digest import build_digest, shop_zone
+from connector.daemon_digest import build_digest
+from connector.daemon_jobs import OUTBOX_JOB_SHOP, WakeUps, schedule_jobs
 from connector.daemon_metrics import ReportCache, daemon_samples
 from connector.db import Database
 from connector.errors import ConnectorError
@@ -28,21 +29,14 @@ from connector.platform import PlatformAdapter
 from connector.scheduler import Scheduler
 from connector.settings import Settings, ShopSettings
 from connector.sync import Progress
+from connector.warm_engine import ShopEngine
 from connector.web.webhooks import WebhookApp
 
-__all__ = ["Daemon", "build_digest"]
+__all__ = ["OUTBOX_JOB_SHOP", "Daemon", "build_digest"]
 
 log = logging.getLogger(__name__)
 
 AdapterFactory = Callable[[ShopSettings], PlatformAdapter]
-OUTBOX_JOB_SHOP = "*"
-"""Outbox delivery claims each message atomically, so one job serves every shop."""
-
-
-def _default_planner() -> Planner:
-    from connector.planning import plan_for_shop
-
-    return plan_for_shop
 
 
 def _default_adapter_factory(clock: Clock) -> AdapterFactory:
@@ -87,6 +81,10 @@ class Daemon:
         self._adapters: dict[str, PlatformAdapter] = dict(adapters or {})
         self._adapter_factory = adapter_factory or _default_adapter_factory(clock)
         self._planner = planner
+        # A planner handed in (tests, tools) plans cold every cycle; else each shop keeps a warm
+        # engine between cycles (connector/warm_engine.py).
+        self._warm: dict[str, ShopEngine] | None = None if planner is not None else {}
+        self._wakes = WakeUps()
         if outbox is None:
             from connector.notify.outbox import Outbox
             from connector.notify.render import Renderer
@@ -129,8 +127,18 @@ class Daemon:
     @property
     def planner(self) -> Planner:
         if self._planner is None:
-            self._planner = _default_planner()
+            from connector.planning import plan_for_shop
+
+            self._planner = plan_for_shop
         return self._planner
+
+    def warm_engine(self, shop: str) -> ShopEngine | None:
+        """The shop's warm engine (None when this daemon was given its own planner)."""
+        if self._warm is None:
+            return None
+        if shop not in self._warm:
+            self._warm[shop] = ShopEngine(self.settings, shop, metrics=self.metrics)
+        return self._warm[shop]
 
     def deps(self, shop: str) -> CycleDeps:
         return CycleDeps(
@@ -144,6 +152,7 @@ class Daemon:
             clock=self.clock,
             engine=self.db.engine,
             metrics=self.metrics,
+            warm=self.warm_engine(shop),
         )
 
     def lease(self, shop: str) -> LeaseKeeper:
@@ -205,9 +214,12 @@ class Daemon:
                 self.metrics.inc("connector_cycles_total", shop=shop, outcome="skipped")
                 return None
             report = CycleReport(shop=shop, started_at=self.clock())
+            deps = self.deps(shop)
+            if deps.warm is not None:
+                deps.warm.follow_lease(lease.generation)
             try:
                 run_cycle(
-                    self.deps(shop),
+                    deps,
                     sync=sync,
                     reconcile=reconcile,
                     should_stop=stop,
@@ -320,49 +332,21 @@ class Daemon:
     def schedule(self, scheduler: Scheduler) -> None:
         """Register every periodic job, staggering shops so they do not all start at once."""
         self.scheduler = scheduler
-        plan = self.settings.schedule
-        start = scheduler.now()
-        for index, shop in enumerate(self.shops):
-            name = shop.name
-            first = start + timedelta(seconds=2 * index)
-            scheduler.add_interval(
-                name,
-                "cycle",
-                _bind(self.work_shop, name),
-                seconds=plan.sync_interval_minutes * 60,
-                first_run=first,
-            )
-            scheduler.add_interval(
-                name,
-                "promise",
-                _bind(self.promise_check, name),
-                seconds=plan.promise_check_minutes * 60,
-            )
-            if self.callback_base:
-                scheduler.add_interval(
-                    name,
-                    "webhooks",
-                    _bind(self.repair_webhooks, name),
-                    seconds=plan.webhook_repair_hours * 3600,
-                    first_run=first + timedelta(seconds=1),
-                )
-            scheduler.add_daily(
-                name,
-                "digest",
-                _bind(self.send_digest, name),
-                hour=plan.digest_hour,
-                timezone=shop_zone(shop.timezone),  # the owner reads it over their own breakfast
-            )
-        scheduler.add_interval(
-            OUTBOX_JOB_SHOP,
-            "outbox",
-            self.deliver_outbox,
-            seconds=plan.outbox_interval_seconds,
-            first_run=start + timedelta(seconds=5),
-        )
+        schedule_jobs(self, scheduler)
+
+    def cycle_job(self, shop: str) -> CycleReport | None:
+        """The scheduled cycle: run it, and again at once for every wake-up that came meanwhile.
+
+        A webhook delivery that arrives while the cycle runs asks for a run the scheduler would
+        refuse (one instance per job); it is remembered here and handled right after, not at the
+        next tick minutes later.
+        """
+        return self._wakes.run(shop, lambda: self.work_shop(shop), self._stopping)
 
     def wake(self, shop: str) -> None:
         """A webhook queued a resync: run the shop's cycle now rather than at its next tick."""
+        if self._wakes.wake(shop):
+            return  # a cycle is running: it runs again as soon as it ends
         if self.scheduler is not None:
             self.scheduler.wake(shop, "cycle")
 
@@ -412,11 +396,3 @@ class Daemon:
 
     def _collect(self) -> Iterable[Sample]:
         return daemon_samples(self.db, self.outbox, self.shops, self._reports)
-
-
-def _bind(func: Callable[..., object], shop: str) -> Callable[[], object]:
-    def job() -> object:
-        return func(shop)
-
-    job.__name__ = f"{getattr(func, '__name__', 'job')}[{shop}]"
-    return job

@@ -29,6 +29,14 @@ METRICS: dict[str, tuple[str, str]] = {
     "connector_api_cost_total": ("counter", "Shopify query cost points spent."),
     "connector_writes_total": ("counter", "Storefront and order writes, by shop and status."),
     "connector_webhooks_total": ("counter", "Webhook deliveries, by platform and outcome."),
+    "connector_engine_builds_total": (
+        "counter",
+        "Warm engines built from the database, by shop and reason (first plan, rebuilt).",
+    ),
+    "connector_engine_checks_total": (
+        "counter",
+        "Warm plans compared with a cold one, by shop and outcome (same, different: a bug).",
+    ),
     "connector_queue_waiting_lines": ("gauge", "Order lines waiting in the backorder queues."),
     "connector_queue_waiting_units": ("gauge", "Units waiting in the backorder queues."),
     "connector_outbox_backlog": ("gauge", "Emails waiting to be delivered."),

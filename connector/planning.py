@@ -24,6 +24,7 @@ from connector.settings import Settings, ShopSettings
 __all__ = [
     "contact_times",
     "load_engine_state",
+    "load_shop_state",
     "plan_for_shop",
     "plan_with_state",
     "shop_record",
@@ -109,7 +110,14 @@ def plan_with_state(
     db: StateStore, settings: Settings, shop_name: str, now: datetime
 ) -> tuple[EngineState, Plan]:
     """Like :func:`plan_for_shop`, also returning the state decided from (for explanations)."""
-    shop = settings.shop(shop_name)
+    state = load_shop_state(db, settings, shop_name, now)
+    return state, decide(state, settings.policies, settings.default_policy, now)
+
+
+def load_shop_state(
+    db: StateStore, settings: Settings, shop_name: str, now: datetime
+) -> EngineState:
+    """:func:`load_engine_state` for ``shop_name`` with the history window its policies need."""
     policies = (*settings.policies, settings.default_policy)
     # The history read back must also reach every heads-up still in its window (a heads-up is due
     # from ship_soon_days before the supply until it arrives), or it is sent again: with
@@ -117,5 +125,4 @@ def plan_with_state(
     history_days = max(
         max(policy.reminder_every_days, policy.ship_soon_days) for policy in policies
     )
-    state = load_engine_state(db, shop, now, reminder_days=history_days)
-    return state, decide(state, settings.policies, settings.default_policy, now)
+    return load_engine_state(db, settings.shop(shop_name), now, reminder_days=history_days)

@@ -165,6 +165,8 @@ class ScheduleSettings:
     lease_seconds: int = 120
     unhealthy_after_failures: int = 3
     unhealthy_after_minutes: int = 0
+    engine_check_minutes: int = 60
+    """How often the daemon compares its warm engine's plan with a cold one (0: never)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,9 @@ class SyncResult:
     stopped_early: bool = False
     order_ids: list[str] = field(default_factory=list)
     skus: list[str] = field(default_factory=list)
+    product_ids: list[str] = field(default_factory=list)
+    """Products (changed or deleted) and variants brought in: what a warm engine reads back."""
+    variant_ids: list[str] = field(default_factory=list)
     requests: int = 0
     """HTTP requests it cost (each retry is one more), where counted: the reconciliation reports it."""
 
@@ -59,6 +62,9 @@ class SyncResult:
         self.skipped += len(page.skipped)
         self.order_ids.extend(order.platform_id for order in page.orders)
         self.skus.extend(variant.sku for variant in page.variants if variant.sku)
+        self.product_ids.extend(product.platform_id for product in page.products)
+        self.product_ids.extend(page.deleted_product_ids)
+        self.variant_ids.extend(variant.platform_id for variant in page.variants)
 
     def merge(self, other: SyncResult) -> None:
         """Count ``other`` in too (several resyncs of one cycle make one report line)."""
@@ -67,6 +73,8 @@ class SyncResult:
         self.stopped_early = self.stopped_early or other.stopped_early
         self.order_ids.extend(other.order_ids)
         self.skus.extend(other.skus)
+        self.product_ids.extend(other.product_ids)
+        self.variant_ids.extend(other.variant_ids)
 
     @property
     def changed(self) -> int:

@@ -80,6 +80,28 @@ class CatalogStore(StoreBase):
             rows = conn.execute(query.order_by(t.variants.c.platform_id)).mappings()
             return [_variant(row) for row in rows]
 
+    def products_by_ids(self, shop: str, product_ids: Iterable[str]) -> list[Product]:
+        """The products of ``shop`` with these platform ids (unknown ids are left out)."""
+        found: list[Product] = []
+        with self._conn() as conn:
+            for part in chunks(sorted(set(product_ids))):
+                query = sa.select(t.products).where(
+                    t.products.c.shop == shop, t.products.c.platform_id.in_(part)
+                )
+                found.extend(_product(row) for row in conn.execute(query).mappings())
+        return sorted(found, key=lambda product: product.platform_id)
+
+    def variants_by_ids(self, shop: str, variant_ids: Iterable[str]) -> list[Variant]:
+        """The variants of ``shop`` with these platform ids (unknown ids are left out)."""
+        found: list[Variant] = []
+        with self._conn() as conn:
+            for part in chunks(sorted(set(variant_ids))):
+                query = sa.select(t.variants).where(
+                    t.variants.c.shop == shop, t.variants.c.platform_id.in_(part)
+                )
+                found.extend(_variant(row) for row in conn.execute(query).mappings())
+        return sorted(found, key=lambda variant: variant.platform_id)
+
     def variant_by_sku(self, shop: str, sku: str) -> Variant | None:
         """The variant selling ``sku``; when a shop reuses a SKU, the most recently updated one."""
         query = (

@@ -138,6 +138,31 @@ class Engine(PlanAssembly):
         self._contacted.update(delta.contacted)
         return self._ix.apply(delta)
 
+    def keys_of(
+        self,
+        *,
+        product_ids: Iterable[str] = (),
+        variant_ids: Iterable[str] = (),
+        order_ids: Iterable[str] = (),
+    ) -> set[str]:
+        """The SKUs these products, variants and orders touch: what to plan again when a write
+        of theirs failed (the shop still shows the old state, and only a plan asks again)."""
+        ix = self._ix
+        keys: set[str] = set()
+        for product_id in product_ids:
+            keys |= ix.product_keys.get(product_id, set())
+        for variant_id in variant_ids:
+            key = ix.key_of_variant.get(variant_id)
+            if key is not None:
+                keys.add(key)
+        for order_id in order_ids:
+            order = ix.orders.get(order_id)
+            for line in order.lines if order is not None else ():
+                line_key = ix.line_key(line)
+                if line_key is not None:
+                    keys.add(line_key)
+        return keys
+
     def prepare_incremental(self) -> None:
         """Index every order line now (a full plan indexes only the SKUs it needs).
 
