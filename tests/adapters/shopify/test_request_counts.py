@@ -1,0 +1,84 @@
+"""Requests a cycle makes, counted where the sandbox served them (issue 19).
+
+A quiet cycle must stay at two requests (one per resource) however many orders the connector's own
+writes touched inside the overlap window, and whether or not time moved since the last read.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from connector.model import OrderAction, OrderActionKind
+from connector.platform import Resource
+from connector.sandbox.seed import SeedSpec
+from tests.adapters.shopify.conftest import Rig, make_rig
+
+SPEC = SeedSpec(seed=5, products=15, customers=8, orders=300)
+
+
+def served(rig: Rig, since: int) -> Counter[str]:
+    """The operations the sandbox answered since log position ``since``."""
+    return Counter(e.operation for e in rig.store.log.entries()[since:])
+
+
+def tag_orders(rig: Rig, count: int) -> list[str]:
+    ids = sorted(rig.store.state()["orders"])[:count]
+    actions = [
+        OrderAction("sandbox", OrderActionKind.ADD_TAGS, order_id, tags=("backorder",))
+        for order_id in ids
+    ]
+    results = rig.adapter.apply_order_actions(actions)
+    assert {r.status.value for r in results} == {"done"}
+    return ids
+
+
+@pytest.fixture
+def shop() -> Rig:
+    made = make_rig(SPEC)
+    yield made  # type: ignore[misc]
+    made.adapter.close()
+    made.store.stop()
+
+
+@pytest.mark.parametrize("minutes", [0, 1])
+def test_a_quiet_cycle_after_our_own_writes_costs_two_requests(shop: Rig, minutes: int) -> None:
+    _, catalog = shop.sync(Resource.PRODUCTS, None)
+    _, orders = shop.sync(Resource.ORDERS, None)
+    shop.clock.advance(timedelta(minutes=10))
+    tagged = tag_orders(shop, 120)
+    # The next cycle reads the orders our writes changed...
+    pages, orders = shop.sync(Resource.ORDERS, orders)
+    assert {o.platform_id for p in pages for o in p.orders} == set(tagged)
+    _, catalog = shop.sync(Resource.PRODUCTS, catalog)
+    # ...and the one after, with the clock frozen or a minute on (well inside the overlap
+    # window), finds nothing new in one request per resource.
+    shop.clock.advance(timedelta(minutes=minutes))
+    before = len(shop.store.log)
+    catalog_pages, catalog = shop.sync(Resource.PRODUCTS, catalog)
+    order_pages, orders = shop.sync(Resource.ORDERS, orders)
+    assert not any(p.orders or p.variants or p.products for p in catalog_pages + order_pages)
+    assert sum(served(shop, before).values()) <= 2, served(shop, before)
+
+
+def test_an_order_search_shows_late_inside_the_window_is_still_read_whole(shop: Rig) -> None:
+    _, orders = shop.sync(Resource.ORDERS, None)
+    shop.clock.advance(timedelta(minutes=10))
+    tagged = tag_orders(shop, 30)
+    _, orders = shop.sync(Resource.ORDERS, orders)
+    # Search indexed one more write late: an order changed 20 s before the newest change read
+    # shows up only now. (The sandbox's search is never late; moving the stamp back stands in.)
+    late = shop.store.data.orders[int(sorted(shop.store.state()["orders"])[200].rsplit("/", 1)[1])]
+    late.tags = [*late.tags, "late"]
+    late.updated_at = shop.clock() - timedelta(seconds=20)
+    # And one already read changed again at that same time.
+    again = shop.store.data.orders[int(tagged[3].rsplit("/", 1)[1])]
+    again.updated_at = shop.clock() - timedelta(seconds=1)
+    again.note = "edited"
+    before = len(shop.store.log)
+    pages, _ = shop.sync(Resource.ORDERS, orders)
+    read = {o.platform_id: o for p in pages for o in p.orders}
+    assert set(read) == {f"gid://shopify/Order/{late.id}", tagged[3]}
+    assert served(shop, before) == Counter({"OrderChanges": 1, "OrdersByIds": 1}), shop.store.log.entries()[before:]
