@@ -82,3 +82,72 @@ def test_an_order_search_shows_late_inside_the_window_is_still_read_whole(shop: 
     read = {o.platform_id: o for p in pages for o in p.orders}
     assert set(read) == {f"gid://shopify/Order/{late.id}", tagged[3]}
     assert served(shop, before) == Counter({"OrderChanges": 1, "OrdersByIds": 1}), shop.store.log.entries()[before:]
+
+
+def test_a_first_write_cycle_reads_its_orders_25_a_call_not_one_by_one(shop: Rig) -> None:
+    # Each of 60 orders gets what a first write cycle gives a waiting order: its first line held,
+    # a note and a tag. The orders are read 25 a call; a note or tag after the hold needs no
+    # second read (the hold changed only the fulfillment orders).
+    state = shop.store.state()["orders"]
+    ids = sorted(state)[:60]
+    actions = []
+    for order_id in ids:
+        line, data = next(iter(state[order_id]["lines"].items()))
+        actions += [
+            OrderAction(
+                "sandbox",
+                OrderActionKind.HOLD_LINES,
+                order_id,
+                lines=((line, data["quantity"]),),
+                hold_reason="INVENTORY_OUT_OF_STOCK",
+            ),
+            OrderAction("sandbox", OrderActionKind.ADD_NOTE, order_id, note="Part ships later."),
+            OrderAction("sandbox", OrderActionKind.ADD_TAGS, order_id, tags=("backorder",)),
+        ]
+    before = len(shop.store.log)
+    results = shop.adapter.apply_order_actions(actions)
+    assert {r.status.value for r in results} == {"done"}
+    assert served(shop, before) == Counter(
+        {"OrdersForActions": 3, "FulfillmentOrderHold": 60, "OrderUpdate": 60, "TagsAdd": 60}
+    )
+    after = shop.store.state()["orders"]
+    assert all(
+        any(fo["status"] == "ON_HOLD" for fo in after[i]["fulfillment_orders"].values())
+        and after[i]["note"] == "Part ships later."
+        and "backorder" in after[i]["tags"]
+        for i in ids
+    )
+    # A rerun finds all of it done, with the same three reads and no write.
+    before = len(shop.store.log)
+    rerun = shop.adapter.apply_order_actions(actions)
+    assert {r.status.value for r in rerun} == {"skipped"}
+    assert served(shop, before) == Counter({"OrdersForActions": 3})
+
+
+def test_a_second_hold_on_an_order_reads_it_again_after_the_first_split_it(shop: Rig) -> None:
+    state = shop.store.state()["orders"]
+    order_id = next(i for i in sorted(state) if len(state[i]["lines"]) >= 2)
+    (first, one), (second, two) = list(state[order_id]["lines"].items())[:2]
+    actions = [
+        OrderAction(
+            "sandbox",
+            OrderActionKind.HOLD_LINES,
+            order_id,
+            lines=((line, data["quantity"]),),
+            handle=f"h{n}",
+            hold_reason="INVENTORY_OUT_OF_STOCK",
+        )
+        for n, (line, data) in enumerate(((first, one), (second, two)))
+    ]
+    before = len(shop.store.log)
+    results = shop.adapter.apply_order_actions(actions)
+    assert [r.status.value for r in results] == ["done", "done"]
+    assert served(shop, before)["OrdersForActions"] == 2
+    held = {
+        line
+        for fo in shop.store.state()["orders"][order_id]["fulfillment_orders"].values()
+        if fo["status"] == "ON_HOLD"
+        for line in fo["lines"]
+    }
+    assert {first, second} <= held
+
