@@ -81,7 +81,9 @@ def test_an_order_search_shows_late_inside_the_window_is_still_read_whole(shop: 
     pages, _ = shop.sync(Resource.ORDERS, orders)
     read = {o.platform_id: o for p in pages for o in p.orders}
     assert set(read) == {f"gid://shopify/Order/{late.id}", tagged[3]}
-    assert served(shop, before) == Counter({"OrderChanges": 1, "OrdersByIds": 1}), shop.store.log.entries()[before:]
+    assert served(shop, before) == Counter({"OrderChanges": 1, "OrdersByIds": 1}), (
+        shop.store.log.entries()[before:]
+    )
 
 
 def test_a_first_write_cycle_reads_its_orders_25_a_call_not_one_by_one(shop: Rig) -> None:
@@ -151,3 +153,78 @@ def test_a_second_hold_on_an_order_reads_it_again_after_the_first_split_it(shop:
     }
     assert {first, second} <= held
 
+
+def _bulk_rig(spec: SeedSpec, **options: object) -> Rig:
+    """A rig on Shopify's default bucket (2000 points, 100 a second) whose bulk operations stay
+    RUNNING until the adapter first waits for one: it then polls exactly twice, whatever the
+    machine's speed."""
+    made = make_rig(spec, bucket_size=2000, restore_rate=100, **options)
+    gate = made.store.bulk.gate
+
+    def sleep(seconds: float) -> None:
+        made.clock.advance(timedelta(seconds=seconds))
+        if not gate.is_set():
+            gate.set()
+            made.store.bulk.wait()
+
+    made.adapter.client._sleep = sleep  # the adapter's one sleep, as the rig's own would be
+    return made
+
+
+def test_a_thousand_changed_orders_cost_at_most_8_requests_and_no_throttled_answer() -> None:
+    spec = SeedSpec(seed=11, products=40, customers=50, orders=1_200, lines_per_order=(1, 3))
+    shop = _bulk_rig(spec)
+    try:
+        _, cursor = shop.sync(Resource.ORDERS, None)
+        shop.clock.advance(timedelta(minutes=10))
+        changed = sorted(shop.store.data.orders)[100:1_100]
+        for number in changed:
+            order = shop.store.data.orders[number]
+            order.note = "changed"
+            shop.store.data.touch_order(order)
+            shop.clock.advance(timedelta(milliseconds=50))
+        shop.clock.advance(timedelta(minutes=1))
+        shop.store.bulk.gate.clear()
+        before, throttled = len(shop.store.log), shop.store.graphql.throttled_answers
+        pages, cursor = shop.sync(Resource.ORDERS, cursor)
+        read = [o.platform_id for p in pages for o in p.orders]
+        assert sorted(read) == sorted(f"gid://shopify/Order/{n}" for n in changed)
+        assert all(o.note == "changed" for p in pages for o in p.orders)
+        counts = served(shop, before)
+        assert sum(counts.values()) <= 8, counts
+        assert counts["BulkRun"] == 1 and counts["OrderChanges"] == 1
+        assert shop.store.graphql.throttled_answers == throttled
+        # The next cycle repeats none of them. Inside the overlap window it checks their 1,000
+        # stamps, 250 a call; the read after one that started past it is one call again.
+        shop.clock.advance(timedelta(minutes=1))
+        before = len(shop.store.log)
+        pages, cursor = shop.sync(Resource.ORDERS, cursor)
+        assert not any(p.orders for p in pages)
+        assert served(shop, before) == Counter({"OrderChanges": 3})
+        shop.clock.advance(timedelta(minutes=5))
+        _, cursor = shop.sync(Resource.ORDERS, cursor)
+        shop.clock.advance(timedelta(minutes=5))
+        before = len(shop.store.log)
+        pages, _ = shop.sync(Resource.ORDERS, cursor)
+        assert not any(p.orders for p in pages)
+        assert served(shop, before) == Counter({"OrderChanges": 1})
+    finally:
+        shop.adapter.close()
+        shop.store.stop()
+
+
+def test_a_window_below_the_threshold_is_read_in_pages() -> None:
+    shop = _bulk_rig(SPEC, bulk_changes_threshold=250)
+    try:
+        _, cursor = shop.sync(Resource.ORDERS, None)
+        shop.clock.advance(timedelta(minutes=10))
+        for number in sorted(shop.store.data.orders)[:100]:
+            shop.store.data.touch_order(shop.store.data.orders[number])
+        shop.clock.advance(timedelta(minutes=10))
+        before = len(shop.store.log)
+        pages, _ = shop.sync(Resource.ORDERS, cursor)
+        assert sum(len(p.orders) for p in pages) == 100
+        assert set(served(shop, before)) == {"OrderChanges"}
+    finally:
+        shop.adapter.close()
+        shop.store.stop()
