@@ -15,7 +15,7 @@ from typing import Any
 from adapters.common import failed_write
 from adapters.shopify.client import GraphQLClient
 from adapters.shopify.cursor import iso
-from adapters.shopify.fulfillment import whole_fulfillment
+from adapters.shopify.fulfillment import IDS_PER_CALL, whole_fulfillment
 from adapters.shopify.mapping import HOLD_PREFIX
 from connector.clock import Clock
 from connector.errors import ConnectorError
@@ -25,8 +25,6 @@ __all__ = ["OrderWriter", "hold_handle"]
 
 DEFAULT_DISCOUNT_PERCENT = Decimal(10)
 HOLD_REASONS = ("INVENTORY_OUT_OF_STOCK", "UNKNOWN_DELIVERY_DATE")
-IDS_PER_CALL = 25
-"""Orders read per ``OrdersForActions`` call: 25 x about 34 points stays under 900."""
 
 
 def hold_handle(action: OrderAction) -> str:
@@ -100,7 +98,7 @@ class OrderWriter:
         for start in range(0, len(order_ids), IDS_PER_CALL):
             batch = list(order_ids[start : start + IDS_PER_CALL])
             data = self.client.run(
-                "OrdersForActions", {"ids": batch}, key=f"OrdersForActions:{len(batch)}"
+                "OrderFulfillment", {"ids": batch}, key=f"OrderFulfillment:{len(batch)}"
             )
             for node in data.get("nodes") or ():
                 if isinstance(node, Mapping) and node.get("id") in batch:

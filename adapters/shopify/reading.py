@@ -9,8 +9,8 @@ from adapters.common import skipped
 from adapters.shopify.bulk import BulkReader
 from adapters.shopify.client import GraphQLClient, QueryTooCostly
 from adapters.shopify.cursor import Cursor, StreamState
+from adapters.shopify.fulfillment import IDS_PER_CALL, whole_fulfillment
 from adapters.shopify.fulfillment import next_page as _next
-from adapters.shopify.fulfillment import whole_fulfillment
 from adapters.shopify.levels import LevelReader
 from adapters.shopify.mapping import (
     holds_ours,
@@ -52,7 +52,6 @@ class Reader:
         # stay under 90% of 1000.
         self.order_sizer = Sizer(client, (23,))
         self.order_changes = OrderChanges(self)
-        self.fulfillment_batch = 5
         # 50 lines cost about 250 points: three orders' lines stay well under one call's 1000.
         self.long_order_batch = 3
 
@@ -325,8 +324,8 @@ class Reader:
     def held_lines(self, order_ids: Sequence[str]) -> set[str]:
         """Ids of the lines of ``order_ids`` that a hold of ours covers, on any fulfillment order."""
         held: set[str] = set()
-        for start in range(0, len(order_ids), self.fulfillment_batch):
-            batch = list(order_ids[start : start + self.fulfillment_batch])
+        for start in range(0, len(order_ids), IDS_PER_CALL):
+            batch = list(order_ids[start : start + IDS_PER_CALL])
             data = self.client.run(
                 "OrderFulfillment", {"ids": batch}, key=f"OrderFulfillment:{len(batch)}"
             )

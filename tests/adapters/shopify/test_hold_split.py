@@ -40,7 +40,7 @@ def _fo(number: int, line: int, quantity: int, holds: list[dict[str, str]]) -> d
 
 
 class Recorder:
-    """Answers OrdersForActions with ``order`` and records every hold asked for."""
+    """Answers OrderFulfillment with ``order`` and records every hold asked for."""
 
     def __init__(self, order: Mapping[str, Any]) -> None:
         self.order = order
@@ -49,7 +49,7 @@ class Recorder:
     def run(
         self, name: str, variables: Mapping[str, Any] | None = None, *, key: str | None = None
     ) -> dict[str, Any]:
-        if name == "OrdersForActions":
+        if name == "OrderFulfillment":
             return {"nodes": [self.order]}
         assert name == "FulfillmentOrderHold" and variables is not None
         self.holds.append(str(variables["id"]))

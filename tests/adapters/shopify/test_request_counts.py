@@ -90,6 +90,7 @@ def test_a_first_write_cycle_reads_its_orders_25_a_call_not_one_by_one(shop: Rig
     # Each of 60 orders gets what a first write cycle gives a waiting order: its first line held,
     # a note and a tag. The orders are read 25 a call; a note or tag after the hold needs no
     # second read (the hold changed only the fulfillment orders).
+    _, cursor = shop.sync(Resource.ORDERS, None)
     state = shop.store.state()["orders"]
     ids = sorted(state)[:60]
     actions = []
@@ -110,7 +111,7 @@ def test_a_first_write_cycle_reads_its_orders_25_a_call_not_one_by_one(shop: Rig
     results = shop.adapter.apply_order_actions(actions)
     assert {r.status.value for r in results} == {"done"}
     assert served(shop, before) == Counter(
-        {"OrdersForActions": 3, "FulfillmentOrderHold": 60, "OrderUpdate": 60, "TagsAdd": 60}
+        {"OrderFulfillment": 3, "FulfillmentOrderHold": 60, "OrderUpdate": 60, "TagsAdd": 60}
     )
     after = shop.store.state()["orders"]
     assert all(
@@ -123,7 +124,15 @@ def test_a_first_write_cycle_reads_its_orders_25_a_call_not_one_by_one(shop: Rig
     before = len(shop.store.log)
     rerun = shop.adapter.apply_order_actions(actions)
     assert {r.status.value for r in rerun} == {"skipped"}
-    assert served(shop, before) == Counter({"OrdersForActions": 3})
+    assert served(shop, before) == Counter({"OrderFulfillment": 3})
+    # Reading the 60 changed orders marks the held lines, their holds read 25 orders a call.
+    shop.clock.advance(timedelta(minutes=10))
+    before = len(shop.store.log)
+    pages, _ = shop.sync(Resource.ORDERS, cursor)
+    read = {o.platform_id: o for p in pages for o in p.orders}
+    assert set(read) == set(ids)
+    assert all(read[i].lines[0].on_hold for i in ids)
+    assert served(shop, before) == Counter({"OrderChanges": 3, "OrderFulfillment": 3})
 
 
 def test_a_second_hold_on_an_order_reads_it_again_after_the_first_split_it(shop: Rig) -> None:
@@ -144,7 +153,7 @@ def test_a_second_hold_on_an_order_reads_it_again_after_the_first_split_it(shop:
     before = len(shop.store.log)
     results = shop.adapter.apply_order_actions(actions)
     assert [r.status.value for r in results] == ["done", "done"]
-    assert served(shop, before)["OrdersForActions"] == 2
+    assert served(shop, before)["OrderFulfillment"] == 2
     held = {
         line
         for fo in shop.store.state()["orders"][order_id]["fulfillment_orders"].values()
