@@ -45,7 +45,7 @@ class OrderChanges:
         reader = self.reader
         overlap = reader.shop.overlap_seconds
         read_at = reader.clock()
-        state = cursor.get("orders")
+        state = known = cursor.get("orders")
         fresh_query, window_query = state.split_search(overlap)
         going = {"orders": True, "window": window_query is not None}
         after: dict[str, str | None] = {"orders": None, "window": None}
@@ -64,7 +64,9 @@ class OrderChanges:
                 for node in conn.get("nodes") or ():
                     if isinstance(node, Mapping) and isinstance(node.get("id"), str):
                         stamp = str(node.get("updatedAt", ""))
-                        if state.is_new(node["id"], stamp):
+                        # Against what the window was drawn from: the pages of changes move
+                        # the cursor on, and what it keeps of the window with it.
+                        if known.is_new(node["id"], stamp):
                             stale[node["id"]] = stamp
                 going["window"], after["window"] = next_page(conn)
             if not going["orders"]:
@@ -99,7 +101,7 @@ class OrderChanges:
                 cursor=cursor.with_stream("orders", state).encode(),
             )
         late = [order_id for order_id in stale if order_id not in moved]
-        again, again_skips, again_nodes = self._by_ids(late, state)
+        again, again_skips, again_nodes = self._by_ids(late, known)
         final = state.advanced(_stamped(again, again_nodes), overlap, read_at)
         assert pending is not None  # the loop reads one page of changes at least
         if big:

@@ -237,3 +237,33 @@ def test_a_window_below_the_threshold_is_read_in_pages() -> None:
     finally:
         shop.adapter.close()
         shop.store.stop()
+
+
+def test_a_window_longer_than_a_page_is_checked_against_what_it_was_drawn_from() -> None:
+    # 300 orders our writes changed lie in the overlap window; meanwhile the shop changes 300
+    # others, read in pages that move the cursor on past the window. The window's later pages
+    # still find every order of it already read: none is read twice.
+    spec = SeedSpec(seed=11, products=40, customers=50, orders=800, lines_per_order=(1, 3))
+    shop = _bulk_rig(spec, bulk_changes_threshold=10_000)
+    try:
+        _, cursor = shop.sync(Resource.ORDERS, None)
+        shop.clock.advance(timedelta(minutes=10))
+        ours = tag_orders(shop, 300)
+        shop.clock.advance(timedelta(minutes=1))
+        pages, cursor = shop.sync(Resource.ORDERS, cursor)
+        assert len({o.platform_id for p in pages for o in p.orders}) == 300
+        shop.clock.advance(timedelta(minutes=10))  # their first page moves past the window
+        theirs = [
+            n for n in sorted(shop.store.data.orders) if f"gid://shopify/Order/{n}" not in ours
+        ]
+        for number in theirs[:300]:
+            shop.store.data.touch_order(shop.store.data.orders[number])
+            shop.clock.advance(timedelta(seconds=2))
+        before = len(shop.store.log)
+        pages, _ = shop.sync(Resource.ORDERS, cursor)
+        read = [o.platform_id for p in pages for o in p.orders]
+        assert sorted(read) == sorted(f"gid://shopify/Order/{n}" for n in theirs[:300])
+        assert "OrdersByIds" not in served(shop, before)
+    finally:
+        shop.adapter.close()
+        shop.store.stop()
