@@ -15,6 +15,8 @@ Parts:
    seeding 100k variants and ~1M order lines.
 3. The adapter's first catalog sync of that shop through a bulk operation: time, throughput and
    this process's peak memory, for the full shop and for a tenth of it (memory should stay flat).
+0. First (``--cycles-only`` for it alone): the requests of a daemon's cycles, a write cycle for
+   1,000 orders, the reads after it, quiet cycles, 1,000 orders changed by the shop.
 """
 
 from __future__ import annotations
@@ -109,6 +111,113 @@ def paged(
     return out
 
 
+def cycles(orders: int = 2_400, changed: int = 1_000) -> dict[str, float]:
+    """Requests of a daemon's Shopify cycles, counted where the sandbox served them (issue 19).
+
+    On Shopify's default bucket (2000 points, 100 a second): a write cycle giving ``changed``
+    orders a hold, a note and a tag; the next cycle's read of the orders it changed; then a quiet
+    cycle under a frozen clock and one a minute later (both inside the overlap window). Then
+    ``changed`` orders changed by the shop (not holds) and read by the next cycle.
+    """
+    from collections import Counter
+
+    from connector.model import OrderAction, OrderActionKind
+
+    clock = FrozenClock(datetime(2026, 11, 20, 12, tzinfo=UTC))
+    spec = SeedSpec(seed=2, products=200, orders=orders, customers=200)
+    with ShopifySandbox(
+        spec,
+        clock=clock,
+        bucket_time=lambda: clock().timestamp(),
+        bucket_size=2000,
+        restore_rate=100,
+    ) as store:
+        gate = store.bulk.gate
+
+        def sleep(seconds: float) -> None:
+            clock.advance(timedelta(seconds=seconds))
+            if not gate.is_set():  # a bulk operation finishes on the adapter's first wait
+                gate.set()
+                store.bulk.wait()
+
+        adapter = ShopifyAdapter(
+            settings(store.base_url, store.access_token, bulk_threshold=10**9),
+            clock=clock,
+            sleep=sleep,
+        )
+        cursors: dict[Resource, str | None] = {Resource.PRODUCTS: None, Resource.ORDERS: None}
+
+        def read(resource: Resource) -> int:
+            count = 0
+            for page in adapter.read_changes(resource, cursors[resource]):
+                count += len(page.orders) + len(page.variants)
+                cursors[resource] = page.cursor or cursors[resource]
+            return count
+
+        def served(since: int) -> Counter[str]:
+            return Counter(e.operation or e.path for e in store.log.entries()[since:])
+
+        read(Resource.PRODUCTS)
+        read(Resource.ORDERS)
+        clock.advance(timedelta(minutes=10))
+        state = store.state()["orders"]
+        ids = sorted(state)[:changed]
+        actions = []
+        for order_id in ids:
+            line, data = next(iter(state[order_id]["lines"].items()))
+            actions += [
+                OrderAction(
+                    "bench",
+                    OrderActionKind.HOLD_LINES,
+                    order_id,
+                    lines=((line, data["quantity"]),),
+                    hold_reason="INVENTORY_OUT_OF_STOCK",
+                ),
+                OrderAction("bench", OrderActionKind.ADD_NOTE, order_id, note="Part ships later."),
+                OrderAction("bench", OrderActionKind.ADD_TAGS, order_id, tags=("backorder",)),
+            ]
+        out: dict[str, float] = {}
+        before = len(store.log)
+        adapter.apply_order_actions(actions)
+        write = served(before)
+        out["write cycle: requests"] = sum(write.values())
+        out["write cycle: order reads (OrderFulfillment)"] = write["OrderFulfillment"]
+        # The next cycle a minute later (a webhook, a short interval): inside the overlap window.
+        clock.advance(timedelta(minutes=1))
+        for label, minutes in (
+            ("after the writes", 0),
+            ("quiet, frozen clock", 0),
+            ("quiet, a minute on", 1),
+        ):
+            clock.advance(timedelta(minutes=minutes))
+            before, throttled = len(store.log), store.graphql.throttled_answers
+            gate.clear()
+            got = read(Resource.PRODUCTS) + read(Resource.ORDERS)
+            out[f"cycle {label}: requests"] = len(store.log) - before
+            out[f"cycle {label}: objects read"] = got
+            out[f"cycle {label}: THROTTLED"] = store.graphql.throttled_answers - throttled
+            out[f"cycle {label}: by operation"] = dict(served(before))  # type: ignore[assignment]
+        clock.advance(timedelta(minutes=10))
+        held = set(ids)
+        others = [n for n in sorted(store.data.orders) if f"gid://shopify/Order/{n}" not in held]
+        for number in others[:changed]:
+            order = store.data.orders[number]
+            order.note = "changed by the shop"
+            store.data.touch_order(order)
+            clock.advance(timedelta(milliseconds=50))
+        clock.advance(timedelta(minutes=1))
+        before, throttled = len(store.log), store.graphql.throttled_answers
+        gate.clear()
+        got = read(Resource.ORDERS)
+        out["shop changed orders: read"] = got
+        out["shop changed orders: requests per 1,000"] = (len(store.log) - before) * 1000 / got
+        out["shop changed orders: THROTTLED"] = store.graphql.throttled_answers - throttled
+        out["shop changed orders: by operation"] = dict(served(before))  # type: ignore[assignment]
+        gate.set()
+        adapter.close()
+    return out
+
+
 def vm_hwm(pid: int) -> float:
     """Peak resident memory of a process in MB (Linux /proc)."""
     text = Path(f"/proc/{pid}/status").read_text()
@@ -186,12 +295,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10k variants, ~100k order lines")
     parser.add_argument("--port", type=int, default=18481)
+    parser.add_argument("--cycles-only", action="store_true", help="only the cycle counts")
     args = parser.parse_args()
     scale = 10 if args.quick else 1
     print(
         f"# bench_shopify {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python {platform.python_version()}, "
         f"{platform.machine()}, {__import__('os').cpu_count()} cores"
     )
+
+    for changed in (200, 1_000):
+        print(
+            "\n## Cycles on the default bucket (2000 points, 100/s), 2,400 orders seeded, "
+            f"{changed} changed"
+        )
+        for key, value in cycles(changed=changed).items():
+            print(f"{key}: {value if isinstance(value, dict) else round(value, 2)}")
+    if args.cycles_only:
+        return
 
     small = paged(products=500, orders=2000)
     print("\n## Paged sync (in-process sandbox, 2000-point bucket)")

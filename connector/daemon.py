@@ -17,7 +17,7 @@ from typing import Any
 
 from connector.clock import Clock, system_clock
 from connector.cycle import CycleDeps, CycleReport, Planner, record_run, run_cycle
-from connector.daemon_digest import build_digest
+from connector.daemon_digest import build_digest, unheld_orders
 from connector.daemon_jobs import OUTBOX_JOB_SHOP, WakeUps, schedule_jobs
 from connector.daemon_metrics import ReportCache, daemon_samples
 from connector.db import Database
@@ -306,7 +306,8 @@ class Daemon:
                 return 0
             now = self.clock()
             events = self.db.events(shop, since=now - timedelta(days=1))
-            digest = build_digest(self.shop(shop), owner, events, now)
+            unheld = unheld_orders(self.db.engine, shop)
+            digest = build_digest(self.shop(shop), owner, events, now, unheld)
             if digest is None or not lease.still_held():
                 return 0
             return int(self.outbox.enqueue([digest], self.shop(shop)))

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import sqlalchemy as sa
+
+from connector.daemon_schema import cycle_runs
 from connector.model import BackorderEventKind, Notification, NotificationKind, NotificationLine
 from connector.settings import ShopSettings
 
-__all__ = ["build_digest", "local_date", "shop_zone"]
+__all__ = ["build_digest", "local_date", "shop_zone", "unheld_orders"]
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +34,45 @@ def local_date(shop: ShopSettings, now: datetime) -> date:
     return now.astimezone(shop_zone(shop.timezone)).date()
 
 
+def unheld_orders(engine: sa.Engine, shop: str) -> list[str]:
+    """Why each order's backordered lines could not be held, as the shop's latest cycle said.
+
+    A refused hold is planned again every cycle while the line waits, so the latest cycle's
+    failures are the lines that cannot be held now (e.g. sent to a fulfillment service).
+    """
+    with engine.connect() as conn:
+        summary = conn.execute(
+            sa.select(cycle_runs.c.summary)
+            .where(cycle_runs.c.shop == shop, cycle_runs.c.kind == "cycle")
+            .order_by(cycle_runs.c.id.desc())
+            .limit(1)
+        ).scalar()
+    try:
+        failures = json.loads(summary or "{}").get("failures", [])
+    except (ValueError, AttributeError):
+        return []
+    unheld = []
+    for item in failures if isinstance(failures, list) else ():
+        parts = str(item.get("key", "")).split(":") if isinstance(item, dict) else []
+        if len(parts) > 2 and parts[1] == "hold_lines" and item.get("status") == "failed":
+            order = ":".join(parts[2:-1]).rsplit("/", 1)[-1]
+            unheld.append(f"order {order}: {item.get('message', '')}")
+    return unheld
+
+
 def build_digest(
-    shop: ShopSettings, owner_email: str, events: Iterable[Any], now: datetime
+    shop: ShopSettings,
+    owner_email: str,
+    events: Iterable[Any],
+    now: datetime,
+    unheld: Sequence[str] = (),
 ) -> Notification | None:
     """The owner's digest from the last day's history: new backorders, delays, stopped selling.
 
     Lines follow the digest template's convention: ``old_eta`` set is a delay, quantity 0 is an
     item that stopped selling, anything else a new backorder. None when nothing happened or when
-    no owner address is configured (the digest is off). ``promised_date`` is the shop's local
+    no owner address is configured (the digest is off). ``unheld`` (see :func:`unheld_orders`)
+    rides in ``reason``, one order a line: the owner must hold those lines by hand. ``promised_date`` is the shop's local
     date, which the outbox keys digests on: one digest per shop and day, whoever builds it.
     """
     if not owner_email.strip():
@@ -63,7 +98,7 @@ def build_digest(
             )
         elif event.kind is BackorderEventKind.SOLD_OUT:
             lines.append(NotificationLine(f"s{number}", event.sku, event.sku, 0))
-    if not lines:
+    if not lines and not unheld:
         return None
     return Notification(
         shop=shop.name,
@@ -76,4 +111,5 @@ def build_digest(
         lines=tuple(lines),
         created_at=now,
         promised_date=local_date(shop, now),
+        reason="\n".join(unheld),
     )

@@ -96,6 +96,8 @@ class ShopSettings:
     max_retries: int = 6
     overlap_seconds: int = 300
     bulk_threshold: int = 10_000
+    bulk_changes_threshold: int = 250
+    """Shopify: above this many orders changed since the last read, a bulk operation reads them."""
     notify_existing: bool = False
     branding: Branding = field(default_factory=Branding)
 

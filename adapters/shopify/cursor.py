@@ -55,6 +55,23 @@ class StreamState:
         start = min(since, settled) if settled is not None else since - timedelta(seconds=overlap)
         return f"updated_at:>='{iso(start)}'"
 
+    def split_search(self, overlap: int) -> tuple[str | None, str | None]:
+        """``(fresh, window)`` filters: what changed after ``since``, and the overlap window up to it.
+
+        The same objects :meth:`search` asks for, in two parts: the window holds mostly what was
+        read already, so a caller can ask it for ids and stamps only and re-read in full just the
+        ones whose stamp is not in ``seen``. ``window`` is None when there is none to check.
+        """
+        if self.since is None:
+            return None, None
+        since = parse_iso(self.since)
+        fresh = f"updated_at:>'{iso(since)}'"
+        settled = parse_iso(self.read_at) - timedelta(seconds=overlap) if self.read_at else None
+        if settled is not None and settled >= since:
+            return fresh, None
+        start = min(since, settled) if settled is not None else since - timedelta(seconds=overlap)
+        return fresh, f"updated_at:>='{iso(start)}' AND updated_at:<='{iso(since)}'"
+
     def is_new(self, platform_id: str, updated_at: str) -> bool:
         return self.seen.get(platform_id) != updated_at
 
@@ -62,6 +79,7 @@ class StreamState:
         self, items: list[tuple[str, str]], overlap: int, read_at: datetime | None = None
     ) -> StreamState:
         """The state after committing ``items`` ((id, updatedAt) pairs) read from ``read_at`` on."""
+        # Without ``read_at`` the read is not over: the window it still owes stays where it was.
         when = iso(read_at) if read_at is not None else self.read_at
         stamps = [self.since] if self.since else []
         stamps += [stamp for _, stamp in items]

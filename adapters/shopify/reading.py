@@ -9,8 +9,8 @@ from adapters.common import skipped
 from adapters.shopify.bulk import BulkReader
 from adapters.shopify.client import GraphQLClient, QueryTooCostly
 from adapters.shopify.cursor import Cursor, StreamState
+from adapters.shopify.fulfillment import IDS_PER_CALL, whole_fulfillment
 from adapters.shopify.fulfillment import next_page as _next
-from adapters.shopify.fulfillment import whole_fulfillment
 from adapters.shopify.levels import LevelReader
 from adapters.shopify.mapping import (
     holds_ours,
@@ -19,6 +19,7 @@ from adapters.shopify.mapping import (
     map_variant,
     our_held_lines,
 )
+from adapters.shopify.order_changes import OrderChanges
 from adapters.shopify.order_numbers import NAMES_PER_CALL, name_key, name_keys, name_query
 from adapters.shopify.refunds import read_refunds
 from adapters.shopify.sizing import Sizer
@@ -50,7 +51,7 @@ class Reader:
         # An order costs about 39 points (5 lines, 5 fulfillment orders, the money refunded): 23
         # stay under 90% of 1000.
         self.order_sizer = Sizer(client, (23,))
-        self.fulfillment_batch = 5
+        self.order_changes = OrderChanges(self)
         # 50 lines cost about 250 points: three orders' lines stay well under one call's 1000.
         self.long_order_batch = 3
 
@@ -137,7 +138,7 @@ class Reader:
         if resource is Resource.PRODUCTS:
             yield from self._catalog(cursor)
         else:
-            yield from self._orders(cursor)
+            yield from self.order_changes.read(cursor)
 
     def _big(self, resource: Resource) -> bool:
         limit = self.shop.bulk_threshold + 1
@@ -224,39 +225,6 @@ class Reader:
             )
 
     # ---- orders ----------------------------------------------------------------------------------
-
-    def _orders(self, cursor: Cursor) -> Iterator[ChangePage]:
-        overlap = self.shop.overlap_seconds
-        read_at = self.clock()
-        state = cursor.get("orders")
-        query = state.search(overlap)
-        after: str | None = None
-        while True:
-
-            def variables(sizes: tuple[int, ...], after: str | None = after) -> dict[str, Any]:
-                return {"first": sizes[0], "after": after, "query": query}
-
-            data = self.sized("OrderChanges", self.order_sizer, variables)
-            conn = data.get("orders") or {}
-            fresh = [
-                node
-                for node in conn.get("nodes") or ()
-                if not isinstance(node, Mapping)
-                or state.is_new(str(node.get("id")), str(node.get("updatedAt", "")))
-            ]
-            orders, skips = self.map_orders(fresh)
-            state = state.advanced(
-                [(o.platform_id, _stamp(fresh, o.platform_id)) for o in orders], overlap, read_at
-            )
-            more, after = _next(conn)
-            yield ChangePage(
-                Resource.ORDERS,
-                orders=tuple(orders),
-                skipped=tuple(skips),
-                cursor=cursor.with_stream("orders", state).encode(),
-            )
-            if not more:
-                return
 
     def orders_by_name(self, numbers: Sequence[str]) -> tuple[list[Order], list[SkippedPayload]]:
         """Orders whose name is one of ``numbers`` (``1001`` or ``#1001``); unknown ones are absent."""
@@ -356,8 +324,8 @@ class Reader:
     def held_lines(self, order_ids: Sequence[str]) -> set[str]:
         """Ids of the lines of ``order_ids`` that a hold of ours covers, on any fulfillment order."""
         held: set[str] = set()
-        for start in range(0, len(order_ids), self.fulfillment_batch):
-            batch = list(order_ids[start : start + self.fulfillment_batch])
+        for start in range(0, len(order_ids), IDS_PER_CALL):
+            batch = list(order_ids[start : start + IDS_PER_CALL])
             data = self.client.run(
                 "OrderFulfillment", {"ids": batch}, key=f"OrderFulfillment:{len(batch)}"
             )
@@ -387,10 +355,3 @@ def _may_hold(node: Mapping[str, Any]) -> bool:
     return any(
         isinstance(fo, Mapping) and fo.get("status") == "ON_HOLD" for fo in fos.get("nodes") or ()
     )
-
-
-def _stamp(nodes: Sequence[Any], platform_id: str) -> str:
-    for node in nodes:
-        if isinstance(node, Mapping) and node.get("id") == platform_id:
-            return str(node.get("updatedAt", ""))
-    return ""

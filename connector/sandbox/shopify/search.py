@@ -40,6 +40,10 @@ class Term:
     def compare(self, actual: Any) -> bool:
         expected: Any = self.value
         if isinstance(actual, datetime):
+            # Shopify keeps and answers timestamps in whole seconds: a search for `>12:00:00`
+            # finds nothing changed at 12:00:00.7. The shop's clock may run finer; compare as
+            # Shopify does.
+            actual = actual.replace(microsecond=0)
             expected = _parse_time(self.value)
             if expected is None:
                 return False

@@ -132,3 +132,21 @@ def test_userErrors_for_bad_input(store: ShopifySandbox, gql: GraphQL) -> None: 
         'mutation { metafieldsSet(metafields: [{ownerId: "gid://shopify/ProductVariant/1", namespace: "x", key: "y", value: "z", type: "single_line_text_field"}]) { userErrors { field message code elementIndex } } }'
     )
     assert meta["data"]["metafieldsSet"]["userErrors"][0]["field"] == ["metafields", "0", "ownerId"]
+
+
+def test_search_compares_timestamps_in_whole_seconds_as_shopify_keeps_them() -> None:
+    # Shopify answers `updatedAt` in whole seconds and searches by them: a change at 12:00:00.7
+    # is `updated_at:<='12:00:00'`, not `>`. The sandbox's clock may run finer.
+    from datetime import UTC, datetime
+
+    from connector.sandbox.shopify.search import matches, parse_query
+
+    moment = datetime(2026, 11, 20, 12, 0, 0, 700_000, tzinfo=UTC)
+    stamp = "2026-11-20T12:00:00Z"
+
+    def holds(query: str) -> bool:
+        return matches(parse_query(query), lambda field: moment)
+
+    assert not holds(f"updated_at:>'{stamp}'")
+    assert holds(f"updated_at:<='{stamp}'") and holds(f"updated_at:>='{stamp}'")
+    assert holds(f"updated_at:>='2026-11-20T11:55:00Z' AND updated_at:<='{stamp}'")
