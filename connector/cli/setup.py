@@ -308,6 +308,8 @@ def _print_outcome(config_path: Path, outcome: _Outcome) -> None:
             click.echo(f"✗ {report.shop}: {redact(problem)}")
         if status == "failed" and not (report.missing or report.problems):
             click.echo(f"✗ {report.shop}: check failed")
+        if report.details.get("payments"):
+            click.echo(f"· {report.shop}: {report.details['payments']}")
     for shop, notes in outcome.notes.items():
         for note in notes:
             click.echo(f"! {shop}: {note}")
