@@ -38,6 +38,7 @@ from connector.model import (
     WriteResult,
     WriteStatus,
 )
+from connector.pay_on_release import request_payments
 from connector.platform import PlatformAdapter, ResyncTarget
 from connector.resync_queue import (
     PendingResync,
@@ -360,6 +361,16 @@ def _apply(
             return
         deps.outbox.enqueue(plan.notifications, deps.settings.shop(deps.shop))
         report.notifications = len(plan.notifications)
+    # Pay-on-release pre-orders waiting unpaid in the shop get their payment link once released.
+    if not lost("payment links"):
+        report.notifications += request_payments(
+            deps.store,
+            deps.adapter,
+            deps.outbox,
+            settings=deps.settings,
+            shop=deps.shop,
+            now=deps.clock(),
+        )
     if lost("saving the queue"):
         return
     deps.store.replace_queue(deps.shop, plan.queue)

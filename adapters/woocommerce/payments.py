@@ -18,7 +18,7 @@ an open pre-order, never as paid, never as gone.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "awaits_release_payment",
     "charged_upon_release",
     "extension_state",
+    "payment_links",
     "payments_details",
 ]
 
@@ -113,3 +114,17 @@ def payments_details(system_status: Mapping[str, Any]) -> dict[str, str]:
     """``connector check`` details: the extension's state and what that means for the money."""
     state = extension_state(system_status)
     return {"preorders_extension": state.value, "payments": _SAYS[state]}
+
+
+def payment_links(rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Order id -> ``payment_url`` for the orders WooCommerce says still need payment.
+
+    ``needs_payment`` is WooCommerce's own verdict (pending or failed, total above zero), so an
+    order paid meanwhile, cancelled, or free gets no link. A link that is not http(s) is left out.
+    """
+    links: dict[str, str] = {}
+    for row in rows:
+        url = str(row.get("payment_url") or "")
+        if row.get("needs_payment") is True and url.startswith(("https://", "http://")):
+            links[str(row.get("id"))] = url
+    return links
