@@ -173,6 +173,25 @@ def _free_stock(variant: Variant) -> int:
     return max(0, variant.available)
 
 
+_WHOLE_CATALOG_ABOVE = 200
+"""Distinct SKUs in pending orders above which one read of the whole catalog is cheaper."""
+
+
+def _catalog(store: Any, shop: str, orders: Sequence[Order]) -> tuple[list[Variant], list[Product]]:
+    """The variants and products of the SKUs in ``orders`` (pending orders are few next to a
+    catalog of 100,000 variants, and this runs every cycle)."""
+    skus = {line.sku for order in orders for line in order.lines if line.sku}
+    if len(skus) > _WHOLE_CATALOG_ABOVE:
+        return store.variants(shop), store.products(shop)
+    variants = [v for v in (store.variant_by_sku(shop, sku) for sku in sorted(skus)) if v]
+    products = [
+        p
+        for p in (store.product(shop, pid) for pid in sorted({v.product_id for v in variants}))
+        if p
+    ]
+    return variants, products
+
+
 def payment_due_notification(
     entry: AwaitingPayment, url: str, shop: str, now: datetime
 ) -> Notification:
@@ -222,8 +241,7 @@ def request_payments(
         return 0
     found = awaiting_payment(
         orders,
-        store.variants(shop),
-        store.products(shop),
+        *_catalog(store, shop, orders),
         settings=settings,
         shop=shop,
         today=shop_today(settings, shop, now),
@@ -254,8 +272,7 @@ def owner_lines(store: Any, settings: Settings, shop: str, now: datetime) -> lis
         return []
     found = awaiting_payment(
         orders,
-        store.variants(shop),
-        store.products(shop),
+        *_catalog(store, shop, orders),
         settings=settings,
         shop=shop,
         today=shop_today(settings, shop, now),
