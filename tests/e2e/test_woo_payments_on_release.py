@@ -153,3 +153,28 @@ def test_released_without_stock_the_oldest_order_gets_its_link_first(
     assert payment_mails(outbox, "second@example.com") == []
     assert waiting_for_payment(db, settings, clock)[second].startswith("released: waits for stock")
     assert first in waiting_for_payment(db, settings, clock)
+
+
+def test_a_shop_that_does_not_answer_gets_its_payment_link_sent_on_the_next_cycle(
+    rig: Rig, tmp_path: Path
+) -> None:
+    from connector.pay_on_release import request_payments
+    from connector.sync import pull
+
+    daemon, db, store, clock, settings = rig
+    new_preorder_product(store, clock().date())
+    store.receive_stock(SKU, 1)
+    order_id = pending_checkout(store, "pia@example.com")
+    clock.advance(timedelta(minutes=5))
+    adapter = daemon.adapter(SHOP)
+    pull(db, adapter, SHOP)
+    # The store refuses the link request twice in a row (a nonce collision, signed again once,
+    # then given up): nothing is queued, nothing is lost.
+    store.auth.refuse_nonces(2)
+    step = {"settings": settings, "shop": SHOP, "now": clock()}
+    assert request_payments(db, adapter, daemon.outbox, **step) == 0
+    assert request_payments(db, adapter, daemon.outbox, **step) == 1  # asked again: queued
+    assert request_payments(db, adapter, daemon.outbox, **step) == 0  # and only once
+    daemon.deliver_outbox()
+    [mail] = payment_mails(tmp_path / "outbox", "pia@example.com")
+    assert f"checkout/order-pay/{order_id}/" in mail
