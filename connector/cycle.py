@@ -361,16 +361,16 @@ def _apply(
             return
         deps.outbox.enqueue(plan.notifications, deps.settings.shop(deps.shop))
         report.notifications = len(plan.notifications)
-    # Pay-on-release pre-orders waiting unpaid in the shop get their payment link once released.
-    if not lost("payment links"):
-        report.notifications += request_payments(
-            deps.store,
-            deps.adapter,
-            deps.outbox,
-            settings=deps.settings,
-            shop=deps.shop,
-            now=deps.clock(),
-        )
+    # Pay-on-release pre-orders waiting unpaid in the shop get their payment link once released
+    # (no lease check of its own: the outbox key makes a second daemon's enqueue harmless).
+    report.notifications += request_payments(
+        deps.store,
+        deps.adapter,
+        deps.outbox,
+        settings=deps.settings,
+        shop=deps.shop,
+        now=deps.clock(),
+    )
     if lost("saving the queue"):
         return
     deps.store.replace_queue(deps.shop, plan.queue)

@@ -232,9 +232,9 @@ def request_payments(
     (nothing is queued without one). A shop that does not answer is logged and asked again next
     cycle: nothing is lost, and nothing is sent twice.
     """
-    if not isinstance(adapter, PaymentLinks):
-        return 0
     if not any(_pays_on_release(p) for p in (*settings.policies, settings.default_policy)):
+        return 0
+    if not isinstance(adapter, PaymentLinks):
         return 0
     orders = store.orders(shop, statuses=[OrderStatus.PENDING])
     if not orders:
