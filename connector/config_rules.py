@@ -19,6 +19,7 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import is_currency
 
 from connector.config_rules_engine import check_schedule_engine
+from connector.config_rules_money_woo import check_payment_modes
 from connector.config_rules_web import check_console, check_console_user, check_web
 from connector.errors import ConfigProblem
 from connector.model import Platform
@@ -91,6 +92,7 @@ def check_nodes(nodes: Iterable[Node]) -> Problems:
     problems += _duplicates(nodes, PolicySettings, "policy")
     problems += _duplicates(nodes, ConsoleUser, "user")
     problems += _policy_shops(nodes)
+    problems += check_payment_modes(nodes)
     return problems
 
 

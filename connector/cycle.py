@@ -40,6 +40,7 @@ from connector.cycle_report import (
 from connector.db import StateStore
 from connector.metrics import Metrics
 from connector.model import Notification, OrderActionKind, Plan, WriteStatus
+from connector.pay_on_release import request_payments
 from connector.platform import PlatformAdapter, ResyncTarget
 from connector.resync_queue import (
     PendingResync,
@@ -298,6 +299,16 @@ def _apply(
             return
         deps.outbox.enqueue(plan.notifications, deps.settings.shop(deps.shop))
         report.notifications = len(plan.notifications)
+    # Pay-on-release pre-orders waiting unpaid in the shop get their payment link once released
+    # (no lease check of its own: the outbox key makes a second daemon's enqueue harmless).
+    report.notifications += request_payments(
+        deps.store,
+        deps.adapter,
+        deps.outbox,
+        settings=deps.settings,
+        shop=deps.shop,
+        now=deps.clock(),
+    )
     if lost("saving the queue"):
         return
     deps.store.replace_queue(deps.shop, plan.queue)

@@ -453,6 +453,8 @@ class NotificationKind(enum.StrEnum):
     SHIP_SOON = "ship_soon"
     CANCELLATION = "cancellation"
     DIGEST = "digest"
+    PAYMENT_DUE = "payment_due"
+    """A pre-order paid on release was released: the customer is sent their payment link."""
 
 
 @_direct_init
@@ -495,6 +497,8 @@ class Notification:
     discount_code: str = ""
     release_date: date | None = None
     """For pre-orders: the day the item is released, not the day it ships (``promised_date``)."""
+    payment_url: str = ""
+    """For PAYMENT_DUE: where the customer pays (the platform's own pay-for-order page)."""
 
     @property
     def idempotency_key(self) -> str:

@@ -140,6 +140,9 @@ class PolicySettings:
     release_date: date | None = None
     preorder_limit: int | None = None
     payment_terms: str = ""
+    payment: Literal["full", "deposit", "on_release"] = "full"
+    """When a pre-order is paid: ``full`` at checkout, a ``deposit`` at checkout and the rest at
+    release, or ``on_release`` (nothing at checkout; WooCommerce: see docs/payments-woocommerce.md)."""
     # queue
     queue_rule: Literal["fifo", "promise_at_risk"] = "fifo"
     priority_tags: tuple[str, ...] = ("VIP",)

@@ -11,6 +11,7 @@ from adapters.common import AdapterBase, merge_pages
 from adapters.woocommerce import webhooks
 from adapters.woocommerce.client import WooClient
 from adapters.woocommerce.order_actions import OrderActionWriter
+from adapters.woocommerce.payments import PREORDERS_PLUGIN, payment_links, payments_details
 from adapters.woocommerce.reader import Reader
 from adapters.woocommerce.storefront import StorefrontWriter
 from connector.errors import AuthError, ConnectorError, PermissionDenied
@@ -25,8 +26,6 @@ from connector.platform import (
 )
 
 __all__ = ["PREORDERS_PLUGIN", "WooCommerceAdapter"]
-
-PREORDERS_PLUGIN = "woocommerce-pre-orders/"
 
 
 class WooCommerceAdapter(AdapterBase):
@@ -43,6 +42,11 @@ class WooCommerceAdapter(AdapterBase):
         self.reader = Reader(self.client, shop.name, shop.currency, shop.overlap_seconds)
         self._storefront = StorefrontWriter(self.client, self.reader)
         self._orders = OrderActionWriter(self.client, self.reader)
+
+    def payment_links(self, order_ids: Sequence[str]) -> dict[str, str]:
+        """Where each of ``order_ids`` is paid (its ``payment_url``), for the orders WooCommerce
+        says still need payment; one ``orders?include=`` request per 100 ids."""
+        return payment_links(self.reader.orders_by_id(list(order_ids)))
 
     def check(self) -> CheckReport:
         """Key permission (read_write), store-wide manage stock, version, Pre-Orders extension."""
@@ -68,10 +72,7 @@ class WooCommerceAdapter(AdapterBase):
             )
         environment = status.get("environment") or {}
         details["version"] = str(environment.get("version", "unknown"))
-        plugins = [str(p.get("plugin", "")) for p in status.get("active_plugins") or ()]
-        details["preorders_extension"] = (
-            "yes" if any(p.startswith(PREORDERS_PLUGIN) for p in plugins) else "no"
-        )
+        details.update(payments_details(status))
         try:
             # An empty batch writes nothing but needs write permission.
             self.client.post("products/batch", {})

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from adapters.common import parse_time
+from adapters.woocommerce.payments import awaits_release_payment
 from connector.errors import PayloadError
 from connector.model import (
     Customer,
@@ -258,6 +259,10 @@ def map_order(
         status = ORDER_STATUSES.get(status_text)
         if status is None:
             raise PayloadError(f"unknown order status {status_text!r}")
+        if status is OrderStatus.PENDING and awaits_release_payment(payload):
+            # The Pre-Orders extension released it to pending with its stock kept: it still waits
+            # (now for the customer's payment), so it stays an open pre-order, never a gone one.
+            status, status_text = OrderStatus.OPEN, "pre-ordered"
         order_id = str(int(payload["id"]))
         currency = str(payload.get("currency") or "USD")
         billing = payload.get("billing") or {}

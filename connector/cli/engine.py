@@ -118,6 +118,7 @@ def register(cli: click.Group) -> None:
     @click.pass_obj
     def plan_command(app: AppContext, shop_name: str | None, sync: bool, as_json: bool) -> None:
         """Show what the engine would change, hold and email now, without touching the shop."""
+        from connector.pay_on_release import owner_lines
         from connector.planning import plan_with_state
 
         settings, db = open_state(app)
@@ -140,6 +141,8 @@ def register(cli: click.Group) -> None:
                 out.append(plain(plan))
             else:
                 _print_plan(shop, plan, _numbers(state))
+                for line in owner_lines(db, settings, shop, now):
+                    click.echo(f"  {line}")
         if as_json:
             echo_json(out if shop_name is None else out[0])
 
@@ -159,12 +162,16 @@ def register(cli: click.Group) -> None:
     ) -> None:
         """The waiting lines: queue position, ETA, and why each line is where it is."""
         from connector.model import order_ref_spellings
+        from connector.pay_on_release import owner_lines
         from connector.planning import plan_with_state
 
         settings, db = open_state(app)
         now = app.clock()
         rows: list[dict[str, Any]] = []
+        unpaid: list[str] = []
         for shop in pick_shops(settings, shop_name):
+            if sku is None and order_ref is None:
+                unpaid += owner_lines(db, settings, shop, now)
             state, plan = plan_with_state(db, settings, shop, now)
             numbers = _numbers(state)
             wanted = None
@@ -182,8 +189,13 @@ def register(cli: click.Group) -> None:
         if as_json:
             echo_json(rows)
             return
+        for line in unpaid:
+            click.echo(line)
         if not rows:
-            click.echo("No line is waiting." if sku is None and order_ref is None else "No match.")
+            if not unpaid:
+                click.echo(
+                    "No line is waiting." if sku is None and order_ref is None else "No match."
+                )
             return
         # With several shops the same SKU and order number can mean different things: say whose.
         several = len({row["shop"] for row in rows}) > 1

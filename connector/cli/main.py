@@ -61,6 +61,7 @@ class AppContext:
         """Load and validate the config (raises ConfigError listing every problem)."""
         import adapters
         from connector.config import load_settings
+        from connector.config_rules_money_woo import payment_warnings
         from connector.rule_reach import never_matching, rule_gaps
 
         settings = load_settings(self.config_path)
@@ -68,6 +69,8 @@ class AppContext:
             # A rule no shop can match is a warning, not an error (connector check lists them all).
             self.warned = True
             for line in never_matching(settings, rule_gaps(settings, adapters.rule_limits)):
+                click.echo(f"warning: {line}", err=True)
+            for _shop, line in payment_warnings(settings):
                 click.echo(f"warning: {line}", err=True)
         return settings
 

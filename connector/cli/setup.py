@@ -234,10 +234,13 @@ def _read_before_types(db: Database, shop: str) -> list[str]:
 def _check_rules(settings: Settings, outcome: _Outcome) -> None:
     """Policy rules a shop's platform cannot match: each one, on each shop, with the reason."""
     import adapters
+    from connector.config_rules_money_woo import payment_notes
     from connector.rule_reach import rule_gaps
 
     for gap in rule_gaps(settings, adapters.rule_limits):
         outcome.notes.setdefault(gap.shop, []).append(gap.line)
+    for shop, line in payment_notes(settings):
+        outcome.notes.setdefault(shop, []).append(line)
 
 
 _HAND_SET = {
@@ -308,6 +311,8 @@ def _print_outcome(config_path: Path, outcome: _Outcome) -> None:
             click.echo(f"✗ {report.shop}: {redact(problem)}")
         if status == "failed" and not (report.missing or report.problems):
             click.echo(f"✗ {report.shop}: check failed")
+        if report.details.get("payments"):
+            click.echo(f"· {report.shop}: {report.details['payments']}")
     for shop, notes in outcome.notes.items():
         for note in notes:
             click.echo(f"! {shop}: {note}")

@@ -62,6 +62,7 @@ def notification_to_json(notification: Notification) -> str:
             if notification.release_date is not None
             else {}
         ),
+        **({"payment_url": notification.payment_url} if notification.payment_url else {}),
     }
     return json.dumps(body, sort_keys=True, ensure_ascii=False)
 
@@ -107,4 +108,5 @@ def notification_from_json(text: str) -> Notification:
         payment_terms=body.get("payment_terms", ""),
         discount_code=body.get("discount_code", ""),
         release_date=_parse_date(body.get("release_date")),
+        payment_url=body.get("payment_url", ""),
     )

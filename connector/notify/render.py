@@ -213,6 +213,7 @@ def build_context(
         "old_promised_date": notification.old_promised_date,
         "reason": notification.reason,
         "payment_terms": notification.payment_terms,
+        "payment_url": _safe_url(notification.payment_url),
         "discount_code": notification.discount_code,
         "alternatives": list(alternatives),
         "unsubscribe_url": unsubscribe_url,

@@ -192,4 +192,10 @@ def sample_notification(
         payment_terms=texts["terms"] if kind is NotificationKind.PREORDER_CONFIRMATION else "",
         discount_code="SORRY-1042-X7Q" if delayed else "",
         release_date=date(2026, 12, 15) if kind is NotificationKind.PREORDER_CONFIRMATION else None,
+        payment_url=(
+            "https://nordic-living.example.com/checkout/order-pay/1042/?pay_for_order=true"
+            "&key=wc_order_SAMPLE"
+            if kind is NotificationKind.PAYMENT_DUE
+            else ""
+        ),
     )

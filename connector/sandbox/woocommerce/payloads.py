@@ -302,9 +302,13 @@ def order_json(catalog: Catalog, order: Order, base: str) -> dict[str, Any]:
             {"id": r.id, "reason": r.reason, "total": f"-{r.amount}"}
             for r in reversed(order.refunds or [])
         ],
-        "payment_url": f"{base}/checkout/order-pay/{order.id}/",
+        # WC_Order::get_checkout_payment_url(): the order's key makes the link work without a login.
+        "payment_url": (
+            f"{base}/checkout/order-pay/{order.id}/?pay_for_order=true&key=wc_order_{order.id:013d}"
+        ),
         "is_editable": order.status in ("pending", "on-hold", "checkout-draft"),
-        "needs_payment": order.status == "pending",
+        # WC_Order::needs_payment(): a status valid for payment (pending, failed) and a total above 0.
+        "needs_payment": order.status in ("pending", "failed") and total > 0,
         "needs_processing": True,
         "date_created_gmt": fmt_time(order.created),
         "date_modified_gmt": fmt_time(order.modified),

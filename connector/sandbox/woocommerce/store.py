@@ -18,7 +18,9 @@ from connector.sandbox.woocommerce.checkout import refusal
 from connector.sandbox.woocommerce.hooks import HookQueue
 from connector.sandbox.woocommerce.orders import Orders
 from connector.sandbox.woocommerce.payloads import order_json, product_json, variation_json
+from connector.sandbox.woocommerce.pre_orders import PreOrders
 from connector.sandbox.woocommerce.records import Coupon, Item, Order, Webhook
+from connector.sandbox.woocommerce.system_status import system_status
 from connector.sandbox.woocommerce.wsgi import make_app
 
 __all__ = ["WooCommerceSandbox"]
@@ -32,8 +34,8 @@ class WooCommerceSandbox(SandboxStore):
     """A local WooCommerce 7.9 store over real HTTP on 127.0.0.1 (see the package docs for the rules).
 
     ``consumer_key`` / ``consumer_secret`` form a ``read_write`` key; more keys (``read`` only, say)
-    come from :meth:`add_key`. ``preorders_plugin`` makes ``system_status`` list the official
-    Pre-Orders extension.
+    come from :meth:`add_key`. ``preorders_plugin`` installs the official
+    Pre-Orders extension (``store.pre_orders``, see :mod:`.pre_orders`).
     """
 
     def __init__(
@@ -83,6 +85,9 @@ class WooCommerceSandbox(SandboxStore):
         )
         self.catalog.on_change = self._product_changed
         self.orders.on_change = lambda order, event: self.hooks.enqueue("order", event, order.id)
+        self.pre_orders = PreOrders(self.orders, self._by_sku, self.lock)
+        if self.preorders_plugin:
+            self.pre_orders.install()
         if self._seed_spec is not None:
             self.seed(self._seed_spec)
 
@@ -337,35 +342,12 @@ class WooCommerceSandbox(SandboxStore):
             }
 
     def system_status(self) -> dict[str, Any]:
-        plugins = [
-            {
-                "plugin": "woocommerce/woocommerce.php",
-                "name": "WooCommerce",
-                "version": self.version,
-            }
-        ]
-        if self.preorders_plugin:
-            plugins.append(
-                {
-                    "plugin": "woocommerce-pre-orders/woocommerce-pre-orders.php",
-                    "name": "WooCommerce Pre-Orders",
-                    "version": "2.1.0",
-                }
-            )
-        return {
-            "environment": {
-                "home_url": self.base_url,
-                "site_url": self.base_url,
-                "version": self.version,
-                "wp_version": "6.1.9",
-                "default_timezone": "UTC",
-                "language": "en_US",
-            },
-            "database": {"wc_database_version": self.version},
-            "active_plugins": plugins,
-            "inactive_plugins": [],
-            "settings": {"api_enabled": True, "currency": "EUR", "force_ssl": False},
-        }
+        return system_status(
+            self.base_url,
+            self.version,
+            preorders_active=self.pre_orders.active,
+            preorders_installed=self.pre_orders.installed,
+        )
 
     def reset(self) -> None:
         with self.lock:
