@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -30,7 +30,7 @@ from connector.clock import Clock
 from connector.daemon_schema import cycle_runs, webhook_deliveries
 from connector.db import StateStore
 from connector.logs import redact
-from connector.metrics import Metrics
+from connector.metrics import Metrics, UsageSplit
 from connector.model import (
     Notification,
     OrderActionKind,
@@ -114,6 +114,8 @@ class CycleReport:
     """The promise check's re-read of the orders still waiting (see ``reconcile_waiting_orders``)."""
     reconcile_error: str = ""
     """Why that re-read failed, if it did: the check still plans on what the database holds."""
+    requests: dict[str, int] = field(default_factory=dict)
+    """API requests the cycle made, by purpose (see :data:`connector.metrics.PURPOSES`)."""
     held_before: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """For each order the plan releases, the line ids our hold covered when the plan was made,
     so a release and re-hold can be told as one move ("X ships now; hold moved to Y")."""
@@ -152,6 +154,7 @@ class CycleReport:
         return {
             "sync": self.sync.as_dict(),
             "resync_requests": self.resync_requests,
+            "requests": self.requests,
             "resynced": self.resynced.as_dict(),
             "reconciled": self.reconciled.as_dict(),
             "reconcile_error": self.reconcile_error,
@@ -306,15 +309,19 @@ def run_cycle(
     """
     if report is None:
         report = CycleReport(shop=deps.shop, started_at=deps.clock())
-    usage_before = replace(deps.adapter.usage)  # a copy: the adapter keeps counting on its own
+    # Each step's requests are booked under its purpose as it ends, so each is counted once.
+    split = UsageSplit(deps.adapter.usage)
     try:
         _drain_resyncs(deps, report, should_stop)
+        split.mark("resync")
         if sync and not should_stop():
             report.sync = pull(
                 deps.store, deps.adapter, deps.shop, should_stop=should_stop, progress=progress
             )
+            report.sync.requests = split.mark("sync")
         if reconcile and not should_stop():
             _reconcile(deps, report, should_stop)
+            split.mark("check")
         if should_stop():
             return report
         plan = deps.planner(deps.db, deps.settings, deps.shop, deps.clock())
@@ -329,7 +336,9 @@ def run_cycle(
         raise
     finally:
         report.finished_at = deps.clock()
-        deps.metrics.add_usage(deps.shop, usage_before, deps.adapter.usage)
+        split.mark("sync" if report.plan is None and sync else "write")
+        report.requests = split.requests()
+        deps.metrics.add_split(deps.shop, split)
 
 
 def _apply(
