@@ -63,3 +63,28 @@ class FrozenClock:
 
     def set(self, moment: datetime) -> None:
         self._now = moment.astimezone(UTC)
+
+
+Sleep = Callable[[float], None]
+"""Waits that many seconds; pacing and back-off take one, so tests never wait for real."""
+
+
+class VirtualTimer:
+    """Monotonic seconds and a sleep that only moves them, for pacing and back-off in tests:
+    ``Pacer(rate, monotonic=timer.monotonic, sleep=timer.sleep)`` paces without real waits, and
+    :attr:`slept` shows every wait it asked for."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += max(0.0, seconds)
+
+    def advance(self, seconds: float) -> None:
+        """Time passing without a wait of ours (the store taking its time to answer)."""
+        self.now += seconds

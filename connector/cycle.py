@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -38,7 +38,7 @@ from connector.cycle_report import (
     record_run,
 )
 from connector.db import StateStore
-from connector.metrics import Metrics
+from connector.metrics import Metrics, UsageSplit
 from connector.model import Notification, OrderActionKind, Plan, WriteStatus
 from connector.pay_on_release import request_payments
 from connector.platform import PlatformAdapter, ResyncTarget
@@ -224,15 +224,19 @@ def run_cycle(
     """
     if report is None:
         report = CycleReport(shop=deps.shop, started_at=deps.clock())
-    usage_before = replace(deps.adapter.usage)  # a copy: the adapter keeps counting on its own
+    # Each step's requests are booked under its purpose as it ends, so each is counted once.
+    split = UsageSplit(deps.adapter.usage)
     try:
         _drain_resyncs(deps, report, should_stop)
+        split.mark("resync")
         if sync and not should_stop():
             report.sync = pull(
                 deps.store, deps.adapter, deps.shop, should_stop=should_stop, progress=progress
             )
+            report.sync.requests = split.mark("sync")
         if reconcile and not should_stop():
             _reconcile(deps, report, should_stop)
+            split.mark("check")
         if should_stop():
             _forget(deps, "the cycle stopped before planning")
             return report
@@ -250,7 +254,9 @@ def run_cycle(
         raise
     finally:
         report.finished_at = deps.clock()
-        deps.metrics.add_usage(deps.shop, usage_before, deps.adapter.usage)
+        split.mark("sync" if report.plan is None and sync else "write")
+        report.requests = split.requests()
+        deps.metrics.add_split(deps.shop, split)
 
 
 def _decide(deps: CycleDeps, report: CycleReport, *, full: bool) -> Plan:

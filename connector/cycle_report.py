@@ -44,6 +44,8 @@ class CycleReport:
     """The promise check's re-read of the orders still waiting (see ``reconcile_waiting_orders``)."""
     reconcile_error: str = ""
     """Why that re-read failed, if it did: the check still plans on what the database holds."""
+    requests: dict[str, int] = field(default_factory=dict)
+    """API requests the cycle made, by purpose (see :data:`connector.metrics.PURPOSES`)."""
     held_before: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """For each order the plan releases, the line ids our hold covered when the plan was made,
     so a release and re-hold can be told as one move ("X ships now; hold moved to Y")."""
@@ -82,6 +84,7 @@ class CycleReport:
         return {
             "sync": self.sync.as_dict(),
             "resync_requests": self.resync_requests,
+            "requests": self.requests,
             "resynced": self.resynced.as_dict(),
             "reconciled": self.reconciled.as_dict(),
             "reconcile_error": self.reconcile_error,

@@ -285,9 +285,9 @@ class Daemon:
             if lease is None:
                 return []
             platform = self.shop(shop).platform.value
-            repaired = self.adapter(shop).ensure_webhooks(
-                f"{self.callback_base}/webhooks/{platform}"
-            )
+            adapter = self.adapter(shop)
+            with self.metrics.counting(shop, adapter.usage, "webhooks"):
+                repaired = adapter.ensure_webhooks(f"{self.callback_base}/webhooks/{platform}")
             if repaired:
                 log.info("webhooks repaired: %s", ", ".join(repaired))
             return repaired

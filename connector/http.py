@@ -1,5 +1,8 @@
 """The shared HTTP helpers: one session factory, one retry function, one pacer.
 
+Pacing follows the store (see :class:`Pacer`): answers, latency and refusals set it, the shop's
+``requests_per_second`` is only its ceiling.
+
 Adapters build their requests on a :func:`make_session` session (keep-alive, the seam tests swap) and
 send every call through :func:`call_with_retry`. The adapter's own code turns a response into either a
 value or a typed error from :mod:`connector.errors`; this module decides what to do about it:
@@ -13,6 +16,7 @@ The sleep function is injected, so tests and the sandbox never wait for real.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import threading
@@ -59,13 +63,25 @@ class RetryPolicy:
     """Seconds for each HTTP call (connect and read); every call has one."""
 
 
-def make_session(pool_size: int = 4) -> requests.Session:
-    """A keep-alive session with our user agent. Retries are ours, never urllib3's."""
+def make_session(pool_size: int = 4, base_url: str | None = None) -> requests.Session:
+    """A keep-alive session with our user agent. Retries are ours, never urllib3's.
+
+    With ``base_url`` (the one host the session talks to) the environment's proxy and CA bundle
+    settings are read once, here, instead of on every request: ``requests`` otherwise walks the
+    whole environment and looks for a ``.netrc`` per call, a millisecond or more each on a busy
+    machine, which is the connector's own time added to every answer the store gives.
+    """
     session = requests.Session()
     adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = f"backorder-connector/{__version__}"
+    if base_url is not None:
+        session.proxies.update(requests.utils.get_environ_proxies(base_url))
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle:
+            session.verify = bundle
+        session.trust_env = False  # what it would read is read above; our auth is explicit
     return session
 
 
@@ -144,7 +160,29 @@ def transport_failure(error: BaseException) -> str:
 
 
 class Pacer:
-    """Keeps calls at most ``rate`` per second (0 means no pacing). Thread-safe."""
+    """Paces one shop's calls by the store's own answers, with ``rate`` per second as a ceiling.
+
+    Calls go one at a time, so a healthy store sets the pace by how fast it answers; the
+    connector adds no wait of its own unless the next call would pass the ceiling (``rate``; 0
+    means none). What the store says slows us down:
+
+    * **429 / 503** (:meth:`refused`): every call waits until ``Retry-After`` has passed (not only
+      the one retried; without the header, the retry's own back-off), and the gap between calls
+      doubles (at least :data:`MIN_REFUSED_GAP`); each good answer after that shrinks it by a
+      tenth until the ceiling is back: the store refused once, so we come back gently.
+    * **latency** (:meth:`answered`): when answers of one kind take over three times as long as
+      the quickest the store has shown for that kind (an average over recent answers), it is busy
+      with others; the next call waits the excess, so our share of its time stays what it was.
+
+    Thread-safe. ``monotonic`` and ``sleep`` are the seams tests use
+    (:class:`connector.clock.VirtualTimer`): nothing waits for real.
+    """
+
+    MIN_REFUSED_GAP = 0.25
+    """Seconds between calls right after a refusal, at least."""
+    MAX_GAP = 30.0
+    BUSY = 2.0
+    """Answers this much slower than the baseline (3 times as long) mean the store is busy."""
 
     def __init__(
         self,
@@ -153,19 +191,59 @@ class Pacer:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._interval = 1.0 / rate if rate > 0 else 0.0
+        self._ceiling = 1.0 / rate if rate > 0 else 0.0
+        self._gap = self._ceiling
         self._monotonic = monotonic
         self._sleep = sleep
         self._next = 0.0
+        self._hold_until = 0.0
+        self._latency: dict[str, tuple[float, float]] = {}
+        """Per kind of call: the recent average latency and the lowest such average seen."""
         self._lock = threading.Lock()
+        self.waited = 0.0
+        """Seconds this pacer made callers wait, in all (for benchmarks and logs)."""
+        self.answering = 0.0
+        """Seconds the store took to answer the good calls, in all, as :meth:`answered` heard."""
 
-    def wait(self, extra: float = 0.0) -> None:
-        """Block until the next call may go; ``extra`` pushes the next slot later (server asked)."""
-        if self._interval == 0.0 and extra == 0.0:
-            return
+    @property
+    def gap(self) -> float:
+        """Seconds between the starts of two calls, as things stand."""
+        return self._gap
+
+    def wait(self) -> float:
+        """Block until the next call may go; returns the seconds waited."""
         with self._lock:
             now = self._monotonic()
-            start = max(now, self._next)
-            self._next = start + self._interval + extra
-        if start > now:
-            self._sleep(start - now)
+            start = max(now, self._next, self._hold_until)
+            self._next = start + self._gap
+        delay = start - now
+        if delay > 0:
+            self._sleep(delay)
+            with self._lock:
+                self.waited += delay
+        return max(0.0, delay)
+
+    def answered(self, latency: float, kind: str = "") -> None:
+        """A good answer that took ``latency`` seconds; ``kind`` names the sort of call (a route),
+        so a big page is compared with big pages, not with the quick answers of another route."""
+        with self._lock:
+            self._gap = max(self._ceiling, self._gap * 0.9)
+            if self._gap - self._ceiling < 0.001:
+                self._gap = self._ceiling
+            latency = max(0.0, latency)
+            self.answering += latency
+            known = self._latency.get(kind)
+            average = latency if known is None else 0.8 * known[0] + 0.2 * latency
+            baseline = average if known is None else min(known[1], average)
+            self._latency[kind] = (average, baseline)
+            excess = average - baseline
+            if excess > self.BUSY * baseline and excess > 0.01:
+                self._next = max(self._next, self._monotonic() + min(excess, self.MAX_GAP))
+
+    def refused(self, retry_after: float | None) -> None:
+        """The store answered 429 or 503 (``Retry-After`` seconds when it said so)."""
+        with self._lock:
+            now = self._monotonic()
+            self._gap = min(self.MAX_GAP, max(self.MIN_REFUSED_GAP, self._gap * 2))
+            if retry_after is not None and retry_after > 0:
+                self._hold_until = max(self._hold_until, now + min(retry_after, self.MAX_GAP * 4))

@@ -8,21 +8,26 @@ every daemon reports the same, current figures for them.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 
 from connector.platform import ApiUsage
 
-__all__ = ["METRICS", "Metrics", "Sample"]
+__all__ = ["METRICS", "PURPOSES", "Metrics", "Sample", "UsageSplit"]
 
 log = logging.getLogger(__name__)
 
 METRICS: dict[str, tuple[str, str]] = {
     "connector_cycles_total": ("counter", "Cycles run, by shop and outcome (ok, failed, skipped)."),
     "connector_errors_total": ("counter", "Failed job runs, by shop and job."),
-    "connector_api_requests_total": ("counter", "Platform API requests made by this process."),
+    "connector_api_requests_total": (
+        "counter",
+        "Platform API requests made by this process, by shop and purpose "
+        "(sync, resync, check, write, webhooks); each retry is one more.",
+    ),
     "connector_api_retries_total": ("counter", "Platform API requests retried."),
     "connector_api_throttled_total": ("counter", "Platform answers that asked us to slow down."),
     "connector_api_errors_total": ("counter", "Platform API calls that failed for good."),
@@ -72,6 +77,39 @@ class Sample:
 
 Collector = Callable[[], Iterable[Sample]]
 
+_USAGE_FIELDS = ("requests", "retries", "throttled", "errors", "cost")
+
+PURPOSES = ("sync", "resync", "check", "write", "webhooks")
+"""Why the connector asked the platform: the cycle's pull (``sync``), targeted re-reads and webhook
+re-reads (``resync``), the hourly promise check's re-read and ``connector check`` (``check``),
+storefront and order writes with the reads they need first (``write``), and webhook
+registration (``webhooks``)."""
+
+
+class UsageSplit:
+    """Splits an adapter's running totals (:class:`ApiUsage`) into what each step of a cycle
+    cost, so every request is counted once under the purpose of the step that made it."""
+
+    def __init__(self, usage: ApiUsage) -> None:
+        self.usage = usage
+        self._last = replace(usage)  # a copy: the adapter keeps counting on its own
+        self.spent: dict[str, ApiUsage] = {}
+
+    def mark(self, purpose: str) -> int:
+        """Book what was spent since the last mark under ``purpose``; returns its requests."""
+        now = replace(self.usage)
+        spent = self.spent.setdefault(purpose, ApiUsage())
+        for name in _USAGE_FIELDS:
+            delta = getattr(now, name) - getattr(self._last, name)
+            setattr(spent, name, getattr(spent, name) + delta)
+        made = now.requests - self._last.requests
+        self._last = now
+        return made
+
+    def requests(self) -> dict[str, int]:
+        """Requests per purpose, for a cycle's summary (purposes that made none left out)."""
+        return {name: used.requests for name, used in self.spent.items() if used.requests}
+
 
 def _labels(labels: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((key, str(value)) for key, value in labels.items()))
@@ -103,11 +141,25 @@ class Metrics:
             self._values[(name, _labels(labels))] = value
 
     def get(self, name: str, **labels: str) -> float:
+        """The value of ``name`` summed over every series whose labels include ``labels``:
+        ``get("connector_api_requests_total", shop="a")`` is the shop's requests for all purposes."""
+        wanted = set(_labels(labels))
         with self._lock:
-            return self._values.get((name, _labels(labels)), 0.0)
+            return sum(
+                (
+                    value
+                    for (key, series), value in self._values.items()
+                    if key == name and wanted <= set(series)
+                ),
+                0.0,
+            )
 
-    def add_usage(self, shop: str, before: ApiUsage, after: ApiUsage) -> None:
-        """Count what an adapter spent between two snapshots of its running totals."""
+    def add_usage(
+        self, shop: str, before: ApiUsage, after: ApiUsage, purpose: str | None = None
+    ) -> None:
+        """Count what an adapter spent between two snapshots of its running totals, under
+        ``purpose`` (one of :data:`PURPOSES`) when given."""
+        labels = {"shop": shop} if purpose is None else {"shop": shop, "purpose": purpose}
         for field, name in (
             ("requests", "connector_api_requests_total"),
             ("retries", "connector_api_retries_total"),
@@ -117,7 +169,21 @@ class Metrics:
         ):
             delta = float(getattr(after, field)) - float(getattr(before, field))
             if delta > 0:
-                self.inc(name, delta, shop=shop)
+                self.inc(name, delta, **labels)
+
+    def add_split(self, shop: str, split: UsageSplit) -> None:
+        """Count each purpose's share of a :class:`UsageSplit`."""
+        for purpose, spent in split.spent.items():
+            self.add_usage(shop, ApiUsage(), spent, purpose)
+
+    @contextlib.contextmanager
+    def counting(self, shop: str, usage: ApiUsage, purpose: str) -> Iterator[None]:
+        """Count the requests made inside the block under ``purpose``, even when it raises."""
+        before = replace(usage)
+        try:
+            yield
+        finally:
+            self.add_usage(shop, before, usage, purpose)
 
     def add_collector(self, collector: Collector) -> None:
         self._collectors.append(collector)

@@ -92,7 +92,7 @@ class ShopSettings:
     timezone: str = "UTC"
     enabled: bool = True
     timeout_seconds: float = 30.0
-    requests_per_second: float = 5.0
+    requests_per_second: float = 20.0
     max_retries: int = 6
     overlap_seconds: int = 300
     bulk_threshold: int = 10_000

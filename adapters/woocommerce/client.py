@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -152,6 +153,14 @@ def _action(status: int) -> str:
     return "retry" if status >= 500 else "skip"
 
 
+_ID = re.compile(r"/\d+")
+
+
+def _kind(method: str, path: str) -> str:
+    """``GET products/{id}/variations``: the kind of call, for comparing like latencies."""
+    return f"{method} {_ID.sub('/{id}', '/' + path.lstrip('/'))}"
+
+
 def _retry_after(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After")
     try:
@@ -170,16 +179,18 @@ class WooClient:
         session: requests.Session | None = None,
         sleep: Callable[[float], None] | None = None,
         wall: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         if shop.consumer_key is None or shop.consumer_secret is None:
             raise AuthError(f"{shop.name}: consumer_key and consumer_secret are needed")
         self.shop = shop
         self.usage = ApiUsage()
-        self.session = session or make_session()
+        self.session = session or make_session(base_url=shop.url)
         self._owns_session = session is None
         self._sleep = sleep or time.sleep
         self._wall = wall
-        self._pacer = Pacer(shop.requests_per_second, sleep=self._sleep)
+        # The store's answers set the pace; requests_per_second is only the ceiling.
+        self.pacer = Pacer(shop.requests_per_second, monotonic=monotonic, sleep=self._sleep)
         self._policy = RetryPolicy(
             max_attempts=max(1, shop.max_retries), timeout=shop.timeout_seconds
         )
@@ -217,7 +228,7 @@ class WooClient:
     def _once(
         self, method: str, path: str, params: Mapping[str, Any], body: Any | None
     ) -> WooResponse:
-        self._pacer.wait()
+        self.pacer.wait()
         url, auth = self._url(method, path, params)
         data = None
         headers = {"Accept": "application/json"}
@@ -237,7 +248,10 @@ class WooClient:
             body = response.json()
         except ValueError:
             body = None
+        if status in (429, 503):
+            self.pacer.refused(_retry_after(response))
         if 200 <= status < 300:
+            self.pacer.answered(response.elapsed.total_seconds(), _kind(method, path))
             if body is None:
                 # A cut-off body (a proxy or PHP dying mid-answer): the call may succeed again.
                 self.usage.errors += 1

@@ -1,9 +1,18 @@
-"""The internal order note that tells the shop's staff what our hold did, as a person would write it.
+"""What our hold of an order tells the shop's staff, as a person would write it.
 
-One note per order and call, from the hold before and after the call's actions: a release followed
-by a new hold over fewer lines reads "1 × Lamp no longer waits ... Still waiting: 2 × Sofa", not two
-notes naming handles. An order that ended (cancelled, refunded, completed) says so instead of
-"can ship". Notes are internal (``customer_note: false``): WooCommerce mails customer notes.
+Two places, chosen by what it costs and who must read it (issue 19):
+
+* the order's **hold status** (:func:`hold_status`): the hold as it stands, in a visible order meta
+  field (:data:`HOLD_STATUS_KEY`, shown under "Custom Fields" on the order page in wp-admin). It is
+  written in the same ``orders/batch`` item as the hold itself, so holding 1,000 new orders costs
+  10 requests, not 1,000 note requests; it is removed when nothing is held any more;
+* an internal **note** (:func:`release_note`) only when a person must act on it: lines we held
+  are ready to ship now. A new hold asks nothing of anyone (the status says what not to ship), and
+  an order that ended (cancelled, refunded, completed) needs nobody's action, so neither leaves a
+  note. Notes are internal (``customer_note: false``): WooCommerce mails customer notes.
+
+A release followed by a new hold over fewer lines in one call reads "No longer waiting for stock,
+ready to ship: 1 × Lamp. Still waiting: 2 × Sofa", not two notes naming handles.
 """
 
 from __future__ import annotations
@@ -11,15 +20,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["held_units", "hold_note"]
+__all__ = ["HOLD_STATUS_KEY", "held_units", "hold_status", "release_note"]
 
-_ENDED = {
-    "cancelled": "was cancelled",
-    "refunded": "was refunded",
-    "completed": "is completed",
-    "trash": "was deleted",
-    "failed": "failed",
-}
+HOLD_STATUS_KEY = "Backorder hold"
+"""The visible order meta field with :func:`hold_status` (no leading underscore: wp-admin hides
+those). The hold itself, for the connector, stays in ``_bc_hold``."""
+
+_OPEN = {"processing", "on-hold", "pre-ordered", "pending"}
+NO_DATE = "UNKNOWN_DELIVERY_DATE"
 
 
 def held_units(holds: Mapping[str, Any]) -> dict[str, int]:
@@ -50,31 +58,35 @@ def _listing(units: Mapping[str, int], names: Mapping[str, str]) -> str:
     )
 
 
-def hold_note(
-    row: Mapping[str, Any],
-    before: Mapping[str, int],
-    after: Mapping[str, int],
-    *,
-    no_date: bool = False,
+def hold_status(row: Mapping[str, Any], holds: Mapping[str, Any]) -> str | None:
+    """The hold of order ``row`` as it stands, for the order page; None when nothing is held.
+
+    "Held back until stock arrives: 2 × Oak Sofa. The rest of the order can ship."
+    """
+    units = held_units(holds)
+    if not units:
+        return None
+    names = _names(row)
+    no_date = any(
+        isinstance(hold, Mapping) and hold.get("reason") == NO_DATE for hold in holds.values()
+    )
+    wait = "waiting for stock with no delivery date yet" if no_date else "until stock arrives"
+    text = f"Held back {wait}: {_listing(units, names)}."
+    if set(names) - set(units):
+        text += " The rest of the order can ship."
+    return text
+
+
+def release_note(
+    row: Mapping[str, Any], before: Mapping[str, int], after: Mapping[str, int]
 ) -> str:
-    """What changed in our hold of the order ``row``, for the shop's staff; "" when nothing did."""
-    if dict(before) == dict(after):
+    """The note for lines of an open order that no longer wait and can ship; "" when there are none
+    (nothing released, or the order ended and nobody must ship it)."""
+    released = {k: v for k, v in before.items() if k not in after}
+    if not released or str(row.get("status") or "") not in _OPEN:
         return ""
     names = _names(row)
-    ended = _ENDED.get(str(row.get("status") or ""))
-    if ended and not after:
-        return f"No longer held for stock: the order {ended}."
-    held = {k: v for k, v in after.items() if before.get(k) != v}
-    released = {k: v for k, v in before.items() if k not in after}
-    still = {k: v for k, v in after.items() if k not in held}
-    parts = []
-    if held:
-        wait = "waiting for stock with no delivery date yet" if no_date else "until stock arrives"
-        parts.append(f"Held back {wait}: {_listing(held, names)}.")
-    if released:
-        parts.append(f"No longer waiting for stock, ready to ship: {_listing(released, names)}.")
-    if still and parts:
-        parts.append(f"Still waiting: {_listing(still, names)}.")
-    if held and not released and set(names) - set(after):
-        parts.append("The rest of the order can ship.")
-    return " ".join(parts)
+    text = f"No longer waiting for stock, ready to ship: {_listing(released, names)}."
+    if after:
+        text += f" Still waiting: {_listing(after, names)}."
+    return text

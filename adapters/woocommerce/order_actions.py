@@ -1,7 +1,9 @@
 """Order actions on WooCommerce, which has no fulfillment holds.
 
 * HOLD_LINES / RELEASE_HOLD: order meta ``_bc_hold`` (``{handle: {"lines": {line: qty}, "reason"}}``),
-  so :attr:`OrderLine.on_hold` reads back true, plus an internal note for the audit trail;
+  so :attr:`OrderLine.on_hold` reads back true, and the hold in words in the visible meta field
+  :data:`~adapters.woocommerce.hold_notes.HOLD_STATUS_KEY`, both in the order's one batch item; an
+  internal note only when held lines are ready to ship (see :mod:`adapters.woocommerce.hold_notes`);
 * ADD_TAGS / REMOVE_TAGS: order meta ``_bc_tags`` (a JSON list);
 * ADD_NOTE: an internal note (``customer_note: false``; a customer note would make WooCommerce mail
   the customer on top of our own mail), skipped when the same text is already there;
@@ -21,8 +23,14 @@ from typing import Any
 
 from adapters.common import failed_write
 from adapters.woocommerce.client import PER_PAGE, WooClient, batch_updates, item_error
-from adapters.woocommerce.hold_notes import held_units, hold_note
-from adapters.woocommerce.mapping import HOLD_KEY, ORDER_TAGS_KEY, held_lines, order_tags
+from adapters.woocommerce.hold_notes import HOLD_STATUS_KEY, held_units, hold_status, release_note
+from adapters.woocommerce.mapping import (
+    HOLD_KEY,
+    ORDER_TAGS_KEY,
+    held_lines,
+    meta_value,
+    order_tags,
+)
 from adapters.woocommerce.reader import Reader
 from connector.errors import ConnectorError, PlatformDetails, PlatformItemError, RetryableError
 from connector.model import OrderAction, OrderActionKind, WriteResult, WriteStatus
@@ -111,21 +119,15 @@ class OrderActionWriter:
         holds: Mapping[str, dict[str, Any]],
         changed: Mapping[str, list[int]],
     ) -> list[tuple[int, str]]:
-        """One note per order whose hold changed, carried by its last hold or release action."""
+        """A note for each order whose held lines are now ready to ship, carried by its last hold
+        or release action; a new hold or an ended order leaves none (the status field says it)."""
         notes = []
         for oid, indexes in changed.items():
             hold_indexes = [i for i in indexes if actions[i].kind in HOLD_KINDS]
             if not hold_indexes:
                 continue
-            no_date = any(
-                actions[i].hold_reason == "UNKNOWN_DELIVERY_DATE"
-                for i in hold_indexes
-                if actions[i].kind is OrderActionKind.HOLD_LINES
-            )
             row = orders[oid]
-            text = hold_note(
-                row, held_units(held_lines(row)), held_units(holds[oid]), no_date=no_date
-            )
+            text = release_note(row, held_units(held_lines(row)), held_units(holds[oid]))
             if text:
                 notes.append((hold_indexes[-1], text))
         return notes
@@ -178,6 +180,9 @@ class OrderActionWriter:
             meta = []
             if _hold_text(holds[oid]) != _hold_text(held_lines(orders[oid])):
                 meta.append({"key": HOLD_KEY, "value": _hold_text(holds[oid])})
+                says = hold_status(orders[oid], holds[oid])
+                if says != (meta_value(orders[oid], HOLD_STATUS_KEY) or None):
+                    meta.append({"key": HOLD_STATUS_KEY, "value": says})
             if tags[oid] != order_tags(orders[oid]):
                 meta.append({"key": ORDER_TAGS_KEY, "value": _tags_text(tags[oid])})
             if meta:

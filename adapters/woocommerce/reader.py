@@ -266,9 +266,11 @@ class Reader:
             key, modified = str(row["id"]), _epoch(row)
         except (KeyError, TypeError, PayloadError):
             return False
-        digest = fingerprint(row, children)
-        unchanged = cursor.unchanged(key, modified, digest)
         still_running = settled is None or modified >= settled
+        # The digest (a JSON dump of the row) is the client's dearest step per row; only a row
+        # read while its second ran, or one kept hot from before, needs it.
+        digest = fingerprint(row, children) if still_running or key in cursor.hot else None
+        unchanged = digest is not None and cursor.unchanged(key, modified, digest)
         cursor.mark(key, modified, digest if still_running else None)
         return unchanged
 

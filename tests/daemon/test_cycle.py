@@ -340,7 +340,7 @@ def test_each_cycle_counts_the_api_requests_it_made_once(
     assert deps.metrics.get("connector_api_requests_total", shop="acme") == first
     run_cycle(deps)
     assert deps.metrics.get("connector_api_requests_total", shop="acme") == fake.usage.requests
-    assert 'connector_api_requests_total{shop="acme"}' in deps.metrics.render()
+    assert 'connector_api_requests_total{purpose="sync",shop="acme"}' in deps.metrics.render()
 
 
 def test_the_recorded_run_says_what_the_plan_held(

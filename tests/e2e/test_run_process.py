@@ -76,7 +76,7 @@ def test_run_serves_health_and_metrics_and_stops_on_sigterm(tmp_path: Path) -> N
             assert health.json()["shops"]["outlet"]["healthy"] is True
             metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
             assert 'connector_cycles_total{outcome="ok",shop="outlet"} 1' in metrics
-            assert 'connector_api_requests_total{shop="outlet"}' in metrics
+            assert 'connector_api_requests_total{purpose="sync",shop="outlet"}' in metrics
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=30) == 0
         finally:

@@ -6,7 +6,9 @@ import contextlib
 import json
 import secrets
 import socket
+import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -22,7 +24,7 @@ from connector.sandbox.woocommerce.catalog import WooError
 if TYPE_CHECKING:
     from connector.sandbox.woocommerce.store import WooCommerceSandbox
 
-__all__ = ["make_app"]
+__all__ = ["Serving", "make_app", "serving"]
 
 PREFIX = "/wp-json/wc/v3"
 StartResponse = Callable[..., Any]
@@ -54,12 +56,60 @@ _REASONS = {
 }
 
 
+class Serving:
+    """How the sandbox serves API requests, and the time it spent doing so.
+
+    ``latency`` is added to every API answer (a real store's PHP takes tens to hundreds of
+    milliseconds; loopback Python takes a few); ``retry_after`` is the header sent with injected
+    429 and 503 answers (None: no header). ``seconds`` sums each API request's serving time, from
+    the request reaching the app to its answer being ready: the store's own time, which the
+    benchmarks compare with the connector's wall time.
+    """
+
+    def __init__(self) -> None:
+        self.latency = 0.0
+        self.retry_after: str | None = "1"
+        self.seconds = 0.0
+        self.requests = 0
+        self._lock = threading.Lock()
+
+    def add(self, seconds: float) -> None:
+        with self._lock:
+            self.seconds += seconds
+            self.requests += 1
+
+    def reset(self) -> None:
+        with self._lock:
+            self.seconds = 0.0
+            self.requests = 0
+
+
+_SERVING: weakref.WeakKeyDictionary[Any, Serving] = weakref.WeakKeyDictionary()
+
+
+def serving(store: WooCommerceSandbox) -> Serving:
+    """The :class:`Serving` of ``store``: set its latency, read its serving time."""
+    return _SERVING.setdefault(store, Serving())
+
+
 def make_app(
     store: WooCommerceSandbox,
 ) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     """The WSGI application serving ``store``."""
+    stats = serving(store)
 
     def app(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO", "").startswith("/wp-json"):
+            began = time.perf_counter()
+            if stats.latency > 0:
+                time.sleep(stats.latency)
+            try:
+                return answer(environ, start)
+            finally:
+                stats.add(time.perf_counter() - began)
+        return answer(environ, start)
+
+    def answer(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         path = environ.get("PATH_INFO", "")
         raw_query = environ.get("QUERY_STRING", "")
@@ -91,7 +141,8 @@ def make_app(
         elif fault in ("429", "500", "502", "503"):
             status = int(fault)
             store.log.add(LoggedRequest(method, path, status, fault=fault, operation=operation))
-            extra = [("Retry-After", "1")] if status in (429, 503) else []
+            wait = stats.retry_after
+            extra = [("Retry-After", wait)] if status in (429, 503) and wait is not None else []
             return _answer(
                 start,
                 status,
@@ -187,6 +238,21 @@ def _control(
                 store.faults.clear()
         elif name == "reset":
             store.reset()
+        elif name == "serving":
+            stats = serving(store)
+            if "latency" in args:
+                stats.latency = float(args["latency"])
+            if "retry_after" in args:
+                value = args["retry_after"]
+                stats.retry_after = None if value is None else str(value)
+            if args.get("reset"):
+                stats.reset()
+            result = {
+                "seconds": stats.seconds,
+                "requests": stats.requests,
+                "latency": stats.latency,
+                "retry_after": stats.retry_after,
+            }
         else:
             return _answer(start, 404, {"error": f"unknown control {name!r}"})
     except (KeyError, ValueError) as error:

@@ -81,8 +81,11 @@ def test_release_then_hold_in_one_call_writes_the_meta_once_and_describes_the_ne
     writes = [e.operation for e in store.log.entries() if e.method == "POST"]
     assert writes.count("POST orders_batch") == 1  # one meta write for the pair, not two
     notes = [n["note"] for n in store.state()["notes"][order_id]]
-    assert notes[-1] == (
+    assert notes == [
         "No longer waiting for stock, ready to ship: 1 × LAMP. Still waiting: 3 × RUG, 2 × SOFA."
+    ]
+    assert status_field(store, order_id) == (
+        "Held back until stock arrives: 3 × RUG, 2 × SOFA. The rest of the order can ship."
     )
 
     [order] = adapter.fetch(ResyncTarget(order_ids=(order_id,))).orders
@@ -113,22 +116,50 @@ def test_a_hold_stored_as_an_object_is_really_released(
     assert [ln.on_hold for ln in order.lines] == [False]
 
 
-def test_hold_notes_read_as_a_person_would_write_them(
+def status_field(store: WooCommerceSandbox, order_id: str) -> Any:
+    """The "Backorder hold" custom field the owner sees on the order page, None when absent."""
+    values = [
+        m["value"] for m in order_row(store, order_id)["meta_data"] if m["key"] == "Backorder hold"
+    ]
+    return values[-1] if values else None
+
+
+def staff_notes(store: WooCommerceSandbox, order_id: str) -> list[str]:
+    return [n["note"] for n in store.state()["notes"].get(order_id, []) if not n["customer_note"]]
+
+
+def test_the_hold_reads_as_a_person_would_write_it_and_notes_only_ask_for_shipping(
     store: WooCommerceSandbox, adapter: WooCommerceAdapter
 ) -> None:
     # Seen on a real store: the release note read "Backorder hold backorder released".
     order_id = store.place_order("ann@example.com", [("LAMP", 1), ("SOFA", 2)])
     lamp, sofa = (str(line["id"]) for line in order_row(store, order_id)["line_items"])
     release = OrderAction(SHOP, OrderActionKind.RELEASE_HOLD, order_id)
+
     adapter.apply_order_actions([hold(order_id, "bc-a", {sofa: 2})])
+    assert status_field(store, order_id) == (
+        "Held back until stock arrives: 2 × SOFA. The rest of the order can ship."
+    )
+    assert staff_notes(store, order_id) == []  # a new hold asks nothing of anyone
+
     adapter.apply_order_actions([release])
-    adapter.apply_order_actions([hold(order_id, "bc-b", {sofa: 2, lamp: 1})])
+    assert status_field(store, order_id) is None
+    assert staff_notes(store, order_id) == ["No longer waiting for stock, ready to ship: 2 × SOFA."]
+
+    no_date = OrderAction(
+        SHOP,
+        OrderActionKind.HOLD_LINES,
+        order_id,
+        lines=((sofa, 2), (lamp, 1)),
+        hold_reason="UNKNOWN_DELIVERY_DATE",
+        handle="bc-b",
+    )
+    adapter.apply_order_actions([no_date])
+    assert status_field(store, order_id) == (
+        "Held back waiting for stock with no delivery date yet: 1 × LAMP, 2 × SOFA."
+    )
     store.cancel_order(order_id)
     adapter.apply_order_actions([release])
-    notes = [n["note"] for n in store.state()["notes"][order_id] if not n["customer_note"]]
-    assert notes[-4:] == [
-        "Held back until stock arrives: 2 × SOFA. The rest of the order can ship.",
-        "No longer waiting for stock, ready to ship: 2 × SOFA.",
-        "Held back until stock arrives: 1 × LAMP, 2 × SOFA.",
-        "No longer held for stock: the order was cancelled.",
-    ]
+    assert status_field(store, order_id) is None
+    # Nobody ships a cancelled order: its release leaves no note.
+    assert staff_notes(store, order_id) == ["No longer waiting for stock, ready to ship: 2 × SOFA."]
