@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale, UnknownLocaleError
 from babel.numbers import is_currency
 
+from connector.config_rules_money import MONEY_RULES
 from connector.config_rules_web import check_console, check_console_user, check_web
 from connector.errors import ConfigProblem
 from connector.model import Platform
@@ -420,4 +421,5 @@ _RULES: dict[type[Any], Callable[[Node], Problems]] = {
     PolicyMatch: _match,
     ScheduleSettings: _schedule,
     Settings: _settings,
+    **MONEY_RULES,
 }

@@ -38,6 +38,7 @@ from connector.model import (
     WriteResult,
     WriteStatus,
 )
+from connector.payments import run_money_step
 from connector.platform import PlatformAdapter, ResyncTarget
 from connector.resync_queue import (
     PendingResync,
@@ -323,6 +324,7 @@ def run_cycle(
         if not apply:
             return report
         _apply(deps, plan, report, still_held)
+        run_money_step(deps, plan, still_held)  # authorizations that would run out (Shopify)
         return report
     except Exception as error:
         report.error = error_text(error)

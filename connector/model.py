@@ -453,6 +453,7 @@ class NotificationKind(enum.StrEnum):
     SHIP_SOON = "ship_soon"
     CANCELLATION = "cancellation"
     DIGEST = "digest"
+    PAYMENT_CAPTURED = "payment_captured"
 
 
 @_direct_init
@@ -495,6 +496,8 @@ class Notification:
     discount_code: str = ""
     release_date: date | None = None
     """For pre-orders: the day the item is released, not the day it ships (``promised_date``)."""
+    amount: Money | None = None
+    """For PAYMENT_CAPTURED: the money taken (what the customer's statement shows)."""
 
     @property
     def idempotency_key(self) -> str:

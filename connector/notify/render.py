@@ -214,6 +214,7 @@ def build_context(
         "reason": notification.reason,
         "payment_terms": notification.payment_terms,
         "discount_code": notification.discount_code,
+        "amount": notification.amount,
         "alternatives": list(alternatives),
         "unsubscribe_url": unsubscribe_url,
         "order_url": order_url,

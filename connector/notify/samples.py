@@ -192,4 +192,7 @@ def sample_notification(
         payment_terms=texts["terms"] if kind is NotificationKind.PREORDER_CONFIRMATION else "",
         discount_code="SORRY-1042-X7Q" if delayed else "",
         release_date=date(2026, 12, 15) if kind is NotificationKind.PREORDER_CONFIRMATION else None,
+        amount=Money(Decimal("1478.00"), currency)
+        if kind is NotificationKind.PAYMENT_CAPTURED
+        else None,
     )

@@ -106,6 +106,9 @@ class ShopifySandbox(SandboxStore):
         self._folder = Path(tempfile.mkdtemp(prefix="shopify-sandbox-"))
         self._server = SandboxServer(self, port=port)
         self.data = ShopData(self.clock)
+        self.slow_answers: set[str] = set()
+        """Operation names (``OrderCapture``) answered ``faults.slow_seconds`` late, after they
+        ran: a client killed while it waits has done the write without learning it."""
         self.data.locations = locations
         self.bucket = LeakyBucket(bucket_size, restore_rate, bucket_time or time.monotonic)
         self.webhooks = WebhookSender(
@@ -362,7 +365,7 @@ class ShopifySandbox(SandboxStore):
         )
         headers.append(("X-Request-Id", request_id))
         self.log.add(LoggedRequest(method, path, status, cost=cost, fault=fault, operation=label))
-        if fault == "slow":
+        if fault == "slow" or label in self.slow_answers:
             time.sleep(self.faults.slow_seconds)
         if fault == "truncate":
             body = body[: max(1, len(body) // 2)]

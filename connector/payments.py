@@ -1,0 +1,436 @@
+"""The money step of a cycle: read waiting orders' authorizations, act before they run out.
+
+::
+
+    plan.queue ─▶ waiting orders ─▶ adapter.payments.authorizations ─▶ engine.money.assess
+        ─▶ money_watch (backorders, report, status, digest)
+        ─▶ per verdict to act on: ledger intent ─▶ capture / invoice ─▶ email ─▶ ledger outcome
+
+No money operation runs twice. Each has a key (``capture|<authorization>``), and its ledger row
+is committed as ``intent`` before the call. A row left at ``intent`` or ``unknown`` (a process
+killed mid-call, a lost answer) is settled from the platform first: the authorization's
+``captured`` grew since the intent -> it ran (``done``, the customer is told); else it may be
+sent again. ``failed`` (the platform refused) stays failed and shown until a person acts.
+
+Only adapters with a ``payments`` attribute take part (Shopify); WooCommerce has its own
+story (``docs/payments-woocommerce.md``). A failure here is logged and never fails the cycle:
+the stock, holds and emails the cycle did stand.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol
+
+import sqlalchemy as sa
+
+from connector.engine.money import ExpiryPolicy, Stage, Verdict, WaitingMoney, assess
+from connector.logs import redact
+from connector.model import (
+    BackorderEntry,
+    Money,
+    Notification,
+    NotificationKind,
+    NotificationLine,
+    Order,
+    Plan,
+)
+from connector.payments_model import Authorization, MoneyOutcome, MoneyResult
+from connector.payments_tables import money_operations, money_watch
+
+if TYPE_CHECKING:
+    from connector.cycle import CycleDeps
+
+__all__ = [
+    "MoneyStep",
+    "PaymentsAdapter",
+    "WatchRow",
+    "run_money_step",
+    "waiting_money",
+    "watch_rows",
+]
+
+log = logging.getLogger(__name__)
+
+PENDING = ("intent", "unknown")
+
+
+class PaymentsAdapter(Protocol):
+    """What a platform's ``adapter.payments`` offers (Shopify: ``adapters.shopify.payments``)."""
+
+    def authorizations(
+        self, order_ids: Iterable[str], authorization_days: int = 7
+    ) -> dict[str, list[Authorization]]: ...
+
+    def capture(
+        self, order_id: str, transaction_id: str, amount: Money, *, final: bool
+    ) -> MoneyResult: ...
+
+    def send_invoice(self, order_id: str) -> MoneyResult: ...
+
+
+@dataclass
+class MoneyStep:
+    """What one money step did (logged; the tables keep the rest)."""
+
+    verdicts: list[Verdict] = field(default_factory=list)
+    captured: int = 0
+    invoiced: int = 0
+    failed: int = 0
+    unknown: int = 0
+    settled: int = 0
+    """Pending operations found to have run already (and not sent again)."""
+    error: str = ""
+
+
+def waiting_money(
+    queue: Sequence[BackorderEntry], orders: Mapping[str, Order]
+) -> list[WaitingMoney]:
+    """Per order with waiting lines: their value (price x waiting units) and the latest ETA."""
+    by_order: dict[str, list[BackorderEntry]] = {}
+    for entry in queue:
+        if entry.waiting > 0:
+            by_order.setdefault(entry.order_id, []).append(entry)
+    found = []
+    for order_id, entries in by_order.items():
+        order = orders.get(order_id)
+        prices = {line.platform_id: line.price for line in order.lines} if order else {}
+        value: Money | None = None
+        for entry in entries:
+            price = prices.get(entry.line_id)
+            if price is None or (value is not None and value.currency != price.currency):
+                value = None
+                break
+            part = price * entry.waiting
+            value = part if value is None else Money(value.amount + part.amount, value.currency)
+        etas = [e.eta for e in entries]
+        eta: date | None = None if any(d is None for d in etas) else max(d for d in etas if d)
+        found.append(WaitingMoney(order_id, value, eta))
+    return found
+
+
+def run_money_step(
+    deps: CycleDeps, plan: Plan, still_held: Callable[[], bool] = lambda: True
+) -> MoneyStep:
+    """The money step for ``deps.shop`` after the cycle applied ``plan``. Never raises."""
+    step = MoneyStep()
+    payments: PaymentsAdapter | None = getattr(deps.adapter, "payments", None)
+    if payments is None:
+        return step
+    try:
+        _run(deps, plan, payments, step, still_held)
+    except Exception as error:  # the cycle's own work stands; the next cycle tries again
+        step.error = redact(f"{type(error).__name__}: {error}")[:500]
+        log.warning("money step for %s failed: %s", deps.shop, step.error)
+    return step
+
+
+def _run(
+    deps: CycleDeps,
+    plan: Plan,
+    payments: PaymentsAdapter,
+    step: MoneyStep,
+    still_held: Callable[[], bool],
+) -> None:
+    settings = deps.settings.payments
+    shop, engine, now = deps.shop, deps.engine, deps.clock()
+    orders = {
+        oid: order
+        for oid in dict.fromkeys(e.order_id for e in plan.queue)
+        if (order := deps.store.order(shop, oid)) is not None
+    }
+    pending = _pending(engine, shop)
+    ids = [*orders, *(row["order_id"] for row in pending)]
+    auths = payments.authorizations(ids, settings.authorization_days) if ids else {}
+    step.settled = _settle(deps, pending, auths, orders)
+    step.verdicts = assess(
+        waiting_money(plan.queue, orders),
+        auths,
+        policy=ExpiryPolicy(settings.on_authorization_expiry),
+        margin=timedelta(days=settings.capture_margin_days),
+        now=now,
+    )
+    _save_watch(engine, shop, step.verdicts, orders, now)
+    for verdict in step.verdicts:
+        if verdict.action not in ("capture", "invoice") or not still_held():
+            continue
+        _act(deps, payments, verdict, orders.get(verdict.order_id), step)
+
+
+def _pending(engine: sa.Engine, shop: str) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(money_operations)
+            .where(money_operations.c.shop == shop)
+            .where(money_operations.c.state.in_(PENDING))
+        ).mappings()
+        return [dict(row) for row in rows]
+
+
+def _settle(
+    deps: CycleDeps,
+    pending: list[dict[str, Any]],
+    auths: Mapping[str, Sequence[Authorization]],
+    orders: Mapping[str, Order],
+) -> int:
+    """Pending captures that ran (their authorization's ``captured`` grew) become ``done``."""
+    settled = 0
+    for row in pending:
+        if row["kind"] != "capture":
+            continue
+        auth = next(
+            (
+                a
+                for a in auths.get(row["order_id"], ())
+                if a.transaction_id == row["transaction_id"]
+            ),
+            None,
+        )
+        if auth is None or auth.captured.amount <= Decimal(row["captured_before"]):
+            continue  # it did not run: the verdict below may send it (the same key, once)
+        order = orders.get(row["order_id"]) or deps.store.order(deps.shop, row["order_id"])
+        amount = auth.captured.amount - Decimal(row["captured_before"])
+        _tell_customer(deps, order, Money(amount, auth.captured.currency))
+        _record(
+            deps.engine,
+            deps.shop,
+            row["key"],
+            state="done",
+            message="settled from the platform",
+            now=deps.clock(),
+        )
+        log.info("capture %s had run before a restart: recorded, not sent again", row["key"])
+        settled += 1
+    return settled
+
+
+def _act(
+    deps: CycleDeps,
+    payments: PaymentsAdapter,
+    verdict: Verdict,
+    order: Order | None,
+    step: MoneyStep,
+) -> None:
+    shop, now = deps.shop, deps.clock()
+    kind = verdict.action
+    key = verdict.key
+    if not _claim(deps.engine, shop, verdict, now):
+        return  # done, failed, or already sent and not yet settled: never a second call
+    auth = verdict.authorization
+    if kind == "capture":
+        result = payments.capture(
+            verdict.order_id, auth.transaction_id, verdict.amount, final=False
+        )
+    else:
+        result = payments.send_invoice(verdict.order_id)
+    if result.outcome is MoneyOutcome.DONE:
+        if kind == "capture":
+            _tell_customer(deps, order, verdict.amount)
+            step.captured += 1
+        else:
+            step.invoiced += 1
+        _record(
+            deps.engine, shop, key, state="done", message=result.transaction_id, now=deps.clock()
+        )
+    elif result.outcome is MoneyOutcome.FAILED:
+        step.failed += 1
+        _record(deps.engine, shop, key, state="failed", message=result.message, now=deps.clock())
+        log.warning("%s for order %s refused: %s", kind, verdict.order_id, result.message)
+    else:
+        step.unknown += 1
+        _record(deps.engine, shop, key, state="unknown", message=result.message, now=deps.clock())
+
+
+def _claim(engine: sa.Engine, shop: str, verdict: Verdict, now: datetime) -> bool:
+    """Record the intent before the call; False when this operation must not be sent now."""
+    auth, key, kind = verdict.authorization, verdict.key, verdict.action
+    with engine.begin() as conn:
+        row = conn.execute(
+            sa.select(money_operations.c.state, money_operations.c.captured_before)
+            .where(money_operations.c.shop == shop)
+            .where(money_operations.c.key == key)
+        ).first()
+        if row is None:
+            conn.execute(
+                money_operations.insert().values(
+                    shop=shop,
+                    key=key,
+                    kind=kind,
+                    order_id=verdict.order_id,
+                    transaction_id=auth.transaction_id,
+                    amount=f"{verdict.amount.amount}",
+                    currency=verdict.amount.currency,
+                    captured_before=f"{auth.captured.amount}",
+                    state="intent",
+                    attempts=1,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            return True
+        if row.state not in PENDING:
+            return False
+        # Pending and not settled above: for a capture the re-read shows it never ran, so it
+        # may go again; an invoice with a lost answer is not re-sent (a second mail is harmless
+        # money-wise, but the customer would get two).
+        if kind != "capture" or auth.captured.amount > Decimal(row.captured_before):
+            return False
+        conn.execute(
+            money_operations.update()
+            .where(money_operations.c.shop == shop)
+            .where(money_operations.c.key == key)
+            .values(
+                state="intent",
+                amount=f"{verdict.amount.amount}",
+                attempts=money_operations.c.attempts + 1,
+                updated_at=now,
+            )
+        )
+        return True
+
+
+def _record(
+    engine: sa.Engine, shop: str, key: str, *, state: str, message: str, now: datetime
+) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            money_operations.update()
+            .where(money_operations.c.shop == shop)
+            .where(money_operations.c.key == key)
+            .values(state=state, message=redact(message)[:1000], updated_at=now)
+        )
+
+
+def _tell_customer(deps: CycleDeps, order: Order | None, amount: Money) -> None:
+    """One email per order and capture: the outbox's key makes a repeat a no-op."""
+    if order is None or not order.customer.email:
+        return
+    # Every line of the order, the ones not waiting marked ``ships_now``: the outbox's key is
+    # made of the line ids, so naming them all keeps it one key per order, told once.
+    waiting = {e.line_id: e for e in deps.store.queue(deps.shop) if e.order_id == order.platform_id}
+    lines = tuple(
+        NotificationLine(
+            line_id=line.platform_id,
+            sku=line.sku,
+            title=line.title,
+            quantity=waiting[line.platform_id].waiting
+            if line.platform_id in waiting
+            else line.quantity,
+            eta=waiting[line.platform_id].eta if line.platform_id in waiting else None,
+            ships_now=line.platform_id not in waiting,
+            price=line.price,
+        )
+        for line in order.lines
+    )
+    notification = Notification(
+        shop=deps.shop,
+        kind=NotificationKind.PAYMENT_CAPTURED,
+        order_id=order.platform_id,
+        order_number=order.number,
+        email=order.customer.email,
+        name=order.customer.name,
+        locale=order.locale,
+        lines=lines,
+        created_at=deps.clock(),
+        amount=amount,
+    )
+    deps.outbox.enqueue([notification], deps.settings.shop(deps.shop))
+
+
+@dataclass(frozen=True, slots=True)
+class WatchRow:
+    """One authorization at risk, as ``backorders``, ``report``, ``status`` and the digest show it."""
+
+    order_id: str
+    order_number: str
+    transaction_id: str
+    expires_at: datetime
+    act_at: datetime
+    eta: date | None
+    stage: str
+    action: str
+    amount: Money
+    done: str = ""
+    """The ledger's state for its operation (``done``, ``failed``...), "" when none."""
+    message: str = ""
+
+
+def _save_watch(
+    engine: sa.Engine,
+    shop: str,
+    verdicts: Sequence[Verdict],
+    orders: Mapping[str, Order],
+    now: datetime,
+) -> None:
+    with engine.begin() as conn:
+        conn.execute(money_watch.delete().where(money_watch.c.shop == shop))
+        rows = [
+            {
+                "shop": shop,
+                "transaction_id": v.authorization.transaction_id,
+                "order_id": v.order_id,
+                "order_number": orders[v.order_id].number if v.order_id in orders else "",
+                "expires_at": v.expires_at,
+                "act_at": v.act_at,
+                "eta": v.eta.isoformat() if v.eta else "",
+                "stage": v.stage.value,
+                "action": v.action,
+                "amount": f"{v.amount.amount}",
+                "currency": v.amount.currency,
+                "updated_at": now,
+            }
+            for v in verdicts
+        ]
+        if rows:
+            conn.execute(money_watch.insert(), rows)
+
+
+def watch_rows(engine: sa.Engine, shop: str) -> list[WatchRow]:
+    """The shop's authorizations at risk as the last money step saw them, soonest expiry first,
+    each with the state of the operation taken on it."""
+    with engine.connect() as conn:
+        watch = (
+            conn.execute(
+                sa.select(money_watch)
+                .where(money_watch.c.shop == shop)
+                .order_by(money_watch.c.expires_at, money_watch.c.order_id)
+            )
+            .mappings()
+            .all()
+        )
+        ops = {
+            row.transaction_id: row
+            for row in conn.execute(
+                sa.select(money_operations).where(money_operations.c.shop == shop)
+            )
+        }
+    found = []
+    for row in watch:
+        op = ops.get(row["transaction_id"])
+        found.append(
+            WatchRow(
+                order_id=row["order_id"],
+                order_number=row["order_number"],
+                transaction_id=row["transaction_id"],
+                expires_at=row["expires_at"],
+                act_at=row["act_at"],
+                eta=date.fromisoformat(row["eta"]) if row["eta"] else None,
+                stage=row["stage"],
+                action=row["action"],
+                amount=Money(Decimal(row["amount"]), row["currency"]),
+                done=op.state if op is not None else "",
+                message=op.message if op is not None else "",
+            )
+        )
+    return found
+
+
+STAGE_WORDS = {
+    Stage.WATCH.value: "expires before its goods ship",
+    Stage.ACT.value: "expires within the margin",
+    Stage.EXPIRED.value: "expired uncaptured",
+}

@@ -1,0 +1,149 @@
+"""The authorization watchdog against the Shopify sandbox, with real cycles and a real SMTP server.
+
+Issue 15's scenario: an order waits 10 days past a 7-day card authorization. Under
+``on_authorization_expiry = "capture"`` (margin 1 day) the waiting line's amount is captured on
+day 6 and the customer is told once; under ``notify_owner`` no money moves and the owner sees
+it; under ``ask_customer`` Shopify's invoice goes out once the authorization is in the margin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from connector.clock import FrozenClock
+from connector.daemon import Daemon
+from connector.db import open_database
+from connector.demo import DemoShop, demo_settings
+from connector.model import Platform
+from connector.payments import watch_rows
+from connector.sandbox.seed import SeedSpec
+from connector.settings import PaymentSettings, PolicyMode, PolicySettings
+from tests.notify.conftest import Inbox, smtp_server, smtp_settings
+
+__all__ = ["smtp_server"]  # the fixture, imported for this module's tests
+
+SPEC = SeedSpec(
+    seed=4, products=4, customers=3, orders=0, out_of_stock_share=1.0, continue_share=1.0
+)
+
+
+def rig(tmp_path: Path, smtp: tuple[Inbox, int], policy: str) -> SimpleNamespace:
+    from connector.sandbox.shopify import ShopifySandbox
+
+    clock = FrozenClock(SPEC.start)
+    store = ShopifySandbox(SPEC, clock=clock, webhook_retry_delays=()).start()
+    settings = demo_settings(
+        [DemoShop("shop-s", Platform.SHOPIFY, store)], "sqlite://", tmp_path / "outbox"
+    )
+    settings = replace(
+        settings,
+        email=smtp_settings(smtp[1], owner_email="owner@nordhem.example"),
+        policies=(),
+        # No purchase order: the line waits the 10-day lead time, past the 7-day authorization.
+        default_policy=PolicySettings(
+            name="backorders", mode=PolicyMode.BACKORDER, lead_time_days=10
+        ),
+        payments=PaymentSettings(on_authorization_expiry=policy),  # type: ignore[arg-type]
+    )
+    db = open_database(f"sqlite:///{tmp_path / 'state.db'}", clock=clock)
+    daemon = Daemon(settings, db, clock=clock, renew_every=0)
+    skus = [v.sku for v in store.data.variants.values() if v.tracked]
+    waiting_sku, shelf_sku = skus[0], skus[1]
+    store.receive_stock(shelf_sku, 5)
+    order_id = store.place_order(
+        "kim@example.com",
+        [(waiting_sku, 1), (shelf_sku, 1)],
+        name="Kim Waits",
+        financial="AUTHORIZED",
+    )
+    auth = store.authorize(order_id, multi_capturable=True)  # Plus: partial captures allowed
+    waiting_price = Decimal(store.data.variant_by_sku(waiting_sku).price)
+    return SimpleNamespace(
+        store=store,
+        db=db,
+        daemon=daemon,
+        clock=clock,
+        inbox=smtp[0],
+        order_id=order_id,
+        auth=auth,
+        waiting_price=waiting_price,
+        placed=clock(),
+    )
+
+
+@pytest.fixture
+def make(tmp_path: Path, smtp_server: tuple[Inbox, int]) -> Iterator[object]:
+    made: list[SimpleNamespace] = []
+
+    def build(policy: str) -> SimpleNamespace:
+        made.append(rig(tmp_path, smtp_server, policy))
+        return made[-1]
+
+    yield build
+    for live in made:
+        live.daemon.close()
+        live.db.close()
+        live.store.stop()
+
+
+def day(live: SimpleNamespace, number: float) -> None:
+    """Move to ``number`` days after the order and run a cycle (and deliver the outbox)."""
+    live.clock.set(live.placed + timedelta(days=number))
+    live.daemon.run_once(deliver=True)
+
+
+def payment_mails(live: SimpleNamespace) -> list[str]:
+    return [
+        m.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        for m in live.inbox.by_recipient("kim@example.com")
+        if m["X-Connector-Kind"] == "payment_captured"
+    ]
+
+
+def test_a_7_day_authorization_is_captured_on_day_6_and_the_customer_told_once(make) -> None:  # type: ignore[no-untyped-def]
+    live = make("capture")
+    for number in (0.01, 1, 3, 5, 5.9):
+        day(live, number)
+        assert live.store.money(live.order_id)["captures"] == [], f"nothing taken on day {number}"
+    (row,) = watch_rows(live.db.engine, "shop-s")
+    assert (row.stage, row.action) == ("watch", "wait")
+
+    day(live, 6)
+    money = live.store.money(live.order_id)
+    # Only the waiting line's price; the shelf line's money stays authorized for its own capture.
+    assert money["captures"] == [f"{live.waiting_price:.2f}"]
+    assert money["financial"] == "PARTIALLY_PAID"
+
+    for number in (6.5, 7, 8, 10):
+        day(live, number)
+    assert live.store.money(live.order_id)["captures"] == [f"{live.waiting_price:.2f}"]
+    (text,) = payment_mails(live)
+    assert f"${live.waiting_price:,.2f}" in text
+    assert "your card was only reserved" in text
+
+
+def test_notify_owner_moves_no_money_and_shows_the_risk(make) -> None:  # type: ignore[no-untyped-def]
+    live = make("notify_owner")
+    day(live, 6)
+    day(live, 8)
+    assert live.store.money(live.order_id)["captures"] == []
+    assert payment_mails(live) == []
+    (row,) = watch_rows(live.db.engine, "shop-s")
+    assert (row.stage, row.action) == ("expired", "tell_owner")
+
+
+def test_ask_customer_sends_shopifys_invoice_once(make) -> None:  # type: ignore[no-untyped-def]
+    live = make("ask_customer")
+    day(live, 5)
+    assert live.store.money(live.order_id)["invoices"] == []
+    day(live, 6)
+    day(live, 8)
+    assert live.store.money(live.order_id)["invoices"] == ["kim@example.com"]
+    assert live.store.money(live.order_id)["captures"] == []
