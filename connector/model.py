@@ -31,6 +31,7 @@ __all__ = [
     "Customer",
     "InventoryPolicy",
     "Money",
+    "MoneyAtRisk",
     "Notification",
     "NotificationKind",
     "NotificationLine",
@@ -471,6 +472,22 @@ class NotificationLine:
     """Money the shop recorded as refunded for the line (None: none recorded)."""
 
 
+@dataclass(frozen=True, slots=True)
+class MoneyAtRisk:
+    """A card authorization that runs out before its order's goods ship (the owner's digest)."""
+
+    order_number: str
+    amount: Money
+    expires_at: datetime
+    eta: date | None
+    stage: str
+    """``watch``, ``act`` (within the margin) or ``expired``."""
+    action: str
+    """``wait``, ``capture``, ``invoice`` or ``tell_owner``."""
+    note: str = ""
+    """The same line ``connector status`` prints."""
+
+
 @_direct_init
 @dataclass(frozen=True, slots=True)
 class Notification:
@@ -498,6 +515,8 @@ class Notification:
     """For pre-orders: the day the item is released, not the day it ships (``promised_date``)."""
     amount: Money | None = None
     """For PAYMENT_CAPTURED: the money taken (what the customer's statement shows)."""
+    money_at_risk: tuple[MoneyAtRisk, ...] = ()
+    """For DIGEST: card authorizations that run out before their goods ship."""
 
     @property
     def idempotency_key(self) -> str:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 
-from connector.engine.money import ExpiryPolicy, Stage, Verdict, WaitingMoney, assess
+from connector.engine.money import ExpiryPolicy, Verdict, WaitingMoney, assess
 from connector.logs import redact
 from connector.model import (
     BackorderEntry,
@@ -40,7 +40,8 @@ from connector.model import (
     Plan,
 )
 from connector.payments_model import Authorization, MoneyOutcome, MoneyResult
-from connector.payments_tables import money_operations, money_watch
+from connector.payments_tables import money_operations
+from connector.payments_watch import save_watch
 
 if TYPE_CHECKING:
     from connector.cycle import CycleDeps
@@ -48,10 +49,8 @@ if TYPE_CHECKING:
 __all__ = [
     "MoneyStep",
     "PaymentsAdapter",
-    "WatchRow",
     "run_money_step",
     "waiting_money",
-    "watch_rows",
 ]
 
 log = logging.getLogger(__name__)
@@ -154,7 +153,7 @@ def _run(
         margin=timedelta(days=settings.capture_margin_days),
         now=now,
     )
-    _save_watch(engine, shop, step.verdicts, orders, now)
+    save_watch(engine, shop, step.verdicts, orders, now)
     for verdict in step.verdicts:
         if verdict.action not in ("capture", "invoice") or not still_held():
             continue
@@ -339,98 +338,3 @@ def _tell_customer(deps: CycleDeps, order: Order | None, amount: Money) -> None:
         amount=amount,
     )
     deps.outbox.enqueue([notification], deps.settings.shop(deps.shop))
-
-
-@dataclass(frozen=True, slots=True)
-class WatchRow:
-    """One authorization at risk, as ``backorders``, ``report``, ``status`` and the digest show it."""
-
-    order_id: str
-    order_number: str
-    transaction_id: str
-    expires_at: datetime
-    act_at: datetime
-    eta: date | None
-    stage: str
-    action: str
-    amount: Money
-    done: str = ""
-    """The ledger's state for its operation (``done``, ``failed``...), "" when none."""
-    message: str = ""
-
-
-def _save_watch(
-    engine: sa.Engine,
-    shop: str,
-    verdicts: Sequence[Verdict],
-    orders: Mapping[str, Order],
-    now: datetime,
-) -> None:
-    with engine.begin() as conn:
-        conn.execute(money_watch.delete().where(money_watch.c.shop == shop))
-        rows = [
-            {
-                "shop": shop,
-                "transaction_id": v.authorization.transaction_id,
-                "order_id": v.order_id,
-                "order_number": orders[v.order_id].number if v.order_id in orders else "",
-                "expires_at": v.expires_at,
-                "act_at": v.act_at,
-                "eta": v.eta.isoformat() if v.eta else "",
-                "stage": v.stage.value,
-                "action": v.action,
-                "amount": f"{v.amount.amount}",
-                "currency": v.amount.currency,
-                "updated_at": now,
-            }
-            for v in verdicts
-        ]
-        if rows:
-            conn.execute(money_watch.insert(), rows)
-
-
-def watch_rows(engine: sa.Engine, shop: str) -> list[WatchRow]:
-    """The shop's authorizations at risk as the last money step saw them, soonest expiry first,
-    each with the state of the operation taken on it."""
-    with engine.connect() as conn:
-        watch = (
-            conn.execute(
-                sa.select(money_watch)
-                .where(money_watch.c.shop == shop)
-                .order_by(money_watch.c.expires_at, money_watch.c.order_id)
-            )
-            .mappings()
-            .all()
-        )
-        ops = {
-            row.transaction_id: row
-            for row in conn.execute(
-                sa.select(money_operations).where(money_operations.c.shop == shop)
-            )
-        }
-    found = []
-    for row in watch:
-        op = ops.get(row["transaction_id"])
-        found.append(
-            WatchRow(
-                order_id=row["order_id"],
-                order_number=row["order_number"],
-                transaction_id=row["transaction_id"],
-                expires_at=row["expires_at"],
-                act_at=row["act_at"],
-                eta=date.fromisoformat(row["eta"]) if row["eta"] else None,
-                stage=row["stage"],
-                action=row["action"],
-                amount=Money(Decimal(row["amount"]), row["currency"]),
-                done=op.state if op is not None else "",
-                message=op.message if op is not None else "",
-            )
-        )
-    return found
-
-
-STAGE_WORDS = {
-    Stage.WATCH.value: "expires before its goods ship",
-    Stage.ACT.value: "expires within the margin",
-    Stage.EXPIRED.value: "expired uncaptured",
-}

@@ -215,6 +215,7 @@ def build_context(
         "payment_terms": notification.payment_terms,
         "discount_code": notification.discount_code,
         "amount": notification.amount,
+        "money_at_risk": list(notification.money_at_risk),
         "alternatives": list(alternatives),
         "unsubscribe_url": unsubscribe_url,
         "order_url": order_url,

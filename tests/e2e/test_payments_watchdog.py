@@ -16,13 +16,15 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from click.testing import CliRunner
 
+from connector.cli.main import cli as main_cli
 from connector.clock import FrozenClock
 from connector.daemon import Daemon
 from connector.db import open_database
 from connector.demo import DemoShop, demo_settings
 from connector.model import Platform
-from connector.payments import watch_rows
+from connector.payments_watch import watch_rows
 from connector.sandbox.seed import SeedSpec
 from connector.settings import PaymentSettings, PolicyMode, PolicySettings
 from tests.notify.conftest import Inbox, smtp_server, smtp_settings
@@ -75,6 +77,7 @@ def rig(tmp_path: Path, smtp: tuple[Inbox, int], policy: str) -> SimpleNamespace
         auth=auth,
         waiting_price=waiting_price,
         placed=clock(),
+        tmp_path=tmp_path,
     )
 
 
@@ -129,14 +132,45 @@ def test_a_7_day_authorization_is_captured_on_day_6_and_the_customer_told_once(m
     assert "your card was only reserved" in text
 
 
-def test_notify_owner_moves_no_money_and_shows_the_risk(make) -> None:  # type: ignore[no-untyped-def]
+def cli(live: SimpleNamespace, *args: str) -> str:
+    """A read-only command on the daemon's database, as the owner would run it."""
+    config = live.tmp_path / "connector.toml"
+    config.write_text(
+        f'database_url = "sqlite:///{live.tmp_path / "state.db"}"\n'
+        f'[[shops]]\nname = "shop-s"\nplatform = "shopify"\nurl = "{live.store.base_url}"\n'
+        'access_token = "env:MONEY_TEST_TOKEN"\n'
+    )
+    result = CliRunner(env={"MONEY_TEST_TOKEN": "shpat_x"}).invoke(
+        main_cli, ["--config", str(config), "--now", live.clock().isoformat(), *args]
+    )
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_notify_owner_moves_no_money_and_shows_the_risk_everywhere(make) -> None:  # type: ignore[no-untyped-def]
     live = make("notify_owner")
     day(live, 6)
+    assert live.store.money(live.order_id)["captures"] == []
+    seen = f"card authorization expires {(live.placed + timedelta(days=7)):%Y-%m-%d %H:%M} UTC"
+    for command in (("backorders",), ("report",), ("status",)):
+        out = cli(live, *command)
+        assert seen in out and "#1001" in out, (command, out)
+        assert f"{live.waiting_price:.2f} USD to collect" in out
+    assert "the owner decides" in cli(live, "backorders")
+    assert "card authorizations at risk: 1 (0 expired uncaptured)" in cli(live, "report")
+    live.daemon.send_digest("shop-s")
+    live.daemon.deliver_outbox()
+    (digest,) = live.inbox.by_recipient("owner@nordhem.example")
+    assert "1 card payments at risk" in str(digest["Subject"])
+    text = digest.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert f"Order #1001: ${live.waiting_price:,.2f}, expires" in text
+
     day(live, 8)
     assert live.store.money(live.order_id)["captures"] == []
     assert payment_mails(live) == []
     (row,) = watch_rows(live.db.engine, "shop-s")
     assert (row.stage, row.action) == ("expired", "tell_owner")
+    assert "expired uncaptured" in cli(live, "status")
 
 
 def test_ask_customer_sends_shopifys_invoice_once(make) -> None:  # type: ignore[no-untyped-def]
