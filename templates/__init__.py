@@ -24,6 +24,7 @@ EVENTS = (
     "ship_soon",
     "cancellation",
     "digest",
+    "payment_captured",
 )
 """Every event a locale folder provides, named as ``NotificationKind`` values."""
 

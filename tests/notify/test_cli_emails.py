@@ -14,7 +14,7 @@ def test_check_passes_on_the_shipped_templates(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     assert main(["--config", str(tmp_path / "none.toml"), "emails", "check"]) == 0
-    assert "ok: 28 messages rendered" in capsys.readouterr().out
+    assert "ok: 32 messages rendered" in capsys.readouterr().out
 
 
 def test_check_reports_a_bad_override_and_exits_1(
