@@ -39,6 +39,11 @@ def check_payments(node: Node) -> list[ConfigProblem]:
                 f"fewer than authorization_days ({days}): a margin that long would act at checkout",
             )
         )
+    every = values.get("check_every_minutes")
+    if isinstance(every, int) and every < 0:
+        problems.append(
+            ConfigProblem(_key(node, "check_every_minutes"), "0 (every cycle) or more minutes")
+        )
     return problems
 
 

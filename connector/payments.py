@@ -40,7 +40,7 @@ from connector.model import (
     Plan,
 )
 from connector.payments_model import Authorization, MoneyOutcome, MoneyResult
-from connector.payments_tables import money_operations
+from connector.payments_tables import money_checks, money_operations
 from connector.payments_watch import save_watch
 
 if TYPE_CHECKING:
@@ -143,6 +143,8 @@ def _run(
         if (order := deps.store.order(shop, oid)) is not None
     }
     pending = _pending(engine, shop)
+    if not pending and not _due(engine, shop, now, settings.check_every_minutes):
+        return
     ids = [*orders, *(row["order_id"] for row in pending)]
     auths = payments.authorizations(ids, settings.authorization_days) if ids else {}
     step.settled = _settle(deps, pending, auths, orders)
@@ -158,6 +160,24 @@ def _run(
         if verdict.action not in ("capture", "invoice") or not still_held():
             continue
         _act(deps, payments, verdict, orders.get(verdict.order_id), step)
+
+
+def _due(engine: sa.Engine, shop: str, now: datetime, every_minutes: int) -> bool:
+    """True (and the time noted) when the shop's authorizations are due to be read again."""
+    with engine.begin() as conn:
+        last = conn.execute(
+            sa.select(money_checks.c.checked_at).where(money_checks.c.shop == shop)
+        ).scalar_one_or_none()
+        # A clock set back (last in the future) reads again rather than waiting for it.
+        if last is not None and timedelta(0) <= now - last < timedelta(minutes=every_minutes):
+            return False
+        if last is None:
+            conn.execute(money_checks.insert().values(shop=shop, checked_at=now))
+        else:
+            conn.execute(
+                money_checks.update().where(money_checks.c.shop == shop).values(checked_at=now)
+            )
+    return True
 
 
 def _pending(engine: sa.Engine, shop: str) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from connector.db.schema import metadata
 from connector.db.types import UTCDateTime
 
-__all__ = ["money_operations", "money_watch"]
+__all__ = ["money_checks", "money_operations", "money_watch"]
 
 money_operations = sa.Table(
     "money_operations",
@@ -53,3 +53,11 @@ money_watch = sa.Table(
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
+
+money_checks = sa.Table(
+    "money_checks",
+    metadata,
+    sa.Column("shop", sa.String(200), primary_key=True),
+    sa.Column("checked_at", UTCDateTime, nullable=False),
+)
+"""When each shop's authorizations were last read: at most every ``check_every_minutes``."""

@@ -253,6 +253,9 @@ class PaymentSettings:
     """Act this many days before the authorization expires."""
     authorization_days: int = 7
     """The authorization period when the platform does not state it (Shopify Payments: 7)."""
+    check_every_minutes: int = 60
+    """Read waiting orders' authorizations at most this often (one API call per 10 orders);
+    an operation whose answer was lost is checked on the next cycle whatever this says."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -181,3 +181,18 @@ def test_ask_customer_sends_shopifys_invoice_once(make) -> None:  # type: ignore
     day(live, 8)
     assert live.store.money(live.order_id)["invoices"] == ["kim@example.com"]
     assert live.store.money(live.order_id)["captures"] == []
+
+
+def test_authorizations_are_read_at_most_every_check_interval(make) -> None:  # type: ignore[no-untyped-def]
+    live = make("notify_owner")
+
+    def reads() -> int:
+        return sum(1 for e in live.store.log.entries() if e.operation == "OrderTransactions")
+
+    day(live, 1)
+    first = reads()
+    assert first == 1
+    day(live, 1 + 10 / 1440)  # ten minutes later: the next cycle reads nothing
+    assert reads() == first
+    day(live, 1 + 61 / 1440)  # past check_every_minutes (60)
+    assert reads() == first + 1

@@ -9,7 +9,8 @@ DESCRIPTION = "payments: money operations ledger and authorization watch list"
 
 
 def upgrade(conn: sa.Connection) -> None:
-    from connector.payments_tables import money_operations, money_watch
+    from connector.payments_tables import money_checks, money_operations, money_watch
 
     money_operations.create(conn, checkfirst=True)
     money_watch.create(conn, checkfirst=True)
+    money_checks.create(conn, checkfirst=True)
