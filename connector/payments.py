@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import sqlalchemy as sa
 
@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 PENDING = ("intent", "unknown")
 
 
+@runtime_checkable
 class PaymentsAdapter(Protocol):
     """What a platform's ``adapter.payments`` offers (Shopify: ``adapters.shopify.payments``)."""
 
@@ -117,9 +118,9 @@ def run_money_step(
 ) -> MoneyStep:
     """The money step for ``deps.shop`` after the cycle applied ``plan``. Never raises."""
     step = MoneyStep()
-    payments: PaymentsAdapter | None = getattr(deps.adapter, "payments", None)
-    if payments is None:
-        return step
+    payments = getattr(deps.adapter, "payments", None)
+    if not isinstance(payments, PaymentsAdapter):
+        return step  # a platform without card authorizations to watch (WooCommerce)
     try:
         _run(deps, plan, payments, step, still_held)
     except Exception as error:  # the cycle's own work stands; the next cycle tries again
