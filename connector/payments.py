@@ -161,6 +161,49 @@ def _run(
         if verdict.action not in ("capture", "invoice") or not still_held():
             continue
         _act(deps, payments, verdict, orders.get(verdict.order_id), step)
+    _drop_unneeded(deps, pending, auths, step.verdicts)
+
+
+def _drop_unneeded(
+    deps: CycleDeps,
+    pending: list[dict[str, Any]],
+    auths: Mapping[str, Sequence[Authorization]],
+    verdicts: list[Verdict],
+) -> None:
+    """A capture that never ran (the read above showed nothing taken) and is no longer wanted
+    (its goods shipped, the order was cancelled) is closed, so it is not read every cycle."""
+    wanted = {v.key for v in verdicts if v.action == "capture"}
+    for row in pending:
+        auth = _find(auths, row)
+        if auth is None or auth.captured.amount > Decimal(row["captured_before"]):
+            continue  # not read, or it did run: never closed on a guess
+        state = _state(deps.engine, deps.shop, row["key"])
+        if state in PENDING and row["key"] not in wanted:
+            _record(
+                deps.engine,
+                deps.shop,
+                row["key"],
+                state="dropped",
+                message="no longer needed; the transactions show nothing was captured",
+                now=deps.clock(),
+            )
+
+
+def _find(
+    auths: Mapping[str, Sequence[Authorization]], row: Mapping[str, Any]
+) -> Authorization | None:
+    found = auths.get(row["order_id"], ())
+    return next((a for a in found if a.transaction_id == row["transaction_id"]), None)
+
+
+def _state(engine: sa.Engine, shop: str, key: str) -> str | None:
+    with engine.connect() as conn:
+        state: str | None = conn.execute(
+            sa.select(money_operations.c.state)
+            .where(money_operations.c.shop == shop)
+            .where(money_operations.c.key == key)
+        ).scalar_one_or_none()
+        return state
 
 
 def _due(engine: sa.Engine, shop: str, now: datetime, every_minutes: int) -> bool:
@@ -187,6 +230,8 @@ def _pending(engine: sa.Engine, shop: str) -> list[dict[str, Any]]:
             sa.select(money_operations)
             .where(money_operations.c.shop == shop)
             .where(money_operations.c.state.in_(PENDING))
+            # An invoice whose answer was lost is never sent again: nothing to settle.
+            .where(money_operations.c.kind == "capture")
         ).mappings()
         return [dict(row) for row in rows]
 
@@ -202,14 +247,7 @@ def _settle(
     for row in pending:
         if row["kind"] != "capture":
             continue
-        auth = next(
-            (
-                a
-                for a in auths.get(row["order_id"], ())
-                if a.transaction_id == row["transaction_id"]
-            ),
-            None,
-        )
+        auth = _find(auths, row)
         if auth is None or auth.captured.amount <= Decimal(row["captured_before"]):
             continue  # it did not run: the verdict below may send it (the same key, once)
         order = orders.get(row["order_id"]) or deps.store.order(deps.shop, row["order_id"])

@@ -196,3 +196,18 @@ def test_authorizations_are_read_at_most_every_check_interval(make) -> None:  # 
     assert reads() == first
     day(live, 1 + 61 / 1440)  # past check_every_minutes (60)
     assert reads() == first + 1
+
+
+def test_a_capture_refused_before_it_ran_is_sent_again_once_and_told_once(make) -> None:  # type: ignore[no-untyped-def]
+    live = make("capture")
+    day(live, 5)
+    live.store.fail_operations["OrderCapture"] = "500"  # Shopify answers 500 before running it
+    day(live, 6)
+    assert live.store.money(live.order_id)["captures"] == []
+    day(live, 6 + 10 / 1440)  # the next cycle reads it back, finds nothing taken, sends it again
+    assert live.store.money(live.order_id)["captures"] == [f"{live.waiting_price:.2f}"]
+    day(live, 6 + 20 / 1440)
+    day(live, 7)
+    sent = [e for e in live.store.log.entries() if e.operation == "OrderCapture"]
+    assert len(sent) == 1, "one capture answered; the 500 never reached the executor"
+    assert len(payment_mails(live)) == 1

@@ -106,6 +106,8 @@ class ShopifySandbox(SandboxStore):
         self._folder = Path(tempfile.mkdtemp(prefix="shopify-sandbox-"))
         self._server = SandboxServer(self, port=port)
         self.data = ShopData(self.clock)
+        self.fail_operations: dict[str, str] = {}
+        """Operation name -> a fault kind (``"500"``) its next request gets before it runs."""
         self.slow_answers: set[str] = set()
         """Operation names (``OrderCapture``) answered ``faults.slow_seconds`` late, after they
         ran: a client killed while it waits has done the write without learning it."""
@@ -314,6 +316,10 @@ class ShopifySandbox(SandboxStore):
             status, headers, body = control.handle(self, method, path, raw)
             return self._send(start, status, headers, body)
         fault = self.faults.next_fault(path)
+        for name in list(self.fail_operations):
+            if name.encode() in raw:
+                fault = self.fail_operations.pop(name)
+                break
         request_id = str(uuid.uuid4())
         if fault == "reset":
             self.log.add(LoggedRequest(method, path, 0, fault=fault))
