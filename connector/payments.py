@@ -37,6 +37,7 @@ from connector.model import (
     NotificationKind,
     NotificationLine,
     Order,
+    OrderStatus,
     Plan,
 )
 from connector.payments_model import Authorization, MoneyOutcome, MoneyResult
@@ -138,14 +139,16 @@ def _run(
 ) -> None:
     settings = deps.settings.payments
     shop, engine, now = deps.shop, deps.engine, deps.clock()
-    orders = {
-        oid: order
-        for oid in dict.fromkeys(e.order_id for e in plan.queue)
-        if (order := deps.store.order(shop, oid)) is not None
-    }
+    # Cheap checks first: most cycles of a shop end here (nothing pending, read within the hour).
     pending = _pending(engine, shop)
     if not pending and not _due(engine, shop, now, settings.check_every_minutes):
         return
+    queued = {e.order_id for e in plan.queue}
+    orders = {
+        order.platform_id: order
+        for order in deps.store.orders(shop, statuses=[OrderStatus.OPEN])
+        if order.platform_id in queued
+    }
     ids = [*orders, *(row["order_id"] for row in pending)]
     auths = payments.authorizations(ids, settings.authorization_days) if ids else {}
     step.settled = _settle(deps, pending, auths, orders)
@@ -208,13 +211,14 @@ def _state(engine: sa.Engine, shop: str, key: str) -> str | None:
 
 def _due(engine: sa.Engine, shop: str, now: datetime, every_minutes: int) -> bool:
     """True (and the time noted) when the shop's authorizations are due to be read again."""
-    with engine.begin() as conn:
+    with engine.connect() as conn:  # a read: most cycles stop here without a write lock
         last = conn.execute(
             sa.select(money_checks.c.checked_at).where(money_checks.c.shop == shop)
         ).scalar_one_or_none()
-        # A clock set back (last in the future) reads again rather than waiting for it.
-        if last is not None and timedelta(0) <= now - last < timedelta(minutes=every_minutes):
-            return False
+    # A clock set back (last in the future) reads again rather than waiting for it.
+    if last is not None and timedelta(0) <= now - last < timedelta(minutes=every_minutes):
+        return False
+    with engine.begin() as conn:
         if last is None:
             conn.execute(money_checks.insert().values(shop=shop, checked_at=now))
         else:
