@@ -19,6 +19,7 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import is_currency
 
 from connector.config_rules_engine import check_schedule_engine
+from connector.config_rules_money import MONEY_RULES
 from connector.config_rules_money_woo import check_payment_modes
 from connector.config_rules_web import check_console, check_console_user, check_web
 from connector.errors import ConfigProblem
@@ -423,4 +424,5 @@ _RULES: dict[type[Any], Callable[[Node], Problems]] = {
     PolicyMatch: _match,
     ScheduleSettings: lambda node: [*_schedule(node), *check_schedule_engine(node)],
     Settings: _settings,
+    **MONEY_RULES,
 }

@@ -41,6 +41,7 @@ from connector.db import StateStore
 from connector.metrics import Metrics, UsageSplit
 from connector.model import Notification, OrderActionKind, Plan, WriteStatus
 from connector.pay_on_release import request_payments
+from connector.payments import run_money_step
 from connector.platform import PlatformAdapter, ResyncTarget
 from connector.resync_queue import (
     PendingResync,
@@ -247,6 +248,7 @@ def run_cycle(
             _forget(deps, "the plan was not applied")
             return report
         _apply(deps, plan, report, still_held)
+        run_money_step(deps, plan, still_held)  # authorizations that would run out (Shopify)
         return report
     except Exception as error:
         report.error = error_text(error)

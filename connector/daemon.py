@@ -25,6 +25,7 @@ from connector.errors import ConnectorError
 from connector.lease import LeaseKeeper, database_clock, make_holder_id, release
 from connector.logs import shop_context
 from connector.metrics import Metrics, Sample
+from connector.payments_view import digest_with_money
 from connector.platform import PlatformAdapter
 from connector.scheduler import Scheduler
 from connector.settings import Settings, ShopSettings
@@ -308,6 +309,7 @@ class Daemon:
             events = self.db.events(shop, since=now - timedelta(days=1))
             unheld = unheld_orders(self.db.engine, shop)
             digest = build_digest(self.shop(shop), owner, events, now, unheld)
+            digest = digest_with_money(digest, self.db.engine, self.shop(shop), owner, now)
             if digest is None or not lease.still_held():
                 return 0
             return int(self.outbox.enqueue([digest], self.shop(shop)))

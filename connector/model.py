@@ -31,6 +31,7 @@ __all__ = [
     "Customer",
     "InventoryPolicy",
     "Money",
+    "MoneyAtRisk",
     "Notification",
     "NotificationKind",
     "NotificationLine",
@@ -455,6 +456,7 @@ class NotificationKind(enum.StrEnum):
     DIGEST = "digest"
     PAYMENT_DUE = "payment_due"
     """A pre-order paid on release was released: the customer is sent their payment link."""
+    PAYMENT_CAPTURED = "payment_captured"
 
 
 @_direct_init
@@ -470,6 +472,22 @@ class NotificationLine:
     price: Money | None = None
     refunded: Money | None = None
     """Money the shop recorded as refunded for the line (None: none recorded)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyAtRisk:
+    """A card authorization that runs out before its order's goods ship (the owner's digest)."""
+
+    order_number: str
+    amount: Money
+    expires_at: datetime
+    eta: date | None
+    stage: str
+    """``watch``, ``act`` (within the margin) or ``expired``."""
+    action: str
+    """``wait``, ``capture``, ``invoice`` or ``tell_owner``."""
+    note: str = ""
+    """The same line ``connector status`` prints."""
 
 
 @_direct_init
@@ -499,6 +517,10 @@ class Notification:
     """For pre-orders: the day the item is released, not the day it ships (``promised_date``)."""
     payment_url: str = ""
     """For PAYMENT_DUE: where the customer pays (the platform's own pay-for-order page)."""
+    amount: Money | None = None
+    """For PAYMENT_CAPTURED: the money taken (what the customer's statement shows)."""
+    money_at_risk: tuple[MoneyAtRisk, ...] = ()
+    """For DIGEST: card authorizations that run out before their goods ship."""
 
     @property
     def idempotency_key(self) -> str:

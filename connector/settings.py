@@ -20,6 +20,7 @@ __all__ = [
     "ConsoleSettings",
     "ConsoleUser",
     "EmailSettings",
+    "PaymentSettings",
     "PolicyMatch",
     "PolicyMode",
     "PolicySettings",
@@ -249,6 +250,22 @@ class ConsoleSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PaymentSettings:
+    """``[payments]``: what happens to a card authorization that would run out while lines wait."""
+
+    on_authorization_expiry: Literal["capture", "notify_owner", "ask_customer"] = "notify_owner"
+    """Default ``notify_owner``: no money moves, and no customer is charged before shipping,
+    without the owner choosing it; the digest and ``connector status`` warn days ahead."""
+    capture_margin_days: int = 1
+    """Act this many days before the authorization expires."""
+    authorization_days: int = 7
+    """The authorization period when the platform does not state it (Shopify Payments: 7)."""
+    check_every_minutes: int = 60
+    """Read waiting orders' authorizations at most this often (one API call per 10 orders);
+    an operation whose answer was lost is checked on the next cycle whatever this says."""
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the connector runs on, validated once at load."""
 
@@ -263,6 +280,7 @@ class Settings:
         default_factory=lambda: PolicySettings(name="default", mode=PolicyMode.STOP)
     )
     log_format: Literal["text", "json"] = "text"
+    payments: PaymentSettings = field(default_factory=PaymentSettings)
 
     def shop(self, name: str) -> ShopSettings:
         for shop in self.shops:

@@ -19,6 +19,7 @@ from connector.db import schema as core
 from connector.db.store import StateStore
 from connector.logs import redact
 from connector.model import BackorderEntry, BackorderEvent, BackorderEventKind, Order, utc
+from connector.payments_view import money_lines
 from connector.resync_queue import exhausted_resyncs, pending_count
 from connector.web.webhooks import last_successes
 
@@ -74,6 +75,8 @@ class ShopStatus:
     last_reconcile: dict[str, Any] | None = None
     """The latest promise check's re-read of the waiting orders: ``at``, ``orders``, ``fetches``,
     ``requests`` (API requests it cost) and ``error`` ("" when it worked); None before the first."""
+    money_at_risk: list[str] = field(default_factory=list)
+    """Card authorizations that run out before their goods ship (``connector.payments_view``)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -99,6 +102,7 @@ class ShopStatus:
             "last_errors": [redact(e) for e in self.last_errors],
             "last_write_failures": [redact(f) for f in self.last_write_failures],
             "last_reconcile": self.last_reconcile,
+            "money_at_risk": self.money_at_risk,
         }
 
 
@@ -182,6 +186,7 @@ def shop_status(
         f"resync request {number} ({source}) gave up after repeated failures: {error}"
         for number, source, error in gave_up
     )
+    status.money_at_risk = money_lines(engine, shop)
     status.last_errors = [redact(e) for e in status.last_errors]
     status.last_write_failures = [redact(f) for f in status.last_write_failures]
     if lease is not None and utc(lease.expires_at) > (lease_now or now):

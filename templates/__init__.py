@@ -25,6 +25,7 @@ EVENTS = (
     "cancellation",
     "digest",
     "payment_due",
+    "payment_captured",
 )
 """Every event a locale folder provides, named as ``NotificationKind`` values."""
 

@@ -14,6 +14,7 @@ from adapters.shopify.bulk import BulkReader
 from adapters.shopify.by_ids import read_products
 from adapters.shopify.client import GraphQLClient
 from adapters.shopify.orders import OrderWriter
+from adapters.shopify.payments import ShopifyPayments
 from adapters.shopify.reading import Reader
 from adapters.shopify.storefront import StorefrontWriter
 from adapters.shopify.webhooks import parse_webhook, register_webhooks
@@ -89,6 +90,7 @@ class ShopifyAdapter(AdapterBase):
         )
         self.storefront = StorefrontWriter(self.client)
         self.orders = OrderWriter(self.client, clock)
+        self.payments = ShopifyPayments(self.client)
 
     # ---- check ------------------------------------------------------------------------------------
 

@@ -163,6 +163,7 @@ def register(cli: click.Group) -> None:
         """The waiting lines: queue position, ETA, and why each line is where it is."""
         from connector.model import order_ref_spellings
         from connector.pay_on_release import owner_lines
+        from connector.payments_view import money_line, watch_by_order
         from connector.planning import plan_with_state
 
         settings, db = open_state(app)
@@ -174,6 +175,7 @@ def register(cli: click.Group) -> None:
                 unpaid += owner_lines(db, settings, shop, now)
             state, plan = plan_with_state(db, settings, shop, now)
             numbers = _numbers(state)
+            money = watch_by_order(db.engine, shop)  # authorizations at risk (docs/payments.md)
             wanted = None
             if order_ref is not None:
                 spellings = set(order_ref_spellings(order_ref))
@@ -185,6 +187,8 @@ def register(cli: click.Group) -> None:
                     continue
                 row = plain(entry)
                 row["order_number"] = numbers.get(entry.order_id, entry.order_id)
+                if entry.order_id in money:
+                    row["authorizations"] = [money_line(w) for w in money[entry.order_id]]
                 rows.append(row)
         if as_json:
             echo_json(rows)
@@ -210,6 +214,8 @@ def register(cli: click.Group) -> None:
                 f"{row['customer_email']}  {state_text}  ETA {eta}"
             )
             click.echo(f"    why: {row['reason']}")
+            for text in row.get("authorizations", ()):
+                click.echo(f"    money: {text}")
 
     @cli.command("report")
     @click.option("--shop", "shop_name", help="The shop (default: every enabled shop).")
@@ -226,6 +232,7 @@ def register(cli: click.Group) -> None:
         as_csv: bool,
     ) -> None:
         """Backorder rate, fill rate, promises kept, waits, cancellations and what is owed."""
+        from connector.payments_view import money_report, print_money_report, with_money
         from connector.reports import shop_report
 
         if as_json and as_csv:
@@ -233,8 +240,9 @@ def register(cli: click.Group) -> None:
         settings, db = open_state(app)
         now = app.clock()
         reports = [shop_report(db, shop, now, days) for shop in pick_shops(settings, shop_name)]
+        money = {r.shop: money_report(db.engine, r.shop) for r in reports}
         if as_json:
-            data = [report.as_dict() for report in reports]
+            data = [with_money(report.as_dict(), money[report.shop]) for report in reports]
             echo_json(data if shop_name is None else data[0])
         elif as_csv:
             buffer = io.StringIO()
@@ -246,6 +254,7 @@ def register(cli: click.Group) -> None:
         else:
             for report in reports:
                 _print_report(report.as_dict(), settings.shop(report.shop).locale)
+                print_money_report(money[report.shop], click.echo)
 
 
 def _percent(value: float | None) -> str:

@@ -53,3 +53,5 @@ def print_status(rows: Sequence[ShopStatus], console: Console) -> None:
             )
         for problem in [*row.last_errors, *row.last_write_failures]:
             console.print(f"[red]{row.shop}[/red]: {problem}", markup=True, highlight=False)
+        for line in row.money_at_risk:
+            console.print(f"{row.shop}: {line}", markup=False, highlight=False)

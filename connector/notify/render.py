@@ -215,6 +215,8 @@ def build_context(
         "payment_terms": notification.payment_terms,
         "payment_url": _safe_url(notification.payment_url),
         "discount_code": notification.discount_code,
+        "amount": notification.amount,
+        "money_at_risk": list(notification.money_at_risk),
         "alternatives": list(alternatives),
         "unsubscribe_url": unsubscribe_url,
         "order_url": order_url,

@@ -9,7 +9,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from connector.model import Money, Notification, NotificationKind, NotificationLine, Platform
+from connector.model import (
+    Money,
+    MoneyAtRisk,
+    Notification,
+    NotificationKind,
+    NotificationLine,
+    Platform,
+)
 from connector.notify.render import Alternative
 from connector.settings import Branding, ShopSettings
 
@@ -142,6 +149,16 @@ def sample_notification(
             lines=lines,
             created_at=datetime(2026, 11, 20, 7, 0, tzinfo=UTC),
             promised_date=date(2026, 11, 20),
+            money_at_risk=(
+                MoneyAtRisk(
+                    "#1042",
+                    price,
+                    datetime(2026, 11, 22, 9, 0, tzinfo=UTC),
+                    date(2027, 1, 15),
+                    "act",
+                    "tell_owner",
+                ),
+            ),
         )
     delayed = kind is NotificationKind.DELAY
     lines = (
@@ -198,4 +215,7 @@ def sample_notification(
             if kind is NotificationKind.PAYMENT_DUE
             else ""
         ),
+        amount=Money(Decimal("1478.00"), currency)
+        if kind is NotificationKind.PAYMENT_CAPTURED
+        else None,
     )

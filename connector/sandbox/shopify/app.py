@@ -23,6 +23,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from connector.sandbox.base import (
     SandboxStore,
 )
 from connector.sandbox.seed import SeedSpec
-from connector.sandbox.shopify import control, oauth
+from connector.sandbox.shopify import control, oauth, payments
 from connector.sandbox.shopify.bulk import BulkRunner
 from connector.sandbox.shopify.cost import LeakyBucket
 from connector.sandbox.shopify.graphql_api import GraphQLEndpoint
@@ -105,6 +106,11 @@ class ShopifySandbox(SandboxStore):
         self._folder = Path(tempfile.mkdtemp(prefix="shopify-sandbox-"))
         self._server = SandboxServer(self, port=port)
         self.data = ShopData(self.clock)
+        self.fail_operations: dict[str, str] = {}
+        """Operation name -> a fault kind (``"500"``) its next request gets before it runs."""
+        self.slow_answers: set[str] = set()
+        """Operation names (``OrderCapture``) answered ``faults.slow_seconds`` late, after they
+        ran: a client killed while it waits has done the write without learning it."""
         self.data.locations = locations
         self.bucket = LeakyBucket(bucket_size, restore_rate, bucket_time or time.monotonic)
         self.webhooks = WebhookSender(
@@ -172,7 +178,43 @@ class ShopifySandbox(SandboxStore):
             order = self.data.place(
                 email, lines, name=name, locale=locale, financial=financial, test=test
             )
+            if financial == "AUTHORIZED":  # a card checkout under manual capture
+                payments.authorize(self.data, order)
             return gid("Order", order.id)
+
+    def authorize(
+        self,
+        order_id: str,
+        *,
+        days: int = payments.AUTHORIZATION_DAYS,
+        multi_capturable: bool = False,
+        expires_visible: bool = True,
+    ) -> str:
+        """Give the order a card authorization of its total, in place of the checkout's (``payments``)."""
+        with self.data.lock:
+            order = self._order(order_id)
+            order.payments = None  # the checkout's one authorization, made again as asked
+            auth = payments.authorize(
+                self.data,
+                order,
+                days=days,
+                multi_capturable=multi_capturable,
+                expires_visible=expires_visible,
+            )
+            return gid("OrderTransaction", auth.id)
+
+    def money(self, order_id: str) -> dict[str, Any]:
+        """What the owner sees of an order's money: captures, capturable, invoices sent."""
+        with self.data.lock:
+            order = self._order(order_id)
+            record = payments.payments_of(order)
+            auths = [t for t in record.transactions if t.kind == "AUTHORIZATION"]
+            return {
+                "financial": order.financial,
+                "captures": [f"{t.amount:.2f}" for t in record.transactions if t.kind == "CAPTURE"],
+                "capturable": f"{sum((payments.capturable(self.data, order, a) for a in auths), Decimal(0)):.2f}",
+                "invoices": [i.to for i in record.invoices],
+            }
 
     def submit_fulfillment(self, order_id: str) -> None:
         """The order's open fulfillment orders go to a fulfillment service: no hold from then on."""
@@ -274,6 +316,10 @@ class ShopifySandbox(SandboxStore):
             status, headers, body = control.handle(self, method, path, raw)
             return self._send(start, status, headers, body)
         fault = self.faults.next_fault(path)
+        for name in list(self.fail_operations):
+            if name.encode() in raw:
+                fault = self.fail_operations.pop(name)
+                break
         request_id = str(uuid.uuid4())
         if fault == "reset":
             self.log.add(LoggedRequest(method, path, 0, fault=fault))
@@ -325,7 +371,7 @@ class ShopifySandbox(SandboxStore):
         )
         headers.append(("X-Request-Id", request_id))
         self.log.add(LoggedRequest(method, path, status, cost=cost, fault=fault, operation=label))
-        if fault == "slow":
+        if fault == "slow" or label in self.slow_answers:
             time.sleep(self.faults.slow_seconds)
         if fault == "truncate":
             body = body[: max(1, len(body) // 2)]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from connector.sandbox.shopify.fulfillment_mutations import FULFILLMENT_MUTATIONS
+from connector.sandbox.shopify.payments import PAYMENT_MUTATIONS
 from connector.sandbox.shopify.records import SProduct, SVariant, SWebhook, gid, parse_gid
 from connector.sandbox.shopify.resolvers import MAX_PAGE, find_node
 from connector.sandbox.shopify.store import ShopData
@@ -245,6 +246,7 @@ MUTATIONS: dict[str, Mutation] = {
     "metafieldsDelete": metafields_delete,
     "orderUpdate": order_update,
     **FULFILLMENT_MUTATIONS,
+    **PAYMENT_MUTATIONS,
     "discountCodeBasicCreate": discount_create,
     "webhookSubscriptionCreate": webhook_create,
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime
+from typing import Any
 
 __all__ = [
     "SCustomer",
@@ -263,6 +264,7 @@ class SOrder:
         "locale",
         "note",
         "number",
+        "payments",
         "refunds",
         "tags",
         "test",
@@ -290,6 +292,8 @@ class SOrder:
         """A test order (Shopify's Bogus gateway or test mode): it still commits stock."""
         self.refunds: list[SRefund] | None = None
         """The order's refunds, oldest first (None until the first: most orders have none)."""
+        self.payments: Any = None
+        """Its transactions and invoices (``sandbox.shopify.payments``), None until the first."""
 
 
 class SRefund:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
+from connector.sandbox.shopify.payments import ORDER_PAYMENT_FIELDS, PAYMENT_TYPES, STransaction
 from connector.sandbox.shopify.records import (
     SCustomer,
     SFulfillmentOrder,
@@ -232,6 +233,7 @@ TYPE_OF: dict[type, str] = {
     FOLine: "FulfillmentOrderLineItem",
     SRefund: "Refund",
     RefundLine: "RefundLineItem",
+    STransaction: "OrderTransaction",
 }
 
 
@@ -410,7 +412,9 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "fulfillmentOrders": _order_fos,
         "refunds": order_refunds,
         "totalRefundedSet": order_total_refunded,
+        **ORDER_PAYMENT_FIELDS,
     },
+    **PAYMENT_TYPES,
     "Refund": {
         **REFUND_FIELDS,
         "refundLineItems": lambda d, o, a: connection(refund_lines(o), a),

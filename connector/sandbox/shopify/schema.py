@@ -8,11 +8,13 @@ from pathlib import Path
 from graphql import GraphQLSchema, build_schema
 
 SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
+PAYMENTS_SCHEMA_PATH = Path(__file__).with_name("payments.graphql")
+"""Orders' money (transactions, capture, invoices): extends ``Order`` and ``Mutation``."""
 
 
 @cache
 def _sdl() -> str:
-    return SCHEMA_PATH.read_text(encoding="utf-8")
+    return SCHEMA_PATH.read_text(encoding="utf-8") + PAYMENTS_SCHEMA_PATH.read_text(encoding="utf-8")
 
 
 def load_schema() -> GraphQLSchema:

@@ -1,0 +1,161 @@
+"""The money of waiting orders on Shopify: read authorizations, capture, send an invoice.
+
+Shopify facts this relies on (each a sandbox behaviour with a test, see ``docs/payments.md``):
+
+- ``OrderTransaction.authorizationExpiresAt`` is filled on Shopify Plus only; elsewhere an
+  authorization's end is its ``createdAt`` plus the gateway's period (Shopify Payments: 7 days,
+  ``authorization_days``).
+- ``orderCapture`` takes a partial ``amount``; a capture after the expiry is refused.
+- ``orderCapture`` has no idempotency key in 2026-10. So a capture is sent **once**, with no
+  automatic retry: a lost answer (network, 5xx, throttle) is reported ``UNKNOWN``, and the caller
+  reads the transactions (``captured`` grows when it ran) before it ever tries again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import requests
+
+from adapters.common import parse_time
+from adapters.shopify.client import GraphQLClient
+from connector.errors import PayloadError, RetryableError
+from connector.model import Money
+from connector.payments_model import Authorization, MoneyOutcome, MoneyResult
+
+__all__ = ["READ_BATCH", "ShopifyPayments", "map_authorizations"]
+
+READ_BATCH = 10
+"""Orders per ``OrderTransactions`` call (20 transactions each stays far below 1,000 points)."""
+
+
+def _money(node: Any, field: str) -> Money | None:
+    shop = (node or {}).get("shopMoney") if isinstance(node, Mapping) else None
+    if not isinstance(shop, Mapping):
+        return None
+    try:
+        return Money(Decimal(str(shop.get("amount"))), str(shop.get("currencyCode") or "USD"))
+    except (InvalidOperation, ValueError):
+        raise PayloadError(f"{field} {shop.get('amount')!r} is not an amount") from None
+
+
+def map_authorizations(node: Mapping[str, Any], authorization_days: int) -> list[Authorization]:
+    """The successful authorizations of one order node (``OrderTransactions``); bad ones skipped."""
+    order_id = str(node.get("id") or "")
+    transactions = [t for t in node.get("transactions") or () if isinstance(t, Mapping)]
+    captured: dict[str, Decimal] = {}
+    for t in transactions:
+        parent = (t.get("parentTransaction") or {}).get("id")
+        amount = _money(t.get("amountSet"), "amountSet")
+        if t.get("kind") == "CAPTURE" and t.get("status") == "SUCCESS" and parent and amount:
+            captured[parent] = captured.get(parent, Decimal(0)) + amount.amount
+    found: list[Authorization] = []
+    for t in transactions:
+        if t.get("kind") != "AUTHORIZATION" or t.get("status") != "SUCCESS":
+            continue
+        try:
+            amount = _money(t.get("amountSet"), "amountSet")
+            if amount is None:
+                continue
+            created = parse_time(t.get("createdAt"), "createdAt")
+            stated = t.get("authorizationExpiresAt")
+            expires: datetime | None = (
+                parse_time(stated, "authorizationExpiresAt") if stated else None
+            )
+            if expires is None and authorization_days > 0:
+                # Not on Plus: Shopify does not say; the gateway's period from the checkout does.
+                expires = created + timedelta(days=authorization_days)
+            taken = captured.get(str(t.get("id")), Decimal(0))
+            unsettled = _money(t.get("totalUnsettledSet"), "totalUnsettledSet")
+            left = (
+                unsettled.amount
+                if unsettled is not None
+                else max(Decimal(0), amount.amount - taken)
+            )
+        except PayloadError:
+            continue  # one unreadable transaction must not hide the order's others
+        found.append(
+            Authorization(
+                order_id=order_id,
+                transaction_id=str(t.get("id")),
+                amount=amount,
+                capturable=Money(left, amount.currency),
+                captured=Money(taken, amount.currency),
+                created_at=created,
+                expires_at=expires,
+                multi_capturable=bool(t.get("multiCapturable")),
+            )
+        )
+    return found
+
+
+class ShopifyPayments:
+    """The payment calls of one shop, over the shop's one GraphQL client."""
+
+    def __init__(self, client: GraphQLClient) -> None:
+        self.client = client
+
+    def authorizations(
+        self, order_ids: Iterable[str], authorization_days: int = 7
+    ) -> dict[str, list[Authorization]]:
+        """Order id -> its authorizations; ``authorization_days`` dates those Shopify leaves
+        undated (no Plus)."""
+        ids = list(dict.fromkeys(order_ids))
+        found: dict[str, list[Authorization]] = {}
+        for start in range(0, len(ids), READ_BATCH):
+            batch = ids[start : start + READ_BATCH]
+            data = self.client.run(
+                "OrderTransactions", {"ids": batch}, key=f"OrderTransactions:{len(batch)}"
+            )
+            for node in data.get("nodes") or ():
+                if isinstance(node, Mapping) and isinstance(node.get("id"), str):
+                    found[node["id"]] = map_authorizations(node, authorization_days)
+        return found
+
+    def capture(
+        self, order_id: str, transaction_id: str, amount: Money, *, final: bool
+    ) -> MoneyResult:
+        """Capture ``amount`` of an authorization, sent once (see the module's note)."""
+        variables = {
+            "input": {
+                "id": order_id,
+                "parentTransactionId": transaction_id,
+                "amount": f"{amount.amount:.2f}",
+                "currency": amount.currency,
+                "finalCapture": final,
+            }
+        }
+        data = self._once(lambda: self.client.run("OrderCapture", variables))
+        if isinstance(data, MoneyResult):
+            return data
+        payload = data.get("orderCapture") or {}
+        errors: Sequence[Mapping[str, Any]] = payload.get("userErrors") or ()
+        if errors:
+            return MoneyResult(MoneyOutcome.FAILED, str(errors[0].get("message")))
+        transaction = payload.get("transaction") or {}
+        return MoneyResult(MoneyOutcome.DONE, "", str(transaction.get("id") or ""))
+
+    def send_invoice(self, order_id: str) -> MoneyResult:
+        """Ask Shopify to mail the customer its invoice (a link to pay what is outstanding)."""
+        data = self._once(lambda: self.client.run("OrderInvoiceSend", {"id": order_id}))
+        if isinstance(data, MoneyResult):
+            return data
+        errors = (data.get("orderInvoiceSend") or {}).get("userErrors") or ()
+        if errors:
+            return MoneyResult(MoneyOutcome.FAILED, str(errors[0].get("message")))
+        return MoneyResult(MoneyOutcome.DONE)
+
+    def _once(self, call: Callable[[], dict[str, Any]]) -> dict[str, Any] | MoneyResult:
+        # One attempt: a retry after a lost answer could take the money twice.
+        saved = self.client.policy
+        self.client.policy = dataclasses.replace(saved, max_attempts=1)
+        try:
+            return call()
+        except (RetryableError, requests.RequestException) as error:
+            return MoneyResult(MoneyOutcome.UNKNOWN, f"{type(error).__name__}: {error}"[:300])
+        finally:
+            self.client.policy = saved
