@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale, UnknownLocaleError
 from babel.numbers import is_currency
 
+from connector.config_rules_choices import check_choices
 from connector.config_rules_web import check_console, check_console_user, check_web
 from connector.errors import ConfigProblem
 from connector.model import Platform
@@ -413,7 +414,7 @@ _RULES: dict[type[Any], Callable[[Node], Problems]] = {
     ShopSettings: _shop,
     Branding: _branding,
     EmailSettings: _email,
-    WebSettings: check_web,
+    WebSettings: lambda node: check_web(node) + check_choices(node),
     ConsoleSettings: check_console,
     ConsoleUser: check_console_user,
     PolicySettings: _policy,

@@ -206,6 +206,11 @@ class Daemon:
                 return None
             report = CycleReport(shop=shop, started_at=self.clock())
             try:
+                if self.settings.web.enabled:
+                    # Customers' cancels first, so this cycle's sync reads the refunds back.
+                    from connector.web.customer_cancel import run_cancels
+
+                    run_cancels(self.db.engine, self.clock, shop, self.adapter(shop))
                 run_cycle(
                     self.deps(shop),
                     sync=sync,

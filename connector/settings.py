@@ -197,6 +197,11 @@ class WebSettings:
     every link already sent."""
     link_days: int = 180
     """How long a link in an email keeps working."""
+    customer_actions: tuple[str, ...] = ("keep_waiting", "cancel")
+    """What the page offers a waiting customer: ``keep_waiting``, ``cancel`` (the waiting lines,
+    with a refund)."""
+    cancel_needs_approval: bool = False
+    """A customer's cancel waits for ``connector cancels approve`` before the shop is asked."""
 
     @property
     def enabled(self) -> bool:
