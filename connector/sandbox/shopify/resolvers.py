@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
+from connector.sandbox.shopify.order_edits import suggested_refund
 from connector.sandbox.shopify.records import (
     SCustomer,
     SFulfillmentOrder,
@@ -410,6 +411,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "fulfillmentOrders": _order_fos,
         "refunds": order_refunds,
         "totalRefundedSet": order_total_refunded,
+        "suggestedRefund": suggested_refund,
     },
     "Refund": {
         **REFUND_FIELDS,
