@@ -43,6 +43,7 @@ __all__ = [
     "cancel_key",
     "cancels_for",
     "decide",
+    "open_cancels",
     "request_cancel",
     "run_cancels",
 ]
@@ -126,6 +127,18 @@ def cancels_for(engine: sa.Engine, shop: str, order_id: str) -> list[CancelRecor
         rows = conn.execute(
             sa.select(customer_cancels)
             .where(customer_cancels.c.shop == shop, customer_cancels.c.order_id == order_id)
+            .order_by(customer_cancels.c.id)
+        ).all()
+    return [_record(row) for row in rows]
+
+
+def open_cancels(engine: sa.Engine, shop: str) -> list[CancelRecord]:
+    """Every cancel of ``shop`` not done, failed or declined yet, oldest first."""
+    ended = (CancelState.DONE, CancelState.FAILED, CancelState.DECLINED)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(customer_cancels)
+            .where(customer_cancels.c.shop == shop, customer_cancels.c.state.not_in(ended))
             .order_by(customer_cancels.c.id)
         ).all()
     return [_record(row) for row in rows]

@@ -5,6 +5,7 @@ cancel once, the daemon's next cycle refunds the waiting units in the store once
 from __future__ import annotations
 
 import html as html_lib
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from connector.config import load_settings
 from connector.daemon import Daemon
 from connector.db import Database, open_database
 from connector.model_cancel import LineCancel, RefundKind
-from connector.web.customer_cancel import cancels_for, decide
+from connector.web.customer_cancel import cancels_for
 from connector.web.links import OrderLinks
 from connector.web.tables import CancelState, customer_cancels
 from tests.e2e.test_cli_live import outlet_sandbox
@@ -42,6 +43,7 @@ class Shop:
     daemon: Daemon
     client: Client
     outbox: Path
+    config: Path
 
     def page(self, order_id: str) -> tuple[str, str]:
         token = self.links.token("outlet", order_id)
@@ -94,6 +96,7 @@ def _shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str = "") -> I
                 daemon,
                 Client(daemon.web_app()),
                 tmp_path / "outbox",
+                config,
             )
         finally:
             daemon.close()
@@ -227,9 +230,12 @@ def approving_shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     yield from _shop(tmp_path, monkeypatch, APPROVAL)
 
 
-def test_with_approval_on_a_cancel_waits_for_the_owner(approving_shop: Shop) -> None:
+def test_with_approval_on_a_cancel_waits_for_the_owner(
+    approving_shop: Shop, capsys: pytest.CaptureFixture[str]
+) -> None:
     shop = approving_shop
     order_id, _ = _waiting(shop)
+    number = shop.db.order("outlet", order_id).number  # type: ignore[union-attr]
     url, field = shop.cancel_form(order_id)
     shop.client.post(url, data={"form": field})
     [record] = cancels_for(shop.db.engine, "outlet", order_id)
@@ -239,15 +245,28 @@ def test_with_approval_on_a_cancel_waits_for_the_owner(approving_shop: Shop) -> 
     shop.daemon.run_once()
     assert shop.refunds(order_id) == []
 
-    decided = decide(shop.db.engine, record.key, approve=True, at=shop.clock())
-    assert decided is not None and decided.state == CancelState.PENDING
-    assert decide(shop.db.engine, record.key, approve=False, at=shop.clock()).state == (  # type: ignore[union-attr]
-        CancelState.PENDING
-    )
+    cli = ["--config", str(shop.config)]
+    capsys.readouterr()
+    assert main([*cli, "cancels", "list"]) == 0
+    assert f"outlet order {number}" in capsys.readouterr().out
+    assert main([*cli, "cancels", "approve", number]) == 0
+    assert "next cycle" in capsys.readouterr().out
+    assert main([*cli, "cancels", "approve", number]) == 1  # approved once; nothing left to approve
+    assert "no cancel awaiting approval" in capsys.readouterr().err
     shop.clock.advance(timedelta(minutes=5))
     shop.daemon.run_once()
     assert len(shop.refunds(order_id)) == 1
     assert cancels_for(shop.db.engine, "outlet", order_id)[0].state == CancelState.DONE
+
+    # Support sees the choice, when it was made, and what came of it.
+    assert main([*cli, "order", number]) == 0
+    out = capsys.readouterr().out
+    assert "customer chose: keep waiting" not in out
+    [line] = [row for row in out.splitlines() if "customer chose: cancel the waiting items" in row]
+    assert "done" in line and "refunded" in line and " x" in line
+    assert main([*cli, "order", number, "--json"]) == 0
+    [choice] = json.loads(capsys.readouterr().out)["choices"]
+    assert choice["what"].startswith("cancel") and choice["result"].startswith("done")
 
 
 def test_a_cancel_the_policy_does_not_offer_is_neither_shown_nor_taken(
