@@ -25,7 +25,7 @@ def check_choices(node: Node) -> list[ConfigProblem]:
     """``customer_actions``: known actions, each once."""
     actions = node.values.get("customer_actions")
     if not isinstance(actions, tuple):
-        return []
+        return _consent(node)
     key = f"{node.path}.customer_actions" if node.path else "customer_actions"
     problems = []
     for index, action in enumerate(actions):
@@ -39,4 +39,22 @@ def check_choices(node: Node) -> list[ConfigProblem]:
             )
     if len(set(actions)) != len(actions):
         problems.append(ConfigProblem(key, "each action once"))
-    return problems
+    return problems + _consent(node)
+
+
+def _consent(node: Node) -> list[ConfigProblem]:
+    """``delay_consent``: off or ftc; ftc cancels on the customer's behalf, so cancel is offered."""
+    mode = node.values.get("delay_consent")
+    key = f"{node.path}.delay_consent" if node.path else "delay_consent"
+    if mode is None or mode == "off":
+        return []
+    if mode != "ftc":
+        return [ConfigProblem(key, f'expected "off" or "ftc", got {mode!r}')]
+    actions = node.values.get("customer_actions")
+    if isinstance(actions, tuple) and not {"keep_waiting", "cancel"} <= set(actions):
+        return [
+            ConfigProblem(
+                key, 'ftc needs customer_actions with "keep_waiting" and "cancel" (the rule\'s choice)'
+            )
+        ]
+    return []

@@ -207,10 +207,18 @@ class Daemon:
             report = CycleReport(shop=shop, started_at=self.clock())
             try:
                 if self.settings.web.enabled:
-                    # Customers' cancels first, so this cycle's sync reads the refunds back.
-                    from connector.web.customer_cancel import run_cancels
+                    # Customers' choices first, so this cycle's sync reads the refunds back.
+                    from connector.web.customer_consent import run_customer_work
 
-                    run_cancels(self.db.engine, self.clock, shop, self.adapter(shop))
+                    run_customer_work(
+                        self.db,
+                        self.db.engine,
+                        self.clock,
+                        shop=self.shop(shop),
+                        web=self.settings.web,
+                        adapter=self.adapter(shop),
+                        outbox=self.outbox,
+                    )
                 run_cycle(
                     self.deps(shop),
                     sync=sync,

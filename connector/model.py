@@ -453,6 +453,8 @@ class NotificationKind(enum.StrEnum):
     SHIP_SOON = "ship_soon"
     CANCELLATION = "cancellation"
     DIGEST = "digest"
+    DELAY_CONSENT = "delay_consent"
+    """A delay past the first promise, with the choice to wait or cancel for a full refund (FTC)."""
 
 
 @_direct_init
@@ -495,6 +497,9 @@ class Notification:
     discount_code: str = ""
     release_date: date | None = None
     """For pre-orders: the day the item is released, not the day it ships (``promised_date``)."""
+    consent_by: date | None = None
+    """For DELAY_CONSENT: without the customer's "keep waiting" by this day the waiting items
+    are cancelled and refunded (None: silence counts as agreeing)."""
 
     @property
     def idempotency_key(self) -> str:

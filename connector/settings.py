@@ -202,6 +202,9 @@ class WebSettings:
     with a refund)."""
     cancel_needs_approval: bool = False
     """A customer's cancel waits for ``connector cancels approve`` before the shop is asked."""
+    delay_consent: str = "off"
+    """``ftc``: a delay past the first promise asks the customer to wait or cancel for a full
+    refund, and cancels and refunds at the deadline without an answer (docs/customer-page.md)."""
 
     @property
     def enabled(self) -> bool:

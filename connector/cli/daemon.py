@@ -287,7 +287,7 @@ def register(cli: click.Group) -> None:
 
         for choice in choices:
             # What the customer chose on their page: support answers "did my cancel go through?"
-            click.echo(f"  {minute_utc(choice.at)}  customer chose: {choice.what}: {choice.result}")
+            click.echo(f"  {minute_utc(choice.at)}  {choice.what}: {choice.result}")
 
     @cli.command()
     @click.option(

@@ -62,6 +62,11 @@ def notification_to_json(notification: Notification) -> str:
             if notification.release_date is not None
             else {}
         ),
+        **(
+            {"consent_by": _date(notification.consent_by)}
+            if notification.consent_by is not None
+            else {}
+        ),
     }
     return json.dumps(body, sort_keys=True, ensure_ascii=False)
 
@@ -107,4 +112,5 @@ def notification_from_json(text: str) -> Notification:
         payment_terms=body.get("payment_terms", ""),
         discount_code=body.get("discount_code", ""),
         release_date=_parse_date(body.get("release_date")),
+        consent_by=_parse_date(body.get("consent_by")),
     )

@@ -143,7 +143,7 @@ def sample_notification(
             created_at=datetime(2026, 11, 20, 7, 0, tzinfo=UTC),
             promised_date=date(2026, 11, 20),
         )
-    delayed = kind is NotificationKind.DELAY
+    delayed = kind in (NotificationKind.DELAY, NotificationKind.DELAY_CONSENT)
     lines = (
         NotificationLine(
             "gid://shopify/LineItem/1",
@@ -192,4 +192,5 @@ def sample_notification(
         payment_terms=texts["terms"] if kind is NotificationKind.PREORDER_CONFIRMATION else "",
         discount_code="SORRY-1042-X7Q" if delayed else "",
         release_date=date(2026, 12, 15) if kind is NotificationKind.PREORDER_CONFIRMATION else None,
+        consent_by=date(2027, 1, 17) if kind is NotificationKind.DELAY_CONSENT else None,
     )

@@ -33,6 +33,7 @@ from connector.notify.render import shop_context
 from connector.settings import Settings, ShopSettings
 from connector.status import OrderStory, order_story
 from connector.web.customer_cancel import CancelRecord, cancels_for, request_cancel
+from connector.web.customer_consent import notices_for
 from connector.web.links import OrderLinks
 from connector.web.tables import CANCEL, KEEP_WAITING, CancelState, choices_for, record_choice
 from templates import TEMPLATES_DIR, locales_in
@@ -307,6 +308,15 @@ class CustomerPages:
                 "offered": KEEP_WAITING in self.actions,
             },
             "cancel": _cancel_view(cancels, offered=CANCEL in self.actions),
+            # An open delay notice's deadline (FTC): without "keep waiting" by then, we cancel.
+            "consent_by": next(
+                (
+                    n.consent_by
+                    for n in reversed(notices_for(self.engine, shop.name, order.platform_id))
+                    if n.consent_by and not n.outcome
+                ),
+                None,
+            ),
         }
 
     def _not_found(self, request: Request) -> Response:

@@ -1,4 +1,5 @@
-"""What a customer chose about an order, as support reads it: each choice, when, and its result.
+"""What a customer chose about an order, as support reads it: each choice, when, and its result,
+and the FTC delay notices with their deadlines and outcomes.
 
 ``connector order N`` prints these rows (and ``--json`` carries them), read from the page's own
 tables (``customer_choices``, ``customer_cancels``): there is no second record of a choice.
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 
 from connector.model_cancel import RefundKind
 from connector.web.customer_cancel import CancelRecord, cancel_key, cancels_for
+from connector.web.customer_consent import notices_for
 from connector.web.tables import CANCEL, KEEP_WAITING, CancelState, choices_for
 
 __all__ = ["ChoiceRow", "choice_history", "describe_cancel"]
@@ -69,7 +71,11 @@ def choice_history(
     for choice in choices_for(engine, shop, order_id):
         date_text = choice.promise.isoformat() if choice.promise else "no date"
         if choice.action == KEEP_WAITING:
-            rows.append(ChoiceRow(f"keep waiting (for {date_text})", choice.at, "recorded"))
+            rows.append(
+                ChoiceRow(
+                    f"customer chose to keep waiting (for {date_text})", choice.at, "recorded"
+                )
+            )
         elif choice.action == CANCEL:
             record = cancels.get(cancel_key(shop, order_id, choice.promise))
             units = ", ".join(
@@ -77,7 +83,26 @@ def choice_history(
                 for line, n in (record.units if record else ())
             )
             result = describe_cancel(record) if record else "recorded"
-            rows.append(ChoiceRow(f"cancel the waiting items ({units})", choice.at, result))
+            who = (
+                "customer cancelled the waiting items"
+                if choice.source == "customer page"
+                else f"waiting items cancelled ({choice.source}, no answer)"
+            )
+            rows.append(ChoiceRow(f"{who} ({units})", choice.at, result))
         else:
             rows.append(ChoiceRow(choice.action, choice.at, "recorded"))
-    return rows
+    for notice in notices_for(engine, shop, order_id):
+        new = notice.promise.isoformat() if notice.promise else "no date"
+        if notice.consent_by is None:
+            ask, open_result = "silence agrees", "no answer needed (silence agrees)"
+        else:
+            ask = f"must agree by {notice.consent_by.isoformat()}"
+            open_result = f"waiting for an answer until {notice.consent_by.isoformat()}"
+        rows.append(
+            ChoiceRow(
+                f"{notice.kind} delay notice (FTC): new date {new}, {ask}",
+                notice.sent_at,
+                notice.outcome or open_result,
+            )
+        )
+    return sorted(rows, key=lambda row: row.at)

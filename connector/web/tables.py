@@ -28,6 +28,7 @@ __all__ = [
     "choices_for",
     "customer_cancels",
     "customer_choices",
+    "delay_consents",
     "record_choice",
 ]
 
@@ -86,6 +87,28 @@ customer_choices = sa.Table(
     sa.Column("source", sa.String(100), nullable=False, server_default=""),
     sa.UniqueConstraint("shop", "order_id", "action", "promise", name="uq_customer_choice"),
 )
+
+
+delay_consents = sa.Table(
+    "delay_consents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("shop", sa.String(200), nullable=False),
+    sa.Column("order_id", sa.String(200), nullable=False),
+    # The revised date the notice asked about, ISO, or "" for "we do not know yet".
+    sa.Column("promise", sa.String(10), nullable=False),
+    sa.Column("original", sa.String(10), nullable=False),  # the first date promised
+    sa.Column("kind", sa.String(20), nullable=False),  # first | renewed
+    sa.Column(
+        "consent_by", sa.String(10), nullable=False, server_default=""
+    ),  # "" = silence agrees
+    sa.Column("sent_at", UTCDateTime, nullable=False),
+    sa.Column("outcome", sa.String(40), nullable=False, server_default=""),
+    sa.Column("outcome_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("shop", "order_id", "promise", name="uq_delay_consent"),
+)
+"""One row per delay notice of ``delay_consent = "ftc"`` (migration 303): see
+:mod:`connector.web.customer_consent`."""
 
 
 @dataclass(frozen=True, slots=True)

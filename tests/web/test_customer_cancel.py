@@ -261,12 +261,12 @@ def test_with_approval_on_a_cancel_waits_for_the_owner(
     # Support sees the choice, when it was made, and what came of it.
     assert main([*cli, "order", number]) == 0
     out = capsys.readouterr().out
-    assert "customer chose: keep waiting" not in out
-    [line] = [row for row in out.splitlines() if "customer chose: cancel the waiting items" in row]
+    assert "keep waiting" not in out
+    [line] = [row for row in out.splitlines() if "customer cancelled the waiting items" in row]
     assert "done" in line and "refunded" in line and " x" in line
     assert main([*cli, "order", number, "--json"]) == 0
     [choice] = json.loads(capsys.readouterr().out)["choices"]
-    assert choice["what"].startswith("cancel") and choice["result"].startswith("done")
+    assert choice["what"].startswith("customer cancelled") and choice["result"].startswith("done")
 
 
 def test_a_cancel_the_policy_does_not_offer_is_neither_shown_nor_taken(
