@@ -455,6 +455,8 @@ class NotificationKind(enum.StrEnum):
     DIGEST = "digest"
     DELAY_CONSENT = "delay_consent"
     """A delay past the first promise, with the choice to wait or cancel for a full refund (FTC)."""
+    WAIT_CONFIRMATION = "wait_confirmation"
+    """The customer chose "keep waiting" on their page: their place in line is kept."""
 
 
 @_direct_init

@@ -26,7 +26,14 @@ from werkzeug.wrappers import Request, Response
 
 from connector.clock import Clock
 from connector.db.store import StateStore
-from connector.model import BackorderEventKind, Money, Order
+from connector.model import (
+    BackorderEventKind,
+    Money,
+    Notification,
+    NotificationKind,
+    NotificationLine,
+    Order,
+)
 from connector.notify.environment import make_environment
 from connector.notify.formatting import resolve_locale
 from connector.notify.render import shop_context
@@ -197,7 +204,8 @@ class CustomerPages:
         """The customer agrees to wait for the current date: recorded once, shown on the page.
 
         Answered with a redirect to the page (post/redirect/get), so a reload or a second click
-        records nothing more. A form without this page's form token changes nothing.
+        records nothing more. A form without this page's form token changes nothing. The first
+        record is confirmed by email (``wait_confirmation``).
         """
         found = self._story(token)
         if found is None:
@@ -208,17 +216,49 @@ class CustomerPages:
             KEEP_WAITING in self.actions
             and self.links.check_form(token, KEEP_WAITING, request.form.get("form", ""))
             and any(line.waiting for line in line_views(story))
+        ) and record_choice(
+            self.engine,
+            shop=shop.name,
+            order_id=story.order.platform_id,
+            action=KEEP_WAITING,
+            promise=promise,
+            at=self.clock(),
+            source="customer page",
         ):
-            record_choice(
-                self.engine,
-                shop=shop.name,
-                order_id=story.order.platform_id,
-                action=KEEP_WAITING,
-                promise=promise,
-                at=self.clock(),
-                source="customer page",
-            )
+            self._confirm_wait(story, shop, promise)
         return redirect(f"{request.script_root}/{token}", code=303)
+
+    def _confirm_wait(self, story: OrderStory, shop: ShopSettings, promise: date | None) -> None:
+        """The choice's confirmation email; the outbox keys it on order, kind and date, so it
+        goes once per choice like the choice's record."""
+        if self.outbox is None:
+            return
+        order = story.order
+        titles = {line.platform_id: line.title or line.sku for line in order.lines}
+        lines = tuple(
+            NotificationLine(
+                line_id=entry.line_id,
+                sku=entry.sku,
+                title=titles.get(entry.line_id, entry.sku),
+                quantity=entry.waiting,
+                eta=entry.eta,
+            )
+            for entry in story.queue
+            if entry.waiting
+        )
+        notice = Notification(
+            shop=shop.name,
+            kind=NotificationKind.WAIT_CONFIRMATION,
+            order_id=order.platform_id,
+            order_number=order.number,
+            email=order.customer.email,
+            name=order.customer.name,
+            locale=order.customer_locale,
+            lines=lines,
+            created_at=self.clock(),
+            promised_date=promise,
+        )
+        self.outbox.enqueue([notice], shop)
 
     def on_cancel(self, request: Request, token: str) -> Response:
         """The customer cancels the waiting units (not the shipped ones) for a full refund.

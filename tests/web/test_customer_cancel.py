@@ -283,3 +283,20 @@ def test_a_cancel_the_policy_does_not_offer_is_neither_shown_nor_taken(
             assert (
                 conn.execute(sa.select(sa.func.count()).select_from(customer_cancels)).scalar() == 0
             )
+
+
+def test_keep_waiting_is_confirmed_by_one_email(shop: Shop) -> None:
+    order_id, _ = _waiting(shop)
+    order = shop.db.order("outlet", order_id)
+    assert order is not None
+    token, page = shop.page(order_id)
+    [field] = re.findall(
+        r'action="[^"]+/keep-waiting"><input type="hidden" name="form" value="([^"]+)">', page
+    )
+    for _ in range(2):  # a double click: one choice, one email
+        shop.client.post(f"/orders/{token}/keep-waiting", data={"form": html_lib.unescape(field)})
+    shop.clock.advance(timedelta(minutes=5))
+    shop.daemon.run_once()
+    subjects = [str(m["Subject"]) for m in shop.mails_to(order.customer.email)]
+    thanks = [s for s in subjects if "thank you for waiting" in s or "tack för att du väntar" in s]
+    assert len(thanks) == 1 and order.number in thanks[0]
