@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale, UnknownLocaleError
 from babel.numbers import is_currency
 
+from connector.config_rules_choices import check_choices
 from connector.config_rules_engine import check_schedule_engine
 from connector.config_rules_money import MONEY_RULES
 from connector.config_rules_money_woo import check_payment_modes
@@ -417,7 +418,7 @@ _RULES: dict[type[Any], Callable[[Node], Problems]] = {
     ShopSettings: _shop,
     Branding: _branding,
     EmailSettings: _email,
-    WebSettings: check_web,
+    WebSettings: lambda node: check_web(node) + check_choices(node),
     ConsoleSettings: check_console,
     ConsoleUser: check_console_user,
     PolicySettings: _policy,

@@ -219,6 +219,19 @@ class Daemon:
             if deps.warm is not None:
                 deps.warm.follow_lease(lease.generation)
             try:
+                if self.settings.web.enabled:
+                    # Customers' choices first, so this cycle's sync reads the refunds back.
+                    from connector.web.customer_consent import run_customer_work
+
+                    run_customer_work(
+                        self.db,
+                        self.db.engine,
+                        self.clock,
+                        shop=self.shop(shop),
+                        web=self.settings.web,
+                        adapter=self.adapter(shop),
+                        outbox=self.outbox,
+                    )
                 run_cycle(
                     deps,
                     sync=sync,

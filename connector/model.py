@@ -457,6 +457,10 @@ class NotificationKind(enum.StrEnum):
     PAYMENT_DUE = "payment_due"
     """A pre-order paid on release was released: the customer is sent their payment link."""
     PAYMENT_CAPTURED = "payment_captured"
+    DELAY_CONSENT = "delay_consent"
+    """A delay past the first promise, with the choice to wait or cancel for a full refund (FTC)."""
+    WAIT_CONFIRMATION = "wait_confirmation"
+    """The customer chose "keep waiting" on their page: their place in line is kept."""
 
 
 @_direct_init
@@ -521,6 +525,9 @@ class Notification:
     """For PAYMENT_CAPTURED: the money taken (what the customer's statement shows)."""
     money_at_risk: tuple[MoneyAtRisk, ...] = ()
     """For DIGEST: card authorizations that run out before their goods ship."""
+    consent_by: date | None = None
+    """For DELAY_CONSENT: without the customer's "keep waiting" by this day the waiting items
+    are cancelled and refunded (None: silence counts as agreeing)."""
 
     @property
     def idempotency_key(self) -> str:

@@ -205,6 +205,14 @@ class WebSettings:
     every link already sent."""
     link_days: int = 180
     """How long a link in an email keeps working."""
+    customer_actions: tuple[str, ...] = ("keep_waiting", "cancel")
+    """What the page offers a waiting customer: ``keep_waiting``, ``cancel`` (the waiting lines,
+    with a refund)."""
+    cancel_needs_approval: bool = False
+    """A customer's cancel waits for ``connector cancels approve`` before the shop is asked."""
+    delay_consent: str = "off"
+    """``ftc``: a delay past the first promise asks the customer to wait or cancel for a full
+    refund, and cancels and refunds at the deadline without an answer (docs/customer-page.md)."""
 
     @property
     def enabled(self) -> bool:

@@ -12,6 +12,7 @@ from adapters.common import AdapterBase, merge_pages
 from adapters.shopify.auth import TokenProvider, base_url
 from adapters.shopify.bulk import BulkReader
 from adapters.shopify.by_ids import read_products
+from adapters.shopify.cancel_lines import cancel_lines
 from adapters.shopify.client import GraphQLClient
 from adapters.shopify.orders import OrderWriter
 from adapters.shopify.payments import ShopifyPayments
@@ -27,6 +28,7 @@ from connector.model import (
     StorefrontChange,
     WriteResult,
 )
+from connector.model_cancel import CancelOutcome, LineCancel
 from connector.platform import (
     ApiUsage,
     ChangePage,
@@ -187,6 +189,10 @@ class ShopifyAdapter(AdapterBase):
         return self.orders.apply(actions) if actions else []
 
     # ---- webhooks ----------------------------------------------------------------------------------
+
+    def cancel_lines(self, request: LineCancel) -> CancelOutcome:
+        """The customer page's cancel: refundCreate with restock CANCEL, once per key."""
+        return cancel_lines(self.client, request)
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
         secret = self.settings.client_secret or self.settings.webhook_secret

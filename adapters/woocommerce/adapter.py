@@ -8,7 +8,7 @@ from typing import Any
 import requests
 
 from adapters.common import AdapterBase, merge_pages
-from adapters.woocommerce import webhooks
+from adapters.woocommerce import refund_lines, webhooks
 from adapters.woocommerce.client import WooClient
 from adapters.woocommerce.order_actions import OrderActionWriter
 from adapters.woocommerce.payments import PREORDERS_PLUGIN, payment_links, payments_details
@@ -16,6 +16,7 @@ from adapters.woocommerce.reader import Reader
 from adapters.woocommerce.storefront import StorefrontWriter
 from connector.errors import AuthError, ConnectorError, PermissionDenied
 from connector.model import OrderAction, Platform, StorefrontChange, WriteResult
+from connector.model_cancel import CancelOutcome, LineCancel
 from connector.platform import (
     ApiUsage,
     ChangePage,
@@ -133,6 +134,10 @@ class WooCommerceAdapter(AdapterBase):
 
     def apply_order_actions(self, actions: Sequence[OrderAction]) -> list[WriteResult]:
         return self._orders.apply(actions)
+
+    def cancel_lines(self, request: LineCancel) -> CancelOutcome:
+        """The customer page's cancel: a refund of the units, once per key (refund_lines)."""
+        return refund_lines.cancel_lines(self.client, request)
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
         secret = self.settings.webhook_secret

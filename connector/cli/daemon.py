@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from connector.platform import ResyncTarget
     from connector.settings import Settings
     from connector.status import OrderStory
+    from connector.web.customer_history import ChoiceRow
 
 __all__ = ["register"]
 
@@ -260,6 +261,7 @@ def register(cli: click.Group) -> None:
                 for name in shops
                 if (story := order_story(db, outbox, name, order_ref)) is not None
             ]
+            choices = _choices(db, found[0]) if len(found) == 1 else []
         finally:
             db.close()
         if not found:
@@ -276,9 +278,16 @@ def register(cli: click.Group) -> None:
             )
         story = found[0]
         if as_json:
-            click.echo(json.dumps(story.as_dict(), indent=2))
+            click.echo(
+                json.dumps({**story.as_dict(), "choices": [c.as_dict() for c in choices]}, indent=2)
+            )
             return
         _print_story(story)
+        from connector.status import minute_utc
+
+        for choice in choices:
+            # What the customer chose on their page: support answers "did my cancel go through?"
+            click.echo(f"  {minute_utc(choice.at)}  {choice.what}: {choice.result}")
 
     @cli.command()
     @click.option(
@@ -297,6 +306,13 @@ def register(cli: click.Group) -> None:
         from connector.demo import run_demo
 
         raise click.exceptions.Exit(run_demo(outbox_dir=outbox_dir, keep=keep))
+
+
+def _choices(db: Database, story: OrderStory) -> list[ChoiceRow]:
+    from connector.web.customer_history import choice_history
+
+    names = {line.platform_id: story.line_name(line.platform_id) for line in story.order.lines}
+    return choice_history(db.engine, story.shop, story.order.platform_id, names)
 
 
 def _print_story(story: OrderStory) -> None:

@@ -152,6 +152,7 @@ def _register_all() -> None:
     # Each module owns one group of subcommands and adds them here; platform modules add their own
     # subcommands to the shared `install` and `sandbox` groups.
     from connector.cli import (
+        cancels,
         console,
         daemon,
         emails,
@@ -162,7 +163,7 @@ def _register_all() -> None:
         woocommerce_commands,
     )
 
-    for module in (setup, engine, po, emails, daemon, console):
+    for module in (setup, engine, po, emails, daemon, console, cancels):
         module.register(cli)
     for platform_module in (shopify_commands, woocommerce_commands):
         platform_module.register(install=install, sandbox=sandbox)

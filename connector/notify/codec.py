@@ -63,6 +63,11 @@ def notification_to_json(notification: Notification) -> str:
             else {}
         ),
         **({"payment_url": notification.payment_url} if notification.payment_url else {}),
+        **(
+            {"consent_by": _date(notification.consent_by)}
+            if notification.consent_by is not None
+            else {}
+        ),
     }
     return json.dumps(body, sort_keys=True, ensure_ascii=False)
 
@@ -109,4 +114,5 @@ def notification_from_json(text: str) -> Notification:
         discount_code=body.get("discount_code", ""),
         release_date=_parse_date(body.get("release_date")),
         payment_url=body.get("payment_url", ""),
+        consent_by=_parse_date(body.get("consent_by")),
     )

@@ -210,6 +210,7 @@ def build_context(
         "refunded_total": _refunded(notification.lines),
         "promised_date": notification.promised_date,
         "release_date": notification.release_date,
+        "consent_by": notification.consent_by,
         "old_promised_date": notification.old_promised_date,
         "reason": notification.reason,
         "payment_terms": notification.payment_terms,

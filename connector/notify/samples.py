@@ -160,7 +160,7 @@ def sample_notification(
                 ),
             ),
         )
-    delayed = kind is NotificationKind.DELAY
+    delayed = kind in (NotificationKind.DELAY, NotificationKind.DELAY_CONSENT)
     lines = (
         NotificationLine(
             "gid://shopify/LineItem/1",
@@ -218,4 +218,5 @@ def sample_notification(
         amount=Money(Decimal("1478.00"), currency)
         if kind is NotificationKind.PAYMENT_CAPTURED
         else None,
+        consent_by=date(2027, 1, 17) if kind is NotificationKind.DELAY_CONSENT else None,
     )

@@ -27,6 +27,7 @@ def compose(daemon: Daemon, webhooks: WebhookApp) -> Any:
             links=OrderLinks(settings.web, daemon.clock),
             clock=daemon.clock,
             outbox=daemon.outbox,
+            wake=daemon.wake,
         )
     if settings.console.enabled:
         from connector.notify.environment import make_environment

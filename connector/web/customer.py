@@ -12,9 +12,10 @@ prints: there is no second copy of the queries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,14 +26,23 @@ from werkzeug.wrappers import Request, Response
 
 from connector.clock import Clock
 from connector.db.store import StateStore
-from connector.model import BackorderEventKind, Order
+from connector.model import (
+    BackorderEventKind,
+    Money,
+    Notification,
+    NotificationKind,
+    NotificationLine,
+    Order,
+)
 from connector.notify.environment import make_environment
 from connector.notify.formatting import resolve_locale
 from connector.notify.render import shop_context
 from connector.settings import Settings, ShopSettings
 from connector.status import OrderStory, order_story
+from connector.web.customer_cancel import CancelRecord, cancels_for, request_cancel
+from connector.web.customer_consent import notices_for
 from connector.web.links import OrderLinks
-from connector.web.tables import KEEP_WAITING, choices_for, record_choice
+from connector.web.tables import CANCEL, KEEP_WAITING, CancelState, choices_for, record_choice
 from templates import TEMPLATES_DIR, locales_in
 
 __all__ = ["CustomerPages", "LineView"]
@@ -96,6 +106,30 @@ def line_views(story: OrderStory) -> list[LineView]:
     return views
 
 
+def _cancel_view(cancels: list[CancelRecord], *, offered: bool) -> dict[str, Any]:
+    """The latest cancel as the customer reads it, and whether the button is shown."""
+    latest = next((c for c in reversed(cancels) if c.state != CancelState.DECLINED), None)
+    declined = bool(cancels) and cancels[-1].state == CancelState.DECLINED
+    if latest is None:
+        return {"state": "declined" if declined else "", "offered": offered and not declined}
+    return {
+        "state": latest.state,
+        "offered": False,  # asked once: what happens next is shown instead
+        "asked": latest.requested_at.date(),
+        "done": latest.updated_at.date(),
+        "refund": latest.refund,
+        "amount": _money(latest.amount, latest.currency),
+        "owed": _money(latest.owed, latest.currency),
+    }
+
+
+def _money(amount: Decimal | None, currency: str) -> Money | None:
+    """Money worth saying (above zero, in a real currency), else None."""
+    if amount is None or amount <= 0 or len(currency) != 3:
+        return None
+    return Money(amount, currency)
+
+
 class CustomerPages:
     """The WSGI app of the customer page (mounted at ``/orders`` by the daemon's web app)."""
 
@@ -108,8 +142,13 @@ class CustomerPages:
         links: OrderLinks,
         clock: Clock,
         outbox: Any = None,
+        wake: Callable[[str], None] | None = None,
     ) -> None:
+        """``wake(shop)`` asks the daemon for a cycle now (a cancel was asked: write it soon)."""
         self.store = store
+        self.wake = wake
+        self.actions = frozenset(settings.web.customer_actions)
+        self.cancel_needs_approval = settings.web.cancel_needs_approval
         self.engine = engine
         self.shops: Mapping[str, ShopSettings] = {s.name: s for s in settings.shops}
         self.email = settings.email
@@ -123,6 +162,7 @@ class CustomerPages:
                 Rule("/<token>", endpoint="order", methods=["GET"]),
                 Rule("/<token>/unsubscribe", endpoint="unsubscribe", methods=["GET", "POST"]),
                 Rule("/<token>/keep-waiting", endpoint="keep_waiting", methods=["POST"]),
+                Rule("/<token>/cancel", endpoint="cancel", methods=["POST"]),
             ]
         )
 
@@ -155,6 +195,8 @@ class CustomerPages:
             "token": self.links.form_token(token, KEEP_WAITING),
             # Relative to /orders/<token>, so it works behind any proxy prefix.
             "keep_waiting": f"{token}/keep-waiting",
+            "cancel_token": self.links.form_token(token, CANCEL),
+            "cancel": f"{token}/cancel",
         }
         return self._page("order", shop, story.order.customer_locale, context)
 
@@ -162,25 +204,94 @@ class CustomerPages:
         """The customer agrees to wait for the current date: recorded once, shown on the page.
 
         Answered with a redirect to the page (post/redirect/get), so a reload or a second click
-        records nothing more. A form without this page's form token changes nothing.
+        records nothing more. A form without this page's form token changes nothing. The first
+        record is confirmed by email (``wait_confirmation``).
         """
         found = self._story(token)
         if found is None:
             return self._not_found(request)
         story, shop = found
         promise = latest_promise(line_views(story))
-        if self.links.check_form(token, KEEP_WAITING, request.form.get("form", "")) and any(
-            line.waiting for line in line_views(story)
+        if (
+            KEEP_WAITING in self.actions
+            and self.links.check_form(token, KEEP_WAITING, request.form.get("form", ""))
+            and any(line.waiting for line in line_views(story))
+        ) and record_choice(
+            self.engine,
+            shop=shop.name,
+            order_id=story.order.platform_id,
+            action=KEEP_WAITING,
+            promise=promise,
+            at=self.clock(),
+            source="customer page",
         ):
-            record_choice(
+            self._confirm_wait(story, shop, promise)
+        return redirect(f"{request.script_root}/{token}", code=303)
+
+    def _confirm_wait(self, story: OrderStory, shop: ShopSettings, promise: date | None) -> None:
+        """The choice's confirmation email; the outbox keys it on order, kind and date, so it
+        goes once per choice like the choice's record."""
+        if self.outbox is None:
+            return
+        order = story.order
+        titles = {line.platform_id: line.title or line.sku for line in order.lines}
+        lines = tuple(
+            NotificationLine(
+                line_id=entry.line_id,
+                sku=entry.sku,
+                title=titles.get(entry.line_id, entry.sku),
+                quantity=entry.waiting,
+                eta=entry.eta,
+            )
+            for entry in story.queue
+            if entry.waiting
+        )
+        notice = Notification(
+            shop=shop.name,
+            kind=NotificationKind.WAIT_CONFIRMATION,
+            order_id=order.platform_id,
+            order_number=order.number,
+            email=order.customer.email,
+            name=order.customer.name,
+            locale=order.customer_locale,
+            lines=lines,
+            created_at=self.clock(),
+            promised_date=promise,
+        )
+        self.outbox.enqueue([notice], shop)
+
+    def on_cancel(self, request: Request, token: str) -> Response:
+        """The customer cancels the waiting units (not the shipped ones) for a full refund.
+
+        Recorded here, once per order and date (a double click or a replayed form finds the first
+        record); the daemon writes it to the shop with the record's idempotency key
+        (:mod:`connector.web.customer_cancel`) and is woken for it. Post/redirect/get.
+        """
+        found = self._story(token)
+        if found is None:
+            return self._not_found(request)
+        story, shop = found
+        lines = line_views(story)
+        units: dict[str, int] = {}
+        for entry in story.queue:
+            units[entry.line_id] = units.get(entry.line_id, 0) + entry.waiting
+        if (
+            CANCEL in self.actions
+            and self.links.check_form(token, CANCEL, request.form.get("form", ""))
+            and any(units.values())
+        ):
+            record = request_cancel(
                 self.engine,
                 shop=shop.name,
                 order_id=story.order.platform_id,
-                action=KEEP_WAITING,
-                promise=promise,
+                units=units.items(),
+                promise=latest_promise(lines),
                 at=self.clock(),
                 source="customer page",
+                needs_approval=self.cancel_needs_approval,
             )
+            if record.state == CancelState.PENDING and self.wake is not None:
+                self.wake(shop.name)
         return redirect(f"{request.script_root}/{token}", code=303)
 
     def on_unsubscribe(self, request: Request, token: str) -> Response:
@@ -217,6 +328,7 @@ class CustomerPages:
         promise = latest_promise(lines)
         choices = choices_for(self.engine, shop.name, story.order.platform_id)
         agreed = [c for c in choices if c.action == KEEP_WAITING and c.promise == promise]
+        cancels = cancels_for(self.engine, shop.name, story.order.platform_id)
         return {
             "shop": shop_context(shop, self.email),
             "order": {
@@ -233,7 +345,18 @@ class CustomerPages:
             "keep_waiting": {
                 "promise": promise,
                 "agreed": agreed[0].at.date() if agreed else None,
+                "offered": KEEP_WAITING in self.actions,
             },
+            "cancel": _cancel_view(cancels, offered=CANCEL in self.actions),
+            # An open delay notice's deadline (FTC): without "keep waiting" by then, we cancel.
+            "consent_by": next(
+                (
+                    n.consent_by
+                    for n in reversed(notices_for(self.engine, shop.name, order.platform_id))
+                    if n.consent_by and not n.outcome
+                ),
+                None,
+            ),
         }
 
     def _not_found(self, request: Request) -> Response:

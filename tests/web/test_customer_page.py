@@ -194,8 +194,11 @@ def test_keep_waiting_is_recorded_once_and_shown_on_the_page(site: Site) -> None
     entry = site.db.queue("outlet")[0]
     token = site.links.token("outlet", entry.order_id)
     _, page = site.get(f"/orders/{token}")
-    [action] = re.findall(r'<form method="post" action="([^"]+)">', page)
-    [form] = re.findall(r'name="form" value="([^"]+)"', page)
+    forms = re.findall(
+        r'<form method="post" action="([^"]+)"><input type="hidden" name="form" value="([^"]+)">',
+        page,
+    )
+    [(action, form)] = [(a, f) for a, f in forms if a.endswith("/keep-waiting")]
     assert action == f"{token}/keep-waiting"  # relative: works behind any proxy prefix
     url = f"/orders/{html_lib.unescape(action)}"
 

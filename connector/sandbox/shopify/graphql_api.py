@@ -15,6 +15,7 @@ from graphql import (
     parse,
     validate,
 )
+from graphql.execution.values import get_directive_values
 
 from connector.sandbox.shopify.bulk import BulkRunner
 from connector.sandbox.shopify.cost import (
@@ -24,6 +25,7 @@ from connector.sandbox.shopify.cost import (
     requested_cost,
 )
 from connector.sandbox.shopify.mutations import MUTATIONS
+from connector.sandbox.shopify.order_edits import IDEMPOTENCY_KEY
 from connector.sandbox.shopify.records import parse_gid
 from connector.sandbox.shopify.resolvers import FIELDS, TYPE_OF, ConnectionArgsError
 from connector.sandbox.shopify.store import ShopData
@@ -31,6 +33,17 @@ from connector.sandbox.shopify.store import ShopData
 __all__ = ["GraphQLEndpoint"]
 
 BUSY = "This resource is being modified by another request. Please try again later."
+
+
+def _idempotency_key(info: Any) -> str | None:
+    """The ``@idempotent(key:)`` on the mutation's field, its variable resolved (None: none)."""
+    for directive in info.field_nodes[0].directives or ():
+        if directive.name.value == "idempotent":
+            values = get_directive_values(
+                info.schema.get_directive("idempotent"), info.field_nodes[0], info.variable_values
+            )
+            return str(values["key"]) if values else None
+    return None
 
 
 def _bind(
@@ -75,7 +88,8 @@ def _bind(
             if data.failing_writes:
                 # The `batch_partial` fault: this write is refused, the others in the plan go on.
                 return {"userErrors": [{"field": None, "message": BUSY, "code": None}]}
-            return _run(data, args)
+            key = _idempotency_key(info)
+            return _run(data, {**args, IDEMPOTENCY_KEY: key} if key else args)
 
         mutation[name].resolve = resolve_mutation
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from connector.sandbox.shopify.fulfillment_mutations import FULFILLMENT_MUTATIONS
+from connector.sandbox.shopify.order_edits import refund_create
 from connector.sandbox.shopify.payments import PAYMENT_MUTATIONS
 from connector.sandbox.shopify.records import SProduct, SVariant, SWebhook, gid, parse_gid
 from connector.sandbox.shopify.resolvers import MAX_PAGE, find_node
@@ -249,4 +250,5 @@ MUTATIONS: dict[str, Mutation] = {
     **PAYMENT_MUTATIONS,
     "discountCodeBasicCreate": discount_create,
     "webhookSubscriptionCreate": webhook_create,
+    "refundCreate": refund_create,
 }

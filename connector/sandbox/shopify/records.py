@@ -259,6 +259,7 @@ class SOrder:
         "email",
         "financial",
         "fo_ids",
+        "gateway",
         "id",
         "line_ids",
         "locale",
@@ -288,6 +289,8 @@ class SOrder:
         self.locale = locale
         self.financial = "PAID"
         """``displayFinancialStatus``: PAID, PENDING (bank transfer, manual payment), VOIDED..."""
+        self.gateway = "shopify_payments"
+        """The payment's gateway; "manual" (cash, bank deposit) returns no money by API."""
         self.test = False
         """A test order (Shopify's Bogus gateway or test mode): it still commits stock."""
         self.refunds: list[SRefund] | None = None

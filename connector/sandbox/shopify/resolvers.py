@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
+from connector.sandbox.shopify.order_edits import suggested_refund
 from connector.sandbox.shopify.payments import ORDER_PAYMENT_FIELDS, PAYMENT_TYPES, STransaction
 from connector.sandbox.shopify.records import (
     SCustomer,
@@ -413,6 +414,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "refunds": order_refunds,
         "totalRefundedSet": order_total_refunded,
         **ORDER_PAYMENT_FIELDS,
+        "suggestedRefund": suggested_refund,
     },
     **PAYMENT_TYPES,
     "Refund": {

@@ -66,6 +66,8 @@ class ShopData:
         self.fulfillment_orders: dict[int, SFulfillmentOrder] = {}
         self.webhooks: dict[int, SWebhook] = {}
         self.discount_codes: dict[str, dict[str, Any]] = {}
+        self.idempotent: dict[str, Any] = {}
+        """``@idempotent`` keys already used, with the answer their mutation gave."""
         self._next = 1000
 
     def next_id(self) -> int:

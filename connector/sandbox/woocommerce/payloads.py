@@ -6,7 +6,15 @@ from decimal import Decimal
 from typing import Any
 
 from connector.sandbox.woocommerce.catalog import UNCATEGORIZED, Catalog
-from connector.sandbox.woocommerce.records import Coupon, Item, Note, Order, Webhook, fmt_time
+from connector.sandbox.woocommerce.records import (
+    GATEWAY_TITLES,
+    Coupon,
+    Item,
+    Note,
+    Order,
+    Webhook,
+    fmt_time,
+)
 
 __all__ = [
     "coupon_json",
@@ -281,8 +289,8 @@ def order_json(catalog: Catalog, order: Order, base: str) -> dict[str, Any]:
         "order_key": f"wc_order_{order.id:013d}",
         "billing": billing,
         "shipping": shipping,
-        "payment_method": "bacs",
-        "payment_method_title": "Direct bank transfer",
+        "payment_method": order.payment_method,
+        "payment_method_title": GATEWAY_TITLES.get(order.payment_method, order.payment_method),
         "transaction_id": "",
         "customer_ip_address": "",
         "customer_user_agent": "",

@@ -112,17 +112,32 @@ class Note:
         self.created = now
 
 
+GATEWAY_TITLES = {
+    "bacs": "Direct bank transfer",
+    "cheque": "Check payments",
+    "cod": "Cash on delivery",
+    "stripe": "Credit Card (Stripe)",
+}
+"""Payment gateways an order may name, with the title WooCommerce shows for each."""
+
+REFUND_GATEWAYS = frozenset({"stripe"})
+"""Gateways that ``supports('refunds')``: WooCommerce's own bank transfer, cheque and cash on
+delivery do not, so ``api_refund`` on their orders fails."""
+
+
 class Refund:
     """A refund: negative copies of the order lines it refunds, ``(item id, order line, qty,
     refund total)``; the total is what the refund was made with for that line, not its price."""
 
-    __slots__ = ("amount", "created", "id", "items", "reason")
+    __slots__ = ("amount", "created", "id", "items", "reason", "refunded_payment")
 
     def __init__(self, refund_id: int, now: int, amount: str, reason: str) -> None:
         self.id = refund_id
         self.created = now
         self.amount = amount
         self.reason = reason
+        self.refunded_payment = False
+        """True when the payment gateway returned the money (``api_refund``)."""
         self.items: list[tuple[int, Line, int, Decimal]] = []
 
 
@@ -140,6 +155,7 @@ class Order:
         "modified",
         "notes",
         "paid",
+        "payment_method",
         "refunds",
         "status",
     )
@@ -150,6 +166,8 @@ class Order:
         self.created = now
         self.modified = now
         self.paid: int | None = None
+        self.payment_method = "stripe"
+        """The gateway's id; only those in ``REFUND_GATEWAYS`` refund by API."""
         self.email = ""
         self.first_name = ""
         self.last_name = ""

@@ -6,6 +6,12 @@ total; the order's own line items never show a refund (a reader has to ask
 ``/orders/{id}/refunds``). With ``api_restock`` (the REST default) managed stock goes back up by
 the refunded units and the line's ``_reduced_stock`` goes down. Creating a refund moves the
 order's ``date_modified``; refunding the whole amount moves the order to ``refunded``.
+
+``api_refund`` (true unless sent false) asks the order's gateway to return the money: a gateway
+without refund support fails the whole call with HTTP 500
+``woocommerce_rest_cannot_create_order_refund`` and no refund is kept (``wc_refund_payment``'s
+error; ``wc_create_refund`` deletes the refund it started), a refund of 0.00 never reaches the
+gateway, and a refund the gateway made says ``refunded_payment: true``.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from typing import Any
 
 from connector.sandbox.woocommerce.catalog import WooError
 from connector.sandbox.woocommerce.orders import Orders
-from connector.sandbox.woocommerce.records import Order, Refund, fmt_time
+from connector.sandbox.woocommerce.records import REFUND_GATEWAYS, Order, Refund, fmt_time
 
 __all__ = ["create_refund", "refund_json"]
 
@@ -45,6 +51,13 @@ def create_refund(orders: Orders, order: Order, data: dict[str, Any]) -> Refund:
     remaining = _order_total(order) - _refunded(order)
     if amount > remaining:
         raise WooError(500, "woocommerce_rest_cannot_create_order_refund", "Invalid refund amount.")
+    pay_back = data.get("api_refund", True) is not False and amount > 0
+    if pay_back and order.payment_method not in REFUND_GATEWAYS:
+        raise WooError(
+            500,
+            "woocommerce_rest_cannot_create_order_refund",
+            "The payment gateway for this order does not support automatic refunds.",
+        )
     wanted = {
         int(entry["id"]): (int(entry.get("quantity") or 0), _money(entry.get("refund_total")))
         for entry in data.get("line_items") or ()
@@ -53,6 +66,7 @@ def create_refund(orders: Orders, order: Order, data: dict[str, Any]) -> Refund:
     refund = Refund(
         orders.next_post_id(), orders.now(), f"{amount:.2f}", str(data.get("reason") or "")
     )
+    refund.refunded_payment = pay_back
     restock = data.get("api_restock", True) is not False
     for line in order.lines:
         qty, total = wanted.get(line.id, (0, Decimal("0")))
@@ -118,7 +132,7 @@ def refund_json(order: Order, refund: Refund, base: str) -> dict[str, Any]:
         "amount": refund.amount,
         "reason": refund.reason,
         "refunded_by": 1,
-        "refunded_payment": False,
+        "refunded_payment": refund.refunded_payment,
         "meta_data": [],
         "line_items": items,
         "shipping_lines": [],
