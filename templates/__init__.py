@@ -26,6 +26,8 @@ EVENTS = (
     "digest",
     "payment_due",
     "payment_captured",
+    "delay_consent",
+    "wait_confirmation",
 )
 """Every event a locale folder provides, named as ``NotificationKind`` values."""
 
