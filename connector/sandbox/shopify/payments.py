@@ -200,25 +200,40 @@ ORDER_PAYMENT_FIELDS: dict[str, Resolver] = {
     "capturable": lambda d, o, a: float(_total_capturable(d, o, a)["shopMoney"]["amount"]) > 0,
 }
 
+
+def _or_record(resolver: Resolver, name: str) -> Resolver:
+    """Refunds (``order_edits``) hand over their sale transaction as a finished dict: read its key."""
+
+    def resolve(data: ShopData, obj: Any, args: dict[str, Any]) -> Any:
+        return obj.get(name) if isinstance(obj, dict) else resolver(data, obj, args)
+
+    return resolve
+
+
+_TRANSACTION_FIELDS: dict[str, Resolver] = {
+    "id": lambda d, o, a: gid("OrderTransaction", o.id),
+    "kind": lambda d, o, a: o.kind,
+    "status": lambda d, o, a: o.status,
+    "amountSet": lambda d, o, a: _money(o.amount),
+    "createdAt": lambda d, o, a: iso(o.at),
+    "processedAt": lambda d, o, a: iso(o.at),
+    "authorizationExpiresAt": lambda d, o, a: (
+        iso(o.expires_at) if o.kind == "AUTHORIZATION" and o.expires_visible else None
+    ),
+    "multiCapturable": lambda d, o, a: o.multi,
+    "manuallyCapturable": lambda d, o, a: o.kind == "AUTHORIZATION",
+    "parentTransaction": lambda d, o, a: o.parent,
+    "gateway": lambda d, o, a: "shopify_payments",
+    "manualPaymentGateway": lambda d, o, a: False,
+    "test": lambda d, o, a: False,
+    "totalUnsettledSet": lambda d, o, a: (
+        _money(capturable(d, d.orders[o.order_id], o)) if o.kind == "AUTHORIZATION" else None
+    ),
+}
+
 PAYMENT_TYPES: dict[str, dict[str, Resolver]] = {
     "OrderTransaction": {
-        "id": lambda d, o, a: gid("OrderTransaction", o.id),
-        "kind": lambda d, o, a: o.kind,
-        "status": lambda d, o, a: o.status,
-        "amountSet": lambda d, o, a: _money(o.amount),
-        "createdAt": lambda d, o, a: iso(o.at),
-        "processedAt": lambda d, o, a: iso(o.at),
-        "authorizationExpiresAt": lambda d, o, a: (
-            iso(o.expires_at) if o.kind == "AUTHORIZATION" and o.expires_visible else None
-        ),
-        "multiCapturable": lambda d, o, a: o.multi,
-        "manuallyCapturable": lambda d, o, a: o.kind == "AUTHORIZATION",
-        "parentTransaction": lambda d, o, a: o.parent,
-        "gateway": lambda d, o, a: "shopify_payments",
-        "test": lambda d, o, a: False,
-        "totalUnsettledSet": lambda d, o, a: (
-            _money(capturable(d, d.orders[o.order_id], o)) if o.kind == "AUTHORIZATION" else None
-        ),
+        name: _or_record(resolver, name) for name, resolver in _TRANSACTION_FIELDS.items()
     },
 }
 
