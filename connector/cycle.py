@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
+from connector import stock_arrivals
 from connector.clock import Clock
 from connector.daemon_schema import cycle_runs, webhook_deliveries
 from connector.db import StateStore
@@ -317,6 +318,8 @@ def run_cycle(
             _reconcile(deps, report, should_stop)
         if should_stop():
             return report
+        if apply:  # stock that arrived fills its purchase orders before anything is promised
+            stock_arrivals.receive(deps.store, deps.engine, deps.settings, deps.shop, deps.clock())
         plan = deps.planner(deps.db, deps.settings, deps.shop, deps.clock())
         report.plan = plan
         report.held_before = _held_before(deps, plan)
