@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from connector.sandbox.shopify.definitions import create_definition
 from connector.sandbox.shopify.fulfillment_mutations import FULFILLMENT_MUTATIONS
 from connector.sandbox.shopify.records import SProduct, SVariant, SWebhook, gid, parse_gid
 from connector.sandbox.shopify.resolvers import MAX_PAGE, find_node
@@ -247,4 +248,5 @@ MUTATIONS: dict[str, Mutation] = {
     **FULFILLMENT_MUTATIONS,
     "discountCodeBasicCreate": discount_create,
     "webhookSubscriptionCreate": webhook_create,
+    "metafieldDefinitionCreate": create_definition,
 }

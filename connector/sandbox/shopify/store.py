@@ -66,6 +66,7 @@ class ShopData:
         self.fulfillment_orders: dict[int, SFulfillmentOrder] = {}
         self.webhooks: dict[int, SWebhook] = {}
         self.discount_codes: dict[str, dict[str, Any]] = {}
+        self.metafield_definitions: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._next = 1000
 
     def next_id(self) -> int:
