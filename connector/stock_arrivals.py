@@ -29,7 +29,9 @@ import sqlalchemy as sa
 
 from connector.db.schema import metadata
 from connector.db.schema import purchase_orders as po_table
+from connector.db.schema import variants as variants_table
 from connector.db.store import StateStore
+from connector.db.store_base import chunks, upsert
 from connector.db.types import UTCDateTime
 from connector.errors import UsageError
 from connector.settings import Settings
@@ -98,15 +100,19 @@ class StockNote:
         return self.note
 
 
-def _on_hand(store: StateStore, shop: str, skus: set[str]) -> dict[str, int]:
+def _on_hand(conn: sa.Connection, shop: str, skus: set[str]) -> dict[str, int]:
+    """SKU -> on hand, for the watched SKUs only (a big catalog is not loaded every cycle)."""
+    v = variants_table
     counts: dict[str, int] = defaultdict(int)
     pooled: set[str] = set()
-    for variant in store.variants(shop):
-        if variant.sku not in skus or not variant.tracked:
-            continue
-        if variant.stock_pool:
-            pooled.add(variant.sku)
-        counts[variant.sku] += variant.available + variant.committed
+    for chunk in chunks(sorted(skus)):
+        query = sa.select(v.c.sku, v.c.available, v.c.committed, v.c.stock_pool).where(
+            v.c.shop == shop, v.c.sku.in_(chunk), v.c.tracked.is_(True)
+        )
+        for row in conn.execute(query):
+            if row.stock_pool:
+                pooled.add(row.sku)
+            counts[row.sku] += row.available + row.committed
     return {sku: count for sku, count in counts.items() if sku not in pooled}
 
 
@@ -117,10 +123,10 @@ def receive_from_stock(
     docstring for the rule); one transaction, so a crash never books a rise twice."""
     open_pos = store.purchase_orders(shop)
     skus = {po.sku for po in open_pos}
-    counts = _on_hand(store, shop, skus)
     last = today + timedelta(days=RECEIVE_WINDOW_DAYS)
     receipts: list[StockReceipt] = []
     with engine.begin() as conn:
+        counts = _on_hand(conn, shop, skus)
         seen = {
             row.sku: row.on_hand
             for row in conn.execute(sa.select(stock_seen).where(stock_seen.c.shop == shop))
@@ -241,8 +247,6 @@ def _set_note(
 
 
 def _upsert(conn: sa.Connection, table: sa.Table, key: dict[str, str], **values: object) -> None:
-    from connector.db.store_base import upsert
-
     upsert(conn, table, [{**key, **values}])
 
 
