@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
+from connector import stock_arrivals
 from connector.clock import Clock
 from connector.cycle_report import (
     DEDUPE_WINDOW,
@@ -241,6 +242,8 @@ def run_cycle(
         if should_stop():
             _forget(deps, "the cycle stopped before planning")
             return report
+        if apply:  # stock that arrived fills its purchase orders before anything is promised
+            stock_arrivals.receive(deps.store, deps.engine, deps.settings, deps.shop, deps.clock())
         plan = _decide(deps, report, full=reconcile)
         report.plan = plan
         report.held_before = _held_before(deps, plan)

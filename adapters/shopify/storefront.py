@@ -6,16 +6,20 @@ reports ``skipped`` and writes nothing; each change gets its own :class:`WriteRe
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from adapters.common import failed_write
 from adapters.shopify.client import GraphQLClient
+from adapters.shopify.eta_definitions import ensure_eta_definitions
 from adapters.shopify.mapping import METAFIELD_NAMESPACE
 from connector.errors import ConnectorError, RetryableError
 from connector.model import ChangeKind, InventoryPolicy, StorefrontChange, WriteResult, WriteStatus
 
 __all__ = ["StorefrontWriter"]
+
+log = logging.getLogger(__name__)
 
 READ_BATCH = 50
 GID_PREFIX = "gid://shopify/"
@@ -37,6 +41,22 @@ def _failure(error: ConnectorError) -> tuple[WriteStatus, str, bool]:
 class StorefrontWriter:
     def __init__(self, client: GraphQLClient) -> None:
         self.client = client
+        self.definitions_ready = False
+        """Whether this writer has made sure the ETA metafield definitions exist (once)."""
+
+    def ensure_definitions(self) -> None:
+        """Create the ETA metafield definitions once per writer; a failure is logged and tried
+        again at the next ETA write, and never holds the ETA values back."""
+        if self.definitions_ready:
+            return
+        try:
+            problems = ensure_eta_definitions(self.client)
+        except ConnectorError as error:
+            log.warning("metafield definitions not checked (tried again later): %s", error)
+            return
+        for problem in problems:
+            log.warning("%s", problem)
+        self.definitions_ready = True
 
     def current(self, ids: Sequence[str]) -> dict[str, Mapping[str, Any]]:
         nodes: dict[str, Mapping[str, Any]] = {}
@@ -86,6 +106,8 @@ class StorefrontWriter:
         for product, items in policy.items():
             results.update(self._policies(product, items))
         results.update(self._etas(eta))
+        if eta:  # after the values: a definition only names them, it never holds them back
+            self.ensure_definitions()
         return [results[i] for i in range(len(changes))]
 
     @staticmethod

@@ -13,6 +13,7 @@ from connector.errors import UsageError
 
 if TYPE_CHECKING:
     from connector.cli.main import AppContext
+    from connector.stock_arrivals import StockNote
 
 __all__ = ["register"]
 
@@ -83,24 +84,64 @@ def register(cli: click.Group) -> None:
         app: AppContext, shop_name: str | None, sku: str | None, show_all: bool, as_json: bool
     ) -> None:
         """List purchase orders by expected date."""
+        from connector.stock_arrivals import stock_notes
+
         settings, db = open_state(app)
+        shops = pick_shops(settings, shop_name)
+        notes = {
+            (shop, po_id): note
+            for shop in shops
+            for po_id, note in stock_notes(db.engine, shop).items()
+        }
         found = [
-            po
-            for shop in pick_shops(settings, shop_name)
-            for po in db.purchase_orders(shop, sku=sku, open_only=not show_all)
+            po for shop in shops for po in db.purchase_orders(shop, sku=sku, open_only=not show_all)
         ]
         if as_json:
-            echo_json([plain(po) for po in found])
+            echo_json([{**plain(po), "stock": _note(notes.get((po.shop, po.id)))} for po in found])
             return
         if not found:
             click.echo("No purchase orders.")
         for po in found:
             when = po.expected_date.isoformat() if po.expected_date else "no date"
             reason = f'  reason: "{po.reason}"' if po.reason else ""
+            note = notes.get((po.shop, po.id))
+            stock = f"  [{note.text}]" if note is not None else ""
             click.echo(
                 f"{po.id}  {po.sku}  {po.received}/{po.quantity} received  expected {when}"
                 f"  {po.supplier}".rstrip()
                 + reason
+                + stock
+            )
+
+    @po_group.command("keep")
+    @click.argument("po_id")
+    @click.option("--shop", "shop_name", help="The shop (needed when the config has several).")
+    @click.option(
+        "--auto",
+        "auto",
+        is_flag=True,
+        help="Hand the PO back to the rule: shop stock rises are booked on it again.",
+    )
+    @click.pass_obj
+    def po_keep(app: AppContext, po_id: str, shop_name: str | None, auto: bool) -> None:
+        """Keep a purchase order open whatever the shop's stock does (the stock that rose was not
+        this delivery): gives back what shop stock booked on it."""
+        from connector.stock_arrivals import keep_purchase_order
+
+        settings, db = open_state(app)
+        shop = pick_shops(settings, shop_name, one=True)[0]
+        received, quantity = keep_purchase_order(
+            db, db.engine, shop, po_id, app.clock(), keep=not auto
+        )
+        if auto:
+            click.echo(
+                f"Purchase order {po_id}: {received}/{quantity} received; shop stock rises "
+                "count for it again."
+            )
+        else:
+            click.echo(
+                f"Purchase order {po_id}: kept open, {received}/{quantity} received; shop stock "
+                "rises no longer count for it."
             )
 
     @po_group.command("receive")
@@ -173,3 +214,9 @@ def register(cli: click.Group) -> None:
             click.echo(f"  skipped {problem}", err=True)
         if problems:
             raise click.exceptions.Exit(1)
+
+
+def _note(note: StockNote | None) -> dict[str, object] | None:
+    if note is None:
+        return None
+    return {"keep": note.keep, "from_stock": note.from_stock, "note": note.text}

@@ -24,6 +24,7 @@ from connector.sandbox.shopify.cost import (
     actual_cost,
     requested_cost,
 )
+from connector.sandbox.shopify.definitions import definitions
 from connector.sandbox.shopify.mutations import MUTATIONS
 from connector.sandbox.shopify.order_edits import IDEMPOTENCY_KEY
 from connector.sandbox.shopify.records import parse_gid
@@ -81,6 +82,7 @@ def _bind(
 
     query["bulkOperation"].resolve = bulk_by_id
     query["currentBulkOperation"].resolve = current_bulk
+    query["metafieldDefinitions"].resolve = lambda obj, info, **args: definitions(data, obj, args)
     mutation = schema.type_map["Mutation"].fields  # type: ignore[attr-defined]
     for name, run in MUTATIONS.items():
 

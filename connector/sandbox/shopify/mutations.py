@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from connector.sandbox.shopify.definitions import create_definition
 from connector.sandbox.shopify.fulfillment_mutations import FULFILLMENT_MUTATIONS
 from connector.sandbox.shopify.order_edits import refund_create
 from connector.sandbox.shopify.payments import PAYMENT_MUTATIONS
@@ -251,4 +252,5 @@ MUTATIONS: dict[str, Mutation] = {
     "discountCodeBasicCreate": discount_create,
     "webhookSubscriptionCreate": webhook_create,
     "refundCreate": refund_create,
+    "metafieldDefinitionCreate": create_definition,
 }

@@ -68,6 +68,7 @@ class ShopData:
         self.discount_codes: dict[str, dict[str, Any]] = {}
         self.idempotent: dict[str, Any] = {}
         """``@idempotent`` keys already used, with the answer their mutation gave."""
+        self.metafield_definitions: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._next = 1000
 
     def next_id(self) -> int:
