@@ -28,6 +28,7 @@ from datetime import date, datetime
 from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
+from connector.engine.notifications import to_customer
 from connector.engine.policies import ManagedTags, match_policy
 from connector.engine.sku import release_of
 from connector.errors import ConnectorError
@@ -197,21 +198,18 @@ def payment_due_notification(
 ) -> Notification:
     """The ``payment_due`` email of one released order (its key: order, lines, release date)."""
     order = entry.order
-    return Notification(
-        shop=shop,
-        kind=NotificationKind.PAYMENT_DUE,
-        order_id=order.platform_id,
-        order_number=order.number,
-        email=order.customer.email,
-        name=order.customer.name,
-        locale=order.customer_locale,
-        lines=tuple(
-            NotificationLine(
-                line.platform_id, line.sku, line.title, line.open_quantity, price=line.price
-            )
-            for line in entry.lines
-        ),
-        created_at=now,
+    lines = (
+        NotificationLine(
+            line.platform_id, line.sku, line.title, line.open_quantity, price=line.price
+        )
+        for line in entry.lines
+    )
+    return to_customer(
+        shop,
+        NotificationKind.PAYMENT_DUE,
+        order,
+        lines,
+        now,
         promised_date=entry.release,
         release_date=entry.release,
         payment_terms=entry.policy.payment_terms,

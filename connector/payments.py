@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import sqlalchemy as sa
 
 from connector.engine.money import ExpiryPolicy, Verdict, WaitingMoney, assess
+from connector.engine.notifications import to_customer
 from connector.logs import redact
 from connector.model import (
     BackorderEntry,
     Money,
-    Notification,
     NotificationKind,
     NotificationLine,
     Order,
@@ -388,16 +388,7 @@ def _tell_customer(deps: CycleDeps, order: Order | None, amount: Money) -> None:
         )
         for line in order.lines
     )
-    notification = Notification(
-        shop=deps.shop,
-        kind=NotificationKind.PAYMENT_CAPTURED,
-        order_id=order.platform_id,
-        order_number=order.number,
-        email=order.customer.email,
-        name=order.customer.name,
-        locale=order.locale,
-        lines=lines,
-        created_at=deps.clock(),
-        amount=amount,
+    notification = to_customer(
+        deps.shop, NotificationKind.PAYMENT_CAPTURED, order, lines, deps.clock(), amount=amount
     )
     deps.outbox.enqueue([notification], deps.settings.shop(deps.shop))

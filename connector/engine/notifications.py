@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
+from typing import Any
 
 from connector.engine.events import LineNotice, line_event, mailed, notice_line
 from connector.model import (
@@ -20,7 +21,31 @@ from connector.model import (
 )
 from connector.settings import PolicySettings
 
-__all__ = ["delay_discount_code", "notification_for", "reminder"]
+__all__ = ["delay_discount_code", "notification_for", "reminder", "to_customer"]
+
+
+def to_customer(
+    shop: str,
+    kind: NotificationKind,
+    order: Order,
+    lines: Iterable[NotificationLine],
+    now: datetime,
+    **fields: Any,
+) -> Notification:
+    """A mail to ``order``'s customer: their address, name and language (the order's, else the
+    customer's) taken from the order in one place; ``fields`` are the kind's own (amount, ...)."""
+    return Notification(
+        shop=shop,
+        kind=kind,
+        order_id=order.platform_id,
+        order_number=order.number,
+        email=order.customer.email,
+        name=order.customer.name,
+        locale=order.customer_locale,
+        lines=tuple(lines),
+        created_at=now,
+        **fields,
+    )
 
 
 _CONFIRMATIONS = frozenset(

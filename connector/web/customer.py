@@ -26,10 +26,10 @@ from werkzeug.wrappers import Request, Response
 
 from connector.clock import Clock
 from connector.db.store import StateStore
+from connector.engine.notifications import to_customer
 from connector.model import (
     BackorderEventKind,
     Money,
-    Notification,
     NotificationKind,
     NotificationLine,
     Order,
@@ -246,16 +246,12 @@ class CustomerPages:
             for entry in story.queue
             if entry.waiting
         )
-        notice = Notification(
-            shop=shop.name,
-            kind=NotificationKind.WAIT_CONFIRMATION,
-            order_id=order.platform_id,
-            order_number=order.number,
-            email=order.customer.email,
-            name=order.customer.name,
-            locale=order.customer_locale,
-            lines=lines,
-            created_at=self.clock(),
+        notice = to_customer(
+            shop.name,
+            NotificationKind.WAIT_CONFIRMATION,
+            order,
+            lines,
+            self.clock(),
             promised_date=promise,
         )
         self.outbox.enqueue([notice], shop)

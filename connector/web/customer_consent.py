@@ -37,10 +37,10 @@ import sqlalchemy as sa
 
 from connector.clock import Clock
 from connector.db.store import StateStore
+from connector.engine.notifications import to_customer
 from connector.model import (
     BackorderEntry,
     BackorderEventKind,
-    Notification,
     NotificationKind,
     NotificationLine,
 )
@@ -153,16 +153,12 @@ def _notify(
     )
     outbox.enqueue(
         [
-            Notification(
-                shop=shop.name,
-                kind=NotificationKind.DELAY_CONSENT,
-                order_id=order.platform_id,
-                order_number=order.number,
-                email=order.customer.email,
-                name=order.customer.name,
-                locale=order.customer_locale,
-                lines=lines,
-                created_at=now,
+            to_customer(
+                shop.name,
+                NotificationKind.DELAY_CONSENT,
+                order,
+                lines,
+                now,
                 promised_date=notice.promise,
                 old_promised_date=agreed,
                 consent_by=notice.consent_by,
