@@ -15,7 +15,7 @@ from connector.daemon_schema import cycle_runs
 from connector.model import BackorderEventKind, Notification, NotificationKind, NotificationLine
 from connector.settings import ShopSettings
 
-__all__ = ["build_digest", "local_date", "shop_zone", "unheld_orders"]
+__all__ = ["build_digest", "local_date", "owner_digest", "shop_zone", "unheld_orders"]
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,18 @@ def build_digest(
             lines.append(NotificationLine(f"s{number}", event.sku, event.sku, 0))
     if not lines and not unheld:
         return None
+    return owner_digest(shop, owner_email, now, lines=lines, reason="\n".join(unheld))
+
+
+def owner_digest(
+    shop: ShopSettings,
+    owner_email: str,
+    now: datetime,
+    *,
+    lines: Iterable[NotificationLine] = (),
+    reason: str = "",
+) -> Notification:
+    """The owner's digest of the shop's day (``promised_date``: that day, in the shop's zone)."""
     return Notification(
         shop=shop.name,
         kind=NotificationKind.DIGEST,
@@ -111,5 +123,5 @@ def build_digest(
         lines=tuple(lines),
         created_at=now,
         promised_date=local_date(shop, now),
-        reason="\n".join(unheld),
+        reason=reason,
     )

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from connector.model import MoneyAtRisk, Notification, NotificationKind
+from connector.model import MoneyAtRisk, Notification
 from connector.payments_watch import WatchRow, watch_rows
 from connector.settings import ShopSettings
 
@@ -156,18 +156,7 @@ def digest_with_money(
         for r in rows
     )
     if digest is None:
-        from connector.daemon_digest import local_date
+        from connector.daemon_digest import owner_digest
 
-        digest = Notification(
-            shop=shop.name,
-            kind=NotificationKind.DIGEST,
-            order_id="",
-            order_number="",
-            email=owner_email,
-            name=shop.branding.name or shop.name,
-            locale=shop.locale,
-            lines=(),
-            created_at=now,
-            promised_date=local_date(shop, now),
-        )
+        digest = owner_digest(shop, owner_email, now)
     return dataclasses.replace(digest, money_at_risk=risk)
