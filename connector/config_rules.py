@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale, UnknownLocaleError
 from babel.numbers import is_currency
 
+from connector.config_rules_reorder import REORDER_RULES
 from connector.config_rules_web import check_console, check_console_user, check_web
 from connector.errors import ConfigProblem
 from connector.model import Platform
@@ -416,6 +417,7 @@ _RULES: dict[type[Any], Callable[[Node], Problems]] = {
     WebSettings: check_web,
     ConsoleSettings: check_console,
     ConsoleUser: check_console_user,
+    **REORDER_RULES,
     PolicySettings: _policy,
     PolicyMatch: _match,
     ScheduleSettings: _schedule,

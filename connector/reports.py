@@ -8,9 +8,18 @@ from datetime import datetime, timedelta
 
 from connector.db import Database
 from connector.engine.metrics import BackorderReport, backorder_report
-from connector.model import BackorderEntry, BackorderEvent, Order
+from connector.engine.reorder import (
+    ReorderInput,
+    ReorderRules,
+    ReorderSuggestion,
+    Supplier,
+    suggest_reorders,
+)
+from connector.model import BackorderEntry, BackorderEvent, Order, OrderStatus
+from connector.purchase_orders import shop_today
+from connector.settings import Settings
 
-__all__ = ["REPORT_DAYS", "shop_report"]
+__all__ = ["REPORT_DAYS", "reorder_rules", "shop_reorder", "shop_report"]
 
 REPORT_DAYS = 90
 """The window of ``connector report`` by default, and of the gauges in ``/metrics``."""
@@ -43,3 +52,66 @@ def _report_orders(
             if order is not None:
                 found[order.platform_id] = order
     return list(found.values())
+
+
+def reorder_rules(settings: Settings) -> ReorderRules:
+    """The engine's reorder rules from ``[reorder]`` and ``[[suppliers]]``."""
+    config = settings.reorder
+    return ReorderRules(
+        cover_days=config.cover_days,
+        safety_days=config.safety_days,
+        velocity_days=config.velocity_days,
+        lead_time_days=config.lead_time_days,
+        suppliers=tuple(Supplier(s.name, s.lead_time_days, s.skus) for s in settings.suppliers),
+    )
+
+
+def shop_reorder(
+    db: Database, settings: Settings, shop: str, now: datetime
+) -> list[ReorderSuggestion]:
+    """``connector report --reorder`` for ``shop``: what to order, from whom, by when.
+
+    Reads the stored queue (waiting units), the catalog (stock and pools), the orders of the
+    sales window and every purchase order (open ones bring units; the newest names the supplier).
+    """
+    rules = reorder_rules(settings)
+    waiting: dict[str, int] = {}
+    for entry in db.queue(shop):
+        waiting[entry.sku] = waiting.get(entry.sku, 0) + entry.waiting
+    sold: dict[str, int] = {}
+    if rules.velocity_days > 0:
+        since = now - timedelta(days=rules.velocity_days)
+        # orders() filters on updated_at (a superset); the window counts from when it was placed.
+        for order in db.orders(shop, since=since):
+            if order.created_at < since or order.status is OrderStatus.CANCELLED:
+                continue
+            for line in order.lines:
+                units = line.quantity - line.cancelled
+                if line.sku and units > 0:
+                    sold[line.sku] = sold.get(line.sku, 0) + units
+    incoming: dict[str, int] = {}
+    supplier: dict[str, tuple[datetime, str]] = {}
+    # Open ones as the store reads them: a PO closed short brings nothing, whatever it ordered.
+    for po in db.purchase_orders(shop):
+        incoming[po.sku] = incoming.get(po.sku, 0) + po.outstanding
+    for po in db.purchase_orders(shop, open_only=False):
+        created = po.created_at or now
+        if po.supplier and (po.sku not in supplier or created >= supplier[po.sku][0]):
+            supplier[po.sku] = (created, po.supplier)
+    stock = {v.sku: v for v in db.variants(shop) if v.sku and v.tracked}
+    skus = {*waiting, *(sku for sku in sold if sku in stock), *incoming}
+    items = []
+    for sku in sorted(skus):
+        variant = stock.get(sku)
+        items.append(
+            ReorderInput(
+                sku=sku,
+                on_hand=variant.available if variant else 0,
+                waiting=waiting.get(sku, 0),
+                sold=sold.get(sku, 0),
+                open_po_units=incoming.get(sku, 0),
+                last_supplier=supplier.get(sku, (now, ""))[1],
+                pool=variant.stock_pool if variant else "",
+            )
+        )
+    return suggest_reorders(items, rules, shop_today(settings, shop, now))

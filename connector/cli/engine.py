@@ -204,6 +204,11 @@ def register(cli: click.Group) -> None:
     @click.option("--days", type=click.IntRange(min=1), default=90, show_default=True)
     @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
     @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (metric,value per shop).")
+    @click.option(
+        "--reorder",
+        is_flag=True,
+        help="What to order, from which supplier, by when ([reorder], [[suppliers]]).",
+    )
     @click.pass_obj
     def report_command(
         app: AppContext,
@@ -212,14 +217,26 @@ def register(cli: click.Group) -> None:
         days: int,
         as_json: bool,
         as_csv: bool,
+        reorder: bool,
     ) -> None:
-        """Backorder rate, fill rate, promises kept, waits, cancellations and what is owed."""
+        """Backorder rate, fill rate, promises kept, waits, cancellations and what is owed.
+
+        With --reorder: the reorder suggestions instead (units per SKU or stock pool, from which
+        supplier, by when), from waiting demand, recent sales, stock and open purchase orders.
+        """
         from connector.reports import shop_report
 
         if as_json and as_csv:
             raise UsageError("pick one of --json and --csv")
         settings, db = open_state(app)
         now = app.clock()
+        if reorder:
+            from connector.cli.reorder_view import print_reorder
+
+            print_reorder(
+                settings, db, pick_shops(settings, shop_name), now, as_json=as_json, as_csv=as_csv
+            )
+            return
         reports = [shop_report(db, shop, now, days) for shop in pick_shops(settings, shop_name)]
         if as_json:
             data = [report.as_dict() for report in reports]
