@@ -25,6 +25,7 @@ from connector.lease import LeaseKeeper, database_clock, make_holder_id, release
 from connector.logs import shop_context
 from connector.metrics import Metrics, Sample
 from connector.platform import PlatformAdapter
+from connector.reports import shop_reorder
 from connector.scheduler import Scheduler
 from connector.settings import Settings, ShopSettings
 from connector.sync import Progress
@@ -294,7 +295,9 @@ class Daemon:
                 return 0
             now = self.clock()
             events = self.db.events(shop, since=now - timedelta(days=1))
-            digest = build_digest(self.shop(shop), owner, events, now)
+            digest = build_digest(
+                self.shop(shop), owner, events, now, shop_reorder(self.db, self.settings, shop, now)
+            )
             if digest is None or not lease.still_held():
                 return 0
             return int(self.outbox.enqueue([digest], self.shop(shop)))
