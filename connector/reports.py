@@ -3,10 +3,10 @@ and for ``/metrics``, so the two can never disagree (no second copy of any query
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from connector.db import Database
+from connector.db.store import StateStore
 from connector.engine.metrics import BackorderReport, backorder_report
 from connector.engine.reorder import (
     ReorderInput,
@@ -19,13 +19,22 @@ from connector.model import BackorderEntry, BackorderEvent, Order, OrderStatus
 from connector.purchase_orders import shop_today
 from connector.settings import Settings
 
-__all__ = ["REPORT_DAYS", "reorder_rules", "shop_reorder", "shop_report"]
+__all__ = [
+    "REORDER_COLUMNS",
+    "REPORT_DAYS",
+    "reorder_rows",
+    "reorder_rules",
+    "shop_reorder",
+    "shop_report",
+]
 
 REPORT_DAYS = 90
 """The window of ``connector report`` by default, and of the gauges in ``/metrics``."""
 
 
-def shop_report(db: Database, shop: str, now: datetime, days: int = REPORT_DAYS) -> BackorderReport:
+def shop_report(
+    db: StateStore, shop: str, now: datetime, days: int = REPORT_DAYS
+) -> BackorderReport:
     """``shop``'s backorder report over the last ``days`` up to ``now``."""
     since = now - timedelta(days=days)
     events = db.events(shop, since=since)
@@ -35,7 +44,7 @@ def shop_report(db: Database, shop: str, now: datetime, days: int = REPORT_DAYS)
 
 
 def _report_orders(
-    db: Database,
+    db: StateStore,
     shop: str,
     orders: Iterable[Order],
     queue: Iterable[BackorderEntry],
@@ -67,7 +76,7 @@ def reorder_rules(settings: Settings) -> ReorderRules:
 
 
 def shop_reorder(
-    db: Database, settings: Settings, shop: str, now: datetime
+    db: StateStore, settings: Settings, shop: str, now: datetime
 ) -> list[ReorderSuggestion]:
     """``connector report --reorder`` for ``shop``: what to order, from whom, by when.
 
@@ -115,3 +124,40 @@ def shop_reorder(
             )
         )
     return suggest_reorders(items, rules, shop_today(settings, shop, now))
+
+
+REORDER_COLUMNS = (
+    "shop",
+    "sku",
+    "supplier",
+    "units",
+    "order_by",
+    "arrives_by",
+    "lead_time_days",
+    "waiting",
+    "on_hand",
+    "open_po_units",
+    "daily_sales",
+    "why",
+)
+
+
+def reorder_rows(shop: str, suggestions: Sequence[ReorderSuggestion]) -> list[list[str]]:
+    """One CSV row per suggestion, in :data:`REORDER_COLUMNS` order (a pool's SKUs joined by ``+``)."""
+    return [
+        [
+            shop,
+            s.key,
+            s.supplier,
+            str(s.units),
+            s.order_by.isoformat(),
+            s.arrives_by.isoformat(),
+            str(s.lead_time_days),
+            str(s.waiting),
+            str(s.on_hand),
+            str(s.open_po_units),
+            f"{s.daily_sales:g}",
+            s.why,
+        ]
+        for s in suggestions
+    ]

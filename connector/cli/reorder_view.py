@@ -14,46 +14,9 @@ from connector.cli.common import echo_json, plain
 
 if TYPE_CHECKING:
     from connector.db import Database
-    from connector.engine.reorder import ReorderSuggestion
     from connector.settings import Settings
 
-__all__ = ["CSV_COLUMNS", "csv_rows", "print_reorder"]
-
-CSV_COLUMNS = (
-    "shop",
-    "sku",
-    "supplier",
-    "units",
-    "order_by",
-    "arrives_by",
-    "lead_time_days",
-    "waiting",
-    "on_hand",
-    "open_po_units",
-    "daily_sales",
-    "why",
-)
-
-
-def csv_rows(shop: str, suggestions: Sequence[ReorderSuggestion]) -> list[list[str]]:
-    """One CSV row per suggestion, in :data:`CSV_COLUMNS` order (a pool's SKUs joined by ``+``)."""
-    return [
-        [
-            shop,
-            s.key,
-            s.supplier,
-            str(s.units),
-            s.order_by.isoformat(),
-            s.arrives_by.isoformat(),
-            str(s.lead_time_days),
-            str(s.waiting),
-            str(s.on_hand),
-            str(s.open_po_units),
-            f"{s.daily_sales:g}",
-            s.why,
-        ]
-        for s in suggestions
-    ]
+__all__ = ["print_reorder"]
 
 
 def print_reorder(
@@ -66,7 +29,7 @@ def print_reorder(
     as_csv: bool,
 ) -> None:
     """Print each shop's suggestions; one line per shop when there is nothing to order."""
-    from connector.reports import shop_reorder
+    from connector.reports import REORDER_COLUMNS, reorder_rows, shop_reorder
 
     found = {shop: shop_reorder(db, settings, shop, now) for shop in shops}
     if as_json:
@@ -75,9 +38,9 @@ def print_reorder(
     if as_csv:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow(REORDER_COLUMNS)
         for shop, suggestions in found.items():
-            writer.writerows(csv_rows(shop, suggestions))
+            writer.writerows(reorder_rows(shop, suggestions))
         click.echo(buffer.getvalue(), nl=False)
         return
     for shop, suggestions in found.items():
