@@ -96,7 +96,10 @@ class ConsoleApp:
         except HTTPException as error:
             response: Response = self.message(request, None, "Not found.", error.code or 404)
         else:
-            response = self._dispatch(request, endpoint, values)
+            try:
+                response = self._dispatch(request, endpoint, values)
+            except HTTPException as error:  # a form past the size limits: refused, not a crash
+                response = self.message(request, None, error.description or "", error.code or 400)
         result: Iterable[bytes] = response(environ, start_response)
         return result
 
