@@ -67,7 +67,12 @@ def test_the_owner_previews_a_sheet_then_imports_its_good_rows(
     assert confirm.status_code == 200
     assert "Imported into outlet." in text(confirm)
     [po] = console.db.purchase_orders("outlet", sku=sku)
-    assert (po.id, po.quantity, po.expected_date, po.supplier) == (f"SUP-1:{sku}", 12, due, "Nordic")
+    assert (po.id, po.quantity, po.expected_date, po.supplier) == (
+        f"SUP-1:{sku}",
+        12,
+        due,
+        "Nordic",
+    )
     assert [p.id for p in console.db.purchase_orders("outlet", sku="NO-SUCH-SKU")] == [
         "SUP-3:NO-SUCH-SKU"
     ]
