@@ -34,6 +34,6 @@ class Route:
 
 def page_routes() -> tuple[Route, ...]:
     """Every page module's routes (imported here, so the app names no page module itself)."""
-    from connector.web.console import plan_page, po_import, reorder_page
+    from connector.web.console import plan_page, po_import, reorder_page, report_page
 
-    return (*reorder_page.ROUTES, *po_import.ROUTES, *plan_page.ROUTES)
+    return (*reorder_page.ROUTES, *po_import.ROUTES, *plan_page.ROUTES, *report_page.ROUTES)
