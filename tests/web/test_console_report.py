@@ -63,7 +63,7 @@ def test_the_report_page_draws_the_waiting_lines_by_age_and_the_rates(
     for _, value, width in ages:  # bars drawn to scale
         assert width == round(200 * value / tallest, 1)
 
-    rates = dict((label, value) for label, value, _ in charts["Rates"])
+    rates = {label: value for label, value, _ in charts["Rates"]}
     assert report.backorder_rate is not None
     assert rates["backorder rate"] == round(report.backorder_rate * 100, 1)
     assert f'<th scope="row">waiting_lines</th><td>{report.waiting_lines}</td>' in page
