@@ -212,8 +212,9 @@ class ConsoleUser:
     name: str
     role: Literal["support", "owner"]
     """``support``: read and resync; ``owner``: also purchase orders and the audit log."""
-    password_hash: str
-    """An argon2 hash from ``connector console hash-password``; never the password itself."""
+    password_hash: str = ""
+    """An argon2 hash from ``connector console hash-password``; never the password itself.
+    Empty only with ``[console] sso_header``: the user then logs in through the proxy alone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +235,9 @@ class ConsoleSettings:
     trusted_proxies: tuple[str, ...] = ()
     """Addresses of your reverse proxy: from them, the client's address (for the login limit and
     the audit log) is the last one in ``X-Forwarded-For``; from anyone else that header is ignored."""
+    sso_header: str = ""
+    """A header your reverse proxy sets to the signed-in user's name (``X-Forwarded-User``): from a
+    ``trusted_proxies`` address it logs that user in without a password. Off when empty."""
 
     @property
     def enabled(self) -> bool:

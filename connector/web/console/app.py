@@ -25,6 +25,7 @@ from connector.web.console import audit
 from connector.web.console.pages import ConsoleData
 from connector.web.console.routes import Route, page_routes
 from connector.web.console.sessions import Session, Sessions
+from connector.web.console.sso import sso_login, sso_user
 from connector.web.passwords import verify_password
 
 __all__ = ["ConsoleApp"]
@@ -108,6 +109,9 @@ class ConsoleApp:
             handler: Callable[..., Response] = getattr(self, f"on_{endpoint}")
             return handler(request, **values)
         session = self._session(request)
+        sso = sso_user(self.settings, request)
+        if sso.asked and (session is None or session.user.name != sso.name):
+            return sso_login(self, request, sso)
         if session is None:
             return redirect(f"{request.script_root}/login", code=303)
         page = self.pages.get(endpoint)
@@ -146,7 +150,7 @@ class ConsoleApp:
             {"message": message, "form_token": self.sessions.csrf(f"login:{nonce}")},
             status,
         )
-        response.set_cookie(LOGIN_COOKIE, nonce, max_age=3600, **self._cookie(request))
+        response.set_cookie(LOGIN_COOKIE, nonce, max_age=3600, **self.cookie(request))
         return response
 
     def on_login_post(self, request: Request) -> Response:
@@ -171,7 +175,9 @@ class ConsoleApp:
                 429,
             )
         user = self.settings.user(name)
-        if not verify_password(user.password_hash if user else None, password) or user is None:
+        # A user without a password (sso_header) cannot log in with one.
+        known = user.password_hash if user and user.password_hash else None
+        if not verify_password(known, password) or user is None:
             with self.data.engine.begin() as conn:
                 audit.record(conn, at=now, user=name, address=address, action=audit.LOGIN_FAILED)
             return self.on_login(request, "Wrong user name or password.", 401)
@@ -188,15 +194,15 @@ class ConsoleApp:
             )
         response = redirect(f"{request.script_root}/", code=303)
         response.set_cookie(
-            COOKIE, token, max_age=self.settings.session_hours * 3600, **self._cookie(request)
+            COOKIE, token, max_age=self.settings.session_hours * 3600, **self.cookie(request)
         )
-        response.delete_cookie(LOGIN_COOKIE, **self._cookie(request))
+        response.delete_cookie(LOGIN_COOKIE, **self.cookie(request))
         return response
 
     def on_logout(self, request: Request, session: Session) -> Response:
         self.record(request, session, audit.LOGOUT)
         response = redirect(f"{request.script_root}/login", code=303)
-        response.delete_cookie(COOKIE, **self._cookie(request))
+        response.delete_cookie(COOKIE, **self.cookie(request))
         return response
 
     def address(self, request: Request) -> str:
@@ -208,7 +214,8 @@ class ConsoleApp:
                 return hops[-1][:100]
         return peer
 
-    def _cookie(self, request: Request) -> dict[str, Any]:
+    def cookie(self, request: Request) -> dict[str, Any]:
+        """The session cookie's attributes: this console's path, HttpOnly, SameSite=Strict."""
         return {
             "path": f"{request.script_root}/",
             "secure": self.secure,
