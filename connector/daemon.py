@@ -296,7 +296,11 @@ class Daemon:
             now = self.clock()
             events = self.db.events(shop, since=now - timedelta(days=1))
             digest = build_digest(
-                self.shop(shop), owner, events, now, shop_reorder(self.db, self.settings, shop, now)
+                self.shop(shop),
+                owner,
+                events,
+                now,
+                shop_reorder(self.db, self.db.engine, self.settings, shop, now),
             )
             if digest is None or not lease.still_held():
                 return 0

@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
+
+from connector.db import schema as t
 from connector.db.store import StateStore
 from connector.engine.metrics import BackorderReport, backorder_report
 from connector.engine.reorder import (
@@ -75,54 +78,76 @@ def reorder_rules(settings: Settings) -> ReorderRules:
     )
 
 
+def _sold_by_sku(engine: sa.Engine, shop: str, since: datetime) -> dict[str, int]:
+    """Units ordered per SKU since ``since`` (placed then, not cancelled), summed by the database:
+    loading every order of the window to count it took seconds on a big shop."""
+    o, line = t.orders, t.order_lines
+    query = (
+        sa.select(line.c.sku, sa.func.sum(line.c.quantity - line.c.cancelled))
+        .join(o, sa.and_(o.c.shop == line.c.shop, o.c.platform_id == line.c.order_id))
+        .where(
+            o.c.shop == shop,
+            o.c.created_at >= since,
+            o.c.status != OrderStatus.CANCELLED.value,
+            line.c.sku != "",
+        )
+        .group_by(line.c.sku)
+    )
+    with engine.connect() as conn:
+        return {sku: int(units) for sku, units in conn.execute(query) if units and units > 0}
+
+
+def _stock_by_sku(engine: sa.Engine, shop: str) -> dict[str, tuple[int, str]]:
+    """(available, stock pool) of each tracked SKU: three columns, not whole variants."""
+    v = t.variants
+    query = sa.select(v.c.sku, v.c.available, v.c.stock_pool).where(
+        v.c.shop == shop, v.c.tracked.is_(True), v.c.sku != ""
+    )
+    with engine.connect() as conn:
+        return {sku: (int(available), pool or "") for sku, available, pool in conn.execute(query)}
+
+
 def shop_reorder(
-    db: StateStore, settings: Settings, shop: str, now: datetime
+    db: StateStore, engine: sa.Engine, settings: Settings, shop: str, now: datetime
 ) -> list[ReorderSuggestion]:
     """``connector report --reorder`` for ``shop``: what to order, from whom, by when.
 
-    Reads the stored queue (waiting units), the catalog (stock and pools), the orders of the
+    Reads the stored queue (waiting units), the catalog's stock and pools, the units sold in the
     sales window and every purchase order (open ones bring units; the newest names the supplier).
+    ``engine`` is ``db``'s: the sales and stock are summed by the database.
     """
     rules = reorder_rules(settings)
     waiting: dict[str, int] = {}
     for entry in db.queue(shop):
         waiting[entry.sku] = waiting.get(entry.sku, 0) + entry.waiting
-    sold: dict[str, int] = {}
-    if rules.velocity_days > 0:
-        since = now - timedelta(days=rules.velocity_days)
-        # orders() filters on updated_at (a superset); the window counts from when it was placed.
-        for order in db.orders(shop, since=since):
-            if order.created_at < since or order.status is OrderStatus.CANCELLED:
-                continue
-            for line in order.lines:
-                units = line.quantity - line.cancelled
-                if line.sku and units > 0:
-                    sold[line.sku] = sold.get(line.sku, 0) + units
+    sold = (
+        _sold_by_sku(engine, shop, now - timedelta(days=rules.velocity_days))
+        if rules.velocity_days > 0
+        else {}
+    )
     incoming: dict[str, int] = {}
-    supplier: dict[str, tuple[datetime, str]] = {}
     # Open ones as the store reads them: a PO closed short brings nothing, whatever it ordered.
     for po in db.purchase_orders(shop):
         incoming[po.sku] = incoming.get(po.sku, 0) + po.outstanding
+    supplier: dict[str, tuple[datetime, str]] = {}
     for po in db.purchase_orders(shop, open_only=False):
         created = po.created_at or now
         if po.supplier and (po.sku not in supplier or created >= supplier[po.sku][0]):
             supplier[po.sku] = (created, po.supplier)
-    stock = {v.sku: v for v in db.variants(shop) if v.sku and v.tracked}
+    stock = _stock_by_sku(engine, shop)
     skus = {*waiting, *(sku for sku in sold if sku in stock), *incoming}
-    items = []
-    for sku in sorted(skus):
-        variant = stock.get(sku)
-        items.append(
-            ReorderInput(
-                sku=sku,
-                on_hand=variant.available if variant else 0,
-                waiting=waiting.get(sku, 0),
-                sold=sold.get(sku, 0),
-                open_po_units=incoming.get(sku, 0),
-                last_supplier=supplier.get(sku, (now, ""))[1],
-                pool=variant.stock_pool if variant else "",
-            )
+    items = [
+        ReorderInput(
+            sku=sku,
+            on_hand=stock.get(sku, (0, ""))[0],
+            waiting=waiting.get(sku, 0),
+            sold=sold.get(sku, 0),
+            open_po_units=incoming.get(sku, 0),
+            last_supplier=supplier.get(sku, (now, ""))[1],
+            pool=stock.get(sku, (0, ""))[1],
         )
+        for sku in sorted(skus)
+    ]
     return suggest_reorders(items, rules, shop_today(settings, shop, now))
 
 

@@ -31,7 +31,7 @@ def print_reorder(
     """Print each shop's suggestions; one line per shop when there is nothing to order."""
     from connector.reports import REORDER_COLUMNS, reorder_rows, shop_reorder
 
-    found = {shop: shop_reorder(db, settings, shop, now) for shop in shops}
+    found = {shop: shop_reorder(db, db.engine, settings, shop, now) for shop in shops}
     if as_json:
         echo_json([{"shop": shop, "suggestions": plain(list(s))} for shop, s in found.items()])
         return

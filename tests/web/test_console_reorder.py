@@ -14,7 +14,9 @@ def test_the_owner_sees_what_to_order_and_a_po_for_it_takes_it_off_the_page(
     console: Console,  # noqa: F811
 ) -> None:
     olive = console.login("olive")
-    suggestions = shop_reorder(console.db, console.settings, "outlet", console.clock())
+    suggestions = shop_reorder(
+        console.db, console.db.engine, console.settings, "outlet", console.clock()
+    )
     assert suggestions, "the demo shop has waiting lines no purchase order brings"
     first = suggestions[0]
     page = text(olive.get("/console/reorder"))

@@ -24,7 +24,7 @@ __all__ = ["ROUTES"]
 def _suggestions(app: ConsoleApp) -> dict[str, list[ReorderSuggestion]]:
     data, now = app.data, app.data.clock()
     return {
-        name: shop_reorder(data.store, data.settings, name, now)
+        name: shop_reorder(data.store, data.engine, data.settings, name, now)
         for name, shop in data.shops.items()
         if shop.enabled
     }
