@@ -85,6 +85,11 @@ class ReorderSuggestion:
         return " + ".join(self.skus)
 
 
+def _per_day(daily: float) -> str:
+    """``0.03``, ``0.1``, ``2``: a sales rate as few digits as say it."""
+    return f"{daily:.2f}".rstrip("0").rstrip(".") or "0"
+
+
 def _supplier(rules: ReorderRules, skus: Sequence[str], last: str) -> tuple[str, int]:
     for supplier in rules.suppliers:
         if any(fnmatchcase(sku, pattern) for sku in skus for pattern in supplier.skus):
@@ -128,11 +133,14 @@ def suggest_one(
         # Customers already wait for units nothing brings: every day of delay is theirs.
         order_by, why = today, f"{-spare} waiting units have no supply"
     elif spare == 0 or daily <= 0:
-        order_by, why = today, f"stock and open POs only cover the waiting orders; {daily:.1f}/day"
+        order_by, why = (
+            today,
+            f"stock and open POs only cover the waiting orders; {_per_day(daily)}/day",
+        )
     else:
         lasts = math.floor(spare / daily)
         order_by = today + timedelta(days=max(0, lasts - lead - rules.safety_days))
-        why = f"{spare} spare units last {lasts} days at {daily:.1f}/day"
+        why = f"{spare} spare units last {lasts} days at {_per_day(daily)}/day"
     return ReorderSuggestion(
         skus=skus,
         supplier=supplier,
