@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,10 @@ def test_report_reorder_sizes_the_order_from_sales_beyond_what_open_pos_bring(
     assert [(r["sku"], r["supplier"], r["units"], r["order_by"]) for r in rows] == [
         ("SOFA-OAK", "Nordic Sofas", "2", "2026-12-09")
     ]
+    code, out, _ = run(config, *AT, "report", "--reorder", "--json")
+    [shop] = json.loads(out)
+    assert shop["shop"] == "demo"
+    assert [(s["skus"], s["units"]) for s in shop["suggestions"]] == [(["SOFA-OAK"], 2)]
 
 
 def test_a_purchase_order_for_the_suggestion_leaves_nothing_to_order(config: Path) -> None:
