@@ -97,6 +97,19 @@ def _sold_by_sku(engine: sa.Engine, shop: str, since: datetime) -> dict[str, int
         return {sku: int(units) for sku, units in conn.execute(query) if units and units > 0}
 
 
+def _waiting_by_sku(engine: sa.Engine, shop: str) -> dict[str, int]:
+    """Units waiting per SKU in the stored queue, summed by the database (as ``queue_totals``
+    counts it) rather than loading every waiting line."""
+    q = t.backorder_queue
+    query = (
+        sa.select(q.c.sku, sa.func.sum(q.c.waiting))
+        .where(q.c.shop == shop, q.c.waiting > 0)
+        .group_by(q.c.sku)
+    )
+    with engine.connect() as conn:
+        return {sku: int(units) for sku, units in conn.execute(query)}
+
+
 def _stock_by_sku(engine: sa.Engine, shop: str) -> dict[str, tuple[int, str]]:
     """(available, stock pool) of each tracked SKU: three columns, not whole variants."""
     v = t.variants
@@ -117,9 +130,7 @@ def shop_reorder(
     ``engine`` is ``db``'s: the sales and stock are summed by the database.
     """
     rules = reorder_rules(settings)
-    waiting: dict[str, int] = {}
-    for entry in db.queue(shop):
-        waiting[entry.sku] = waiting.get(entry.sku, 0) + entry.waiting
+    waiting = _waiting_by_sku(engine, shop)
     sold = (
         _sold_by_sku(engine, shop, now - timedelta(days=rules.velocity_days))
         if rules.velocity_days > 0
