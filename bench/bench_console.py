@@ -3,8 +3,10 @@
     PYTHONPATH=. python bench/bench_console.py [--orders 100000] [--waiting 50000]
 
 Fills a fresh SQLite state database with ``--orders`` orders of 3 lines each over 10,000 SKUs
-and ``--waiting`` waiting lines in the queue, logs in to the daemon's /console through its WSGI
-app (no network), then times each page 20 times and prints the best and median in milliseconds.
+(each a variant sold beyond its stock, every tenth with an open purchase order) and ``--waiting``
+waiting lines in the queue, logs in to the daemon's /console through its WSGI app (no network),
+then times each page (20 times; the plan, reorder and report pages, which read the whole shop,
+3 times) and prints the best and median in milliseconds.
 """
 
 from __future__ import annotations
@@ -24,11 +26,23 @@ from connector.clock import FrozenClock
 from connector.config import parse_settings
 from connector.daemon import Daemon
 from connector.db import open_database
-from connector.model import BackorderEntry, Customer, Money, Order, OrderLine, OrderStatus
+from connector.model import (
+    BackorderEntry,
+    Customer,
+    Money,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Product,
+    PurchaseOrder,
+    Variant,
+)
 from connector.web.passwords import hash_password
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 SKUS = 10_000
+HEAVY = {"plan (connector plan)", "reorder (report --reorder)", "report, 90 days (report)"}
+"""Pages timed 3 times, not 20: each reads the whole shop."""
 PASSWORD = "a password for the benchmark"
 
 
@@ -63,6 +77,30 @@ def orders(count: int) -> list[Order]:
             )
         )
     return made
+
+
+def catalog(skus: int) -> tuple[list[Product], list[Variant], list[PurchaseOrder]]:
+    """One product per 10 SKUs; every variant sold beyond stock; every tenth SKU on order."""
+    products = [Product("bench", f"p{i}", f"Product {i}", START) for i in range(skus // 10 + 1)]
+    variants = [
+        Variant(
+            "bench",
+            f"v{i}",
+            f"p{i // 10}",
+            f"SKU-{i}",
+            "V",
+            Money(Decimal("9.90"), "EUR"),
+            START,
+            available=-5,
+        )
+        for i in range(skus)
+    ]
+    due = START.date() + timedelta(days=21)
+    pos = [
+        PurchaseOrder(f"PO-{i}", "bench", f"SKU-{i}", 20, due, supplier="Bench Supply")
+        for i in range(0, skus, 10)
+    ]
+    return products, variants, pos
 
 
 def queue(made: list[Order], waiting: int) -> list[BackorderEntry]:
@@ -103,12 +141,20 @@ def main() -> None:
         for index in range(0, len(made), 1000):
             with db.transaction() as tx:
                 tx.upsert_orders(made[index : index + 1000])
+        products, variants, pos = catalog(SKUS)
+        with db.transaction() as tx:
+            tx.upsert_products(products)
+            tx.upsert_variants(variants)
+            for po in pos:
+                tx.add_purchase_order(po)
         db.replace_queue("bench", queue(made, args.waiting))
         print(
             f"{args.orders} orders x 3 lines, {args.waiting} waiting lines stored in "
             f"{time.perf_counter() - began:.1f} s"
         )
         os.environ["BENCH_CONSOLE_SECRET"] = "b" * 40
+        os.environ["BENCH_KEY"] = "ck_" + "0" * 40
+        os.environ["BENCH_SECRET"] = "cs_" + "0" * 40
         settings = parse_settings(
             {
                 "database_url": url,
@@ -117,7 +163,8 @@ def main() -> None:
                         "name": "bench",
                         "platform": "woocommerce",
                         "url": "https://bench.example.com",
-                        "enabled": False,
+                        "consumer_key": "env:BENCH_KEY",
+                        "consumer_secret": "env:BENCH_SECRET",
                     }
                 ],
                 "console": {
@@ -141,10 +188,13 @@ def main() -> None:
             "order (connector order N)": f"/console/order?shop=bench&id={middle.platform_id}",
             "a SKU's queue": f"/console/queue?sku={middle.lines[0].sku}",
             "purchase orders": "/console/purchase-orders",
+            "reorder (report --reorder)": "/console/reorder",
+            "report, 90 days (report)": "/console/report",
+            "plan (connector plan)": "/console/plan",
         }
         for label, path in pages.items():
             times = []
-            for _ in range(20):
+            for _ in range(3 if label in HEAVY else 20):
                 began = time.perf_counter()
                 answer = client.get(path)
                 times.append((time.perf_counter() - began) * 1000)

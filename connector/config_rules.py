@@ -22,6 +22,7 @@ from connector.config_rules_choices import check_choices
 from connector.config_rules_engine import check_schedule_engine
 from connector.config_rules_money import MONEY_RULES
 from connector.config_rules_money_woo import check_payment_modes
+from connector.config_rules_reorder import REORDER_RULES
 from connector.config_rules_web import check_console, check_console_user, check_web
 from connector.errors import ConfigProblem
 from connector.model import Platform
@@ -421,6 +422,7 @@ _RULES: dict[type[Any], Callable[[Node], Problems]] = {
     WebSettings: lambda node: check_web(node) + check_choices(node),
     ConsoleSettings: check_console,
     ConsoleUser: check_console_user,
+    **REORDER_RULES,
     PolicySettings: _policy,
     PolicyMatch: _match,
     ScheduleSettings: lambda node: [*_schedule(node), *check_schedule_engine(node)],

@@ -8,6 +8,7 @@ Registered by :mod:`connector.config_rules`; each problem names its key.
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -73,7 +74,9 @@ def check_console_user(node: Node) -> list[ConfigProblem]:
     if isinstance(name, str) and (not name.strip() or name != name.strip()):
         problems.append(ConfigProblem(_key(node, "name"), "a user name without spaces around it"))
     hashed = node.values.get("password_hash")
-    message = hash_problem(hashed) if isinstance(hashed, str) else None
+    # Absent is allowed here; check_console requires sso_header for such a user.
+    given = "password_hash" in node.raw_keys
+    message = hash_problem(hashed) if isinstance(hashed, str) and given else None
     if message:
         problems.append(ConfigProblem(_key(node, "password_hash"), message))
     return problems
@@ -101,8 +104,43 @@ def check_console(node: Node) -> list[ConfigProblem]:
                     f"expected an IP address like 127.0.0.1, got {address!r}",
                 )
             )
+    problems += _sso(node)
     for name in ("session_hours", "login_attempts", "lockout_minutes"):
         number = values.get(name)
         if isinstance(number, int) and number < 1:
             problems.append(ConfigProblem(_key(node, name), "at least 1"))
+    return problems
+
+
+_HEADER = re.compile(r"^[A-Za-z0-9-]+$")
+
+
+def _sso(node: Node) -> list[ConfigProblem]:
+    """``sso_header`` needs the proxies it is trusted from; a user without a password needs it."""
+    values, problems = node.values, []
+    header = values.get("sso_header")
+    if isinstance(header, str) and header:
+        if not _HEADER.match(header):
+            problems.append(
+                ConfigProblem(
+                    _key(node, "sso_header"), f"a header name like X-Forwarded-User, got {header!r}"
+                )
+            )
+        if not values.get("trusted_proxies"):
+            problems.append(
+                ConfigProblem(
+                    _key(node, "sso_header"),
+                    "needs trusted_proxies: from anyone else the header would let them in as anyone",
+                )
+            )
+    users = values.get("users")
+    for index, user in enumerate(users if isinstance(users, tuple) else ()):
+        if not getattr(user, "password_hash", "x") and not header:
+            problems.append(
+                ConfigProblem(
+                    f"{_key(node, 'users')}[{getattr(user, 'name', index)}].password_hash",
+                    "required (make one with `connector console hash-password`), "
+                    "unless sso_header logs users in",
+                )
+            )
     return problems

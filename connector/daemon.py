@@ -27,6 +27,7 @@ from connector.logs import shop_context
 from connector.metrics import Metrics, Sample
 from connector.payments_view import digest_with_money
 from connector.platform import PlatformAdapter
+from connector.reports import shop_reorder
 from connector.scheduler import Scheduler
 from connector.settings import Settings, ShopSettings
 from connector.sync import Progress
@@ -321,7 +322,10 @@ class Daemon:
             now = self.clock()
             events = self.db.events(shop, since=now - timedelta(days=1))
             unheld = unheld_orders(self.db.engine, shop)
-            digest = build_digest(self.shop(shop), owner, events, now, unheld)
+            reorder = shop_reorder(self.db, self.db.engine, self.settings, shop, now)
+            digest = build_digest(
+                self.shop(shop), owner, events, now, unheld=unheld, reorder=reorder
+            )
             digest = digest_with_money(digest, self.db.engine, self.shop(shop), owner, now)
             if digest is None or not lease.still_held():
                 return 0

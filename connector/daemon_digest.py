@@ -5,17 +5,25 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
 from connector.daemon_schema import cycle_runs
+from connector.engine.reorder import ReorderSuggestion
 from connector.model import BackorderEventKind, Notification, NotificationKind, NotificationLine
 from connector.settings import ShopSettings
 
-__all__ = ["build_digest", "local_date", "owner_digest", "shop_zone", "unheld_orders"]
+__all__ = [
+    "build_digest",
+    "local_date",
+    "owner_digest",
+    "reorder_line",
+    "shop_zone",
+    "unheld_orders",
+]
 
 log = logging.getLogger(__name__)
 
@@ -60,20 +68,46 @@ def unheld_orders(engine: sa.Engine, shop: str) -> list[str]:
     return unheld
 
 
+_REORDER = {
+    "en": "To order within a week: {units} units of {skus} SKUs, the first by {first} "
+    "(connector report --reorder, or the console's Reorder page).",
+    "sv": "Att beställa inom en vecka: {units} st av {skus} artiklar, den första senast {first} "
+    "(connector report --reorder, eller konsolens sida Reorder).",
+}
+
+
+def reorder_line(
+    shop: ShopSettings, suggestions: Sequence[ReorderSuggestion], now: datetime
+) -> str:
+    """The digest's one reorder line: the suggestions due within a week, or "" when none is."""
+    soon = local_date(shop, now) + timedelta(days=7)
+    due = [s for s in suggestions if s.order_by <= soon]
+    if not due:
+        return ""
+    words = _REORDER.get((shop.locale or "en").split("_")[0].split("-")[0], _REORDER["en"])
+    first = min(s.order_by for s in due).isoformat()
+    return words.format(units=sum(s.units for s in due), skus=len(due), first=first)
+
+
 def build_digest(
     shop: ShopSettings,
     owner_email: str,
     events: Iterable[Any],
     now: datetime,
+    *,
     unheld: Sequence[str] = (),
+    reorder: Sequence[ReorderSuggestion] = (),
 ) -> Notification | None:
     """The owner's digest from the last day's history: new backorders, delays, stopped selling.
 
     Lines follow the digest template's convention: ``old_eta`` set is a delay, quantity 0 is an
     item that stopped selling, anything else a new backorder. None when nothing happened or when
     no owner address is configured (the digest is off). ``unheld`` (see :func:`unheld_orders`)
-    rides in ``reason``, one order a line: the owner must hold those lines by hand. ``promised_date`` is the shop's local
-    date, which the outbox keys digests on: one digest per shop and day, whoever builds it.
+    rides in ``reason``, one order a line: the owner must hold those lines by hand.
+    ``promised_date`` is the shop's local date, which the outbox keys digests on: one digest per
+    shop and day, whoever builds it. The reorder suggestions due within a week add one sentence
+    (:func:`reorder_line`, in ``reorder_note``) to a digest that goes out; alone they send none,
+    so a quiet day stays quiet.
     """
     if not owner_email.strip():
         return None
@@ -100,7 +134,14 @@ def build_digest(
             lines.append(NotificationLine(f"s{number}", event.sku, event.sku, 0))
     if not lines and not unheld:
         return None
-    return owner_digest(shop, owner_email, now, lines=lines, reason="\n".join(unheld))
+    return owner_digest(
+        shop,
+        owner_email,
+        now,
+        lines=lines,
+        reason="\n".join(unheld),
+        reorder_note=reorder_line(shop, reorder, now),
+    )
 
 
 def owner_digest(
@@ -110,6 +151,7 @@ def owner_digest(
     *,
     lines: Iterable[NotificationLine] = (),
     reason: str = "",
+    reorder_note: str = "",
 ) -> Notification:
     """The owner's digest of the shop's day (``promised_date``: that day, in the shop's zone)."""
     return Notification(
@@ -124,4 +166,5 @@ def owner_digest(
         created_at=now,
         promised_date=local_date(shop, now),
         reason=reason,
+        reorder_note=reorder_note,
     )

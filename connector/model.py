@@ -528,6 +528,9 @@ class Notification:
     consent_by: date | None = None
     """For DELAY_CONSENT: without the customer's "keep waiting" by this day the waiting items
     are cancelled and refunded (None: silence counts as agreeing)."""
+    reorder_note: str = ""
+    """For DIGEST: the reorder suggestions due within a week, in one sentence (``reason`` there
+    lists the lines that could not be held)."""
 
     @property
     def idempotency_key(self) -> str:

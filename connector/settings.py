@@ -24,10 +24,12 @@ __all__ = [
     "PolicyMatch",
     "PolicyMode",
     "PolicySettings",
+    "ReorderSettings",
     "ScheduleSettings",
     "Secret",
     "Settings",
     "ShopSettings",
+    "SupplierSettings",
 ]
 
 
@@ -226,8 +228,9 @@ class ConsoleUser:
     name: str
     role: Literal["support", "owner"]
     """``support``: read and resync; ``owner``: also purchase orders and the audit log."""
-    password_hash: str
-    """An argon2 hash from ``connector console hash-password``; never the password itself."""
+    password_hash: str = ""
+    """An argon2 hash from ``connector console hash-password``; never the password itself.
+    Empty only with ``[console] sso_header``: the user then logs in through the proxy alone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +251,9 @@ class ConsoleSettings:
     trusted_proxies: tuple[str, ...] = ()
     """Addresses of your reverse proxy: from them, the client's address (for the login limit and
     the audit log) is the last one in ``X-Forwarded-For``; from anyone else that header is ignored."""
+    sso_header: str = ""
+    """A header your reverse proxy sets to the signed-in user's name (``X-Forwarded-User``): from a
+    ``trusted_proxies`` address it logs that user in without a password. Off when empty."""
 
     @property
     def enabled(self) -> bool:
@@ -274,6 +280,33 @@ class PaymentSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SupplierSettings:
+    """A supplier the reorder suggestions order from (``[[suppliers]]``)."""
+
+    name: str
+    """As the purchase orders name it (their ``supplier``)."""
+    lead_time_days: int = 14
+    """Days from ordering to the goods on the shelf."""
+    skus: tuple[str, ...] = ()
+    """Shell-style patterns (``SOFA-*``) of the SKUs it supplies; a SKU matched by none is
+    ordered from the supplier of its newest purchase order."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReorderSettings:
+    """How ``connector report --reorder`` sizes its suggestions (``[reorder]``)."""
+
+    cover_days: int = 30
+    """Days of recent sales each order should last beyond its lead time."""
+    safety_days: int = 0
+    """Extra days of sales kept in hand against a late delivery."""
+    velocity_days: int = 30
+    """The window of recent sales the daily rate is read from (0: waiting demand only)."""
+    lead_time_days: int = 14
+    """The lead time of a SKU with no known supplier."""
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the connector runs on, validated once at load."""
 
@@ -283,6 +316,8 @@ class Settings:
     email: EmailSettings = field(default_factory=EmailSettings)
     web: WebSettings = field(default_factory=WebSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
+    suppliers: tuple[SupplierSettings, ...] = ()
+    reorder: ReorderSettings = field(default_factory=ReorderSettings)
     policies: tuple[PolicySettings, ...] = ()
     default_policy: PolicySettings = field(
         default_factory=lambda: PolicySettings(name="default", mode=PolicyMode.STOP)

@@ -4,11 +4,13 @@
 
 Runs the WooCommerce sandbox on 127.0.0.1, syncs it with the real CLI on the sandbox's day,
 logs in to the daemon's /console as an owner, presses Resync on a waiting order, adds a purchase
-order, and has headless Chromium render each page to docs/console/<page>.png (1200 px wide).
+order, previews a sheet to import, and has headless Chromium render each page (the plan, the
+reorder suggestions and the report among them) to docs/console/<page>.png (1200 px wide).
 """
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import sys
@@ -135,7 +137,32 @@ def main() -> int:
             },
         )
         pages["purchase-orders"] = client.get("/console/purchase-orders").get_data(as_text=True)
+        # Before the cycle: the plan shows what the new PO will change.
+        pages["plan"] = client.get("/console/plan").get_data(as_text=True)
+        due = clock().date() + timedelta(days=12)
+        sheet = (
+            "sku,quantity,expected_date,supplier,reference\n"
+            f"{entry.sku},10,{due},Nordic Chairs,SUP-8\n"
+            f"{entry.sku},lots,{due},Nordic Chairs,SUP-9\n"
+            f"LAMP-TYPO,4,{due},Lamps AB,LA-1\n"
+        )
+        pages["po-import"] = client.post(
+            "/console/purchase-orders/import",
+            data={
+                "csrf": _csrf(pages["overview"]),
+                "shop": "outlet",
+                "file": (io.BytesIO(sheet.encode()), "purchase-orders.csv"),
+            },
+            content_type="multipart/form-data",
+        ).get_data(as_text=True)
         daemon.work_shop("outlet")
+        clock.advance(timedelta(days=10))  # the demo's orders age, for the report's charts
+        login = client.get("/console/login").get_data(as_text=True)  # the session's hours ran out
+        client.post(
+            "/console/login", data={"csrf": _csrf(login), "user": "olive", "password": PASSWORD}
+        )
+        pages["reorder"] = client.get("/console/reorder").get_data(as_text=True)
+        pages["report"] = client.get("/console/report").get_data(as_text=True)
         url = f"/console/order?shop=outlet&id={order.platform_id}"
         pages["order"] = client.get(url).get_data(as_text=True)
         pages["audit"] = client.get("/console/audit").get_data(as_text=True)
@@ -144,7 +171,7 @@ def main() -> int:
         for name, html in pages.items():
             source = folder / f"{name}.html"
             source.write_text(html, encoding="utf-8")
-            height = 1500 if name == "order" else 900
+            height = {"order": 1500, "report": 1300, "po-import": 1100}.get(name, 900)
             screenshot(source, out / f"{name}.png", width=1200, height=height)
             print(f"docs/console/{name}.png")
     return 0

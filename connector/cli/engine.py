@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from connector.cli.common import echo_json, open_state, pick_shops, plain
-from connector.engine.events import EXISTING
 from connector.errors import UsageError
 
 if TYPE_CHECKING:
@@ -31,57 +30,23 @@ def _numbers(state: EngineState) -> dict[str, str]:
     return {order.platform_id: order.number for order in state.orders}
 
 
-def _rule(rule: str) -> str:
-    """Which policy decided a storefront change, as the owner wrote it in the config."""
-    if not rule:
-        return ""
-    names = [
-        "default policy" if part == "default_policy" else "policy " + part[9:-1]
-        for part in rule.split(", ")
-    ]
-    return f"  [{', '.join(names)}]"
-
-
 def _print_plan(shop: str, plan: Plan, numbers: dict[str, str]) -> None:
+    from connector.plan_text import plan_lines, plan_notes, plan_summary
+
     click.echo(f"Plan for {shop} (nothing is written to the shop):")
     if plan.is_empty:
         click.echo("  nothing to change: the shop already shows what the engine wants")
-    for change in plan.storefront:
-        target = change.sku or f"product {change.product_id}"
-        if change.kind.value == "inventory_policy" and change.policy is not None:
-            what = f"selling when out of stock: {change.policy.value}"
-        elif change.kind.value == "eta":
-            what = f"label: {change.eta_label!r}" if change.eta_label else "label: (removed)"
+    for line in plan_lines(plan, numbers):
+        if line.section == "storefront":
+            rule = f"  [{line.rule}]" if line.rule else ""
+            click.echo(f"  storefront {line.target}: {line.what}{rule}")
+        elif line.section == "order":
+            click.echo(f"  order {line.target}: {line.what}")
         else:
-            sign = "+" if change.kind.value == "add_tags" else "-"
-            what = "tags " + " ".join(f"{sign}{tag}" for tag in change.tags)
-        reason = f"  ({change.reason})" if change.reason else ""
-        click.echo(f"  storefront {target}: {what}{reason}{_rule(change.rule)}")
-    for action in plan.order_actions:
-        number = numbers.get(action.order_id, action.order_id)
-        lines = ", ".join(f"{line_id} x{units}" for line_id, units in action.lines)
-        detail = lines or " ".join(action.tags) or action.discount_code
-        if action.kind.value == "release_hold" and not detail:
-            detail = "every hold of ours on the order"
-        extra = f" [{action.hold_reason}]" if action.hold_reason else ""
-        click.echo(f"  order {number}: {action.kind.value} {detail}{extra}")
-    for note in plan.notifications:
-        promised = note.promised_date.isoformat() if note.promised_date else "no date"
-        click.echo(
-            f"  email {note.kind.value} to {note.email} (order {note.order_number}): {promised}"
-        )
-    quiet = [e for e in plan.events if e.kind.value == "detected" and e.detail.endswith(EXISTING)]
-    if quiet:
-        orders = len({event.order_id for event in quiet})
-        click.echo(
-            f"  {_count(len(quiet), 'waiting line')} of {_count(orders, 'order')} placed before "
-            "the first sync get no confirmation (notify_existing = false)"
-        )
-    waiting = sum(1 for entry in plan.queue if entry.waiting)
-    click.echo(
-        f"  {len(plan.storefront)} storefront changes, {len(plan.order_actions)} order actions, "
-        f"{len(plan.notifications)} emails, {waiting} lines waiting, {len(plan.events)} events"
-    )
+            click.echo(f"  email {line.what}")
+    for note in plan_notes(plan):
+        click.echo(f"  {note}")
+    click.echo(f"  {plan_summary(plan)}")
 
 
 def _pull(app: AppContext, settings: Settings, db: Database, shops: list[str]) -> None:
@@ -222,6 +187,11 @@ def register(cli: click.Group) -> None:
     @click.option("--days", type=click.IntRange(min=1), default=90, show_default=True)
     @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
     @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (metric,value per shop).")
+    @click.option(
+        "--reorder",
+        is_flag=True,
+        help="What to order, from which supplier, by when ([reorder], [[suppliers]]).",
+    )
     @click.pass_obj
     def report_command(
         app: AppContext,
@@ -230,8 +200,13 @@ def register(cli: click.Group) -> None:
         days: int,
         as_json: bool,
         as_csv: bool,
+        reorder: bool,
     ) -> None:
-        """Backorder rate, fill rate, promises kept, waits, cancellations and what is owed."""
+        """Backorder rate, fill rate, promises kept, waits, cancellations and what is owed.
+
+        With --reorder: the reorder suggestions instead (units per SKU or stock pool, from which
+        supplier, by when), from waiting demand, recent sales, stock and open purchase orders.
+        """
         from connector.payments_view import money_report, print_money_report, with_money
         from connector.reports import shop_report
 
@@ -239,6 +214,13 @@ def register(cli: click.Group) -> None:
             raise UsageError("pick one of --json and --csv")
         settings, db = open_state(app)
         now = app.clock()
+        if reorder:
+            from connector.cli.reorder_view import print_reorder
+
+            print_reorder(
+                settings, db, pick_shops(settings, shop_name), now, as_json=as_json, as_csv=as_csv
+            )
+            return
         reports = [shop_report(db, shop, now, days) for shop in pick_shops(settings, shop_name)]
         money = {r.shop: money_report(db.engine, r.shop) for r in reports}
         if as_json:
@@ -262,7 +244,9 @@ def _percent(value: float | None) -> str:
 
 
 def _count(number: int, noun: str) -> str:
-    return f"{number} {noun if number == 1 else noun + 's'}"
+    from connector.plan_text import count
+
+    return count(number, noun)
 
 
 def _money(value: Any, currency: str, locale: str) -> str:

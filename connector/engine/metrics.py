@@ -57,6 +57,11 @@ class BackorderReport:
     waiting_units: int = 0
     open_value: dict[str, Decimal] = field(default_factory=dict)
     top_skus: tuple[SkuDemand, ...] = ()
+    waiting_ages_days: tuple[int, ...] = ()
+    """Each waiting line's age in whole days since it was ordered (for the console's chart)."""
+    lateness_days: tuple[int | None, ...] = ()
+    """Each served line's days past its first promised date (negative: early; None: no date
+    was promised), for the console's chart of how honest the promises were."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: money as strings (exact), dates as ISO text."""
@@ -145,6 +150,7 @@ def backorder_report(
     # The customer's wait starts when they ordered, not when the connector first saw the line.
     ordered_at = {line.platform_id: o.created_at for o in orders for line in o.lines}
     waits: list[float] = []
+    lateness: list[int | None] = []
     on_time = 0
     for line_id, when in allocated_at.items():
         first = detected.get(line_id)
@@ -153,6 +159,7 @@ def backorder_report(
         start = min(ordered_at.get(line_id, first.at), first.at)
         waits.append((when - start).total_seconds() / 86400)
         promised: date | None = first.eta
+        lateness.append(None if promised is None else (when.date() - promised).days)
         if promised is not None and when.date() <= promised:
             on_time += 1
     units_backordered = sum(event.quantity for event in detected.values())
@@ -162,10 +169,12 @@ def backorder_report(
             prices[line.platform_id] = (line.price.amount, line.price.currency)
     open_value: dict[str, Decimal] = defaultdict(Decimal)
     waiting_now: Counter[str] = Counter()
+    ages: dict[str, int] = {}
     for entry in queue:
         if not entry.waiting:
             continue
         waiting_now[entry.sku] += entry.waiting
+        ages[entry.line_id] = max(0, (until - entry.ordered_at).days)
         price = prices.get(entry.line_id)
         if price is not None:
             open_value[price[1]] += price[0] * entry.waiting
@@ -192,4 +201,6 @@ def backorder_report(
         top_skus=tuple(
             SkuDemand(sku, short_units[sku], short_lines[sku], waiting_now[sku]) for sku in ranked
         ),
+        waiting_ages_days=tuple(sorted(ages.values())),
+        lateness_days=tuple(lateness),
     )

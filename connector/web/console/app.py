@@ -23,7 +23,9 @@ from connector.settings import ConsoleSettings
 from connector.status import minute_utc
 from connector.web.console import audit
 from connector.web.console.pages import ConsoleData
+from connector.web.console.routes import Route, page_routes
 from connector.web.console.sessions import Session, Sessions
+from connector.web.console.sso import sso_login, sso_user
 from connector.web.passwords import verify_password
 
 __all__ = ["ConsoleApp"]
@@ -66,6 +68,7 @@ class ConsoleApp:
         self.environment = environment
         self.environment.filters["minute"] = minute_utc
         self.wake = wake
+        self.pages: dict[str, Route] = {route.endpoint: route for route in page_routes()}
         self.url_map = Map(
             [
                 Rule("/", endpoint="overview", methods=["GET"]),
@@ -80,6 +83,10 @@ class ConsoleApp:
                 Rule("/purchase-orders", endpoint="pos", methods=["GET"]),
                 Rule("/purchase-orders", endpoint="pos_add", methods=["POST"]),
                 Rule("/purchase-orders/receive", endpoint="pos_receive", methods=["POST"]),
+                *(
+                    Rule(page.path, endpoint=page.endpoint, methods=[page.method])
+                    for page in self.pages.values()
+                ),
             ]
         )
 
@@ -88,9 +95,12 @@ class ConsoleApp:
         try:
             endpoint, values = self.url_map.bind_to_environ(environ).match()
         except HTTPException as error:
-            response: Response = self._message(request, None, "Not found.", error.code or 404)
+            response: Response = self.message(request, None, "Not found.", error.code or 404)
         else:
-            response = self._dispatch(request, endpoint, values)
+            try:
+                response = self._dispatch(request, endpoint, values)
+            except HTTPException as error:  # a form past the size limits: refused, not a crash
+                response = self.message(request, None, error.description or "", error.code or 400)
         result: Iterable[bytes] = response(environ, start_response)
         return result
 
@@ -99,20 +109,27 @@ class ConsoleApp:
             handler: Callable[..., Response] = getattr(self, f"on_{endpoint}")
             return handler(request, **values)
         session = self._session(request)
+        sso = sso_user(self.settings, request)
+        if sso.asked and (session is None or session.user.name != sso.name):
+            return sso_login(self, request, sso)
         if session is None:
             return redirect(f"{request.script_root}/login", code=303)
-        if endpoint in _OWNER_ONLY and session.user.role != OWNER:
-            return self._message(request, session, "This page is for the store owner.", 403)
+        page = self.pages.get(endpoint)
+        owner_only = page.owner_only if page is not None else endpoint in _OWNER_ONLY
+        if owner_only and session.user.role != OWNER:
+            return self.message(request, session, "This page is for the store owner.", 403)
         if request.method == "POST" and not self.sessions.check_csrf(
             session.id, request.form.get("csrf", "")
         ):
-            return self._message(
+            return self.message(
                 request,
                 session,
                 "This form expired or came from another page; nothing was done. "
                 "Go back, reload, and try again.",
                 403,
             )
+        if page is not None:
+            return page.handler(self, request, session)
         handler = getattr(self, f"on_{endpoint}")
         return handler(request, session, **values)
 
@@ -126,14 +143,14 @@ class ConsoleApp:
 
     def on_login(self, request: Request, message: str = "", status: int = 200) -> Response:
         nonce = self.sessions.nonce()
-        response = self._render(
+        response = self.render(
             request,
             None,
             "login",
             {"message": message, "form_token": self.sessions.csrf(f"login:{nonce}")},
             status,
         )
-        response.set_cookie(LOGIN_COOKIE, nonce, max_age=3600, **self._cookie(request))
+        response.set_cookie(LOGIN_COOKIE, nonce, max_age=3600, **self.cookie(request))
         return response
 
     def on_login_post(self, request: Request) -> Response:
@@ -144,7 +161,7 @@ class ConsoleApp:
             return self.on_login(request, "The login form expired; please try again.", 400)
         name = request.form.get("user", "").strip()[:100]
         password = request.form.get("password", "")
-        address = self._address(request)
+        address = self.address(request)
         now = self.data.clock()
         window = timedelta(minutes=self.settings.lockout_minutes)
         if audit.failed_logins(self.data.engine, name, address, now - window) >= (
@@ -158,7 +175,9 @@ class ConsoleApp:
                 429,
             )
         user = self.settings.user(name)
-        if not verify_password(user.password_hash if user else None, password) or user is None:
+        # A user without a password (sso_header) cannot log in with one.
+        known = user.password_hash if user and user.password_hash else None
+        if not verify_password(known, password) or user is None:
             with self.data.engine.begin() as conn:
                 audit.record(conn, at=now, user=name, address=address, action=audit.LOGIN_FAILED)
             return self.on_login(request, "Wrong user name or password.", 401)
@@ -175,18 +194,18 @@ class ConsoleApp:
             )
         response = redirect(f"{request.script_root}/", code=303)
         response.set_cookie(
-            COOKIE, token, max_age=self.settings.session_hours * 3600, **self._cookie(request)
+            COOKIE, token, max_age=self.settings.session_hours * 3600, **self.cookie(request)
         )
-        response.delete_cookie(LOGIN_COOKIE, **self._cookie(request))
+        response.delete_cookie(LOGIN_COOKIE, **self.cookie(request))
         return response
 
     def on_logout(self, request: Request, session: Session) -> Response:
-        self._audit(request, session, audit.LOGOUT)
+        self.record(request, session, audit.LOGOUT)
         response = redirect(f"{request.script_root}/login", code=303)
-        response.delete_cookie(COOKIE, **self._cookie(request))
+        response.delete_cookie(COOKIE, **self.cookie(request))
         return response
 
-    def _address(self, request: Request) -> str:
+    def address(self, request: Request) -> str:
         """The client's address: the peer's, or behind a trusted proxy the hop it saw last."""
         peer = request.remote_addr or ""
         if peer in self.settings.trusted_proxies:
@@ -195,7 +214,8 @@ class ConsoleApp:
                 return hops[-1][:100]
         return peer
 
-    def _cookie(self, request: Request) -> dict[str, Any]:
+    def cookie(self, request: Request) -> dict[str, Any]:
+        """The session cookie's attributes: this console's path, HttpOnly, SameSite=Strict."""
         return {
             "path": f"{request.script_root}/",
             "secure": self.secure,
@@ -206,40 +226,40 @@ class ConsoleApp:
     # pages -------------------------------------------------------------------------------------
 
     def on_overview(self, request: Request, session: Session) -> Response:
-        return self._render(request, session, "overview", {"shops": self.data.overview()})
+        return self.render(request, session, "overview", {"shops": self.data.overview()})
 
     def on_orders(self, request: Request, session: Session) -> Response:
         query = request.args.get("q", "").strip()[:200]
         found = self.data.lookup(query) if query else []
         if query:
-            self._audit(request, session, "lookup", detail=query)
+            self.record(request, session, "lookup", detail=query)
         if len(found) == 1:
             return redirect(self._order_url(request, found[0].shop, found[0].order_id), code=303)
-        return self._render(request, session, "orders", {"query": query, "found": found})
+        return self.render(request, session, "orders", {"query": query, "found": found})
 
     def on_order(self, request: Request, session: Session) -> Response:
         shop, order_id = request.args.get("shop", ""), request.args.get("id", "")
         story = self.data.story(shop, order_id)
         if story is None:
-            return self._message(request, session, "No such order in the state database.", 404)
+            return self.message(request, session, "No such order in the state database.", 404)
         context = {
             "story": story,
             "order": story.order,
             "resyncs": self.data.resyncs(shop, story.order.platform_id),
             "can_resync": self.data.shops[shop].enabled,
         }
-        return self._render(request, session, "order", context)
+        return self.render(request, session, "order", context)
 
     def on_resync(self, request: Request, session: Session) -> Response:
         shop, order_id = request.form.get("shop", ""), request.form.get("id", "")
         story = self.data.story(shop, order_id)
         if story is None or not self.data.shops[shop].enabled:
-            return self._message(request, session, "No such order of an enabled shop.", 404)
+            return self.message(request, session, "No such order of an enabled shop.", 404)
         self.data.queue_resync(
             story,
             user=session.user.name,
             role=session.user.role,
-            address=self._address(request),
+            address=self.address(request),
             session=session.id,
         )
         if self.wake is not None:
@@ -249,10 +269,10 @@ class ConsoleApp:
     def on_queue(self, request: Request, session: Session) -> Response:
         sku = request.args.get("sku", "").strip()[:200]
         shops = self.data.sku_queue(sku) if sku else []
-        return self._render(request, session, "queue", {"sku": sku, "shops": shops})
+        return self.render(request, session, "queue", {"sku": sku, "shops": shops})
 
     def on_audit(self, request: Request, session: Session) -> Response:
-        return self._render(
+        return self.render(
             request, session, "audit", {"entries": audit.entries(self.data.engine, limit=500)}
         )
 
@@ -278,7 +298,7 @@ class ConsoleApp:
             "received": everything.get(received),
             "warning": self.data.sku_warning(saved.shop, saved.sku) if saved else None,
         }
-        return self._render(request, session, "purchase_orders", context, 422 if error else 200)
+        return self.render(request, session, "purchase_orders", context, 422 if error else 200)
 
     def on_pos_add(self, request: Request, session: Session) -> Response:
         form = {key: request.form.get(key, "")[:500] for key in _PO_FIELDS}
@@ -291,7 +311,7 @@ class ConsoleApp:
                 form,
                 user=session.user.name,
                 role=session.user.role,
-                address=self._address(request),
+                address=self.address(request),
                 session=session.id,
             )
         except UsageError as error:
@@ -311,7 +331,7 @@ class ConsoleApp:
                 request.form.get("more") == "yes",
                 user=session.user.name,
                 role=session.user.role,
-                address=self._address(request),
+                address=self.address(request),
                 session=session.id,
             )
         except UsageError as error:
@@ -321,14 +341,15 @@ class ConsoleApp:
 
     # helpers -----------------------------------------------------------------------------------
 
-    def _audit(self, request: Request, session: Session, action: str, **fields: str) -> None:
+    def record(self, request: Request, session: Session, action: str, **fields: str) -> None:
+        """Write one action of this session's user to the audit log, now."""
         with self.data.engine.begin() as conn:
             audit.record(
                 conn,
                 at=self.data.clock(),
                 user=session.user.name,
                 role=session.user.role,
-                address=self._address(request),
+                address=self.address(request),
                 action=action,
                 session=session.id,
                 **fields,
@@ -338,12 +359,13 @@ class ConsoleApp:
     def _order_url(request: Request, shop: str, order_id: str) -> str:
         return f"{request.script_root}/order?shop={quote(shop)}&id={quote(order_id, safe='')}"
 
-    def _message(
+    def message(
         self, request: Request, session: Session | None, text: str, status: int
     ) -> Response:
-        return self._render(request, session, "message", {"message": text}, status)
+        """A page with one sentence (an error, a refusal) and ``status``."""
+        return self.render(request, session, "message", {"message": text}, status)
 
-    def _render(
+    def render(
         self,
         request: Request,
         session: Session | None,
@@ -351,6 +373,7 @@ class ConsoleApp:
         context: dict[str, Any],
         status: int = 200,
     ) -> Response:
+        """``_console/<name>.html.j2`` with ``context``, the user, a CSRF token and our headers."""
         template = self.environment.get_template(f"{FOLDER}/{name}.html.j2")
         html = template.render(
             {

@@ -1,0 +1,61 @@
+"""The config rules of the reorder suggestions: ``[[suppliers]]`` and ``[reorder]``.
+
+Registered by :mod:`connector.config_rules` (``REORDER_RULES``); each problem names its key.
+Negative numbers are refused there for every table, so only what is specific is checked here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from connector.errors import ConfigProblem
+from connector.settings import ReorderSettings, SupplierSettings
+
+if TYPE_CHECKING:
+    from connector.config import Node
+
+__all__ = ["REORDER_RULES", "check_reorder", "check_supplier"]
+
+_MAX_DAYS = 3650
+"""Ten years: past that a number of days is a typo (days typed as hours, or a year)."""
+
+
+def _key(node: Node, name: str) -> str:
+    return f"{node.path}.{name}" if node.path else name
+
+
+def _days(node: Node, names: tuple[str, ...]) -> list[ConfigProblem]:
+    return [
+        ConfigProblem(_key(node, name), f"at most {_MAX_DAYS} days (got {value})")
+        for name in names
+        if isinstance(value := node.values.get(name), int) and value > _MAX_DAYS
+    ]
+
+
+def check_supplier(node: Node) -> list[ConfigProblem]:
+    """``[[suppliers]]``: a name, a lead time in days, usable SKU patterns."""
+    # Imported here: config_rules imports this module to register its rules.
+    from connector.config_rules import _pattern_problem
+
+    problems = _days(node, ("lead_time_days",))
+    name = node.values.get("name")
+    if isinstance(name, str) and not name.strip():
+        problems.append(ConfigProblem(_key(node, "name"), "the supplier name is empty"))
+    skus = node.values.get("skus")
+    for index, pattern in enumerate(skus if isinstance(skus, tuple) else ()):
+        message = _pattern_problem(pattern)
+        if message:
+            problems.append(ConfigProblem(f"{_key(node, 'skus')}[{index}]", message))
+    return problems
+
+
+def check_reorder(node: Node) -> list[ConfigProblem]:
+    """``[reorder]``: days within reason."""
+    return _days(node, ("cover_days", "safety_days", "velocity_days", "lead_time_days"))
+
+
+REORDER_RULES: dict[type[Any], Callable[[Node], list[ConfigProblem]]] = {
+    SupplierSettings: check_supplier,
+    ReorderSettings: check_reorder,
+}
