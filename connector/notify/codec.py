@@ -11,7 +11,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from connector.model import Money, Notification, NotificationKind, NotificationLine, utc
+from connector.model import (
+    Money,
+    MoneyAtRisk,
+    Notification,
+    NotificationKind,
+    NotificationLine,
+    utc,
+)
 
 __all__ = ["notification_from_json", "notification_to_json"]
 
@@ -68,6 +75,13 @@ def notification_to_json(notification: Notification) -> str:
             if notification.consent_by is not None
             else {}
         ),
+        **({"amount": _money(notification.amount)} if notification.amount is not None else {}),
+        **(
+            {"money_at_risk": [_risk(r) for r in notification.money_at_risk]}
+            if notification.money_at_risk
+            else {}
+        ),
+        **({"reorder_note": notification.reorder_note} if notification.reorder_note else {}),
     }
     return json.dumps(body, sort_keys=True, ensure_ascii=False)
 
@@ -115,4 +129,34 @@ def notification_from_json(text: str) -> Notification:
         release_date=_parse_date(body.get("release_date")),
         payment_url=body.get("payment_url", ""),
         consent_by=_parse_date(body.get("consent_by")),
+        amount=_parse_money(body.get("amount")),
+        money_at_risk=tuple(_parse_risk(r) for r in body.get("money_at_risk") or ()),
+        reorder_note=body.get("reorder_note", ""),
+    )
+
+
+def _risk(risk: MoneyAtRisk) -> dict[str, Any]:
+    return {
+        "order_number": risk.order_number,
+        "amount": _money(risk.amount),
+        "expires_at": risk.expires_at.isoformat(),
+        "eta": _date(risk.eta),
+        "stage": risk.stage,
+        "action": risk.action,
+        "note": risk.note,
+    }
+
+
+def _parse_risk(item: dict[str, Any]) -> MoneyAtRisk:
+    amount = _parse_money(item["amount"])
+    if amount is None:
+        raise ValueError("a payment at risk without its amount")
+    return MoneyAtRisk(
+        order_number=item["order_number"],
+        amount=amount,
+        expires_at=utc(datetime.fromisoformat(item["expires_at"])),
+        eta=_parse_date(item.get("eta")),
+        stage=item["stage"],
+        action=item["action"],
+        note=item.get("note", ""),
     )

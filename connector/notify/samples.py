@@ -45,6 +45,9 @@ _TEXTS: dict[str, dict[str, str]] = {
         "bergen": "Bergen sofa, charcoal",
         "reason": "Our supplier's factory closed for two weeks after a flood.",
         "terms": "Paid in full at checkout",
+        "unheld": "order #1038: the fulfillment service does not accept holds",
+        "reorder": "To order within a week: 12 units of 2 SKUs, the first by 2026-11-23 "
+        "(connector report --reorder, or the console's Reorder page).",
     },
     "sv": {
         "sofa": "Linnesoffa, 3-sits",
@@ -57,6 +60,9 @@ _TEXTS: dict[str, dict[str, str]] = {
         "bergen": "Bergen soffa, kol",
         "reason": "Vår leverantörs fabrik var stängd i två veckor efter en översvämning.",
         "terms": "Betalat i sin helhet i kassan",
+        "unheld": "order #1038: the fulfillment service does not accept holds",
+        "reorder": "Att beställa inom en vecka: 12 st av 2 artiklar, den första senast 2026-11-23 "
+        "(connector report --reorder, eller konsolens sida Reorder).",
     },
 }
 
@@ -149,6 +155,9 @@ def sample_notification(
             lines=lines,
             created_at=datetime(2026, 11, 20, 7, 0, tzinfo=UTC),
             promised_date=date(2026, 11, 20),
+            # The platform's own words on a refused hold stay as the platform said them.
+            reason=texts["unheld"],
+            reorder_note=texts["reorder"],
             money_at_risk=(
                 MoneyAtRisk(
                     "#1042",
