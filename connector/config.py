@@ -49,6 +49,10 @@ class Node:
     values: dict[str, Any]
     raw_keys: frozenset[str]
 
+    def key(self, name: str) -> str:
+        """The dotted key a problem names for field ``name`` of this table (``shops[acme].url``)."""
+        return f"{self.path}.{name}" if self.path else name
+
 
 class _Converter:
     """Walks raw TOML data along the settings dataclasses, collecting problems instead of raising."""

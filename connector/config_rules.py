@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -22,6 +21,7 @@ from connector.config_rules_choices import check_choices
 from connector.config_rules_engine import check_schedule_engine
 from connector.config_rules_money import MONEY_RULES
 from connector.config_rules_money_woo import check_payment_modes
+from connector.config_rules_policy import check_match, check_policy
 from connector.config_rules_reorder import REORDER_RULES
 from connector.config_rules_web import check_console, check_console_user, check_web
 from connector.errors import ConfigProblem
@@ -32,7 +32,6 @@ from connector.settings import (
     ConsoleUser,
     EmailSettings,
     PolicyMatch,
-    PolicyMode,
     PolicySettings,
     ScheduleSettings,
     Settings,
@@ -99,19 +98,15 @@ def check_nodes(nodes: Iterable[Node]) -> Problems:
     return problems
 
 
-def _key(node: Node, name: str) -> str:
-    return f"{node.path}.{name}" if node.path else name
-
-
 def _numbers(node: Node) -> Problems:
     problems: Problems = []
     for name, value in node.values.items():
         if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
             continue
         if value < 0:
-            problems.append(ConfigProblem(_key(node, name), f"must not be negative (got {value})"))
+            problems.append(ConfigProblem(node.key(name), f"must not be negative (got {value})"))
         elif value == 0 and name in _POSITIVE:
-            problems.append(ConfigProblem(_key(node, name), "must be more than 0"))
+            problems.append(ConfigProblem(node.key(name), "must be more than 0"))
     return problems
 
 
@@ -122,7 +117,7 @@ def _shop(node: Node) -> Problems:
     if isinstance(url, str) and isinstance(platform, Platform):
         message = _url_problem(url, platform)
         if message:
-            problems.append(ConfigProblem(_key(node, "url"), message))
+            problems.append(ConfigProblem(node.key("url"), message))
     written = node.raw_keys
     # A disabled shop is left alone (no adapter is ever built for it): it needs no credentials,
     # so a config can name shops only to read their state (status, order, report).
@@ -132,7 +127,7 @@ def _shop(node: Node) -> Problems:
         if isinstance(version, str) and not _API_VERSION.match(version):
             problems.append(
                 ConfigProblem(
-                    _key(node, "api_version"),
+                    node.key("api_version"),
                     f"expected a Shopify API version like 2026-10 (YYYY-MM), got {version!r}",
                 )
             )
@@ -143,7 +138,7 @@ def _shop(node: Node) -> Problems:
         ):
             problems.append(
                 ConfigProblem(
-                    _key(node, "access_token"),
+                    node.key("access_token"),
                     "Shopify needs access_token = env:NAME, or client_id and client_secret",
                 )
             )
@@ -151,7 +146,7 @@ def _shop(node: Node) -> Problems:
         for name in ("consumer_key", "consumer_secret"):
             if name not in written:
                 problems.append(
-                    ConfigProblem(_key(node, name), f"WooCommerce needs {name} = env:NAME")
+                    ConfigProblem(node.key(name), f"WooCommerce needs {name} = env:NAME")
                 )
     problems += _shop_locale(node)
     return problems
@@ -180,18 +175,18 @@ def _shop_locale(node: Node) -> Problems:
     currency = values.get("currency")
     if isinstance(currency, str) and not (len(currency) == 3 and is_currency(currency.upper())):
         problems.append(
-            ConfigProblem(_key(node, "currency"), f"unknown ISO 4217 currency code {currency!r}")
+            ConfigProblem(node.key("currency"), f"unknown ISO 4217 currency code {currency!r}")
         )
     locale = values.get("locale")
     if isinstance(locale, str) and not _locale_ok(locale):
         problems.append(
-            ConfigProblem(_key(node, "locale"), f"unknown locale {locale!r} (e.g. en, de, fr_CA)")
+            ConfigProblem(node.key("locale"), f"unknown locale {locale!r} (e.g. en, de, fr_CA)")
         )
     zone = values.get("timezone")
     if isinstance(zone, str) and not _timezone_ok(zone):
         problems.append(
             ConfigProblem(
-                _key(node, "timezone"), f"unknown time zone {zone!r} (e.g. Europe/Berlin)"
+                node.key("timezone"), f"unknown time zone {zone!r} (e.g. Europe/Berlin)"
             )
         )
     return problems
@@ -221,13 +216,13 @@ def _branding(node: Node) -> Problems:
         color = node.values.get(name)
         if isinstance(color, str) and not _COLOR.match(color):
             problems.append(
-                ConfigProblem(_key(node, name), f"expected a colour like #1f2937, got {color!r}")
+                ConfigProblem(node.key(name), f"expected a colour like #1f2937, got {color!r}")
             )
     for name in ("logo_url", "website_url"):
         url = node.values.get(name)
         if isinstance(url, str) and url and urlsplit(url).scheme not in ("http", "https"):
             problems.append(
-                ConfigProblem(_key(node, name), f"expected an http(s) URL, got {url!r}")
+                ConfigProblem(node.key(name), f"expected an http(s) URL, got {url!r}")
             )
     return problems
 
@@ -237,7 +232,7 @@ def _email_field(node: Node, name: str, required: bool = False) -> Problems:
     if not isinstance(value, str) or (not value and not required):
         return []
     if not is_email(value):
-        return [ConfigProblem(_key(node, name), f"not a valid email address: {value!r}")]
+        return [ConfigProblem(node.key(name), f"not a valid email address: {value!r}")]
     return []
 
 
@@ -250,99 +245,25 @@ def _email(node: Node) -> Problems:
         host = values.get("smtp_host")
         if "smtp_host" not in node.raw_keys or (isinstance(host, str) and not host.strip()):
             problems.append(
-                ConfigProblem(_key(node, "smtp_host"), 'transport = "smtp" needs smtp_host')
+                ConfigProblem(node.key("smtp_host"), 'transport = "smtp" needs smtp_host')
             )
         if "smtp_username" in node.raw_keys and "smtp_password" not in node.raw_keys:
             problems.append(
                 ConfigProblem(
-                    _key(node, "smtp_password"),
+                    node.key("smtp_password"),
                     "smtp_username is set: add smtp_password = env:NAME",
                 )
             )
     port = values.get("smtp_port")
     if isinstance(port, int) and port > 65535:
-        problems.append(ConfigProblem(_key(node, "smtp_port"), f"not a port number: {port}"))
+        problems.append(ConfigProblem(node.key("smtp_port"), f"not a port number: {port}"))
     return problems
-
-
-def _policy(node: Node) -> Problems:
-    values, problems = node.values, []
-    match = values.get("match")
-    is_default = node.path == "default_policy"
-    if isinstance(match, PolicyMatch) and not is_default and _matches_everything(match):
-        problems.append(
-            ConfigProblem(
-                _key(node, "match"),
-                "a policy needs at least one match criterion (skus, tags, product_types, vendors, "
-                "collections or shops); only default_policy may match everything",
-            )
-        )
-    release = values.get("release_date")
-    preorder = values.get("mode") is PolicyMode.PREORDER
-    if preorder and not isinstance(release, date) and "release_date" not in node.raw_keys:
-        problems.append(
-            ConfigProblem(_key(node, "release_date"), 'mode = "preorder" needs a release_date')
-        )
-    percent = values.get("delay_discount_percent")
-    if isinstance(percent, Decimal) and percent > 100:
-        problems.append(
-            ConfigProblem(_key(node, "delay_discount_percent"), "must be at most 100 (percent)")
-        )
-    fmt = values.get("ships_tag_format")
-    if isinstance(fmt, str):
-        try:
-            fmt.format(year=2027, month=3, day=1)
-        except (KeyError, IndexError, ValueError) as error:
-            problems.append(
-                ConfigProblem(
-                    _key(node, "ships_tag_format"),
-                    f"bad format (use {{year}}, {{month}}, {{day}}): {error}",
-                )
-            )
-    return problems
-
-
-def _matches_everything(match: PolicyMatch) -> bool:
-    return not any(
-        (match.skus, match.tags, match.product_types, match.vendors, match.collections, match.shops)
-    )
-
-
-def _match(node: Node) -> Problems:
-    problems: Problems = []
-    skus = node.values.get("skus")
-    for index, pattern in enumerate(skus if isinstance(skus, tuple) else ()):
-        message = _pattern_problem(pattern)
-        if message:
-            problems.append(ConfigProblem(f"{_key(node, 'skus')}[{index}]", message))
-    return problems
-
-
-def _pattern_problem(pattern: str) -> str | None:
-    """Why a shell-style SKU pattern is unusable, or None. fnmatch itself accepts anything."""
-    if not pattern.strip():
-        return "empty SKU pattern"
-    if any(ch.isspace() for ch in pattern):
-        return f"SKU pattern {pattern!r} contains whitespace"
-    depth = 0
-    for index, ch in enumerate(pattern):
-        if ch == "[":
-            if depth:
-                return f"SKU pattern {pattern!r} has a '[' inside a [...] set"
-            depth = 1
-            if pattern[index + 1 : index + 2] == "]":
-                return f"SKU pattern {pattern!r} has an empty [] set"
-        elif ch == "]" and depth:
-            depth = 0
-    if depth:
-        return f"SKU pattern {pattern!r} has an unclosed '['"
-    return None
 
 
 def _schedule(node: Node) -> Problems:
     hour = node.values.get("digest_hour")
     if isinstance(hour, int) and hour > 23:
-        return [ConfigProblem(_key(node, "digest_hour"), f"expected an hour 0-23, got {hour}")]
+        return [ConfigProblem(node.key("digest_hour"), f"expected an hour 0-23, got {hour}")]
     return []
 
 
@@ -382,11 +303,11 @@ def _duplicates(nodes: list[Node], cls: type[Any], noun: str) -> Problems:
         if not isinstance(name, str):
             continue
         if not name.strip():
-            problems.append(ConfigProblem(_key(node, "name"), f"the {noun} name is empty"))
+            problems.append(ConfigProblem(node.key("name"), f"the {noun} name is empty"))
         elif name in seen:
             problems.append(
                 ConfigProblem(
-                    _key(node, "name"), f"duplicate {noun} name {name!r}: names must be unique"
+                    node.key("name"), f"duplicate {noun} name {name!r}: names must be unique"
                 )
             )
         seen.setdefault(name, node.path)
@@ -408,7 +329,7 @@ def _policy_shops(nodes: list[Node]) -> Problems:
             if name not in shop_names:
                 problems.append(
                     ConfigProblem(
-                        f"{_key(node, 'shops')}[{index}]",
+                        f"{node.key('shops')}[{index}]",
                         f"no shop named {name!r} in [[shops]]",
                     )
                 )
@@ -423,8 +344,8 @@ _RULES: dict[type[Any], Callable[[Node], Problems]] = {
     ConsoleSettings: check_console,
     ConsoleUser: check_console_user,
     **REORDER_RULES,
-    PolicySettings: _policy,
-    PolicyMatch: _match,
+    PolicySettings: check_policy,
+    PolicyMatch: check_match,
     ScheduleSettings: lambda node: [*_schedule(node), *check_schedule_engine(node)],
     Settings: _settings,
     **MONEY_RULES,

@@ -26,7 +26,7 @@ def check_choices(node: Node) -> list[ConfigProblem]:
     actions = node.values.get("customer_actions")
     if not isinstance(actions, tuple):
         return _consent(node)
-    key = f"{node.path}.customer_actions" if node.path else "customer_actions"
+    key = node.key("customer_actions")
     problems = []
     for index, action in enumerate(actions):
         if action in _LATER:
@@ -45,7 +45,7 @@ def check_choices(node: Node) -> list[ConfigProblem]:
 def _consent(node: Node) -> list[ConfigProblem]:
     """``delay_consent``: off or ftc; ftc cancels on the customer's behalf, so cancel is offered."""
     mode = node.values.get("delay_consent")
-    key = f"{node.path}.delay_consent" if node.path else "delay_consent"
+    key = node.key("delay_consent")
     if mode is None or mode == "off":
         return []
     if mode != "ftc":

@@ -19,6 +19,6 @@ def check_schedule_engine(node: Node) -> list[ConfigProblem]:
     """``engine_check_minutes``: 0 (never) or more; a negative cadence has no meaning."""
     minutes = node.values.get("engine_check_minutes")
     if isinstance(minutes, int) and not isinstance(minutes, bool) and minutes < 0:
-        key = f"{node.path}.engine_check_minutes" if node.path else "engine_check_minutes"
+        key = node.key("engine_check_minutes")
         return [ConfigProblem(key, f"expected 0 (never) or more minutes, got {minutes}")]
     return []

@@ -17,32 +17,28 @@ if TYPE_CHECKING:
 __all__ = ["MONEY_RULES", "check_payments"]
 
 
-def _key(node: Node, name: str) -> str:
-    return f"{node.path}.{name}" if node.path else name
-
-
 def check_payments(node: Node) -> list[ConfigProblem]:
     """Authorizations last 1 to 90 days; the margin is acted on before they end, never after."""
     values, problems = node.values, []
     days = values.get("authorization_days")
     if isinstance(days, int) and not 1 <= days <= 90:
         problems.append(
-            ConfigProblem(_key(node, "authorization_days"), "between 1 and 90 days (Shopify: 7)")
+            ConfigProblem(node.key("authorization_days"), "between 1 and 90 days (Shopify: 7)")
         )
     margin = values.get("capture_margin_days")
     if isinstance(margin, int) and margin < 0:
-        problems.append(ConfigProblem(_key(node, "capture_margin_days"), "0 or more days"))
+        problems.append(ConfigProblem(node.key("capture_margin_days"), "0 or more days"))
     elif isinstance(margin, int) and isinstance(days, int) and margin >= days:
         problems.append(
             ConfigProblem(
-                _key(node, "capture_margin_days"),
+                node.key("capture_margin_days"),
                 f"fewer than authorization_days ({days}): a margin that long would act at checkout",
             )
         )
     every = values.get("check_every_minutes")
     if isinstance(every, int) and every < 0:
         problems.append(
-            ConfigProblem(_key(node, "check_every_minutes"), "0 (every cycle) or more minutes")
+            ConfigProblem(node.key("check_every_minutes"), "0 (every cycle) or more minutes")
         )
     return problems
 

@@ -36,7 +36,7 @@ def check_payment_modes(nodes: Iterable[Node]) -> list[ConfigProblem]:
             continue
         payment = node.values.get("payment", "full")
         if payment != "full" and node.values.get("mode") is not PolicyMode.PREORDER:
-            key = f"{node.path}.payment" if node.path else "payment"
+            key = node.key("payment")
             problems.append(
                 ConfigProblem(
                     key,

@@ -21,13 +21,9 @@ _MAX_DAYS = 3650
 """Ten years: past that a number of days is a typo (days typed as hours, or a year)."""
 
 
-def _key(node: Node, name: str) -> str:
-    return f"{node.path}.{name}" if node.path else name
-
-
 def _days(node: Node, names: tuple[str, ...]) -> list[ConfigProblem]:
     return [
-        ConfigProblem(_key(node, name), f"at most {_MAX_DAYS} days (got {value})")
+        ConfigProblem(node.key(name), f"at most {_MAX_DAYS} days (got {value})")
         for name in names
         if isinstance(value := node.values.get(name), int) and value > _MAX_DAYS
     ]
@@ -36,17 +32,17 @@ def _days(node: Node, names: tuple[str, ...]) -> list[ConfigProblem]:
 def check_supplier(node: Node) -> list[ConfigProblem]:
     """``[[suppliers]]``: a name, a lead time in days, usable SKU patterns."""
     # Imported here: config_rules imports this module to register its rules.
-    from connector.config_rules import _pattern_problem
+    from connector.config_rules_policy import pattern_problem
 
     problems = _days(node, ("lead_time_days",))
     name = node.values.get("name")
     if isinstance(name, str) and not name.strip():
-        problems.append(ConfigProblem(_key(node, "name"), "the supplier name is empty"))
+        problems.append(ConfigProblem(node.key("name"), "the supplier name is empty"))
     skus = node.values.get("skus")
     for index, pattern in enumerate(skus if isinstance(skus, tuple) else ()):
-        message = _pattern_problem(pattern)
+        message = pattern_problem(pattern)
         if message:
-            problems.append(ConfigProblem(f"{_key(node, 'skus')}[{index}]", message))
+            problems.append(ConfigProblem(f"{node.key('skus')}[{index}]", message))
     return problems
 
 

@@ -21,10 +21,6 @@ if TYPE_CHECKING:
 __all__ = ["check_console", "check_console_user", "check_web"]
 
 
-def _key(node: Node, name: str) -> str:
-    return f"{node.path}.{name}" if node.path else name
-
-
 def _secret_and_url(node: Node) -> list[ConfigProblem]:
     """A signing secret of 32+ characters and an http(s) ``public_url`` with a host."""
     values, problems = node.values, []
@@ -32,7 +28,7 @@ def _secret_and_url(node: Node) -> list[ConfigProblem]:
     if isinstance(secret, Secret) and len(secret.reveal()) < 32:
         problems.append(
             ConfigProblem(
-                _key(node, "secret"),
+                node.key("secret"),
                 "at least 32 characters (e.g. python3 -c 'import secrets; "
                 "print(secrets.token_urlsafe(32))')",
             )
@@ -43,7 +39,7 @@ def _secret_and_url(node: Node) -> list[ConfigProblem]:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             problems.append(
                 ConfigProblem(
-                    _key(node, "public_url"),
+                    node.key("public_url"),
                     f"expected an http(s) URL with a host, like https://orders.example.com, "
                     f"got {url!r}",
                 )
@@ -57,12 +53,12 @@ def check_web(node: Node) -> list[ConfigProblem]:
     problems = []
     if values.get("public_url") and "secret" not in node.raw_keys:
         problems.append(
-            ConfigProblem(_key(node, "secret"), "public_url needs a secret to sign the links")
+            ConfigProblem(node.key("secret"), "public_url needs a secret to sign the links")
         )
     problems += _secret_and_url(node)
     days = values.get("link_days")
     if isinstance(days, int) and days < 1:
-        problems.append(ConfigProblem(_key(node, "link_days"), "at least 1 day"))
+        problems.append(ConfigProblem(node.key("link_days"), "at least 1 day"))
     return problems
 
 
@@ -72,13 +68,13 @@ def check_console_user(node: Node) -> list[ConfigProblem]:
     problems = []
     name = node.values.get("name")
     if isinstance(name, str) and (not name.strip() or name != name.strip()):
-        problems.append(ConfigProblem(_key(node, "name"), "a user name without spaces around it"))
+        problems.append(ConfigProblem(node.key("name"), "a user name without spaces around it"))
     hashed = node.values.get("password_hash")
     # Absent is allowed here; check_console requires sso_header for such a user.
     given = "password_hash" in node.raw_keys
     message = hash_problem(hashed) if isinstance(hashed, str) and given else None
     if message:
-        problems.append(ConfigProblem(_key(node, "password_hash"), message))
+        problems.append(ConfigProblem(node.key("password_hash"), message))
     return problems
 
 
@@ -88,7 +84,7 @@ def check_console(node: Node) -> list[ConfigProblem]:
     if users and "secret" not in node.raw_keys:
         problems.append(
             ConfigProblem(
-                _key(node, "secret"),
+                node.key("secret"),
                 "users need a secret to sign their sessions: secret = env:NAME (32+ characters)",
             )
         )
@@ -100,7 +96,7 @@ def check_console(node: Node) -> list[ConfigProblem]:
         except ValueError:
             problems.append(
                 ConfigProblem(
-                    f"{_key(node, 'trusted_proxies')}[{index}]",
+                    f"{node.key('trusted_proxies')}[{index}]",
                     f"expected an IP address like 127.0.0.1, got {address!r}",
                 )
             )
@@ -108,7 +104,7 @@ def check_console(node: Node) -> list[ConfigProblem]:
     for name in ("session_hours", "login_attempts", "lockout_minutes"):
         number = values.get(name)
         if isinstance(number, int) and number < 1:
-            problems.append(ConfigProblem(_key(node, name), "at least 1"))
+            problems.append(ConfigProblem(node.key(name), "at least 1"))
     return problems
 
 
@@ -123,13 +119,13 @@ def _sso(node: Node) -> list[ConfigProblem]:
         if not _HEADER.match(header):
             problems.append(
                 ConfigProblem(
-                    _key(node, "sso_header"), f"a header name like X-Forwarded-User, got {header!r}"
+                    node.key("sso_header"), f"a header name like X-Forwarded-User, got {header!r}"
                 )
             )
         if not values.get("trusted_proxies"):
             problems.append(
                 ConfigProblem(
-                    _key(node, "sso_header"),
+                    node.key("sso_header"),
                     "needs trusted_proxies: from anyone else the header would let them in as anyone",
                 )
             )
@@ -138,7 +134,7 @@ def _sso(node: Node) -> list[ConfigProblem]:
         if not getattr(user, "password_hash", "x") and not header:
             problems.append(
                 ConfigProblem(
-                    f"{_key(node, 'users')}[{getattr(user, 'name', index)}].password_hash",
+                    f"{node.key('users')}[{getattr(user, 'name', index)}].password_hash",
                     "required (make one with `connector console hash-password`), "
                     "unless sso_header logs users in",
                 )
