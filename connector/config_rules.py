@@ -23,6 +23,7 @@ from connector.config_rules_money import MONEY_RULES
 from connector.config_rules_money_woo import check_payment_modes
 from connector.config_rules_policy import check_match, check_policy
 from connector.config_rules_reorder import REORDER_RULES
+from connector.config_rules_vip import check_vip
 from connector.config_rules_web import check_console, check_console_user, check_web
 from connector.errors import ConfigProblem
 from connector.model import Platform
@@ -95,6 +96,7 @@ def check_nodes(nodes: Iterable[Node]) -> Problems:
     problems += _duplicates(nodes, ConsoleUser, "user")
     problems += _policy_shops(nodes)
     problems += check_payment_modes(nodes)
+    problems += check_vip(nodes)
     return problems
 
 

@@ -149,6 +149,11 @@ class PolicySettings:
     # queue
     queue_rule: Literal["fifo", "promise_at_risk"] = "fifo"
     priority_tags: tuple[str, ...] = ("VIP",)
+    vip_roles: tuple[str, ...] = ()
+    """WooCommerce: customer roles (``wholesale_customer``) whose lines go first, after the tags."""
+    vip_meta: str = ""
+    """WooCommerce: a customer meta key (``vip``); a customer with it set (not "no", "0", empty)
+    goes first, after the roles."""
     # storefront
     backorder_tag: str = "backorder"
     preorder_tag: str = "preorder"
@@ -160,6 +165,15 @@ class PolicySettings:
     delay_discount_percent: Decimal | None = None
     delay_reason: str = ""
     ship_soon_days: int = 2
+
+    @property
+    def boost_tags(self) -> tuple[str, ...]:
+        """Every tag that boosts a line, strongest first: ``priority_tags``, then the WooCommerce
+        roles and meta key as the adapter names them (``role:<role>``, ``meta:<key>``)."""
+        if not (self.vip_roles or self.vip_meta):
+            return self.priority_tags
+        roles = tuple(f"role:{role}" for role in self.vip_roles)
+        return (*self.priority_tags, *roles, *((f"meta:{self.vip_meta}",) if self.vip_meta else ()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from typing import Any
 
 from adapters.common import parse_time, skipped
 from adapters.woocommerce.client import PER_PAGE, WooClient, WooResponse
+from adapters.woocommerce.customer_tags import tag_customers
 from adapters.woocommerce.mapping import (
     map_order,
     map_product,
@@ -286,7 +287,7 @@ class Reader:
                 orders.append(map_order(self.shop, row, *self._refunded(row)))
             except PayloadError as error:
                 skips.append(skipped(self.shop, "order", row, str(error)))
-        return tuple(orders), tuple(skips)
+        return tuple(tag_customers(self.client, orders)), tuple(skips)
 
     def _refunded(
         self, row: Mapping[str, Any]

@@ -256,8 +256,9 @@ def _take(
 
 def _rank(q: Queued, policy: PolicySettings) -> None:
     order = q.order
-    if policy.priority_tags and not q.preorder and (order.customer.tags or order.tags):
-        q.priority, q.boost_tag = _boost(order.customer.tags, order.tags, policy.priority_tags)
+    boost_tags = policy.boost_tags
+    if boost_tags and not q.preorder and (order.customer.tags or order.tags):
+        q.priority, q.boost_tag = _boost(order.customer.tags, order.tags, boost_tags)
     promised = q.previous.eta if q.previous is not None else None
     q.key = queue_key(
         policy.queue_rule,

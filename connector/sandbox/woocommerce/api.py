@@ -14,6 +14,7 @@ from connector.sandbox.woocommerce.api_orders import OrderRoutes
 from connector.sandbox.woocommerce.api_products import ProductRoutes
 from connector.sandbox.woocommerce.api_webhooks import WebhookRoutes
 from connector.sandbox.woocommerce.catalog import WooError
+from connector.sandbox.woocommerce.customers import CustomerRoutes
 
 if TYPE_CHECKING:
     from connector.sandbox.woocommerce.store import WooCommerceSandbox
@@ -36,6 +37,7 @@ class RestApi:
         products = ProductRoutes(store)
         orders = OrderRoutes(store)
         hooks = WebhookRoutes(store)
+        customers = CustomerRoutes(lambda: store.customers, lambda: store.base_url)
         reads = ("GET",)
         writes = ("POST", "PUT", "PATCH")
         every = (*reads, *writes, "DELETE")
@@ -58,6 +60,8 @@ class RestApi:
             (re.compile(r"/coupons"), (*reads, "POST"), orders.coupons),
             (re.compile(r"/webhooks"), (*reads, "POST"), hooks.webhooks),
             (re.compile(r"/webhooks/(\d+)"), every, hooks.webhook),
+            (re.compile(r"/customers"), reads, customers.customers_list),
+            (re.compile(r"/customers/(\d+)"), reads, customers.customer),
         ]
 
     def route_name(self, path: str) -> str:

@@ -15,6 +15,7 @@ from connector.sandbox.woocommerce.api import RestApi
 from connector.sandbox.woocommerce.auth import ApiKey, Authenticator
 from connector.sandbox.woocommerce.catalog import Catalog
 from connector.sandbox.woocommerce.checkout import refusal
+from connector.sandbox.woocommerce.customers import Customers
 from connector.sandbox.woocommerce.hooks import HookQueue
 from connector.sandbox.woocommerce.orders import Orders
 from connector.sandbox.woocommerce.payloads import order_json, product_json, variation_json
@@ -80,6 +81,7 @@ class WooCommerceSandbox(SandboxStore):
         self.orders = Orders(self.catalog, self.now, self.next_id)
         self.coupons: dict[int, Coupon] = {}
         self.webhooks: dict[int, Webhook] = {}
+        self.customers = Customers(self.now)
         self.hooks = HookQueue(
             lambda: list(self.webhooks.values()), self._render_hook, lambda: self.base_url, self.now
         )
@@ -269,6 +271,12 @@ class WooCommerceSandbox(SandboxStore):
             data["meta_data"] = [{"key": "wpml_language", "value": locale}]
         order = self.orders.create(data, checkout=not rest)
         return order.id
+
+    def attach_customer(self, order_id: str, customer_id: int) -> None:
+        """Makes ``order_id`` the order of registered customer ``customer_id`` (its ``customer_id``)."""
+        with self.lock:
+            self.customers.get(customer_id)
+            self._order(order_id).customer_id = customer_id
 
     def _order(self, order_id: str) -> Order:
         return self.orders.get(int(order_id))
