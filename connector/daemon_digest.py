@@ -15,9 +15,11 @@ from connector.daemon_schema import cycle_runs
 from connector.engine.reorder import ReorderSuggestion
 from connector.model import BackorderEventKind, Notification, NotificationKind, NotificationLine
 from connector.settings import ShopSettings
+from connector.web.tables import CANCEL, KEEP_WAITING, customer_choices
 
 __all__ = [
     "build_digest",
+    "choices_line",
     "local_date",
     "owner_digest",
     "reorder_line",
@@ -89,6 +91,38 @@ def reorder_line(
     return words.format(units=sum(s.units for s in due), skus=len(due), first=first)
 
 
+_CHOICES = {  # (one, many) for keep waiting, then for cancel
+    "en": (
+        ("1 customer chose to keep waiting.", "{n} customers chose to keep waiting."),
+        ("1 customer asked to cancel.", "{n} customers asked to cancel."),
+    ),
+    "sv": (
+        ("1 kund valde att vänta.", "{n} kunder valde att vänta."),
+        ("1 kund bad om att avbeställa.", "{n} kunder bad om att avbeställa."),
+    ),
+}
+
+
+def choices_line(shop: ShopSettings, engine: sa.Engine, now: datetime) -> str:
+    """The customers' choices on their pages in the last day, one line per kind ("" if none).
+
+    Counted from ``customer_choices`` (a cancel records its choice there too), distinct orders,
+    so a customer who chose on two dates counts once.
+    """
+    table = customer_choices
+    with engine.connect() as conn:
+        counts: dict[str, int] = dict(
+            conn.execute(
+                sa.select(table.c.action, sa.func.count(sa.distinct(table.c.order_id)))
+                .where(table.c.shop == shop.name, table.c.at >= now - timedelta(days=1))
+                .group_by(table.c.action)
+            ).all()
+        )
+    words = _CHOICES.get((shop.locale or "en").split("_")[0].split("-")[0], _CHOICES["en"])
+    said = zip(words, (counts.get(KEEP_WAITING, 0), counts.get(CANCEL, 0)), strict=True)
+    return "\n".join(forms[n > 1].format(n=n) for forms, n in said if n)
+
+
 def build_digest(
     shop: ShopSettings,
     owner_email: str,
@@ -97,6 +131,7 @@ def build_digest(
     *,
     unheld: Sequence[str] = (),
     reorder: Sequence[ReorderSuggestion] = (),
+    choices: str = "",
 ) -> Notification | None:
     """The owner's digest from the last day's history: new backorders, delays, stopped selling.
 
@@ -107,7 +142,8 @@ def build_digest(
     ``promised_date`` is the shop's local date, which the outbox keys digests on: one digest per
     shop and day, whoever builds it. The reorder suggestions due within a week add one sentence
     (:func:`reorder_line`, in ``reorder_note``) to a digest that goes out; alone they send none,
-    so a quiet day stays quiet.
+    so a quiet day stays quiet. ``choices`` (:func:`choices_line`) is a reason to send one: the
+    owner should know customers asked to cancel.
     """
     if not owner_email.strip():
         return None
@@ -132,7 +168,7 @@ def build_digest(
             )
         elif event.kind is BackorderEventKind.SOLD_OUT:
             lines.append(NotificationLine(f"s{number}", event.sku, event.sku, 0))
-    if not lines and not unheld:
+    if not lines and not unheld and not choices:
         return None
     return owner_digest(
         shop,
@@ -141,6 +177,7 @@ def build_digest(
         lines=lines,
         reason="\n".join(unheld),
         reorder_note=reorder_line(shop, reorder, now),
+        choices_note=choices,
     )
 
 
@@ -152,6 +189,7 @@ def owner_digest(
     lines: Iterable[NotificationLine] = (),
     reason: str = "",
     reorder_note: str = "",
+    choices_note: str = "",
 ) -> Notification:
     """The owner's digest of the shop's day (``promised_date``: that day, in the shop's zone)."""
     return Notification(
@@ -167,4 +205,5 @@ def owner_digest(
         promised_date=local_date(shop, now),
         reason=reason,
         reorder_note=reorder_note,
+        choices_note=choices_note,
     )

@@ -100,6 +100,8 @@ class Notification:
     reorder_note: str = ""
     """For DIGEST: the reorder suggestions due within a week, in one sentence (``reason`` there
     lists the lines that could not be held)."""
+    choices_note: str = ""
+    """For DIGEST: how many customers chose to keep waiting / asked to cancel in the last day."""
 
     @property
     def idempotency_key(self) -> str:

@@ -82,6 +82,7 @@ def notification_to_json(notification: Notification) -> str:
             else {}
         ),
         **({"reorder_note": notification.reorder_note} if notification.reorder_note else {}),
+        **({"choices_note": notification.choices_note} if notification.choices_note else {}),
     }
     return json.dumps(body, sort_keys=True, ensure_ascii=False)
 
@@ -132,6 +133,7 @@ def notification_from_json(text: str) -> Notification:
         amount=_parse_money(body.get("amount")),
         money_at_risk=tuple(_parse_risk(r) for r in body.get("money_at_risk") or ()),
         reorder_note=body.get("reorder_note", ""),
+        choices_note=body.get("choices_note", ""),
     )
 
 

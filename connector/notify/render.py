@@ -214,6 +214,7 @@ def build_context(
         "old_promised_date": notification.old_promised_date,
         "reason": notification.reason,
         "reorder_note": notification.reorder_note,
+        "choices_note": notification.choices_note,
         "payment_terms": notification.payment_terms,
         "payment_url": _safe_url(notification.payment_url),
         "discount_code": notification.discount_code,

@@ -41,6 +41,7 @@ from connector.settings import Settings, ShopSettings
 from connector.status import OrderStory, order_story
 from connector.web.customer_cancel import CancelRecord, cancels_for, request_cancel
 from connector.web.customer_consent import notices_for
+from connector.web.limits import PostLimits, client_address
 from connector.web.links import OrderLinks
 from connector.web.tables import CANCEL, KEEP_WAITING, CancelState, choices_for, record_choice
 from templates import TEMPLATES_DIR, locales_in
@@ -155,6 +156,8 @@ class CustomerPages:
         self.links = links
         self.clock = clock
         self.outbox = outbox
+        self.limits = PostLimits(clock)
+        self.trusted_proxies = settings.console.trusted_proxies
         self.environment = make_environment(settings.email.templates_dir)
         self.locales = tuple(locales_in(TEMPLATES_DIR / PAGES))
         self.url_map = Map(
@@ -170,7 +173,16 @@ class CustomerPages:
         request = Request(environ)
         try:
             endpoint, values = self.url_map.bind_to_environ(environ).match()
-            response = getattr(self, f"on_{endpoint}")(request, **values)
+            # Limited before any work, so a loop costs no database read or shop call.
+            wait = (
+                self.limits.check(values["token"], client_address(request, self.trusted_proxies))
+                if request.method == "POST"
+                else None
+            )
+            if wait is not None:
+                response = self._too_many(request, wait)
+            else:
+                response = getattr(self, f"on_{endpoint}")(request, **values)
         except HTTPException:
             response = self._not_found(request)
         result: Iterable[bytes] = response(environ, start_response)
@@ -360,6 +372,15 @@ class CustomerPages:
         context = {"shop": shop_context(shop, self.email) if shop else {"name": ""}}
         locale = request.accept_languages.best
         return self._page("not_found", shop, locale, context, status=404)
+
+    def _too_many(self, request: Request, wait: int) -> Response:
+        """429 with ``Retry-After``: nothing was done, try again in a few minutes."""
+        shop = next(iter(self.shops.values()), None)
+        context: dict[str, Any] = {"shop": shop_context(shop, self.email) if shop else {"name": ""}}
+        context["minutes"] = max(1, -(-wait // 60))  # rounded up: "0 minutes" would mislead
+        response = self._page("too_many", shop, request.accept_languages.best, context, 429)
+        response.headers["Retry-After"] = str(wait)
+        return response
 
     def _page(
         self,
