@@ -48,6 +48,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "unheld": "order #1038: the fulfillment service does not accept holds",
         "reorder": "To order within a week: 12 units of 2 SKUs, the first by 2026-11-23 "
         "(connector report --reorder, or the console's Reorder page).",
+        "choices": "3 customers chose to keep waiting.\n1 customer asked to cancel.",
     },
     "sv": {
         "sofa": "Linnesoffa, 3-sits",
@@ -63,6 +64,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "unheld": "order #1038: the fulfillment service does not accept holds",
         "reorder": "Att beställa inom en vecka: 12 st av 2 artiklar, den första senast 2026-11-23 "
         "(connector report --reorder, eller konsolens sida Reorder).",
+        "choices": "3 kunder valde att vänta.\n1 kund bad om att avbeställa.",
     },
 }
 
@@ -158,6 +160,7 @@ def sample_notification(
             # The platform's own words on a refused hold stay as the platform said them.
             reason=texts["unheld"],
             reorder_note=texts["reorder"],
+            choices_note=texts["choices"],
             money_at_risk=(
                 MoneyAtRisk(
                     "#1042",
