@@ -17,6 +17,21 @@ POSTGRES_URL = os.environ.get(
 REQUIRE_POSTGRES = os.environ.get("CONNECTOR_REQUIRE_POSTGRES") == "1"
 
 
+def _keep_the_c_environment(key: str, value: str = "") -> None:
+    """Stands in for ``os.putenv``/``os.unsetenv`` in CI's moved-clock passes (see below)."""
+
+
+if os.environ.get("CONNECTOR_CLOCK_SHIFT"):
+    # Under libfaketime (.ci/run's +-365d passes) every timed wait of every thread, the GIL's own
+    # included, calls getenv(); a test adding a variable to the C environment at that moment has
+    # glibc reallocate the array getenv is walking, and the process dies (seen twice in CI). So
+    # in those passes the tests' changes stay in os.environ, where the connector reads them (and
+    # where subprocesses started with env={**os.environ} take them from), and the C environment
+    # stays as the process began. Set here, at import, before any thread exists.
+    os.putenv = _keep_the_c_environment
+    os.unsetenv = _keep_the_c_environment
+
+
 def _postgres_reachable() -> str | None:
     """None when PostgreSQL answers, else the reason it does not."""
     try:
