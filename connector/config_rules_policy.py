@@ -15,7 +15,7 @@ from connector.settings import PolicyMatch, PolicyMode
 if TYPE_CHECKING:
     from connector.config import Node
 
-__all__ = ["check_match", "check_policy", "pattern_problem"]
+__all__ = ["check_match", "check_policy", "pattern_problem", "sku_pattern_problems"]
 
 Problems = list[ConfigProblem]
 
@@ -66,6 +66,11 @@ def _matches_everything(match: PolicyMatch) -> bool:
 
 def check_match(node: Node) -> Problems:
     """A policy's ``match``: every SKU pattern usable."""
+    return sku_pattern_problems(node)
+
+
+def sku_pattern_problems(node: Node) -> Problems:
+    """A problem per unusable pattern in the table's ``skus`` (a policy match, a supplier)."""
     problems: Problems = []
     skus = node.values.get("skus")
     for index, pattern in enumerate(skus if isinstance(skus, tuple) else ()):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from connector.config_rules_policy import sku_pattern_problems
 from connector.errors import ConfigProblem
 from connector.settings import ReorderSettings, SupplierSettings
 
@@ -31,18 +32,11 @@ def _days(node: Node, names: tuple[str, ...]) -> list[ConfigProblem]:
 
 def check_supplier(node: Node) -> list[ConfigProblem]:
     """``[[suppliers]]``: a name, a lead time in days, usable SKU patterns."""
-    # Imported here: config_rules imports this module to register its rules.
-    from connector.config_rules_policy import pattern_problem
-
     problems = _days(node, ("lead_time_days",))
     name = node.values.get("name")
     if isinstance(name, str) and not name.strip():
         problems.append(ConfigProblem(node.key("name"), "the supplier name is empty"))
-    skus = node.values.get("skus")
-    for index, pattern in enumerate(skus if isinstance(skus, tuple) else ()):
-        message = pattern_problem(pattern)
-        if message:
-            problems.append(ConfigProblem(f"{node.key('skus')}[{index}]", message))
+    problems += sku_pattern_problems(node)
     return problems
 
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from connector.daemon_schema import cycle_runs
 from connector.engine.reorder import ReorderSuggestion
 from connector.model import BackorderEventKind, Notification, NotificationKind, NotificationLine
+from connector.notify.formatting import resolve_locale
 from connector.settings import ShopSettings
 from connector.web.tables import CANCEL, KEEP_WAITING, customer_choices
 
@@ -86,7 +87,7 @@ def reorder_line(
     due = [s for s in suggestions if s.order_by <= soon]
     if not due:
         return ""
-    words = _REORDER.get((shop.locale or "en").split("_")[0].split("-")[0], _REORDER["en"])
+    words = _REORDER[resolve_locale(shop.locale, None, _REORDER).folder]
     first = min(s.order_by for s in due).isoformat()
     return words.format(units=sum(s.units for s in due), skus=len(due), first=first)
 
@@ -118,7 +119,7 @@ def choices_line(shop: ShopSettings, engine: sa.Engine, now: datetime) -> str:
                 .group_by(table.c.action)
             ).all()
         )
-    words = _CHOICES.get((shop.locale or "en").split("_")[0].split("-")[0], _CHOICES["en"])
+    words = _CHOICES[resolve_locale(shop.locale, None, _CHOICES).folder]
     said = zip(words, (counts.get(KEEP_WAITING, 0), counts.get(CANCEL, 0)), strict=True)
     return "\n".join(forms[n > 1].format(n=n) for forms, n in said if n)
 

@@ -94,8 +94,9 @@ class PostLimits:
 
 
 def client_address(request: Request, trusted_proxies: tuple[str, ...]) -> str:
-    """The client's address: the peer's, or behind a trusted proxy the hop it saw last (the same
-    rule as the console's login limit, from ``[console] trusted_proxies``)."""
+    """The client's address: the peer's, or behind a trusted proxy the hop it saw last. The one
+    rule for the customer page's limits and the console's login limit and audit log (both from
+    ``[console] trusted_proxies``)."""
     peer = request.remote_addr or ""
     if peer in trusted_proxies:
         hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]

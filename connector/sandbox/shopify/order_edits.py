@@ -18,7 +18,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from connector.sandbox.shopify.records import SOrder, SRefund, gid, parse_gid
+from connector.sandbox.shopify.records import SOrder, SRefund, gid, money_bag, parse_gid
 from connector.sandbox.shopify.store import ShopData
 
 __all__ = ["IDEMPOTENCY_KEY", "refund_create", "suggested_refund"]
@@ -28,10 +28,6 @@ IDEMPOTENCY_KEY = "__idempotent_key"
 
 SALE = 7
 """The order's sale transaction id is ``order id * 10 + SALE``."""
-
-
-def _money(amount: Decimal) -> dict[str, Any]:
-    return {"shopMoney": {"amount": f"{amount:.2f}", "currencyCode": "USD"}}
 
 
 def _paid(data: ShopData, order: SOrder) -> Decimal:
@@ -54,7 +50,7 @@ def _sale(order: SOrder, amount: Decimal) -> dict[str, Any]:
         "gateway": order.gateway,
         "kind": "SALE",
         "status": "SUCCESS",
-        "amountSet": _money(amount),
+        "amountSet": money_bag(amount),
         "manualPaymentGateway": order.gateway == "manual",
     }
 
@@ -99,14 +95,14 @@ def suggested_refund(data: ShopData, order: SOrder, args: dict[str, Any]) -> dic
             {
                 "gateway": order.gateway,
                 "kind": "SUGGESTED_REFUND",
-                "amountSet": _money(amount),
-                "maximumRefundableSet": _money(left),
+                "amountSet": money_bag(amount),
+                "maximumRefundableSet": money_bag(left),
                 "parentTransaction": _sale(order, _paid(data, order)),
             }
         )
     return {
-        "amountSet": _money(amount),
-        "subtotalSet": _money(subtotal),
+        "amountSet": money_bag(amount),
+        "subtotalSet": money_bag(subtotal),
         "suggestedTransactions": transactions,
     }
 

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from connector.sandbox.shopify.records import SOrder, gid, iso, parse_gid
+from connector.sandbox.shopify.records import SOrder, gid, iso, money_bag, parse_gid
 from connector.sandbox.shopify.store import ShopData
 
 __all__ = [
@@ -175,10 +175,6 @@ def _financial(data: ShopData, order: SOrder, args: dict[str, Any]) -> str:
     return str(order.financial)
 
 
-def _money(amount: Decimal) -> dict[str, Any]:
-    return {"shopMoney": {"amount": f"{amount:.2f}", "currencyCode": "USD"}}
-
-
 def _transactions(data: ShopData, order: SOrder, args: dict[str, Any]) -> list[STransaction]:
     found = list(payments_of(order).transactions) if order.payments is not None else []
     if args.get("capturable"):
@@ -187,17 +183,17 @@ def _transactions(data: ShopData, order: SOrder, args: dict[str, Any]) -> list[S
     return found if first is None else found[: max(0, first)]
 
 
-def _total_capturable(data: ShopData, order: SOrder, args: dict[str, Any]) -> dict[str, Any]:
+def _capturable_total(data: ShopData, order: SOrder) -> Decimal:
     if order.payments is None:
-        return _money(Decimal(0))
-    return _money(sum((capturable(data, order, a) for a in _authorizations(order)), Decimal(0)))
+        return Decimal(0)
+    return sum((capturable(data, order, a) for a in _authorizations(order)), Decimal(0))
 
 
 ORDER_PAYMENT_FIELDS: dict[str, Resolver] = {
     "displayFinancialStatus": _financial,
     "transactions": _transactions,
-    "totalCapturableSet": _total_capturable,
-    "capturable": lambda d, o, a: float(_total_capturable(d, o, a)["shopMoney"]["amount"]) > 0,
+    "totalCapturableSet": lambda d, o, a: money_bag(_capturable_total(d, o)),
+    "capturable": lambda d, o, a: _capturable_total(d, o) > 0,
 }
 
 
@@ -214,7 +210,7 @@ _TRANSACTION_FIELDS: dict[str, Resolver] = {
     "id": lambda d, o, a: gid("OrderTransaction", o.id),
     "kind": lambda d, o, a: o.kind,
     "status": lambda d, o, a: o.status,
-    "amountSet": lambda d, o, a: _money(o.amount),
+    "amountSet": lambda d, o, a: money_bag(o.amount),
     "createdAt": lambda d, o, a: iso(o.at),
     "processedAt": lambda d, o, a: iso(o.at),
     "authorizationExpiresAt": lambda d, o, a: (
@@ -227,7 +223,7 @@ _TRANSACTION_FIELDS: dict[str, Resolver] = {
     "manualPaymentGateway": lambda d, o, a: False,
     "test": lambda d, o, a: False,
     "totalUnsettledSet": lambda d, o, a: (
-        _money(capturable(d, d.orders[o.order_id], o)) if o.kind == "AUTHORIZATION" else None
+        money_bag(capturable(d, d.orders[o.order_id], o)) if o.kind == "AUTHORIZATION" else None
     ),
 }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "SWebhook",
     "gid",
     "iso",
+    "money_bag",
     "parse_gid",
 ]
 
@@ -47,6 +49,13 @@ def parse_gid(value: str, kind: str | None = None) -> tuple[str, int] | None:
 METAFIELD_NAMESPACE = "backorder_connector"
 RELEASE_DATE_KEY = "release_date"
 """Where a pre-order product's release date lives: a ``date`` metafield on the product."""
+
+
+def money_bag(amount: Decimal | str) -> dict[str, Any]:
+    """Shopify's ``MoneyBag`` in the shop's currency (the sandbox sells in USD): a ``Decimal`` is
+    written with two decimals, a string (prices are kept as the shop wrote them) as it is."""
+    text = f"{amount:.2f}" if isinstance(amount, Decimal) else amount
+    return {"shopMoney": {"amount": text, "currencyCode": "USD"}}
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from connector.sandbox.shopify.records import SOrder, SRefund, gid, iso
+from connector.sandbox.shopify.records import SOrder, SRefund, gid, iso, money_bag
 from connector.sandbox.shopify.store import ShopData
 
 __all__ = [
@@ -58,11 +58,7 @@ def order_refunds(data: ShopData, order: SOrder, args: dict[str, Any]) -> list[S
 def order_total_refunded(data: ShopData, order: SOrder, args: dict[str, Any]) -> dict[str, Any]:
     """``Order.totalRefundedSet``: the money its refunds returned, together."""
     total = sum((Decimal(r.amount) for r in order.refunds or ()), Decimal(0))
-    return _money(f"{total:.2f}")
-
-
-def _money(amount: str) -> dict[str, Any]:
-    return {"shopMoney": {"amount": amount, "currencyCode": "USD"}}
+    return money_bag(f"{total:.2f}")
 
 
 REFUND_FIELDS: dict[str, Resolver] = {
@@ -71,7 +67,7 @@ REFUND_FIELDS: dict[str, Resolver] = {
     "updatedAt": lambda d, o, a: iso(o.created_at),
     "note": lambda d, o, a: None,
     # The money its transactions returned; a restock-only refund returns 0.00.
-    "totalRefundedSet": lambda d, o, a: _money(o.amount),
+    "totalRefundedSet": lambda d, o, a: money_bag(o.amount),
 }
 
 REFUND_LINE_FIELDS: dict[str, Resolver] = {
@@ -80,8 +76,8 @@ REFUND_LINE_FIELDS: dict[str, Resolver] = {
     # Unshipped units are refunded as cancelled and restocked, as Shopify's admin does.
     "restockType": lambda d, o, a: "CANCEL",
     "restocked": lambda d, o, a: True,
-    "priceSet": lambda d, o, a: _money(d.lines[o.line_id].price),
+    "priceSet": lambda d, o, a: money_bag(d.lines[o.line_id].price),
     # Price times quantity, whatever money moved (see the module's docstring).
-    "subtotalSet": lambda d, o, a: _money(o.subtotal),
-    "totalTaxSet": lambda d, o, a: _money("0.00"),
+    "subtotalSet": lambda d, o, a: money_bag(o.subtotal),
+    "totalTaxSet": lambda d, o, a: money_bag("0.00"),
 }

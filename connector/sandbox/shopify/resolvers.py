@@ -26,6 +26,7 @@ from connector.sandbox.shopify.records import (
     SWebhook,
     gid,
     iso,
+    money_bag,
     parse_gid,
 )
 from connector.sandbox.shopify.refunds import (
@@ -431,9 +432,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "sellingPlan": lambda d, o, a: (
             {"name": PREORDER_PLAN, "sellingPlanId": gid("SellingPlan", 1)} if o.preorder else None
         ),
-        "originalUnitPriceSet": lambda d, o, a: {
-            "shopMoney": {"amount": o.price, "currencyCode": "USD"}
-        },
+        "originalUnitPriceSet": lambda d, o, a: money_bag(o.price),
     },
     "FulfillmentOrder": {
         "id": lambda d, o, a: gid("FulfillmentOrder", o.id),

@@ -26,6 +26,7 @@ from connector.web.console.pages import ConsoleData
 from connector.web.console.routes import Route, page_routes
 from connector.web.console.sessions import Session, Sessions
 from connector.web.console.sso import sso_login, sso_user
+from connector.web.limits import client_address
 from connector.web.passwords import verify_password
 
 __all__ = ["ConsoleApp"]
@@ -207,12 +208,7 @@ class ConsoleApp:
 
     def address(self, request: Request) -> str:
         """The client's address: the peer's, or behind a trusted proxy the hop it saw last."""
-        peer = request.remote_addr or ""
-        if peer in self.settings.trusted_proxies:
-            hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
-            if hops[-1]:
-                return hops[-1][:100]
-        return peer
+        return client_address(request, self.settings.trusted_proxies)
 
     def cookie(self, request: Request) -> dict[str, Any]:
         """The session cookie's attributes: this console's path, HttpOnly, SameSite=Strict."""
