@@ -276,6 +276,7 @@ def parse_settings(
     Raises :class:`ConfigError` listing every problem; ``source`` names the file in its message.
     """
     from connector.config_rules import check_nodes
+    from connector.config_rules_money import inherit_shop_payments, without_inherited
 
     env = os.environ if env is None else env
     data = dict(data)
@@ -287,9 +288,12 @@ def parse_settings(
         data["default_policy"] = {"name": "default", **default_policy}
     if "shops" not in data:
         data["shops"] = []
+    elif isinstance(data["shops"], list):
+        data["shops"] = list(data["shops"])  # the caller's data stays as it was
+    inherited = inherit_shop_payments(data)
     converter = _Converter(env)
     settings = converter.table(Settings, data, "")
-    problems = converter.problems + check_nodes(converter.nodes)
+    problems = without_inherited(converter.problems + check_nodes(converter.nodes), inherited)
     if problems or settings is _MISSING:
         raise ConfigError(_grouped(problems), source)
     assert isinstance(settings, Settings)

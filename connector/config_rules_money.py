@@ -5,7 +5,7 @@ Registered by :mod:`connector.config_rules`; each problem names its key.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from connector.errors import ConfigProblem
@@ -14,7 +14,7 @@ from connector.settings import PaymentSettings
 if TYPE_CHECKING:
     from connector.config import Node
 
-__all__ = ["MONEY_RULES", "check_payments"]
+__all__ = ["MONEY_RULES", "check_payments", "inherit_shop_payments", "without_inherited"]
 
 
 def check_payments(node: Node) -> list[ConfigProblem]:
@@ -47,3 +47,39 @@ MONEY_RULES: dict[type[Any], Callable[[Node], list[ConfigProblem]]] = {
     PaymentSettings: check_payments,
 }
 """Merged into :mod:`connector.config_rules`' table."""
+
+
+def inherit_shop_payments(data: dict[str, Any]) -> dict[str, set[str]]:
+    """Complete each ``[shops.payments]`` with the top-level ``[payments]`` keys it leaves out,
+    in place, before conversion: a shop's table then converts and is checked (the margin against
+    the days) as the settings that will hold for it. Returns, per shop key (``shops[acme]``),
+    the keys it inherited, for :func:`without_inherited`."""
+    top = data.get("payments")
+    shops = data.get("shops")
+    if not isinstance(top, Mapping) or not isinstance(shops, list):
+        return {}
+    inherited: dict[str, set[str]] = {}
+    for index, shop in enumerate(shops):
+        own = shop.get("payments") if isinstance(shop, Mapping) else None
+        if not isinstance(own, Mapping):
+            continue
+        name = shop.get("name")
+        label = f"shops[{name if isinstance(name, str) and name else index}].payments"
+        inherited[label] = {str(k) for k in top if k not in own}
+        shops[index] = {**shop, "payments": {**top, **own}}
+    return inherited
+
+
+def without_inherited(
+    problems: list[ConfigProblem], inherited: Mapping[str, set[str]]
+) -> list[ConfigProblem]:
+    """Drop a shop's problem with a key it inherited when ``payments.<key>`` has its own: the
+    owner fixes it once, where it is written."""
+    top = {p.key for p in problems if p.key.startswith("payments.")}
+    kept = []
+    for problem in problems:
+        label, _, name = problem.key.rpartition(".")
+        if name in inherited.get(label, ()) and f"payments.{name}" in top:
+            continue
+        kept.append(problem)
+    return kept

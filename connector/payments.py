@@ -137,7 +137,7 @@ def _run(
     step: MoneyStep,
     still_held: Callable[[], bool],
 ) -> None:
-    settings = deps.settings.payments
+    settings = deps.settings.payments_for(deps.shop)
     shop, engine, now = deps.shop, deps.engine, deps.clock()
     # Cheap checks first: most cycles of a shop end here (nothing pending, read within the hour).
     pending = _pending(engine, shop)

@@ -103,6 +103,9 @@ class ShopSettings:
     """Shopify: above this many orders changed since the last read, a bulk operation reads them."""
     notify_existing: bool = False
     branding: Branding = field(default_factory=Branding)
+    payments: PaymentSettings | None = None
+    """``[shops.payments]``: this shop's own ``[payments]``; a key it leaves out comes from the
+    top-level ``[payments]`` (the loader merges them). None: the top-level one as it is."""
 
 
 class PolicyMode(enum.StrEnum):
@@ -338,6 +341,13 @@ class Settings:
     )
     log_format: Literal["text", "json"] = "text"
     payments: PaymentSettings = field(default_factory=PaymentSettings)
+
+    def payments_for(self, shop: str) -> PaymentSettings:
+        """The ``[payments]`` that holds for ``shop``: its ``[shops.payments]``, else the top-level."""
+        for candidate in self.shops:
+            if candidate.name == shop and candidate.payments is not None:
+                return candidate.payments
+        return self.payments
 
     def shop(self, name: str) -> ShopSettings:
         for shop in self.shops:
