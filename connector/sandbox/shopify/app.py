@@ -36,7 +36,7 @@ from connector.sandbox.base import (
     SandboxStore,
 )
 from connector.sandbox.seed import SeedSpec
-from connector.sandbox.shopify import control, oauth, payments
+from connector.sandbox.shopify import control, oauth, order_money, payments
 from connector.sandbox.shopify.bulk import BulkRunner
 from connector.sandbox.shopify.cost import LeakyBucket
 from connector.sandbox.shopify.graphql_api import GraphQLEndpoint
@@ -204,17 +204,43 @@ class ShopifySandbox(SandboxStore):
             return gid("OrderTransaction", auth.id)
 
     def money(self, order_id: str) -> dict[str, Any]:
-        """What the owner sees of an order's money: captures, capturable, invoices sent."""
+        """What the owner sees of an order's money: captures, capturable, invoices and payment
+        reminders sent, the order's total."""
         with self.data.lock:
             order = self._order(order_id)
             record = payments.payments_of(order)
             auths = [t for t in record.transactions if t.kind == "AUTHORIZATION"]
+            schedules = order_money.money_terms(self.data, order).schedules
             return {
                 "financial": order.financial,
                 "captures": [f"{t.amount:.2f}" for t in record.transactions if t.kind == "CAPTURE"],
                 "capturable": f"{sum((payments.capturable(self.data, order, a) for a in auths), Decimal(0)):.2f}",
                 "invoices": [i.to for i in record.invoices],
+                "reminders": [to for s in schedules for to, _ in s.reminders],
+                "total": f"{payments.order_total(self.data, order):.2f}",
             }
+
+    def tax_order(
+        self,
+        order_id: str,
+        rate: Decimal,
+        *,
+        shipping: Decimal = Decimal(0),
+        included: bool = False,
+    ) -> None:
+        """Tax the order's lines and shipping at ``rate`` (prices exclude it unless ``included``);
+        call before :meth:`authorize`, as a checkout taxes before it authorizes."""
+        with self.data.lock:
+            terms = order_money.money_terms(self.data, self._order(order_id))
+            terms.tax_rate, terms.taxes_included, terms.shipping = rate, included, shipping
+            tax = shipping * rate / (1 + rate) if included else shipping * rate
+            terms.shipping_tax = tax.quantize(order_money.CENT)
+
+    def give_payment_terms(self, order_id: str, due_in_days: int = 30) -> str:
+        """Net payment terms on the order (one schedule); returns the schedule's id."""
+        with self.data.lock:
+            schedule = order_money.give_terms(self.data, self._order(order_id), due_in_days)
+            return gid("PaymentSchedule", schedule.id)
 
     def submit_fulfillment(self, order_id: str) -> None:
         """The order's open fulfillment orders go to a fulfillment service: no hold from then on."""

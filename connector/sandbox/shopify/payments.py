@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from connector.sandbox.shopify.order_money import line_tax, money_terms, shipping_total
 from connector.sandbox.shopify.records import SOrder, gid, iso, money_bag, parse_gid
 from connector.sandbox.shopify.store import ShopData
 
@@ -110,10 +111,13 @@ def payments_of(order: SOrder) -> OrderPayments:
 
 
 def order_total(data: ShopData, order: SOrder) -> Decimal:
-    return sum(
-        (Decimal(data.lines[i].price) * data.lines[i].quantity for i in order.line_ids),
-        Decimal(0),
-    )
+    """What the customer pays: the lines, their taxes unless the prices include them, shipping."""
+    terms = money_terms(data, order)
+    lines = [data.lines[i] for i in order.line_ids]
+    total = sum((Decimal(line.price) * line.quantity for line in lines), Decimal(0))
+    if not terms.taxes_included:
+        total += sum((line_tax(data, line) for line in lines), Decimal(0))
+    return total + shipping_total(data, order)
 
 
 def authorize(

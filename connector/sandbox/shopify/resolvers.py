@@ -12,6 +12,11 @@ from functools import partial
 from typing import Any
 
 from connector.sandbox.shopify.order_edits import suggested_refund
+from connector.sandbox.shopify.order_money import (
+    LINE_MONEY_FIELDS,
+    ORDER_MONEY_FIELDS,
+    ORDER_MONEY_TYPES,
+)
 from connector.sandbox.shopify.payments import ORDER_PAYMENT_FIELDS, PAYMENT_TYPES, STransaction
 from connector.sandbox.shopify.records import (
     SCustomer,
@@ -415,9 +420,11 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "refunds": order_refunds,
         "totalRefundedSet": order_total_refunded,
         **ORDER_PAYMENT_FIELDS,
+        **ORDER_MONEY_FIELDS,
         "suggestedRefund": suggested_refund,
     },
     **PAYMENT_TYPES,
+    **ORDER_MONEY_TYPES,
     "Refund": {
         **REFUND_FIELDS,
         "refundLineItems": lambda d, o, a: connection(refund_lines(o), a),
@@ -433,6 +440,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
             {"name": PREORDER_PLAN, "sellingPlanId": gid("SellingPlan", 1)} if o.preorder else None
         ),
         "originalUnitPriceSet": lambda d, o, a: money_bag(o.price),
+        **LINE_MONEY_FIELDS,
     },
     "FulfillmentOrder": {
         "id": lambda d, o, a: gid("FulfillmentOrder", o.id),

@@ -10,11 +10,14 @@ from graphql import GraphQLSchema, build_schema
 SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
 PAYMENTS_SCHEMA_PATH = Path(__file__).with_name("payments.graphql")
 """Orders' money (transactions, capture, invoices): extends ``Order`` and ``Mutation``."""
+ORDER_MONEY_SCHEMA_PATH = Path(__file__).with_name("order_money.graphql")
+"""Taxes, shipping, payment terms and the payment reminder: extends ``Order``, ``LineItem``."""
 
 
 @cache
 def _sdl() -> str:
-    return SCHEMA_PATH.read_text(encoding="utf-8") + PAYMENTS_SCHEMA_PATH.read_text(encoding="utf-8")
+    paths = (SCHEMA_PATH, PAYMENTS_SCHEMA_PATH, ORDER_MONEY_SCHEMA_PATH)
+    return "".join(path.read_text(encoding="utf-8") for path in paths)
 
 
 def load_schema() -> GraphQLSchema:

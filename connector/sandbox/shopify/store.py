@@ -69,6 +69,8 @@ class ShopData:
         self.idempotent: dict[str, Any] = {}
         """``@idempotent`` keys already used, with the answer their mutation gave."""
         self.metafield_definitions: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self.order_money: dict[int, Any] = {}
+        """Order id -> its taxes, shipping and payment terms (``order_money.OrderMoneyTerms``)."""
         self._next = 1000
 
     def next_id(self) -> int:
