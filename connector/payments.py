@@ -22,17 +22,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import sqlalchemy as sa
 
-from connector.engine.money import ExpiryPolicy, Verdict, WaitingMoney, assess
+from connector.engine.money import ExpiryPolicy, Verdict, assess
 from connector.engine.notifications import to_customer
 from connector.logs import redact
 from connector.model import (
-    BackorderEntry,
     Money,
     NotificationKind,
     NotificationLine,
@@ -40,8 +39,10 @@ from connector.model import (
     OrderStatus,
     Plan,
 )
-from connector.payments_model import Authorization, MoneyOutcome, MoneyResult
+from connector.payments_model import Authorization, MoneyOutcome, MoneyResult, OrderMoney
+from connector.payments_order import save_order_money
 from connector.payments_tables import money_checks, money_operations
+from connector.payments_waiting import waiting_money
 from connector.payments_watch import save_watch
 
 if TYPE_CHECKING:
@@ -63,9 +64,9 @@ PENDING = ("intent", "unknown")
 class PaymentsAdapter(Protocol):
     """What a platform's ``adapter.payments`` offers (Shopify: ``adapters.shopify.payments``)."""
 
-    def authorizations(
+    def order_money(
         self, order_ids: Iterable[str], authorization_days: int = 7
-    ) -> dict[str, list[Authorization]]: ...
+    ) -> dict[str, OrderMoney]: ...
 
     def capture(
         self, order_id: str, transaction_id: str, amount: Money, *, final: bool
@@ -86,32 +87,6 @@ class MoneyStep:
     settled: int = 0
     """Pending operations found to have run already (and not sent again)."""
     error: str = ""
-
-
-def waiting_money(
-    queue: Sequence[BackorderEntry], orders: Mapping[str, Order]
-) -> list[WaitingMoney]:
-    """Per order with waiting lines: their value (price x waiting units) and the latest ETA."""
-    by_order: dict[str, list[BackorderEntry]] = {}
-    for entry in queue:
-        if entry.waiting > 0:
-            by_order.setdefault(entry.order_id, []).append(entry)
-    found = []
-    for order_id, entries in by_order.items():
-        order = orders.get(order_id)
-        prices = {line.platform_id: line.price for line in order.lines} if order else {}
-        value: Money | None = None
-        for entry in entries:
-            price = prices.get(entry.line_id)
-            if price is None or (value is not None and value.currency != price.currency):
-                value = None
-                break
-            part = price * entry.waiting
-            value = part if value is None else Money(value.amount + part.amount, value.currency)
-        etas = [e.eta for e in entries]
-        eta: date | None = None if any(d is None for d in etas) else max(d for d in etas if d)
-        found.append(WaitingMoney(order_id, value, eta))
-    return found
 
 
 def run_money_step(
@@ -150,20 +125,29 @@ def _run(
         if order.platform_id in queued
     }
     ids = [*orders, *(row["order_id"] for row in pending)]
-    auths = payments.authorizations(ids, settings.authorization_days) if ids else {}
+    money = payments.order_money(ids, settings.authorization_days) if ids else {}
+    auths = {order_id: list(read.authorizations) for order_id, read in money.items()}
     step.settled = _settle(deps, pending, auths, orders)
+    waiting = waiting_money(plan.queue, orders, money)
+    save_order_money(engine, shop, money, {w.order_id: w.value for w in waiting}, now)
     step.verdicts = assess(
-        waiting_money(plan.queue, orders),
+        waiting,
         auths,
         policy=ExpiryPolicy(settings.on_authorization_expiry),
         margin=timedelta(days=settings.capture_margin_days),
         now=now,
     )
     save_watch(engine, shop, step.verdicts, orders, now)
+    acted = []
     for verdict in step.verdicts:
         if verdict.action not in ("capture", "invoice") or not still_held():
             continue
-        _act(deps, payments, verdict, orders.get(verdict.order_id), step)
+        if _act(deps, payments, verdict, orders.get(verdict.order_id), step):
+            acted.append(verdict.order_id)
+    if acted:  # `connector order` shows the money after the capture, not the read before it
+        again = payments.order_money(acted, settings.authorization_days)
+        values = {w.order_id: w.value for w in waiting_money(plan.queue, orders, again)}
+        save_order_money(engine, shop, again, values, deps.clock())
     _drop_unneeded(deps, pending, auths, step.verdicts)
 
 
@@ -276,12 +260,13 @@ def _act(
     verdict: Verdict,
     order: Order | None,
     step: MoneyStep,
-) -> None:
+) -> bool:
+    """Send one operation (once); True when it was done."""
     shop, now = deps.shop, deps.clock()
     kind = verdict.action
     key = verdict.key
     if not _claim(deps.engine, shop, verdict, now):
-        return  # done, failed, or already sent and not yet settled: never a second call
+        return False  # done, failed, or already sent and not yet settled: never a second call
     auth = verdict.authorization
     if kind == "capture":
         result = payments.capture(
@@ -295,9 +280,10 @@ def _act(
             step.captured += 1
         else:
             step.invoiced += 1
-        _record(
-            deps.engine, shop, key, state="done", message=result.transaction_id, now=deps.clock()
-        )
+        # A payment reminder says so in its message (``connector order``, ``backorders``).
+        said = result.message or result.transaction_id
+        _record(deps.engine, shop, key, state="done", message=said, now=deps.clock())
+        return True
     elif result.outcome is MoneyOutcome.FAILED:
         step.failed += 1
         _record(deps.engine, shop, key, state="failed", message=result.message, now=deps.clock())
@@ -305,6 +291,7 @@ def _act(
     else:
         step.unknown += 1
         _record(deps.engine, shop, key, state="unknown", message=result.message, now=deps.clock())
+    return False
 
 
 def _claim(engine: sa.Engine, shop: str, verdict: Verdict, now: datetime) -> bool:

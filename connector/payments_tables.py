@@ -14,7 +14,13 @@ import sqlalchemy as sa
 from connector.db.schema import metadata
 from connector.db.types import UTCDateTime
 
-__all__ = ["money_checks", "money_operations", "money_watch"]
+__all__ = [
+    "money_authorizations",
+    "money_checks",
+    "money_operations",
+    "money_orders",
+    "money_watch",
+]
 
 money_operations = sa.Table(
     "money_operations",
@@ -61,3 +67,35 @@ money_checks = sa.Table(
     sa.Column("checked_at", UTCDateTime, nullable=False),
 )
 """When each shop's authorizations were last read: at most every ``check_every_minutes``."""
+
+money_orders = sa.Table(
+    "money_orders",
+    metadata,
+    sa.Column("shop", sa.String(200), primary_key=True),
+    sa.Column("order_id", sa.String(200), primary_key=True),
+    sa.Column("financial_status", sa.String(40), nullable=False, server_default=""),
+    sa.Column("currency", sa.String(3), nullable=False),
+    # Decimal text, "" when the platform showed none.
+    sa.Column("received", sa.String(40), nullable=False, server_default=""),
+    sa.Column("refunded", sa.String(40), nullable=False, server_default=""),
+    sa.Column("shipping", sa.String(40), nullable=False, server_default=""),
+    sa.Column("waiting_value", sa.String(40), nullable=False, server_default=""),
+    sa.Column("read_at", UTCDateTime, nullable=False),
+)
+"""Each waiting order's money as the last read saw it (migration 406): ``connector order N``."""
+
+money_authorizations = sa.Table(
+    "money_authorizations",
+    metadata,
+    sa.Column("shop", sa.String(200), primary_key=True),
+    sa.Column("transaction_id", sa.String(200), primary_key=True),
+    sa.Column("order_id", sa.String(200), nullable=False, index=True),
+    sa.Column("amount", sa.String(40), nullable=False),
+    sa.Column("capturable", sa.String(40), nullable=False),
+    sa.Column("captured", sa.String(40), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=True),
+    sa.Column("multi_capturable", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+"""The authorizations of the orders in ``money_orders``, as the same read saw them."""

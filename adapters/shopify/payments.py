@@ -6,6 +6,12 @@ Shopify facts this relies on (each a sandbox behaviour with a test, see ``docs/p
   authorization's end is its ``createdAt`` plus the gateway's period (Shopify Payments: 7 days,
   ``authorization_days``).
 - ``orderCapture`` takes a partial ``amount``; a capture after the expiry is refused.
+- ``LineItem.taxLines`` are the taxes of the whole line (refunded units included); with
+  ``Order.taxesIncluded`` the line prices already hold them. ``Order.shippingLine`` sums the
+  order's shipping (``discountedPriceSet``) and its ``taxLines``.
+- ``paymentReminderSend(paymentScheduleId)`` mails the customer a reminder for one unpaid
+  schedule (``completedAt`` null) of an order's ``paymentTerms``; an order without terms has
+  none, and then ``orderInvoiceSend`` is the way to ask for payment.
 - ``orderCapture`` has no idempotency key in 2026-10. So a capture is sent **once**, with no
   automatic retry: a lost answer (network, 5xx, throttle) is reported ``UNKNOWN``, and the caller
   reads the transactions (``captured`` grows when it ran) before it ever tries again.
@@ -23,11 +29,20 @@ import requests
 
 from adapters.common import parse_time
 from adapters.shopify.client import GraphQLClient
-from connector.errors import PayloadError, RetryableError
+from connector.errors import PayloadError, PermissionDenied, RetryableError
 from connector.model import Money
-from connector.payments_model import Authorization, MoneyOutcome, MoneyResult
+from connector.payments_model import (
+    Authorization,
+    LineTax,
+    MoneyOutcome,
+    MoneyResult,
+    OrderMoney,
+)
 
-__all__ = ["READ_BATCH", "ShopifyPayments", "map_authorizations"]
+__all__ = ["READ_BATCH", "ShopifyPayments", "map_authorizations", "map_order_money"]
+
+REMINDER = "payment reminder"
+"""What a done ``send_invoice`` says when it sent ``paymentReminderSend`` (the ledger keeps it)."""
 
 READ_BATCH = 10
 """Orders per ``OrderTransactions`` call (20 transactions each stays far below 1,000 points)."""
@@ -93,19 +108,79 @@ def map_authorizations(node: Mapping[str, Any], authorization_days: int) -> list
     return found
 
 
+def _sum(node: Mapping[str, Any], kinds: tuple[str, ...]) -> Money | None:
+    total: Money | None = None
+    for t in node.get("transactions") or ():
+        if not isinstance(t, Mapping) or t.get("kind") not in kinds or t.get("status") != "SUCCESS":
+            continue
+        amount = _money(t.get("amountSet"), "amountSet")
+        if amount is None or (total is not None and total.currency != amount.currency):
+            continue
+        total = amount if total is None else Money(total.amount + amount.amount, total.currency)
+    return total
+
+
+def _taxes(lines: Any, field: str) -> Money | None:
+    total: Money | None = None
+    for tax in lines or ():
+        amount = _money((tax or {}).get("priceSet"), field) if isinstance(tax, Mapping) else None
+        if amount is not None:
+            total = amount if total is None else Money(total.amount + amount.amount, total.currency)
+    return total
+
+
+def map_order_money(node: Mapping[str, Any], authorization_days: int) -> OrderMoney:
+    """One order node of ``OrderTransactions`` as the common model; an unreadable part is left
+    out (its line then has no known tax, and a capture takes all that is capturable)."""
+    order_id = str(node.get("id") or "")
+    line_taxes: list[LineTax] = []
+    for line in ((node.get("lineItems") or {}).get("nodes")) or ():
+        try:
+            tax = _taxes(line.get("taxLines"), "taxLines")
+            currency = tax.currency if tax else "USD"
+            line_taxes.append(
+                LineTax(str(line["id"]), tax or Money(Decimal(0), currency), int(line["quantity"]))
+            )
+        except (PayloadError, KeyError, TypeError, ValueError, AttributeError):
+            continue
+    shipping: Money | None = None
+    try:
+        ship = node.get("shippingLine")
+        if isinstance(ship, Mapping):
+            price = _money(ship.get("discountedPriceSet"), "shippingLine")
+            tax = _taxes(ship.get("taxLines"), "shippingLine.taxLines")
+            if price is not None and not node.get("taxesIncluded") and tax is not None:
+                price = Money(price.amount + tax.amount, price.currency)
+            shipping = price
+        received = _sum(node, ("CAPTURE", "SALE"))
+        refunded = _sum(node, ("REFUND",))
+    except PayloadError:
+        received = refunded = None
+    return OrderMoney(
+        order_id=order_id,
+        authorizations=tuple(map_authorizations(node, authorization_days)),
+        received=received,
+        refunded=refunded,
+        financial_status=str(node.get("displayFinancialStatus") or ""),
+        taxes_included=bool(node.get("taxesIncluded")),
+        line_taxes=tuple(line_taxes),
+        shipping=shipping,
+    )
+
+
 class ShopifyPayments:
     """The payment calls of one shop, over the shop's one GraphQL client."""
 
     def __init__(self, client: GraphQLClient) -> None:
         self.client = client
 
-    def authorizations(
+    def order_money(
         self, order_ids: Iterable[str], authorization_days: int = 7
-    ) -> dict[str, list[Authorization]]:
-        """Order id -> its authorizations; ``authorization_days`` dates those Shopify leaves
+    ) -> dict[str, OrderMoney]:
+        """Order id -> its money; ``authorization_days`` dates the authorizations Shopify leaves
         undated (no Plus)."""
         ids = list(dict.fromkeys(order_ids))
-        found: dict[str, list[Authorization]] = {}
+        found: dict[str, OrderMoney] = {}
         for start in range(0, len(ids), READ_BATCH):
             batch = ids[start : start + READ_BATCH]
             data = self.client.run(
@@ -113,8 +188,15 @@ class ShopifyPayments:
             )
             for node in data.get("nodes") or ():
                 if isinstance(node, Mapping) and isinstance(node.get("id"), str):
-                    found[node["id"]] = map_authorizations(node, authorization_days)
+                    found[node["id"]] = map_order_money(node, authorization_days)
         return found
+
+    def authorizations(
+        self, order_ids: Iterable[str], authorization_days: int = 7
+    ) -> dict[str, list[Authorization]]:
+        """Order id -> its authorizations (:meth:`order_money`, the same one read)."""
+        money = self.order_money(order_ids, authorization_days)
+        return {order_id: list(m.authorizations) for order_id, m in money.items()}
 
     def capture(
         self, order_id: str, transaction_id: str, amount: Money, *, final: bool

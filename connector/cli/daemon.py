@@ -14,10 +14,13 @@ from connector.cli.progress import first_sync_progress
 from connector.errors import FatalError, UsageError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from connector.cli.main import AppContext
     from connector.cycle import CycleReport
     from connector.daemon import Daemon
     from connector.db import Database
+    from connector.payments_order import OrderMoneyView
     from connector.platform import ResyncTarget
     from connector.settings import Settings
     from connector.status import OrderStory
@@ -262,6 +265,7 @@ def register(cli: click.Group) -> None:
                 if (story := order_story(db, outbox, name, order_ref)) is not None
             ]
             choices = _choices(db, found[0]) if len(found) == 1 else []
+            money = _money(db, settings, found[0], app.clock()) if len(found) == 1 else None
         finally:
             db.close()
         if not found:
@@ -278,11 +282,14 @@ def register(cli: click.Group) -> None:
             )
         story = found[0]
         if as_json:
-            click.echo(
-                json.dumps({**story.as_dict(), "choices": [c.as_dict() for c in choices]}, indent=2)
-            )
+            shown = {**story.as_dict(), "choices": [c.as_dict() for c in choices]}
+            click.echo(json.dumps({**shown, "money": money and money.as_dict()}, indent=2))
             return
         _print_story(story)
+        if money is not None:
+            click.echo("Money:")
+            for line in money.lines():
+                click.echo(f"  {line}")
         from connector.status import minute_utc
 
         for choice in choices:
@@ -313,6 +320,23 @@ def _choices(db: Database, story: OrderStory) -> list[ChoiceRow]:
 
     names = {line.platform_id: story.line_name(line.platform_id) for line in story.order.lines}
     return choice_history(db.engine, story.shop, story.order.platform_id, names)
+
+
+def _money(db: Database, settings: Settings, story: OrderStory, now: datetime) -> OrderMoneyView:
+    from connector.payments_order import order_money_view
+
+    names = {line.platform_id: story.line_name(line.platform_id) for line in story.order.lines}
+    return order_money_view(
+        db.engine,
+        settings,
+        story.shop,
+        order=story.order,
+        queue=story.queue,
+        line_name=names,
+        emails=story.emails,
+        store=db,
+        now=now,
+    )
 
 
 def _print_story(story: OrderStory) -> None:
