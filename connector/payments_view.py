@@ -54,7 +54,13 @@ def money_line(row: WatchRow) -> str:
         f"{row.amount.amount:.2f} {row.amount.currency} to collect"
     )
     if row.done == "done":
-        what = "captured" if row.action == "capture" else "invoice sent"
+        what = (
+            "captured"
+            if row.action == "capture"
+            else "payment reminder sent"
+            if row.message.startswith("payment reminder")
+            else "invoice sent"
+        )
     elif row.done == "failed":
         what = f"{row.action} refused: {row.message}"
     elif row.done in ("intent", "unknown"):

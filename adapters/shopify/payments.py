@@ -222,7 +222,12 @@ class ShopifyPayments:
         return MoneyResult(MoneyOutcome.DONE, "", str(transaction.get("id") or ""))
 
     def send_invoice(self, order_id: str) -> MoneyResult:
-        """Ask Shopify to mail the customer its invoice (a link to pay what is outstanding)."""
+        """Ask the customer to pay: for an order with payment terms, Shopify's payment reminder
+        of its unpaid schedule (``paymentReminderSend``; the result's message says so); else
+        Shopify's invoice, a link to pay what is outstanding (``orderInvoiceSend``)."""
+        schedule = self._unpaid_schedule(order_id)
+        if schedule is not None:
+            return self._remind(schedule)
         data = self._once(lambda: self.client.run("OrderInvoiceSend", {"id": order_id}))
         if isinstance(data, MoneyResult):
             return data
@@ -230,6 +235,34 @@ class ShopifyPayments:
         if errors:
             return MoneyResult(MoneyOutcome.FAILED, str(errors[0].get("message")))
         return MoneyResult(MoneyOutcome.DONE)
+
+    def _unpaid_schedule(self, order_id: str) -> str | None:
+        """The order's first unpaid payment schedule, None when it has no terms (or the app may
+        not read them: without ``read_payment_terms`` the invoice still asks for payment). A read
+        that fails after its retries also gives None: the send is already claimed in the ledger
+        and is never tried again, so the customer is asked by invoice rather than not at all."""
+        try:
+            data = self.client.run("OrderPaymentSchedules", {"id": order_id})
+        except (PermissionDenied, RetryableError, requests.RequestException):
+            return None
+        terms = (data.get("order") or {}).get("paymentTerms") or {}
+        for schedule in (terms.get("paymentSchedules") or {}).get("nodes") or ():
+            if isinstance(schedule, Mapping) and schedule.get("id") and not schedule.get(
+                "completedAt"
+            ):
+                return str(schedule["id"])
+        return None
+
+    def _remind(self, schedule_id: str) -> MoneyResult:
+        data = self._once(lambda: self.client.run("PaymentReminderSend", {"id": schedule_id}))
+        if isinstance(data, MoneyResult):
+            return data
+        payload = data.get("paymentReminderSend") or {}
+        errors = payload.get("userErrors") or ()
+        if errors or not payload.get("success"):
+            message = str(errors[0].get("message")) if errors else "not sent"
+            return MoneyResult(MoneyOutcome.FAILED, f"{REMINDER}: {message}")
+        return MoneyResult(MoneyOutcome.DONE, REMINDER, schedule_id)
 
     def _once(self, call: Callable[[], dict[str, Any]]) -> dict[str, Any] | MoneyResult:
         # One attempt: a retry after a lost answer could take the money twice.
