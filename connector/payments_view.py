@@ -56,7 +56,7 @@ def money_line(row: WatchRow) -> str:
     if row.done == "done":
         what = (
             "captured"
-            if row.action == "capture"
+            if (row.done_kind or row.action) == "capture"
             else "payment reminder sent"
             if row.message.startswith("payment reminder")
             else "invoice sent"

@@ -34,6 +34,9 @@ class WatchRow:
     done: str = ""
     """The ledger's state for its operation (``done``, ``failed``...), "" when none."""
     message: str = ""
+    done_kind: str = ""
+    """The kind of that operation (``capture``, ``invoice``): a capture done before the expiry
+    stays a capture when the verdict moved on (expired, the owner told)."""
 
 
 def save_watch(
@@ -108,6 +111,7 @@ def _watch_rows(engine: sa.Engine, shop: str) -> list[WatchRow]:
                 amount=Money(Decimal(row["amount"]), row["currency"]),
                 done=op.state if op is not None else "",
                 message=op.message if op is not None else "",
+                done_kind=op.kind if op is not None else "",
             )
         )
     return found
