@@ -230,8 +230,12 @@ def _watchdog(
 ) -> tuple[str, datetime | None]:
     expires: datetime | None = auth["expires_at"]
     act_at = expires - timedelta(days=payments.capture_margin_days) if expires else None
-    if row is not None and row.done == "done" and row.action == "capture":
-        return f"captured {_amount(row.amount)} before the expiry; the customer was told", act_at
+    if row is not None and row.done == "done" and (row.done_kind or row.action) == "capture":
+        taken = Money(Decimal(auth["captured"]), auth["currency"])
+        said = f"captured {_amount(taken)} before the expiry; the customer was told"
+        if row.stage == "expired":
+            said += "; the rest of the authorization ran out uncaptured"
+        return said, act_at
     if row is not None:
         said = money_line(row).split("; ")[-1]
         if row.action == "wait":
