@@ -242,6 +242,7 @@ class ConsoleApp:
             "story": story,
             "order": story.order,
             "resyncs": self.data.resyncs(shop, story.order.platform_id),
+            "money": self.data.money(story),
             "can_resync": self.data.shops[shop].enabled,
         }
         return self.render(request, session, "order", context)

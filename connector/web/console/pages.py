@@ -121,6 +121,23 @@ class ConsoleData:
             return None
         return order_story(self.store, self.outbox, shop, order_id)
 
+    def money(self, story: OrderStory) -> Any:
+        """The order's money, as ``connector order N`` shows it (:mod:`connector.payments_order`)."""
+        from connector.payments_order import order_money_view
+
+        order = story.order
+        return order_money_view(
+            self.engine,
+            self.settings,
+            story.shop,
+            order=order,
+            queue=story.queue,
+            line_name={line.platform_id: story.line_name(line.platform_id) for line in order.lines},
+            emails=story.emails,
+            store=self.store,
+            now=self.clock(),
+        )
+
     def resyncs(self, shop: str, order_id: str) -> list[dict[str, Any]]:
         """The console's resyncs of an order, newest first, each with where its request stands."""
         asked = audit.entries(self.engine, shop=shop, target=order_id, action=RESYNC, limit=10)
