@@ -40,7 +40,7 @@ from connector.model import (
     Plan,
 )
 from connector.payments_model import Authorization, MoneyOutcome, MoneyResult, OrderMoney
-from connector.payments_order import save_order_money
+from connector.payments_snapshot import save_order_money
 from connector.payments_tables import money_checks, money_operations
 from connector.payments_waiting import waiting_money
 from connector.payments_watch import save_watch

@@ -20,80 +20,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from connector.model import BackorderEntry, Money, Order, OrderStatus, Platform
-from connector.payments_model import OrderMoney
-from connector.payments_tables import money_authorizations, money_orders
+from connector.payments_snapshot import read_order_money
 from connector.payments_view import money_line
 from connector.payments_watch import WatchRow, watch_rows
 from connector.settings import PaymentSettings, Settings
 
-__all__ = ["OrderMoneyView", "order_money_view", "save_order_money"]
-
-
-def _text(money: Money | None) -> str:
-    return f"{money.amount}" if money is not None else ""
-
-
-def save_order_money(
-    engine: sa.Engine,
-    shop: str,
-    money: Mapping[str, OrderMoney],
-    waiting: Mapping[str, Money | None],
-    now: datetime,
-) -> None:
-    """Keep what one read saw of each order (replacing its earlier picture), with the waiting
-    lines' value the watchdog would capture."""
-    if not money:
-        return
-    ids = list(money)
-    with engine.begin() as conn:
-        conn.execute(
-            money_orders.delete()
-            .where(money_orders.c.shop == shop)
-            .where(money_orders.c.order_id.in_(ids))
-        )
-        conn.execute(
-            money_authorizations.delete()
-            .where(money_authorizations.c.shop == shop)
-            .where(money_authorizations.c.order_id.in_(ids))
-        )
-        orders, auths = [], []
-        for order_id, read in money.items():
-            currency = next(
-                (m.currency for m in (read.received, read.refunded, read.shipping) if m), "USD"
-            )
-            if read.authorizations:
-                currency = read.authorizations[0].amount.currency
-            orders.append(
-                {
-                    "shop": shop,
-                    "order_id": order_id,
-                    "financial_status": read.financial_status[:40],
-                    "currency": currency,
-                    "received": _text(read.received),
-                    "refunded": _text(read.refunded),
-                    "shipping": _text(read.shipping),
-                    "waiting_value": _text(waiting.get(order_id)),
-                    "read_at": now,
-                }
-            )
-            auths += [
-                {
-                    "shop": shop,
-                    "transaction_id": a.transaction_id,
-                    "order_id": order_id,
-                    "amount": _text(a.amount),
-                    "capturable": _text(a.capturable),
-                    "captured": _text(a.captured),
-                    "currency": a.amount.currency,
-                    "created_at": a.created_at,
-                    "expires_at": a.expires_at,
-                    "multi_capturable": a.multi_capturable,
-                }
-                for a in read.authorizations
-            ]
-        conn.execute(money_orders.insert(), orders)
-        if auths:
-            conn.execute(money_authorizations.insert(), auths)
+__all__ = ["OrderMoneyView", "order_money_view"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +101,9 @@ class OrderMoneyView:
         """What ``connector order N`` prints under "Money"."""
         out = [self.state]
         if self.read_at is not None:
-            taken = f"{_amount(self.received)} captured or paid" if self.received else "nothing taken"
+            taken = (
+                f"{_amount(self.received)} captured or paid" if self.received else "nothing taken"
+            )
             out.append(
                 f"read {_minute(self.read_at)}: {self.financial_status or 'status unknown'}, {taken}"
                 + (f", {_amount(self.refunded)} refunded" if self.refunded else "")
@@ -284,15 +218,19 @@ def order_money_view(
             from connector.pay_on_release import owner_lines
 
             head = f"order {order.number} "
-            ours = [line for line in owner_lines(store, settings, shop, now) if line.startswith(head)]
-            release = ours[0].split("  pay on release, pending in the shop: ", 1)[-1] if ours else ""
+            ours = [
+                line for line in owner_lines(store, settings, shop, now) if line.startswith(head)
+            ]
+            release = (
+                ours[0].split("  pay on release, pending in the shop: ", 1)[-1] if ours else ""
+            )
         return _woocommerce(order, refunds, emails, release)
     payments = settings.payments_for(shop)
     waiting = [e for e in queue if e.waiting > 0]
     etas = [e.eta for e in waiting]
     eta = None if not etas or any(d is None for d in etas) else max(d for d in etas if d)
     try:
-        read, auths = _read(engine, shop, order.platform_id)
+        read, auths = read_order_money(engine, shop, order.platform_id)
     except sa.exc.DBAPIError:  # a database not migrated to 406 yet (a read-only command)
         read, auths = None, []
     policy = payments.on_authorization_expiry
@@ -304,7 +242,9 @@ def order_money_view(
             else "no line waits: the watchdog does not read this order's money"
         )
         return OrderMoneyView("shopify", policy, state, refunds=refunds)
-    rows = {r.transaction_id: r for r in watch_rows(engine, shop) if r.order_id == order.platform_id}
+    rows = {
+        r.transaction_id: r for r in watch_rows(engine, shop) if r.order_id == order.platform_id
+    }
     currency = read["currency"]
     views = []
     for auth in auths:
@@ -344,32 +284,6 @@ def order_money_view(
         authorizations=tuple(views),
         refunds=refunds,
     )
-
-
-def _read(
-    engine: sa.Engine, shop: str, order_id: str
-) -> tuple[Mapping[str, Any] | None, Sequence[Mapping[str, Any]]]:
-    with engine.connect() as conn:
-        read = (
-            conn.execute(
-                sa.select(money_orders)
-                .where(money_orders.c.shop == shop)
-                .where(money_orders.c.order_id == order_id)
-            )
-            .mappings()
-            .first()
-        )
-        auths = (
-            conn.execute(
-                sa.select(money_authorizations)
-                .where(money_authorizations.c.shop == shop)
-                .where(money_authorizations.c.order_id == order_id)
-                .order_by(money_authorizations.c.created_at)
-            )
-            .mappings()
-            .all()
-        )
-    return (dict(read) if read is not None else None), [dict(a) for a in auths]
 
 
 def _woocommerce(

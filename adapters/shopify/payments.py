@@ -247,8 +247,10 @@ class ShopifyPayments:
             return None
         terms = (data.get("order") or {}).get("paymentTerms") or {}
         for schedule in (terms.get("paymentSchedules") or {}).get("nodes") or ():
-            if isinstance(schedule, Mapping) and schedule.get("id") and not schedule.get(
-                "completedAt"
+            if (
+                isinstance(schedule, Mapping)
+                and schedule.get("id")
+                and not schedule.get("completedAt")
             ):
                 return str(schedule["id"])
         return None

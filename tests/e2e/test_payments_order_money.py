@@ -119,4 +119,3 @@ def test_ask_customer_reminds_an_order_with_payment_terms_and_invoices_one_witho
     assert money["invoices"] == [] and money["captures"] == []
     assert "payment reminder sent" in cli(live, "order", "#1001")
     assert "payment reminder sent" in cli(live, "backorders")
-

@@ -46,11 +46,11 @@ def _waiting_order(store: ShopifySandbox) -> Waiting:
 def _config(tmp_path: Path, a: ShopifySandbox, b: ShopifySandbox) -> Path:
     config = tmp_path / "connector.toml"
     config.write_text(
-        f"""database_url = "sqlite:///{tmp_path / 'state.db'}"
+        f"""database_url = "sqlite:///{tmp_path / "state.db"}"
 
 [email]
 transport = "folder"
-folder = "{tmp_path / 'outbox'}"
+folder = "{tmp_path / "outbox"}"
 
 [default_policy]
 mode = "backorder"
