@@ -119,3 +119,17 @@ def test_ask_customer_reminds_an_order_with_payment_terms_and_invoices_one_witho
     assert money["invoices"] == [] and money["captures"] == []
     assert "payment reminder sent" in cli(live, "order", "#1001")
     assert "payment reminder sent" in cli(live, "backorders")
+
+
+def test_a_refund_shows_under_the_orders_money(make) -> None:  # type: ignore[no-untyped-def]
+    live = make("notify_owner", taxed=False)
+    day(live, 1)
+    number = int(live.order_id.rsplit("/", 1)[1])
+    order = live.store.data.orders[number]
+    shelf = live.store.data.lines[order.line_ids[1]]
+    live.store.refund_order_line(live.order_id, shelf.sku, 1)
+    day(live, 1.1)
+    shown = cli(live, "order", "#1001")
+    assert f"refunded {Decimal(shelf.price):,.2f} USD for {shelf.sku} ({shelf.title})" in shown
+    (refund,) = json.loads(cli(live, "order", "#1001", "--json"))["money"]["refunds"]
+    assert refund["amount"] == f"{Decimal(shelf.price):.2f}"
