@@ -3,7 +3,7 @@ page): authorizations with their expiry, what was captured, what is still captur
 and what the watchdog will do about it and when, by the shop's ``[payments]``.
 
 Shopify: from the last money step's read of the order (``money_orders``, ``money_authorizations``,
-saved by :func:`save_order_money`) and its verdict (``money_watch`` and the ledger). WooCommerce
+saved by :func:`connector.payments_snapshot.save_order_money`) and its verdict (``money_watch`` and the ledger). WooCommerce
 has no authorization to read (docs/payments-woocommerce.md): the order's state in the shop says
 whether it was paid, waits unpaid in ``pending``, or is paid on release by its payment link.
 Refunds come from the synced order lines on both platforms.
