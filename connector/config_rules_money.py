@@ -5,16 +5,23 @@ Registered by :mod:`connector.config_rules`; each problem names its key.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from connector.errors import ConfigProblem
-from connector.settings import PaymentSettings
+from connector.model import Platform
+from connector.settings import PaymentSettings, ShopSettings
 
 if TYPE_CHECKING:
     from connector.config import Node
 
-__all__ = ["MONEY_RULES", "check_payments", "inherit_shop_payments", "without_inherited"]
+__all__ = [
+    "MONEY_RULES",
+    "check_payments",
+    "check_shop_payments",
+    "inherit_shop_payments",
+    "without_inherited",
+]
 
 
 def check_payments(node: Node) -> list[ConfigProblem]:
@@ -83,3 +90,18 @@ def without_inherited(
             continue
         kept.append(problem)
     return kept
+
+
+def check_shop_payments(nodes: Iterable[Node]) -> list[ConfigProblem]:
+    """``[shops.payments]`` on a WooCommerce shop would be silently ignored: say so."""
+    return [
+        ConfigProblem(
+            node.key("payments"),
+            "WooCommerce has no card authorization to watch; remove this table "
+            "(what WooCommerce does with money: docs/payments-woocommerce.md)",
+        )
+        for node in nodes
+        if node.cls is ShopSettings
+        and "payments" in node.raw_keys
+        and node.values.get("platform") is Platform.WOOCOMMERCE
+    ]

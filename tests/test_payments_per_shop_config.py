@@ -71,3 +71,19 @@ def test_a_bad_top_level_value_is_named_once_where_it_is_written() -> None:
             ENV,
         )
     assert [p.key for p in caught.value.problems] == ["payments.authorization_days"]
+
+
+def test_shop_payments_on_a_woocommerce_shop_is_refused_by_name() -> None:
+    woo = {
+        "name": "outlet",
+        "platform": "woocommerce",
+        "url": "https://outlet.example.com",
+        "consumer_key": "env:TOKEN",
+        "consumer_secret": "env:TOKEN",
+        "payments": {"on_authorization_expiry": "capture"},
+    }
+    with pytest.raises(ConfigError) as caught:
+        parse_settings({"shops": [shop("acme"), woo]}, ENV)
+    (problem,) = caught.value.problems
+    assert problem.key == "shops[outlet].payments"
+    assert "WooCommerce has no card authorization to watch" in problem.message
