@@ -45,6 +45,9 @@ class NotificationLine:
     price: Money | None = None
     refunded: Money | None = None
     """Money the shop recorded as refunded for the line (None: none recorded)."""
+    shipped: int = 0
+    """For CANCELLATION: units of the same order line already shipped, so the mail for a partly
+    shipped line's cancelled units says the others went out."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,7 @@ def notification_to_json(notification: Notification) -> str:
             "price": _money(line.price),
             # Only when the shop recorded a refund: older texts stay byte for byte the same.
             **({"refunded": _money(line.refunded)} if line.refunded is not None else {}),
+            **({"shipped": line.shipped} if line.shipped else {}),
         }
         for line in notification.lines
     ]
@@ -109,6 +110,7 @@ def notification_from_json(text: str) -> Notification:
             ships_now=bool(item.get("ships_now", False)),
             price=_parse_money(item.get("price")),
             refunded=_parse_money(item.get("refunded")),
+            shipped=int(item.get("shipped", 0)),
         )
         for item in body["lines"]
     )
