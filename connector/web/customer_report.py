@@ -18,8 +18,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from connector.model import ChoiceCounts
+from connector.model import ChoiceCounts, Money
 from connector.model_cancel import RefundKind
+from connector.notify.formatting import format_money
 from connector.plan_text import count
 from connector.web.customer_consent import SOURCE as DEADLINE
 from connector.web.tables import (
@@ -95,6 +96,17 @@ class ChoicesReport:
             "delay_notices_open": self.notices_open,
         }
 
+    def rows(self) -> list[tuple[str, str | int]]:
+        """(metric, value) pairs for ``report --csv``: ``choices.kept_waiting``, and money as
+        ``choices.refunded.USD``."""
+        out: list[tuple[str, str | int]] = []
+        for key, value in self.as_dict().items():
+            if isinstance(value, dict):
+                out.extend((f"choices.{key}.{cur}", amount) for cur, amount in value.items())
+            else:
+                out.append((f"choices.{key}", value))
+        return out
+
     def __bool__(self) -> bool:
         return bool(self.counts or self.failed or self.awaiting_approval or self.notices)
 
@@ -153,13 +165,16 @@ def choices_report(
     )
 
 
-def _money(values: dict[str, Decimal]) -> str:
-    return ", ".join(f"{value:.2f} {cur}" for cur, value in sorted(values.items()))
+def _money(values: dict[str, Decimal], locale: str) -> str:
+    return ", ".join(
+        format_money(Money(value, cur), locale) for cur, value in sorted(values.items())
+    )
 
 
-def choices_lines(report: ChoicesReport) -> list[str]:
+def choices_lines(report: ChoicesReport, locale: str = "en") -> list[str]:
     """The report's choices as the owner reads them in ``connector report`` and the console
-    (empty when customers chose nothing and nothing waits)."""
+    (empty when customers chose nothing and nothing waits); money as ``locale`` writes it, like
+    the report's other amounts."""
     if not report:
         return []
     counts = report.counts
@@ -168,9 +183,9 @@ def choices_lines(report: ChoicesReport) -> list[str]:
         f"cancelled by the customer: {count(counts.customer_cancels, 'order')}",
         f"cancelled at an FTC deadline with no answer: {count(counts.deadline_cancels, 'order')}",
         f"refunds paid by the payment gateway: {report.refunds_paid}"
-        + (f" ({_money(report.refunded)})" if report.refunded else ""),
+        + (f" ({_money(report.refunded, locale)})" if report.refunded else ""),
         f"refunds you must pay by hand: {report.refunds_by_hand}"
-        + (f" ({_money(report.owed)})" if report.owed else ""),
+        + (f" ({_money(report.owed, locale)})" if report.owed else ""),
     ]
     if report.failed:
         lines.append(f"cancels the shop refused (cancel and refund by hand): {report.failed}")
