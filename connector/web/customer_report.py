@@ -180,7 +180,7 @@ def choices_lines(report: ChoicesReport, locale: str = "en") -> list[str]:
     counts = report.counts
     lines = [
         f"kept waiting (delay consent given): {count(counts.kept_waiting, 'order')}",
-        f"cancelled by the customer: {count(counts.customer_cancels, 'order')}",
+        f"customers asked to cancel: {count(counts.customer_cancels, 'order')}",
         f"cancelled at an FTC deadline with no answer: {count(counts.deadline_cancels, 'order')}",
         f"refunds paid by the payment gateway: {report.refunds_paid}"
         + (f" ({_money(report.refunded, locale)})" if report.refunded else ""),

@@ -123,7 +123,7 @@ def test_the_report_shows_the_customers_choices_of_its_window(
     assert "customers' choices on their order pages:" in text
     for line in (
         "kept waiting (delay consent given): 1 order",
-        "cancelled by the customer: 3 orders",
+        "customers asked to cancel: 3 orders",
         "cancelled at an FTC deadline with no answer: 1 order",
         f"refunds paid by the payment gateway: 2 ({paid_text})",
         f"refunds you must pay by hand: 1 ({owed_text})",

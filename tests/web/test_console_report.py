@@ -122,6 +122,6 @@ def test_the_report_page_lists_the_customers_choices_as_the_cli_prints_them(
         choices_report(console.db.engine, "outlet", since=now - timedelta(days=30), until=now)
     )
     assert "kept waiting (delay consent given): 1 order" in lines
-    assert "cancelled by the customer: 1 order" in lines
+    assert "customers asked to cancel: 1 order" in lines
     for line in lines:
         assert f"<li>{line}</li>" in page
