@@ -17,7 +17,7 @@ from typing import Any
 
 from connector.clock import Clock, system_clock
 from connector.cycle import CycleDeps, CycleReport, Planner, record_run, run_cycle
-from connector.daemon_digest import build_digest, choices_line, unheld_orders
+from connector.daemon_digest import build_digest, day_choices, unheld_orders
 from connector.daemon_jobs import OUTBOX_JOB_SHOP, WakeUps, schedule_jobs
 from connector.daemon_metrics import ReportCache, daemon_samples
 from connector.db import Database
@@ -323,7 +323,7 @@ class Daemon:
             events = self.db.events(shop, since=now - timedelta(days=1))
             unheld = unheld_orders(self.db.engine, shop)
             reorder = shop_reorder(self.db, self.db.engine, self.settings, shop, now)
-            choices = choices_line(self.shop(shop), self.db.engine, now)
+            choices = day_choices(self.shop(shop), self.db.engine, now)
             digest = build_digest(
                 self.shop(shop), owner, events, now, unheld=unheld, reorder=reorder, choices=choices
             )

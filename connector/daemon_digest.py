@@ -13,17 +13,23 @@ import sqlalchemy as sa
 
 from connector.daemon_schema import cycle_runs
 from connector.engine.reorder import ReorderSuggestion
-from connector.model import BackorderEventKind, Notification, NotificationKind, NotificationLine
-from connector.notify.formatting import resolve_locale
+from connector.model import (
+    BackorderEventKind,
+    ChoiceCounts,
+    Notification,
+    NotificationKind,
+    NotificationLine,
+    ReorderDue,
+)
 from connector.settings import ShopSettings
-from connector.web.tables import CANCEL, KEEP_WAITING, customer_choices
+from connector.web.customer_report import choice_counts
 
 __all__ = [
     "build_digest",
-    "choices_line",
+    "day_choices",
     "local_date",
     "owner_digest",
-    "reorder_line",
+    "reorder_due",
     "shop_zone",
     "unheld_orders",
 ]
@@ -71,57 +77,24 @@ def unheld_orders(engine: sa.Engine, shop: str) -> list[str]:
     return unheld
 
 
-_REORDER = {
-    "en": "To order within a week: {units} units of {skus} SKUs, the first by {first} "
-    "(connector report --reorder, or the console's Reorder page).",
-    "sv": "Att beställa inom en vecka: {units} st av {skus} artiklar, den första senast {first} "
-    "(connector report --reorder, eller konsolens sida Reorder).",
-}
-
-
-def reorder_line(
+def reorder_due(
     shop: ShopSettings, suggestions: Sequence[ReorderSuggestion], now: datetime
-) -> str:
-    """The digest's one reorder line: the suggestions due within a week, or "" when none is."""
+) -> ReorderDue | None:
+    """The suggestions due within a week, summed for the digest's reorder sentence; None if none."""
     soon = local_date(shop, now) + timedelta(days=7)
     due = [s for s in suggestions if s.order_by <= soon]
     if not due:
-        return ""
-    words = _REORDER[resolve_locale(shop.locale, None, _REORDER).folder]
-    first = min(s.order_by for s in due).isoformat()
-    return words.format(units=sum(s.units for s in due), skus=len(due), first=first)
+        return None
+    return ReorderDue(
+        units=sum(s.units for s in due), skus=len(due), first_by=min(s.order_by for s in due)
+    )
 
 
-_CHOICES = {  # (one, many) for keep waiting, then for cancel
-    "en": (
-        ("1 customer chose to keep waiting.", "{n} customers chose to keep waiting."),
-        ("1 customer asked to cancel.", "{n} customers asked to cancel."),
-    ),
-    "sv": (
-        ("1 kund valde att vänta.", "{n} kunder valde att vänta."),
-        ("1 kund bad om att avbeställa.", "{n} kunder bad om att avbeställa."),
-    ),
-}
-
-
-def choices_line(shop: ShopSettings, engine: sa.Engine, now: datetime) -> str:
-    """The customers' choices on their pages in the last day, one line per kind ("" if none).
-
-    Counted from ``customer_choices`` (a cancel records its choice there too), distinct orders,
-    so a customer who chose on two dates counts once.
-    """
-    table = customer_choices
-    with engine.connect() as conn:
-        counts: dict[str, int] = dict(
-            conn.execute(
-                sa.select(table.c.action, sa.func.count(sa.distinct(table.c.order_id)))
-                .where(table.c.shop == shop.name, table.c.at >= now - timedelta(days=1))
-                .group_by(table.c.action)
-            ).all()
-        )
-    words = _CHOICES[resolve_locale(shop.locale, None, _CHOICES).folder]
-    said = zip(words, (counts.get(KEEP_WAITING, 0), counts.get(CANCEL, 0)), strict=True)
-    return "\n".join(forms[n > 1].format(n=n) for forms, n in said if n)
+def day_choices(shop: ShopSettings, engine: sa.Engine, now: datetime) -> ChoiceCounts | None:
+    """The customers' choices on their pages in the last day (None if none), counted as
+    ``connector report`` counts them (:func:`~connector.web.customer_report.choice_counts`)."""
+    counts = choice_counts(engine, shop.name, since=now - timedelta(days=1), until=now)
+    return counts or None
 
 
 def build_digest(
@@ -132,7 +105,7 @@ def build_digest(
     *,
     unheld: Sequence[str] = (),
     reorder: Sequence[ReorderSuggestion] = (),
-    choices: str = "",
+    choices: ChoiceCounts | None = None,
 ) -> Notification | None:
     """The owner's digest from the last day's history: new backorders, delays, stopped selling.
 
@@ -142,9 +115,9 @@ def build_digest(
     rides in ``reason``, one order a line: the owner must hold those lines by hand.
     ``promised_date`` is the shop's local date, which the outbox keys digests on: one digest per
     shop and day, whoever builds it. The reorder suggestions due within a week add one sentence
-    (:func:`reorder_line`, in ``reorder_note``) to a digest that goes out; alone they send none,
-    so a quiet day stays quiet. ``choices`` (:func:`choices_line`) is a reason to send one: the
-    owner should know customers asked to cancel.
+    (:func:`reorder_due`, worded by the template) to a digest that goes out; alone they send
+    none, so a quiet day stays quiet. ``choices`` (:func:`day_choices`) is a reason to send one:
+    the owner should know customers asked to cancel.
     """
     if not owner_email.strip():
         return None
@@ -177,8 +150,8 @@ def build_digest(
         now,
         lines=lines,
         reason="\n".join(unheld),
-        reorder_note=reorder_line(shop, reorder, now),
-        choices_note=choices,
+        reorder=reorder_due(shop, reorder, now),
+        choices=choices or None,
     )
 
 
@@ -189,8 +162,8 @@ def owner_digest(
     *,
     lines: Iterable[NotificationLine] = (),
     reason: str = "",
-    reorder_note: str = "",
-    choices_note: str = "",
+    reorder: ReorderDue | None = None,
+    choices: ChoiceCounts | None = None,
 ) -> Notification:
     """The owner's digest of the shop's day (``promised_date``: that day, in the shop's zone)."""
     return Notification(
@@ -205,6 +178,6 @@ def owner_digest(
         created_at=now,
         promised_date=local_date(shop, now),
         reason=reason,
-        reorder_note=reorder_note,
-        choices_note=choices_note,
+        reorder=reorder,
+        choices=choices,
     )

@@ -26,6 +26,7 @@ __all__ = [
     "BackorderEvent",
     "BackorderEventKind",
     "ChangeKind",
+    "ChoiceCounts",
     "Customer",
     "InventoryPolicy",
     "Money",
@@ -42,6 +43,7 @@ __all__ = [
     "Platform",
     "Product",
     "PurchaseOrder",
+    "ReorderDue",
     "Shop",
     "SkippedPayload",
     "StockStatus",
@@ -57,10 +59,12 @@ __all__ = [
 from connector.model_base import Money, order_ref_spellings, utc
 from connector.model_base import direct_init as _direct_init
 from connector.model_notifications import (
+    ChoiceCounts,
     MoneyAtRisk,
     Notification,
     NotificationKind,
     NotificationLine,
+    ReorderDue,
 )
 from connector.model_plan import (
     ChangeKind,

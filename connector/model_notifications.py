@@ -12,7 +12,14 @@ from datetime import date, datetime
 from connector.model_base import Money
 from connector.model_base import direct_init as _direct_init
 
-__all__ = ["MoneyAtRisk", "Notification", "NotificationKind", "NotificationLine"]
+__all__ = [
+    "ChoiceCounts",
+    "MoneyAtRisk",
+    "Notification",
+    "NotificationKind",
+    "NotificationLine",
+    "ReorderDue",
+]
 
 
 class NotificationKind(enum.StrEnum):
@@ -45,6 +52,9 @@ class NotificationLine:
     price: Money | None = None
     refunded: Money | None = None
     """Money the shop recorded as refunded for the line (None: none recorded)."""
+    shipped: int = 0
+    """For CANCELLATION: units of the same order line already shipped, so the mail for a partly
+    shipped line's cancelled units says the others went out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +71,33 @@ class MoneyAtRisk:
     """``wait``, ``capture``, ``invoice`` or ``tell_owner``."""
     note: str = ""
     """The same line ``connector status`` prints."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReorderDue:
+    """For DIGEST: the reorder suggestions due within a week (``connector report --reorder``)."""
+
+    units: int
+    skus: int
+    """How many SKUs or stock pools are to be ordered."""
+    first_by: date
+    """The earliest order-by date among them."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceCounts:
+    """What customers chose about their orders in a period, counted in orders (an order whose
+    customer chose twice counts once): the digest's day, or ``connector report``'s window."""
+
+    kept_waiting: int = 0
+    """Chose "keep waiting" on their page (consent to a delay)."""
+    customer_cancels: int = 0
+    """Asked on their page to cancel the waiting items."""
+    deadline_cancels: int = 0
+    """Cancelled at an FTC consent deadline that passed without an answer."""
+
+    def __bool__(self) -> bool:
+        return bool(self.kept_waiting or self.customer_cancels or self.deadline_cancels)
 
 
 @_direct_init
@@ -97,11 +134,11 @@ class Notification:
     consent_by: date | None = None
     """For DELAY_CONSENT: without the customer's "keep waiting" by this day the waiting items
     are cancelled and refunded (None: silence counts as agreeing)."""
-    reorder_note: str = ""
-    """For DIGEST: the reorder suggestions due within a week, in one sentence (``reason`` there
-    lists the lines that could not be held)."""
-    choices_note: str = ""
-    """For DIGEST: how many customers chose to keep waiting / asked to cancel in the last day."""
+    reorder: ReorderDue | None = None
+    """For DIGEST: the reorder suggestions due within a week (None: none is); the templates word
+    it (``reason`` there lists the lines that could not be held)."""
+    choices: ChoiceCounts | None = None
+    """For DIGEST: what customers chose on their pages in the last day (None: nothing)."""
 
     @property
     def idempotency_key(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -209,6 +210,7 @@ def register(cli: click.Group) -> None:
         """
         from connector.payments_view import money_report, print_money_report, with_money
         from connector.reports import shop_report
+        from connector.web.customer_report import choices_lines, choices_report
 
         if as_json and as_csv:
             raise UsageError("pick one of --json and --csv")
@@ -223,8 +225,18 @@ def register(cli: click.Group) -> None:
             return
         reports = [shop_report(db, shop, now, days) for shop in pick_shops(settings, shop_name)]
         money = {r.shop: money_report(db.engine, r.shop) for r in reports}
+        since = now - timedelta(days=days)
+        choices = {
+            r.shop: choices_report(db.engine, r.shop, since=since, until=now) for r in reports
+        }
         if as_json:
-            data = [with_money(report.as_dict(), money[report.shop]) for report in reports]
+            data = [
+                {
+                    **with_money(report.as_dict(), money[report.shop]),
+                    "choices": choices[report.shop].as_dict(),
+                }
+                for report in reports
+            ]
             echo_json(data if shop_name is None else data[0])
         elif as_csv:
             buffer = io.StringIO()
@@ -232,10 +244,18 @@ def register(cli: click.Group) -> None:
             writer.writerow(["shop", "metric", "value"])
             for report in reports:
                 writer.writerows((report.shop, key, value) for key, value in report.rows())
+                writer.writerows(
+                    (report.shop, key, value) for key, value in choices[report.shop].rows()
+                )
             click.echo(buffer.getvalue(), nl=False)
         else:
             for report in reports:
                 _print_report(report.as_dict(), settings.shop(report.shop).locale)
+                lines = choices_lines(choices[report.shop], settings.shop(report.shop).locale)
+                if lines:
+                    click.echo("  customers' choices on their order pages:")
+                    for line in lines:
+                        click.echo(f"    {line}")
                 print_money_report(money[report.shop], click.echo)
 
 

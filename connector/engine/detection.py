@@ -109,15 +109,33 @@ def _shrink(
         return Claim(waiting=waiting - gone, allocated=allocated)
     if gone == 0:
         return Claim(waiting=waiting, allocated=allocated)
-    # Shipments leave from allocated units, cancellations from waiting ones first.
-    shipped = line.fulfilled > 0 and order.status is not OrderStatus.CANCELLED
-    first, second = (allocated, waiting) if shipped else (waiting, allocated)
-    from_first = min(first, gone)
-    first -= from_first
-    second -= gone - from_first
-    allocated, waiting = (first, second) if shipped else (second, first)
-    kind = BackorderEventKind.SHIPPED if shipped else BackorderEventKind.CANCELLED
-    out.append(Departure(previous, kind, gone, order, whole_line=need == 0))
+    # Shipments leave from allocated units, cancellations from waiting ones first. Which of the
+    # gone units shipped and which were cancelled, the line's totals bound: at most ``cancelled``
+    # were cancelled, at least ``gone - fulfilled`` were. Within that, units beyond the allocated
+    # ones were cancelled: nothing was on the shelf for them. (A partly shipped line whose
+    # waiting units the customer cancels is a cancel, told to the customer, not a shipment.)
+    if order.status is OrderStatus.CANCELLED or line.fulfilled <= 0:
+        cancelled = gone
+    else:
+        beyond = gone - min(allocated, gone)
+        cancelled = min(max(beyond, gone - line.fulfilled, 0), line.cancelled, gone)
+    shipped = gone - cancelled
+    if shipped:
+        from_allocated = min(allocated, shipped)
+        allocated -= from_allocated
+        waiting -= shipped - from_allocated
+        out.append(
+            Departure(previous, BackorderEventKind.SHIPPED, shipped, order, whole_line=need == 0)
+        )
+    if cancelled:
+        from_waiting = min(waiting, cancelled)
+        waiting -= from_waiting
+        allocated -= cancelled - from_waiting
+        out.append(
+            Departure(
+                previous, BackorderEventKind.CANCELLED, cancelled, order, whole_line=need == 0
+            )
+        )
     return Claim(waiting=waiting, allocated=allocated)
 
 

@@ -306,9 +306,13 @@ def departure_events(
     price: Money | None,
     *,
     refunded: Money | None = None,
+    shipped: int = 0,
 ) -> tuple[list[BackorderEvent], list[LineNotice]]:
     """Events for units that left the queue; a waiting line cancelled whole is told to its customer,
-    with the refund the shop recorded for the line (``refunded``; None when it recorded none)."""
+    with the refund the shop recorded for the line (``refunded``; None when it recorded none).
+
+    "Whole" is all the line had still to ship: of a partly shipped line (``shipped`` units of it
+    went out) the mail names the units cancelled and says the others were shipped."""
     entry = departure.entry
     detail = "shipped" if departure.kind is BackorderEventKind.SHIPPED else "cancelled or refunded"
     told = bool(
@@ -340,6 +344,7 @@ def departure_events(
                     old_eta=entry.eta,
                     price=price,
                     refunded=refunded,
+                    shipped=shipped,
                 ),
                 "",  # the mail shows a reason when given: none of ours is meant for the customer
             )

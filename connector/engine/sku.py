@@ -252,9 +252,9 @@ def work_out_sku(
             if line.platform_id not in queued:
                 rehold.add(order.platform_id)
     for departure in det.departures:
-        title, price, refunded = _line_facts(departure.order, departure.entry.line_id)
+        title, price, refunded, shipped = _line_facts(departure.order, departure.entry.line_id)
         new_events, new_notices = departure_events(
-            departure, shop, now, title, price, refunded=refunded
+            departure, shop, now, title, price, refunded=refunded, shipped=shipped
         )
         events.extend(new_events)
         notices.extend(new_notices)
@@ -284,10 +284,10 @@ def work_out_sku(
     )
 
 
-def _line_facts(order: Order | None, line_id: str) -> tuple[str, Money | None, Money | None]:
-    """The line's title, price and the refund the shop recorded for it."""
+def _line_facts(order: Order | None, line_id: str) -> tuple[str, Money | None, Money | None, int]:
+    """The line's title, price, the refund the shop recorded for it and its units shipped."""
     if order is not None:
         for line in order.lines:
             if line.platform_id == line_id:
-                return line.title, line.price, line.refunded
-    return "", None, None
+                return line.title, line.price, line.refunded, line.fulfilled
+    return "", None, None, 0

@@ -12,11 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 from connector.model import (
+    ChoiceCounts,
     Money,
     MoneyAtRisk,
     Notification,
     NotificationKind,
     NotificationLine,
+    ReorderDue,
     utc,
 )
 
@@ -45,6 +47,7 @@ def notification_to_json(notification: Notification) -> str:
             "price": _money(line.price),
             # Only when the shop recorded a refund: older texts stay byte for byte the same.
             **({"refunded": _money(line.refunded)} if line.refunded is not None else {}),
+            **({"shipped": line.shipped} if line.shipped else {}),
         }
         for line in notification.lines
     ]
@@ -81,8 +84,8 @@ def notification_to_json(notification: Notification) -> str:
             if notification.money_at_risk
             else {}
         ),
-        **({"reorder_note": notification.reorder_note} if notification.reorder_note else {}),
-        **({"choices_note": notification.choices_note} if notification.choices_note else {}),
+        **({"reorder": _reorder(notification.reorder)} if notification.reorder else {}),
+        **({"choices": _choices(notification.choices)} if notification.choices else {}),
     }
     return json.dumps(body, sort_keys=True, ensure_ascii=False)
 
@@ -109,6 +112,7 @@ def notification_from_json(text: str) -> Notification:
             ships_now=bool(item.get("ships_now", False)),
             price=_parse_money(item.get("price")),
             refunded=_parse_money(item.get("refunded")),
+            shipped=int(item.get("shipped", 0)),
         )
         for item in body["lines"]
     )
@@ -132,8 +136,38 @@ def notification_from_json(text: str) -> Notification:
         consent_by=_parse_date(body.get("consent_by")),
         amount=_parse_money(body.get("amount")),
         money_at_risk=tuple(_parse_risk(r) for r in body.get("money_at_risk") or ()),
-        reorder_note=body.get("reorder_note", ""),
-        choices_note=body.get("choices_note", ""),
+        # Rows written before these were structured carry ``reorder_note``/``choices_note``
+        # sentences: their mail was rendered when queued; a re-render leaves the sentence out.
+        reorder=_parse_reorder(body.get("reorder")),
+        choices=_parse_choices(body.get("choices")),
+    )
+
+
+def _reorder(reorder: ReorderDue) -> dict[str, Any]:
+    return {"units": reorder.units, "skus": reorder.skus, "first_by": reorder.first_by.isoformat()}
+
+
+def _parse_reorder(item: Any) -> ReorderDue | None:
+    if not item:
+        return None
+    return ReorderDue(int(item["units"]), int(item["skus"]), date.fromisoformat(item["first_by"]))
+
+
+def _choices(choices: ChoiceCounts) -> dict[str, int]:
+    return {
+        "kept_waiting": choices.kept_waiting,
+        "customer_cancels": choices.customer_cancels,
+        "deadline_cancels": choices.deadline_cancels,
+    }
+
+
+def _parse_choices(item: Any) -> ChoiceCounts | None:
+    if not item:
+        return None
+    return ChoiceCounts(
+        int(item.get("kept_waiting", 0)),
+        int(item.get("customer_cancels", 0)),
+        int(item.get("deadline_cancels", 0)),
     )
 
 

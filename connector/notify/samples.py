@@ -6,16 +6,19 @@ without a date, a reason, a discount code, alternatives, and all three digest se
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from connector.model import (
+    ChoiceCounts,
     Money,
     MoneyAtRisk,
     Notification,
     NotificationKind,
     NotificationLine,
     Platform,
+    ReorderDue,
 )
 from connector.notify.render import Alternative
 from connector.settings import Branding, ShopSettings
@@ -46,9 +49,6 @@ _TEXTS: dict[str, dict[str, str]] = {
         "reason": "Our supplier's factory closed for two weeks after a flood.",
         "terms": "Paid in full at checkout",
         "unheld": "order #1038: the fulfillment service does not accept holds",
-        "reorder": "To order within a week: 12 units of 2 SKUs, the first by 2026-11-23 "
-        "(connector report --reorder, or the console's Reorder page).",
-        "choices": "3 customers chose to keep waiting.\n1 customer asked to cancel.",
     },
     "sv": {
         "sofa": "Linnesoffa, 3-sits",
@@ -62,9 +62,6 @@ _TEXTS: dict[str, dict[str, str]] = {
         "reason": "Vår leverantörs fabrik var stängd i två veckor efter en översvämning.",
         "terms": "Betalat i sin helhet i kassan",
         "unheld": "order #1038: the fulfillment service does not accept holds",
-        "reorder": "Att beställa inom en vecka: 12 st av 2 artiklar, den första senast 2026-11-23 "
-        "(connector report --reorder, eller konsolens sida Reorder).",
-        "choices": "3 kunder valde att vänta.\n1 kund bad om att avbeställa.",
     },
 }
 
@@ -159,8 +156,8 @@ def sample_notification(
             promised_date=date(2026, 11, 20),
             # The platform's own words on a refused hold stay as the platform said them.
             reason=texts["unheld"],
-            reorder_note=texts["reorder"],
-            choices_note=texts["choices"],
+            reorder=ReorderDue(units=12, skus=2, first_by=date(2026, 11, 23)),
+            choices=ChoiceCounts(kept_waiting=3, customer_cancels=1, deadline_cancels=1),
             money_at_risk=(
                 MoneyAtRisk(
                     "#1042",
@@ -205,6 +202,9 @@ def sample_notification(
                 price=small,
             ),
         )
+    if kind is NotificationKind.CANCELLATION:
+        # The cushions' line was partly shipped: the mail says the others went out.
+        lines = (lines[0], replace(lines[1], shipped=1))
     return Notification(
         shop="nordic-living",
         kind=kind,

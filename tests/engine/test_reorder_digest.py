@@ -36,8 +36,8 @@ def _suggestions() -> list[ReorderSuggestion]:
 @pytest.mark.parametrize(
     ("locale", "words"),
     [
-        ("en", "To order within a week: 2 units of 1 SKUs, the first by 2026-12-04"),
-        ("sv", "Att beställa inom en vecka: 2 st av 1 artiklar, den första senast 2026-12-04"),
+        ("en", "To order within a week: 2 units of 1 SKU, the first by 2026-12-04"),
+        ("sv", "Att beställa inom en vecka: 2 st av 1 artikel, den första senast 2026-12-04"),
     ],
 )
 def test_the_digest_says_what_to_order_this_week(locale: str, words: str) -> None:

@@ -94,3 +94,34 @@ def test_the_promise_chart_sorts_served_lines_by_days_late() -> None:
         ("over 14 days late", 1),
     ]
     assert promises.note == "1 served lines had no date promised."
+
+
+def test_the_report_page_lists_the_customers_choices_as_the_cli_prints_them(
+    console: Console,  # noqa: F811
+) -> None:
+    from connector.web.customer_report import choices_lines, choices_report
+    from connector.web.tables import CANCEL, KEEP_WAITING, record_choice
+
+    sam = console.login("sam")
+    assert "Customers' choices" not in sam.get("/console/report").get_data(as_text=True)
+    [first, second, *_] = list(dict.fromkeys(e.order_id for e in console.db.queue("outlet")))
+    for order_id, action in ((first, KEEP_WAITING), (second, CANCEL)):
+        record_choice(
+            console.db.engine,
+            shop="outlet",
+            order_id=order_id,
+            action=action,
+            promise=None,
+            at=console.clock(),
+            source="customer page",
+        )
+    page = sam.get("/console/report?days=30").get_data(as_text=True)
+    assert "<h3>Customers' choices on their order pages</h3>" in page
+    now = console.clock()
+    lines = choices_lines(
+        choices_report(console.db.engine, "outlet", since=now - timedelta(days=30), until=now)
+    )
+    assert "kept waiting (delay consent given): 1 order" in lines
+    assert "customers asked to cancel: 1 order" in lines
+    for line in lines:
+        assert f"<li>{line}</li>" in page

@@ -2,16 +2,20 @@
 
 The numbers come from :func:`~connector.reports.shop_report`, the one function behind the CLI's
 ``report`` and ``/metrics``; the charts only draw them (:mod:`connector.web.console.charts`).
+The customers' choices are :func:`~connector.web.customer_report.choices_lines`, as the CLI
+prints them.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from connector.engine.metrics import BackorderReport
 from connector.reports import REPORT_DAYS, shop_report
 from connector.web.console.charts import BarChart, bar_chart, buckets
 from connector.web.console.routes import Route
+from connector.web.customer_report import choices_lines, choices_report
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Request, Response
@@ -85,12 +89,21 @@ def _days(request: Request) -> int:
 def on_report(app: ConsoleApp, request: Request, session: Session) -> Response:
     """Each enabled shop's report over ``?days=`` (default 90), as ``connector report``."""
     days, now = _days(request), app.data.clock()
+    since = now - timedelta(days=days)
     shops: list[dict[str, Any]] = []
     for name, shop in app.data.shops.items():
         if not shop.enabled:
             continue
         report = shop_report(app.data.store, name, now, days)
-        shops.append({"report": report, "rows": report.rows(), "charts": report_charts(report)})
+        choices = choices_report(app.data.engine, name, since=since, until=now)
+        shops.append(
+            {
+                "report": report,
+                "rows": report.rows(),
+                "charts": report_charts(report),
+                "choices": choices_lines(choices, shop.locale),
+            }
+        )
     return app.render(request, session, "report", {"shops": shops, "days": days})
 
 
