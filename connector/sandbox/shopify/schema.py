@@ -10,11 +10,16 @@ from graphql import GraphQLSchema, build_schema
 SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
 PAYMENTS_SCHEMA_PATH = Path(__file__).with_name("payments.graphql")
 """Orders' money (transactions, capture, invoices): extends ``Order`` and ``Mutation``."""
+COLLECTIONS_SCHEMA_PATH = Path(__file__).with_name("collections.graphql")
+"""Collections, custom and smart: extends ``QueryRoot``, ``Product`` and the webhook topics."""
 
 
 @cache
 def _sdl() -> str:
-    return SCHEMA_PATH.read_text(encoding="utf-8") + PAYMENTS_SCHEMA_PATH.read_text(encoding="utf-8")
+    return "".join(
+        path.read_text(encoding="utf-8")
+        for path in (SCHEMA_PATH, PAYMENTS_SCHEMA_PATH, COLLECTIONS_SCHEMA_PATH)
+    )
 
 
 def load_schema() -> GraphQLSchema:

@@ -19,6 +19,7 @@ from connector.sandbox.seed import (
     generate_orders,
     generate_products,
 )
+from connector.sandbox.shopify.collections import SCollection
 from connector.sandbox.shopify.records import (
     METAFIELD_NAMESPACE,
     RELEASE_DATE_KEY,
@@ -69,6 +70,7 @@ class ShopData:
         self.idempotent: dict[str, Any] = {}
         """``@idempotent`` keys already used, with the answer their mutation gave."""
         self.metafield_definitions: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self.collections: dict[int, SCollection] = {}
         self._next = 1000
 
     def next_id(self) -> int:
