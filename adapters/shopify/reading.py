@@ -8,6 +8,7 @@ from typing import Any
 from adapters.common import skipped
 from adapters.shopify.bulk import BulkReader
 from adapters.shopify.client import GraphQLClient, QueryTooCostly
+from adapters.shopify.collections import CHANGED_FIRST, CollectionReader, fresh_state
 from adapters.shopify.cursor import Cursor, StreamState
 from adapters.shopify.fulfillment import IDS_PER_CALL, whole_fulfillment
 from adapters.shopify.fulfillment import next_page as _next
@@ -26,7 +27,7 @@ from adapters.shopify.sizing import Sizer
 from connector.clock import Clock
 from connector.errors import PayloadError
 from connector.model import Order, Product, SkippedPayload, Variant
-from connector.platform import ChangePage, Resource
+from connector.platform import ChangePage, GroupMembers, Resource
 from connector.settings import ShopSettings
 
 __all__ = ["Reader", "Sizer"]
@@ -41,10 +42,12 @@ class Reader:
         self.client = client
         self.bulk = bulk
         self.levels = LevelReader(client)
-        # Page sizes per combination of streams: both share one call's budget; alone, each has it all.
+        self.collections = CollectionReader(client)
+        # Page sizes per combination of streams: both share one call's budget; alone, each has it
+        # all. A product asks about 14 points with its first ten collections.
         self.catalog_sizers = {
-            (True, True): Sizer(client, (100, 35)),
-            (True, False): Sizer(client, (250, 1)),
+            (True, True): Sizer(client, (30, 20)),
+            (True, False): Sizer(client, (60, 1)),
             # A variant with 5 stock levels asks about 19 points: 47 stay under 90% of 1000.
             (False, True): Sizer(client, (1, 47)),
         }
@@ -91,7 +94,7 @@ class Reader:
 
     def product(self, node: Mapping[str, Any], skips: list[SkippedPayload]) -> Product | None:
         try:
-            return map_product(self.shop.name, node)
+            return map_product(self.shop.name, self.collections.complete(node))
         except PayloadError as error:
             skips.append(skipped(self.shop.name, "product", node, error))
             return None
@@ -156,8 +159,12 @@ class Reader:
             products_state.search(overlap),
             variants_state.search(overlap),
         )
+        # Collections changed since the cursor ride along in the first request (see
+        # adapters.shopify.collections); a cursor without them starts them at this read.
+        collections_state = cursor.streams.get("collections") or fresh_state(read_at)
+        collection_query = collections_state.search(overlap)
         after: dict[str, str | None] = {"products": None, "variants": None}
-        going = {"products": True, "variants": True}
+        going = {"products": True, "variants": True, "collections": "collections" in cursor.streams}
         variant_items: list[tuple[str, str]] = []
         final_variants: StreamState | None = None
         while going["products"] or going["variants"]:
@@ -174,9 +181,22 @@ class Reader:
                     "productQuery": product_query,
                     "variantQuery": variant_query,
                     "levelFirst": self.levels.first,
+                    "withCollections": going["collections"],
+                    "collectionQuery": collection_query,
                 },
-                tag=f":levels={self.levels.first}",
+                tag=f":levels={self.levels.first}"
+                + (f":c{CHANGED_FIRST}" if going["collections"] else ""),
             )
+            memberships: tuple[GroupMembers, ...] = ()
+            if going["collections"]:
+                memberships, collections_state = self.collections.changed(
+                    data.get("collections") or {},
+                    collections_state,
+                    collection_query,
+                    overlap,
+                    read_at,
+                )
+                going["collections"] = False
             skips: list[SkippedPayload] = []
             products: list[Product] = []
             variants: list[Variant] = []
@@ -214,7 +234,11 @@ class Reader:
                     # Variants come sorted by id, not by time: the cursor moves only at the end.
                     final_variants = variants_state.advanced(variant_items, overlap, read_at)
             state = Cursor(
-                {"products": products_state, "variants": final_variants or variants_state}
+                {
+                    "products": products_state,
+                    "variants": final_variants or variants_state,
+                    "collections": collections_state,
+                }
             )
             yield ChangePage(
                 Resource.PRODUCTS,
@@ -222,6 +246,7 @@ class Reader:
                 variants=tuple(variants),
                 skipped=tuple(skips),
                 cursor=state.encode(),
+                memberships=memberships,
             )
 
     # ---- orders ----------------------------------------------------------------------------------
