@@ -46,7 +46,7 @@ class Reader:
         # Page sizes per combination of streams: both share one call's budget; alone, each has it
         # all. A product asks about 14 points with its first ten collections.
         self.catalog_sizers = {
-            (True, True): Sizer(client, (30, 20)),
+            (True, True): Sizer(client, (20, 32)),
             (True, False): Sizer(client, (60, 1)),
             # A variant with 5 stock levels asks about 19 points: 47 stay under 90% of 1000.
             (False, True): Sizer(client, (1, 47)),
@@ -137,11 +137,10 @@ class Reader:
         if cursor is None and self._big(resource):
             yield from self.bulk.first_sync(resource, self)
             return
-        cursor = cursor or Cursor()
         if resource is Resource.PRODUCTS:
-            yield from self._catalog(cursor)
+            yield from self._catalog(cursor or Cursor(), first=cursor is None)
         else:
-            yield from self.order_changes.read(cursor)
+            yield from self.order_changes.read(cursor or Cursor())
 
     def _big(self, resource: Resource) -> bool:
         limit = self.shop.bulk_threshold + 1
@@ -151,7 +150,7 @@ class Reader:
 
     # ---- catalog -------------------------------------------------------------------------------
 
-    def _catalog(self, cursor: Cursor) -> Iterator[ChangePage]:
+    def _catalog(self, cursor: Cursor, *, first: bool) -> Iterator[ChangePage]:
         overlap = self.shop.overlap_seconds
         read_at = self.clock()
         products_state, variants_state = cursor.get("products"), cursor.get("variants")
@@ -160,11 +159,15 @@ class Reader:
             variants_state.search(overlap),
         )
         # Collections changed since the cursor ride along in the first request (see
-        # adapters.shopify.collections); a cursor without them starts them at this read.
-        collections_state = cursor.streams.get("collections") or fresh_state(read_at)
+        # adapters.shopify.collections). A first sync's products carry their collections, so
+        # its stream starts at this read; a cursor an older version wrote has stored products
+        # without any, so every collection counts as changed once (its members are compared).
+        collections_state = cursor.streams.get("collections") or (
+            fresh_state(read_at) if first else StreamState()
+        )
         collection_query = collections_state.search(overlap)
         after: dict[str, str | None] = {"products": None, "variants": None}
-        going = {"products": True, "variants": True, "collections": "collections" in cursor.streams}
+        going = {"products": True, "variants": True, "collections": not first}
         variant_items: list[tuple[str, str]] = []
         final_variants: StreamState | None = None
         while going["products"] or going["variants"]:
