@@ -1,7 +1,7 @@
 """Policy match rules that cannot match on a shop's platform, said before they silently do nothing.
 
-A ``[policies.match]`` criterion the shop's adapter never fills (Shopify collections are not read
-yet; WooCommerce has no vendor) matches nothing, and since every criterion must hold, the whole
+A ``[policies.match]`` criterion the shop's adapter never fills (WooCommerce has no vendor)
+matches nothing, and since every criterion must hold, the whole
 policy then matches nothing there: its products fall to ``[default_policy]``. ``connector check``
 lists every such rule per shop (:func:`rule_gaps`); loading the config for any other command
 prints a warning line for a rule that matches on none of its shops (:func:`never_matching`). Both
