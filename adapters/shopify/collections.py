@@ -100,7 +100,10 @@ class CollectionReader:
         nodes = list(conn.get("nodes") or ())
         while more:
             data = self.client.run("ProductCollectionsPage", {"id": node["id"], "after": after})
-            page = ((data.get("product") or {}).get("collections")) or {}
+            product = data.get("product")
+            page = product.get("collections") if isinstance(product, Mapping) else None
+            if not isinstance(page, Mapping):
+                break  # the product went away meanwhile: what was read stands
             nodes += page.get("nodes") or ()
             more, after = next_page(page)
         return {**node, "collections": {"nodes": nodes}}
@@ -115,13 +118,15 @@ class CollectionReader:
     ) -> tuple[tuple[GroupMembers, ...], StreamState]:
         """The members of each collection in ``first`` (and the pages after it) not already
         seen at its ``updatedAt``, and the stream's state once they are settled."""
-        nodes = list(first.get("nodes") or ())
-        more, after = next_page(first)
-        while more:
-            data = self.client.run("CollectionChanges", {"query": query, "after": after})
-            conn = data.get("collections") or {}
+        conn: Any = first
+        nodes: list[Any] = []
+        while isinstance(conn, Mapping):
             nodes += conn.get("nodes") or ()
             more, after = next_page(conn)
+            if not more:
+                break
+            data = self.client.run("CollectionChanges", {"query": query, "after": after})
+            conn = data.get("collections")
         items: list[tuple[str, str]] = []
         groups: list[GroupMembers] = []
         for node in nodes:
@@ -145,7 +150,9 @@ class CollectionReader:
             if not isinstance(node, Mapping):
                 break
             key = collection_key(node)
-            conn = node.get("products") or {}
+            conn = node.get("products")
+            if not isinstance(conn, Mapping):
+                break
             products += [
                 str(p["id"])
                 for p in conn.get("nodes") or ()

@@ -189,3 +189,28 @@ def test_products_stored_by_a_version_that_read_no_collections_get_them_at_the_n
     before = len(shop.store.log)
     pull(db, shop.adapter, "sandbox", resources=(Resource.PRODUCTS,))
     assert sum(served(shop, before).values()) == 1
+
+
+def test_collections_that_do_not_fit_are_passed_over_never_the_product() -> None:
+    from adapters.shopify.collections import collection_keys, membership_map
+    from adapters.shopify.mapping import map_product
+
+    node = {
+        "id": "gid://shopify/Product/1",
+        "title": "Sofa",
+        "updatedAt": "2026-11-20T12:00:00Z",
+        "collections": {"nodes": [None, 7, {"title": "Garden", "legacyResourceId": 12}]},
+    }
+    assert map_product("s", node).collections == ("Garden", "12")
+    assert map_product("s", {**node, "collections": ["junk"]}).collections == ()
+    assert collection_keys([{"id": "gid://shopify/Collection/5", "handle": ""}]) == ("5",)
+    lines = iter(
+        [
+            {"id": "gid://shopify/Collection/5", "title": "Sale", "handle": "sale"},
+            "not an object",
+            {"id": "gid://shopify/Product/1", "__parentId": "gid://shopify/Collection/5"},
+            {"id": "gid://shopify/Product/2", "__parentId": "gid://shopify/Collection/404"},
+            {"__parentId": "gid://shopify/Collection/5"},
+        ]
+    )
+    assert membership_map(lines) == {"gid://shopify/Product/1": ("Sale", "sale", "5")}
