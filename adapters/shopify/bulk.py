@@ -17,7 +17,7 @@ import requests
 
 from adapters.common import skipped
 from adapters.shopify.client import GraphQLClient
-from adapters.shopify.collections import membership_map
+from adapters.shopify.collections import first_streams, membership_map
 from adapters.shopify.cursor import MAX_SEEN, Cursor, StreamState, iso, parse_iso
 from adapters.shopify.documents import document
 from adapters.shopify.mapping import metafield_value
@@ -253,7 +253,7 @@ class BulkReader:
             {
                 "products": StreamState(started, recent("products", products), started),
                 "variants": StreamState(started, recent("variants", variants), started),
-                "collections": StreamState(collections_from, {}, collections_from),
+                **first_streams(collections_from),
             }
         )
         yield ChangePage(

@@ -20,16 +20,19 @@ products whose stored collections disagree (:func:`connector.sync.settle_members
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from adapters.shopify.client import GraphQLClient
-from adapters.shopify.cursor import StreamState, iso
+from adapters.shopify.cursor import Cursor, StreamState, iso, parse_iso
 from adapters.shopify.fulfillment import next_page
 from connector.platform import GroupMembers
 
 __all__ = [
     "CHANGED_FIRST",
+    "SWEEP_EVERY",
+    "CollectionPlan",
     "CollectionReader",
     "collection_key",
     "collection_keys",
@@ -38,6 +41,11 @@ __all__ = [
 
 CHANGED_FIRST = 25
 """Changed collections asked for in a catalog read's first request (``CatalogChanges``)."""
+
+SWEEP_EVERY = timedelta(hours=24)
+"""How often every collection's members are compared with the stored products, whatever moved:
+the bound on a membership change that no ``updatedAt`` showed and no webhook brought (a
+collection deleted while the webhook was down; two changes in one second)."""
 
 
 def collection_key(node: Mapping[str, Any]) -> str:
@@ -164,7 +172,37 @@ class CollectionReader:
         return GroupMembers(key, tuple(dict.fromkeys(products)))
 
 
-def fresh_state(read_at: datetime) -> StreamState:
-    """The collection stream of a cursor that has none (a first sync, or a cursor written before
-    collections were read): it starts at this read, whose products carry their collections."""
-    return StreamState(iso(read_at), {}, iso(read_at))
+def first_streams(at: str) -> dict[str, StreamState]:
+    """The collection streams a first sync's cursor starts with (``at``: when it read): its
+    products carry their collections, so changes count from then and the first sweep is due
+    :data:`SWEEP_EVERY` later."""
+    return {"collections": StreamState(at, {}, at), "collections_sweep": StreamState(None, {}, at)}
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionPlan:
+    """What one catalog read asks about collections, and the streams it saves after."""
+
+    watch: bool
+    """Whether to ask at all (a first sync does not: its products carry their collections)."""
+    state: StreamState
+    """What the changed collections are compared with: an empty one makes every one changed."""
+    query: str | None
+    sweep: StreamState
+    """The sweep stream to save: ``read_at`` is when every collection was last compared."""
+
+
+def plan_collections(
+    cursor: Cursor, *, first: bool, read_at: datetime, overlap: int
+) -> CollectionPlan:
+    """The changed collections since the cursor; every collection, when the cursor has no
+    collection stream (a version that read none stored the products) or a sweep is due."""
+    if first:
+        streams = first_streams(iso(read_at))
+        return CollectionPlan(False, streams["collections"], None, streams["collections_sweep"])
+    stored = cursor.streams.get("collections")
+    swept = cursor.streams.get("collections_sweep")
+    last = parse_iso(swept.read_at) if swept is not None and swept.read_at else None
+    if stored is None or swept is None or last is None or read_at - last >= SWEEP_EVERY:
+        return CollectionPlan(True, StreamState(), None, StreamState(None, {}, iso(read_at)))
+    return CollectionPlan(True, stored, stored.search(overlap), swept)

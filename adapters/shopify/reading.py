@@ -8,7 +8,7 @@ from typing import Any
 from adapters.common import skipped
 from adapters.shopify.bulk import BulkReader
 from adapters.shopify.client import GraphQLClient, QueryTooCostly
-from adapters.shopify.collections import CHANGED_FIRST, CollectionReader, fresh_state
+from adapters.shopify.collections import CHANGED_FIRST, CollectionReader, plan_collections
 from adapters.shopify.cursor import Cursor, StreamState
 from adapters.shopify.fulfillment import IDS_PER_CALL, whole_fulfillment
 from adapters.shopify.fulfillment import next_page as _next
@@ -158,16 +158,12 @@ class Reader:
             products_state.search(overlap),
             variants_state.search(overlap),
         )
-        # Collections changed since the cursor ride along in the first request (see
-        # adapters.shopify.collections). A first sync's products carry their collections, so
-        # its stream starts at this read; a cursor an older version wrote has stored products
-        # without any, so every collection counts as changed once (its members are compared).
-        collections_state = cursor.streams.get("collections") or (
-            fresh_state(read_at) if first else StreamState()
-        )
-        collection_query = collections_state.search(overlap)
+        # Collections changed since the cursor ride along in the first request; every one of
+        # them now and then (see adapters.shopify.collections).
+        collections = plan_collections(cursor, first=first, read_at=read_at, overlap=overlap)
+        collections_state = collections.state
         after: dict[str, str | None] = {"products": None, "variants": None}
-        going = {"products": True, "variants": True, "collections": not first}
+        going = {"products": True, "variants": True, "collections": collections.watch}
         variant_items: list[tuple[str, str]] = []
         final_variants: StreamState | None = None
         while going["products"] or going["variants"]:
@@ -185,7 +181,7 @@ class Reader:
                     "variantQuery": variant_query,
                     "levelFirst": self.levels.first,
                     "withCollections": going["collections"],
-                    "collectionQuery": collection_query,
+                    "collectionQuery": collections.query,
                 },
                 tag=f":levels={self.levels.first}"
                 + (f":c{CHANGED_FIRST}" if going["collections"] else ""),
@@ -195,7 +191,7 @@ class Reader:
                 memberships, collections_state = self.collections.changed(
                     data.get("collections") or {},
                     collections_state,
-                    collection_query,
+                    collections.query,
                     overlap,
                     read_at,
                 )
@@ -241,6 +237,7 @@ class Reader:
                     "products": products_state,
                     "variants": final_variants or variants_state,
                     "collections": collections_state,
+                    "collections_sweep": collections.sweep,
                 }
             )
             yield ChangePage(

@@ -214,3 +214,31 @@ def test_collections_that_do_not_fit_are_passed_over_never_the_product() -> None
         ]
     )
     assert membership_map(lines) == {"gid://shopify/Product/1": ("Sale", "sale", "5")}
+
+
+def test_a_change_no_stamp_showed_is_caught_by_the_daily_sweep(shop: Rig, db: Database) -> None:
+    from adapters.shopify.collections import SWEEP_EVERY
+
+    skus = _one_sku_per_product(shop)
+    shop.store.create_collection("Sale", skus=skus[:2])
+    pull(db, shop.adapter, "sandbox")
+    shop.clock.advance(timedelta(hours=1))
+    pull(db, shop.adapter, "sandbox", resources=(Resource.PRODUCTS,))  # the first sync's window
+    # Taken out without the collection's updatedAt moving (and no webhook): what the sweep is for.
+    with shop.store.data.lock:
+        [sale] = shop.store.data.collections.values()
+        sale.product_ids = sale.product_ids[:1]
+    shop.clock.advance(timedelta(minutes=10))
+    before = len(shop.store.log)
+    pull(db, shop.adapter, "sandbox", resources=(Resource.PRODUCTS,))
+    assert sum(served(shop, before).values()) == 1  # quiet between sweeps
+    assert "Sale" in _collections(db, shop, skus[1])  # not seen yet
+
+    shop.clock.advance(SWEEP_EVERY)
+    before = len(shop.store.log)
+    pull(db, shop.adapter, "sandbox", resources=(Resource.PRODUCTS,))
+    assert _collections(db, shop, skus[1]) == ()
+    assert "Sale" in _collections(db, shop, skus[0])
+    assert served(shop, before) == Counter(
+        {"CatalogChanges": 1, "CollectionMembers": 1, "CatalogByIds": 1}
+    )
