@@ -295,7 +295,7 @@ def first_catalog_with_collections(products: int = 500) -> dict[str, dict[str, f
         with ShopifySandbox(
             SeedSpec(products=products, orders=0),
             clock=clock,
-            bucket_time=lambda: clock().timestamp(),
+            bucket_time=lambda clock=clock: clock().timestamp(),
         ) as shop:
             skus = list(shop.data.by_sku)
             shop.create_collection("Garden Sofas", skus=skus[: len(skus) // 3])
@@ -305,7 +305,7 @@ def first_catalog_with_collections(products: int = 500) -> dict[str, dict[str, f
             adapter = ShopifyAdapter(
                 settings(shop.base_url, shop.access_token, bulk_threshold=threshold),
                 clock=clock,
-                sleep=lambda seconds: clock.advance(timedelta(seconds=seconds)),
+                sleep=lambda seconds, clock=clock: clock.advance(timedelta(seconds=seconds)),
             )
             pages = list(adapter.read_changes(Resource.PRODUCTS, None))
             served = Counter(e.operation for e in shop.log.entries())
