@@ -47,11 +47,13 @@ class Rig:
         self, tmp_path: Path, store: ShopifySandbox, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         self.tmp_path, self.store, self.monkeypatch = tmp_path, store, monkeypatch
+        self.written = 0
 
     def config(
         self, values: list[str], *, db: str = "state.db", bulk_threshold: int = 10_000
     ) -> Path:
-        path = self.tmp_path / f"{db}.toml"
+        self.written += 1  # each config its own file: a test may go back to an earlier one
+        path = self.tmp_path / f"{db}-{self.written}.toml"
         path.write_text(
             CONFIG.format(
                 db=self.tmp_path / db,
@@ -150,15 +152,37 @@ def test_a_collection_matches_by_title_handle_or_id_on_a_first_sync(
         assert _rules(config, capsys)[sku] == {expected}, value
 
 
-def test_check_lists_no_shopify_collection_rule_as_unable_to_match(
+def test_check_lists_no_shopify_collection_rule_as_unable_to_match_but_names_a_typo(
     rig: Rig, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    sku, _ = _backordered()
+    rig.store.create_collection("Garden Sofas", skus=[sku])
     config = rig.config(["Garden Sofas"])
     capsys.readouterr()
     assert main(["--config", str(config), "check"]) == 0
     captured = capsys.readouterr()
     assert "collections" not in captured.out and "matches nothing" not in captured.out
     assert "warning" not in captured.err
+
+    # Once the shop is synced, a value no product carries is named (a typo, or an empty
+    # collection): said, not left to send the products to the default policy in silence.
+    typo = rig.config(["Garden Sofa", "garden-sofas"])
+    assert main(["--config", str(typo), "plan", "--sync"]) == 0
+    capsys.readouterr()
+    assert main(["--config", str(typo), "check"]) == 0
+    assert (
+        "! outlet: policies[garden].match.collections: no product of outlet is in 'Garden Sofa' "
+        "(as of the last sync); that value matches nothing yet"
+    ) in capsys.readouterr().out
+    only_typo = rig.config(["Garden Sofa"])
+    assert main(["--config", str(only_typo), "check", "--json"]) == 0
+    [report] = json.loads(capsys.readouterr().out)["shops"]
+    assert (
+        "policies[garden].match.collections: no product of outlet is in 'Garden Sofa' "
+        "(as of the last sync); this rule matches nothing yet"
+    ) in report["notes"]
+    assert main(["--config", str(config), "check"]) == 0
+    assert "matches nothing" not in capsys.readouterr().out
 
 
 def test_a_smart_collection_follows_the_products_own_edit(
