@@ -18,8 +18,8 @@ WOOCOMMERCE_TYPES = frozenset({"simple", "variable", "grouped", "external"})
 """WooCommerce's own product types (the REST ``type``); plugins may add theirs."""
 
 _LIMITS = {
-    # The product query reads productType and vendor, not Product.collections (a query of its own).
-    Platform.SHOPIFY: RuleLimits(unread={"collections": "Shopify collections are not read yet"}),
+    # Shopify fills every criterion: productType, vendor, and collections by title, handle or id.
+    Platform.SHOPIFY: RuleLimits(),
     # Categories match by name, slug or id; ``type`` is the REST type (simple, variable...).
     Platform.WOOCOMMERCE: RuleLimits(
         unread={"vendors": "WooCommerce products have no vendor field"},

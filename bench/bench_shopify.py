@@ -284,6 +284,44 @@ def bulk_catalog(url: str, token: str, trace: bool) -> dict[str, float]:
     }
 
 
+def first_catalog_with_collections(products: int = 500) -> dict[str, dict[str, float]]:
+    """A first catalog sync, bulk and paged, of a shop whose products sit in three collections
+    (two custom, one smart): requests, cost points and the operations the sandbox served."""
+    from collections import Counter
+
+    found: dict[str, dict[str, float]] = {}
+    for label, threshold in (("bulk", 10), ("paged", 10_000_000)):
+        clock = FrozenClock(datetime(2026, 11, 1, tzinfo=UTC))
+        with ShopifySandbox(
+            SeedSpec(products=products, orders=0),
+            clock=clock,
+            bucket_time=lambda clock=clock: clock().timestamp(),
+        ) as shop:
+            skus = list(shop.data.by_sku)
+            shop.create_collection("Garden Sofas", skus=skus[: len(skus) // 3])
+            shop.create_collection("Sale", skus=skus[::5])
+            shop.create_collection("Lamps", rules=[("TYPE", "EQUALS", "Lamp")])
+            shop.log.clear()
+            adapter = ShopifyAdapter(
+                settings(shop.base_url, shop.access_token, bulk_threshold=threshold),
+                clock=clock,
+                sleep=lambda seconds, clock=clock: clock.advance(timedelta(seconds=seconds)),
+            )
+            pages = list(adapter.read_changes(Resource.PRODUCTS, None))
+            served = Counter(e.operation for e in shop.log.entries())
+            found[label] = {
+                "variants": sum(len(p.variants) for p in pages),
+                "products in a collection": sum(
+                    1 for p in pages for product in p.products if product.collections
+                ),
+                "requests (the bulk files not counted)": adapter.usage.requests,
+                "cost points": round(adapter.usage.cost),
+                **{f"served {name}": count for name, count in sorted(served.items())},
+            }
+            adapter.close()
+    return found
+
+
 def shop_stats(url: str) -> dict[str, int]:
     import requests
 
@@ -310,6 +348,9 @@ def main() -> None:
         )
         for key, value in cycles(changed=changed).items():
             print(f"{key}: {value if isinstance(value, dict) else round(value, 2)}")
+    print("\n## First catalog sync with collections (500 products, default bucket)")
+    for label, numbers in first_catalog_with_collections().items():
+        print(f"{label}: {numbers}")
     if args.cycles_only:
         return
 

@@ -38,6 +38,7 @@ __all__ = [
     "ApiUsage",
     "ChangePage",
     "CheckReport",
+    "GroupMembers",
     "PlatformAdapter",
     "Resource",
     "ResyncTarget",
@@ -51,6 +52,20 @@ class Resource(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class GroupMembers:
+    """Every product in one product group (a Shopify collection) now, read because the group
+    changed in a way that moved no product's ``updated_at`` (products put in or taken out by hand).
+
+    ``key`` is the value the adapter puts in ``Product.collections`` for that group (a Shopify
+    collection's id); ``product_ids`` the group's products now. The core re-reads each product
+    whose stored ``collections`` disagree: the ones that left and the ones that came.
+    """
+
+    key: str
+    product_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ChangePage:
     """One page of changes. Commit its objects, then save ``cursor`` (None: leave the cursor as is)."""
 
@@ -61,6 +76,9 @@ class ChangePage:
     deleted_product_ids: tuple[str, ...] = ()
     skipped: tuple[SkippedPayload, ...] = ()
     cursor: str | None = None
+    memberships: tuple[GroupMembers, ...] = ()
+    """Groups whose members changed: settle them (:func:`connector.sync.settle_memberships`)
+    before the page's cursor moves."""
 
 
 @dataclass(frozen=True, slots=True)

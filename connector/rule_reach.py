@@ -1,7 +1,7 @@
 """Policy match rules that cannot match on a shop's platform, said before they silently do nothing.
 
-A ``[policies.match]`` criterion the shop's adapter never fills (Shopify collections are not read
-yet; WooCommerce has no vendor) matches nothing, and since every criterion must hold, the whole
+A ``[policies.match]`` criterion the shop's adapter never fills (WooCommerce has no vendor)
+matches nothing, and since every criterion must hold, the whole
 policy then matches nothing there: its products fall to ``[default_policy]``. ``connector check``
 lists every such rule per shop (:func:`rule_gaps`); loading the config for any other command
 prints a warning line for a rule that matches on none of its shops (:func:`never_matching`). Both
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from connector.model import Platform
 from connector.settings import PolicyMatch, Settings
 
-__all__ = ["RuleGap", "RuleLimits", "never_matching", "rule_gaps"]
+__all__ = ["RuleGap", "RuleLimits", "never_matching", "rule_gaps", "unseen_collections"]
 
 _KEYS = ("product_types", "vendors", "collections")
 """The criteria that depend on what an adapter reads about a product (skus, tags, shops always
@@ -101,4 +101,29 @@ def never_matching(settings: Settings, gaps: list[RuleGap]) -> list[str]:
                     f"nothing on any of its shops ({', '.join(sorted(shops))}), so their products "
                     "fall to default_policy"
                 )
+    return lines
+
+
+def unseen_collections(settings: Settings, shop: str, known: set[str]) -> list[str]:
+    """Notes for the ``collections`` values no product of ``shop`` carries (``known``: every
+    collection or category name, slug and id of its stored products, casefolded): a typo, or a
+    collection still empty, is said rather than left to send the products to the default."""
+    lines: list[str] = []
+    for policy in settings.policies:
+        wanted = policy.match.collections
+        if not wanted or not _applies(policy.match, shop):
+            continue
+        missing = [value for value in wanted if value.casefold() not in known]
+        if not missing:
+            continue
+        shown = ", ".join(repr(value) for value in missing)
+        end = (
+            "this rule matches nothing yet"
+            if len(missing) == len(wanted)
+            else "that value matches nothing yet"
+        )
+        lines.append(
+            f"policies[{policy.name}].match.collections: no product of {shop} is in {shown} "
+            f"(as of the last sync); {end}"
+        )
     return lines

@@ -27,6 +27,7 @@ __all__ = [
     "reconcile_waiting_orders",
     "resync",
     "save_page",
+    "settle_memberships",
 ]
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,32 @@ def save_page(store: StateStore, shop: str, page: ChangePage, *, move_cursor: bo
             tx.set_cursor(shop, page.resource.value, page.cursor)
 
 
+def settle_memberships(
+    store: StateStore, adapter: PlatformAdapter, shop: str, page: ChangePage
+) -> ChangePage | None:
+    """Re-read the products whose stored groups disagree with ``page.memberships``, and save them.
+
+    A product put in a Shopify collection by hand, or taken out, keeps its ``updated_at``: only
+    the collection says so. Each group's members now are compared with the stored products that
+    name the group; those in one set and not the other (minus the page's own products, read
+    already) are read again, so the cost follows what changed, not the group's size. Saved
+    without moving a cursor, before the page's own cursor moves: a crash in between re-reads.
+    """
+    if not page.memberships:
+        return None
+    in_page = {product.platform_id for product in page.products}
+    stale: set[str] = set()
+    for group in page.memberships:
+        stored = store.products_in_collection(shop, group.key)
+        stale |= stored.symmetric_difference(group.product_ids)
+    stale -= in_page
+    if not stale:
+        return None
+    again = adapter.fetch(ResyncTarget(product_ids=tuple(sorted(stale))))
+    save_page(store, shop, again, move_cursor=False)
+    return again
+
+
 def pull(
     store: StateStore,
     adapter: PlatformAdapter,
@@ -143,6 +170,9 @@ def pull(
     for resource in resources:
         cursor = None if full else store.get_cursor(shop, resource.value)
         for page in adapter.read_changes(resource, cursor):
+            settled = settle_memberships(store, adapter, shop, page)
+            if settled is not None:
+                result.add(settled)
             save_page(store, shop, page)
             result.add(page)
             if progress is not None:
@@ -170,6 +200,9 @@ def resync(
         return result
     page = adapter.fetch(target)
     new_orders = [order for order in page.orders if store.order(shop, order.platform_id) is None]
+    settled = settle_memberships(store, adapter, shop, page)
+    if settled is not None:
+        result.add(settled)
     save_page(store, shop, page, move_cursor=False)
     result.add(page)
     # Stock read before an order was placed still counts its units as free: re-read the SKUs of

@@ -31,15 +31,20 @@ def test_a_rule_one_shop_can_match_is_listed_for_the_other_shop_only_without_a_w
 
 
 def test_a_rule_none_of_its_shops_can_match_is_a_warning() -> None:
-    notes, warnings = _lines({"collections": ["Sofas"], "shops": ["acme"]}, shopify(), woo())
+    notes, warnings = _lines({"vendors": ["Nordhus"], "shops": ["outlet"]}, shopify(), woo())
     assert notes == [
-        "acme: policies[sofas].match.collections: Shopify collections are not read yet; "
+        "outlet: policies[sofas].match.vendors: WooCommerce products have no vendor field; "
         "this rule matches nothing"
     ]
     assert warnings == [
-        "policies[sofas].match.collections: Shopify collections are not read yet; this rule "
-        "matches nothing on any of its shops (acme), so their products fall to default_policy"
+        "policies[sofas].match.vendors: WooCommerce products have no vendor field; this rule "
+        "matches nothing on any of its shops (outlet), so their products fall to default_policy"
     ]
+
+
+def test_shopify_collection_rules_match_so_they_are_not_listed() -> None:
+    # Collections are read (title, handle or id): nothing to say about such a rule on Shopify.
+    assert _lines({"collections": ["Sofas"], "shops": ["acme"]}, shopify(), woo()) == ([], [])
 
 
 def test_rules_every_platform_reads_say_nothing() -> None:

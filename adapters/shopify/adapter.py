@@ -153,7 +153,11 @@ class ShopifyAdapter(AdapterBase):
                 ),
             )
         orders: list[Order] = []
-        product_ids = list(target.product_ids)
+        # A collection named by a collections/* webhook: its members now (connector.sync
+        # re-reads the products whose stored collections disagree).
+        groups = [p for p in dict.fromkeys(target.product_ids) if "/Collection/" in p]
+        memberships = tuple(self.reader.collections.members(g) for g in groups)
+        product_ids = [p for p in target.product_ids if "/Collection/" not in p]
         for sku in target.skus:
             data = self.client.run("VariantsBySku", {"query": f"sku:'{sku}'"})
             for node in ((data.get("productVariants") or {}).get("nodes")) or ():
@@ -178,6 +182,7 @@ class ShopifyAdapter(AdapterBase):
             variants=tuple(variants),
             orders=tuple(orders),
             skipped=tuple(skips),
+            memberships=memberships,
         )
 
     # ---- write ------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ import requests
 
 from adapters.common import skipped
 from adapters.shopify.client import GraphQLClient
+from adapters.shopify.collections import first_streams, membership_map
 from adapters.shopify.cursor import MAX_SEEN, Cursor, StreamState, iso, parse_iso
 from adapters.shopify.documents import document
 from adapters.shopify.mapping import metafield_value
@@ -49,11 +51,17 @@ class BulkReader:
         # bulkOperationRunMutation and node(id:) answers have none): earlier is the safe side,
         # the next incremental read then reads a little more, never less.
         asked = iso(reader.clock())
+        members: dict[str, tuple[str, ...]] = {}
+        if resource is Resource.PRODUCTS:
+            # Each product's collections first, by a bulk query of their own: under the catalog's
+            # variants they would sit two connections below the top one (see docs/shopify.md).
+            collections_url, _ = self.run(document("BulkCollections.bulk"))
+            members = membership_map(self.stream(collections_url)) if collections_url else {}
         url, created = self.run(document(name))
         started = created or asked
         lines = self.stream(url) if url else iter(())
         if resource is Resource.PRODUCTS:
-            yield from self._catalog_pages(lines, reader, started)
+            yield from self._catalog_pages(lines, reader, started, members, asked)
         else:
             yield from self._order_pages(lines, reader, started)
 
@@ -150,12 +158,18 @@ class BulkReader:
     # ---- catalog -------------------------------------------------------------------------------
 
     def _catalog_pages(
-        self, lines: Iterator[Any], reader: Reader, started: str
+        self,
+        lines: Iterator[Any],
+        reader: Reader,
+        started: str,
+        members: Mapping[str, tuple[str, ...]],
+        collections_from: str,
     ) -> Iterator[ChangePage]:
         """Variants (each with its product inline and its levels as child lines) into pages.
 
-        A product is handed out with the first of its variants; only its id and tags are kept
-        after, for its later variants (a few dozen bytes a product).
+        A product is handed out with the first of its variants, with its collections from
+        ``members``; only its id and tags are kept after, for its later variants (a few dozen
+        bytes a product). Collections changed after ``collections_from`` are checked next read.
         """
         products: list[Product] = []
         variants: list[Variant] = []
@@ -178,6 +192,8 @@ class BulkReader:
                 return
             if product_id not in seen:
                 mapped = reader.product(node, skips)
+                if mapped is not None and product_id in members:
+                    mapped = replace(mapped, collections=members[product_id])
                 # Products share a few tag sets: keep one copy of each.
                 seen[product_id] = pool.setdefault(mapped.tags, mapped.tags) if mapped else None
                 if mapped is not None:
@@ -237,6 +253,7 @@ class BulkReader:
             {
                 "products": StreamState(started, recent("products", products), started),
                 "variants": StreamState(started, recent("variants", variants), started),
+                **first_streams(collections_from),
             }
         )
         yield ChangePage(

@@ -8,6 +8,7 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from adapters.common import parse_time
+from adapters.shopify.collections import collection_keys
 from connector.errors import PayloadError
 from connector.model import (
     Customer,
@@ -86,8 +87,17 @@ def map_product(shop: str, node: Mapping[str, Any]) -> Product:
         vendor=str(node.get("vendor") or ""),
         status=str(node.get("status") or "ACTIVE").lower(),
         tags=_tags(node.get("tags")),
+        collections=_collections(node.get("collections")),
         handle=str(node.get("handle") or ""),
     )
+
+
+def _collections(conn: Any) -> tuple[str, ...]:
+    # Absent (a bulk catalog line: its collections come from a bulk query of their own) or junk:
+    # none here; never a reason to drop the product.
+    if not isinstance(conn, Mapping) or not isinstance(conn.get("nodes"), list):
+        return ()
+    return collection_keys(conn["nodes"])
 
 
 def _quantities(levels: Iterable[Mapping[str, Any]]) -> dict[str, int]:

@@ -8,6 +8,7 @@ from typing import Any
 from adapters.common import skipped
 from adapters.shopify.bulk import BulkReader
 from adapters.shopify.client import GraphQLClient, QueryTooCostly
+from adapters.shopify.collections import CHANGED_FIRST, CollectionReader, plan_collections
 from adapters.shopify.cursor import Cursor, StreamState
 from adapters.shopify.fulfillment import IDS_PER_CALL, whole_fulfillment
 from adapters.shopify.fulfillment import next_page as _next
@@ -26,7 +27,7 @@ from adapters.shopify.sizing import Sizer
 from connector.clock import Clock
 from connector.errors import PayloadError
 from connector.model import Order, Product, SkippedPayload, Variant
-from connector.platform import ChangePage, Resource
+from connector.platform import ChangePage, GroupMembers, Resource
 from connector.settings import ShopSettings
 
 __all__ = ["Reader", "Sizer"]
@@ -41,10 +42,12 @@ class Reader:
         self.client = client
         self.bulk = bulk
         self.levels = LevelReader(client)
-        # Page sizes per combination of streams: both share one call's budget; alone, each has it all.
+        self.collections = CollectionReader(client)
+        # Page sizes per combination of streams: both share one call's budget; alone, each has it
+        # all. A product asks about 14 points with its first ten collections.
         self.catalog_sizers = {
-            (True, True): Sizer(client, (100, 35)),
-            (True, False): Sizer(client, (250, 1)),
+            (True, True): Sizer(client, (20, 32)),
+            (True, False): Sizer(client, (60, 1)),
             # A variant with 5 stock levels asks about 19 points: 47 stay under 90% of 1000.
             (False, True): Sizer(client, (1, 47)),
         }
@@ -91,7 +94,7 @@ class Reader:
 
     def product(self, node: Mapping[str, Any], skips: list[SkippedPayload]) -> Product | None:
         try:
-            return map_product(self.shop.name, node)
+            return map_product(self.shop.name, self.collections.complete(node))
         except PayloadError as error:
             skips.append(skipped(self.shop.name, "product", node, error))
             return None
@@ -134,11 +137,10 @@ class Reader:
         if cursor is None and self._big(resource):
             yield from self.bulk.first_sync(resource, self)
             return
-        cursor = cursor or Cursor()
         if resource is Resource.PRODUCTS:
-            yield from self._catalog(cursor)
+            yield from self._catalog(cursor or Cursor(), first=cursor is None)
         else:
-            yield from self.order_changes.read(cursor)
+            yield from self.order_changes.read(cursor or Cursor())
 
     def _big(self, resource: Resource) -> bool:
         limit = self.shop.bulk_threshold + 1
@@ -148,7 +150,7 @@ class Reader:
 
     # ---- catalog -------------------------------------------------------------------------------
 
-    def _catalog(self, cursor: Cursor) -> Iterator[ChangePage]:
+    def _catalog(self, cursor: Cursor, *, first: bool) -> Iterator[ChangePage]:
         overlap = self.shop.overlap_seconds
         read_at = self.clock()
         products_state, variants_state = cursor.get("products"), cursor.get("variants")
@@ -156,8 +158,12 @@ class Reader:
             products_state.search(overlap),
             variants_state.search(overlap),
         )
+        # Collections changed since the cursor ride along in the first request; every one of
+        # them now and then (see adapters.shopify.collections).
+        collections = plan_collections(cursor, first=first, read_at=read_at, overlap=overlap)
+        collections_state = collections.state
         after: dict[str, str | None] = {"products": None, "variants": None}
-        going = {"products": True, "variants": True}
+        going = {"products": True, "variants": True, "collections": collections.watch}
         variant_items: list[tuple[str, str]] = []
         final_variants: StreamState | None = None
         while going["products"] or going["variants"]:
@@ -174,9 +180,22 @@ class Reader:
                     "productQuery": product_query,
                     "variantQuery": variant_query,
                     "levelFirst": self.levels.first,
+                    "withCollections": going["collections"],
+                    "collectionQuery": collections.query,
                 },
-                tag=f":levels={self.levels.first}",
+                tag=f":levels={self.levels.first}"
+                + (f":c{CHANGED_FIRST}" if going["collections"] else ""),
             )
+            memberships: tuple[GroupMembers, ...] = ()
+            if going["collections"]:
+                memberships, collections_state = self.collections.changed(
+                    data.get("collections") or {},
+                    collections_state,
+                    collections.query,
+                    overlap,
+                    read_at,
+                )
+                going["collections"] = False
             skips: list[SkippedPayload] = []
             products: list[Product] = []
             variants: list[Variant] = []
@@ -214,7 +233,12 @@ class Reader:
                     # Variants come sorted by id, not by time: the cursor moves only at the end.
                     final_variants = variants_state.advanced(variant_items, overlap, read_at)
             state = Cursor(
-                {"products": products_state, "variants": final_variants or variants_state}
+                {
+                    "products": products_state,
+                    "variants": final_variants or variants_state,
+                    "collections": collections_state,
+                    "collections_sweep": collections.sweep,
+                }
             )
             yield ChangePage(
                 Resource.PRODUCTS,
@@ -222,6 +246,7 @@ class Reader:
                 variants=tuple(variants),
                 skipped=tuple(skips),
                 cursor=state.encode(),
+                memberships=memberships,
             )
 
     # ---- orders ----------------------------------------------------------------------------------

@@ -30,6 +30,8 @@ TOPICS: dict[str, str] = {
     "products/update": "PRODUCTS_UPDATE",
     "inventory_levels/update": "INVENTORY_LEVELS_UPDATE",
     "app/uninstalled": "APP_UNINSTALLED",
+    "collections/update": "COLLECTIONS_UPDATE",
+    "collections/delete": "COLLECTIONS_DELETE",
 }
 """The topics we subscribe to, by header name and by GraphQL enum."""
 
@@ -72,6 +74,10 @@ def _target(topic: str, payload: Mapping[str, Any]) -> ResyncTarget:
         )
     if topic == "app/uninstalled":
         return ResyncTarget(uninstalled=True)
+    if topic.startswith("collections/"):
+        # Products put in or taken out by hand move the collection, not the product: fetch()
+        # reads the collection's members and the core re-reads the products that came or left.
+        return ResyncTarget(product_ids=(_gid("Collection", payload),))
     return ResyncTarget()
 
 

@@ -211,10 +211,24 @@ def _check_database(settings: Settings, app: AppContext, outcome: _Outcome) -> N
         for shop in settings.shops:
             if shop.enabled:
                 outcome.notes[shop.name] = shop_notes(db, shop.name)
+                outcome.notes[shop.name] += _unseen_collections(db, settings, shop.name)
                 if shop.platform is Platform.WOOCOMMERCE:
                     outcome.notes[shop.name] += _read_before_types(db, shop.name)
     finally:
         db.close()
+
+
+def _unseen_collections(db: Database, settings: Settings, shop: str) -> list[str]:
+    """Collection rules naming what no stored product of ``shop`` is in (none before a sync)."""
+    from connector.rule_reach import unseen_collections
+
+    if not any(policy.match.collections for policy in settings.policies):
+        return []
+    products = db.products(shop)
+    if not products:
+        return []  # not synced yet: nothing is known to be missing
+    known = {name.casefold() for product in products for name in product.collections}
+    return unseen_collections(settings, shop, known)
 
 
 def _read_before_types(db: Database, shop: str) -> list[str]:

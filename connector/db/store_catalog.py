@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -71,6 +72,17 @@ class CatalogStore(StoreBase):
         with self._conn() as conn:
             row = conn.execute(query).mappings().first()
         return None if row is None else _product(row)
+
+    def products_in_collection(self, shop: str, key: str) -> set[str]:
+        """Ids of the stored products of ``shop`` whose ``collections`` hold ``key`` exactly."""
+        # The JSON text narrows it down in SQL on both databases; the exact test is ours.
+        query = sa.select(t.products.c.platform_id, t.products.c.collections).where(
+            t.products.c.shop == shop,
+            sa.cast(t.products.c.collections, sa.Text).contains(json.dumps(key), autoescape=True),
+        )
+        with self._conn() as conn:
+            rows = conn.execute(query).all()
+        return {str(row[0]) for row in rows if key in row[1]}
 
     def variants(self, shop: str, product_id: str | None = None) -> list[Variant]:
         query = sa.select(t.variants).where(t.variants.c.shop == shop)

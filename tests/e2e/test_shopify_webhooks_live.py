@@ -130,3 +130,24 @@ def test_an_order_edit_and_a_refund_each_re_read_their_order(live: SimpleNamespa
     live.daemon.run_once(deliver=False)
     [line] = live.db.order("shop-s", order).lines  # type: ignore[union-attr]
     assert line.open_quantity == 1
+
+
+def test_a_product_taken_out_of_a_collection_is_re_read_from_the_collections_webhook(
+    live: SimpleNamespace,
+) -> None:
+    sku = next(iter(live.store.data.by_sku))
+    collection = live.store.create_collection("Garden Sofas", skus=[sku])
+    live.daemon.run_once(deliver=False)
+    assert live.daemon.repair_webhooks("shop-s")
+    product_id = live.db.variant_by_sku("shop-s", sku).product_id  # type: ignore[union-attr]
+    assert "Garden Sofas" in live.db.product("shop-s", product_id).collections  # type: ignore[union-attr]
+
+    live.clock.advance(timedelta(minutes=1))
+    live.store.remove_from_collection("garden-sofas", sku)
+    _settle(live)
+    assert _answers(live, "collections/update") == ["200"]
+    sources = {p.source: p.target.product_ids for p in pending_resyncs(live.db.engine, "shop-s")}
+    assert sources["webhook:collections/update"] == (collection,)
+    live.daemon.run_once(deliver=False)
+    assert pending_resyncs(live.db.engine, "shop-s") == []
+    assert live.db.product("shop-s", product_id).collections == ()  # type: ignore[union-attr]

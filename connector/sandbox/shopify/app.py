@@ -38,6 +38,7 @@ from connector.sandbox.base import (
 from connector.sandbox.seed import SeedSpec
 from connector.sandbox.shopify import control, oauth, order_money, payments
 from connector.sandbox.shopify.bulk import BulkRunner
+from connector.sandbox.shopify.collection_control import CollectionControl
 from connector.sandbox.shopify.cost import LeakyBucket
 from connector.sandbox.shopify.graphql_api import GraphQLEndpoint
 from connector.sandbox.shopify.records import gid, parse_gid
@@ -67,7 +68,7 @@ UNAUTHORIZED = {
 Start = Callable[..., Any]
 
 
-class ShopifySandbox(SandboxStore):
+class ShopifySandbox(CollectionControl, SandboxStore):
     """A local Shopify shop. Implements :class:`connector.sandbox.base.SandboxStore`."""
 
     def __init__(

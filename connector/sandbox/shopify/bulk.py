@@ -29,6 +29,7 @@ from graphql import (
 )
 from graphql.execution.values import get_argument_values
 
+from connector.sandbox.shopify.collections import collection_field
 from connector.sandbox.shopify.records import gid, iso
 from connector.sandbox.shopify.resolvers import (
     FIELDS,
@@ -42,7 +43,7 @@ from connector.sandbox.shopify.store import ShopData
 
 __all__ = ["MAX_CONNECTIONS", "MAX_NESTING", "MAX_RUNNING", "BulkOperation", "BulkRunner"]
 
-_ROOTS = {"products", "productVariants", "orders"}
+_ROOTS = {"products", "productVariants", "orders", "collections"}
 
 MAX_CONNECTIONS = 5
 MAX_NESTING = 2
@@ -357,6 +358,7 @@ class BulkRunner:
             "products": (self.data.products, product_field),
             "productVariants": (self.data.variants, variant_field),
             "orders": (self.data.orders, order_field),
+            "collections": (self.data.collections, collection_field),
         }
         records, field = tables[name]
         terms = parse_query(args.get("query"))

@@ -6,6 +6,8 @@ import json
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from connector.sandbox.shopify.collection_control import collection_route
+
 if TYPE_CHECKING:
     from connector.sandbox.shopify.app import ShopifySandbox
 
@@ -67,6 +69,9 @@ def _call(store: ShopifySandbox, method: str, name: str, args: dict[str, Any]) -
         ]
     if method != "POST":
         return _NOT_FOUND
+    routed = collection_route(store, name, args)
+    if routed is not None:
+        return routed
     if name == "advance":
         return {"now": store.advance_clock(timedelta(seconds=float(args["seconds"]))).isoformat()}
     if name == "receive_stock":

@@ -11,6 +11,12 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
+from connector.sandbox.shopify.collections import (
+    COLLECTION_FIELDS,
+    COLLECTION_ROOTS,
+    SCollection,
+    product_collections,
+)
 from connector.sandbox.shopify.order_edits import suggested_refund
 from connector.sandbox.shopify.order_money import (
     LINE_MONEY_FIELDS,
@@ -45,7 +51,15 @@ from connector.sandbox.shopify.refunds import (
 from connector.sandbox.shopify.search import matches, page, parse_query
 from connector.sandbox.shopify.store import PREORDER_PLAN, ShopData
 
-__all__ = ["FIELDS", "MAX_PAGE", "InventoryItem", "InventoryLevel", "connection", "find_node"]
+__all__ = [
+    "FIELDS",
+    "MAX_PAGE",
+    "InventoryItem",
+    "InventoryLevel",
+    "connection",
+    "find_node",
+    "search_connection",
+]
 
 MAX_PAGE = 250
 
@@ -158,6 +172,11 @@ def _search(
     return connection(chosen, args, key)
 
 
+search_connection = _search
+"""Records filtered by ``query`` (``lookup(record, term)`` gives a term's value), sorted by
+``sortKey``, one page of them."""
+
+
 def product_field(data: ShopData, product: SProduct, field: str) -> Any:
     return {
         "updated_at": product.updated_at,
@@ -216,6 +235,7 @@ def find_node(data: ShopData, value: str) -> Any:
         "FulfillmentOrder": data.fulfillment_orders,
         "Customer": data.customers,
         "WebhookSubscription": data.webhooks,
+        "Collection": data.collections,
     }
     if kind in table:
         return table[kind].get(number)
@@ -234,6 +254,7 @@ TYPE_OF: dict[type, str] = {
     SHold: "FulfillmentHold",
     SMetafield: "Metafield",
     SWebhook: "WebhookSubscription",
+    SCollection: "Collection",
     InventoryItem: "InventoryItem",
     InventoryLevel: "InventoryLevel",
     Location: "Location",
@@ -332,6 +353,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "webhookSubscriptions": lambda d, o, a: connection(
             [w for w in d.webhooks.values() if not a.get("topics") or w.topic in a["topics"]], a
         ),
+        **COLLECTION_ROOTS,
     },
     "Product": {
         "id": lambda d, o, a: gid("Product", o.id),
@@ -341,7 +363,9 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "updatedAt": lambda d, o, a: iso(o.updated_at),
         "variants": lambda d, o, a: connection([d.variants[v] for v in o.variant_ids], a),
         "metafield": _metafield,
+        "collections": product_collections,
     },
+    **COLLECTION_FIELDS,
     "ProductVariant": {
         "id": lambda d, o, a: gid("ProductVariant", o.id),
         "legacyResourceId": lambda d, o, a: str(o.id),

@@ -19,6 +19,7 @@ from connector.sandbox.seed import (
     generate_orders,
     generate_products,
 )
+from connector.sandbox.shopify.collections import SCollection
 from connector.sandbox.shopify.records import (
     METAFIELD_NAMESPACE,
     RELEASE_DATE_KEY,
@@ -71,6 +72,7 @@ class ShopData:
         self.metafield_definitions: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.order_money: dict[int, Any] = {}
         """Order id -> its taxes, shipping and payment terms (``order_money.OrderMoneyTerms``)."""
+        self.collections: dict[int, SCollection] = {}
         self._next = 1000
 
     def next_id(self) -> int:

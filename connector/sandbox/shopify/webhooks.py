@@ -147,6 +147,8 @@ def _money_set(amount: str) -> dict[str, Any]:
 
 
 def build_payload(data: ShopData, topic: str, ref: dict[str, Any]) -> dict[str, Any] | None:
+    if "payload" in ref:  # built by the store when it happened (collections/update, /delete)
+        return dict(ref["payload"])
     if "order_edit" in ref:
         delta = int(ref["delta"])
         change = {"id": ref["line"], "delta": abs(delta)}

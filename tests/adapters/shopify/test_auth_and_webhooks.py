@@ -121,6 +121,8 @@ def test_webhooks_are_registered_once_and_deliveries_become_targeted_rereads(
             "products/update",
             "inventory_levels/update",
             "app/uninstalled",
+            "collections/update",
+            "collections/delete",
         ]
     )
     assert rig.adapter.ensure_webhooks(hook_url) == []

@@ -65,6 +65,26 @@ def _bulk_started() -> None:
     )
 
 
+def _no_collections() -> None:
+    """A catalog's first bulk query (each product's collections) finding none: started, then
+    completed with no objects and no file, as Shopify answers an empty result."""
+    _bulk_started()
+    responses.post(
+        ENDPOINT,
+        json={
+            "data": {
+                "bulkOperation": {
+                    "id": "gid://shopify/BulkOperation/1",
+                    "status": "COMPLETED",
+                    "errorCode": None,
+                    "objectCount": "0",
+                    "url": None,
+                }
+            }
+        },
+    )
+
+
 def _status(name: str, key: str, **override: Any) -> None:
     payload = load(name)
     responses.post(
@@ -84,6 +104,7 @@ def test_a_bulk_first_sync_polls_while_running_and_an_empty_result_is_an_empty_c
     clock: FrozenClock,
 ) -> None:
     _big_shop()
+    _no_collections()
     _bulk_started()
     _status("06_bulk/bcapps_currentBulkOperation_running.json", "currentBulkOperation")
     # The node(id:) capture selects no createdAt, and neither did the run: the snapshot's time
@@ -92,9 +113,10 @@ def test_a_bulk_first_sync_polls_while_running_and_an_empty_result_is_an_empty_c
     pages = list(adapter(clock).read_changes(Resource.PRODUCTS, None))
     assert [(p.products, p.variants, p.skipped) for p in pages] == [((), (), ())]
     assert pages[-1].cursor is not None
-    polled = [sent(i)["variables"].get("id") for i in (2, 3)]
+    # Calls 1-2: the collections' bulk query (started, completed empty); then the catalog's.
+    polled = [sent(i)["variables"].get("id") for i in (4, 5)]
     assert polled == ["gid://shopify/BulkOperation/%1"] * 2  # polls the operation it started
-    assert len(responses.calls) == 4
+    assert len(responses.calls) == 6
 
 
 @responses.activate
@@ -113,6 +135,7 @@ def test_bulk_lines_that_are_not_variants_are_skipped_each_with_its_reason(
     clock: FrozenClock,
 ) -> None:
     _big_shop()
+    _no_collections()
     _bulk_started()
     _status(
         "06_bulk/bcapps_currentBulkOperation_completed.json",

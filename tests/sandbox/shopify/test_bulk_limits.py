@@ -62,7 +62,12 @@ def test_two_nested_levels_run(store: ShopifySandbox, gql: GraphQL) -> None:
 def test_every_bulk_query_the_connector_sends_is_one_shopify_runs(
     store: ShopifySandbox, gql: GraphQL
 ) -> None:
-    for name in ("BulkCatalog.bulk", "BulkOrders.bulk", "BulkOrderChanges.bulk"):
+    for name in (
+        "BulkCatalog.bulk",
+        "BulkCollections.bulk",
+        "BulkOrders.bulk",
+        "BulkOrderChanges.bulk",
+    ):
         answer = _run(gql, document(name))
         assert answer["userErrors"] == [], name
         store.bulk.wait()
