@@ -125,6 +125,13 @@ def _shop(node: Node) -> Problems:
     # so a config can name shops only to read their state (status, order, report).
     needs_keys = values.get("enabled", True) is not False
     if platform is Platform.SHOPIFY:
+        if values.get("on_hold_fully_waiting") is True:
+            problems.append(
+                ConfigProblem(
+                    node.key("on_hold_fully_waiting"),
+                    "WooCommerce only: Shopify holds the waiting lines' fulfillment orders instead",
+                )
+            )
         version = values.get("api_version")
         if isinstance(version, str) and not _API_VERSION.match(version):
             problems.append(

@@ -102,6 +102,9 @@ class ShopSettings:
     bulk_changes_threshold: int = 250
     """Shopify: above this many orders changed since the last read, a bulk operation reads them."""
     notify_existing: bool = False
+    on_hold_fully_waiting: bool = False
+    """WooCommerce: put an order whose every line waits ``on-hold`` (and back to ``processing``
+    when it no longer does), only orders the connector itself put there (issue 18)."""
     branding: Branding = field(default_factory=Branding)
 
 
