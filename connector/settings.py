@@ -30,6 +30,7 @@ __all__ = [
     "Settings",
     "ShopSettings",
     "SupplierSettings",
+    "ranks_by_customer",
 ]
 
 
@@ -347,3 +348,13 @@ class Settings:
             if shop.name == name:
                 return shop
         raise KeyError(name)
+
+
+def ranks_by_customer(settings: Settings, shop: str) -> bool:
+    """Whether a policy that applies to ``shop`` ranks lines by customer role or meta
+    (``vip_roles`` / ``vip_meta``): only then are customer records worth reading."""
+    return any(
+        (policy.vip_roles or policy.vip_meta)
+        and (not policy.match.shops or shop in policy.match.shops)
+        for policy in (*settings.policies, settings.default_policy)
+    )
