@@ -157,6 +157,15 @@ def _shop(node: Node) -> Problems:
                 problems.append(
                     ConfigProblem(node.key(name), f"WooCommerce needs {name} = env:NAME")
                 )
+    window = values.get("po_receive_window_days")
+    if isinstance(window, int) and not isinstance(window, bool) and window > 365:
+        problems.append(
+            ConfigProblem(
+                node.key("po_receive_window_days"),
+                f"at most 365 days (got {window}): a stock rise that long before a purchase "
+                "order's date is a return or a count, not its delivery",
+            )
+        )
     problems += _shop_locale(node)
     return problems
 

@@ -103,6 +103,9 @@ class ShopSettings:
     bulk_changes_threshold: int = 250
     """Shopify: above this many orders changed since the last read, a bulk operation reads them."""
     notify_existing: bool = False
+    po_receive_window_days: int = 14
+    """A rise of the shop's stock for a SKU counts as the delivery of its open purchase orders
+    due at most this many days ahead (or overdue): connector.stock_arrivals."""
     on_hold_fully_waiting: bool = False
     """WooCommerce: put an order whose every line waits ``on-hold`` (and back to ``processing``
     when it no longer does), only orders the connector itself put there (issue 18)."""
