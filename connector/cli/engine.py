@@ -94,6 +94,7 @@ def register(cli: click.Group) -> None:
     def plan_command(app: AppContext, shop_name: str | None, sync: bool, as_json: bool) -> None:
         """Show what the engine would change, hold and email now, without touching the shop."""
         from connector import stock_arrivals
+        from connector.order_status_holds import planned_moves
         from connector.pay_on_release import owner_lines
         from connector.planning import plan_with_state
 
@@ -114,14 +115,33 @@ def register(cli: click.Group) -> None:
                 )
             state, plan = plan_with_state(db, settings, shop, now)
             receipts = stock_arrivals.preview(db, db.engine, settings, shop, now)
+            moves = (
+                planned_moves(db, db.engine, shop, plan.queue)
+                if settings.shop(shop).on_hold_fully_waiting
+                else []
+            )
             if as_json:
-                out.append({**plain(plan), "stock_receipts": [plain(r) for r in receipts]})
+                out.append(
+                    {
+                        **plain(plan),
+                        "stock_receipts": [plain(r) for r in receipts],
+                        "order_status_moves": [plain(m) for m in moves],
+                    }
+                )
             else:
                 _print_plan(shop, plan, _numbers(state))
                 for line in owner_lines(db, settings, shop, now):
                     click.echo(f"  {line}")
                 for receipt in receipts:
                     click.echo(f"  {_receipt_line(receipt)}")
+                numbers = _numbers(state)
+                for move in moves:
+                    what = (
+                        "on hold (every line waits for stock), if it is still processing"
+                        if move.hold
+                        else "back to processing (it can ship), if it is still on hold by us"
+                    )
+                    click.echo(f"  order {numbers.get(move.order_id, move.order_id)}: {what}")
         if as_json:
             echo_json(out if shop_name is None else out[0])
 

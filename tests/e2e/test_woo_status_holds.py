@@ -58,8 +58,15 @@ def _in_stock_sku(store: Any) -> str:
     )
 
 
+def _plan(config: Path, store: Any, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> str:
+    monkeypatch.setenv(NOW_ENV, store.clock().isoformat())
+    capsys.readouterr()
+    assert connector_main(["--config", str(config), "plan", "--sync"]) == 0
+    return str(capsys.readouterr().out)
+
+
 def test_a_fully_waiting_order_goes_on_hold_and_back_when_its_stock_arrives(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from connector.demo import backordered_skus
 
@@ -71,6 +78,12 @@ def test_a_fully_waiting_order_goes_on_hold_and_back_when_its_stock_arrives(
         person = store.place_order("cy@example.com", [(sku, 1)], checkout=False)
         store.set_order_status(person, "on-hold")  # the owner holds it for a reason of theirs
         stock_before = _stock(store, sku)
+
+        # The plan says it first, and writes nothing.
+        text = _plan(config, store, monkeypatch, capsys)
+        assert f"order {full}: on hold (every line waits for stock)" in text
+        assert f"order {mixed}: on hold" not in text
+        assert _order(store, full)["status"] == "processing"
 
         assert _run(config, store, monkeypatch) == 0
 
@@ -96,6 +109,9 @@ def test_a_fully_waiting_order_goes_on_hold_and_back_when_its_stock_arrives(
 
         # The container arrives: every waiting order can ship.
         store.receive_stock(sku, 500)
+        text = _plan(config, store, monkeypatch, capsys)
+        assert f"order {full}: back to processing (it can ship)" in text
+        assert f"order {person}: back to processing" not in text  # never ours
         assert _run(config, store, monkeypatch) == 0
 
         back = _order(store, full)
