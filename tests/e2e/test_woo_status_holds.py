@@ -65,12 +65,28 @@ def _plan(config: Path, store: Any, monkeypatch: pytest.MonkeyPatch, capsys: Any
     return str(capsys.readouterr().out)
 
 
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_a_fully_waiting_order_goes_on_hold_and_back_when_its_stock_arrives(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
+    database: str,
 ) -> None:
     from connector.demo import backordered_skus
 
-    with outlet_sandbox(tmp_path, monkeypatch, edit=_opt_in) as (config, store):
+    edit = _opt_in
+    if database == "postgresql":
+        url = request.getfixturevalue("pg_schema_url")
+
+        def edit(text: str) -> str:
+            lines = [
+                f'database_url = "{url}"' if line.startswith("database_url") else line
+                for line in _opt_in(text).splitlines()
+            ]
+            return "\n".join(lines) + "\n"
+
+    with outlet_sandbox(tmp_path, monkeypatch, edit=edit) as (config, store):
         sku = backordered_skus(demo_spec())[0]
         plain = _in_stock_sku(store)
         full = store.place_order("ada@example.com", [(sku, 2)], checkout=False)
