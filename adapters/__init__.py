@@ -43,8 +43,13 @@ def create_adapter(
     clock: Clock = system_clock,
     session: requests.Session | None = None,
     sleep: Callable[[float], None] | None = None,
+    vip_customers: bool = True,
 ) -> PlatformAdapter:
-    """Build the adapter for ``shop``'s platform. ``session`` and ``sleep`` are seams for tests."""
+    """Build the adapter for ``shop``'s platform. ``session`` and ``sleep`` are seams for tests.
+
+    ``vip_customers`` False: no policy of the shop ranks by customer role or meta, so the
+    WooCommerce adapter reads no customer records (Shopify's customer tags come with the orders).
+    """
     if shop.platform is Platform.SHOPIFY:
         from adapters.shopify import ShopifyAdapter
 
@@ -52,5 +57,7 @@ def create_adapter(
     if shop.platform is Platform.WOOCOMMERCE:
         from adapters.woocommerce import WooCommerceAdapter
 
-        return WooCommerceAdapter(shop, clock=clock, session=session, sleep=sleep)
+        woo = WooCommerceAdapter(shop, clock=clock, session=session, sleep=sleep)
+        woo.reader.read_customers = vip_customers
+        return woo
     raise ValueError(f"unknown platform {shop.platform!r}")

@@ -126,6 +126,13 @@ def _shop(node: Node) -> Problems:
     # so a config can name shops only to read their state (status, order, report).
     needs_keys = values.get("enabled", True) is not False
     if platform is Platform.SHOPIFY:
+        if values.get("on_hold_fully_waiting") is True:
+            problems.append(
+                ConfigProblem(
+                    node.key("on_hold_fully_waiting"),
+                    "WooCommerce only: Shopify holds the waiting lines' fulfillment orders instead",
+                )
+            )
         version = values.get("api_version")
         if isinstance(version, str) and not _API_VERSION.match(version):
             problems.append(
@@ -151,6 +158,15 @@ def _shop(node: Node) -> Problems:
                 problems.append(
                     ConfigProblem(node.key(name), f"WooCommerce needs {name} = env:NAME")
                 )
+    window = values.get("po_receive_window_days")
+    if isinstance(window, int) and not isinstance(window, bool) and window > 365:
+        problems.append(
+            ConfigProblem(
+                node.key("po_receive_window_days"),
+                f"at most 365 days (got {window}): a stock rise that long before a purchase "
+                "order's date is a return or a count, not its delivery",
+            )
+        )
     problems += _shop_locale(node)
     return problems
 

@@ -64,6 +64,8 @@ webhook_secret = "env:{env}_WEBHOOK_SECRET"
 currency = "USD"
 locale = "en"
 timezone = "UTC"
+# true: orders whose every line waits for stock go "on-hold" until it arrives (docs/woocommerce.md).
+# on_hold_fully_waiting = true
 """
 
 _POLICIES = """

@@ -40,7 +40,8 @@ from connector.cycle_report import (
 )
 from connector.db import StateStore
 from connector.metrics import Metrics, UsageSplit
-from connector.model import Notification, OrderActionKind, Plan, WriteStatus
+from connector.model import Notification, OrderActionKind, Plan, WriteResult, WriteStatus
+from connector.order_status_holds import hold_by_status
 from connector.pay_on_release import request_payments
 from connector.payments import run_money_step
 from connector.platform import PlatformAdapter, ResyncTarget
@@ -302,6 +303,10 @@ def _apply(
         if lost("order actions"):
             return
         report.order_results = deps.adapter.apply_order_actions(plan.order_actions)
+    if deps.settings.shop(deps.shop).on_hold_fully_waiting:
+        if lost("order statuses"):
+            return
+        report.order_results += _status_holds(deps, plan, report)
     _log_writes(deps, report)
     # The outbox's idempotency key makes a repeated enqueue harmless, so enqueue even when a write
     # failed: the customer's news does not depend on our storefront label.
@@ -336,6 +341,21 @@ def _apply(
         report.refreshed = resync(deps.store, deps.adapter, deps.shop, touched)
         if deps.warm is not None:
             deps.warm.absorb(deps.store, (report.refreshed,))
+
+
+def _status_holds(deps: CycleDeps, plan: Plan, report: CycleReport) -> list[WriteResult]:
+    """Whole orders on hold by status (connector.order_status_holds); an order whose line hold
+    failed to write now waits for the next cycle."""
+    failed = {a.order_id for a in plan.order_actions for r in report.failures if r.key == a.key}
+    return hold_by_status(
+        deps.store,
+        deps.engine,
+        deps.adapter,
+        deps.shop,
+        queue=plan.queue,
+        now=deps.clock(),
+        skip=frozenset(failed),
+    )
 
 
 def _log_writes(deps: CycleDeps, report: CycleReport) -> None:

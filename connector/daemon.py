@@ -29,7 +29,7 @@ from connector.payments_view import digest_with_money
 from connector.platform import PlatformAdapter
 from connector.reports import shop_reorder
 from connector.scheduler import Scheduler
-from connector.settings import Settings, ShopSettings
+from connector.settings import Settings, ShopSettings, ranks_by_customer
 from connector.sync import Progress
 from connector.warm_engine import ShopEngine
 from connector.web.webhooks import WebhookApp
@@ -41,11 +41,13 @@ log = logging.getLogger(__name__)
 AdapterFactory = Callable[[ShopSettings], PlatformAdapter]
 
 
-def _default_adapter_factory(clock: Clock) -> AdapterFactory:
+def _default_adapter_factory(clock: Clock, settings: Settings) -> AdapterFactory:
     def build(shop: ShopSettings) -> PlatformAdapter:
         from adapters import create_adapter
 
-        return create_adapter(shop, clock=clock)
+        return create_adapter(
+            shop, clock=clock, vip_customers=ranks_by_customer(settings, shop.name)
+        )
 
     return build
 
@@ -81,7 +83,7 @@ class Daemon:
         self.holder = holder or make_holder_id()
         self.shops = [shop for shop in settings.shops if shop.enabled]
         self._adapters: dict[str, PlatformAdapter] = dict(adapters or {})
-        self._adapter_factory = adapter_factory or _default_adapter_factory(clock)
+        self._adapter_factory = adapter_factory or _default_adapter_factory(clock, settings)
         self._planner = planner
         # A planner handed in (tests, tools) plans cold every cycle; else each shop keeps a warm
         # engine between cycles (connector/warm_engine.py).

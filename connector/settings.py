@@ -30,6 +30,7 @@ __all__ = [
     "Settings",
     "ShopSettings",
     "SupplierSettings",
+    "ranks_by_customer",
 ]
 
 
@@ -102,6 +103,12 @@ class ShopSettings:
     bulk_changes_threshold: int = 250
     """Shopify: above this many orders changed since the last read, a bulk operation reads them."""
     notify_existing: bool = False
+    po_receive_window_days: int = 14
+    """A rise of the shop's stock for a SKU counts as the delivery of its open purchase orders
+    due at most this many days ahead (or overdue): connector.stock_arrivals."""
+    on_hold_fully_waiting: bool = False
+    """WooCommerce: put an order whose every line waits ``on-hold`` (and back to ``processing``
+    when it no longer does), only orders the connector itself put there (issue 18)."""
     branding: Branding = field(default_factory=Branding)
     payments: PaymentSettings | None = None
     """``[shops.payments]``: this shop's own ``[payments]``; a key it leaves out comes from the
@@ -354,3 +361,13 @@ class Settings:
             if shop.name == name:
                 return shop
         raise KeyError(name)
+
+
+def ranks_by_customer(settings: Settings, shop: str) -> bool:
+    """Whether a policy that applies to ``shop`` ranks lines by customer role or meta
+    (``vip_roles`` / ``vip_meta``): only then are customer records worth reading."""
+    return any(
+        (policy.vip_roles or policy.vip_meta)
+        and (not policy.match.shops or shop in policy.match.shops)
+        for policy in (*settings.policies, settings.default_policy)
+    )

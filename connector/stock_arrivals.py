@@ -8,8 +8,9 @@ connector compares each SKU's *on-hand* count with the one it saw last time:
 - on hand is ``available + committed``: an order placed or cancelled moves units between the two
   (Shopify), so only a delivery, a count correction or a restocked return moves the sum;
 - a rise is booked as received on the SKU's open purchase orders that could plausibly be it: dated,
-  due within :data:`RECEIVE_WINDOW_DAYS` of today (or overdue), not kept by the owner, earliest
-  first; what is left of the rise is stock from elsewhere and books nothing;
+  due within the shop's ``po_receive_window_days`` (default :data:`RECEIVE_WINDOW_DAYS`) of today
+  (or overdue), not kept by the owner, earliest first; what is left of the rise is stock from
+  elsewhere and books nothing;
 - only SKUs with an open purchase order are watched, and the first sight of a SKU books nothing
   (no earlier count to compare with);
 - variants sharing a stock pool and untracked ones are left out: their count is not one SKU's.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -34,6 +36,7 @@ from connector.db.store import StateStore
 from connector.db.store_base import chunks, upsert
 from connector.db.types import UTCDateTime
 from connector.errors import UsageError
+from connector.model import PurchaseOrder
 from connector.settings import Settings
 
 __all__ = [
@@ -41,6 +44,8 @@ __all__ = [
     "StockNote",
     "StockReceipt",
     "keep_purchase_order",
+    "preview",
+    "preview_receipts",
     "purchase_order_stock",
     "receive",
     "receive_from_stock",
@@ -116,53 +121,106 @@ def _on_hand(conn: sa.Connection, shop: str, skus: set[str]) -> dict[str, int]:
     return {sku: count for sku, count in counts.items() if sku not in pooled}
 
 
+@dataclass(frozen=True, slots=True)
+class _Booking:
+    po_id: str
+    sku: str
+    take: int
+    from_stock: int
+    closes: bool
+    note: str
+
+
+def _bookings(
+    conn: sa.Connection,
+    open_pos: Sequence[PurchaseOrder],
+    shop: str,
+    today: date,
+    window_days: int,
+) -> tuple[list[_Booking], dict[str, int], dict[str, int]]:
+    """What the stock rises since the last look book on ``open_pos``, without writing: the
+    bookings, the on-hand counts now and the ones seen last time (for the caller to remember)."""
+    last = today + timedelta(days=window_days)
+    counts = _on_hand(conn, shop, {po.sku for po in open_pos})
+    seen = {
+        row.sku: row.on_hand
+        for row in conn.execute(sa.select(stock_seen).where(stock_seen.c.shop == shop))
+    }
+    kept = {
+        row.po_id: row
+        for row in conn.execute(
+            sa.select(purchase_order_stock).where(purchase_order_stock.c.shop == shop)
+        )
+    }
+    bookings: list[_Booking] = []
+    for sku, on_hand in sorted(counts.items()):
+        rise = on_hand - seen[sku] if sku in seen else 0
+        for po in open_pos:  # by expected date already
+            if rise <= 0:
+                break
+            stored = kept.get(po.id)
+            if po.sku != sku or po.expected_date is None or po.expected_date > last:
+                continue
+            if stored is not None and stored.keep:
+                continue
+            take = min(rise, po.outstanding)
+            rise -= take
+            before = stored.from_stock if stored is not None else 0
+            note = (
+                f"{before + take} received from shop stock (on hand {seen[sku]} -> "
+                f"{on_hand} on {today.isoformat()})"
+            )
+            bookings.append(_Booking(po.id, sku, take, before + take, take >= po.outstanding, note))
+    return bookings, counts, seen
+
+
+def preview_receipts(
+    store: StateStore,
+    engine: sa.Engine,
+    shop: str,
+    today: date,
+    *,
+    window_days: int = RECEIVE_WINDOW_DAYS,
+) -> list[StockReceipt]:
+    """What :func:`receive_from_stock` would book now, writing nothing (``connector plan``)."""
+    open_pos = store.purchase_orders(shop)
+    with engine.connect() as conn:
+        bookings, _, _ = _bookings(conn, open_pos, shop, today, window_days)
+    return [StockReceipt(b.po_id, b.sku, b.take, b.closes) for b in bookings]
+
+
 def receive_from_stock(
-    store: StateStore, engine: sa.Engine, shop: str, today: date, now: datetime
+    store: StateStore,
+    engine: sa.Engine,
+    shop: str,
+    today: date,
+    now: datetime,
+    *,
+    window_days: int = RECEIVE_WINDOW_DAYS,
 ) -> list[StockReceipt]:
     """Book stock rises since the last look on the open purchase orders they fill (see the module
     docstring for the rule); one transaction, so a crash never books a rise twice."""
+    # Read before the write transaction: the store's own connection must not wait on ours.
     open_pos = store.purchase_orders(shop)
-    skus = {po.sku for po in open_pos}
-    last = today + timedelta(days=RECEIVE_WINDOW_DAYS)
     receipts: list[StockReceipt] = []
     with engine.begin() as conn:
-        counts = _on_hand(conn, shop, skus)
-        seen = {
-            row.sku: row.on_hand
-            for row in conn.execute(sa.select(stock_seen).where(stock_seen.c.shop == shop))
-        }
-        kept = {
-            row.po_id: row
-            for row in conn.execute(
-                sa.select(purchase_order_stock).where(purchase_order_stock.c.shop == shop)
+        bookings, counts, seen = _bookings(conn, open_pos, shop, today, window_days)
+        for booking in bookings:
+            conn.execute(
+                sa.update(po_table)
+                .where(po_table.c.shop == shop, po_table.c.id == booking.po_id)
+                .values(received=po_table.c.received + booking.take)
             )
-        }
-        for sku, on_hand in sorted(counts.items()):
-            rise = on_hand - seen[sku] if sku in seen else 0
-            for po in open_pos:  # by expected date already
-                if rise <= 0:
-                    break
-                stored = kept.get(po.id)
-                if po.sku != sku or po.expected_date is None or po.expected_date > last:
-                    continue
-                if stored is not None and stored.keep:
-                    continue
-                take = min(rise, po.outstanding)
-                rise -= take
-                before = stored.from_stock if stored is not None else 0
-                note = (
-                    f"{before + take} received from shop stock (on hand {seen[sku]} -> "
-                    f"{on_hand} on {today.isoformat()})"
-                )
-                conn.execute(
-                    sa.update(po_table)
-                    .where(po_table.c.shop == shop, po_table.c.id == po.id)
-                    .values(received=po_table.c.received + take)
-                )
-                _set_note(
-                    conn, shop, po.id, keep=False, from_stock=before + take, note=note, now=now
-                )
-                receipts.append(StockReceipt(po.id, sku, take, take >= po.outstanding))
+            _set_note(
+                conn,
+                shop,
+                booking.po_id,
+                keep=False,
+                from_stock=booking.from_stock,
+                note=booking.note,
+                now=now,
+            )
+            receipts.append(StockReceipt(booking.po_id, booking.sku, booking.take, booking.closes))
         for sku, on_hand in counts.items():
             if seen.get(sku) != on_hand:
                 _upsert(conn, stock_seen, {"shop": shop, "sku": sku}, on_hand=on_hand, seen_at=now)
@@ -256,4 +314,19 @@ def receive(
     """The cycle's step: :func:`receive_from_stock` with today in the shop's time zone."""
     from connector.purchase_orders import shop_today
 
-    return receive_from_stock(store, engine, shop, shop_today(settings, shop, now), now)
+    window = settings.shop(shop).po_receive_window_days
+    return receive_from_stock(
+        store, engine, shop, shop_today(settings, shop, now), now, window_days=window
+    )
+
+
+def preview(
+    store: StateStore, engine: sa.Engine, settings: Settings, shop: str, now: datetime
+) -> list[StockReceipt]:
+    """What the next cycle's :func:`receive` would book, writing nothing."""
+    from connector.purchase_orders import shop_today
+
+    window = settings.shop(shop).po_receive_window_days
+    return preview_receipts(
+        store, engine, shop, shop_today(settings, shop, now), window_days=window
+    )

@@ -11,12 +11,14 @@ from adapters.common import AdapterBase, merge_pages
 from adapters.woocommerce import refund_lines, webhooks
 from adapters.woocommerce.client import WooClient
 from adapters.woocommerce.order_actions import OrderActionWriter
+from adapters.woocommerce.order_status import OrderStatusWriter
 from adapters.woocommerce.payments import PREORDERS_PLUGIN, payment_links, payments_details
 from adapters.woocommerce.reader import Reader
 from adapters.woocommerce.storefront import StorefrontWriter
 from connector.errors import AuthError, ConnectorError, PermissionDenied
 from connector.model import OrderAction, Platform, StorefrontChange, WriteResult
 from connector.model_cancel import CancelOutcome, LineCancel
+from connector.model_status import OrderStatusMove
 from connector.platform import (
     ApiUsage,
     ChangePage,
@@ -43,6 +45,7 @@ class WooCommerceAdapter(AdapterBase):
         self.reader = Reader(self.client, shop.name, shop.currency, shop.overlap_seconds)
         self._storefront = StorefrontWriter(self.client, self.reader)
         self._orders = OrderActionWriter(self.client, self.reader)
+        self._status = OrderStatusWriter(self.client, self.reader, self._orders)
 
     def payment_links(self, order_ids: Sequence[str]) -> dict[str, str]:
         """Where each of ``order_ids`` is paid (its ``payment_url``), for the orders WooCommerce
@@ -134,6 +137,10 @@ class WooCommerceAdapter(AdapterBase):
 
     def apply_order_actions(self, actions: Sequence[OrderAction]) -> list[WriteResult]:
         return self._orders.apply(actions)
+
+    def move_order_statuses(self, moves: Sequence[OrderStatusMove]) -> list[WriteResult]:
+        """Whole orders to ``on-hold`` and back (:class:`connector.model_status.OrderStatusMover`)."""
+        return self._status.move(moves)
 
     def cancel_lines(self, request: LineCancel) -> CancelOutcome:
         """The customer page's cancel: a refund of the units, once per key (refund_lines)."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["HOLD_STATUS_KEY", "held_units", "hold_status", "release_note"]
+__all__ = ["HOLD_STATUS_KEY", "held_units", "hold_status", "listing", "names_of", "release_note"]
 
 HOLD_STATUS_KEY = "Backorder hold"
 """The visible order meta field with :func:`hold_status` (no leading underscore: wp-admin hides
@@ -43,7 +43,8 @@ def held_units(holds: Mapping[str, Any]) -> dict[str, int]:
     return units
 
 
-def _names(row: Mapping[str, Any]) -> dict[str, str]:
+def names_of(row: Mapping[str, Any]) -> dict[str, str]:
+    """Line id -> the item's name (its SKU when it has none) of order ``row``."""
     names: dict[str, str] = {}
     for item in row.get("line_items") or ():
         if isinstance(item, Mapping) and "id" in item:
@@ -51,7 +52,8 @@ def _names(row: Mapping[str, Any]) -> dict[str, str]:
     return names
 
 
-def _listing(units: Mapping[str, int], names: Mapping[str, str]) -> str:
+def listing(units: Mapping[str, int], names: Mapping[str, str]) -> str:
+    """ "2 × Oak Sofa, 1 × Lamp": units per line id, named."""
     return ", ".join(
         f"{qty} × {names.get(line_id) or f'line {line_id}'}"
         for line_id, qty in sorted(units.items(), key=lambda pair: names.get(pair[0], pair[0]))
@@ -66,12 +68,12 @@ def hold_status(row: Mapping[str, Any], holds: Mapping[str, Any]) -> str | None:
     units = held_units(holds)
     if not units:
         return None
-    names = _names(row)
+    names = names_of(row)
     no_date = any(
         isinstance(hold, Mapping) and hold.get("reason") == NO_DATE for hold in holds.values()
     )
     wait = "waiting for stock with no delivery date yet" if no_date else "until stock arrives"
-    text = f"Held back {wait}: {_listing(units, names)}."
+    text = f"Held back {wait}: {listing(units, names)}."
     if set(names) - set(units):
         text += " The rest of the order can ship."
     return text
@@ -85,8 +87,8 @@ def release_note(
     released = {k: v for k, v in before.items() if k not in after}
     if not released or str(row.get("status") or "") not in _OPEN:
         return ""
-    names = _names(row)
-    text = f"No longer waiting for stock, ready to ship: {_listing(released, names)}."
+    names = names_of(row)
+    text = f"No longer waiting for stock, ready to ship: {listing(released, names)}."
     if after:
-        text += f" Still waiting: {_listing(after, names)}."
+        text += f" Still waiting: {listing(after, names)}."
     return text

@@ -223,6 +223,10 @@ class OrderActionWriter:
 
         return self.client.retrying(attempt)
 
+    def internal_note(self, order_id: str, text: str) -> WriteStatus:
+        """An internal note on the order (never mailed), unless the same text is already there."""
+        return self._note(order_id, text, check_first=True)
+
     def _add_note(self, action: OrderAction) -> WriteResult:
         if not action.note.strip() or not action.order_id.isdigit():
             return WriteResult(action.key, WriteStatus.FAILED, "empty note or bad order id")

@@ -135,6 +135,8 @@ class Reader:
         self.shop = shop
         self.currency = currency
         self.overlap = overlap
+        self.read_customers = True
+        """False when no policy ranks by customer role or meta: the customer reads are skipped."""
 
     # --- listing --------------------------------------------------------------------------------
     def _windows(
@@ -287,7 +289,9 @@ class Reader:
                 orders.append(map_order(self.shop, row, *self._refunded(row)))
             except PayloadError as error:
                 skips.append(skipped(self.shop, "order", row, str(error)))
-        return tuple(tag_customers(self.client, orders)), tuple(skips)
+        if self.read_customers:
+            orders = tag_customers(self.client, orders)
+        return tuple(orders), tuple(skips)
 
     def _refunded(
         self, row: Mapping[str, Any]

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from connector.engine import EngineState
     from connector.model import Plan
     from connector.settings import Settings
+    from connector.stock_arrivals import StockReceipt
 
 __all__ = ["register"]
 
@@ -48,6 +49,15 @@ def _print_plan(shop: str, plan: Plan, numbers: dict[str, str]) -> None:
     for note in plan_notes(plan):
         click.echo(f"  {note}")
     click.echo(f"  {plan_summary(plan)}")
+
+
+def _receipt_line(receipt: StockReceipt) -> str:
+    """One stock receipt the next cycle books, as `connector plan` says it."""
+    ends = "closes it" if receipt.closed else "reduces it"
+    return (
+        f"purchase order {receipt.po_id}: {receipt.quantity} x {receipt.sku} received from "
+        f"shop stock at the next cycle ({ends}; `connector po keep {receipt.po_id}` to keep it open)"
+    )
 
 
 def _pull(app: AppContext, settings: Settings, db: Database, shops: list[str]) -> None:
@@ -84,6 +94,8 @@ def register(cli: click.Group) -> None:
     @click.pass_obj
     def plan_command(app: AppContext, shop_name: str | None, sync: bool, as_json: bool) -> None:
         """Show what the engine would change, hold and email now, without touching the shop."""
+        from connector import stock_arrivals
+        from connector.order_status_holds import planned_moves
         from connector.pay_on_release import owner_lines
         from connector.planning import plan_with_state
 
@@ -103,12 +115,34 @@ def register(cli: click.Group) -> None:
                     err=True,
                 )
             state, plan = plan_with_state(db, settings, shop, now)
+            receipts = stock_arrivals.preview(db, db.engine, settings, shop, now)
+            moves = (
+                planned_moves(db, db.engine, shop, plan.queue)
+                if settings.shop(shop).on_hold_fully_waiting
+                else []
+            )
             if as_json:
-                out.append(plain(plan))
+                out.append(
+                    {
+                        **plain(plan),
+                        "stock_receipts": [plain(r) for r in receipts],
+                        "order_status_moves": [plain(m) for m in moves],
+                    }
+                )
             else:
                 _print_plan(shop, plan, _numbers(state))
                 for line in owner_lines(db, settings, shop, now):
                     click.echo(f"  {line}")
+                for receipt in receipts:
+                    click.echo(f"  {_receipt_line(receipt)}")
+                numbers = _numbers(state)
+                for move in moves:
+                    what = (
+                        "on hold (every line waits for stock), if it is still processing"
+                        if move.hold
+                        else "back to processing (it can ship), if it is still on hold by us"
+                    )
+                    click.echo(f"  order {numbers.get(move.order_id, move.order_id)}: {what}")
         if as_json:
             echo_json(out if shop_name is None else out[0])
 

@@ -76,3 +76,60 @@ def test_the_shopper_reads_the_connectors_label_not_available_on_backorder(
 def test_markup_in_the_meta_never_reaches_the_page() -> None:
     shown = run_plugin({"_bc_eta_label": "<script>alert(1)</script>Ships by <b>May 2</b>"}, "x")
     assert shown["availability"] == "Ships by May 2"
+
+
+def run_order(meta: dict[str, str], items: list[int], *, admin: bool) -> dict[str, Any]:
+    done = subprocess.run(
+        ["php", str(HARNESS), str(PLUGIN)],
+        input=json.dumps(
+            {
+                "meta": {},
+                "woocommerce_text": "",
+                "order": {"meta": meta, "items": items, "admin": admin},
+            }
+        ),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    result: dict[str, Any] = json.loads(done.stdout)["order"]
+    return result
+
+
+def test_a_mixed_orders_held_line_says_do_not_ship_where_staff_and_fulfilment_look(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from connector.demo import backordered_skus
+    from connector.sandbox.seed import demo_spec
+
+    with outlet_sandbox(tmp_path, monkeypatch) as (config, store):
+        rows = [*store.state()["products"], *store.state()["variations"]]
+        plain = next(
+            str(r["sku"])
+            for r in rows
+            if r.get("sku") and r.get("manage_stock") is True and (r.get("stock_quantity") or 0) > 5
+        )
+        waiting = backordered_skus(demo_spec())[0]
+        order_id = store.place_order("bo@example.com", [(waiting, 2), (plain, 1)], checkout=False)
+        assert main(["--config", str(config), "run", "--once"]) == 0
+        [row] = [o for o in store.state()["orders"] if str(o["id"]) == order_id]
+    assert row["status"] == "processing"  # a mixed order keeps moving: its in-stock line ships
+    held_item, free_item = (
+        int(next(li["id"] for li in row["line_items"] if li["sku"] == sku))
+        for sku in (waiting, plain)
+    )
+    meta = _meta(row)
+
+    staff = run_order(meta, [held_item, free_item], admin=True)
+    assert staff["lines"][str(held_item)] == ["Backorder hold: 2 waiting for stock, do not ship"]
+    assert staff["lines"][str(free_item)] == []
+    assert "Held back until stock arrives: 2 × " in staff["details"]
+    assert "The rest of the order can ship." in staff["details"]
+
+    # The customer's pages and emails carry the ETA label, not our warehouse words.
+    customer = run_order(meta, [held_item, free_item], admin=False)
+    assert customer["lines"] == {str(held_item): [], str(free_item): []}
+
+    # Released: nothing held, nothing shown.
+    assert run_order({}, [held_item], admin=True) == {"lines": {str(held_item): []}, "details": ""}

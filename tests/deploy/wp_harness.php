@@ -48,6 +48,43 @@ function wp_strip_all_tags( $text ) {
 	return trim( strip_tags( preg_replace( '@<(script|style)[^>]*?>.*?</\\1>@si', '', $text ) ) );
 }
 
+function esc_html( $text ) {
+	return htmlspecialchars( (string) $text, ENT_QUOTES, 'UTF-8' );
+}
+
+function esc_html__( $text, $domain = 'default' ) {
+	return esc_html( $text );
+}
+
+function is_admin() {
+	return ! empty( $GLOBALS['bc_is_admin'] );
+}
+
+class WC_Order {
+	private $meta;
+	public function __construct( $meta ) {
+		$this->meta = $meta;
+	}
+	public function get_meta( $key, $single = true ) {
+		return isset( $this->meta[ $key ] ) ? $this->meta[ $key ] : '';
+	}
+}
+
+class WC_Order_Item_Line {
+	private $id;
+	private $order;
+	public function __construct( $id, $order ) {
+		$this->id    = $id;
+		$this->order = $order;
+	}
+	public function get_id() {
+		return $this->id;
+	}
+	public function get_order() {
+		return $this->order;
+	}
+}
+
 class WC_Product {
 	private $meta;
 	public function __construct( $meta ) {
@@ -71,10 +108,28 @@ $input   = json_decode( stream_get_contents( STDIN ), true );
 $product = new WC_Product( $input['meta'] );
 $item    = new WC_Order_Item_Product();
 do_action( 'woocommerce_checkout_create_order_line_item', $item, 'cart-key', array( 'data' => $product ), null );
-echo json_encode(
-	array(
-		'availability' => apply_filters( 'woocommerce_get_availability_text', $input['woocommerce_text'], $product ),
-		'cart'         => apply_filters( 'woocommerce_get_item_data', array(), array( 'data' => $product ) ),
-		'order_line'   => $item->meta,
-	)
+$out = array(
+	'availability' => apply_filters( 'woocommerce_get_availability_text', $input['woocommerce_text'], $product ),
+	'cart'         => apply_filters( 'woocommerce_get_item_data', array(), array( 'data' => $product ) ),
+	'order_line'   => $item->meta,
 );
+if ( isset( $input['order'] ) ) {
+	// An order as wp-admin (or the customer's side) shows it: each line's formatted meta, as
+	// order screens and fulfilment plugins print it, and the order details box.
+	$GLOBALS['bc_is_admin'] = ! empty( $input['order']['admin'] );
+	$order                  = new WC_Order( $input['order']['meta'] );
+	$lines                  = array();
+	foreach ( $input['order']['items'] as $item_id ) {
+		$shown = apply_filters( 'woocommerce_order_item_get_formatted_meta_data', array(), new WC_Order_Item_Line( $item_id, $order ) );
+		$lines[ (string) $item_id ] = array_map(
+			function ( $m ) {
+				return $m->display_key . ': ' . $m->display_value;
+			},
+			array_values( $shown )
+		);
+	}
+	ob_start();
+	do_action( 'woocommerce_admin_order_data_after_order_details', $order );
+	$out['order'] = array( 'lines' => $lines, 'details' => ob_get_clean() );
+}
+echo json_encode( $out );

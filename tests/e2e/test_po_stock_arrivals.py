@@ -212,3 +212,63 @@ def test_a_partial_arrival_reduces_the_purchase_order_and_first_sight_books_noth
     rows = json.loads(_cli(config, capsys, "po", "list", "--all", "--json"))
     stock = {row["id"]: row["stock"] for row in rows}
     assert stock["PO-A"]["from_stock"] == 8 and stock["PO-FAR"] is None
+
+
+def _add_po(config: Path, capsys: pytest.CaptureFixture[str], po_id: str, days: int) -> None:
+    due = (demo_spec().start.date() + timedelta(days=days)).isoformat()
+    _cli(config, capsys, "po", "add", "--sku", SKU, "--quantity", "6", "--expected", due,
+         "--id", po_id)  # fmt: skip
+
+
+def test_plan_previews_the_receipts_the_next_cycle_books_and_writes_none(
+    shop: tuple[Path, Callable[[int], None]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, arrive = shop
+    _add_po(config, capsys, "PO-SOON", 7)
+    _cli(config, capsys, "run", "--once")  # the count is seen once: nothing to compare before
+    assert "received from shop stock" not in _cli(config, capsys, "plan")
+
+    arrive(6)
+    text = _cli(config, capsys, "plan", "--sync")
+    assert (
+        f"purchase order PO-SOON: 6 x {SKU} received from shop stock at the next cycle "
+        "(closes it; `connector po keep PO-SOON` to keep it open)"
+    ) in text
+    [shown] = json.loads(_cli(config, capsys, "plan", "--json"))
+    assert shown["stock_receipts"] == [
+        {"po_id": "PO-SOON", "sku": SKU, "quantity": 6, "closed": True}
+    ]
+    assert "0/6 received" in _po_line(config, capsys, "PO-SOON")  # a preview writes nothing
+
+    _cli(config, capsys, "run", "--once")
+    assert "6/6 received" in _po_line(config, capsys, "PO-SOON")  # what the plan said
+    assert "received from shop stock" not in _cli(config, capsys, "plan")
+
+
+def test_the_receive_window_is_the_shops_po_receive_window_days(
+    shop: tuple[Path, Callable[[int], None]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, arrive = shop
+    text = config.read_text()
+    config.write_text(
+        text.replace(
+            "requests_per_second = 100", "requests_per_second = 100\npo_receive_window_days = 3"
+        )
+    )
+    _add_po(config, capsys, "PO-WEEK", 7)  # due in 7 days: outside a 3-day window
+    _cli(config, capsys, "run", "--once")
+    arrive(6)
+    assert "received from shop stock" not in _cli(config, capsys, "plan", "--sync")
+    _cli(config, capsys, "run", "--once")
+    assert "0/6 received" in _po_line(config, capsys, "PO-WEEK")
+
+    # A window past reason is refused, naming the key.
+    config.write_text(
+        text.replace(
+            "requests_per_second = 100", "requests_per_second = 100\npo_receive_window_days = 400"
+        )
+    )
+    capsys.readouterr()
+    assert main(["--config", str(config), "plan"]) == 2
+    err = capsys.readouterr().err
+    assert "shops[outlet].po_receive_window_days: at most 365 days (got 400)" in err

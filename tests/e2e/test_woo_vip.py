@@ -92,3 +92,37 @@ def test_a_wholesale_customer_later_in_line_gets_the_unit_that_arrives(
         capsys.readouterr()
         assert main(["--config", str(config), "backorders"]) == 0
         assert "boosted by tag role:wholesale_customer" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("vip", [True, False])
+def test_customers_are_read_only_when_a_policy_ranks_by_role_or_meta(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vip: bool
+) -> None:
+    clock = FrozenClock(datetime(2026, 12, 1, 9, tzinfo=UTC))
+    store = WooCommerceSandbox(clock=clock)
+    creds = store.credentials()
+    monkeypatch.setenv("SHOP_KEY", creds["consumer_key"])
+    monkeypatch.setenv("SHOP_SECRET", creds["consumer_secret"])
+    monkeypatch.setenv(NOW_ENV, (clock() + timedelta(hours=2)).isoformat())
+    with store:
+        api = API(store.base_url, creds["consumer_key"], creds["consumer_secret"], version="wc/v3")
+        product = {"name": "Sofa", "sku": "SOFA-1", "regular_price": "500"}
+        stock = {"manage_stock": True, "stock_quantity": 0, "backorders": "notify"}
+        assert api.post("products", {**product, **stock}).status_code == 201
+        trade = store.place_order("bob@example.com", [("SOFA-1", 1)], name="Bob Trade")
+        store.attach_customer(
+            trade, store.customers.add("bob@example.com", role="wholesale_customer")
+        )
+        text = CONFIG.format(tmp=tmp_path, url=store.base_url)
+        if not vip:
+            text = text.replace('vip_roles = ["wholesale_customer"]\n', "")
+        config = tmp_path / "connector.toml"
+        config.write_text(text)
+
+        store.log.clear()
+        assert main(["--config", str(config), "run", "--once"]) == 0
+        calls = collections.Counter(e.operation for e in store.log.entries())
+    # The requests the sandbox served: customers only when a policy can use them.
+    assert (calls["GET customers_list"] >= 1) is vip
+    assert calls["GET customer"] == 0
+    assert calls["GET orders"] >= 1

@@ -15,7 +15,7 @@ from typing import Any
 from connector.sandbox.woocommerce.catalog import Catalog, WooError, invalid_param
 from connector.sandbox.woocommerce.records import Item, Line, Note, Order
 
-__all__ = ["HOLDS_STOCK", "ORDER_STATUSES", "Orders"]
+__all__ = ["CUSTOMER_EMAILS", "HOLDS_STOCK", "ORDER_STATUSES", "Orders"]
 
 ORDER_STATUSES = (
     "pending",
@@ -32,6 +32,24 @@ ORDER_STATUSES = (
 HOLDS_STOCK = frozenset({"processing", "on-hold", "completed", "pre-ordered"})
 RESTORES_STOCK = frozenset({"pending", "cancelled"})
 
+CUSTOMER_EMAILS: dict[tuple[str, str], str] = {
+    **{
+        (old, "processing"): "customer_processing_order"
+        for old in ("pending", "failed", "cancelled", "on-hold")
+    },
+    **{(old, "on-hold"): "customer_on_hold_order" for old in ("pending", "failed", "cancelled")},
+    **{
+        (old, "completed"): "customer_completed_order"
+        for old in ORDER_STATUSES
+        if old != "completed"
+    },
+}
+"""(from, to) -> the customer email WooCommerce sends on that status change: the triggers
+registered in ``WC_Email_Customer_Processing_Order`` (cancelled/failed/on-hold/pending ->
+processing), ``WC_Email_Customer_On_Hold_Order`` (pending/failed/cancelled -> on-hold: *not*
+from processing) and ``WC_Email_Customer_Completed_Order`` (any -> completed). A pair not
+here mails the customer nothing."""
+
 
 class Orders:
     """Orders, their lines and notes, moving stock through the :class:`Catalog`."""
@@ -45,6 +63,8 @@ class Orders:
         self.orders: dict[int, Order] = {}
         self.next_line_id = 1
         self.next_note_id = 1
+        self.customer_emails: list[tuple[int, str]] = []
+        """(order id, WooCommerce email id) WooCommerce would have mailed, oldest first."""
         self.on_change: Callable[[Order, str], None] = lambda order, event: None
 
     def now(self) -> int:
@@ -149,6 +169,9 @@ class Orders:
                         self.catalog.change_stock(item, line.reduced)
                     line.reduced = 0
         if status != old:
+            email = CUSTOMER_EMAILS.get((old, status))
+            if email is not None and order.email:
+                self.customer_emails.append((order.id, email))
             order.modified = self._now()
             self.on_change(order, "updated")
 

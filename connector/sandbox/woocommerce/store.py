@@ -347,6 +347,9 @@ class WooCommerceSandbox(SandboxStore):
                     for h in self.webhooks.values()
                 ],
                 "manage_stock_option": catalog.manage_stock_option,
+                "customer_emails": [
+                    {"order_id": oid, "email": email} for oid, email in self.orders.customer_emails
+                ],
             }
 
     def system_status(self) -> dict[str, Any]:
