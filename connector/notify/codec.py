@@ -77,6 +77,11 @@ def notification_to_json(notification: Notification) -> str:
         ),
         **({"amount": _money(notification.amount)} if notification.amount is not None else {}),
         **(
+            {"amount_due": _money(notification.amount_due)}
+            if notification.amount_due is not None
+            else {}
+        ),
+        **(
             {"money_at_risk": [_risk(r) for r in notification.money_at_risk]}
             if notification.money_at_risk
             else {}
@@ -131,6 +136,7 @@ def notification_from_json(text: str) -> Notification:
         payment_url=body.get("payment_url", ""),
         consent_by=_parse_date(body.get("consent_by")),
         amount=_parse_money(body.get("amount")),
+        amount_due=_parse_money(body.get("amount_due")),
         money_at_risk=tuple(_parse_risk(r) for r in body.get("money_at_risk") or ()),
         reorder_note=body.get("reorder_note", ""),
         choices_note=body.get("choices_note", ""),

@@ -219,6 +219,7 @@ def build_context(
         "payment_url": _safe_url(notification.payment_url),
         "discount_code": notification.discount_code,
         "amount": notification.amount,
+        "amount_due": notification.amount_due,
         "money_at_risk": list(notification.money_at_risk),
         "alternatives": list(alternatives),
         "unsubscribe_url": unsubscribe_url,
