@@ -30,8 +30,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +55,7 @@ from connector.selling_plans import SellingPlansAdapter, deferred_policies
 if TYPE_CHECKING:
     from connector.cycle import CycleDeps
 
-__all__ = ["BalanceRow", "balance_key", "balance_lines", "balance_rows", "gate_releases"]
+__all__ = ["KIND", "balance_key", "gate_releases"]
 
 log = logging.getLogger(__name__)
 
@@ -278,61 +276,3 @@ def _tell(
         amount_due=due,
     )
     deps.outbox.enqueue([notification], deps.settings.shop(deps.shop))
-
-
-@dataclass(frozen=True, slots=True)
-class BalanceRow:
-    """One balance collection as ``connector status`` and ``connector order`` show it."""
-
-    order_id: str
-    state: str
-    amount: Money
-    message: str
-    updated_at: datetime
-
-    @property
-    def text(self) -> str:
-        said = {
-            "done": "collected",
-            "failed": "could not be collected; the line stays on hold, customer told and invoiced",
-            "intent": "being collected",
-            "unknown": "sent, answer not confirmed yet (read again before any new attempt)",
-        }.get(self.state, self.state)
-        why = f" ({self.message})" if self.state == "failed" and self.message else ""
-        return f"pre-order balance {self.amount.amount:f} {self.amount.currency}: {said}{why}"
-
-
-def balance_rows(engine: sa.Engine, shop: str, order_id: str | None = None) -> list[BalanceRow]:
-    """The shop's balance collections (one order's with ``order_id``), newest first."""
-    query = (
-        sa.select(money_operations)
-        .where(money_operations.c.shop == shop)
-        .where(money_operations.c.kind == KIND)
-        .order_by(money_operations.c.updated_at.desc())
-    )
-    if order_id is not None:
-        query = query.where(money_operations.c.order_id == order_id)
-    try:
-        with engine.connect() as conn:
-            rows = [dict(r) for r in conn.execute(query).mappings()]
-    except sa.exc.DBAPIError:
-        return []  # a database not migrated to 400 yet (a read-only ``status``)
-    return [
-        BalanceRow(
-            order_id=r["order_id"],
-            state=r["state"],
-            amount=Money(Decimal(r["amount"]), r["currency"] or "USD"),
-            message=r["message"],
-            updated_at=r["updated_at"],
-        )
-        for r in rows
-    ]
-
-
-def balance_lines(engine: sa.Engine, shop: str) -> list[str]:
-    """``connector status``'s lines: balances not collected (failed or unconfirmed)."""
-    return [
-        f"order {row.order_id}: {row.text}"
-        for row in balance_rows(engine, shop)
-        if row.state != "done"
-    ]

@@ -101,6 +101,9 @@ class Notification:
     """For BALANCE_CHARGED and BALANCE_FAILED: what the customer still owes."""
     money_at_risk: tuple[MoneyAtRisk, ...] = ()
     """For DIGEST: card authorizations that run out before their goods ship."""
+    balances_due: tuple[MoneyAtRisk, ...] = ()
+    """For DIGEST: pre-order balances that could not be collected at release (``amount`` still
+    due, ``expires_at`` when it was refused, ``note`` why); their lines stay on hold."""
     consent_by: date | None = None
     """For DELAY_CONSENT: without the customer's "keep waiting" by this day the waiting items
     are cancelled and refunded (None: silence counts as agreeing)."""

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from connector.balance_collection import balance_lines
+from connector.balance_view import balance_lines
 from connector.daemon_schema import cycle_runs, leases
 from connector.db import schema as core
 from connector.db.store import StateStore

@@ -262,6 +262,13 @@ def register(cli: click.Group) -> None:
                 if (story := order_story(db, outbox, name, order_ref)) is not None
             ]
             choices = _choices(db, found[0]) if len(found) == 1 else []
+            from connector.balance_view import balance_rows
+
+            balances = (
+                balance_rows(db.engine, found[0].shop, found[0].order.platform_id)
+                if len(found) == 1
+                else []
+            )
         finally:
             db.close()
         if not found:
@@ -279,7 +286,14 @@ def register(cli: click.Group) -> None:
         story = found[0]
         if as_json:
             click.echo(
-                json.dumps({**story.as_dict(), "choices": [c.as_dict() for c in choices]}, indent=2)
+                json.dumps(
+                    {
+                        **story.as_dict(),
+                        "choices": [c.as_dict() for c in choices],
+                        "balances": [{"state": b.state, "text": b.text} for b in balances],
+                    },
+                    indent=2,
+                )
             )
             return
         _print_story(story)
@@ -288,6 +302,8 @@ def register(cli: click.Group) -> None:
         for choice in choices:
             # What the customer chose on their page: support answers "did my cancel go through?"
             click.echo(f"  {minute_utc(choice.at)}  {choice.what}: {choice.result}")
+        for balance in balances:  # a deferred pre-order's balance (docs/payments.md)
+            click.echo(f"  {minute_utc(balance.updated_at)}  {balance.text}")
 
     @cli.command()
     @click.option(

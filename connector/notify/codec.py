@@ -86,6 +86,11 @@ def notification_to_json(notification: Notification) -> str:
             if notification.money_at_risk
             else {}
         ),
+        **(
+            {"balances_due": [_risk(r) for r in notification.balances_due]}
+            if notification.balances_due
+            else {}
+        ),
         **({"reorder_note": notification.reorder_note} if notification.reorder_note else {}),
         **({"choices_note": notification.choices_note} if notification.choices_note else {}),
     }
@@ -138,6 +143,7 @@ def notification_from_json(text: str) -> Notification:
         amount=_parse_money(body.get("amount")),
         amount_due=_parse_money(body.get("amount_due")),
         money_at_risk=tuple(_parse_risk(r) for r in body.get("money_at_risk") or ()),
+        balances_due=tuple(_parse_risk(r) for r in body.get("balances_due") or ()),
         reorder_note=body.get("reorder_note", ""),
         choices_note=body.get("choices_note", ""),
     )

@@ -221,6 +221,7 @@ def build_context(
         "amount": notification.amount,
         "amount_due": notification.amount_due,
         "money_at_risk": list(notification.money_at_risk),
+        "balances_due": list(notification.balances_due),
         "alternatives": list(alternatives),
         "unsubscribe_url": unsubscribe_url,
         "order_url": order_url,

@@ -18,13 +18,14 @@ from types import SimpleNamespace
 import pytest
 from click.testing import CliRunner
 
-from connector.balance_collection import balance_rows
+from connector.balance_view import balance_rows
 from connector.cli.main import cli as main_cli
 from connector.clock import FrozenClock
 from connector.daemon import Daemon
 from connector.db import open_database
 from connector.demo import DemoShop, demo_settings
 from connector.model import Platform
+from connector.plans_tables import selling_plan_syncs
 from connector.sandbox.seed import SeedSpec
 from connector.sandbox.shopify.mandates import deferred_money, fail_mandate, place_under_plans
 from connector.sandbox.shopify.records import parse_gid
@@ -193,3 +194,34 @@ def test_a_declined_balance_keeps_the_hold_and_tells_the_customer_and_the_owner_
     status = " ".join(cli(live, "status").split())  # the table wraps long lines
     assert "pre-order balance" in status and "could not be collected" in status
     assert "Your card was declined." in status
+    story = " ".join(cli(live, "order", "1001").split())
+    assert "pre-order balance" in story and "could not be collected" in story
+    live.daemon.send_digest("shop-s")
+    live.daemon.deliver_outbox()
+    (digest,) = live.inbox.by_recipient("owner@nordhem.example")
+    text = digest.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "PRE-ORDER BALANCES NOT COLLECTED (1)" in text
+    assert f"Order #1001: ${live.price - deposit:,.2f} still due" in text
+    assert "Your card was declined." in text
+
+
+def test_a_variant_the_policy_no_longer_matches_is_detached_and_the_group_never_doubled(
+    live: SimpleNamespace,
+) -> None:
+    day(live, 0.01)
+    (group,) = plans_of(live.store.data).groups.values()
+    lamp = live.store.data.variant_by_sku(live.lamp)
+    other = live.store.data.variant_by_sku(live.other)
+    assert group.variant_ids == [lamp.id]
+    # The owner moves the policy to the other SKU and restarts; the remembered fingerprint is
+    # lost too (as after a crash between the create and its record): the group is found again.
+    live.daemon.close()
+    policy = replace(live.daemon.settings.policies[0], match=PolicyMatch(skus=(live.other,)))
+    with live.db.engine.begin() as conn:
+        conn.execute(selling_plan_syncs.delete())
+    live.daemon = Daemon(
+        replace(live.daemon.settings, policies=(policy,)), live.db, clock=live.clock, renew_every=0
+    )
+    day(live, 0.5)
+    assert list(plans_of(live.store.data).groups.values()) == [group]
+    assert group.variant_ids == [other.id]
