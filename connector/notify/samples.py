@@ -171,6 +171,17 @@ def sample_notification(
                     "tell_owner",
                 ),
             ),
+            balances_due=(
+                MoneyAtRisk(
+                    "#1051",
+                    _balance_sample(NotificationKind.BALANCE_FAILED, price.currency)[1] or price,
+                    datetime(2026, 11, 19, 9, 0, tzinfo=UTC),
+                    None,
+                    "balance",
+                    "hold",
+                    "Your card was declined.",
+                ),
+            ),
         )
     delayed = kind in (NotificationKind.DELAY, NotificationKind.DELAY_CONSENT)
     lines = (
