@@ -8,6 +8,9 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
+from connector.errors import PayloadError
 from connector.payments_model import MoneyOutcome
 from connector.plans_model import PlanTerms
 from connector.sandbox.shopify.mandates import deferred_money, fail_mandate, place_under_plans
@@ -124,3 +127,13 @@ def test_on_release_charges_nothing_at_checkout(rig: Rig) -> None:
     assert plans.balances([order_id])[order_id].outstanding.amount == price
     (stored,) = plans_of(rig.store.data).groups.values()
     assert stored.plans[0].delivery == {"fulfillmentTrigger": "ASAP"}
+
+
+def test_an_unknown_variant_is_refused_and_the_group_keeps_its_variants(rig: Rig) -> None:
+    plans = rig.adapter.selling_plans
+    [(variant, _sku, _price)] = _variants(rig, 1)
+    group_id = plans.create(TERMS, [variant])
+    with pytest.raises(PayloadError, match="Product variant does not exist"):
+        plans.attach(group_id, ["gid://shopify/ProductVariant/999999"], add=True)
+    (group,) = plans.groups()
+    assert group.variant_ids == frozenset({variant})
