@@ -154,6 +154,9 @@ def test_a_deposit_preorder_pays_the_deposit_then_the_balance_at_release_and_onl
         money = deferred_money(live.store.data, order_id)
         assert money["sales"] == [f"{deposit:.2f}"], f"only the deposit by day {number}"
         assert on_hold(live, order_id), f"held before the release (day {number})"
+    (confirmation,) = mails(live, "preorder_confirmation")
+    assert f"Paid now: ${deposit:,.2f}" in confirmation
+    assert f"Still to pay before it ships: ${live.price - deposit:,.2f}" in confirmation
     live.store.receive_stock(live.lamp, 3)
     day(live, 10.1)
     money = deferred_money(live.store.data, order_id)
