@@ -21,6 +21,7 @@ from connector.config_rules_choices import check_choices
 from connector.config_rules_engine import check_schedule_engine
 from connector.config_rules_money import MONEY_RULES, check_shop_payments
 from connector.config_rules_money_woo import check_payment_modes
+from connector.config_rules_plans import check_deposits
 from connector.config_rules_policy import check_match, check_policy
 from connector.config_rules_reorder import REORDER_RULES
 from connector.config_rules_vip import check_vip
@@ -97,6 +98,7 @@ def check_nodes(nodes: Iterable[Node]) -> Problems:
     problems += _policy_shops(nodes)
     problems += check_payment_modes(nodes)
     problems += check_shop_payments(nodes)
+    problems += check_deposits(nodes)
     problems += check_vip(nodes)
     return problems
 

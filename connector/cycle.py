@@ -30,6 +30,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from connector import stock_arrivals
+from connector.balance_collection import gate_releases
 from connector.clock import Clock
 from connector.cycle_report import (
     DEDUPE_WINDOW,
@@ -52,6 +53,7 @@ from connector.resync_queue import (
     resync_done,
     resync_failed,
 )
+from connector.selling_plans import sync_selling_plans
 from connector.settings import Settings, ShopSettings
 from connector.sync import Progress, pull, reconcile_waiting_orders, resync
 from connector.warm_engine import ShopEngine
@@ -252,6 +254,8 @@ def run_cycle(
             _forget(deps, "the plan was not applied")
             return report
         _apply(deps, plan, report, still_held)
+        if still_held():
+            sync_selling_plans(deps)  # pre-order deposit / pay-later selling plans (Shopify)
         run_money_step(deps, plan, still_held)  # authorizations that would run out (Shopify)
         return report
     except Exception as error:
@@ -302,7 +306,10 @@ def _apply(
     if plan.order_actions:
         if lost("order actions"):
             return
-        report.order_results = deps.adapter.apply_order_actions(plan.order_actions)
+        # A deferred pre-order's hold is released only once its balance is collected.
+        actions, waiting = gate_releases(deps, plan.order_actions)
+        sent = deps.adapter.apply_order_actions(actions) if actions else []
+        report.order_results = [*sent, *waiting]
     if deps.settings.shop(deps.shop).on_hold_fully_waiting:
         if lost("order statuses"):
             return

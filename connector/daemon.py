@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
+from connector.balance_view import digest_with_balances
 from connector.clock import Clock, system_clock
 from connector.cycle import CycleDeps, CycleReport, Planner, record_run, run_cycle
 from connector.daemon_digest import build_digest, day_choices, unheld_orders
@@ -330,6 +331,7 @@ class Daemon:
                 self.shop(shop), owner, events, now, unheld=unheld, reorder=reorder, choices=choices
             )
             digest = digest_with_money(digest, self.db.engine, self.shop(shop), owner, now)
+            digest = digest_with_balances(digest, self.db, self.shop(shop), owner, now)
             if digest is None or not lease.still_held():
                 return 0
             return int(self.outbox.enqueue([digest], self.shop(shop)))

@@ -37,6 +37,10 @@ class NotificationKind(enum.StrEnum):
     """A delay past the first promise, with the choice to wait or cancel for a full refund (FTC)."""
     WAIT_CONFIRMATION = "wait_confirmation"
     """The customer chose "keep waiting" on their page: their place in line is kept."""
+    BALANCE_CHARGED = "balance_charged"
+    """A deposit or pay-on-release pre-order's balance was charged at release: it ships now."""
+    BALANCE_FAILED = "balance_failed"
+    """Its balance could not be charged: the line waits; Shopify's invoice carries the link."""
 
 
 @_direct_init
@@ -128,9 +132,15 @@ class Notification:
     payment_url: str = ""
     """For PAYMENT_DUE: where the customer pays (the platform's own pay-for-order page)."""
     amount: Money | None = None
-    """For PAYMENT_CAPTURED: the money taken (what the customer's statement shows)."""
+    """For PAYMENT_CAPTURED: the money taken (what the customer's statement shows). For
+    BALANCE_CHARGED the balance charged now; for BALANCE_FAILED what was paid so far."""
+    amount_due: Money | None = None
+    """For BALANCE_CHARGED and BALANCE_FAILED: what the customer still owes."""
     money_at_risk: tuple[MoneyAtRisk, ...] = ()
     """For DIGEST: card authorizations that run out before their goods ship."""
+    balances_due: tuple[MoneyAtRisk, ...] = ()
+    """For DIGEST: pre-order balances that could not be collected at release (``amount`` still
+    due, ``expires_at`` when it was refused, ``note`` why); their lines stay on hold."""
     consent_by: date | None = None
     """For DELAY_CONSENT: without the customer's "keep waiting" by this day the waiting items
     are cancelled and refunded (None: silence counts as agreeing)."""

@@ -156,6 +156,9 @@ class PolicySettings:
     payment: Literal["full", "deposit", "on_release"] = "full"
     """When a pre-order is paid: ``full`` at checkout, a ``deposit`` at checkout and the rest at
     release, or ``on_release`` (nothing at checkout; WooCommerce: see docs/payments-woocommerce.md)."""
+    deposit_percent: Decimal | None = None
+    """With ``payment = "deposit"``: the share of the price charged at checkout (1-99); on Shopify
+    the selling plan's checkout charge (docs/payments.md, "Pre-order deposits")."""
     # queue
     queue_rule: Literal["fifo", "promise_at_risk"] = "fifo"
     priority_tags: tuple[str, ...] = ("VIP",)

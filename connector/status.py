@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
+from connector.balance_view import balance_lines
 from connector.daemon_schema import cycle_runs, leases
 from connector.db import schema as core
 from connector.db.store import StateStore
@@ -186,7 +187,7 @@ def shop_status(
         f"resync request {number} ({source}) gave up after repeated failures: {error}"
         for number, source, error in gave_up
     )
-    status.money_at_risk = money_lines(engine, shop)
+    status.money_at_risk = money_lines(engine, shop) + balance_lines(engine, shop)
     status.last_errors = [redact(e) for e in status.last_errors]
     status.last_write_failures = [redact(f) for f in status.last_write_failures]
     if lease is not None and utc(lease.expires_at) > (lease_now or now):

@@ -28,6 +28,8 @@ EVENTS = (
     "payment_captured",
     "delay_consent",
     "wait_confirmation",
+    "balance_charged",
+    "balance_failed",
 )
 """Every event a locale folder provides, named as ``NotificationKind`` values."""
 

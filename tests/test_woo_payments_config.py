@@ -15,6 +15,8 @@ def preorder(payment: str, **match: Any) -> dict[str, Any]:
         "mode": "preorder",
         "release_date": "2027-03-01",
         "payment": payment,
+        # A deposit policy that may serve a Shopify shop names its percent (config_rules_plans).
+        **({"deposit_percent": 30} if payment == "deposit" else {}),
         "match": {"tags": ["launch"], **match},
     }
 

@@ -17,6 +17,7 @@ from adapters.shopify.client import GraphQLClient
 from adapters.shopify.orders import OrderWriter
 from adapters.shopify.payments import ShopifyPayments
 from adapters.shopify.reading import Reader
+from adapters.shopify.selling_plans import ShopifySellingPlans
 from adapters.shopify.storefront import StorefrontWriter
 from adapters.shopify.webhooks import parse_webhook, register_webhooks
 from connector.errors import AuthError, PermissionDenied, RetryableError
@@ -93,6 +94,7 @@ class ShopifyAdapter(AdapterBase):
         self.storefront = StorefrontWriter(self.client)
         self.orders = OrderWriter(self.client, clock)
         self.payments = ShopifyPayments(self.client)
+        self.selling_plans = ShopifySellingPlans(self.client)
 
     # ---- check ------------------------------------------------------------------------------------
 

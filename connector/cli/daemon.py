@@ -266,6 +266,13 @@ def register(cli: click.Group) -> None:
             ]
             choices = _choices(db, found[0]) if len(found) == 1 else []
             money = _money(db, settings, found[0], app.clock()) if len(found) == 1 else None
+            from connector.balance_view import balance_rows
+
+            balances = (
+                balance_rows(db.engine, found[0].shop, found[0].order.platform_id)
+                if len(found) == 1
+                else []
+            )
         finally:
             db.close()
         if not found:
@@ -283,6 +290,7 @@ def register(cli: click.Group) -> None:
         story = found[0]
         if as_json:
             shown = {**story.as_dict(), "choices": [c.as_dict() for c in choices]}
+            shown["balances"] = [{"state": b.state, "text": b.text} for b in balances]
             click.echo(json.dumps({**shown, "money": money and money.as_dict()}, indent=2))
             return
         _print_story(story)
@@ -295,6 +303,8 @@ def register(cli: click.Group) -> None:
         for choice in choices:
             # What the customer chose on their page: support answers "did my cancel go through?"
             click.echo(f"  {minute_utc(choice.at)}  {choice.what}: {choice.result}")
+        for balance in balances:  # a deferred pre-order's balance (docs/payments.md)
+            click.echo(f"  {minute_utc(balance.updated_at)}  {balance.text}")
 
     @cli.command()
     @click.option(

@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from connector.engine.events import LineNotice, line_event, mailed, notice_line
@@ -14,6 +15,7 @@ from connector.model import (
     BackorderEntry,
     BackorderEvent,
     BackorderEventKind,
+    Money,
     Notification,
     NotificationKind,
     NotificationLine,
@@ -120,7 +122,7 @@ def notification_for(
         discount = delay_discount_code(order.platform_id, promised)
     customer = order.customer
     # Positional, in field order: one per waiting order in a cold plan (180k in the benchmark).
-    return Notification(
+    notification = Notification(
         shop,
         kind,
         order.platform_id,
@@ -137,6 +139,36 @@ def notification_for(
         discount,
         release if kind is NotificationKind.PREORDER_CONFIRMATION else None,
     )
+    if kind is NotificationKind.PREORDER_CONFIRMATION and policy.payment != "full":
+        amounts = _deferred_amounts(order, policy, notices)
+        if amounts is not None:
+            notification = replace(notification, amount=amounts[0], amount_due=amounts[1])
+    return notification
+
+
+def _deferred_amounts(
+    order: Order, policy: PolicySettings, notices: Sequence[LineNotice]
+) -> tuple[Money, Money] | None:
+    """What a pre-order bought under a deposit / pay-later selling plan paid at checkout and still
+    owes: the plan's percent of each such line's price (as Shopify charges it, per line, to the
+    cent). Lines not bought under a plan (WooCommerce, or "buy now" on Shopify) say nothing."""
+    told = {notice.line.line_id for notice in notices}
+    percent = (policy.deposit_percent or Decimal(0)) if policy.payment == "deposit" else Decimal(0)
+    paid = due = Decimal(0)
+    currency = ""
+    for line in order.lines:
+        if line.platform_id not in told or not line.selling_plan or line.price is None:
+            continue
+        if currency and line.price.currency != currency:
+            return None
+        currency = line.price.currency
+        price = line.price.amount * line.quantity
+        deposit = (price * percent / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        paid += deposit
+        due += price - deposit
+    if not currency:
+        return None
+    return Money(paid, currency), Money(due, currency)
 
 
 def _with_still_waiting(

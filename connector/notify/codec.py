@@ -80,8 +80,18 @@ def notification_to_json(notification: Notification) -> str:
         ),
         **({"amount": _money(notification.amount)} if notification.amount is not None else {}),
         **(
+            {"amount_due": _money(notification.amount_due)}
+            if notification.amount_due is not None
+            else {}
+        ),
+        **(
             {"money_at_risk": [_risk(r) for r in notification.money_at_risk]}
             if notification.money_at_risk
+            else {}
+        ),
+        **(
+            {"balances_due": [_risk(r) for r in notification.balances_due]}
+            if notification.balances_due
             else {}
         ),
         **({"reorder": _reorder(notification.reorder)} if notification.reorder else {}),
@@ -135,7 +145,9 @@ def notification_from_json(text: str) -> Notification:
         payment_url=body.get("payment_url", ""),
         consent_by=_parse_date(body.get("consent_by")),
         amount=_parse_money(body.get("amount")),
+        amount_due=_parse_money(body.get("amount_due")),
         money_at_risk=tuple(_parse_risk(r) for r in body.get("money_at_risk") or ()),
+        balances_due=tuple(_parse_risk(r) for r in body.get("balances_due") or ()),
         # Rows written before these were structured carry ``reorder_note``/``choices_note``
         # sentences: their mail was rendered when queued; a re-render leaves the sentence out.
         reorder=_parse_reorder(body.get("reorder")),

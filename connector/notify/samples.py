@@ -168,6 +168,17 @@ def sample_notification(
                     "tell_owner",
                 ),
             ),
+            balances_due=(
+                MoneyAtRisk(
+                    "#1051",
+                    _balance_sample(NotificationKind.BALANCE_FAILED, price.currency)[1] or price,
+                    datetime(2026, 11, 19, 9, 0, tzinfo=UTC),
+                    None,
+                    "balance",
+                    "hold",
+                    "Your card was declined.",
+                ),
+            ),
         )
     delayed = kind in (NotificationKind.DELAY, NotificationKind.DELAY_CONSENT)
     lines = (
@@ -229,6 +240,16 @@ def sample_notification(
         ),
         amount=Money(Decimal("1478.00"), currency)
         if kind is NotificationKind.PAYMENT_CAPTURED
-        else None,
+        else _balance_sample(kind, currency)[0],
+        amount_due=_balance_sample(kind, currency)[1],
         consent_by=date(2027, 1, 17) if kind is NotificationKind.DELAY_CONSENT else None,
     )
+
+
+def _balance_sample(kind: NotificationKind, currency: str) -> tuple[Money | None, Money | None]:
+    """(charged or paid so far, still due) of a 20 % deposit pre-order of 1,478.00."""
+    if kind is NotificationKind.BALANCE_CHARGED:
+        return Money(Decimal("1182.40"), currency), Money(Decimal(0), currency)
+    if kind is NotificationKind.BALANCE_FAILED:
+        return Money(Decimal("295.60"), currency), Money(Decimal("1182.40"), currency)
+    return None, None

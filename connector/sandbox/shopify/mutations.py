@@ -7,11 +7,13 @@ from typing import Any
 
 from connector.sandbox.shopify.definitions import create_definition
 from connector.sandbox.shopify.fulfillment_mutations import FULFILLMENT_MUTATIONS
+from connector.sandbox.shopify.mandates import MANDATE_MUTATIONS
 from connector.sandbox.shopify.order_edits import refund_create
 from connector.sandbox.shopify.order_money import ORDER_MONEY_MUTATIONS
 from connector.sandbox.shopify.payments import PAYMENT_MUTATIONS
 from connector.sandbox.shopify.records import SProduct, SVariant, SWebhook, gid, parse_gid
 from connector.sandbox.shopify.resolvers import MAX_PAGE, find_node
+from connector.sandbox.shopify.selling_plans import GROUP_MUTATIONS
 from connector.sandbox.shopify.store import ShopData
 
 __all__ = ["MUTATIONS"]
@@ -251,6 +253,8 @@ MUTATIONS: dict[str, Mutation] = {
     **FULFILLMENT_MUTATIONS,
     **PAYMENT_MUTATIONS,
     **ORDER_MONEY_MUTATIONS,
+    **GROUP_MUTATIONS,
+    **MANDATE_MUTATIONS,
     "discountCodeBasicCreate": discount_create,
     "webhookSubscriptionCreate": webhook_create,
     "refundCreate": refund_create,

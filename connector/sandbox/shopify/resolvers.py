@@ -17,6 +17,7 @@ from connector.sandbox.shopify.collections import (
     SCollection,
     product_collections,
 )
+from connector.sandbox.shopify.mandates import ORDER_MANDATE_FIELDS
 from connector.sandbox.shopify.order_edits import suggested_refund
 from connector.sandbox.shopify.order_money import (
     LINE_MONEY_FIELDS,
@@ -49,6 +50,13 @@ from connector.sandbox.shopify.refunds import (
     refund_lines,
 )
 from connector.sandbox.shopify.search import matches, page, parse_query
+from connector.sandbox.shopify.selling_plans import (
+    GROUP_FIELDS,
+    SGroup,
+    SPlan,
+    plans_of,
+    selling_plan_groups,
+)
 from connector.sandbox.shopify.store import PREORDER_PLAN, ShopData
 
 __all__ = [
@@ -236,6 +244,7 @@ def find_node(data: ShopData, value: str) -> Any:
         "Customer": data.customers,
         "WebhookSubscription": data.webhooks,
         "Collection": data.collections,
+        "SellingPlanGroup": plans_of(data).groups,
     }
     if kind in table:
         return table[kind].get(number)
@@ -255,6 +264,8 @@ TYPE_OF: dict[type, str] = {
     SMetafield: "Metafield",
     SWebhook: "WebhookSubscription",
     SCollection: "Collection",
+    SGroup: "SellingPlanGroup",
+    SPlan: "SellingPlan",
     InventoryItem: "InventoryItem",
     InventoryLevel: "InventoryLevel",
     Location: "Location",
@@ -313,6 +324,16 @@ def supported_actions(fo: SFulfillmentOrder) -> list[str]:
     }.get(fo.status, [])
 
 
+def _line_plan(data: ShopData, line: SLine, a: dict[str, Any]) -> dict[str, Any] | None:
+    """The plan a line was bought under; a seeded pre-order product's line shows the seed's plan."""
+    plan = plans_of(data).line_plans.get(line.id)
+    if plan is not None:
+        return {"name": plan.name, "sellingPlanId": gid("SellingPlan", plan.id)}
+    if line.preorder:
+        return {"name": PREORDER_PLAN, "sellingPlanId": gid("SellingPlan", 1)}
+    return None
+
+
 def _order_fos(data: ShopData, order: SOrder, a: dict[str, Any]) -> dict[str, Any]:
     return connection([data.fulfillment_orders[f] for f in order.fo_ids], a)
 
@@ -350,6 +371,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "locations": lambda d, o, a: connection(
             [location(i) for i in range(max(1, d.locations))], a
         ),
+        "sellingPlanGroups": lambda d, o, a: selling_plan_groups(d, a),
         "webhookSubscriptions": lambda d, o, a: connection(
             [w for w in d.webhooks.values() if not a.get("topics") or w.topic in a["topics"]], a
         ),
@@ -445,10 +467,12 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "totalRefundedSet": order_total_refunded,
         **ORDER_PAYMENT_FIELDS,
         **ORDER_MONEY_FIELDS,
+        **ORDER_MANDATE_FIELDS,
         "suggestedRefund": suggested_refund,
     },
     **PAYMENT_TYPES,
     **ORDER_MONEY_TYPES,
+    **GROUP_FIELDS,
     "Refund": {
         **REFUND_FIELDS,
         "refundLineItems": lambda d, o, a: connection(refund_lines(o), a),
@@ -460,9 +484,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "currentQuantity": lambda d, o, a: o.current,
         "unfulfilledQuantity": lambda d, o, a: max(0, o.current - o.fulfilled),
         "variant": lambda d, o, a: d.variants.get(o.variant_id),
-        "sellingPlan": lambda d, o, a: (
-            {"name": PREORDER_PLAN, "sellingPlanId": gid("SellingPlan", 1)} if o.preorder else None
-        ),
+        "sellingPlan": _line_plan,
         "originalUnitPriceSet": lambda d, o, a: money_bag(o.price),
         **LINE_MONEY_FIELDS,
     },

@@ -14,11 +14,19 @@ ORDER_MONEY_SCHEMA_PATH = Path(__file__).with_name("order_money.graphql")
 """Taxes, shipping, payment terms and the payment reminder: extends ``Order``, ``LineItem``."""
 COLLECTIONS_SCHEMA_PATH = Path(__file__).with_name("collections.graphql")
 """Collections, custom and smart: extends ``QueryRoot``, ``Product`` and the webhook topics."""
+SELLING_PLANS_SCHEMA_PATH = Path(__file__).with_name("selling_plans.graphql")
+"""Pre-order selling plans and mandate payments: extends ``QueryRoot``, ``Order``, ``Mutation``."""
 
 
 @cache
 def _sdl() -> str:
-    paths = (SCHEMA_PATH, PAYMENTS_SCHEMA_PATH, ORDER_MONEY_SCHEMA_PATH, COLLECTIONS_SCHEMA_PATH)
+    paths = (
+        SCHEMA_PATH,
+        PAYMENTS_SCHEMA_PATH,
+        ORDER_MONEY_SCHEMA_PATH,
+        COLLECTIONS_SCHEMA_PATH,
+        SELLING_PLANS_SCHEMA_PATH,
+    )
     return "".join(path.read_text(encoding="utf-8") for path in paths)
 
 
