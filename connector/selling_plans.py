@@ -97,6 +97,22 @@ def deferred_policies(settings: Settings, shop: str) -> list[PolicySettings]:
     ]
 
 
+DEFERRED_SCOPES: dict[str, str] = {
+    "write_purchase_options": "the pre-order selling plan (deposit or pay on release) at checkout",
+    "write_payment_mandate": "collecting a pre-order's balance at release",
+}
+"""Shopify scopes needed only by a shop a deposit or pay-on-release policy serves (docs/payments.md)."""
+
+
+def missing_deferred_scopes(settings: Settings, shop: str, granted: Iterable[str]) -> list[str]:
+    """What ``connector check`` must add to ``shop``'s missing scopes: without them the selling plan
+    is never made and a balance is never collected, so the line stays held (no checkout deposit)."""
+    if not deferred_policies(settings, shop):
+        return []
+    have = set(granted)
+    return [scope for scope in DEFERRED_SCOPES if scope not in have]
+
+
 def plan_terms(policy: PolicySettings, locale: str, templates_dir: str | None = None) -> PlanTerms:
     """The selling plan a deferred pre-order policy needs, named in the shop's language."""
     percent = policy.deposit_percent if policy.payment == "deposit" else None

@@ -11,7 +11,7 @@ import contextlib
 import json
 import sys
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -143,6 +143,25 @@ def check_shop(shop: ShopSettings, clock: Clock, debug: bool = False) -> CheckRe
             adapter.close()
 
 
+def _with_policy_scopes(settings: Settings, report: CheckReport) -> CheckReport:
+    """Add the scopes only some policies need (Shopify deposits and pay on release) to a report
+    that read the granted scopes: a shop no such policy serves is not asked for them."""
+    from connector.selling_plans import DEFERRED_SCOPES, missing_deferred_scopes
+
+    if report.platform is not Platform.SHOPIFY or not report.granted:
+        return report
+    missing = missing_deferred_scopes(settings, report.shop, report.granted)
+    if not missing:
+        return report
+    problems = [f"scope {s} is missing: {DEFERRED_SCOPES[s]} is off" for s in missing]
+    return replace(
+        report,
+        ok=False,
+        missing=(*report.missing, *missing),
+        problems=(*report.problems, *problems),
+    )
+
+
 def _failed(shop: ShopSettings, problem: str) -> CheckReport:
     return CheckReport(
         shop=shop.name, platform=shop.platform, ok=False, problems=(redact(problem),)
@@ -183,7 +202,7 @@ def check(ctx: click.Context, as_json: bool) -> None:
                 f"checking {shop.name} ({shop.platform.value}) at {safe_url(shop.url)} ...",
                 err=True,
             )
-        report = check_shop(shop, ctx.obj.clock, debug)
+        report = _with_policy_scopes(settings, check_shop(shop, ctx.obj.clock, debug))
         outcome.reports.append((report, "ok" if report.ok else "failed"))
     if as_json:
         click.echo(json.dumps(_as_json(config_path, outcome), indent=2))
