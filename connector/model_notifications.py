@@ -30,6 +30,8 @@ class NotificationKind(enum.StrEnum):
     """A delay past the first promise, with the choice to wait or cancel for a full refund (FTC)."""
     WAIT_CONFIRMATION = "wait_confirmation"
     """The customer chose "keep waiting" on their page: their place in line is kept."""
+    SWAP_CONFIRMATION = "swap_confirmation"
+    """A waiting line was swapped for an in-stock item on the customer's page: it ships now."""
 
 
 @_direct_init

@@ -28,6 +28,7 @@ EVENTS = (
     "payment_captured",
     "delay_consent",
     "wait_confirmation",
+    "swap_confirmation",
 )
 """Every event a locale folder provides, named as ``NotificationKind`` values."""
 

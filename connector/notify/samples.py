@@ -205,6 +205,21 @@ def sample_notification(
                 price=small,
             ),
         )
+    if kind is NotificationKind.SWAP_CONFIRMATION:
+        # The cushions waited; the throw, in stock and cheaper, ships instead.
+        lines = (
+            NotificationLine(
+                "gid://shopify/LineItem/2",
+                "CUSH-LIN",
+                texts["cushion"],
+                2,
+                price=small,
+                refunded=Money(Decimal("20.00"), currency),
+            ),
+            NotificationLine(
+                "gid://shopify/LineItem/3", "THROW-WOOL", texts["throw"], 2, ships_now=True
+            ),
+        )
     return Notification(
         shop="nordic-living",
         kind=kind,
