@@ -33,9 +33,19 @@ import sqlalchemy as sa
 
 from connector.clock import Clock
 from connector.db.store import StateStore
+from connector.engine.notifications import to_customer
 from connector.errors import ConnectorError, RetryableError
-from connector.model import BackorderEntry, Money, Order, StockStatus, Variant
+from connector.model import (
+    BackorderEntry,
+    Money,
+    NotificationKind,
+    NotificationLine,
+    Order,
+    StockStatus,
+    Variant,
+)
 from connector.model_swap import LineSwap, LineSwapper, SwapOutcome
+from connector.settings import ShopSettings
 from connector.web.swap_tables import (
     SWAP,
     SwapRecord,
@@ -51,6 +61,7 @@ __all__ = [
     "Alternative",
     "SwapRecord",
     "alternatives",
+    "confirm_swaps",
     "decide_swap",
     "open_swaps",
     "request_swap",
@@ -280,6 +291,42 @@ def run_swaps(engine: sa.Engine, clock: Clock, shop: str, adapter: object) -> li
         if after is not None and after.state in (CancelState.DONE, CancelState.FAILED):
             finished.append(after)
     return finished
+
+
+def confirm_swaps(
+    store: StateStore, outbox: Any, shop: ShopSettings, done: Sequence[SwapRecord], now: datetime
+) -> None:
+    """``swap_confirmation`` for each swap just done; the outbox keys it on order, kind and
+    lines, so a swap is confirmed once."""
+    if outbox is None:
+        return
+    notices = []
+    for record in done:
+        order = store.order(shop.name, record.order_id)
+        if record.state != CancelState.DONE or order is None:
+            continue
+        refunded = Money(record.amount, record.currency) if record.amount else None
+        lines = (
+            NotificationLine(
+                record.line_id, record.old_sku, record.old_title, record.units, refunded=refunded
+            ),
+            NotificationLine(
+                record.new_line_id or record.variant_id,
+                record.sku,
+                record.title,
+                record.units,
+                ships_now=True,
+                price=Money(record.unit_price, record.currency),
+            ),
+        )
+        owed = Money(record.owed, record.currency) if record.owed else None
+        notices.append(
+            to_customer(
+                shop.name, NotificationKind.SWAP_CONFIRMATION, order, lines, now, amount=owed
+            )
+        )
+    if notices:
+        outbox.enqueue(notices, shop)
 
 
 def _write(engine: sa.Engine, clock: Clock, record: SwapRecord, adapter: LineSwapper) -> None:
