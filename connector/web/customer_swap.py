@@ -90,6 +90,15 @@ class Alternative:
     """Units on hand to sell (None: the shop does not count them)."""
 
 
+def _title(store: StateStore, variant: Variant) -> str:
+    """What the customer reads: "Product - Variant" (a variant's own title is often just "Blue")."""
+    product = store.product(variant.shop, variant.product_id)
+    name = product.title if product is not None else ""
+    if name and variant.title and name not in variant.title and variant.title != "Default Title":
+        return f"{name} - {variant.title}"
+    return variant.title or name or variant.sku
+
+
 def _serves(store: StateStore, variant: Variant, units: int) -> bool:
     """Whether ``variant`` can ship ``units`` now."""
     if not variant.tracked:
@@ -132,7 +141,7 @@ def alternatives(
             variant.platform_id,
             variant.product_id,
             variant.sku,
-            variant.title or variant.sku,
+            _title(store, variant),
             price,
             variant.available if variant.tracked else None,
         )

@@ -107,9 +107,11 @@ def test_swap_edits_the_order_once_moves_the_queue_and_mails_the_customer(
 
     # Refused: a form from elsewhere, a line that does not wait, an item not on offer.
     shop.client.post(url, data={"form": "x" * len(field), "line": line_id, "variant": alternative})
-    shop_line = next(x.platform_id for x in order.lines if x.platform_id != line_id) if len(
-        order.lines
-    ) > 1 else "999999"
+    shop_line = (
+        next(x.platform_id for x in order.lines if x.platform_id != line_id)
+        if len(order.lines) > 1
+        else "999999"
+    )
     shop.client.post(url, data={"form": field, "line": shop_line, "variant": alternative})
     shop.client.post(url, data={"form": field, "line": line_id, "variant": line_id})
     assert swaps_for(shop.db.engine, "outlet", ORDER) == []
@@ -117,9 +119,12 @@ def test_swap_edits_the_order_once_moves_the_queue_and_mails_the_customer(
     stock_before = _stock(shop, "CHAI-000002-2")
     old_stock_before = _stock(shop, "CHAI-000002-1")
     for _ in range(2):  # a double click
-        assert shop.client.post(
-            url, data={"form": field, "line": line_id, "variant": alternative}
-        ).status_code == 303
+        assert (
+            shop.client.post(
+                url, data={"form": field, "line": line_id, "variant": alternative}
+            ).status_code
+            == 303
+        )
     [record] = swaps_for(shop.db.engine, "outlet", ORDER)
     assert record.state == CancelState.PENDING and record.units == 3
     assert record.difference == Decimal("124.16")
@@ -167,3 +172,72 @@ def test_swap_edits_the_order_once_moves_the_queue_and_mails_the_customer(
     assert main(["--config", str(shop.config), "order", order.number]) == 0
     out = capsys.readouterr().out
     assert "swapped" in out and "CHAI-000002-2" in out
+
+
+def test_an_item_out_of_stock_or_a_policy_without_swap_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for shop in _shop(tmp_path, monkeypatch, "", edit=_in_euros):  # swap not offered
+        _reprice(shop, "CHAI-000002-2", CHEAPER)
+        token, page = shop.page(ORDER)
+        assert _swap_forms(page) == []
+        [line] = [e.line_id for e in shop.db.queue("outlet") if e.order_id == ORDER]
+        data = {
+            "form": shop.links.form_token(token, "swap"),
+            "line": line,
+            "variant": _item_id(shop, "CHAI-000002-2"),
+        }
+        assert shop.client.post(f"/orders/{token}/swap", data=data).status_code == 303
+        assert swaps_for(shop.db.engine, "outlet", ORDER) == []
+
+
+def test_out_of_stock_alternative_is_not_offered(shop: Shop) -> None:
+    with shop.store.lock:
+        catalog = shop.store.catalog
+        item = catalog.items[catalog.by_sku["CHAI-000002-2"]]
+        catalog.change_stock(item, -(int(catalog.stock_owner(item).stock or 0) - 2))
+    _reprice(shop, "CHAI-000002-2", CHEAPER)  # 2 left, 3 wait: not enough
+    token, page = shop.page(ORDER)
+    assert _swap_forms(page) == []
+    [line] = [e.line_id for e in shop.db.queue("outlet") if e.order_id == ORDER]
+    data = {
+        "form": shop.links.form_token(token, "swap"),
+        "line": line,
+        "variant": _item_id(shop, "CHAI-000002-2"),
+    }
+    shop.client.post(f"/orders/{token}/swap", data=data)
+    assert swaps_for(shop.db.engine, "outlet", ORDER) == []
+
+
+def test_a_swap_needing_approval_waits_for_support_then_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = SWAP_ON + "swap_needs_approval = true\n"
+    for shop in _shop(tmp_path, monkeypatch, extra, edit=_in_euros):
+        _reprice(shop, "CHAI-000002-2", CHEAPER)
+        _, page = shop.page(ORDER)
+        [(url, field, line_id, [alternative])] = _swap_forms(page)
+        shop.client.post(url, data={"form": field, "line": line_id, "variant": alternative})
+        shop.clock.advance(timedelta(minutes=5))
+        shop.daemon.run_once()
+        [record] = swaps_for(shop.db.engine, "outlet", ORDER)
+        assert record.state == CancelState.AWAITING_APPROVAL
+        _, page = shop.page(ORDER)
+        assert "confirms it shortly" in page or "bekräftar snart" in page
+        with shop.store.lock:
+            assert not [x for x in shop.store.orders.get(int(ORDER)).lines if x.sku.endswith("-2")]
+
+        config = ["--config", str(shop.config)]
+        assert main([*config, "cancels", "list"]) == 0
+        out = capsys.readouterr().out
+        assert "swap CHAI-000002-1 x3 for CHAI-000002-2" in out and "approval" in out
+        order = shop.db.order("outlet", ORDER)
+        assert order is not None
+        assert main([*config, "cancels", "approve", order.number]) == 0
+        assert "to be written to the shop" in capsys.readouterr().out
+        shop.clock.advance(timedelta(minutes=5))
+        shop.daemon.run_once()
+        [done] = swaps_for(shop.db.engine, "outlet", ORDER)
+        assert done.state == CancelState.DONE
+        assert main([*config, "cancels", "list"]) == 0
+        assert "no open cancels or swaps" in capsys.readouterr().out
