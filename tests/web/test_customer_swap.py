@@ -16,6 +16,7 @@ import pytest
 
 from connector.cli.main import main
 from connector.web.customer_swap import swaps_for
+from connector.web.swap_tables import customer_swaps
 from connector.web.tables import CancelState
 from tests.web.test_customer_cancel import Shop, _shop
 
@@ -241,3 +242,32 @@ def test_a_swap_needing_approval_waits_for_support_then_is_written(
         assert done.state == CancelState.DONE
         assert main([*config, "cancels", "list"]) == 0
         assert "no open cancels or swaps" in capsys.readouterr().out
+
+
+def test_a_write_whose_answer_was_lost_is_not_swapped_twice_after_a_restart(shop: Shop) -> None:
+    _reprice(shop, "CHAI-000002-2", CHEAPER)
+    _, page = shop.page(ORDER)
+    [(url, field, line_id, [alternative])] = _swap_forms(page)
+    shop.client.post(url, data={"form": field, "line": line_id, "variant": alternative})
+    shop.clock.advance(timedelta(minutes=5))
+    shop.daemon.run_once()
+    # The store has the swap; say the daemon died before recording it: its claim is stale.
+    with shop.db.engine.begin() as conn:
+        conn.execute(
+            customer_swaps.update().values(
+                state=CancelState.WRITING,
+                updated_at=shop.clock() - timedelta(minutes=30),
+                new_line_id="",
+                amount="",
+            )
+        )
+    shop.clock.advance(timedelta(minutes=5))
+    shop.daemon.run_once()
+    with shop.store.lock:
+        woo = shop.store.orders.get(int(ORDER))
+        assert len([x for x in woo.lines if x.sku == "CHAI-000002-2"]) == 1
+        assert len(woo.refunds or ()) == 1
+        assert sum("replaced by" in n.text for n in woo.notes or ()) == 1
+    [done] = swaps_for(shop.db.engine, "outlet", ORDER)
+    assert done.state == CancelState.DONE and done.attempts == 2
+    assert done.amount == Decimal("372.48") and done.new_line_id
