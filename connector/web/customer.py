@@ -38,7 +38,7 @@ from connector.settings import Settings, ShopSettings
 from connector.status import OrderStory, order_story
 from connector.web.customer_cancel import cancels_for, request_cancel
 from connector.web.customer_consent import notices_for
-from connector.web.customer_swap import request_swap
+from connector.web.customer_swap import SWAPPABLE, request_swap
 from connector.web.customer_views import (
     LineView,
     cancel_view,
@@ -274,6 +274,9 @@ class CustomerPages:
                 self.wake(shop.name)
         return redirect(f"{request.script_root}/{token}", code=303)
 
+    def _swaps(self, shop: ShopSettings) -> bool:
+        return SWAP in self.actions and shop.platform in SWAPPABLE
+
     def on_unsubscribe(self, request: Request, token: str) -> Response:
         """No more reminder emails for this customer of this shop (other mails still go).
 
@@ -329,7 +332,7 @@ class CustomerPages:
             },
             "cancel": cancel_view(cancels, offered=CANCEL in self.actions),
             "swap": swap_view(
-                self.engine, self.store, story, self.swap_skus, offered=SWAP in self.actions
+                self.engine, self.store, story, self.swap_skus, offered=self._swaps(shop)
             ),
             # An open delay notice's deadline (FTC): without "keep waiting" by then, we cancel.
             "consent_by": next(

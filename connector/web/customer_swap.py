@@ -41,6 +41,7 @@ from connector.model import (
     NotificationKind,
     NotificationLine,
     Order,
+    Platform,
     StockStatus,
     Variant,
 )
@@ -58,6 +59,7 @@ from connector.web.swap_tables import (
 from connector.web.tables import CancelState, record_choice
 
 __all__ = [
+    "SWAPPABLE",
     "Alternative",
     "SwapRecord",
     "alternatives",
@@ -72,6 +74,11 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+SWAPPABLE = frozenset({Platform.WOOCOMMERCE})
+"""Platforms whose adapter writes a swap (:class:`~connector.model_swap.LineSwapper`); the page
+offers swap only there. Shopify's order-edit writer (orderEditBegin / AddVariant / SetQuantity /
+Commit) is not built yet."""
 
 REASON = "Swapped by the customer on the order page (backorder connector)"
 STALE_CLAIM_MINUTES = 10
