@@ -255,9 +255,7 @@ class CustomerPages:
         if found is None:
             return self._not_found(request)
         story, shop = found
-        if SWAP in self.actions and self.links.check_form(
-            token, SWAP, request.form.get("form", "")
-        ):
+        if self._swaps(shop) and self.links.check_form(token, SWAP, request.form.get("form", "")):
             record = request_swap(
                 self.engine,
                 self.store,

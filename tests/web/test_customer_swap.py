@@ -271,3 +271,24 @@ def test_a_write_whose_answer_was_lost_is_not_swapped_twice_after_a_restart(shop
     [done] = swaps_for(shop.db.engine, "outlet", ORDER)
     assert done.state == CancelState.DONE and done.attempts == 2
     assert done.amount == Decimal("372.48") and done.new_line_id
+
+
+def test_swap_is_offered_only_where_the_platform_can_write_it(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import connector.web.customer as customer_page
+    from connector.model import Platform
+
+    _reprice(shop, "CHAI-000002-2", CHEAPER)
+    # As for Shopify today: no order-edit writer, so the page must not offer what would fail.
+    monkeypatch.setattr(customer_page, "SWAPPABLE", frozenset({Platform.SHOPIFY}))
+    token, page = shop.page(ORDER)
+    assert _swap_forms(page) == []
+    [line] = [e.line_id for e in shop.db.queue("outlet") if e.order_id == ORDER]
+    data = {
+        "form": shop.links.form_token(token, "swap"),
+        "line": line,
+        "variant": _item_id(shop, "CHAI-000002-2"),
+    }
+    shop.client.post(f"/orders/{token}/swap", data=data)
+    assert swaps_for(shop.db.engine, "outlet", ORDER) == []
