@@ -38,6 +38,7 @@ from connector.errors import ConnectorError, RetryableError
 from connector.model import (
     BackorderEntry,
     Money,
+    Notification,
     NotificationKind,
     NotificationLine,
     Order,
@@ -71,6 +72,7 @@ __all__ = [
     "swap_key",
     "swaps_for",
     "waiting_units",
+    "without_swapped_cancels",
 ]
 
 log = logging.getLogger(__name__)
@@ -343,6 +345,28 @@ def confirm_swaps(
         )
     if notices:
         outbox.enqueue(notices, shop)
+
+
+def without_swapped_cancels(
+    engine: sa.Engine, shop: str, notices: Sequence[Notification]
+) -> list[Notification]:
+    """``notices`` less the engine's cancellation mails for lines a done swap replaced.
+
+    The swap's refund of the old line reads back as a cancel, and the engine (which does not know
+    about swaps) would tell the customer "cancelled" next to their ``swap_confirmation``.
+    """
+    kept = []
+    for notice in notices:
+        if notice.kind is NotificationKind.CANCELLATION and notice.lines:
+            swapped = {
+                r.line_id
+                for r in swaps_for(engine, shop, notice.order_id)
+                if r.state in (CancelState.DONE, CancelState.WRITING)
+            }
+            if all(line.line_id in swapped for line in notice.lines):
+                continue
+        kept.append(notice)
+    return kept
 
 
 def _write(engine: sa.Engine, clock: Clock, record: SwapRecord, adapter: LineSwapper) -> None:
