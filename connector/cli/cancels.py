@@ -97,7 +97,7 @@ def register(cli: click.Group) -> None:
         ]
         if not waiting and not swaps:
             raise FatalError(
-                f"order {order.number} of {shop} has no cancel or swap awaiting approval"
+                f"order {order.number} of {shop} has no cancel awaiting approval, nor a swap"
             )
         for record in waiting:
             done = decide(db.engine, record.key, approve=approve, at=db.clock())
