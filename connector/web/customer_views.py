@@ -1,5 +1,6 @@
-"""What the customer page shows of each choice: the latest cancel, and each line's swap (its
-alternatives while none is asked, else where the swap stands). Pure views over the records."""
+"""What the customer page shows, as plain views over the story and the records: each line with its
+queue place, the latest cancel, and each line's swap (its alternatives while none is asked, else
+where the swap stands)."""
 
 from __future__ import annotations
 
