@@ -54,7 +54,7 @@ from connector.resync_queue import (
 from connector.settings import Settings, ShopSettings
 from connector.sync import Progress, pull, reconcile_waiting_orders, resync
 from connector.warm_engine import ShopEngine
-from connector.web.customer_swap import without_swapped_cancels
+from connector.web.swap_mail import without_swapped_cancels
 
 __all__ = [
     "DEDUPE_WINDOW",

@@ -46,7 +46,8 @@ from connector.model import (
 )
 from connector.settings import ShopSettings, WebSettings
 from connector.web.customer_cancel import request_cancel, run_cancels
-from connector.web.customer_swap import confirm_swaps, run_swaps
+from connector.web.customer_swap import run_swaps
+from connector.web.swap_mail import confirm_swaps
 from connector.web.tables import CANCEL, KEEP_WAITING, choices_for, delay_consents
 
 __all__ = [

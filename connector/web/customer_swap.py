@@ -33,21 +33,16 @@ import sqlalchemy as sa
 
 from connector.clock import Clock
 from connector.db.store import StateStore
-from connector.engine.notifications import to_customer
 from connector.errors import ConnectorError, RetryableError
 from connector.model import (
     BackorderEntry,
     Money,
-    Notification,
-    NotificationKind,
-    NotificationLine,
     Order,
     Platform,
     StockStatus,
     Variant,
 )
 from connector.model_swap import LineSwap, LineSwapper, SwapOutcome
-from connector.settings import ShopSettings
 from connector.web.swap_tables import (
     SWAP,
     SwapRecord,
@@ -64,7 +59,6 @@ __all__ = [
     "Alternative",
     "SwapRecord",
     "alternatives",
-    "confirm_swaps",
     "decide_swap",
     "open_swaps",
     "request_swap",
@@ -72,7 +66,6 @@ __all__ = [
     "swap_key",
     "swaps_for",
     "waiting_units",
-    "without_swapped_cancels",
 ]
 
 log = logging.getLogger(__name__)
@@ -309,64 +302,6 @@ def run_swaps(engine: sa.Engine, clock: Clock, shop: str, adapter: object) -> li
         if after is not None and after.state in (CancelState.DONE, CancelState.FAILED):
             finished.append(after)
     return finished
-
-
-def confirm_swaps(
-    store: StateStore, outbox: Any, shop: ShopSettings, done: Sequence[SwapRecord], now: datetime
-) -> None:
-    """``swap_confirmation`` for each swap just done; the outbox keys it on order, kind and
-    lines, so a swap is confirmed once."""
-    if outbox is None:
-        return
-    notices = []
-    for record in done:
-        order = store.order(shop.name, record.order_id)
-        if record.state != CancelState.DONE or order is None:
-            continue
-        refunded = Money(record.amount, record.currency) if record.amount else None
-        lines = (
-            NotificationLine(
-                record.line_id, record.old_sku, record.old_title, record.units, refunded=refunded
-            ),
-            NotificationLine(
-                record.new_line_id or record.variant_id,
-                record.sku,
-                record.title,
-                record.units,
-                ships_now=True,
-                price=Money(record.unit_price, record.currency),
-            ),
-        )
-        owed = Money(record.owed, record.currency) if record.owed else None
-        notices.append(
-            to_customer(
-                shop.name, NotificationKind.SWAP_CONFIRMATION, order, lines, now, amount=owed
-            )
-        )
-    if notices:
-        outbox.enqueue(notices, shop)
-
-
-def without_swapped_cancels(
-    engine: sa.Engine, shop: str, notices: Sequence[Notification]
-) -> list[Notification]:
-    """``notices`` less the engine's cancellation mails for lines a done swap replaced.
-
-    The swap's refund of the old line reads back as a cancel, and the engine (which does not know
-    about swaps) would tell the customer "cancelled" next to their ``swap_confirmation``.
-    """
-    kept = []
-    for notice in notices:
-        if notice.kind is NotificationKind.CANCELLATION and notice.lines:
-            swapped = {
-                r.line_id
-                for r in swaps_for(engine, shop, notice.order_id)
-                if r.state in (CancelState.DONE, CancelState.WRITING)
-            }
-            if all(line.line_id in swapped for line in notice.lines):
-                continue
-        kept.append(notice)
-    return kept
 
 
 def _write(engine: sa.Engine, clock: Clock, record: SwapRecord, adapter: LineSwapper) -> None:
