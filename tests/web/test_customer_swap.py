@@ -295,3 +295,16 @@ def test_swap_is_offered_only_where_the_platform_can_write_it(
     }
     shop.client.post(f"/orders/{token}/swap", data=data)
     assert swaps_for(shop.db.engine, "outlet", ORDER) == []
+
+
+def test_swap_skus_offer_substitutes_from_other_products(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    extra = SWAP_ON + 'swap_skus = ["TABL-*"]\n'
+    for shop in _shop(tmp_path, monkeypatch, extra, edit=_in_euros):
+        _, page = shop.page(ORDER)
+        [(_, _, _, offered)] = _swap_forms(page)
+        # The chair's own other colour costs more; the tables match the pattern and are cheaper.
+        with shop.store.lock:
+            skus = {shop.store.catalog.items[int(i)].sku for i in offered}
+        assert "TABL-000005-1" in skus and all(sku.startswith("TABL-") for sku in skus)
