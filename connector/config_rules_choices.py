@@ -15,23 +15,19 @@ if TYPE_CHECKING:
 
 __all__ = ["ACTIONS", "check_choices"]
 
-ACTIONS = ("keep_waiting", "cancel")
-"""What the page can offer today."""
-
-_LATER = {"swap": "swap is not available yet (issue 14); offer keep_waiting and cancel"}
+ACTIONS = ("keep_waiting", "cancel", "swap")
+"""What the page can offer."""
 
 
 def check_choices(node: Node) -> list[ConfigProblem]:
     """``customer_actions``: known actions, each once."""
     actions = node.values.get("customer_actions")
     if not isinstance(actions, tuple):
-        return _consent(node)
+        return _consent(node) + _swap_skus(node)
     key = node.key("customer_actions")
     problems = []
     for index, action in enumerate(actions):
-        if action in _LATER:
-            problems.append(ConfigProblem(f"{key}[{index}]", _LATER[action]))
-        elif action not in ACTIONS:
+        if action not in ACTIONS:
             problems.append(
                 ConfigProblem(
                     f"{key}[{index}]", f"expected one of {', '.join(ACTIONS)}, got {action!r}"
@@ -39,7 +35,20 @@ def check_choices(node: Node) -> list[ConfigProblem]:
             )
     if len(set(actions)) != len(actions):
         problems.append(ConfigProblem(key, "each action once"))
-    return problems + _consent(node)
+    return problems + _consent(node) + _swap_skus(node)
+
+
+def _swap_skus(node: Node) -> list[ConfigProblem]:
+    """``swap_skus``: non-empty SKU patterns."""
+    patterns = node.values.get("swap_skus")
+    if not isinstance(patterns, tuple):
+        return []
+    key = node.key("swap_skus")
+    return [
+        ConfigProblem(f"{key}[{index}]", "an empty pattern would match nothing")
+        for index, pattern in enumerate(patterns)
+        if not str(pattern).strip()
+    ]
 
 
 def _consent(node: Node) -> list[ConfigProblem]:

@@ -57,6 +57,7 @@ from connector.selling_plans import sync_selling_plans
 from connector.settings import Settings, ShopSettings
 from connector.sync import Progress, pull, reconcile_waiting_orders, resync
 from connector.warm_engine import ShopEngine
+from connector.web.swap_mail import without_swapped_cancels
 
 __all__ = [
     "DEDUPE_WINDOW",
@@ -317,11 +318,13 @@ def _apply(
     _log_writes(deps, report)
     # The outbox's idempotency key makes a repeated enqueue harmless, so enqueue even when a write
     # failed: the customer's news does not depend on our storefront label.
-    if plan.notifications:
+    # A swap's refund reads back as a cancel; its swap_confirmation is the customer's news.
+    notices = without_swapped_cancels(deps.engine, deps.shop, plan.notifications)
+    if notices:
         if lost("queueing emails"):
             return
-        deps.outbox.enqueue(plan.notifications, deps.settings.shop(deps.shop))
-        report.notifications = len(plan.notifications)
+        deps.outbox.enqueue(notices, deps.settings.shop(deps.shop))
+        report.notifications = len(notices)
     # Pay-on-release pre-orders waiting unpaid in the shop get their payment link once released
     # (no lease check of its own: the outbox key makes a second daemon's enqueue harmless).
     report.notifications += request_payments(

@@ -25,6 +25,9 @@ class LineCancel:
     units: tuple[tuple[str, int], ...]
     key: str
     reason: str
+    amounts: tuple[tuple[str, Decimal], ...] = ()
+    """Money to return per line instead of the units' paid price (a swap for a cheaper item
+    returns only the difference); lines not named here return their paid price."""
 
 
 class RefundKind:

@@ -41,6 +41,8 @@ class NotificationKind(enum.StrEnum):
     """A deposit or pay-on-release pre-order's balance was charged at release: it ships now."""
     BALANCE_FAILED = "balance_failed"
     """Its balance could not be charged: the line waits; Shopify's invoice carries the link."""
+    SWAP_CONFIRMATION = "swap_confirmation"
+    """A waiting line was swapped for an in-stock item on the customer's page: it ships now."""
 
 
 @_direct_init

@@ -236,9 +236,14 @@ class WebSettings:
     """How long a link in an email keeps working."""
     customer_actions: tuple[str, ...] = ("keep_waiting", "cancel")
     """What the page offers a waiting customer: ``keep_waiting``, ``cancel`` (the waiting lines,
-    with a refund)."""
+    with a refund), ``swap`` (a waiting line for an in-stock alternative, not dearer)."""
     cancel_needs_approval: bool = False
     """A customer's cancel waits for ``connector cancels approve`` before the shop is asked."""
+    swap_needs_approval: bool = False
+    """A customer's swap waits for ``connector cancels approve`` before the shop is asked."""
+    swap_skus: tuple[str, ...] = ()
+    """SKU patterns (``fnmatch``: ``HOUSE-*``) of substitutes offered for any waiting line, next
+    to the other in-stock variants of the same product (``swap`` in ``customer_actions``)."""
     delay_consent: str = "off"
     """``ftc``: a delay past the first promise asks the customer to wait or cancel for a full
     refund, and cancels and refunds at the deadline without an answer (docs/customer-page.md)."""

@@ -30,6 +30,7 @@ EVENTS = (
     "wait_confirmation",
     "balance_charged",
     "balance_failed",
+    "swap_confirmation",
 )
 """Every event a locale folder provides, named as ``NotificationKind`` values."""
 

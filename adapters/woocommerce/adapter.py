@@ -8,7 +8,7 @@ from typing import Any
 import requests
 
 from adapters.common import AdapterBase, merge_pages
-from adapters.woocommerce import refund_lines, webhooks
+from adapters.woocommerce import refund_lines, swap_lines, webhooks
 from adapters.woocommerce.client import WooClient
 from adapters.woocommerce.order_actions import OrderActionWriter
 from adapters.woocommerce.order_status import OrderStatusWriter
@@ -19,6 +19,7 @@ from connector.errors import AuthError, ConnectorError, PermissionDenied
 from connector.model import OrderAction, Platform, StorefrontChange, WriteResult
 from connector.model_cancel import CancelOutcome, LineCancel
 from connector.model_status import OrderStatusMove
+from connector.model_swap import LineSwap, SwapOutcome
 from connector.platform import (
     ApiUsage,
     ChangePage,
@@ -145,6 +146,10 @@ class WooCommerceAdapter(AdapterBase):
     def cancel_lines(self, request: LineCancel) -> CancelOutcome:
         """The customer page's cancel: a refund of the units, once per key (refund_lines)."""
         return refund_lines.cancel_lines(self.client, request)
+
+    def swap_line(self, request: LineSwap) -> SwapOutcome:
+        """The customer page's swap: the new line added, the old one refunded (swap_lines)."""
+        return swap_lines.swap_line(self.client, request)
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
         secret = self.settings.webhook_secret

@@ -73,6 +73,7 @@ def _line_items(
         if isinstance(line, Mapping)
     }
     items, total = [], Decimal("0")
+    override = dict(request.amounts)
     for line_id, units in request.units:
         line = lines.get(line_id)
         if line is None or units <= 0:
@@ -81,7 +82,9 @@ def _line_items(
         if quantity <= 0:
             raise PayloadError(f"order {request.order_id} line {line_id} has no units")
         paid = _money(line.get("total")) + _money(line.get("total_tax"))
-        money = (paid / quantity * units).quantize(Decimal("0.01"))
+        money = (override[line_id] if line_id in override else paid / quantity * units).quantize(
+            Decimal("0.01")
+        )
         items.append({"id": int(line_id), "quantity": units, "refund_total": f"{money:.2f}"})
         total += money
     return items, total

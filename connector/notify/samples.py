@@ -216,6 +216,21 @@ def sample_notification(
     if kind is NotificationKind.CANCELLATION:
         # The cushions' line was partly shipped: the mail says the others went out.
         lines = (lines[0], replace(lines[1], shipped=1))
+    if kind is NotificationKind.SWAP_CONFIRMATION:
+        # The cushions waited; the throw, in stock and cheaper, ships instead.
+        lines = (
+            NotificationLine(
+                "gid://shopify/LineItem/2",
+                "CUSH-LIN",
+                texts["cushion"],
+                2,
+                price=small,
+                refunded=Money(Decimal("20.00"), currency),
+            ),
+            NotificationLine(
+                "gid://shopify/LineItem/3", "THROW-WOOL", texts["throw"], 2, ships_now=True
+            ),
+        )
     return Notification(
         shop="nordic-living",
         kind=kind,

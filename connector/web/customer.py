@@ -13,9 +13,7 @@ prints: there is no second copy of the queries.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,7 +27,6 @@ from connector.db.store import StateStore
 from connector.engine.notifications import to_customer
 from connector.model import (
     BackorderEventKind,
-    Money,
     NotificationKind,
     NotificationLine,
     Order,
@@ -39,14 +36,24 @@ from connector.notify.formatting import resolve_locale
 from connector.notify.render import shop_context
 from connector.settings import Settings, ShopSettings
 from connector.status import OrderStory, order_story
-from connector.web.customer_cancel import CancelRecord, cancels_for, request_cancel
+from connector.web.customer_cancel import cancels_for, request_cancel
 from connector.web.customer_consent import notices_for
+from connector.web.customer_swap import SWAPPABLE, request_swap
+from connector.web.customer_views import (
+    LineView,
+    cancel_view,
+    latest_promise,
+    line_views,
+    swap_view,
+)
 from connector.web.limits import PostLimits, client_address
 from connector.web.links import OrderLinks
+from connector.web.swap_tables import SWAP
 from connector.web.tables import CANCEL, KEEP_WAITING, CancelState, choices_for, record_choice
 from templates import TEMPLATES_DIR, locales_in
 
 __all__ = ["CustomerPages", "LineView"]
+
 
 PAGES = "_pages"
 """The page templates' folder under ``templates/`` (one locale folder each, like the emails)."""
@@ -60,75 +67,6 @@ _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src https:",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class LineView:
-    """One order line as the customer reads it."""
-
-    title: str
-    quantity: int
-    shipped: int
-    cancelled: int
-    waiting: int
-    eta: date | None
-    ahead: int | None
-    """Orders in line before this one for the same item (None when the line does not wait)."""
-    preorder: bool
-
-
-def latest_promise(lines: Iterable[LineView]) -> date | None:
-    """The date the whole wait ends: the latest ETA among waiting lines (None: none dated)."""
-    return max((line.eta for line in lines if line.waiting and line.eta), default=None)
-
-
-def line_views(story: OrderStory) -> list[LineView]:
-    """The order's lines with their queue places: one row per line, waiting units summed."""
-    waits: dict[str, tuple[int, date | None, int]] = {}
-    for entry in story.queue:
-        units, eta, position = waits.get(entry.line_id, (0, None, entry.position))
-        later = max(filter(None, (eta, entry.eta)), default=None)
-        waits[entry.line_id] = (units + entry.waiting, later, min(position, entry.position))
-    views = []
-    for line in story.order.lines:
-        units, eta, position = waits.get(line.platform_id, (0, None, 0))
-        views.append(
-            LineView(
-                title=line.title or line.sku,
-                quantity=line.quantity,
-                shipped=line.fulfilled,
-                cancelled=line.cancelled,
-                waiting=units,
-                eta=eta,
-                ahead=max(position - 1, 0) if units else None,
-                preorder=line.preorder,
-            )
-        )
-    return views
-
-
-def _cancel_view(cancels: list[CancelRecord], *, offered: bool) -> dict[str, Any]:
-    """The latest cancel as the customer reads it, and whether the button is shown."""
-    latest = next((c for c in reversed(cancels) if c.state != CancelState.DECLINED), None)
-    declined = bool(cancels) and cancels[-1].state == CancelState.DECLINED
-    if latest is None:
-        return {"state": "declined" if declined else "", "offered": offered and not declined}
-    return {
-        "state": latest.state,
-        "offered": False,  # asked once: what happens next is shown instead
-        "asked": latest.requested_at.date(),
-        "done": latest.updated_at.date(),
-        "refund": latest.refund,
-        "amount": _money(latest.amount, latest.currency),
-        "owed": _money(latest.owed, latest.currency),
-    }
-
-
-def _money(amount: Decimal | None, currency: str) -> Money | None:
-    """Money worth saying (above zero, in a real currency), else None."""
-    if amount is None or amount <= 0 or len(currency) != 3:
-        return None
-    return Money(amount, currency)
 
 
 class CustomerPages:
@@ -150,6 +88,8 @@ class CustomerPages:
         self.wake = wake
         self.actions = frozenset(settings.web.customer_actions)
         self.cancel_needs_approval = settings.web.cancel_needs_approval
+        self.swap_needs_approval = settings.web.swap_needs_approval
+        self.swap_skus = settings.web.swap_skus
         self.engine = engine
         self.shops: Mapping[str, ShopSettings] = {s.name: s for s in settings.shops}
         self.email = settings.email
@@ -166,6 +106,7 @@ class CustomerPages:
                 Rule("/<token>/unsubscribe", endpoint="unsubscribe", methods=["GET", "POST"]),
                 Rule("/<token>/keep-waiting", endpoint="keep_waiting", methods=["POST"]),
                 Rule("/<token>/cancel", endpoint="cancel", methods=["POST"]),
+                Rule("/<token>/swap", endpoint="swap", methods=["POST"]),
             ]
         )
 
@@ -209,6 +150,8 @@ class CustomerPages:
             "keep_waiting": f"{token}/keep-waiting",
             "cancel_token": self.links.form_token(token, CANCEL),
             "cancel": f"{token}/cancel",
+            "swap_token": self.links.form_token(token, SWAP),
+            "swap": f"{token}/swap",
         }
         return self._page("order", shop, story.order.customer_locale, context)
 
@@ -302,6 +245,36 @@ class CustomerPages:
                 self.wake(shop.name)
         return redirect(f"{request.script_root}/{token}", code=303)
 
+    def on_swap(self, request: Request, token: str) -> Response:
+        """The customer takes an in-stock alternative for one waiting line (``line``, ``variant``).
+
+        Recorded once per line (:mod:`connector.web.customer_swap`); a line that does not wait, an
+        item not on offer, or a form not from this page records nothing. Post/redirect/get.
+        """
+        found = self._story(token)
+        if found is None:
+            return self._not_found(request)
+        story, shop = found
+        if self._swaps(shop) and self.links.check_form(token, SWAP, request.form.get("form", "")):
+            record = request_swap(
+                self.engine,
+                self.store,
+                order=story.order,
+                queue=story.queue,
+                line_id=request.form.get("line", ""),
+                variant_id=request.form.get("variant", ""),
+                patterns=self.swap_skus,
+                at=self.clock(),
+                source="customer page",
+                needs_approval=self.swap_needs_approval,
+            )
+            if record is not None and record.state == CancelState.PENDING and self.wake:
+                self.wake(shop.name)
+        return redirect(f"{request.script_root}/{token}", code=303)
+
+    def _swaps(self, shop: ShopSettings) -> bool:
+        return SWAP in self.actions and shop.platform in SWAPPABLE
+
     def on_unsubscribe(self, request: Request, token: str) -> Response:
         """No more reminder emails for this customer of this shop (other mails still go).
 
@@ -355,7 +328,10 @@ class CustomerPages:
                 "agreed": agreed[0].at.date() if agreed else None,
                 "offered": KEEP_WAITING in self.actions,
             },
-            "cancel": _cancel_view(cancels, offered=CANCEL in self.actions),
+            "cancel": cancel_view(cancels, offered=CANCEL in self.actions),
+            "swap": swap_view(
+                self.engine, self.store, story, self.swap_skus, offered=self._swaps(shop)
+            ),
             # An open delay notice's deadline (FTC): without "keep waiting" by then, we cancel.
             "consent_by": next(
                 (

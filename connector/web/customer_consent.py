@@ -46,6 +46,8 @@ from connector.model import (
 )
 from connector.settings import ShopSettings, WebSettings
 from connector.web.customer_cancel import request_cancel, run_cancels
+from connector.web.customer_swap import run_swaps
+from connector.web.swap_mail import confirm_swaps
 from connector.web.tables import CANCEL, KEEP_WAITING, choices_for, delay_consents
 
 __all__ = [
@@ -301,7 +303,9 @@ def run_customer_work(
     outbox: Any,
 ) -> None:
     """What customers' choices ask of one shop each cycle: the delay-consent pass (when on), then
-    every pending cancel written to the shop."""
+    every pending cancel and swap written to the shop (a swap confirmed by email once done)."""
     if web.delay_consent == "ftc":
         run_consent(engine, store, clock, shop, outbox, needs_approval=web.cancel_needs_approval)
     run_cancels(engine, clock, shop.name, adapter)
+    swapped = run_swaps(engine, clock, shop.name, adapter)
+    confirm_swaps(store, outbox, shop, swapped, clock())

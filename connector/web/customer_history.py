@@ -16,9 +16,10 @@ import sqlalchemy as sa
 from connector.model_cancel import RefundKind
 from connector.web.customer_cancel import CancelRecord, cancel_key, cancels_for
 from connector.web.customer_consent import notices_for
+from connector.web.swap_tables import SWAP, SwapRecord, swaps_for
 from connector.web.tables import CANCEL, KEEP_WAITING, CancelState, choices_for
 
-__all__ = ["ChoiceRow", "choice_history", "describe_cancel"]
+__all__ = ["ChoiceRow", "choice_history", "describe_cancel", "describe_swap"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +63,37 @@ def describe_cancel(record: CancelRecord) -> str:
     return f"done {when}: cancelled, nothing was paid (refund {record.refund_id})"
 
 
+def describe_swap(record: SwapRecord) -> str:
+    """Where a swap stands, in support's words (the owner acts on FAILED and a manual refund)."""
+    state = record.state
+    when = record.updated_at.strftime("%Y-%m-%d %H:%M UTC")
+    if state == CancelState.AWAITING_APPROVAL:
+        return "awaiting the owner's approval (connector cancels approve)"
+    if state == CancelState.PENDING:
+        tried = f"; last try: {record.message}" if record.message else ""
+        return f"to be written to the shop at the next cycle{tried}"
+    if state == CancelState.WRITING:
+        return f"being written to the shop (since {when})"
+    if state == CancelState.DECLINED:
+        return f"declined by the owner {when}"
+    if state == CancelState.FAILED:
+        return f"FAILED {when}: {record.message}; swap by hand or tell the customer"
+    text = f"done {when}: new line {record.new_line_id}"
+    if record.owed:
+        return (
+            f"{text}; the gateway cannot refund: pay back {record.owed} {record.currency} BY HAND"
+        )
+    if record.amount:
+        return f"{text}; difference refunded {record.amount} {record.currency}"
+    return text
+
+
 def choice_history(
     engine: sa.Engine, shop: str, order_id: str, names: Mapping[str, str] | None = None
 ) -> list[ChoiceRow]:
     """Every choice about one order, oldest first; ``names`` maps line ids to what support reads."""
     cancels = {c.key: c for c in cancels_for(engine, shop, order_id)}
+    swaps = {s.line_id: s for s in swaps_for(engine, shop, order_id)}
     rows = []
     for choice in choices_for(engine, shop, order_id):
         date_text = choice.promise.isoformat() if choice.promise else "no date"
@@ -89,6 +116,20 @@ def choice_history(
                 else f"waiting items cancelled ({choice.source}, no answer)"
             )
             rows.append(ChoiceRow(f"{who} ({units})", choice.at, result))
+        elif choice.action.startswith(f"{SWAP}:"):
+            line_id = choice.action.split(":", 1)[1]
+            swap = swaps.get(line_id)
+            if swap is None:
+                rows.append(ChoiceRow(choice.action, choice.at, "recorded"))
+                continue
+            rows.append(
+                ChoiceRow(
+                    f"customer swapped {swap.old_title} ({swap.old_sku}) x{swap.units} "
+                    f"for {swap.title} ({swap.sku})",
+                    choice.at,
+                    describe_swap(swap),
+                )
+            )
         else:
             rows.append(ChoiceRow(choice.action, choice.at, "recorded"))
     for notice in notices_for(engine, shop, order_id):

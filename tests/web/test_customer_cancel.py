@@ -7,7 +7,7 @@ from __future__ import annotations
 import html as html_lib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -75,9 +75,14 @@ class Shop:
         return found
 
 
-def _shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str = "") -> Iterator[Shop]:
+def _shop(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    extra: str = "",
+    edit: Callable[[str], str] = str,
+) -> Iterator[Shop]:
     monkeypatch.setenv("OUTLET_WEB_SECRET", SECRET)
-    with outlet_sandbox(tmp_path, monkeypatch, edit=lambda text: text + WEB + extra) as (
+    with outlet_sandbox(tmp_path, monkeypatch, edit=lambda text: edit(text) + WEB + extra) as (
         config,
         store,
     ):

@@ -38,15 +38,12 @@ def test_defaults_offer_keep_waiting_and_cancel_without_approval_or_consent() ->
     ("web", "problems"),
     [
         ({"customer_actions": ["keep_waiting"]}, []),
-        (
-            {"customer_actions": ["keep_waiting", "swap"]},
-            [
-                "web.customer_actions[1]: swap is not available yet (issue 14); offer keep_waiting and cancel"
-            ],
-        ),
+        ({"customer_actions": ["keep_waiting", "swap"]}, []),
+        ({"customer_actions": ["swap"], "swap_skus": ["HOUSE-*"]}, []),
+        ({"swap_skus": ["HOUSE-*", ""]}, ["web.swap_skus[1]: an empty pattern would match nothing"]),
         (
             {"customer_actions": ["refund"]},
-            ["web.customer_actions[0]: expected one of keep_waiting, cancel, got 'refund'"],
+            ["web.customer_actions[0]: expected one of keep_waiting, cancel, swap, got 'refund'"],
         ),
         ({"customer_actions": ["cancel", "cancel"]}, ["web.customer_actions: each action once"]),
         ({"delay_consent": "ftc"}, []),

@@ -10,6 +10,7 @@ notes leave ``date_modified`` alone.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from connector.sandbox.woocommerce.catalog import Catalog, WooError, invalid_param
@@ -196,9 +197,75 @@ class Orders:
         if "meta_data" in data:
             order.meta = self.catalog.upsert_meta(order.meta, list(data["meta_data"] or []))
             self.on_change(order, "updated")
+        if isinstance(data.get("line_items"), list):
+            self._set_lines(order, [dict(e) for e in data["line_items"] if isinstance(e, dict)])
+            touched = True
         if touched:
             order.modified = self._now()
             self.on_change(order, "updated")
+
+    def _set_lines(self, order: Order, entries: list[dict[str, Any]]) -> None:
+        """REST ``line_items`` on an update, as ``WC_REST_Orders_V2_Controller`` does it.
+
+        ``quantity: 0`` (or a null ``product_id``) with an ``id`` removes the line without
+        restocking it; an entry with an ``id`` updates that line and brings its stock in line with
+        its quantity on an order holding stock (``wc_maybe_adjust_line_item_product_stock``); an
+        entry without one adds a line and takes no stock. Totals are recomputed on every read.
+        """
+        for entry in entries:
+            line_id = int(entry.get("id") or 0)
+            line = next((x for x in order.lines if x.id == line_id), None) if line_id else None
+            if line_id and line is None:
+                raise WooError(
+                    400,
+                    "woocommerce_rest_invalid_item_id",
+                    "Order item ID provided is not associated with order.",
+                )
+            if line is not None and (
+                entry.get("quantity") == 0
+                or ("product_id" in entry and entry["product_id"] is None)
+            ):
+                order.lines.remove(line)  # REST's remove_item: the stock it took stays taken
+                continue
+            if line is None:
+                item = self._item_for(entry)
+                line = Line(
+                    self.next_item_id(),
+                    item.parent or item.id,
+                    item.id if item.parent else 0,
+                    int(entry.get("quantity", 1)),
+                    name=item.name,
+                    sku=item.sku,
+                )
+                line.price = item.price
+                if entry.get("subtotal") is not None and int(entry.get("quantity", 1)) > 0:
+                    line.price = str(Decimal(str(entry["subtotal"])) / line.qty)
+                order.lines.append(line)
+                created = True
+            else:
+                line.qty = int(entry.get("quantity", line.qty))
+                created = False
+            if entry.get("total") is not None:
+                line.total = f"{Decimal(str(entry['total'])):.2f}"
+            if entry.get("meta_data"):
+                line.meta = self.catalog.upsert_meta(line.meta, list(entry["meta_data"]))
+            if not created and order.status in HOLDS_STOCK:
+                held = self.catalog.items.get(line.variation_id or line.product_id)
+                if held is not None and self.catalog.stock_owner(held).manage_stock:
+                    refunded = self._refunded_units(order, line.id)
+                    diff = line.qty - refunded - line.reduced
+                    if diff:
+                        self.catalog.change_stock(held, -diff)
+                        line.reduced += diff
+
+    @staticmethod
+    def _refunded_units(order: Order, line_id: int) -> int:
+        return sum(
+            qty
+            for refund in order.refunds or ()
+            for _, line, qty, _ in refund.items
+            if line.id == line_id
+        )
 
     def edit_line(self, order: Order, sku: str, quantity: int) -> None:
         """An admin order edit: stock follows the new quantity when the order holds stock."""

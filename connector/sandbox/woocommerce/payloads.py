@@ -229,7 +229,8 @@ def _line_json(catalog: Catalog, order: Order, index: int) -> dict[str, Any]:
             }
         )
     price = Decimal(line.price or "0")
-    total = f"{price * line.qty:.2f}"
+    subtotal = f"{price * line.qty:.2f}"
+    total = line.total if line.total is not None else subtotal
     parent = catalog.items.get(line.product_id)
     return {
         "id": line.id,
@@ -238,7 +239,7 @@ def _line_json(catalog: Catalog, order: Order, index: int) -> dict[str, Any]:
         "variation_id": line.variation_id,
         "quantity": line.qty,
         "tax_class": "",
-        "subtotal": total,
+        "subtotal": subtotal,
         "subtotal_tax": "0.00",
         "total": total,
         "total_tax": "0.00",

@@ -83,6 +83,7 @@ class Line:
         "qty",
         "reduced",
         "sku",
+        "total",
         "variation_id",
     )
 
@@ -99,6 +100,8 @@ class Line:
         self.reduced = 0
         self.backordered: int | None = None
         self.meta: Meta | None = None
+        self.total: str | None = None
+        """The line's total when set apart from price x quantity (a REST ``total``)."""
 
 
 class Note:
