@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_engine import DEFAULT, NOW, POLICY, generate  # noqa: E402
+from bench_engine import DEFAULT, NOW, POLICY, generate
 
-from connector.engine import decide  # noqa: E402
+from connector.engine import decide
 
 
 def main() -> None:
