@@ -69,6 +69,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
+ENQUEUE_BATCH = 200
+"""Rendered emails per INSERT, so a first cycle (6,717 emails on the 30k-order sandbox shop) never
+holds every rendered body at once."""
+
+
 class Outbox:
     """Customer emails waiting to go, on the state database's engine.
 
@@ -103,12 +108,16 @@ class Outbox:
         ``alternatives`` maps a SKU to in-stock products offered instead of it.
         """
         now = self.clock()
+        added = 0
         with self.engine.begin() as conn:
             rows: dict[str, dict[str, Any]] = {}
             for notification in notifications:
                 row = self._row(notification, shop, alternatives or {}, conn, now)
                 rows.setdefault(row["idempotency_key"], row)  # the first of a key, as one by one
-            return self._insert_ignoring_duplicates(conn, list(rows.values()))
+                if len(rows) >= ENQUEUE_BATCH:
+                    added += self._insert_ignoring_duplicates(conn, list(rows.values()))
+                    rows.clear()
+            return added + self._insert_ignoring_duplicates(conn, list(rows.values()))
 
     def _row(
         self,

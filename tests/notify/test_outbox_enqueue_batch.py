@@ -51,3 +51,19 @@ def test_a_batch_is_one_insert_that_skips_keys_already_stored_or_repeated(
     with engine.connect() as conn:
         stored = conn.execute(sa.select(messages.c.order_id)).scalars().all()
     assert sorted(stored) == sorted([*(f"o{n}" for n in range(8)), "p0", "p1"])
+
+
+def test_a_long_list_goes_in_batches_and_a_key_repeated_across_them_is_stored_once(
+    engine: sa.Engine, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import connector.notify.outbox as outbox_module
+
+    monkeypatch.setattr(outbox_module, "ENQUEUE_BATCH", 3)
+    shop = sample_shop("en")
+    mails = [
+        replace(sample_notification("ship_soon"), order_id=f"o{n}", order_number=f"#{n}")
+        for n in range(7)
+    ]
+    assert Outbox(engine, clock).enqueue([*mails, mails[1], mails[5]], shop) == 7
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(messages)).scalar() == 7
