@@ -10,6 +10,15 @@ Prints one line per measurement; copy the numbers into docs/deployment.md with t
 daemon's cycles with its warm engine on the WooCommerce sandbox shop of issue 19 (3k products, 30k
 orders, plain http): a quiet cycle, and a cycle after 100 new orders, against a cold cycle (the
 whole shop read and planned); numbers go into docs/engine.md with the machine and the date.
+Each cycle's line is followed by its SQL statements by verb, its requests by route, the seconds
+the store took to answer (the sandbox serves in this process: its time is not the connector's)
+and the pacer's waits. ``--profile PREFIX`` writes cProfile stats of the first quiet and the
+first 100-order cycle to ``PREFIX.quiet.prof`` and ``PREFIX.new.prof``.
+
+Measured 2026-12-04 on ``vm`` (2 vCPUs shared, Python 3.11.7, SQLite), before -> after issue 19's
+cycle work: quiet cycle 1.5 s (load 9.5), 24 requests, 82 statements -> 0.15-0.21 s (load 6),
+2 requests, 35 statements; 100 new orders 2.2-3.1 s, 86-111 requests, 357-399 statements ->
+1.7-2.3 s, 84-99 requests, 89 statements (docs/engine.md).
 """
 
 from __future__ import annotations
