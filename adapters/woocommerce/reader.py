@@ -59,9 +59,11 @@ class Cursor:
     seen: dict[str, int] = field(default_factory=dict)
     hot: dict[str, str] = field(default_factory=dict)
     settled: int | None = None
-    """Rows modified before this second were final and listed when the last whole read began: the
-    next read starts there, not a whole overlap window back (a quiet shop re-listed that window
-    each cycle: 23 product pages on the 30k-order sandbox shop after a burst of writes)."""
+    """The store's second (its ``Date``, less the answer's time and slack) when the last whole
+    read began. The overlap window guards rows that become visible up to ``overlap`` seconds after
+    their date; it is counted back from this second when that is later than the newest row, so a
+    quiet shop stops re-listing the window behind its last change once the store's clock is past
+    it (it re-listed it every cycle: 23 product pages on the 30k-order sandbox shop)."""
 
     def floor(self, overlap: int) -> int | None:
         """The ``modified_after`` of the next read (exclusive), None for a first read."""
@@ -69,8 +71,8 @@ class Cursor:
             return None
         after = self.watermark - overlap
         if self.settled is not None:
-            # Hot rows were read in or after their page's settled second, never before this one.
-            after = max(after, self.settled - 1)
+            # Hot rows were read in or after their page's settled second: never below this.
+            after = max(after, self.settled - overlap)
         return after
 
     @classmethod
