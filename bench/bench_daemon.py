@@ -16,9 +16,10 @@ and the pacer's waits. ``--profile PREFIX`` writes cProfile stats of the first q
 first 100-order cycle to ``PREFIX.quiet.prof`` and ``PREFIX.new.prof``.
 
 Measured 2026-12-04 on ``vm`` (2 vCPUs shared, Python 3.11.7, SQLite), before -> after issue 19's
-cycle work: quiet cycle 1.5 s (load 9.5), 24 requests, 82 statements -> 0.16-0.19 s (load 5.5),
-2 requests, 35 statements; 100 new orders 2.2-3.1 s, 86-111 requests, 357-399 statements ->
-1.4-1.8 s, 84-99 requests, 89 statements (docs/engine.md).
+cycle work: quiet cycle 1.5 s (load 9.5), 24 requests, 82 statements -> 0.11-0.13 s (load 2.6),
+2 requests, 35 statements, once a read began a whole overlap window past the last burst; 100 new
+orders 2.2-3.1 s, 86-111 requests, 357-399 statements -> 1.34-1.53 s, 84-99 requests, 89
+statements (docs/engine.md).
 """
 
 from __future__ import annotations
