@@ -10,6 +10,16 @@ Prints one line per measurement; copy the numbers into docs/deployment.md with t
 daemon's cycles with its warm engine on the WooCommerce sandbox shop of issue 19 (3k products, 30k
 orders, plain http): a quiet cycle, and a cycle after 100 new orders, against a cold cycle (the
 whole shop read and planned); numbers go into docs/engine.md with the machine and the date.
+Each cycle's line is followed by its SQL statements by verb, its requests by route, the seconds
+the store took to answer (the sandbox serves in this process: its time is not the connector's)
+and the pacer's waits. ``--profile PREFIX`` writes cProfile stats of the first quiet and the
+first 100-order cycle to ``PREFIX.quiet.prof`` and ``PREFIX.new.prof``.
+
+Measured 2026-12-04 on ``vm`` (2 vCPUs shared, Python 3.11.7, SQLite), before -> after issue 19's
+cycle work: quiet cycle 1.5 s (load 9.5), 24 requests, 82 statements -> 0.11-0.13 s (load 2.6),
+2 requests, 35 statements, once a read began a whole overlap window past the last burst; 100 new
+orders 2.2-3.1 s, 86-111 requests, 357-399 statements -> 1.34-1.53 s, 84-99 requests, 89
+statements (docs/engine.md).
 """
 
 from __future__ import annotations
@@ -124,28 +134,93 @@ def bench_leases(url: str, rounds: int = 500) -> None:
     db.close()
 
 
-def _timed_cycle(daemon: Any, shop: str, clock: Any) -> tuple[float, Any, int]:
-    """One ``run --once`` cycle five minutes on: seconds, report, API requests."""
+class Counts:
+    """What one cycle cost, counted: SQL statements (by verb), the store's requests (by route)
+    and the seconds the store took to answer them (the pacer's ``answering``: the sandbox's own
+    serving time, which shares this process, apart from the connector's)."""
+
+    def __init__(self, db: Any, store: Any, adapter: Any) -> None:
+        from collections import Counter
+
+        from sqlalchemy import event
+
+        self.statements: Counter[str] = Counter()
+        self.store, self.adapter = store, adapter
+
+        def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            self.statements[statement.lstrip().split(None, 1)[0].upper()] += 1
+
+        event.listen(db.engine, "before_cursor_execute", count)
+
+    def start(self) -> None:
+        self.statements.clear()
+        self.store.log.clear()
+        self._answering = self.adapter.client.pacer.answering
+        self._waited = self.adapter.client.pacer.waited
+
+    def line(self) -> str:
+        from collections import Counter
+
+        routes = Counter(f"{e.method} {e.operation or e.path}" for e in self.store.log.entries())
+        served = self.adapter.client.pacer.answering - self._answering
+        waited = self.adapter.client.pacer.waited - self._waited
+        sql = ", ".join(f"{k} {v}" for k, v in self.statements.most_common())
+        top = ", ".join(f"{k} {v}" for k, v in routes.most_common(6))
+        return (
+            f"    store answering {served:.2f} s, pacer waits {waited:.2f} s; "
+            f"SQL {sum(self.statements.values())} ({sql}); requests: {top}"
+        )
+
+
+def _timed_cycle(
+    daemon: Any, shop: str, clock: Any, counts: Counts | None = None, profile: str = ""
+) -> tuple[float, Any, int]:
+    """One ``run --once`` cycle five minutes on: seconds, report, API requests.
+
+    With ``profile`` (a file name), the cycle runs under cProfile and its stats are saved there.
+    """
     clock.advance(timedelta(minutes=5))
     before = daemon.adapter(shop).usage.requests
+    if counts is not None:
+        counts.start()
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     began = time.perf_counter()
     report = daemon.run_once(deliver=False)[shop]
     took = time.perf_counter() - began
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
     assert report is not None and report.ok, report and report.error
     return took, report, daemon.adapter(shop).usage.requests - before
 
 
-def _line(label: str, took: float, report: Any, requests: int, plan_s: float) -> str:
+def _line(
+    label: str,
+    took: float,
+    report: Any,
+    requests: int,
+    plan_s: float,
+    *,
+    counts: Counts | None = None,
+) -> str:
+    import os
+
     planned = report.planned
+    load = os.getloadavg()[0]
     return (
-        f"{label}: {took:.2f} s ({plan_s * 1000:.0f} ms planning), {requests} requests, "
-        f"synced {report.sync.orders} orders / {report.sync.variants} variants, plan "
-        f"{planned['storefront']} storefront, {planned['order_actions']} order actions, "
-        f"{planned['notifications']} emails"
-    )
+        f"{label}: {took:.2f} s ({plan_s * 1000:.0f} ms planning, load {load:.1f}), "
+        f"{requests} requests, synced {report.sync.orders} orders / {report.sync.variants} "
+        f"variants, plan {planned['storefront']} storefront, {planned['order_actions']} order "
+        f"actions, {planned['notifications']} emails"
+    ) + (f"\n{counts.line()}" if counts is not None else "")
 
 
-def bench_cycles(products: int, orders: int, rounds: int = 3) -> None:
+def bench_cycles(products: int, orders: int, rounds: int = 3, profile: str = "") -> None:
     """Quiet and 100-new-order cycles with the warm engine, and a cold cycle to compare."""
     import random
     import resource
@@ -187,15 +262,25 @@ def bench_cycles(products: int, orders: int, rounds: int = 3) -> None:
                 planning.append(time.perf_counter() - start)
 
         warm.plan = timed_plan  # type: ignore[method-assign]
+        counts = Counts(db, store, daemon.adapter(shop))
         try:
             for number in range(1, 6):  # the first sync, its writes, until a cycle plans nothing
-                took, report, requests = _timed_cycle(daemon, shop, clock)
-                print(_line(f"setup cycle {number}", took, report, requests, planning[-1]))
+                took, report, requests = _timed_cycle(daemon, shop, clock, counts)
+                print(
+                    _line(
+                        f"setup cycle {number}", took, report, requests, planning[-1], counts=counts
+                    )
+                )
                 if report.plan.is_empty and not report.sync.orders:
                     break
             for number in range(1, rounds + 1):
-                took, report, requests = _timed_cycle(daemon, shop, clock)
-                print(_line(f"quiet cycle {number}", took, report, requests, planning[-1]))
+                where = f"{profile}.quiet.prof" if profile and number == 1 else ""
+                took, report, requests = _timed_cycle(daemon, shop, clock, counts, where)
+                print(
+                    _line(
+                        f"quiet cycle {number}", took, report, requests, planning[-1], counts=counts
+                    )
+                )
             skus = sorted(v.sku for v in db.variants(shop) if v.sku)
             short = sorted(backordered_skus(spec))
             pick = random.Random(19)
@@ -204,10 +289,29 @@ def bench_cycles(products: int, orders: int, rounds: int = 3) -> None:
                     sku = pick.choice(short if pick.random() < 0.2 else skus)
                     email = f"bench{pick.randrange(2000)}@example.com"
                     store.place_order(email, [(sku, pick.randint(1, 2))], checkout=False)
-                took, report, requests = _timed_cycle(daemon, shop, clock)
-                print(_line(f"100 new orders {number}", took, report, requests, planning[-1]))
-                took, report, requests = _timed_cycle(daemon, shop, clock)
-                print(_line(f"  then quiet {number}", took, report, requests, planning[-1]))
+                where = f"{profile}.new.prof" if profile and number == 1 else ""
+                took, report, requests = _timed_cycle(daemon, shop, clock, counts, where)
+                print(
+                    _line(
+                        f"100 new orders {number}",
+                        took,
+                        report,
+                        requests,
+                        planning[-1],
+                        counts=counts,
+                    )
+                )
+                took, report, requests = _timed_cycle(daemon, shop, clock, counts)
+                print(
+                    _line(
+                        f"  then quiet {number}",
+                        took,
+                        report,
+                        requests,
+                        planning[-1],
+                        counts=counts,
+                    )
+                )
             clock.advance(timedelta(hours=1))
             took, report, requests = _timed_cycle(daemon, shop, clock)
             print(_line("hourly check (warm full + cold)", took, report, requests, planning[-1]))
@@ -239,10 +343,17 @@ def main() -> None:
     parser.add_argument("--cycles", action="store_true", help="the warm-engine cycle benchmark")
     parser.add_argument("--products", type=int, default=3000)
     parser.add_argument("--orders", type=int, default=30000)
+    parser.add_argument(
+        "--profile",
+        default="",
+        help="with --cycles: cProfile the first quiet and 100-order "
+        "cycles into PREFIX.quiet.prof and PREFIX.new.prof",
+    )
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if args.cycles:
         logging.basicConfig(level=logging.WARNING)
-        bench_cycles(args.products, args.orders)
+        bench_cycles(args.products, args.orders, args.rounds, args.profile)
         return
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"

@@ -337,7 +337,14 @@ def _apply(
     )
     if lost("saving the queue"):
         return
-    deps.store.replace_queue(deps.shop, plan.queue)
+    if deps.warm is None:
+        deps.store.replace_queue(deps.shop, plan.queue)
+    else:  # only the SKUs whose queue changed since this process last saved it
+        queues, skus = deps.warm.saved_queue.changes(plan.queue)
+        if skus is None or skus:
+            entries = plan.queue if skus is None else [e for k in skus for e in queues.get(k, ())]
+            deps.store.replace_queue(deps.shop, entries, skus)
+        deps.warm.saved_queue.saved(queues)
     if plan.events:
         if lost("saving the history"):
             return

@@ -1,7 +1,8 @@
 """The shared HTTP helpers: one session factory, one retry function, one pacer.
 
 Pacing follows the store (see :class:`Pacer`): answers, latency and refusals set it, the shop's
-``requests_per_second`` is only its ceiling.
+``requests_per_second`` is only its ceiling. A store that meters calls by cost (Shopify's leaky
+bucket) reports its bucket to the same pacer, which then also waits for the points a call needs.
 
 Adapters build their requests on a :func:`make_session` session (keep-alive, the seam tests swap) and
 send every call through :func:`call_with_retry`. The adapter's own code turns a response into either a
@@ -33,6 +34,7 @@ from connector import __version__
 from connector.errors import RetryableError
 
 __all__ = [
+    "Bucket",
     "Pacer",
     "RetryPolicy",
     "call_with_retry",
@@ -159,6 +161,21 @@ def transport_failure(error: BaseException) -> str:
     return f"{what} ({getattr(request, 'method', None) or 'GET'} {safe_url(str(url))})"
 
 
+@dataclass(slots=True)
+class Bucket:
+    """A store's cost bucket as last reported (Shopify's ``throttleStatus``), and when, on the
+    pacer's time line."""
+
+    maximum: float = 0.0
+    available: float = 0.0
+    restore_rate: float = 0.0
+    at: float = 0.0
+
+    def expected(self, now: float) -> float:
+        """Points the bucket should hold at ``now``, restored since the report."""
+        return min(self.maximum, self.available + (now - self.at) * self.restore_rate)
+
+
 class Pacer:
     """Paces one shop's calls by the store's own answers, with ``rate`` per second as a ceiling.
 
@@ -173,6 +190,12 @@ class Pacer:
     * **latency** (:meth:`answered`): when answers of one kind take over three times as long as
       the quickest the store has shown for that kind (an average over recent answers), it is busy
       with others; the next call waits the excess, so our share of its time stays what it was.
+
+    * **a cost bucket** (:meth:`bucket_reported`, Shopify's ``throttleStatus``): before a call
+      expected to request ``cost`` points, :meth:`wait` also waits until the bucket should hold
+      them (the store runs nothing its bucket cannot hold), so a steady run is never refused;
+      a refusal for cost (:meth:`throttled`, Shopify's ``THROTTLED``) holds every call until the
+      bucket should hold what was asked.
 
     Thread-safe. ``monotonic`` and ``sleep`` are the seams tests use
     (:class:`connector.clock.VirtualTimer`): nothing waits for real.
@@ -197,6 +220,8 @@ class Pacer:
         self._sleep = sleep
         self._next = 0.0
         self._hold_until = 0.0
+        self.bucket: Bucket | None = None
+        """The store's cost bucket as last reported, if it meters calls by cost."""
         self._latency: dict[str, tuple[float, float]] = {}
         """Per kind of call: the recent average latency and the lowest such average seen."""
         self._lock = threading.Lock()
@@ -210,11 +235,15 @@ class Pacer:
         """Seconds between the starts of two calls, as things stand."""
         return self._gap
 
-    def wait(self) -> float:
-        """Block until the next call may go; returns the seconds waited."""
+    def wait(self, cost: float = 0.0) -> float:
+        """Block until the next call may go; returns the seconds waited.
+
+        ``cost``: the points the call is expected to request from the store's bucket (0 when the
+        store has none, or the cost is not known).
+        """
         with self._lock:
             now = self._monotonic()
-            start = max(now, self._next, self._hold_until)
+            start = max(now, self._next, self._hold_until, self._bucket_ready(now, cost))
             self._next = start + self._gap
         delay = start - now
         if delay > 0:
@@ -247,3 +276,48 @@ class Pacer:
             self._gap = min(self.MAX_GAP, max(self.MIN_REFUSED_GAP, self._gap * 2))
             if retry_after is not None and retry_after > 0:
                 self._hold_until = max(self._hold_until, now + min(retry_after, self.MAX_GAP * 4))
+
+    def bucket_reported(self, maximum: float, available: float, restore_rate: float) -> None:
+        """The store's bucket now: ``available`` of ``maximum`` points, ``restore_rate`` a second."""
+        with self._lock:
+            self.bucket = Bucket(maximum, available, restore_rate, self._monotonic())
+
+    def spent(self, cost: float) -> None:
+        """A call whose answer told nothing of the bucket (lost, cut off) may still have cost
+        ``cost`` points: count them gone."""
+        with self._lock:
+            bucket = self.bucket
+            if bucket is None:
+                return
+            now = self._monotonic()
+            left = max(0.0, bucket.expected(now) - cost)
+            self.bucket = Bucket(bucket.maximum, left, bucket.restore_rate, now)
+
+    def throttled(self, requested: float | None) -> float | None:
+        """The store refused a call for cost (its bucket held less than the ``requested`` points).
+
+        Every call waits until the bucket should hold them again (the bucket, just reported by
+        :meth:`bucket_reported`, says exactly when: no doubling of the gap as for a 429); returns
+        those seconds for the retry, or None when the bucket or the cost is not known.
+        """
+        with self._lock:
+            bucket = self.bucket
+            if bucket is None or bucket.restore_rate <= 0 or requested is None:
+                return None
+            now = self._monotonic()
+            delay = max(0.0, (requested + 1 - bucket.expected(now)) / bucket.restore_rate)
+            self._hold_until = max(self._hold_until, now + delay)
+            return delay
+
+    def _bucket_ready(self, now: float, cost: float) -> float:
+        """When the bucket should hold ``cost`` points plus a margin (``now`` if it has none).
+
+        The margin (one point and a tenth of a second of restore) absorbs rounding in the
+        reported status and time the store did not count between our calls.
+        """
+        bucket = self.bucket
+        if bucket is None or bucket.restore_rate <= 0 or cost <= 0:
+            return now
+        margin = 1 + bucket.restore_rate * 0.1
+        need = min(cost + margin, bucket.maximum) - bucket.expected(now)
+        return now + need / bucket.restore_rate if need > 0 else now

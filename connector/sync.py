@@ -199,7 +199,13 @@ def resync(
     if target.is_empty:
         return result
     page = adapter.fetch(target)
-    new_orders = [order for order in page.orders if store.order(shop, order.platform_id) is None]
+    # One read for the page's orders, not one per order (59 of them after a 100-order cycle's
+    # writes); by id only: an order number that happens to equal a new order's id is no match.
+    known = {
+        order.platform_id
+        for order in store.orders_by_ids(shop, (o.platform_id for o in page.orders))
+    }
+    new_orders = [order for order in page.orders if order.platform_id not in known]
     settled = settle_memberships(store, adapter, shop, page)
     if settled is not None:
         result.add(settled)

@@ -35,6 +35,7 @@ from connector.engine import Engine, StateDelta, variant_key
 from connector.metrics import Metrics
 from connector.model import Plan, PurchaseOrder
 from connector.planning import load_shop_state
+from connector.saved_queue import SavedQueue
 from connector.settings import Settings
 
 __all__ = ["Brought", "ShopEngine", "plan_difference"]
@@ -101,12 +102,15 @@ class ShopEngine:
         self._pos: dict[str, PurchaseOrder] = {}
         self._pending: set[str] = set()
         self._checked_at: datetime | None = None
+        self.saved_queue = SavedQueue()
+        """The queue as this process last saved it: a cycle writes only the SKUs that changed."""
 
     # -- lifecycle ------------------------------------------------------------------------------
 
     def follow_lease(self, generation: int | None) -> None:
         """Rebuild at the next plan if the shop's lease changed hands since the engine was built."""
         if generation != self.generation:
+            self.saved_queue.forget()
             if self.engine is not None:
                 self.discard("the lease changed hands")
             self.generation = generation
@@ -117,6 +121,7 @@ class ShopEngine:
             log.info("warm engine of %s dropped: %s", self.shop, reason)
         self.engine = None
         self._pending = set()
+        self.saved_queue.forget()
 
     @property
     def warm(self) -> bool:

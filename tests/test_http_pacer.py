@@ -91,6 +91,95 @@ def test_answers_much_slower_than_usual_space_the_next_call_by_the_excess() -> N
     assert other.slept == []
 
 
+class Bucket:
+    """A store's leaky bucket (Shopify's): a call runs only when the bucket holds its requested
+    cost, which is taken, then refunded down to the actual cost; every answer reports the bucket."""
+
+    def __init__(self, timer: VirtualTimer, size: float, rate: float) -> None:
+        self.timer, self.size, self.rate = timer, size, rate
+        self.level, self.at = size, timer.now
+        self.refused = 0
+
+    def _restore(self) -> None:
+        self.level = min(self.size, self.level + (self.timer.now - self.at) * self.rate)
+        self.at = self.timer.now
+
+    def call(self, requested: float, actual: float) -> bool:
+        self._restore()
+        if self.level < requested:
+            self.refused += 1
+            return False
+        self.level -= actual
+        return True
+
+
+def bucket_calls(pace: Pacer, timer: VirtualTimer, store: Bucket, count: int) -> None:
+    """``count`` calls asking 500 points, each actually costing 300, answered in 20 ms."""
+    for _ in range(count):
+        while True:
+            pace.wait(500)
+            timer.advance(0.02)
+            ran = store.call(500, 300)
+            pace.bucket_reported(store.size, store.level, store.rate)
+            if ran:
+                pace.answered(0.02, "Orders")
+                break
+            timer.sleep(pace.throttled(500) or 0.0)
+
+
+def test_a_cost_bucket_is_waited_for_so_a_long_run_is_never_throttled() -> None:
+    timer = VirtualTimer()
+    pace = pacer(0, timer)  # no ceiling: the bucket is the store's
+    store = Bucket(timer, 2000, 100)
+    began = timer.now
+    bucket_calls(pace, timer, store, 40)
+    assert store.refused == 0
+    # 40 x 300 points spent, 2000 in the bucket at the start, 100 a second: the pace the points
+    # allow (10 s), not a ceiling's; the wait is for what the calls actually cost.
+    assert 100 <= timer.now - began <= 110
+
+
+def test_a_full_bucket_never_waits_and_an_unknown_cost_waits_for_nothing() -> None:
+    timer = VirtualTimer()
+    pace = pacer(0, timer)
+    pace.bucket_reported(2000, 2000, 100)
+    assert pace.wait(500) == 0.0
+    assert pace.wait() == 0.0
+    assert timer.slept == []
+
+
+def test_throttled_holds_every_call_until_the_bucket_holds_what_was_asked() -> None:
+    timer = VirtualTimer()
+    pace = pacer(0, timer)
+    pace.bucket_reported(1000, 100, 50)
+    retry = pace.throttled(600)
+    assert retry == pytest.approx((600 + 1 - 100) / 50)
+    # Any call, even one asking few points, waits out the refusal first.
+    assert pace.wait(10) == pytest.approx(retry)
+    assert pace.gap == 0.0  # the bucket said when: no doubling as after a 429
+
+
+def test_an_answer_lost_after_it_ran_counts_its_points_spent() -> None:
+    timer = VirtualTimer()
+    pace = pacer(0, timer)
+    pace.bucket_reported(1000, 1000, 50)
+    pace.spent(900)
+    # The next 500-point call waits for 400 points (and the margin) to come back.
+    assert pace.wait(500) == pytest.approx((500 + 1 + 5 - 100) / 50)
+
+
+def test_both_kinds_of_signal_go_to_one_pacer_and_the_longest_wait_wins() -> None:
+    timer = VirtualTimer()
+    pace = pacer(0, timer)
+    pace.bucket_reported(1000, 0, 100)  # 5 s until 500 points
+    pace.refused(2.0)  # and a 429 saying two seconds
+    assert pace.wait(500) == pytest.approx((500 + 1 + 10) / 100)  # plus the margin
+    timer.advance(0.01)
+    pace.answered(0.01, "GET x")
+    # After the refusal, calls are spaced (gently back), whatever the bucket holds.
+    assert 0 < pace.wait() <= Pacer.MIN_REFUSED_GAP
+
+
 def test_a_session_for_one_host_reads_the_proxy_settings_once_and_keeps_no_proxy(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

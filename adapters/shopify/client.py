@@ -1,9 +1,11 @@
-"""A small Admin GraphQL client: one session, every call through the shared retry, paced by cost.
+"""A small Admin GraphQL client: one session, every call through the shared retry and the shared pacer.
 
 Every answer carries ``extensions.cost.throttleStatus``, reported after Shopify refunded the call
-down to its actual cost; the client remembers it and, before each call, waits until the bucket
-holds what the call is expected to request (Shopify runs nothing the bucket cannot hold), so that
-in steady state it is never THROTTLED and waits only for what the previous calls actually cost.
+down to its actual cost; the client reports it to the shop's :class:`~connector.http.Pacer`, which
+before each call waits until the bucket holds what the call is expected to request (Shopify runs
+nothing the bucket cannot hold), so that in steady state it is never THROTTLED and waits only for
+what the previous calls actually cost. ``THROTTLED``, 429/503 and the answers' latency go to the
+same pacer, as WooCommerce's refusals and latency do.
 What comes back is mapped to an action by one table (``STATUS_ACTIONS`` for HTTP statuses,
 ``CODE_ACTIONS`` for error codes inside a 200) and raised as a typed error from
 :mod:`connector.errors`.
@@ -14,7 +16,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -29,7 +30,7 @@ from connector.errors import (
     PlatformRetryable,
     RetryableError,
 )
-from connector.http import RetryPolicy, call_with_retry
+from connector.http import Bucket, Pacer, RetryPolicy, call_with_retry
 from connector.platform import ApiUsage
 from connector.settings import ShopSettings
 
@@ -66,17 +67,8 @@ class QueryTooCostly(PlatformFatal):
         self.cost = cost
 
 
-@dataclass(slots=True)
-class Throttle:
-    """The bucket as last reported, and when (on the client's own time line)."""
-
-    maximum: float = 0.0
-    available: float = 0.0
-    restore_rate: float = 0.0
-    at: float = 0.0
-
-    def expected(self, now: float) -> float:
-        return min(self.maximum, self.available + (now - self.at) * self.restore_rate)
+Throttle = Bucket
+"""The bucket as last reported (kept under its old name: it is the shared pacer's :class:`Bucket`)."""
 
 
 class GraphQLClient:
@@ -102,7 +94,9 @@ class GraphQLClient:
         self._sleep = sleep
         self._monotonic = monotonic
         self._slept = 0.0
-        self.throttle: Throttle | None = None
+        # Shopify's ceiling is its bucket: no requests_per_second of its own (0). The pacer's time
+        # line is the client's (_now), so a wait an injected sleep did not really make still counts.
+        self.pacer = Pacer(0, monotonic=self._now, sleep=self.sleep)
         self._cost_notes = 0
         self.last_requested: dict[str, int] = {}
 
@@ -116,25 +110,16 @@ class GraphQLClient:
             self._sleep(seconds)
 
     @property
+    def throttle(self) -> Bucket | None:
+        """The bucket as Shopify last reported it (None before the first answer that said)."""
+        return self.pacer.bucket
+
+    @property
     def cap(self) -> float:
         """The most one call may request: 1000, or less when the bucket is smaller."""
         if self.throttle is None or not self.throttle.maximum:
             return 1000.0
         return min(1000.0, self.throttle.maximum)
-
-    def pace(self, expected_cost: float) -> None:
-        """Wait until the bucket should hold ``expected_cost`` points, plus a margin.
-
-        The margin (one point and a tenth of a second of restore) absorbs rounding in the reported
-        status and time the shop did not count between our calls.
-        """
-        throttle = self.throttle
-        if throttle is None or throttle.restore_rate <= 0:
-            return
-        margin = 1 + throttle.restore_rate * 0.1
-        need = min(expected_cost + margin, throttle.maximum) - throttle.expected(self._now())
-        if need > 0:
-            self.sleep(need / throttle.restore_rate)
 
     def expected_request(self, key: str) -> float:
         """What a call of ``key`` should request: what it requested last time, else an estimate.
@@ -172,7 +157,7 @@ class GraphQLClient:
 
         def attempt() -> dict[str, Any]:
             nonlocal renewed
-            self.pace(self.expected_request(key))
+            self.pacer.wait(self.expected_request(key))
             self.usage.requests += 1
             noted = self._cost_notes
             try:
@@ -206,16 +191,10 @@ class GraphQLClient:
 
     def _charge_unknown(self, key: str) -> None:
         """An answer we could not read may still have cost points: assume it cost what we asked."""
-        throttle = self.throttle
-        if throttle is None:
-            return
-        now = self._now()
-        spent = self.last_requested.get(key, 0)
-        self.throttle = Throttle(
-            throttle.maximum, max(0.0, throttle.expected(now) - spent), throttle.restore_rate, now
-        )
+        self.pacer.spent(self.last_requested.get(key, 0))
 
     def _send(self, query: str, variables: Mapping[str, Any], key: str) -> dict[str, Any]:
+        began = self._monotonic()
         answer = self.session.post(
             self.endpoint,
             data=json.dumps({"query": query, "variables": dict(variables)}),
@@ -226,6 +205,8 @@ class GraphQLClient:
             },
             timeout=self.policy.timeout,
         )
+        if answer.status_code == 200:
+            self.pacer.answered(self._monotonic() - began, key)
         return self._interpret(answer, key)
 
     @staticmethod
@@ -249,6 +230,8 @@ class GraphQLClient:
                 raise PermissionDenied(f"Shopify denied access ({details.describe()})")
             if action == "retry":
                 retry_after = _float(answer.headers.get("Retry-After"))
+                if status in (429, 503):
+                    self.pacer.refused(retry_after)
                 raise PlatformRetryable("Shopify asked us to retry", details, retry_after)
             raise PlatformFatal("Shopify refused the request", details)
         try:
@@ -304,11 +287,10 @@ class GraphQLClient:
         self._cost_notes += 1
         status = cost.get("throttleStatus")
         if isinstance(status, Mapping):
-            self.throttle = Throttle(
+            self.pacer.bucket_reported(
                 float(status.get("maximumAvailable") or 0),
                 float(status.get("currentlyAvailable") or 0),
                 float(status.get("restoreRate") or 0),
-                self._now(),
             )
         requested = cost.get("requestedQueryCost")
         if isinstance(requested, int | float):
@@ -318,11 +300,10 @@ class GraphQLClient:
             self.usage.cost += float(actual)
 
     def _throttle_wait(self, cost: Mapping[str, Any]) -> float | None:
-        throttle = self.throttle
         requested = cost.get("requestedQueryCost")
-        if throttle is None or not throttle.restore_rate or not isinstance(requested, int | float):
-            return None
-        return max(0.0, (float(requested) + 1 - throttle.available) / throttle.restore_rate)
+        return self.pacer.throttled(
+            float(requested) if isinstance(requested, int | float) else None
+        )
 
 
 def _key_parts(key: str) -> tuple[str, tuple[int, ...]]:

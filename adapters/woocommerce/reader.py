@@ -58,6 +58,22 @@ class Cursor:
     watermark: int | None = None
     seen: dict[str, int] = field(default_factory=dict)
     hot: dict[str, str] = field(default_factory=dict)
+    settled: int | None = None
+    """The store's second (its ``Date``, less the answer's time and slack) when the last whole
+    read began. The overlap window guards rows that become visible up to ``overlap`` seconds after
+    their date; it is counted back from this second when that is later than the newest row, so a
+    quiet shop stops re-listing the window behind its last change once the store's clock is past
+    it (it re-listed it every cycle: 23 product pages on the 30k-order sandbox shop)."""
+
+    def floor(self, overlap: int) -> int | None:
+        """The ``modified_after`` of the next read (exclusive), None for a first read."""
+        if self.watermark is None:
+            return None
+        after = self.watermark - overlap
+        if self.settled is not None:
+            # Hot rows were read in or after their page's settled second: never below this.
+            after = max(after, self.settled - overlap)
+        return after
 
     @classmethod
     def load(cls, text: str | None) -> Cursor:
@@ -67,7 +83,8 @@ class Cursor:
             data = json.loads(text)
             seen = {str(k): int(v) for k, v in data.get("s", {}).items()}
             hot = {str(k): str(v) for k, v in data.get("h", {}).items()}
-            return cls(int(data["w"]), seen, hot)
+            settled = data.get("t")
+            return cls(int(data["w"]), seen, hot, int(settled) if settled is not None else None)
         except (ValueError, KeyError, TypeError, AttributeError):
             return cls()  # an unreadable cursor means a full re-read, never a crash
 
@@ -80,6 +97,8 @@ class Cursor:
         hot = {k: v for k, v in self.hot.items() if k in seen}
         if hot:
             text["h"] = hot
+        if self.settled is not None:
+            text["t"] = self.settled
         return json.dumps(text, sort_keys=True)
 
     def is_new(self, row_id: str, modified: int) -> bool:
@@ -144,8 +163,10 @@ class Reader:
     ) -> Iterator[tuple[list[Mapping[str, Any]], int | None]]:
         """Pages of rows not seen before (or hot), oldest change first, each with the second
         before which its rows had settled (:func:`settled_before`)."""
-        after = None if cursor.watermark is None else cursor.watermark - self.overlap
+        after = cursor.floor(self.overlap)
         page = 1
+        first = True
+        began: int | None = None  # settled second of the read's first page
         while True:
             params: dict[str, Any] = {
                 "per_page": PER_PAGE,
@@ -172,8 +193,22 @@ class Reader:
                 newest = modified if newest is None else max(newest, modified)
                 if cursor.wants(key, modified):
                     fresh.append(row)
-            yield fresh, settled_before(answer)
-            if len(rows) < PER_PAGE:
+            settled = settled_before(answer)
+            if first:
+                first, began = False, settled
+                if cursor.settled is not None and (began is None or began < cursor.settled):
+                    # The store's clock is behind the last read's (moved back, or no Date):
+                    # rows may carry dates before that floor; list the overlap window again.
+                    cursor.settled = None
+                    after = cursor.floor(self.overlap)
+                    continue
+            last = len(rows) < PER_PAGE
+            if last:
+                # The read is whole only now: a cursor saved after an earlier page must still
+                # reach back to the rows of the pages not read yet.
+                cursor.settled = None if began is None else max(began, cursor.settled or began)
+            yield fresh, settled
+            if last:
                 return
             if newest is not None and (after is None or newest - 1 > after):
                 after, page = newest - 1, 1  # a new window just before the newest second read

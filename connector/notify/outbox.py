@@ -69,6 +69,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
+ENQUEUE_BATCH = 200
+"""Rendered emails per INSERT, so a first cycle (6,717 emails on the 30k-order sandbox shop) never
+holds every rendered body at once."""
+
+
 class Outbox:
     """Customer emails waiting to go, on the state database's engine.
 
@@ -105,10 +110,14 @@ class Outbox:
         now = self.clock()
         added = 0
         with self.engine.begin() as conn:
+            rows: dict[str, dict[str, Any]] = {}
             for notification in notifications:
                 row = self._row(notification, shop, alternatives or {}, conn, now)
-                added += self._insert_ignoring_duplicates(conn, row)
-        return added
+                rows.setdefault(row["idempotency_key"], row)  # the first of a key, as one by one
+                if len(rows) >= ENQUEUE_BATCH:
+                    added += self._insert_ignoring_duplicates(conn, list(rows.values()))
+                    rows.clear()
+            return added + self._insert_ignoring_duplicates(conn, list(rows.values()))
 
     def _row(
         self,
@@ -154,26 +163,31 @@ class Outbox:
         }
 
     @staticmethod
-    def _insert_ignoring_duplicates(conn: sa.Connection, row: dict[str, Any]) -> int:
-        dialect = conn.dialect.name
-        if dialect == "sqlite":
-            from sqlalchemy.dialects import sqlite
+    def _insert_ignoring_duplicates(conn: sa.Connection, rows: list[dict[str, Any]]) -> int:
+        """Insert ``rows``, leaving out keys already stored; returns how many were new.
 
-            lite = sqlite.insert(messages).values(**row).on_conflict_do_nothing()
-            # RETURNING, not rowcount: drivers report -1 for an INSERT whose key they returned.
-            return len(conn.execute(lite.returning(messages.c.id)).all())
-        if dialect == "postgresql":
-            from sqlalchemy.dialects import postgresql
-
-            pg = postgresql.insert(messages).values(**row).on_conflict_do_nothing()
-            return len(conn.execute(pg.returning(messages.c.id)).all())
-        exists = conn.execute(
-            sa.select(messages.c.id).where(messages.c.idempotency_key == row["idempotency_key"])
-        ).first()
-        if exists:
+        One statement for the batch on SQLite and PostgreSQL: a cycle's 59 emails were 59 INSERTs,
+        0.22 s of a 100-order daemon cycle (cProfile, 2-core machine at load 15).
+        """
+        if not rows:
             return 0
-        conn.execute(sa.insert(messages).values(**row))
-        return 1
+        dialect = conn.dialect.name
+        if dialect in ("sqlite", "postgresql"):
+            from sqlalchemy.dialects import postgresql, sqlite
+
+            insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+            statement = insert(messages).on_conflict_do_nothing().returning(messages.c.id)
+            # RETURNING, not rowcount: drivers report -1 for an INSERT whose key they returned.
+            return len(conn.execute(statement, rows).all())
+        added = 0
+        for row in rows:
+            exists = conn.execute(
+                sa.select(messages.c.id).where(messages.c.idempotency_key == row["idempotency_key"])
+            ).first()
+            if not exists:
+                conn.execute(sa.insert(messages).values(**row))
+                added += 1
+        return added
 
     # -- unsubscribe -----------------------------------------------------------------------------
 

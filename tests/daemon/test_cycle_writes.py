@@ -1,0 +1,94 @@
+"""A warm cycle's database writes follow what changed, not the size of the shop (issue 19).
+
+On the WooCommerce sandbox, the statements the cycle sends are counted where SQLAlchemy sends
+them: a quiet cycle writes no row of the queue (it used to delete and insert the whole queue), a
+cycle with new waiting lines writes only the queues of their SKUs, and the stored queue is always
+the plan's queue, the one a cold plan compares against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from connector.clock import FrozenClock
+from connector.daemon import Daemon
+from connector.db import open_database
+from connector.model import Platform
+from connector.planning import plan_for_shop
+from connector.sandbox.seed import demo_spec
+
+SHOP = "shop-w"
+
+
+@pytest.fixture
+def woo(tmp_path: Path, any_db_url: str) -> Iterator[SimpleNamespace]:
+    from connector.demo import demo_settings
+    from connector.sandbox.woocommerce import WooCommerceSandbox
+
+    clock = FrozenClock(demo_spec().start)
+    store = WooCommerceSandbox(demo_spec(), clock=clock).start()
+    clock.advance(timedelta(hours=1))
+    shops = [SimpleNamespace(name=SHOP, platform=Platform.WOOCOMMERCE, store=store)]
+    db = open_database(any_db_url, clock=clock)
+    settings = demo_settings(shops, "sqlite://", tmp_path / "outbox")  # type: ignore[arg-type]
+    daemon = Daemon(settings, db, clock=clock, renew_every=0)
+    written: list[tuple[str, int]] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        text = " ".join(statement.split()).upper()
+        if "BACKORDER_QUEUE" in text and text.startswith(("INSERT", "DELETE")):
+            written.append((text.split()[0], cursor.rowcount))  # rows the database changed
+
+    event.listen(db.engine, "after_cursor_execute", count)
+    try:
+        yield SimpleNamespace(
+            clock=clock, store=store, db=db, settings=settings, daemon=daemon, written=written
+        )
+    finally:
+        daemon.close()
+        db.close()
+        store.stop()
+
+
+def _cycle(woo: SimpleNamespace) -> Any:
+    woo.written.clear()
+    woo.clock.advance(timedelta(minutes=5))
+    report = woo.daemon.run_once(deliver=False)[SHOP]
+    assert report is not None and report.ok and report.plan is not None
+    stored = sorted(woo.db.queue(SHOP), key=lambda e: (e.sku, e.position, e.line_id))
+    assert stored == sorted(report.plan.queue, key=lambda e: (e.sku, e.position, e.line_id))
+    return report
+
+
+def test_a_quiet_cycle_writes_no_queue_row_and_a_busy_one_only_the_skus_it_changed(
+    woo: SimpleNamespace,
+) -> None:
+    first = _cycle(woo)
+    assert woo.written  # the first plan saves the whole queue: the database's may differ
+    assert first.plan.queue, "the demo shop has waiting lines"
+    _cycle(woo)  # the re-read of the first cycle's writes
+
+    quiet = _cycle(woo)
+    assert quiet.plan.is_empty
+    assert woo.written == []
+
+    low = sorted(
+        (v for v in woo.db.variants(SHOP) if v.tracked and 0 < v.available < 50 and v.sku),
+        key=lambda v: v.sku,
+    )[0]
+    woo.store.place_order("ada@example.com", [(low.sku, low.available + 2)], checkout=False)
+    busy = _cycle(woo)
+    skus = {e.sku for e in busy.plan.queue}
+    assert low.sku in skus and len(skus) > 1
+    deleted = sum(1 for verb, _ in woo.written if verb == "DELETE")
+    inserted = sum(rows for verb, rows in woo.written if verb == "INSERT")
+    assert deleted == 1  # one statement for the changed SKUs' queues, not the shop's
+    assert inserted == sum(1 for e in busy.plan.queue if e.sku == low.sku)
+    assert plan_for_shop(woo.db, woo.settings, SHOP, woo.clock()).is_empty
