@@ -10,17 +10,20 @@ Exactly once: commit takes no idempotency key, so every attempt first reads the 
 variant is there; an edit whose commit answer was lost is found that way, an edit abandoned before
 commit changes nothing on Shopify.
 
-Money: the new variant is never dearer. Commit returns no money (Shopify leaves the order with a
-balance in the customer's favour); the connector does not refund it by API here. The difference is
-recorded for the owner to pay back by hand (``RefundKind.MANUAL``, ``owed``), as WooCommerce's
-"gateway cannot refund" branch: the log, ``connector order N``, the page and the mail say so. An
-equal price leaves nothing owed.
+Money: the new variant is never dearer, and commit returns no money (Shopify leaves the order
+with a balance in the customer's favour). After the edit the difference is refunded with
+``refundCreate`` (transactions only, no lines, ``@idempotent`` with the swap's key: a retry answers
+the first refund). The payment to refund on is the one Shopify itself suggests
+(``suggestedRefund`` for one unit of the new line: the sale and its gateway). A manual gateway
+(cash, bank deposit) moves no money: the difference is recorded for the owner to pay back by hand
+(``RefundKind.MANUAL``, ``owed``); an unpaid order gets nothing back. An equal price refunds
+nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from adapters.shopify.client import GraphQLClient
@@ -114,12 +117,67 @@ def swap_line(client: GraphQLClient, request: LineSwap) -> SwapOutcome:
         found, currency = _done(client, request)
         if found is None:
             raise PayloadError(f"order {request.order_id}: the swap's edit was not kept")
-    owed = request.difference * request.units
+    kind, amount, owed = _refund_difference(client, request, found)
     return SwapOutcome(
         new_line_id=found,
-        refund=RefundKind.MANUAL if owed > 0 else RefundKind.NONE,
-        amount=Decimal("0"),
+        refund=kind,
+        amount=amount,
         currency=currency,
         owed=owed,
         replayed=replayed,
     )
+
+
+def _money(money_set: Any) -> Decimal:
+    money = (money_set or {}).get("shopMoney") or {} if isinstance(money_set, Mapping) else {}
+    try:
+        return Decimal(str(money.get("amount") or "0"))
+    except InvalidOperation:
+        return Decimal("0")
+
+
+def _refund_difference(
+    client: GraphQLClient, request: LineSwap, new_line_id: str
+) -> tuple[str, Decimal, Decimal]:
+    """(refund kind, money returned, money owed by hand) for the swap's price difference."""
+    difference = request.difference * request.units
+    if difference <= 0:
+        return RefundKind.NONE, Decimal("0"), Decimal("0")
+    # Shopify's own suggestion names the payment (the sale) and its gateway; one unit of the new
+    # line is enough to be asked about, and it still has units after a retry.
+    lines = [{"lineItemId": new_line_id, "quantity": 1, "restockType": "NO_RESTOCK"}]
+    order = client.run("OrderSuggestedRefund", {"id": request.order_id, "lines": lines})
+    suggestion = ((order.get("order") or {}).get("suggestedRefund") or {}).get(
+        "suggestedTransactions"
+    ) or ()
+    paid = [
+        s
+        for s in suggestion
+        if isinstance(s, Mapping) and (s.get("parentTransaction") or {}).get("id")
+    ]
+    if not paid:
+        return RefundKind.NONE, Decimal("0"), Decimal("0")  # nothing was paid: nothing to return
+    parent = paid[0]["parentTransaction"]
+    if parent.get("manualPaymentGateway"):
+        return RefundKind.MANUAL, Decimal("0"), difference  # no gateway: the owner pays by hand
+    given = {
+        "orderId": request.order_id,
+        "note": f"{request.reason} {key_marker(request.key)}",
+        "notify": False,  # the connector mails the customer itself, in their language
+        "transactions": [
+            {
+                "orderId": request.order_id,
+                "parentId": parent["id"],
+                "gateway": str(paid[0].get("gateway") or ""),
+                "kind": "REFUND",
+                "amount": f"{difference:.2f}",
+            }
+        ],
+    }
+    answer = client.run("RefundCreate", {"input": given, "key": request.key})
+    payload = answer.get("refundCreate") or {}
+    _refused(request, "refundCreate", payload)
+    refund = payload.get("refund")
+    if not isinstance(refund, Mapping):
+        raise PayloadError(f"refundCreate on {request.order_id} answered no refund")
+    return RefundKind.PAID, _money(refund.get("totalRefundedSet")), Decimal("0")

@@ -1,7 +1,7 @@
 """Swap from the customer page on the Shopify sandbox over real HTTP: email link -> page -> the
 swap recorded once -> the daemon's cycle writes one order edit (the alternative's new line, the
 waiting line reduced and restocked, the key in the staff note) -> read back: the queue moves on and
-the customer gets one swap_confirmation; the difference is owed by the owner by hand."""
+the customer gets one swap_confirmation; the difference is refunded once (refundCreate)."""
 
 from __future__ import annotations
 
@@ -89,8 +89,12 @@ def test_a_shopify_customer_swaps_once_and_the_order_is_edited_once(live: Simple
     assert new.available == 8 and old.available == 0
     stored = live.store.data.orders[int(order_gid.rsplit("/", 1)[1])]
     assert (stored.note or "").count("replaced by") == 1
+    # The difference (2 x 1.00) went back on the payment, once, cancelling no units.
+    [refund] = stored.refunds or []
+    assert Decimal(refund.amount) == Decimal("2.00")
     [done] = swaps_for(live.db.engine, "shop-s", order_id)
     assert done.state == CancelState.DONE and done.attempts == 1
+    assert done.amount == Decimal("2.00")
     # Read back: nothing waits any more; one confirmation saying the owner pays 2.00 back.
     assert _story(live, order_gid)["queue"] == []
     mails = [
@@ -98,7 +102,7 @@ def test_a_shopify_customer_swaps_once_and_the_order_is_edited_once(live: Simple
     ]
     assert len(mails) == 1
     assert f"2 x {new.sku}" in mails[0] or new.sku in mails[0]
-    assert "$2.00, back to you by hand" in mails[0]
+    assert "Refunded: $2.00, the difference in price" in mails[0]
 
 
 def test_a_lost_commit_answer_then_a_restart_does_not_edit_twice(live: SimpleNamespace) -> None:
@@ -121,5 +125,30 @@ def test_a_lost_commit_answer_then_a_restart_does_not_edit_twice(live: SimpleNam
     _cycle(live)
     assert _lines(live, order_gid) == [(old.sku, 0), (new.sku, 2)]
     assert new.available == 8
+    stored = live.store.data.orders[int(order_gid.rsplit("/", 1)[1])]
+    assert len(stored.refunds or []) == 1
     [done] = swaps_for(live.db.engine, "shop-s", order_id)
     assert done.state == CancelState.DONE and done.attempts == 2 and done.new_line_id
+
+
+def test_a_manual_gateway_leaves_the_difference_to_the_owner(live: SimpleNamespace) -> None:
+    from tests.e2e.test_woo_order_endings import mails_to
+
+    old, new, order_gid, order_id = _waiting_order(live)
+    stored = live.store.data.orders[int(order_gid.rsplit("/", 1)[1])]
+    with live.store.data.lock:
+        stored.gateway = "manual"  # paid by bank deposit: no money moves by API
+    token = live.links.token("shop-s", order_id)
+    page = live.client.get(f"/orders/{token}").get_data(as_text=True)
+    [(url, field, line_id, [variant])] = _swap_forms(page)
+    live.client.post(url, data={"form": field, "line": line_id, "variant": variant})
+    _cycle(live)
+    _cycle(live)
+    assert _lines(live, order_gid) == [(old.sku, 0), (new.sku, 2)]
+    assert stored.refunds in (None, [])
+    [done] = swaps_for(live.db.engine, "shop-s", order_id)
+    assert done.state == CancelState.DONE
+    [mail] = [
+        m for m in mails_to(live.tmp_path / "outbox", "sam@example.com") if "Instead you get" in m
+    ]
+    assert "$2.00, back to you by hand" in mail
