@@ -183,6 +183,7 @@ def order_edit_commit(data: ShopData, a: dict[str, Any]) -> dict[str, Any]:
     for line_id, variant, quantity in session.added:
         product = data.products[variant.product_id]
         line = SLine(line_id, order.id, variant, product.title, quantity, False)
+        line.added_by_edit = True
         data.lines[line.id] = line
         order.line_ids.append(line.id)
         _open_fulfillment_order(data, order).remaining[line.id] = [quantity, quantity]
