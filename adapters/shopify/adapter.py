@@ -19,6 +19,7 @@ from adapters.shopify.payments import ShopifyPayments
 from adapters.shopify.reading import Reader
 from adapters.shopify.selling_plans import ShopifySellingPlans
 from adapters.shopify.storefront import StorefrontWriter
+from adapters.shopify.swap_lines import swap_line
 from adapters.shopify.webhooks import parse_webhook, register_webhooks
 from connector.errors import AuthError, PermissionDenied, RetryableError
 from connector.http import make_session
@@ -30,6 +31,7 @@ from connector.model import (
     WriteResult,
 )
 from connector.model_cancel import CancelOutcome, LineCancel
+from connector.model_swap import LineSwap, SwapOutcome
 from connector.platform import (
     ApiUsage,
     ChangePage,
@@ -200,6 +202,10 @@ class ShopifyAdapter(AdapterBase):
     def cancel_lines(self, request: LineCancel) -> CancelOutcome:
         """The customer page's cancel: refundCreate with restock CANCEL, once per key."""
         return cancel_lines(self.client, request)
+
+    def swap_line(self, request: LineSwap) -> SwapOutcome:
+        """The customer page's swap: one order edit, the difference owed by hand (swap_lines)."""
+        return swap_line(self.client, request)
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
         secret = self.settings.client_secret or self.settings.webhook_secret

@@ -70,10 +70,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-SWAPPABLE = frozenset({Platform.WOOCOMMERCE})
+SWAPPABLE = frozenset({Platform.WOOCOMMERCE, Platform.SHOPIFY})
 """Platforms whose adapter writes a swap (:class:`~connector.model_swap.LineSwapper`); the page
-offers swap only there. Shopify's order-edit writer (orderEditBegin / AddVariant / SetQuantity /
-Commit) is not built yet."""
+offers swap only there. Shopify writes it as one order edit (``adapters/shopify/swap_lines.py``)."""
 
 REASON = "Swapped by the customer on the order page (backorder connector)"
 STALE_CLAIM_MINUTES = 10

@@ -283,7 +283,7 @@ def test_swap_is_offered_only_where_the_platform_can_write_it(
     from connector.model import Platform
 
     _reprice(shop, "CHAI-000002-2", CHEAPER)
-    # As for Shopify today: no order-edit writer, so the page must not offer what would fail.
+    # A platform without a swap writer: the page must not offer what would fail.
     monkeypatch.setattr(customer_page, "SWAPPABLE", frozenset({Platform.SHOPIFY}))
     token, page = shop.page(ORDER)
     assert _swap_forms(page) == []

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from connector.sandbox.shopify.definitions import create_definition
+from connector.sandbox.shopify.edit_sessions import EDIT_MUTATIONS
 from connector.sandbox.shopify.fulfillment_mutations import FULFILLMENT_MUTATIONS
 from connector.sandbox.shopify.mandates import MANDATE_MUTATIONS
 from connector.sandbox.shopify.order_edits import refund_create
@@ -255,6 +256,7 @@ MUTATIONS: dict[str, Mutation] = {
     **ORDER_MONEY_MUTATIONS,
     **GROUP_MUTATIONS,
     **MANDATE_MUTATIONS,
+    **EDIT_MUTATIONS,
     "discountCodeBasicCreate": discount_create,
     "webhookSubscriptionCreate": webhook_create,
     "refundCreate": refund_create,

@@ -34,7 +34,11 @@ def _paid(data: ShopData, order: SOrder) -> Decimal:
     if order.financial not in ("PAID", "PARTIALLY_REFUNDED", "REFUNDED"):
         return Decimal(0)
     return sum(
-        (Decimal(data.lines[i].price) * data.lines[i].quantity for i in order.line_ids),
+        (
+            Decimal(data.lines[i].price) * data.lines[i].quantity
+            for i in order.line_ids
+            if not data.lines[i].added_by_edit
+        ),
         Decimal(0),
     )
 

@@ -191,6 +191,7 @@ class SCustomer:
 
 class SLine:
     __slots__ = (
+        "added_by_edit",
         "current",
         "fulfilled",
         "id",
@@ -222,6 +223,9 @@ class SLine:
         self.current = quantity
         self.fulfilled = 0
         self.preorder = preorder
+        self.added_by_edit = False
+        """Added by an order edit after payment: its price was not paid (the customer paid the
+        line it replaced), so it adds nothing to what can be refunded."""
 
 
 class SHold:

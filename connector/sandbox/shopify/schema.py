@@ -16,6 +16,8 @@ COLLECTIONS_SCHEMA_PATH = Path(__file__).with_name("collections.graphql")
 """Collections, custom and smart: extends ``QueryRoot``, ``Product`` and the webhook topics."""
 SELLING_PLANS_SCHEMA_PATH = Path(__file__).with_name("selling_plans.graphql")
 """Pre-order selling plans and mandate payments: extends ``QueryRoot``, ``Order``, ``Mutation``."""
+EDIT_SESSIONS_SCHEMA_PATH = Path(__file__).with_name("edit_sessions.graphql")
+"""Order edits (orderEditBegin ... orderEditCommit): extends ``Mutation``."""
 
 
 @cache
@@ -26,6 +28,7 @@ def _sdl() -> str:
         ORDER_MONEY_SCHEMA_PATH,
         COLLECTIONS_SCHEMA_PATH,
         SELLING_PLANS_SCHEMA_PATH,
+        EDIT_SESSIONS_SCHEMA_PATH,
     )
     return "".join(path.read_text(encoding="utf-8") for path in paths)
 
