@@ -5,10 +5,12 @@ false) → ``orderEditSetQuantity`` (the waiting line's calculated line down by 
 ``restock`` true so they go back in stock) → ``orderEditCommit`` (``notifyCustomer`` false: the
 connector mails the customer itself; the ``staffNote`` carries the swap's key).
 
-Exactly once: commit takes no idempotency key, so every attempt first reads the order back
-(``OrderSwapState``) and stops when the key's marker is in the order's note and a line of the new
-variant is there; an edit whose commit answer was lost is found that way, an edit abandoned before
-commit changes nothing on Shopify.
+Exactly once: commit takes no idempotency key, so before the edit the swap's marker is written
+into the order's note (``orderUpdate``), and every attempt first reads the order back
+(``OrderSwapState``): the marker there and a line of the new variant mean the edit was committed
+(its answer lost); the marker without that line means it was not, and the edit runs. The marker
+does not ride on the commit's ``staffNote``: Shopify documents that only as a note for staff (the
+order's timeline), not as the order's ``note``, so it cannot be read back the same way.
 
 Money: the new variant is never dearer, and commit returns no money (Shopify leaves the order
 with a balance in the customer's favour). After the edit the difference is refunded with
@@ -53,26 +55,37 @@ def _refused(request: LineSwap, step: str, payload: Mapping[str, Any]) -> None:
         )
 
 
-def _done(client: GraphQLClient, request: LineSwap) -> tuple[str | None, str]:
-    """The new line's id when the swap was committed before, and the order's currency."""
+def _done(client: GraphQLClient, request: LineSwap) -> tuple[str | None, str, str | None]:
+    """The new line's id when the swap was committed before, the order's currency, and the
+    order's note when the swap's marker is not in it yet (None when it is)."""
     order = client.run("OrderSwapState", {"id": request.order_id}).get("order")
     if not isinstance(order, Mapping):
         raise PayloadError(f"order {request.order_id} not found")
     currency = str(order.get("currencyCode") or "")
-    if key_marker(request.key) not in str(order.get("note") or ""):
-        return None, currency
+    note = str(order.get("note") or "")
+    if key_marker(request.key) not in note:
+        return None, currency, note
     for line in (order.get("lineItems") or {}).get("nodes") or ():
         variant = (line.get("variant") or {}).get("id") if isinstance(line, Mapping) else None
         if variant == request.variant_id and line.get("id") != request.line_id:
-            return str(line.get("id")), currency
-    raise PayloadError(f"order {request.order_id}: swap {request.key} noted but its line is gone")
+            return str(line.get("id")), currency, None
+    return None, currency, None  # marked, never committed: the edit runs now
+
+
+def _mark(client: GraphQLClient, request: LineSwap, note: str) -> None:
+    """Write the swap's marker into the order's note before editing (what a retry reads back)."""
+    text = f"{note}\n{key_marker(request.key)}" if note else key_marker(request.key)
+    updated = client.run("OrderUpdate", {"input": {"id": request.order_id, "note": text}})
+    _refused(request, "orderUpdate", updated.get("orderUpdate") or {})
 
 
 def swap_line(client: GraphQLClient, request: LineSwap) -> SwapOutcome:
     """Swap ``request``'s units once per key (see the module's docstring)."""
-    found, currency = _done(client, request)
+    found, currency, unmarked = _done(client, request)
     replayed = found is not None
     if found is None:
+        if unmarked is not None:
+            _mark(client, request, unmarked)
         begun = client.run("OrderEditBegin", {"id": request.order_id}).get("orderEditBegin") or {}
         _refused(request, "orderEditBegin", begun)
         calculated = begun.get("calculatedOrder") or {}
@@ -114,7 +127,7 @@ def swap_line(client: GraphQLClient, request: LineSwap) -> SwapOutcome:
         )
         committed = client.run("OrderEditCommit", {"id": edit, "staffNote": note})
         _refused(request, "orderEditCommit", committed.get("orderEditCommit") or {})
-        found, currency = _done(client, request)
+        found, currency, _ = _done(client, request)
         if found is None:
             raise PayloadError(f"order {request.order_id}: the swap's edit was not kept")
     kind, amount, owed = _refund_difference(client, request, found)

@@ -143,17 +143,25 @@ def check_shop(shop: ShopSettings, clock: Clock, debug: bool = False) -> CheckRe
             adapter.close()
 
 
+_SWAP_SCOPE = "write_order_edits"
+
+
 def _with_policy_scopes(settings: Settings, report: CheckReport) -> CheckReport:
-    """Add the scopes only some policies need (Shopify deposits and pay on release) to a report
-    that read the granted scopes: a shop no such policy serves is not asked for them."""
+    """Add the scopes only some settings need (Shopify deposits and pay on release; the customer
+    page's swap, an order edit) to a report that read the granted scopes: a shop that uses
+    neither is not asked for them."""
     from connector.selling_plans import DEFERRED_SCOPES, missing_deferred_scopes
 
     if report.platform is not Platform.SHOPIFY or not report.granted:
         return report
+    needed = dict(DEFERRED_SCOPES)
     missing = missing_deferred_scopes(settings, report.shop, report.granted)
+    if "swap" in settings.web.customer_actions and _SWAP_SCOPE not in report.granted:
+        needed[_SWAP_SCOPE] = "the customer page's swap (an order edit)"
+        missing.append(_SWAP_SCOPE)
     if not missing:
         return report
-    problems = [f"scope {s} is missing: {DEFERRED_SCOPES[s]} is off" for s in missing]
+    problems = [f"scope {s} is missing: {needed[s]} is off" for s in missing]
     return replace(
         report,
         ok=False,

@@ -95,3 +95,22 @@ def test_granted_scopes_pass(
     out = capsys.readouterr().out
     assert code == 0, out
     assert "missing scope" not in out
+
+
+def test_the_customer_page_swap_needs_the_order_edit_scope(
+    tmp_path: Path,
+    granted_all: ShopifySandbox,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WEB_SECRET", "a-long-enough-secret-for-signing-links-0123456789")
+    config = tmp_path / "connector.toml"
+    text = CONFIG.format(db=tmp_path / "state.db", url=granted_all.base_url, payment="")
+    web = '[web]\nsecret = "env:WEB_SECRET"\n'
+    web += 'public_url = "https://shop.example/backorders"\n'
+    web += 'customer_actions = ["keep_waiting", "cancel", "swap"]\n'
+    config.write_text(text + "\n" + web)
+    code = main(["--config", str(config), "check"])
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert "✗ outlet: missing scope or permission write_order_edits" in out

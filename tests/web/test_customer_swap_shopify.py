@@ -88,7 +88,10 @@ def test_a_shopify_customer_swaps_once_and_the_order_is_edited_once(live: Simple
     assert _lines(live, order_gid) == [(old.sku, 0), (new.sku, 2)]
     assert new.available == 8 and old.available == 0
     stored = live.store.data.orders[int(order_gid.rsplit("/", 1)[1])]
-    assert (stored.note or "").count("replaced by") == 1
+    # One edit, its staff note on the timeline; the order's note carries the swap's marker once.
+    [staff_note] = live.store.data.edit_staff_notes[stored.id]
+    assert "replaced by" in staff_note
+    assert (stored.note or "").count("[bc:") == 1
     # The difference (2 x 1.00) went back on the payment, once, cancelling no units.
     [refund] = stored.refunds or []
     assert Decimal(refund.amount) == Decimal("2.00")
@@ -152,3 +155,25 @@ def test_a_manual_gateway_leaves_the_difference_to_the_owner(live: SimpleNamespa
         m for m in mails_to(live.tmp_path / "outbox", "sam@example.com") if "Instead you get" in m
     ]
     assert "$2.00, back to you by hand" in mail
+
+
+def test_a_marker_written_but_no_edit_committed_edits_once_at_the_next_cycle(
+    live: SimpleNamespace,
+) -> None:
+    """The daemon died between writing the marker and committing the edit: the marker alone
+    does not count as done, so the next cycle edits once (and the marker is not written twice)."""
+    from adapters.shopify.swap_lines import key_marker
+
+    old, new, order_gid, order_id = _waiting_order(live)
+    token = live.links.token("shop-s", order_id)
+    page = live.client.get(f"/orders/{token}").get_data(as_text=True)
+    [(url, field, line_id, [variant])] = _swap_forms(page)
+    live.client.post(url, data={"form": field, "line": line_id, "variant": variant})
+    with live.db.engine.connect() as conn:
+        [key] = [row.key for row in conn.execute(customer_swaps.select())]
+    stored = live.store.data.orders[int(order_gid.rsplit("/", 1)[1])]
+    stored.note = key_marker(key)
+    _cycle(live)
+    assert _lines(live, order_gid) == [(old.sku, 0), (new.sku, 2)]
+    assert len(live.store.data.edit_staff_notes[stored.id]) == 1
+    assert (stored.note or "").count("[bc:") == 1

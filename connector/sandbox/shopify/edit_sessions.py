@@ -7,7 +7,8 @@
   user error. ``orderEditSetQuantity`` stages a line's new quantity (not below what shipped).
 * Nothing changes on the order until ``orderEditCommit``: the new lines are added (their stock
   committed), changed lines' ``currentQuantity`` set (``restock`` puts removed units back in
-  stock), the ``staffNote`` is kept on the order's note, and ``orders/edited`` is sent. A session
+  stock), the ``staffNote`` goes to the order's timeline (``staff_notes`` here; Shopify documents
+  it as a note for staff, not as the order's ``note``), and ``orders/edited`` is sent. A session
   commits once. Commit takes no idempotency key and returns no money: a paid order left with a
   balance in the customer's favour is refunded separately (``refundCreate``), as on Shopify.
 """
@@ -199,7 +200,7 @@ def order_edit_commit(data: ShopData, a: dict[str, Any]) -> dict[str, Any]:
         data._resize_line_on_fulfillment_orders(order, line, delta)
     note = a.get("staffNote")
     if note:
-        order.note = f"{order.note}\n{note}" if order.note else str(note)
+        data.edit_staff_notes.setdefault(order.id, []).append(str(note))
     session.committed = True
     data.touch_order(order)
     data.emit("orders/edited", {"order_edit": order.id})

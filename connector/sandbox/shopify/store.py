@@ -73,6 +73,8 @@ class ShopData:
         self.order_money: dict[int, Any] = {}
         """Order id -> its taxes, shipping and payment terms (``order_money.OrderMoneyTerms``)."""
         self.collections: dict[int, SCollection] = {}
+        self.edit_staff_notes: dict[int, list[str]] = {}
+        """Order id -> the staff notes its committed edits carried (the order's timeline)."""
         self._next = 1000
 
     def next_id(self) -> int:
