@@ -26,6 +26,7 @@ from connector.purchase_orders import (
 )
 from connector.resync_queue import enqueue_resync, request_states
 from connector.settings import Settings, ShopSettings
+from connector.shop_views import ShopView, ShopViews
 from connector.status import OrderStory, order_story, shop_status, status_fields
 from connector.web.console import audit
 
@@ -58,6 +59,7 @@ class ConsoleData:
         settings: Settings,
         clock: Clock,
         lease_clock: Clock,
+        views: ShopViews | None = None,
     ) -> None:
         self.store = store
         self.engine = engine
@@ -66,6 +68,12 @@ class ConsoleData:
         self.shops: dict[str, ShopSettings] = {shop.name: shop for shop in settings.shops}
         self.clock = clock
         self.lease_clock = lease_clock
+        self.views = views
+        """The daemon's last plan, report and suggestions per shop (None: work them out here)."""
+
+    def view(self, shop: str) -> ShopView | None:
+        """What the daemon's warm cycles last worked out for ``shop`` (None before the first)."""
+        return self.views.get(shop) if self.views is not None else None
 
     def overview(self) -> list[dict[str, Any]]:
         """``connector status``, one entry per shop."""

@@ -6,6 +6,7 @@ The numbers come from :func:`~connector.reports.shop_report`, the one function b
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from connector.engine.metrics import BackorderReport
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from connector.web.console.app import ConsoleApp
     from connector.web.console.sessions import Session
 
-__all__ = ["AGES", "LATENESS", "ROUTES", "report_charts"]
+__all__ = ["AGES", "LATENESS", "ROUTES", "report_charts", "shop_report_of"]
 
 AGES: tuple[tuple[str, int | None, int | None], ...] = (
     ("0-7 days", None, 7),
@@ -82,16 +83,37 @@ def _days(request: Request) -> int:
     return min(max(days, 1), MAX_DAYS)
 
 
+def shop_report_of(
+    app: ConsoleApp, shop: str, days: int, *, fresh: bool = False
+) -> tuple[BackorderReport, datetime | None]:
+    """The daemon's last report of ``shop`` over the default window, else (another window, no
+    warm cycle yet, or ``fresh``) ``connector report``'s worked out now; with the instant the
+    daemon worked it out (None: now)."""
+    view = None if fresh or days != REPORT_DAYS else app.data.view(shop)
+    if view is not None and view.report is not None:
+        return view.report, view.report.until
+    return shop_report(app.data.store, shop, app.data.clock(), days), None
+
+
 def on_report(app: ConsoleApp, request: Request, session: Session) -> Response:
     """Each enabled shop's report over ``?days=`` (default 90), as ``connector report``."""
-    days, now = _days(request), app.data.clock()
+    days = _days(request)
+    fresh = request.args.get("fresh") == "1"
     shops: list[dict[str, Any]] = []
     for name, shop in app.data.shops.items():
         if not shop.enabled:
             continue
-        report = shop_report(app.data.store, name, now, days)
-        shops.append({"report": report, "rows": report.rows(), "charts": report_charts(report)})
-    return app.render(request, session, "report", {"shops": shops, "days": days})
+        report, as_of = shop_report_of(app, name, days, fresh=fresh)
+        shops.append(
+            {
+                "report": report,
+                "rows": report.rows(),
+                "charts": report_charts(report),
+                "as_of": as_of,
+            }
+        )
+    context = {"shops": shops, "days": days, "fresh": fresh}
+    return app.render(request, session, "report", context)
 
 
 ROUTES = (Route("/report", "report", "GET", on_report),)
