@@ -268,7 +268,7 @@ class Daemon:
                     reports=self._reports,
                     warm=deps.warm,
                     cycle=report,
-                    now=self.clock(),
+                    clock=self.clock,
                 )
             self._record(report, kind)
             return report

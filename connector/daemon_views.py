@@ -4,16 +4,18 @@ for the console (:mod:`connector.shop_views`).
 The plan costs nothing more: the cycle made it. The report and the suggestions read the history
 and the catalog from the database (seconds on a big shop), so they are worked out at most every
 :data:`~connector.daemon_metrics.REPORT_EVERY`, through the same :class:`ReportCache` as
-``/metrics`` (one computation serves both), on the cycle's thread after its writes.
+``/metrics`` (one computation serves both), on the cycle's thread after its writes, and never
+more than a tenth of the daemon's time (:func:`refresh_every`).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from connector.clock import Clock
 from connector.cycle_report import CycleReport
 from connector.daemon_metrics import REPORT_EVERY, ReportCache
 from connector.db import Database
@@ -23,7 +25,7 @@ from connector.settings import Settings
 from connector.shop_views import PlanView, ShopViews, plan_numbers
 from connector.warm_engine import ShopEngine
 
-__all__ = ["after_cycle", "headline", "open_value"]
+__all__ = ["SHARE", "after_cycle", "headline", "open_value", "refresh_every"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,16 @@ def headline(report: BackorderReport) -> dict[str, Any]:
     }
 
 
+SHARE = 10
+"""The report and suggestions take at most one part in this many of the daemon's time."""
+
+
+def refresh_every(took: timedelta) -> timedelta:
+    """How long the report and suggestions are kept: :data:`REPORT_EVERY`, longer when working
+    them out took more than a tenth of that (a big shop: the cycles come first)."""
+    return max(REPORT_EVERY, took * SHARE)
+
+
 def after_cycle(
     views: ShopViews,
     *,
@@ -46,10 +58,10 @@ def after_cycle(
     reports: ReportCache,
     warm: ShopEngine | None,
     cycle: CycleReport,
-    now: datetime,
+    clock: Clock,
 ) -> None:
     """Publish what ``cycle`` planned (when a warm engine planned it and its queue was saved),
-    and the report and suggestions when they are older than :data:`REPORT_EVERY`."""
+    and the report and suggestions when they are older than :func:`refresh_every` says."""
     shop = cycle.shop
     plan = cycle.plan
     if warm is None or not warm.warm or plan is None or not cycle.ok:
@@ -57,8 +69,12 @@ def after_cycle(
     found = db.orders_by_ids(shop, {action.order_id for action in plan.order_actions})
     views.publish(shop, plan=PlanView(cycle.started_at, plan, plan_numbers(plan, found)))
     view = views.get(shop)
-    last = view.reorder_at if view is not None else None
-    if last is not None and timedelta(0) <= now - last < REPORT_EVERY:
+    now = clock()
+    if (
+        view is not None
+        and view.reorder_at is not None
+        and timedelta(0) <= now - view.reorder_at < refresh_every(view.reorder_took)
+    ):
         return
     try:
         report = reports.report(shop)
@@ -67,7 +83,8 @@ def after_cycle(
         # The cycle did its work; the console keeps the older numbers and says how old.
         log.exception("working out the report for the console failed")
         return
-    views.publish(shop, report=report, reorder=reorder, reorder_at=now)
+    took = max(timedelta(0), clock() - now)
+    views.publish(shop, report=report, reorder=reorder, reorder_at=now, reorder_took=took)
     cycle.headline = headline(report)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from connector.engine.metrics import BackorderReport
@@ -45,6 +45,8 @@ class ShopView:
     """Over :data:`~connector.reports.REPORT_DAYS` up to ``report.until``."""
     reorder: tuple[ReorderSuggestion, ...] | None = None
     reorder_at: datetime | None = None
+    reorder_took: timedelta = timedelta(0)
+    """How long the report and suggestions took to work out (the daemon's clock)."""
 
 
 class ShopViews:
@@ -60,8 +62,8 @@ class ShopViews:
             return self._views.get(shop)
 
     def publish(self, shop: str, **parts: Any) -> ShopView:
-        """Swap in a view with ``parts`` (``plan``, ``report``, ``reorder``, ``reorder_at``)
-        replaced and the rest kept."""
+        """Swap in a view with ``parts`` (any of :class:`ShopView`'s fields) replaced and the
+        rest kept."""
         with self._lock:
             view = replace(self._views.get(shop) or ShopView(shop), **parts)
             self._views[shop] = view
