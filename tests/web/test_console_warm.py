@@ -244,3 +244,31 @@ def test_the_overview_charts_the_report_day_by_day_as_the_command_printed_it(
     assert bars == [(day, float(data["open_value"][currency])) for day, data in printed]
     assert bars[0][1] > 0
     assert chart_bars(page, "Backorder rate")[0][1] > 0
+
+
+def test_each_cycle_brings_its_plan_and_the_report_waits_its_turn(
+    console: Console,  # noqa: F811
+) -> None:
+    from connector.daemon_metrics import REPORT_EVERY
+    from connector.daemon_views import refresh_every
+
+    views = console.daemon.views
+    assert views is not None and views.get("outlet") is None
+    assert console.daemon.work_shop("outlet") is not None
+    first = views.get("outlet")
+    assert first is not None and first.plan is not None and first.reorder_at == console.clock()
+    console.clock.advance(timedelta(minutes=1))
+    add_supply(console, "SUP-1", 40)
+    assert console.daemon.work_shop("outlet") is not None
+    second = views.get("outlet")
+    assert second is not None and second.plan is not None
+    assert second.plan.at == console.clock() and second.plan.plan.storefront
+    assert second.reorder_at == first.reorder_at and second.report is first.report
+    assert first.plan is not None and first.plan.at < second.plan.at  # the old view is untouched
+    console.clock.advance(REPORT_EVERY)
+    assert console.daemon.work_shop("outlet") is not None
+    third = views.get("outlet")
+    assert third is not None and third.reorder_at == console.clock()
+    # A shop whose report takes long is worked out less often: cycles come first.
+    assert refresh_every(timedelta(seconds=1)) == REPORT_EVERY
+    assert refresh_every(timedelta(minutes=2)) == timedelta(minutes=20)
