@@ -272,3 +272,20 @@ def test_each_cycle_brings_its_plan_and_the_report_waits_its_turn(
     # A shop whose report takes long is worked out less often: cycles come first.
     assert refresh_every(timedelta(seconds=1)) == REPORT_EVERY
     assert refresh_every(timedelta(minutes=2)) == timedelta(minutes=20)
+
+
+def test_the_reorder_page_lists_the_most_urgent_and_the_csv_has_them_all(
+    console: Console,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from connector.web.console import reorder_page
+
+    olive = console.login("olive")
+    assert console.daemon.work_shop("outlet") is not None
+    rows = csv_rows(olive.get("/console/reorder.csv").get_data(as_text=True))[1:]
+    assert len(rows) >= 2
+    monkeypatch.setattr(reorder_page, "SHOWN", 1)
+    page = text(olive.get("/console/reorder"))
+    assert f"The 1 most urgent of {len(rows)} suggestions; the CSV has them all." in page
+    assert f">{rows[0][1]}</a>" in page and f">{rows[1][1]}</a>" not in page
+    assert len(csv_rows(olive.get("/console/reorder.csv").get_data(as_text=True))) == len(rows) + 1
