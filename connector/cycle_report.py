@@ -20,7 +20,14 @@ from connector.model import Plan, WriteResult, WriteStatus
 from connector.resync_queue import prune_resyncs
 from connector.sync import SyncResult
 
-__all__ = ["DEDUPE_WINDOW", "RUN_HISTORY", "CycleReport", "error_text", "record_run"]
+__all__ = [
+    "DEDUPE_WINDOW",
+    "RUN_HISTORY",
+    "CycleReport",
+    "error_text",
+    "record_run",
+    "report_series",
+]
 
 
 @dataclass
@@ -49,6 +56,9 @@ class CycleReport:
     held_before: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """For each order the plan releases, the line ids our hold covered when the plan was made,
     so a release and re-hold can be told as one move ("X ships now; hold moved to Y")."""
+    headline: dict[str, Any] = field(default_factory=dict)
+    """The report's rates and open value when the daemon worked the report out after this cycle
+    (at most every few minutes): kept in the run's row, they are the overview's daily charts."""
 
     @property
     def ok(self) -> bool:
@@ -101,6 +111,7 @@ class CycleReport:
                 for r in self.failures[:50]
             ],
             "lease_lost": self.lease_lost,
+            **({"report": self.headline} if self.headline else {}),
         }
 
 
@@ -150,3 +161,27 @@ def record_run(
                 summary=json.dumps(report.summary(), default=str),
             )
         )
+
+
+def report_series(
+    engine: sa.Engine, shop: str, since: datetime
+) -> list[tuple[datetime, dict[str, Any]]]:
+    """(run start, the report's headline numbers) of ``shop``'s runs since ``since`` that worked
+    the report out (:attr:`CycleReport.headline`), oldest first."""
+    query = (
+        sa.select(cycle_runs.c.started_at, cycle_runs.c.summary)
+        .where(
+            cycle_runs.c.shop == shop,
+            cycle_runs.c.started_at >= since,
+            cycle_runs.c.summary.like('%"report": {%'),
+        )
+        .order_by(cycle_runs.c.started_at)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    found = []
+    for started_at, summary in rows:
+        headline = json.loads(summary or "{}").get("report")
+        if isinstance(headline, dict):
+            found.append((started_at, headline))
+    return found

@@ -21,6 +21,7 @@ from connector.cycle import CycleDeps, CycleReport, Planner, record_run, run_cyc
 from connector.daemon_digest import build_digest, day_choices, unheld_orders
 from connector.daemon_jobs import OUTBOX_JOB_SHOP, WakeUps, schedule_jobs
 from connector.daemon_metrics import ReportCache, daemon_samples
+from connector.daemon_views import after_cycle
 from connector.db import Database
 from connector.errors import ConnectorError
 from connector.lease import LeaseKeeper, database_clock, make_holder_id, release
@@ -31,6 +32,7 @@ from connector.platform import PlatformAdapter
 from connector.reports import shop_reorder
 from connector.scheduler import Scheduler
 from connector.settings import Settings, ShopSettings, ranks_by_customer
+from connector.shop_views import ShopViews
 from connector.sync import Progress
 from connector.warm_engine import ShopEngine
 from connector.web.webhooks import WebhookApp
@@ -89,6 +91,8 @@ class Daemon:
         # A planner handed in (tests, tools) plans cold every cycle; else each shop keeps a warm
         # engine between cycles (connector/warm_engine.py).
         self._warm: dict[str, ShopEngine] | None = None if planner is not None else {}
+        self.views: ShopViews | None = None if planner is not None else ShopViews()
+        """What the warm cycles last worked out, for the console (None: plans are cold)."""
         self._wakes = WakeUps()
         if outbox is None:
             from connector.notify.outbox import Outbox
@@ -259,6 +263,16 @@ class Daemon:
                     raise
                 log.exception("%s failed", kind)
                 return report
+            if self.views is not None:
+                after_cycle(
+                    self.views,
+                    db=self.db,
+                    settings=self.settings,
+                    reports=self._reports,
+                    warm=deps.warm,
+                    cycle=report,
+                    clock=self.clock,
+                )
             self._record(report, kind)
             return report
 

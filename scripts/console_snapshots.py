@@ -137,8 +137,8 @@ def main() -> int:
             },
         )
         pages["purchase-orders"] = client.get("/console/purchase-orders").get_data(as_text=True)
-        # Before the cycle: the plan shows what the new PO will change.
-        pages["plan"] = client.get("/console/plan").get_data(as_text=True)
+        # Before the cycle: the plan worked out now shows what the new PO will change.
+        pages["plan"] = client.get("/console/plan?fresh=1").get_data(as_text=True)
         due = clock().date() + timedelta(days=12)
         sheet = (
             "sku,quantity,expected_date,supplier,reference\n"
@@ -156,11 +156,16 @@ def main() -> int:
             content_type="multipart/form-data",
         ).get_data(as_text=True)
         daemon.work_shop("outlet")
-        clock.advance(timedelta(days=10))  # the demo's orders age, for the report's charts
+        clock.advance(timedelta(days=6))  # the demo's orders age, for the report's charts
+        for _ in range(4):  # the daemon's cycles of four days: the overview's charts
+            daemon.work_shop("outlet")
+            clock.advance(timedelta(days=1))
+        daemon.work_shop("outlet")
         login = client.get("/console/login").get_data(as_text=True)  # the session's hours ran out
         client.post(
             "/console/login", data={"csrf": _csrf(login), "user": "olive", "password": PASSWORD}
         )
+        pages["overview"] = client.get("/console/").get_data(as_text=True)
         pages["reorder"] = client.get("/console/reorder").get_data(as_text=True)
         pages["report"] = client.get("/console/report").get_data(as_text=True)
         url = f"/console/order?shop=outlet&id={order.platform_id}"
@@ -171,7 +176,9 @@ def main() -> int:
         for name, html in pages.items():
             source = folder / f"{name}.html"
             source.write_text(html, encoding="utf-8")
-            height = {"order": 1500, "report": 1300, "po-import": 1100}.get(name, 900)
+            height = {"order": 1500, "report": 1300, "po-import": 1100, "overview": 1300}.get(
+                name, 900
+            )
             screenshot(source, out / f"{name}.png", width=1200, height=height)
             print(f"docs/console/{name}.png")
     return 0

@@ -44,6 +44,7 @@ def compose(daemon: Daemon, webhooks: WebhookApp) -> Any:
                 settings=settings,
                 clock=daemon.clock,
                 lease_clock=daemon.lease_clock,
+                views=daemon.views,
             ),
             # Ours only: a store owner's email templates folder has no say over the console.
             environment=make_environment(),

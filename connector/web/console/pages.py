@@ -26,8 +26,10 @@ from connector.purchase_orders import (
 )
 from connector.resync_queue import enqueue_resync, request_states
 from connector.settings import Settings, ShopSettings
+from connector.shop_views import ShopView, ShopViews
 from connector.status import OrderStory, order_story, shop_status, status_fields
 from connector.web.console import audit
+from connector.web.console.trends import overview_charts
 
 __all__ = ["ConsoleData", "Found"]
 
@@ -58,6 +60,7 @@ class ConsoleData:
         settings: Settings,
         clock: Clock,
         lease_clock: Clock,
+        views: ShopViews | None = None,
     ) -> None:
         self.store = store
         self.engine = engine
@@ -66,9 +69,21 @@ class ConsoleData:
         self.shops: dict[str, ShopSettings] = {shop.name: shop for shop in settings.shops}
         self.clock = clock
         self.lease_clock = lease_clock
+        self.views = views
+        """The daemon's last plan, report and suggestions per shop (None: work them out here)."""
+
+    def view(self, shop: str) -> ShopView | None:
+        """What the daemon's warm cycles last worked out for ``shop`` (None before the first)."""
+        return self.views.get(shop) if self.views is not None else None
+
+    def supply_changed(self, shop: str) -> None:
+        """A purchase order was added or received here: the daemon's suggestions no longer hold,
+        so the reorder page works them out at the request until its next cycle does again."""
+        if self.views is not None and self.views.get(shop) is not None:
+            self.views.publish(shop, reorder=None, reorder_at=None)
 
     def overview(self) -> list[dict[str, Any]]:
-        """``connector status``, one entry per shop."""
+        """``connector status``, one entry per shop, with the report's last days as charts."""
         now, lease_now = self.clock(), self.lease_clock()
         rows = []
         for shop in self.shops.values():
@@ -88,6 +103,7 @@ class ConsoleData:
                     "platform": status.platform,
                     "fields": status_fields(status),
                     "errors": [*status.last_errors, *status.last_write_failures],
+                    "charts": overview_charts(self.engine, shop.name, shop.currency, now),
                 }
             )
         return rows
@@ -228,6 +244,7 @@ class ConsoleData:
             reason=fields.get("reason", ""),
             expected_label="expected date",
         )
+        self.supply_changed(shop)
         with self.engine.begin() as conn:
             audit.record(
                 conn,
@@ -257,6 +274,7 @@ class ConsoleData:
             more_than_ordered=more_than_ordered,
             over_label="'more than ordered'",
         )
+        self.supply_changed(shop)
         with self.engine.begin() as conn:
             audit.record(
                 conn,

@@ -154,6 +154,7 @@ def on_import_confirm(app: ConsoleApp, request: Request, session: Session) -> Re
     with app.data.store.transaction() as tx:
         for po in changes.to_write:
             tx.add_purchase_order(po)
+    app.data.supply_changed(shop)
     detail = _summary(changes)
     if shown["problems"]:
         detail += f", {len(shown['problems'])} rows skipped"

@@ -8,7 +8,7 @@ prints them.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from connector.engine.metrics import BackorderReport
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from connector.web.console.app import ConsoleApp
     from connector.web.console.sessions import Session
 
-__all__ = ["AGES", "LATENESS", "ROUTES", "report_charts"]
+__all__ = ["AGES", "LATENESS", "ROUTES", "report_charts", "shop_report_of"]
 
 AGES: tuple[tuple[str, int | None, int | None], ...] = (
     ("0-7 days", None, 7),
@@ -86,25 +86,43 @@ def _days(request: Request) -> int:
     return min(max(days, 1), MAX_DAYS)
 
 
+def shop_report_of(
+    app: ConsoleApp, shop: str, days: int, *, fresh: bool = False
+) -> tuple[BackorderReport, datetime | None]:
+    """The daemon's last report of ``shop`` over the default window, else (another window, no
+    warm cycle yet, or ``fresh``) ``connector report``'s worked out now; with the instant the
+    daemon worked it out (None: now)."""
+    view = None if fresh or days != REPORT_DAYS else app.data.view(shop)
+    if view is not None and view.report is not None:
+        return view.report, view.report.until
+    return shop_report(app.data.store, shop, app.data.clock(), days), None
+
+
 def on_report(app: ConsoleApp, request: Request, session: Session) -> Response:
     """Each enabled shop's report over ``?days=`` (default 90), as ``connector report``."""
     days, now = _days(request), app.data.clock()
-    since = now - timedelta(days=days)
+    fresh = request.args.get("fresh") == "1"
     shops: list[dict[str, Any]] = []
     for name, shop in app.data.shops.items():
         if not shop.enabled:
             continue
-        report = shop_report(app.data.store, name, now, days)
-        choices = choices_report(app.data.engine, name, since=since, until=now)
+        report, as_of = shop_report_of(app, name, days, fresh=fresh)
+        # The choices cover the report's own window, also when the report is the daemon's.
+        until = as_of or now
+        choices = choices_report(
+            app.data.engine, name, since=until - timedelta(days=days), until=until
+        )
         shops.append(
             {
                 "report": report,
                 "rows": report.rows(),
                 "charts": report_charts(report),
                 "choices": choices_lines(choices, shop.locale),
+                "as_of": as_of,
             }
         )
-    return app.render(request, session, "report", {"shops": shops, "days": days})
+    context = {"shops": shops, "days": days, "fresh": fresh}
+    return app.render(request, session, "report", context)
 
 
 ROUTES = (Route("/report", "report", "GET", on_report),)
