@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from adapters.shopify.client import GraphQLClient
-from connector.errors import PayloadError, PlatformDetails, PlatformItemError
+from adapters.shopify.client import GraphQLClient, refuse_user_errors
+from connector.errors import PayloadError
 from connector.model_cancel import CancelOutcome, LineCancel, RefundKind
 
 __all__ = ["cancel_lines"]
@@ -76,13 +76,7 @@ def cancel_lines(client: GraphQLClient, request: LineCancel) -> CancelOutcome:
     }
     answer = client.run("RefundCreate", {"input": given, "key": request.key})
     payload = answer.get("refundCreate") or {}
-    errors = payload.get("userErrors") or []
-    if errors:
-        text = "; ".join(str(e.get("message")) for e in errors if isinstance(e, Mapping))
-        raise PlatformItemError(
-            f"refundCreate on {request.order_id}: {text}",
-            PlatformDetails("shopify", 200, None, "USER_ERROR", text[:300]),
-        )
+    refuse_user_errors("refundCreate", request.order_id, payload)
     refund = payload.get("refund")
     if not isinstance(refund, Mapping):
         raise PayloadError(f"refundCreate on {request.order_id} answered no refund")

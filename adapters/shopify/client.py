@@ -27,6 +27,7 @@ from connector.errors import (
     PermissionDenied,
     PlatformDetails,
     PlatformFatal,
+    PlatformItemError,
     PlatformRetryable,
     RetryableError,
 )
@@ -34,7 +35,14 @@ from connector.http import Bucket, Pacer, RetryPolicy, call_with_retry
 from connector.platform import ApiUsage
 from connector.settings import ShopSettings
 
-__all__ = ["CODE_ACTIONS", "STATUS_ACTIONS", "GraphQLClient", "QueryTooCostly", "Throttle"]
+__all__ = [
+    "CODE_ACTIONS",
+    "STATUS_ACTIONS",
+    "GraphQLClient",
+    "QueryTooCostly",
+    "Throttle",
+    "refuse_user_errors",
+]
 
 STATUS_ACTIONS: dict[int, str] = {
     401: "auth",
@@ -323,3 +331,15 @@ def _float(value: str | None) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None
+
+
+def refuse_user_errors(step: str, order_id: str, payload: Mapping[str, Any]) -> None:
+    """Raise a :class:`PlatformItemError` naming ``step`` and the order when a mutation's payload
+    carries ``userErrors`` (Shopify answers those with HTTP 200: the item failed, not the call)."""
+    errors = payload.get("userErrors") or []
+    if errors:
+        text = "; ".join(str(e.get("message")) for e in errors if isinstance(e, Mapping))
+        raise PlatformItemError(
+            f"{step} on {order_id}: {text}",
+            PlatformDetails("shopify", 200, None, "USER_ERROR", text[:300]),
+        )

@@ -28,8 +28,8 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from adapters.shopify.client import GraphQLClient
-from connector.errors import PayloadError, PlatformDetails, PlatformItemError
+from adapters.shopify.client import GraphQLClient, refuse_user_errors
+from connector.errors import PayloadError
 from connector.model_cancel import RefundKind
 from connector.model_swap import LineSwap, SwapOutcome
 
@@ -46,13 +46,7 @@ def _tail(gid: Any) -> str:
 
 
 def _refused(request: LineSwap, step: str, payload: Mapping[str, Any]) -> None:
-    errors = payload.get("userErrors") or []
-    if errors:
-        text = "; ".join(str(e.get("message")) for e in errors if isinstance(e, Mapping))
-        raise PlatformItemError(
-            f"{step} on {request.order_id}: {text}",
-            PlatformDetails("shopify", 200, None, "USER_ERROR", text[:300]),
-        )
+    refuse_user_errors(step, request.order_id, payload)
 
 
 def _done(client: GraphQLClient, request: LineSwap) -> tuple[str | None, str, str | None]:
