@@ -38,21 +38,29 @@ def _money(amount: object, currency: str) -> str:
     return f"{amount} {currency}".strip()
 
 
-def describe_cancel(record: CancelRecord) -> str:
-    """Where a cancel stands, in support's words (the owner acts on FAILED and MANUAL)."""
-    state = record.state
-    when = record.updated_at.strftime("%Y-%m-%d %H:%M UTC")
+def _not_done(state: str, when: str, message: str, by_hand: str) -> str:
+    """A cancel's or a swap's words until it is done ("" once it is): both go through the same
+    states (approval, the next cycle, writing, declined, failed)."""
     if state == CancelState.AWAITING_APPROVAL:
         return "awaiting the owner's approval (connector cancels approve)"
     if state == CancelState.PENDING:
-        tried = f"; last try: {record.message}" if record.message else ""
+        tried = f"; last try: {message}" if message else ""
         return f"to be written to the shop at the next cycle{tried}"
     if state == CancelState.WRITING:
         return f"being written to the shop (since {when})"
     if state == CancelState.DECLINED:
         return f"declined by the owner {when}"
     if state == CancelState.FAILED:
-        return f"FAILED {when}: {record.message}; cancel and refund by hand"
+        return f"FAILED {when}: {message}; {by_hand}"
+    return ""
+
+
+def describe_cancel(record: CancelRecord) -> str:
+    """Where a cancel stands, in support's words (the owner acts on FAILED and MANUAL)."""
+    when = record.updated_at.strftime("%Y-%m-%d %H:%M UTC")
+    waiting = _not_done(record.state, when, record.message, "cancel and refund by hand")
+    if waiting:
+        return waiting
     if record.refund == RefundKind.PAID:
         return f"done {when}: refunded {_money(record.amount, record.currency)} (refund {record.refund_id})"
     if record.refund == RefundKind.MANUAL:
@@ -65,19 +73,10 @@ def describe_cancel(record: CancelRecord) -> str:
 
 def describe_swap(record: SwapRecord) -> str:
     """Where a swap stands, in support's words (the owner acts on FAILED and a manual refund)."""
-    state = record.state
     when = record.updated_at.strftime("%Y-%m-%d %H:%M UTC")
-    if state == CancelState.AWAITING_APPROVAL:
-        return "awaiting the owner's approval (connector cancels approve)"
-    if state == CancelState.PENDING:
-        tried = f"; last try: {record.message}" if record.message else ""
-        return f"to be written to the shop at the next cycle{tried}"
-    if state == CancelState.WRITING:
-        return f"being written to the shop (since {when})"
-    if state == CancelState.DECLINED:
-        return f"declined by the owner {when}"
-    if state == CancelState.FAILED:
-        return f"FAILED {when}: {record.message}; swap by hand or tell the customer"
+    waiting = _not_done(record.state, when, record.message, "swap by hand or tell the customer")
+    if waiting:
+        return waiting
     text = f"done {when}: new line {record.new_line_id}"
     if record.owed:
         return (
