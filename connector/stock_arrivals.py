@@ -1,4 +1,4 @@
-"""Purchase orders received from the shop's own stock count (migrations 8-9).
+"""Purchase orders received from the shop's own stock count (migration 8).
 
 Owners raise stock in the shop's admin when a delivery arrives and rarely run ``po receive`` too;
 an open PO for supply already on the shelf would keep promising it twice (once as stock, once as
