@@ -16,6 +16,8 @@ Other owners declare tables on :data:`connector.db.schema.metadata` and use :att
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
@@ -178,6 +180,24 @@ def _unavailable(db: Database, error: sa.exc.OperationalError) -> RetryableError
     return RetryableError(f"cannot open the state database {db.url}: {error.orig}")
 
 
+def _set_wal(cursor: Any) -> None:
+    """Switch the file to WAL. Two connections opening a new file at once can each hold a shared
+    lock and want the exclusive one: SQLite then answers "database is locked" at once, without
+    its busy handler (that wait could never end). Seen in CI with four daemons starting together;
+    one of them gets the lock, so try again briefly (once in WAL, the pragma only reads)."""
+    for attempt in range(_WAL_ATTEMPTS):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == _WAL_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
+_WAL_ATTEMPTS = 20
+
+
 def _sqlite_engine(url: sa.URL) -> sa.Engine:
     if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -189,9 +209,9 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
         # SELECT); the "begin" hook below sends BEGIN itself.
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        _set_wal(cursor)
+        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
