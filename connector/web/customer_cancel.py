@@ -35,7 +35,13 @@ import sqlalchemy as sa
 from connector.clock import Clock
 from connector.errors import ConnectorError, RetryableError
 from connector.model_cancel import CancelOutcome, LineCancel, LineCanceller, RefundKind
-from connector.web.tables import CANCEL, CancelState, customer_cancels, record_choice
+from connector.web.tables import (
+    CANCEL,
+    CancelState,
+    customer_cancels,
+    decide_awaiting,
+    record_choice,
+)
 
 __all__ = [
     "STALE_CLAIM",
@@ -197,14 +203,7 @@ def decide(engine: sa.Engine, key: str, *, approve: bool, at: datetime) -> Cance
     Only an awaiting cancel changes: approving twice, or deciding one already done, does nothing.
     """
     with engine.begin() as conn:
-        conn.execute(
-            customer_cancels.update()
-            .where(
-                customer_cancels.c.key == key,
-                customer_cancels.c.state == CancelState.AWAITING_APPROVAL,
-            )
-            .values(state=CancelState.PENDING if approve else CancelState.DECLINED, updated_at=at)
-        )
+        decide_awaiting(conn, customer_cancels, key, approve=approve, at=at)
         return _by_key(conn, key)
 
 

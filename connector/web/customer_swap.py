@@ -52,7 +52,7 @@ from connector.web.swap_tables import (
     swap_key,
     swaps_for,
 )
-from connector.web.tables import CancelState, record_choice
+from connector.web.tables import CancelState, decide_awaiting, record_choice
 
 __all__ = [
     "SWAPPABLE",
@@ -225,14 +225,7 @@ def request_swap(
 def decide_swap(engine: sa.Engine, key: str, *, approve: bool, at: datetime) -> SwapRecord | None:
     """The owner's answer to a swap awaiting approval (only an awaiting swap changes)."""
     with engine.begin() as conn:
-        conn.execute(
-            customer_swaps.update()
-            .where(
-                customer_swaps.c.key == key,
-                customer_swaps.c.state == CancelState.AWAITING_APPROVAL,
-            )
-            .values(state=CancelState.PENDING if approve else CancelState.DECLINED, updated_at=at)
-        )
+        decide_awaiting(conn, customer_swaps, key, approve=approve, at=at)
     return by_key(engine, key)
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "choices_for",
     "customer_cancels",
     "customer_choices",
+    "decide_awaiting",
     "delay_consents",
     "record_choice",
 ]
@@ -166,3 +167,15 @@ def choices_for(engine: sa.Engine, shop: str, order_id: str) -> list[CustomerCho
         )
         for row in rows
     ]
+
+
+def decide_awaiting(
+    conn: sa.Connection, table: sa.Table, key: str, *, approve: bool, at: datetime
+) -> None:
+    """The owner's answer to a cancel or swap awaiting approval (``table`` holds either): only an
+    awaiting row changes, so approving twice, or deciding one already done, does nothing."""
+    conn.execute(
+        table.update()
+        .where(table.c.key == key, table.c.state == CancelState.AWAITING_APPROVAL)
+        .values(state=CancelState.PENDING if approve else CancelState.DECLINED, updated_at=at)
+    )
