@@ -84,6 +84,10 @@ class Engine(PlanAssembly):
         self._news_owed: set[str] = set()
         self._quiet_before: datetime | None = None
         self._waiting_stale = False
+        self._unsettled: set[str] = set()
+        """SKUs under ``promise_at_risk`` whose last plan moved a promise. Their order follows the
+        promises of the plan before, so replanning them unchanged can reorder them; a cold plan
+        replans every SKU, so the next incremental plan replans these too."""
 
     # -- loading --------------------------------------------------------------------------------
 
@@ -202,6 +206,9 @@ class Engine(PlanAssembly):
         today = self.today(now)
         ix = self._ix
         full = keys is None
+        if keys is not None and self._unsettled:
+            keys = set(keys) | self._unsettled
+        unsettled: set[str] = set()
         # Sorted, so the plan's events come out in the same order in every process (set order
         # depends on the string hash seed).
         work = sorted(
@@ -266,7 +273,12 @@ class Engine(PlanAssembly):
                 quiet_before=self._quiet_before,
             )
             self._heads_up.update(result.heads_up)
+            if policy.queue_rule == "promise_at_risk" and _promises_moved(
+                self._queues.get(key, ()), result.queue
+            ):
+                unsettled.add(key)
             results.append(result)
+        self._unsettled = unsettled
         if not full and self._waiting_stale:
             self._rebuild_waiting()
         if full:
@@ -326,3 +338,9 @@ class Engine(PlanAssembly):
     def queue(self) -> tuple[BackorderEntry, ...]:
         """The whole shop's queue as last planned, by SKU then position."""
         return tuple(chain.from_iterable(self._queues[key] for key in sorted(self._queues)))
+
+
+def _promises_moved(previous: Sequence[BackorderEntry], queue: Sequence[BackorderEntry]) -> bool:
+    """True when a line's date differs from the one it was ranked by (its previous entry's)."""
+    before = {entry.line_id: entry.eta for entry in previous}
+    return any(before.get(entry.line_id) != entry.eta for entry in queue)
