@@ -235,7 +235,11 @@ class PlanAssembly:
         for notification in notifications:
             if notification.kind in _CONTACT_KINDS:
                 self._contacted[notification.order_id] = now
-                self._news_owed.discard(notification.order_id)
+                if notification.order_id not in held:
+                    # News held back in this very plan is still owed: the history reads it so
+                    # (events.news_owed: held back at or after the last contact), and a cold
+                    # engine loaded from that history must plan the same reminder.
+                    self._news_owed.discard(notification.order_id)
             if notification.discount_code:
                 policy = self._policy_of(notification.lines[0].sku)
                 actions.append(
