@@ -129,7 +129,7 @@ def _assert_same(warm: Plan, cold: Plan, where: str) -> None:
     assert not differs, f"{where}: warm and cold plans differ in {differs}\n{warm}\n{cold}"
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds(), st.lists(STEPS, min_size=1, max_size=10), st.data())
 def test_a_warm_engine_plans_what_a_cold_engine_plans_after_any_changes(
     world: World, steps: list[str], data: st.DataObject
