@@ -116,7 +116,8 @@ def cycles(orders: int = 2_400, changed: int = 1_000) -> dict[str, float]:
 
     On Shopify's default bucket (2000 points, 100 a second): a write cycle giving ``changed``
     orders a hold, a note and a tag; the next cycle's read of the orders it changed; then a quiet
-    cycle under a frozen clock and one a minute later (both inside the overlap window). Then
+    cycle under a frozen clock and one a minute later (both inside the overlap window), one past it
+    and one 5 minutes after that. Then
     ``changed`` orders changed by the shop (not holds) and read by the next cycle.
     """
     from collections import Counter
@@ -188,6 +189,9 @@ def cycles(orders: int = 2_400, changed: int = 1_000) -> dict[str, float]:
             ("after the writes", 0),
             ("quiet, frozen clock", 0),
             ("quiet, a minute on", 1),
+            # The first read past the overlap window lists what settled in it, once.
+            ("quiet, past the overlap", 5),
+            ("quiet, 5 minutes later", 5),
         ):
             clock.advance(timedelta(minutes=minutes))
             before, throttled = len(store.log), store.graphql.throttled_answers

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from connector.model import utc
 
-__all__ = ["Cursor", "StreamState", "iso", "parse_iso"]
+__all__ = ["Cursor", "StreamState", "WindowCheck", "iso", "parse_iso"]
 
 PREFIX = "shopify1:"
 MAX_SEEN = 5000
@@ -29,6 +29,16 @@ def iso(moment: datetime) -> str:
 def parse_iso(text: str) -> datetime:
     """A timestamp :func:`iso` wrote, or Shopify's own, as an aware UTC datetime."""
     return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+
+
+@dataclass(frozen=True)
+class WindowCheck:
+    """The overlap window of an order read: a part to list, a part to count (None: no such part)."""
+
+    listed: str | None
+    counted: str | None
+    expected: int
+    """Orders of ``seen`` in the ``counted`` part: a count that differs has that part listed."""
 
 
 @dataclass
@@ -64,13 +74,48 @@ class StreamState:
         """
         if self.since is None:
             return None, None
+        fresh = f"updated_at:>'{iso(parse_iso(self.since))}'"
+        bounds = self._window(overlap)
+        if bounds is None:
+            return fresh, None
+        start, since = bounds
+        return fresh, f"updated_at:>='{iso(start)}' AND updated_at:<='{iso(since)}'"
+
+    def _window(self, overlap: int) -> tuple[datetime, datetime] | None:
+        """(start, since) of the overlap window still to check, or None when there is none."""
+        if self.since is None:
+            return None
         since = parse_iso(self.since)
-        fresh = f"updated_at:>'{iso(since)}'"
         settled = parse_iso(self.read_at) - timedelta(seconds=overlap) if self.read_at else None
         if settled is not None and settled >= since:
-            return fresh, None
+            return None
         start = min(since, settled) if settled is not None else since - timedelta(seconds=overlap)
-        return fresh, f"updated_at:>='{iso(start)}' AND updated_at:<='{iso(since)}'"
+        return start, since
+
+    def split_window(self, overlap: int, now: datetime, page: int) -> WindowCheck:
+        """How to check the overlap window of :meth:`split_search`, for a read starting ``now``.
+
+        A stamp at or before ``now - overlap`` is in search by now, and this is the last read whose
+        window holds it: that part is listed (ids and stamps) and compared with ``seen``. The part
+        search may still be indexing comes back in the next read's window; it is only counted now,
+        and listed too if the count is not what ``seen`` expects there. So a window full of orders
+        read already (a thousand our own writes touched) costs no page until it settles, and is
+        listed once then. A window whose known orders fit one ``page`` is listed whole, as before.
+        """
+        _, window = self.split_search(overlap)
+        bounds = self._window(overlap)
+        if window is None or bounds is None:
+            return WindowCheck(None, None, 0)
+        start, since = bounds
+        settle = parse_iso(iso(now - timedelta(seconds=overlap)))  # whole seconds, as stamps
+        lagging = {k for k, v in self.seen.items() if settle < parse_iso(v) <= since}
+        if settle >= since or len(lagging) < page:
+            return WindowCheck(window, None, 0)
+        counted = f"updated_at:>'{iso(settle)}' AND updated_at:<='{iso(since)}'"
+        if settle < start:
+            return WindowCheck(None, counted, len(lagging))
+        listed = f"updated_at:>='{iso(start)}' AND updated_at:<='{iso(settle)}'"
+        return WindowCheck(listed, counted, len(lagging))
 
     def is_new(self, platform_id: str, updated_at: str) -> bool:
         return self.seen.get(platform_id) != updated_at

@@ -6,6 +6,14 @@ came within the overlap of the last change: after the connector's own writes (ho
 a few hundred orders, a quiet cycle made ten calls. The window is now asked for ids and
 ``updatedAt`` only (250 a page, in the same call as the first page of changes), and only orders
 whose stamp is not the one already read are re-read in full, by id.
+
+Our own writes to a thousand orders put a thousand stamps in that window, four pages on every
+cycle inside it. So a window that knows more orders than a page is split where it settles
+(``StreamState.split_window``): what search must have indexed by now is listed, once, as this is
+the last read whose window holds it; the rest is counted in the first call (1 point) and listed
+too only if the count is not what was read. The count is never what makes a read complete: a
+change it cannot tell (an order read already whose stamp moved inside the window) is found when
+its part settles and is listed, as before, within ``overlap_seconds``.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from adapters.shopify.cursor import Cursor, StreamState
+from adapters.shopify.cursor import Cursor, StreamState, WindowCheck
 from adapters.shopify.fulfillment import next_page
 from adapters.shopify.sizing import Sizer
 from connector.model import Order, SkippedPayload
@@ -27,6 +35,8 @@ __all__ = ["IDS_PER_CALL", "OrderChanges"]
 
 IDS_PER_CALL = 10
 """Orders re-read by id per call (``OrdersByIds``): about 390 points requested."""
+WINDOW_PAGE = 250
+"""Window stamps per page: a window that knows this many orders still indexing is counted."""
 
 
 class OrderChanges:
@@ -46,19 +56,33 @@ class OrderChanges:
         overlap = reader.shop.overlap_seconds
         read_at = reader.clock()
         state = known = cursor.get("orders")
-        fresh_query, window_query = state.split_search(overlap)
+        fresh_query, _ = state.split_search(overlap)
+        check = state.split_window(overlap, read_at, WINDOW_PAGE)
+        # The window's parts to list, in turn; a count that is not what was read adds its part.
+        windows = [check.listed] if check.listed else []
+        window_query = windows.pop(0) if windows else None
         going = {"orders": True, "window": window_query is not None}
         after: dict[str, str | None] = {"orders": None, "window": None}
         stale: dict[str, str] = {}  # window orders whose stamp is not the one read
         moved: set[str] = set()  # orders met among the changes (their window stamp is old news)
         pending: ChangePage | None = None
+        first = True
         threshold = reader.shop.bulk_changes_threshold
         count = fresh_query is not None  # an incremental read counts its changes, once
         big = False
         while going["orders"] or going["window"]:
             data = self._page(
-                going, after, fresh_query, window_query, count=count, limit=threshold + 1
+                going,
+                after,
+                fresh_query,
+                window_query,
+                count=count,
+                limit=threshold + 1,
+                counted=check if first else None,
             )
+            if first and check.counted is not None and not _counts(data, check.expected):
+                windows.append(check.counted)
+            first = False
             if going["window"]:
                 conn = data.get("window") or {}
                 for node in conn.get("nodes") or ():
@@ -69,6 +93,8 @@ class OrderChanges:
                         if known.is_new(node["id"], stamp):
                             stale[node["id"]] = stamp
                 going["window"], after["window"] = next_page(conn)
+            if not going["window"] and windows:
+                window_query, going["window"], after["window"] = windows.pop(0), True, None
             if not going["orders"]:
                 continue
             conn = data.get("orders") or {}
@@ -171,6 +197,7 @@ class OrderChanges:
         *,
         count: bool,
         limit: int,
+        counted: WindowCheck | None,
     ) -> dict[str, Any]:
         both = going["orders"] and going["window"]
         sizer = self.with_window if both else self.alone if going["orders"] else self.window_only
@@ -188,9 +215,23 @@ class OrderChanges:
                 "windowQuery": window_query,
                 "withCount": count,
                 "countLimit": limit,
+                "withWindowCount": counted is not None and counted.counted is not None,
+                "windowCountQuery": counted.counted if counted else None,
+                # One more than expected: a count that reaches it is AT_LEAST, a mismatch anyway.
+                "windowCountLimit": counted.expected + 1 if counted else 1,
             }
 
         return self.reader.sized("OrderChanges", sizer, variables, tag=tag)
+
+
+def _counts(data: Mapping[str, Any], expected: int) -> bool:
+    """Whether the window's count in ``data`` is exactly the ``expected`` orders read already."""
+    counted = data.get("windowCount")
+    return (
+        isinstance(counted, Mapping)
+        and counted.get("precision") == "EXACT"
+        and counted.get("count") == expected
+    )
 
 
 def _stamped(orders: Sequence[Order], nodes: Sequence[Any]) -> list[tuple[str, str]]:

@@ -30,14 +30,9 @@ from graphql import (
 from graphql.execution.values import get_argument_values
 
 from connector.sandbox.shopify.collections import collection_field
+from connector.sandbox.shopify.connections import order_field, product_field, variant_field
 from connector.sandbox.shopify.records import gid, iso
-from connector.sandbox.shopify.resolvers import (
-    FIELDS,
-    TYPE_OF,
-    order_field,
-    product_field,
-    variant_field,
-)
+from connector.sandbox.shopify.resolvers import FIELDS, TYPE_OF
 from connector.sandbox.shopify.search import matches, parse_query
 from connector.sandbox.shopify.store import ShopData
 

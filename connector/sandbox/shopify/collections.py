@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from connector.sandbox.shopify.connections import connection, search_connection
 from connector.sandbox.shopify.records import SProduct, gid, iso, parse_gid
 
 if TYPE_CHECKING:
@@ -121,8 +122,6 @@ def collection_field(data: ShopData, collection: SCollection, field: str) -> Any
 
 
 def _search(data: ShopData, records: Iterable[SCollection], args: dict[str, Any]) -> Any:
-    from connector.sandbox.shopify.resolvers import search_connection
-
     return search_connection(records, args, lambda c, f: collection_field(data, c, f))
 
 
@@ -132,8 +131,6 @@ def _by_id(data: ShopData, value: str) -> SCollection | None:
 
 
 def _product_page(data: ShopData, collection: SCollection, args: dict[str, Any]) -> Any:
-    from connector.sandbox.shopify.resolvers import connection
-
     return connection(members(data, collection), args)
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from connector.sandbox.shopify.connections import MAX_PAGE, ConnectionArgsError
 from connector.sandbox.shopify.records import gid
-from connector.sandbox.shopify.resolvers import MAX_PAGE, ConnectionArgsError
 from connector.sandbox.shopify.store import ShopData
 
 __all__ = ["create_definition", "definitions"]

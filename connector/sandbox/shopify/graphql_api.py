@@ -18,6 +18,7 @@ from graphql import (
 from graphql.execution.values import get_directive_values
 
 from connector.sandbox.shopify.bulk import BulkRunner
+from connector.sandbox.shopify.connections import ConnectionArgsError
 from connector.sandbox.shopify.cost import (
     MAX_QUERY_COST,
     LeakyBucket,
@@ -28,7 +29,7 @@ from connector.sandbox.shopify.definitions import definitions
 from connector.sandbox.shopify.mutations import MUTATIONS
 from connector.sandbox.shopify.order_edits import IDEMPOTENCY_KEY
 from connector.sandbox.shopify.records import parse_gid
-from connector.sandbox.shopify.resolvers import FIELDS, TYPE_OF, ConnectionArgsError
+from connector.sandbox.shopify.resolvers import FIELDS, TYPE_OF
 from connector.sandbox.shopify.store import ShopData
 
 __all__ = ["GraphQLEndpoint"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from connector.sandbox.shopify.connections import MAX_PAGE
 from connector.sandbox.shopify.definitions import create_definition
 from connector.sandbox.shopify.edit_sessions import EDIT_MUTATIONS
 from connector.sandbox.shopify.fulfillment_mutations import FULFILLMENT_MUTATIONS
@@ -13,7 +14,7 @@ from connector.sandbox.shopify.order_edits import refund_create
 from connector.sandbox.shopify.order_money import ORDER_MONEY_MUTATIONS
 from connector.sandbox.shopify.payments import PAYMENT_MUTATIONS
 from connector.sandbox.shopify.records import SProduct, SVariant, SWebhook, gid, parse_gid
-from connector.sandbox.shopify.resolvers import MAX_PAGE, find_node
+from connector.sandbox.shopify.resolvers import find_node
 from connector.sandbox.shopify.selling_plans import GROUP_MUTATIONS
 from connector.sandbox.shopify.store import ShopData
 

@@ -2,13 +2,13 @@
 
 ``FIELDS[type][field](data, obj, args)`` gives a field's value; a field without an entry is read as
 the attribute or key of the same name. Bulk operations walk the same table, so a bulk JSONL line
-and a paged answer agree on every value.
+and a paged answer agree on every value. The pager, search and counts are in :mod:`.connections`,
+inventory items and levels in :mod:`.inventory`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from functools import partial
+from collections.abc import Callable
 from typing import Any
 
 from connector.sandbox.shopify.collections import (
@@ -16,6 +16,22 @@ from connector.sandbox.shopify.collections import (
     COLLECTION_ROOTS,
     SCollection,
     product_collections,
+)
+from connector.sandbox.shopify.connections import (
+    closed,
+    connection,
+    count_records,
+    order_field,
+    product_field,
+    search_connection,
+    variant_field,
+)
+from connector.sandbox.shopify.inventory import (
+    INVENTORY_TYPES,
+    InventoryItem,
+    InventoryLevel,
+    Location,
+    location,
 )
 from connector.sandbox.shopify.mandates import ORDER_MANDATE_FIELDS
 from connector.sandbox.shopify.order_edits import suggested_refund
@@ -49,7 +65,6 @@ from connector.sandbox.shopify.refunds import (
     order_total_refunded,
     refund_lines,
 )
-from connector.sandbox.shopify.search import matches, page, parse_query
 from connector.sandbox.shopify.selling_plans import (
     GROUP_FIELDS,
     SGroup,
@@ -59,62 +74,10 @@ from connector.sandbox.shopify.selling_plans import (
 )
 from connector.sandbox.shopify.store import PREORDER_PLAN, ShopData
 
-__all__ = [
-    "FIELDS",
-    "MAX_PAGE",
-    "InventoryItem",
-    "InventoryLevel",
-    "connection",
-    "find_node",
-    "search_connection",
-]
-
-MAX_PAGE = 250
-
-
-class Location:
-    """One of the shop's locations; every sandbox location is active."""
-
-    __slots__ = ("id", "isActive", "name")
-
-    def __init__(self, index: int) -> None:
-        self.id = index + 1
-        self.name = "Warehouse" if index == 0 else f"Location {index + 1}"
-        self.isActive = True  # the GraphQL field's name
-
-
-def location(index: int) -> Location:
-    """The shop's ``index``-th location (0 is the first)."""
-    return Location(index)
+__all__ = ["FIELDS", "TYPE_OF", "find_node", "supported_actions"]
 
 
 Resolver = Callable[[ShopData, Any, dict[str, Any]], Any]
-
-
-class InventoryItem:
-    __slots__ = ("variant",)
-
-    def __init__(self, variant: SVariant) -> None:
-        self.variant = variant
-
-
-class InventoryLevel:
-    """A variant's stock at one of the shop's locations (``index`` 0 is the first location)."""
-
-    __slots__ = ("index", "variant")
-
-    def __init__(self, variant: SVariant, index: int = 0) -> None:
-        self.variant = variant
-        self.index = index
-
-    @property
-    def id(self) -> int:
-        return self.index + 1
-
-
-def share(total: int, locations: int, index: int) -> int:
-    """Location ``index``'s part of ``total`` spread over ``locations``; the parts sum to it."""
-    return total // locations + (1 if index < total % locations else 0)
 
 
 class FOLine:
@@ -129,105 +92,6 @@ class FOLine:
     @property
     def id(self) -> int:
         return self.fo.id * 1000 + sorted(self.fo.remaining).index(self.line_id)
-
-
-class ConnectionArgsError(ValueError):
-    pass
-
-
-def connection(
-    records: Iterable[Any], args: dict[str, Any], key: Callable[[Any], Any] = lambda r: r.id
-) -> dict[str, Any]:
-    first, last = args.get("first"), args.get("last")
-    if first is None and last is None:
-        raise ConnectionArgsError("you must provide one of first or last")
-    for name, size in (("first", first), ("last", last)):
-        if size is not None and not 0 <= size <= MAX_PAGE:
-            raise ConnectionArgsError(f"The '{name}' argument must be between 0 and {MAX_PAGE}.")
-    items, info = page(
-        records,
-        key=key,
-        first=first,
-        last=last,
-        after=args.get("after"),
-        before=args.get("before"),
-        reverse=bool(args.get("reverse")),
-    )
-    return {
-        "edges": [{"cursor": cursor, "node": node} for cursor, node in items],
-        "nodes": [node for _, node in items],
-        "pageInfo": info,
-    }
-
-
-_SORT_KEYS: dict[str, Callable[[Any], Any]] = {
-    "UPDATED_AT": lambda r: r.updated_at,
-    "CREATED_AT": lambda r: r.created_at,
-    # An order is processed when it is placed (Shopify's default order sort).
-    "PROCESSED_AT": lambda r: r.created_at,
-    "TITLE": lambda r: r.title,
-    "SKU": lambda r: r.sku,
-    "ID": lambda r: r.id,
-}
-
-
-def _search(
-    records: Iterable[Any], args: dict[str, Any], lookup: Callable[[Any, str], Any]
-) -> dict[str, Any]:
-    terms = parse_query(args.get("query"))
-    chosen = (r for r in records if matches(terms, partial(lookup, r)))
-    key = _SORT_KEYS.get(args.get("sortKey") or "ID", _SORT_KEYS["ID"])
-    return connection(chosen, args, key)
-
-
-search_connection = _search
-"""Records filtered by ``query`` (``lookup(record, term)`` gives a term's value), sorted by
-``sortKey``, one page of them."""
-
-
-def product_field(data: ShopData, product: SProduct, field: str) -> Any:
-    return {
-        "updated_at": product.updated_at,
-        "created_at": product.created_at,
-        "id": product.id,
-        "status": product.status,
-        "tag": product.tags,
-        "title": product.title,
-        "sku": [data.variants[v].sku for v in product.variant_ids],
-    }.get(field)
-
-
-def variant_field(data: ShopData, variant: SVariant, field: str) -> Any:
-    if field == "sku":
-        return variant.sku
-    if field in ("updated_at", "created_at", "id"):
-        return {"updated_at": variant.updated_at, "created_at": variant.created_at}.get(
-            field, variant.id
-        )
-    if field == "product_id":
-        return variant.product_id
-    return None
-
-
-def order_field(data: ShopData, order: SOrder, field: str) -> Any:
-    if field in ("updated_at", "created_at", "id"):
-        return {"updated_at": order.updated_at, "created_at": order.created_at}.get(field, order.id)
-    if field == "status":
-        return "cancelled" if order.cancelled_at else ("closed" if closed(data, order) else "open")
-    if field == "tag":
-        return order.tags
-    if field == "sku":
-        return [data.lines[i].sku for i in order.line_ids]
-    if field == "email":
-        return order.email
-    if field == "name":
-        # Shopify finds order #1001 by "name:#1001" and by "name:1001" alike.
-        return [f"#{order.number}", str(order.number)]
-    return None
-
-
-def closed(data: ShopData, order: SOrder) -> bool:
-    return data.display_status(order) == "FULFILLED"
 
 
 def find_node(data: ShopData, value: str) -> Any:
@@ -280,29 +144,6 @@ def _metafield(data: ShopData, owner: SProduct | SVariant, a: dict[str, Any]) ->
     return data.metafield(owner, a.get("namespace") or "", a["key"])
 
 
-def _quantities(data: ShopData, level: InventoryLevel, a: dict[str, Any]) -> list[dict[str, Any]]:
-    v = level.variant
-    n, i = max(1, data.locations), level.index
-    available, committed = share(v.available, n, i), share(v.committed, n, i)
-    values = {
-        "available": available,
-        "committed": committed,
-        "incoming": share(v.incoming, n, i),
-        "on_hand": available + committed,
-        "reserved": 0,
-    }
-    return [
-        {
-            "id": f"gid://shopify/InventoryQuantity/{v.id}-{i + 1}?name={name}",
-            "name": name,
-            "quantity": values[name],
-            "updatedAt": iso(v.updated_at),
-        }
-        for name in a["names"]
-        if name in values
-    ]
-
-
 def _fo_lines(data: ShopData, fo: SFulfillmentOrder, a: dict[str, Any]) -> dict[str, Any]:
     rows = [FOLine(fo, line, total, rem) for line, (total, rem) in sorted(fo.remaining.items())]
     return connection(rows, a)
@@ -350,13 +191,15 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "fulfillmentOrder": lambda d, o, a: (
             find_node(d, a["id"]) if "/FulfillmentOrder/" in a["id"] else None
         ),
-        "products": lambda d, o, a: _search(
+        "products": lambda d, o, a: search_connection(
             d.products.values(), a, lambda r, f: product_field(d, r, f)
         ),
-        "productVariants": lambda d, o, a: _search(
+        "productVariants": lambda d, o, a: search_connection(
             d.variants.values(), a, lambda r, f: variant_field(d, r, f)
         ),
-        "orders": lambda d, o, a: _search(d.orders.values(), a, lambda r, f: order_field(d, r, f)),
+        "orders": lambda d, o, a: search_connection(
+            d.orders.values(), a, lambda r, f: order_field(d, r, f)
+        ),
         "fulfillmentOrders": lambda d, o, a: connection(
             [
                 fo
@@ -365,9 +208,11 @@ FIELDS: dict[str, dict[str, Resolver]] = {
             ],
             a,
         ),
-        "productsCount": lambda d, o, a: _count(d.products.values(), a, product_field, d),
-        "productVariantsCount": lambda d, o, a: _count(d.variants.values(), a, variant_field, d),
-        "ordersCount": lambda d, o, a: _count(d.orders.values(), a, order_field, d),
+        "productsCount": lambda d, o, a: count_records(d.products.values(), a, product_field, d),
+        "productVariantsCount": lambda d, o, a: count_records(
+            d.variants.values(), a, variant_field, d
+        ),
+        "ordersCount": lambda d, o, a: count_records(d.orders.values(), a, order_field, d),
         "locations": lambda d, o, a: connection(
             [location(i) for i in range(max(1, d.locations))], a
         ),
@@ -409,32 +254,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
             a,
         ),
     },
-    "InventoryItem": {
-        "id": lambda d, o, a: gid("InventoryItem", o.variant.id),
-        "legacyResourceId": lambda d, o, a: str(o.variant.id),
-        "sku": lambda d, o, a: o.variant.sku,
-        "tracked": lambda d, o, a: o.variant.tracked,
-        "variant": lambda d, o, a: o.variant,
-        # One variant per inventory item in the sandbox (Shopify may link several).
-        "variants": lambda d, o, a: connection([o.variant], a),
-        # A tracked item is stocked at every location of the shop (its stock spread over them).
-        "inventoryLevels": lambda d, o, a: connection(
-            [InventoryLevel(o.variant, i) for i in range(max(1, d.locations))]
-            if o.variant.tracked
-            else [],
-            a,
-        ),
-    },
-    "Location": {
-        "id": lambda d, o, a: gid("Location", o.id),
-    },
-    "InventoryLevel": {
-        "id": lambda d, o, a: (
-            f"gid://shopify/InventoryLevel/{o.index + 1}?inventory_item_id={o.variant.id}"
-        ),
-        "location": lambda d, o, a: location(o.index),
-        "quantities": _quantities,
-    },
+    **INVENTORY_TYPES,
     "Metafield": {
         "id": lambda d, o, a: gid("Metafield", o.id),
         "compareDigest": lambda d, o, a: o.compare_digest,
@@ -519,20 +339,3 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "updatedAt": lambda d, o, a: iso(o.created_at),
     },
 }
-
-
-def _count(
-    records: Iterable[Any],
-    a: dict[str, Any],
-    field: Callable[[ShopData, Any, str], Any],
-    d: ShopData,
-) -> dict[str, Any]:
-    terms = parse_query(a.get("query"))
-    limit = a.get("limit")
-    count = 0
-    for record in records:
-        if matches(terms, partial(field, d, record)):
-            count += 1
-            if limit is not None and count >= limit:
-                return {"count": count, "precision": "AT_LEAST"}
-    return {"count": count, "precision": "EXACT"}

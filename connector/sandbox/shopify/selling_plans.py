@@ -22,6 +22,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from connector.sandbox.shopify.connections import connection
 from connector.sandbox.shopify.records import gid, parse_gid
 from connector.sandbox.shopify.store import ShopData
 
@@ -232,8 +233,6 @@ GROUP_MUTATIONS: dict[str, Callable[[ShopData, dict[str, Any]], dict[str, Any]]]
 
 
 def _connection(records: list[Any], args: dict[str, Any]) -> dict[str, Any]:
-    from connector.sandbox.shopify.resolvers import connection  # the one pager; it imports us
-
     return connection(records, args)
 
 

@@ -1,4 +1,7 @@
-"""The sandbox shop's data and the rules Shopify applies to it (checkout, stock, holds, fulfillment).
+"""The sandbox shop's data and the rules Shopify applies to it: checkout, stock, order edits.
+
+Fulfillment orders (holds, splits, fulfilling) are in :mod:`.fulfillment_orders`, metafields in
+:mod:`.metafields`, the record tables in :mod:`.shop_records`.
 
 Everything here is in-process and thread-safe through one lock held by the caller (the WSGI app or
 the control API). Timestamps come from the store's clock so tests can move time.
@@ -6,9 +9,7 @@ the control API). Timestamps come from the store's clock so tests can move time.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterable
-from datetime import date
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -19,21 +20,18 @@ from connector.sandbox.seed import (
     generate_orders,
     generate_products,
 )
-from connector.sandbox.shopify.collections import SCollection
+from connector.sandbox.shopify.fulfillment_orders import FulfillmentOrderRules
+from connector.sandbox.shopify.metafields import MetafieldRules
 from connector.sandbox.shopify.records import (
     METAFIELD_NAMESPACE,
     RELEASE_DATE_KEY,
     SCustomer,
     SFulfillmentOrder,
-    SHold,
     SLine,
-    SMetafield,
     SOrder,
     SProduct,
     SRefund,
     SVariant,
-    SWebhook,
-    parse_gid,
 )
 
 __all__ = ["PREORDER_PLAN", "ShopData"]
@@ -41,45 +39,13 @@ __all__ = ["PREORDER_PLAN", "ShopData"]
 PREORDER_PLAN = "Pre-order"
 """The selling plan name seeded pre-order products carry (and their order lines)."""
 
-Emit = Callable[[str, dict[str, Any]], None]
 
+class ShopData(FulfillmentOrderRules, MetafieldRules):
+    """All records of one sandbox shop, with the operations that change them the way Shopify does.
 
-class ShopData:
-    """All records of one sandbox shop, with the operations that change them the way Shopify does."""
-
-    def __init__(self, clock: FrozenClock, emit: Emit | None = None) -> None:
-        self.clock = clock
-        self.lock = threading.RLock()
-        self.emit: Emit = emit or (lambda topic, payload: None)
-        self.failing_writes = False
-        self.locations = 1
-        """How many locations stock every tracked item (its stock is spread over them)."""
-        self.clear()
-
-    def clear(self) -> None:
-        self.products: dict[int, SProduct] = {}
-        self.variants: dict[int, SVariant] = {}
-        self.by_sku: dict[str, int] = {}
-        self.customers: dict[int, SCustomer] = {}
-        self.by_email: dict[str, int] = {}
-        self.orders: dict[int, SOrder] = {}
-        self.lines: dict[int, SLine] = {}
-        self.fulfillment_orders: dict[int, SFulfillmentOrder] = {}
-        self.webhooks: dict[int, SWebhook] = {}
-        self.discount_codes: dict[str, dict[str, Any]] = {}
-        self.idempotent: dict[str, Any] = {}
-        """``@idempotent`` keys already used, with the answer their mutation gave."""
-        self.metafield_definitions: dict[tuple[str, str, str], dict[str, Any]] = {}
-        self.order_money: dict[int, Any] = {}
-        """Order id -> its taxes, shipping and payment terms (``order_money.OrderMoneyTerms``)."""
-        self.collections: dict[int, SCollection] = {}
-        self.edit_staff_notes: dict[int, list[str]] = {}
-        """Order id -> the staff notes its committed edits carried (the order's timeline)."""
-        self._next = 1000
-
-    def next_id(self) -> int:
-        self._next += 1
-        return self._next
+    Checkout, stock and order edits are here; fulfillment orders and metafields in their own
+    modules; the record tables in :mod:`.shop_records`.
+    """
 
     # ---- seeding ---------------------------------------------------------------------------
 
@@ -146,12 +112,6 @@ class ShopData:
         return not (variant.tracked and variant.policy == "DENY" and variant.available < quantity)
 
     # ---- shop operations -------------------------------------------------------------------
-
-    def variant_by_sku(self, sku: str) -> SVariant:
-        try:
-            return self.variants[self.by_sku[sku]]
-        except KeyError:
-            raise ValueError(f"no variant with SKU {sku!r}") from None
 
     def customer_for(self, email: str, name: str = "", locale: str | None = None) -> SCustomer:
         known = self.by_email.get(email)
@@ -222,15 +182,6 @@ class ShopData:
                 self.emit("inventory_levels/update", {"variant": variant.id})
         return order
 
-    def submit_fulfillment(self, order: SOrder) -> None:
-        """Send the order's open fulfillment orders to a fulfillment service (a warehouse)."""
-        for fo_id in order.fo_ids:
-            fo = self.fulfillment_orders[fo_id]
-            if fo.status == "OPEN":
-                fo.request_status = "SUBMITTED"
-                fo.updated_at = self.clock()
-        self.touch_order(order)
-
     def set_payment(self, order: SOrder, financial: str) -> None:
         """The order's payment state moves (a bank transfer arrives, an authorization is voided)."""
         order.financial = financial
@@ -248,10 +199,6 @@ class ShopData:
         variant.available += quantity
         variant.updated_at = self.clock()
         self.emit("inventory_levels/update", {"variant": variant.id})
-
-    def touch_order(self, order: SOrder, topic: str = "orders/updated") -> None:
-        order.updated_at = self.clock()
-        self.emit(topic, {"order": order.id})
 
     def cancel(self, order: SOrder) -> None:
         if order.cancelled_at is not None:
@@ -322,158 +269,6 @@ class ShopData:
         self.touch_order(order)
         self.emit("refunds/create", {"refund": refund.id, "refund_order": order.id})
         return refund
-
-    def _resize_line_on_fulfillment_orders(self, order: SOrder, line: SLine, delta: int) -> None:
-        for fo_id in order.fo_ids:
-            fo = self.fulfillment_orders[fo_id]
-            slot = fo.remaining.get(line.id)
-            if slot is None or fo.status in ("CLOSED", "CANCELLED"):
-                continue
-            change = max(delta, -slot[1])
-            slot[0] += change
-            slot[1] += change
-            delta -= change
-            fo.updated_at = self.clock()
-            if not any(rem for _, rem in fo.remaining.values()):
-                fo.status = "CLOSED"
-            if delta == 0:
-                break
-
-    # ---- fulfillment orders ------------------------------------------------------------------
-
-    def split_off(self, fo: SFulfillmentOrder, moves: dict[int, int]) -> SFulfillmentOrder:
-        """Move ``moves`` (line id -> quantity) from ``fo`` to a new fulfillment order."""
-        order = self.orders[fo.order_id]
-        new = SFulfillmentOrder(self.next_id(), fo.order_id, self.clock())
-        for line_id, qty in moves.items():
-            slot = fo.remaining[line_id]
-            slot[0] -= qty
-            slot[1] -= qty
-            new.remaining[line_id] = [qty, qty]
-            if slot[0] == 0:
-                del fo.remaining[line_id]
-        self.fulfillment_orders[new.id] = new
-        order.fo_ids.append(new.id)
-        fo.updated_at = self.clock()
-        return new
-
-    def hold(
-        self,
-        fo: SFulfillmentOrder,
-        reason: str,
-        handle: str | None,
-        moves: dict[int, int] | None,
-    ) -> tuple[SHold, SFulfillmentOrder | None]:
-        """Put ``fo`` (or only the ``moves`` part of it) on hold; returns the hold and the rest."""
-        remaining: SFulfillmentOrder | None = None
-        if moves:
-            # Shopify keeps the id on the held part and moves the rest to a new fulfillment order.
-            rest = {
-                line: slot[1] - moves.get(line, 0)
-                for line, slot in fo.remaining.items()
-                if slot[1] - moves.get(line, 0) > 0
-            }
-            if rest:
-                remaining = self.split_off(fo, rest)
-        hold = SHold(self.next_id(), handle, reason, ours=True)
-        fo.holds.append(hold)
-        fo.status = "ON_HOLD"
-        fo.updated_at = self.clock()
-        self.touch_order(self.orders[fo.order_id])
-        return hold, remaining
-
-    def release(self, fo: SFulfillmentOrder, hold_ids: list[int] | None) -> None:
-        if hold_ids is None:
-            fo.holds.clear()
-        else:
-            fo.holds = [h for h in fo.holds if h.id not in hold_ids]
-        if not fo.holds and fo.status == "ON_HOLD":
-            fo.status = "OPEN"
-        fo.updated_at = self.clock()
-        self.touch_order(self.orders[fo.order_id])
-
-    def fulfill(self, fo: SFulfillmentOrder, moves: dict[int, int] | None) -> None:
-        order = self.orders[fo.order_id]
-        for line_id, slot in fo.remaining.items():
-            qty = slot[1] if moves is None else min(moves.get(line_id, 0), slot[1])
-            if qty <= 0:
-                continue
-            slot[1] -= qty
-            line = self.lines[line_id]
-            line.fulfilled += qty
-            variant = self.variants[line.variant_id]
-            if variant.tracked:
-                variant.committed -= qty
-                variant.updated_at = self.clock()
-        if not any(slot[1] for slot in fo.remaining.values()):
-            fo.status = "CLOSED"
-        fo.updated_at = self.clock()
-        self.touch_order(order)
-
-    def display_status(self, order: SOrder) -> str:
-        lines = [self.lines[i] for i in order.line_ids]
-        shipped = sum(line.fulfilled for line in lines)
-        wanted = sum(line.current for line in lines)
-        if wanted and shipped >= wanted:
-            return "FULFILLED"
-        # Shopify: ON_HOLD means *all* unfulfilled items are on hold. A hold of only the
-        # backordered lines leaves the in-stock rest OPEN, and the order UNFULFILLED.
-        waiting = [
-            fo
-            for fo in (self.fulfillment_orders[f] for f in order.fo_ids)
-            if fo.status not in ("CLOSED", "CANCELLED") and any(r for _, r in fo.remaining.values())
-        ]
-        if waiting and all(fo.status == "ON_HOLD" for fo in waiting):
-            return "ON_HOLD"
-        return "PARTIALLY_FULFILLED" if shipped else "UNFULFILLED"
-
-    # ---- metafields ----------------------------------------------------------------------------
-
-    def metafield(self, owner: SProduct | SVariant, namespace: str, key: str) -> SMetafield | None:
-        for field in owner.metafields or ():
-            if field.namespace == namespace and field.key == key:
-                return field
-        return None
-
-    def set_metafield(
-        self, owner: SProduct | SVariant, namespace: str, key: str, value: str, type_: str
-    ) -> SMetafield:
-        field = self.metafield(owner, namespace, key)
-        now = self.clock()
-        if field is None:
-            field = SMetafield(self.next_id(), namespace, key, value, type_, now)
-            owner.metafields = [*(owner.metafields or ()), field]
-        elif field.value != value or field.type != type_:
-            field.value, field.type, field.updated_at = value, type_, now
-        owner.updated_at = now
-        return field
-
-    def delete_metafield(self, owner: SProduct | SVariant, namespace: str, key: str) -> bool:
-        field = self.metafield(owner, namespace, key)
-        if field is None:
-            return False
-        owner.metafields = [m for m in owner.metafields or () if m is not field]
-        owner.updated_at = self.clock()
-        return True
-
-    def metafield_owner(self, owner_id: str) -> SProduct | SVariant | None:
-        """The product or variant a metafield ``ownerId`` names, if it exists."""
-        ref = parse_gid(owner_id)
-        if ref is None:
-            return None
-        if ref[0] == "Product":
-            return self.products.get(ref[1])
-        return self.variants.get(ref[1]) if ref[0] == "ProductVariant" else None
-
-    def set_release_date(self, sku: str, release: date | None) -> None:
-        """The merchant sets (or clears) the product's release date metafield."""
-        product = self.products[self.variant_by_sku(sku).product_id]
-        if release is None:
-            self.delete_metafield(product, METAFIELD_NAMESPACE, RELEASE_DATE_KEY)
-        else:
-            self.set_metafield(
-                product, METAFIELD_NAMESPACE, RELEASE_DATE_KEY, release.isoformat(), "date"
-            )
 
     # ---- state -----------------------------------------------------------------------------------
 
