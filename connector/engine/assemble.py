@@ -53,11 +53,6 @@ _sku = attrgetter("sku")
 _first = itemgetter(0)
 
 
-def _hold_lines(waiting: Iterable[BackorderEntry]) -> list[tuple[str, int, bool]]:
-    """Every waiting line of an order across its SKUs: what our hold should cover."""
-    return [(entry.line_id, entry.waiting, entry.eta is not None) for entry in waiting]
-
-
 @lru_cache(maxsize=64)
 def _single_tag(tag: str) -> frozenset[str]:
     return frozenset((tag,))
@@ -179,25 +174,30 @@ class PlanAssembly:
         # was applied that is none of the 180k waiting orders, and sorting them all was a fifth
         # of such a plan. Every order with a notice is among ``orders``.
         managed_of = self.managed.of
-        pending: list[tuple[str, Order, tuple[BackorderEntry, ...], frozenset[str], bool]] = []
+        pending: list[
+            tuple[str, Order, tuple[BackorderEntry, ...], frozenset[str], bool, bool]
+        ] = []
+        order_waiting = self._order_waiting
+        by_id = ix.orders
         for order_id in orders:
-            order = ix.orders.get(order_id)
+            order = by_id.get(order_id)
             if order is None:
                 continue
-            waiting = self._order_waiting.get(order_id, ())
+            waiting = order_waiting.get(order_id, ())
             wanted_tags = self._order_tags(waiting)
             # An open order is held again over what waits; any other (cancelled, refunded,
             # completed) only loses the hold we left on it.
             redo = order_id in rehold and (
                 order.status is OrderStatus.OPEN or any(line.on_hold for line in order.lines)
             )
-            if redo or order_id in first or wanted_tags != managed_of(order.tags):
-                pending.append((order_id, order, waiting, wanted_tags, redo))
+            tagged = wanted_tags == managed_of(order.tags)
+            if redo or order_id in first or not tagged:
+                pending.append((order_id, order, waiting, wanted_tags, redo, tagged))
         pending.sort(key=_first)
         # Then one pass over them by order id: notifications, then hold and tags.
         actions: list[OrderAction] = []
         notifications: list[Notification] = []
-        for order_id, order, waiting, wanted_tags, redo in pending:
+        for order_id, order, waiting, wanted_tags, redo, tagged in pending:
             heard = first.get(order_id)
             if heard is not None:
                 extra = more.get(order_id)
@@ -211,13 +211,13 @@ class PlanAssembly:
                     self._notifications(
                         order, [heard, *extra], waiting, ships_now, now, out=notifications
                     )
-            if not redo and wanted_tags == managed_of(order.tags):
+            if not redo and tagged:
                 continue
             actions.extend(
                 order_actions(
                     shop,
                     order,
-                    hold=_hold_lines(waiting) if redo else None,
+                    hold=waiting if redo else None,
                     wanted_tags=wanted_tags,
                     managed=self.managed,
                 )
