@@ -53,6 +53,12 @@ _sku = attrgetter("sku")
 _first = itemgetter(0)
 
 
+@lru_cache(maxsize=256)
+def _rule_text(name: str) -> str:
+    """One shared string per policy: a cold plan may change every variant (90k in the bench)."""
+    return f"policies[{name}]"
+
+
 @lru_cache(maxsize=64)
 def _single_tag(tag: str) -> frozenset[str]:
     return frozenset((tag,))
@@ -78,7 +84,7 @@ class PlanAssembly:
     def _rule_of(self, key: str) -> str:
         """The config key of the policy that rules SKU ``key`` (``StorefrontChange.rule``)."""
         policy = self._ix.policy.get(key, self.default_policy)
-        return "default_policy" if policy is self.default_policy else f"policies[{policy.name}]"
+        return "default_policy" if policy is self.default_policy else _rule_text(policy.name)
 
     def queue(self) -> tuple[BackorderEntry, ...]:
         raise NotImplementedError
