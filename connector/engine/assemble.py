@@ -6,7 +6,7 @@ works out SKUs, this turns their results into one :class:`Plan` per shop.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Container, Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 from operator import attrgetter, itemgetter
@@ -53,9 +53,10 @@ _sku = attrgetter("sku")
 _first = itemgetter(0)
 
 
-def _hold_lines(waiting: Iterable[BackorderEntry]) -> list[tuple[str, int, bool]]:
-    """Every waiting line of an order across its SKUs: what our hold should cover."""
-    return [(entry.line_id, entry.waiting, entry.eta is not None) for entry in waiting]
+@lru_cache(maxsize=256)
+def _rule_text(name: str) -> str:
+    """One shared string per policy: a cold plan may change every variant (90k in the bench)."""
+    return f"policies[{name}]"
 
 
 @lru_cache(maxsize=64)
@@ -83,7 +84,7 @@ class PlanAssembly:
     def _rule_of(self, key: str) -> str:
         """The config key of the policy that rules SKU ``key`` (``StorefrontChange.rule``)."""
         policy = self._ix.policy.get(key, self.default_policy)
-        return "default_policy" if policy is self.default_policy else f"policies[{policy.name}]"
+        return "default_policy" if policy is self.default_policy else _rule_text(policy.name)
 
     def queue(self) -> tuple[BackorderEntry, ...]:
         raise NotImplementedError
@@ -96,7 +97,11 @@ class PlanAssembly:
         products: set[str] = set()
         orders: set[str] = set()
         rehold: set[str] = set()
-        notices: dict[str, dict[NotificationKind, list[LineNotice]]] = {}
+        # Most orders hear one thing: their notice alone, no dict or list per order (a cold plan
+        # confirms 180k orders; a dict and a list each were about 45 MiB of its peak).
+        first: dict[str, LineNotice] = {}
+        more: dict[str, list[LineNotice]] = {}
+        reminding = False
         ships_now: dict[str, int] = {}
         for result in results:
             variant = ix.variants.get(result.key)
@@ -121,14 +126,16 @@ class PlanAssembly:
             events.extend(result.events)
             rehold.update(result.rehold)
             for notice in result.notices:
-                per_kind = notices.get(notice.order_id)
-                if per_kind is None:  # most orders hear one thing: no empty dict or list first
-                    notices[notice.order_id] = {notice.kind: [notice]}
-                    orders.add(notice.order_id)
-                elif notice.kind in per_kind:
-                    per_kind[notice.kind].append(notice)
+                order_id = notice.order_id
+                if order_id not in first:
+                    first[order_id] = notice
+                    orders.add(order_id)
+                elif order_id in more:
+                    more[order_id].append(notice)
                 else:
-                    per_kind[notice.kind] = [notice]
+                    more[order_id] = [notice]
+                if notice.kind is NotificationKind.REMINDER:
+                    reminding = True
             ships_now.update(result.ships_now)
             if not full:
                 # Orders whose lines are queued or just left the queue may need their tags redone.
@@ -173,35 +180,50 @@ class PlanAssembly:
         # was applied that is none of the 180k waiting orders, and sorting them all was a fifth
         # of such a plan. Every order with a notice is among ``orders``.
         managed_of = self.managed.of
-        pending: list[tuple[str, Order, tuple[BackorderEntry, ...], frozenset[str], bool]] = []
+        pending: list[
+            tuple[str, Order, tuple[BackorderEntry, ...], frozenset[str], bool, bool]
+        ] = []
+        order_waiting = self._order_waiting
+        by_id = ix.orders
         for order_id in orders:
-            order = ix.orders.get(order_id)
+            order = by_id.get(order_id)
             if order is None:
                 continue
-            waiting = self._order_waiting.get(order_id, ())
+            waiting = order_waiting.get(order_id, ())
             wanted_tags = self._order_tags(waiting)
             # An open order is held again over what waits; any other (cancelled, refunded,
             # completed) only loses the hold we left on it.
             redo = order_id in rehold and (
                 order.status is OrderStatus.OPEN or any(line.on_hold for line in order.lines)
             )
-            if redo or order_id in notices or wanted_tags != managed_of(order.tags):
-                pending.append((order_id, order, waiting, wanted_tags, redo))
+            tagged = wanted_tags == managed_of(order.tags)
+            if redo or order_id in first or not tagged:
+                pending.append((order_id, order, waiting, wanted_tags, redo, tagged))
         pending.sort(key=_first)
         # Then one pass over them by order id: notifications, then hold and tags.
         actions: list[OrderAction] = []
         notifications: list[Notification] = []
-        for order_id, order, waiting, wanted_tags, redo in pending:
-            per_kind = notices.get(order_id)
-            if per_kind is not None:
-                self._notifications(order, per_kind, waiting, ships_now, now, out=notifications)
-            if not redo and wanted_tags == managed_of(order.tags):
+        for order_id, order, waiting, wanted_tags, redo, tagged in pending:
+            heard = first.get(order_id)
+            if heard is not None:
+                extra = more.get(order_id)
+                if extra is None:
+                    notifications.append(
+                        self._notification(
+                            order, heard.kind, (heard,), waiting, ships_now=ships_now, now=now
+                        )
+                    )
+                else:
+                    self._notifications(
+                        order, [heard, *extra], waiting, ships_now, now, out=notifications
+                    )
+            if not redo and tagged:
                 continue
             actions.extend(
                 order_actions(
                     shop,
                     order,
-                    hold=_hold_lines(waiting) if redo else None,
+                    hold=waiting if redo else None,
                     wanted_tags=wanted_tags,
                     managed=self.managed,
                 )
@@ -212,7 +234,9 @@ class PlanAssembly:
             for event in events:
                 if event.kind is BackorderEventKind.DETECTED and event.detail.endswith(EXISTING):
                     self._contacted.setdefault(event.order_id, now)
-        notifications, held = self._hold_back_early_reminders(notifications, now)
+        held: set[str] = set()
+        if reminding:  # none in a cold plan: no pass over its 180k confirmations
+            notifications, held = self._hold_back_early_reminders(notifications, now)
         if held:
             events = [
                 held_back(event)
@@ -223,12 +247,12 @@ class PlanAssembly:
                 for event in events
             ]
             self._news_owed |= held
-        candidates = orders if not full else set(self._order_waiting)
-        reminders = self._reminders(
-            now,
-            candidates | self._news_owed,
-            {n.order_id for n in notifications} | held,
-        )
+        # Every notification so far came from a notice (``first``); held ones were among them.
+        # Looked up where they are, not copied into new sets (180k order ids in a cold plan).
+        candidates: Collection[str] = orders if not full else self._order_waiting.keys()
+        if self._news_owed:
+            candidates = {*candidates, *self._news_owed}
+        reminders = self._reminders(now, candidates, first)
         for notification, reminder_events in reminders:
             notifications.append(notification)
             events.extend(reminder_events)
@@ -286,38 +310,52 @@ class PlanAssembly:
     def _notifications(
         self,
         order: Order,
-        per_kind: dict[NotificationKind, list[LineNotice]],
+        notices: Sequence[LineNotice],
         waiting: Sequence[BackorderEntry],
         ships_now: dict[str, int],
         now: datetime,
         *,
         out: list[Notification],
     ) -> None:
-        """Add one notification per kind for ``order`` to ``out``, by kind.
-
-        Notices come grouped by order (then kind): the plan walks its orders in id order once,
-        with no sort of 180k (order id, kind) pairs in a cold plan.
-        """
-        for kind in sorted(per_kind) if len(per_kind) > 1 else per_kind:
+        """Add one notification per kind for ``order`` to ``out``, by kind (an order that hears
+        more than one thing; the plan walks its orders in id order once)."""
+        per_kind: dict[NotificationKind, list[LineNotice]] = {}
+        for notice in notices:
+            per_kind.setdefault(notice.kind, []).append(notice)
+        for kind in sorted(per_kind):
             group = per_kind[kind]
             if len(group) > 1:
                 group.sort(key=lambda notice: notice.line.line_id)
-            policy = self._ix.policy.get(group[0].line.sku, self.default_policy)
             out.append(
-                notification_for(
-                    self.shop.name,
-                    order,
-                    kind=kind,
-                    notices=group,
-                    now=now,
-                    ships_now=ships_now,
-                    waiting=waiting,
-                    policy=policy,
-                    release=release_of(policy, self._ix.variants.get(group[0].line.sku))
-                    if kind is NotificationKind.PREORDER_CONFIRMATION
-                    else None,
-                )
+                self._notification(order, kind, group, waiting, ships_now=ships_now, now=now)
             )
+
+    def _notification(
+        self,
+        order: Order,
+        kind: NotificationKind,
+        group: Sequence[LineNotice],
+        waiting: Sequence[BackorderEntry],
+        *,
+        ships_now: dict[str, int],
+        now: datetime,
+    ) -> Notification:
+        """The notification of ``kind`` for ``order`` from its ``group`` of notices."""
+        sku = group[0].line.sku
+        policy = self._ix.policy.get(sku, self.default_policy)
+        return notification_for(
+            self.shop.name,
+            order,
+            kind=kind,
+            notices=group,
+            now=now,
+            ships_now=ships_now,
+            waiting=waiting,
+            policy=policy,
+            release=release_of(policy, self._ix.variants.get(sku))
+            if kind is NotificationKind.PREORDER_CONFIRMATION
+            else None,
+        )
 
     def _hold_back_early_reminders(
         self, notifications: list[Notification], now: datetime
@@ -339,7 +377,7 @@ class PlanAssembly:
         return kept, held
 
     def _reminders(
-        self, now: datetime, candidates: Iterable[str], told: set[str]
+        self, now: datetime, candidates: Iterable[str], told: Container[str]
     ) -> list[tuple[Notification, list[BackorderEvent]]]:
         """Waiting customers not heard from in ``reminder_every_days`` get a reminder; those
         owed news held back get it once ``reminder_min_gap_hours`` have passed."""

@@ -87,18 +87,6 @@ class Detection:
     """Lines on hold in the shop that may not be queued: the engine checks whether they are."""
 
 
-def _is_preorder(
-    order: Order, line: OrderLine, policy: PolicySettings, release: date | None
-) -> bool:
-    if line.preorder:
-        return True
-    return (
-        policy.mode is PolicyMode.PREORDER
-        and release is not None
-        and order.created_at.date() < release
-    )
-
-
 def _shrink(
     previous: BackorderEntry, order: Order, line: OrderLine, need: int, out: list[Departure]
 ) -> Claim:
@@ -166,6 +154,7 @@ def detect(
     is_open = OrderStatus.OPEN
     blocked_before = release is not None and today < release
     allocated = 0
+    boost_tags, rule = policy.boost_tags, policy.queue_rule  # a property: once, not per line
     # The hot loop of a full plan (every line of every SKU someone may wait on): kept lean.
     for order, line in lines:
         if order.status is is_open:
@@ -187,7 +176,7 @@ def detect(
             if need > 0:
                 q = Queued(order, line, prior, claim, prior.preorder)
                 claim.blocked = prior.preorder and blocked_before
-                _rank(q, policy)
+                _rank(q, boost_tags, rule)
                 queued.append(q)
                 allocated += claim.allocated
         elif need > 0:
@@ -249,8 +238,14 @@ def _take(
     blocked_before: bool,
     result: Detection,
 ) -> int:
+    boost_tags, rule = policy.boost_tags, policy.queue_rule  # a property: once, not per line
+    # Lines ordered before the release under a pre-order policy are pre-orders, as are lines the
+    # shop marked so.
+    preorder_policy = policy.mode is PolicyMode.PREORDER and release is not None
     for order, line, need in fresh:
-        preorder = _is_preorder(order, line, policy, release)
+        preorder = line.preorder or (
+            preorder_policy and release is not None and order.created_at.date() < release
+        )
         if preorder and blocked_before:
             take = 0
         else:
@@ -267,25 +262,23 @@ def _take(
         recorded = line.backordered_at_order
         if recorded is not None and recorded != short:
             q.note = f"platform recorded {recorded} short"
-        _rank(q, policy)
+        _rank(q, boost_tags, rule)
         result.queued.append(q)
     return free
 
 
-def _rank(q: Queued, policy: PolicySettings) -> None:
+def _rank(q: Queued, boost_tags: tuple[str, ...], rule: str) -> None:
     order = q.order
-    boost_tags = policy.boost_tags
     if boost_tags and not q.preorder and (order.customer.tags or order.tags):
         q.priority, q.boost_tag = _boost(order.customer.tags, order.tags, boost_tags)
-    promised = q.previous.eta if q.previous is not None else None
     q.key = queue_key(
-        policy.queue_rule,
-        priority=q.priority,
-        preorder=q.preorder,
-        ordered_at=order.created_at,
-        order_id=order.platform_id,
-        line_id=q.line.platform_id,
-        promised=promised,
+        rule,
+        q.priority,
+        q.preorder,
+        order.created_at,
+        order.platform_id,
+        q.line.platform_id,
+        q.previous.eta if q.previous is not None else None,
     )
 
 

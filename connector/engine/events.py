@@ -26,6 +26,7 @@ from connector.model import (
 __all__ = [
     "LineNotice",
     "departure_events",
+    "detected",
     "entry_events",
     "heads_up",
     "heads_up_told",
@@ -169,29 +170,9 @@ def entry_events(
     was placed before the connector first synced the shop; a new waiting line is recorded but not
     confirmed (:data:`EXISTING`).
     """
-    if previous is None:  # a new waiting line: the cold plan makes 200k of these
-        kind = (
-            NotificationKind.PREORDER_CONFIRMATION
-            if entry.preorder
-            else NotificationKind.BACKORDER_CONFIRMATION
-        )
-        # Short is what waits: units the shop had for the line ship now and are not counted.
-        detail = why + EXISTING if quiet else why
-        detected = line_event(
-            entry,
-            BackorderEventKind.DETECTED,
-            entry.waiting,
-            shop=shop,
-            now=now,
-            old=None,
-            detail=detail,
-        )
-        if quiet:
-            return [detected], []
-        notice = LineNotice(
-            entry.order_id, kind, notice_line(entry, line.title, line.price, entry.waiting), words
-        )
-        return [detected], [notice]
+    if previous is None:
+        found, notice = detected(entry, line, shop, now, why, words, quiet)
+        return [found], [] if notice is None else [notice]
     events: list[BackorderEvent] = []
     notices: list[LineNotice] = []
 
@@ -242,6 +223,51 @@ def entry_events(
                 )
             )
     return events, notices
+
+
+def detected(  # noqa: PLR0917 - positional: one call per new waiting line
+    entry: BackorderEntry,
+    line: OrderLine,
+    shop: str,
+    now: datetime,
+    why: str,
+    words: str,
+    quiet: bool,
+) -> tuple[BackorderEvent, LineNotice | None]:
+    """The ``DETECTED`` event and the confirmation notice of a line new in the queue (see
+    :func:`entry_events`; no notice for an order placed before the first sync).
+
+    A cold plan makes 200k of these: one call, positional, objects built in place.
+    """
+    # Short is what waits: units the shop had for the line ship now and are not counted.
+    # Positional, in field order (shop, at, kind, sku, quantity, order_id, line_id,
+    # customer_email, eta, old_eta, detail), as line_event builds it.
+    event = BackorderEvent(
+        shop,
+        now,
+        BackorderEventKind.DETECTED,
+        entry.sku,
+        entry.waiting,
+        entry.order_id,
+        entry.line_id,
+        entry.customer_email,
+        entry.eta,
+        None,
+        why + EXISTING if quiet else why,
+    )
+    if quiet:
+        return event, None
+    kind = (
+        NotificationKind.PREORDER_CONFIRMATION
+        if entry.preorder
+        else NotificationKind.BACKORDER_CONFIRMATION
+    )
+    # Positional, in field order (line_id, sku, title, quantity, eta, old_eta, ships_now, price),
+    # as notice_line builds it.
+    told = NotificationLine(
+        entry.line_id, entry.sku, line.title, entry.waiting, entry.eta, None, False, line.price
+    )
+    return event, LineNotice(entry.order_id, kind, told, words)
 
 
 HEADS_UP = "ship soon"

@@ -160,7 +160,11 @@ class StateIndex:
             ix.pools.setdefault(variant.stock_pool, set()).add(key)
         ix.variants[key] = variant
         ix.key_of_variant[variant.platform_id] = key
-        ix.product_keys.setdefault(variant.product_id, set()).add(key)
+        keys = ix.product_keys.get(variant.product_id)
+        if keys is None:  # not setdefault: that builds an empty set for every variant
+            ix.product_keys[variant.product_id] = {key}
+        else:
+            keys.add(key)
         ix.policy[key] = self._match(variant, ix.products.get(variant.product_id))
         return key
 

@@ -15,6 +15,7 @@ from functools import lru_cache
 from connector.engine.policies import ManagedTags
 from connector.engine.storefront import Availability, Desired
 from connector.model import (
+    BackorderEntry,
     BackorderEvent,
     BackorderEventKind,
     ChangeKind,
@@ -60,16 +61,21 @@ def variant_changes(
     if desired.state is Availability.UNMANAGED:
         return changes, events
     if desired.policy is not None and desired.policy is not variant.inventory_policy:
+        # Positional, in field order (shop, kind, product_id, variant_id, sku, policy, tags,
+        # eta_label, eta_date, reason, rule): a cold plan of the benchmark shop makes 90k.
         changes.append(
             StorefrontChange(
-                shop=shop,
-                kind=ChangeKind.INVENTORY_POLICY,
-                product_id=variant.product_id,
-                variant_id=variant.platform_id,
-                sku=variant.sku,
-                policy=desired.policy,
-                reason=desired.reason,
-                rule=rule,
+                shop,
+                ChangeKind.INVENTORY_POLICY,
+                variant.product_id,
+                variant.platform_id,
+                variant.sku,
+                desired.policy,
+                (),
+                None,
+                None,
+                desired.reason,
+                rule,
             )
         )
         if desired.state is Availability.SOLD_OUT:
@@ -138,47 +144,54 @@ def order_actions(
     shop: str,
     order: Order,
     *,
-    hold: Sequence[tuple[str, int, bool]] | None,
+    hold: Sequence[BackorderEntry] | None,
     wanted_tags: Iterable[str],
     managed: ManagedTags,
 ) -> list[OrderAction]:
     """Make our hold cover exactly the waiting lines, and keep the order's tags in step.
 
-    ``hold`` None leaves the hold alone; otherwise it lists every waiting line of the order as
-    ``(line id, waiting units, has a date)``, and any hold of ours on the order is released first
-    (listed before the new hold, so both adapters apply them in that order). The release names no
-    handle and no lines: both adapters then lift every hold of ours on the order, whatever handle
-    an earlier plan gave it.
+    ``hold`` None leaves the hold alone; otherwise it lists every waiting entry of the order
+    (what our hold should cover: each line with its waiting units), and any hold of ours on the
+    order is released first (listed before the new hold, so both adapters apply them in that
+    order). The release names no handle and no lines: both adapters then lift every hold of ours
+    on the order, whatever handle an earlier plan gave it.
     """
     actions: list[OrderAction] = []
-    email = order.customer.email
+    order_id = order.platform_id
     if hold is not None:
-        if any(line.on_hold for line in order.lines):
-            actions.append(
-                OrderAction(
-                    shop=shop,
-                    kind=OrderActionKind.RELEASE_HOLD,
-                    order_id=order.platform_id,
-                    customer_email=email,
+        email = order.customer.email
+        for line in order.lines:
+            if line.on_hold:
+                actions.append(
+                    OrderAction(
+                        shop=shop,
+                        kind=OrderActionKind.RELEASE_HOLD,
+                        order_id=order_id,
+                        customer_email=email,
+                    )
                 )
-            )
+                break
         if hold:
-            if len(hold) == 1:  # most orders wait on one line
-                dated = hold[0][2]
-                lines: tuple[tuple[str, int], ...] = ((hold[0][0], hold[0][1]),)
+            lines: tuple[tuple[str, int], ...]
+            if len(hold) == 1:  # most orders wait on one line: no sort, no list
+                only = hold[0]
+                dated = only.eta is not None
+                lines = ((only.line_id, only.waiting),)
+                handle = _handle(order_id, (only.line_id,))
             else:
-                dated = all(has_date for _, _, has_date in hold)
-                lines = tuple(sorted((line_id, units) for line_id, units, _ in hold))
+                dated = all(entry.eta is not None for entry in hold)
+                lines = tuple(sorted((entry.line_id, entry.waiting) for entry in hold))
+                handle = _handle(order_id, [line_id for line_id, _ in lines])
             # Positional, in field order (shop, kind, order_id, lines, hold_reason, handle, tags,
             # note, discount_code, discount_percent, customer_email): one per waiting order.
             actions.append(
                 OrderAction(
                     shop,
                     OrderActionKind.HOLD_LINES,
-                    order.platform_id,
+                    order_id,
                     lines,
                     "INVENTORY_OUT_OF_STOCK" if dated else "UNKNOWN_DELIVERY_DATE",
-                    _handle(order.platform_id, [line_id for line_id, _ in lines]),
+                    handle,
                     (),
                     "",
                     "",
@@ -187,16 +200,20 @@ def order_actions(
                 )
             )
     wanted_set = wanted_tags if isinstance(wanted_tags, frozenset) else frozenset(wanted_tags)
-    add = wanted_set - order.tags if order.tags else wanted_set
-    remove = managed.of(order.tags) - wanted_set if order.tags else frozenset()
+    have = order.tags
+    add = wanted_set - have if have else wanted_set
     if add:
+        # Positional (shop, kind, order_id, lines, hold_reason, handle, tags): one per waiting
+        # order in a cold plan.
         actions.append(
-            OrderAction(shop, OrderActionKind.ADD_TAGS, order.platform_id, tags=_sorted_tags(add))
+            OrderAction(shop, OrderActionKind.ADD_TAGS, order_id, (), "", "", _sorted_tags(add))
         )
-    if remove:
-        actions.append(
-            OrderAction(
-                shop, OrderActionKind.REMOVE_TAGS, order.platform_id, tags=_sorted_tags(remove)
+    if have:
+        remove = managed.of(have) - wanted_set
+        if remove:
+            actions.append(
+                OrderAction(
+                    shop, OrderActionKind.REMOVE_TAGS, order_id, (), "", "", _sorted_tags(remove)
+                )
             )
-        )
     return actions

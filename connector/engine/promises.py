@@ -50,7 +50,8 @@ def promise_dates(
     handling_days: int,
     release: date | None,
 ) -> list[Promise]:
-    """One :class:`Promise` per waiting line, in queue order.
+    """One :class:`Promise` per waiting line, in queue order (equal ones may be one object:
+    treat them as read-only).
 
     ``free_now`` is stock on hand that no line could take yet (pre-orders before release): it covers
     demand today. A pre-order never ships before ``release``; with no supply known at all, the release
@@ -73,13 +74,19 @@ def promise_dates(
     index = 0
     floor: date | None = None
     lost = False
+    # Lines covered by the same supply mostly get the same promise: one shared object for a run
+    # of equal ones (a cold plan walks 200k lines, about 20 per SKU, against two POs each).
+    last: Promise | None = None
+    behind: Promise | None = None
     for line in queue:
         demand += line.units
         while index < len(points) and covered < demand:
             covered += points[index][1]
             index += 1
         if lost:
-            results.append(Promise(None, "no dated supply covers the lines ahead"))
+            if behind is None:
+                behind = Promise(None, "no dated supply covers the lines ahead")
+            results.append(behind)
             continue
         when: date | None
         arrives: date | None = None
@@ -113,5 +120,13 @@ def promise_dates(
             eta = floor
             arrives = None
         floor = eta
-        results.append(Promise(eta, why, arrives, covered_on))
+        if (
+            last is None
+            or last.eta != eta
+            or last.why != why
+            or last.arrives != arrives
+            or last.covered_on != covered_on
+        ):
+            last = Promise(eta, why, arrives, covered_on)
+        results.append(last)
     return results

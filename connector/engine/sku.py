@@ -12,8 +12,14 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from connector.engine.detection import Detection, Queued, detect, on_hand
-from connector.engine.events import LineNotice, departure_events, entry_events, heads_up
-from connector.engine.promises import Waiting, promise_dates
+from connector.engine.events import (
+    LineNotice,
+    departure_events,
+    detected,
+    entry_events,
+    heads_up,
+)
+from connector.engine.promises import Promise, Waiting, promise_dates
 from connector.engine.storefront import Desired, desired_storefront, preordering
 from connector.engine.supply import supply_for
 from connector.model import (
@@ -159,17 +165,23 @@ def work_out_sku(
     ahead = 0
     waiting_units = 0
     preorder_units = 0
-    for position, q in enumerate(served + waiting, start=1):
+    skip = len(served) + 1  # a waiting line's promise is at its position less these
+    said: Promise | None = None  # the promise ``words`` were worked out for (runs share one)
+    words = ""
+    for position, q in enumerate(served + waiting if served else waiting, start=1):
         arrives = None
-        words = ""  # what the customer is told about why, in the owner's words; never `why`
         if q.claim.waiting:
-            promise = promises[position - 1 - len(served)]
+            promise = promises[position - skip]
             eta, why, arrives = promise.eta, promise.why, promise.arrives
-            words = supply.reason_for(promise.covered_on) or policy.delay_reason
+            if promise is not said:
+                # What the customer is told about why, in the owner's words; never `why`.
+                words = supply.reason_for(promise.covered_on) or policy.delay_reason
+                said = promise
         else:
             previous_eta = q.previous.eta if q.previous is not None else None
             eta = previous_eta if previous_eta and previous_eta <= ship_date else ship_date
             why = "allocated"
+            said, words = None, ""
         reason = _explain(q, ahead, why)
         prev = q.previous
         if (
@@ -204,20 +216,28 @@ def work_out_sku(
                 eta,
                 reason,
             )
-            new_events, new_notices = entry_events(
-                entry,
-                prev,
-                line=q.line,
-                shop=shop,
-                now=now,
-                today=today,
-                why=why,
-                words=words,
-                quiet=quiet_before is not None and q.order.created_at <= quiet_before,
-            )
-            events.extend(new_events)
-            notices.extend(new_notices)
-            mailed = bool(new_notices)
+            unseen = quiet_before is not None and q.order.created_at <= quiet_before
+            if prev is None:  # a new waiting line: all 200k of a cold plan
+                event, notice = detected(entry, q.line, shop, now, why, words, unseen)
+                events.append(event)
+                mailed = notice is not None
+                if notice is not None:
+                    notices.append(notice)
+            else:
+                new_events, new_notices = entry_events(
+                    entry,
+                    prev,
+                    line=q.line,
+                    shop=shop,
+                    now=now,
+                    today=today,
+                    why=why,
+                    words=words,
+                    quiet=unseen,
+                )
+                events.extend(new_events)
+                notices.extend(new_notices)
+                mailed = bool(new_notices)
         if arrives is not None and arrives <= soon and (entry.line_id, eta) not in told:
             event, notice = heads_up(
                 entry,
