@@ -79,7 +79,7 @@ def make_harness(tmp_path: Path) -> Iterator[ShopifyHarness]:
             url=store.base_url,
             access_token=Secret(store.access_token),
             client_secret=Secret(store.app_secret),
-            timeout_seconds=0.5,
+            timeout_seconds=5.0,
             max_retries=8,
         )
         # Waits move the shop's clock (and refill its bucket) instead of really waiting.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -113,11 +114,12 @@ def test_faults_at_ten_percent_end_with_the_same_objects(rig: Rig) -> None:
     clean_catalog, _ = rig.sync(Resource.PRODUCTS, None)
     clean_orders, _ = rig.sync(Resource.ORDERS, None)
     expected = _collect(clean_catalog + clean_orders)
-    rig.store.faults.slow_seconds = 0.8  # past the noisy adapter's 0.5 s timeout
+    rig.store.faults.slow_seconds = 2.0  # past the noisy adapter's 1 s timeout
     rig.store.faults.set_rate(
         0.1, kinds=("429", "500", "503", "reset", "truncate", "throttled", "slow"), seed=7
     )
     noisy = rig.adapter  # the same adapter a daemon keeps: it has learned the shop's costs
+    noisy.client.policy = replace(noisy.client.policy, timeout=1.0)
     catalog = list(noisy.read_changes(Resource.PRODUCTS, None))
     orders = list(noisy.read_changes(Resource.ORDERS, None))
     assert _collect(catalog + orders) == expected

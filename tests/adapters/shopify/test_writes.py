@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -207,11 +208,12 @@ def test_order_tags_notes_and_a_discount_code_are_written_once(rig: Rig) -> None
 
 
 def test_writes_through_ten_percent_faults_are_never_applied_twice(rig: Rig) -> None:
-    rig.store.faults.slow_seconds = 0.8  # past the noisy adapter's 0.5 s timeout
+    rig.store.faults.slow_seconds = 2.0  # past the noisy adapter's 1 s timeout
     rig.store.faults.set_rate(
         0.1, kinds=("429", "500", "503", "reset", "truncate", "throttled", "slow"), seed=3
     )
     noisy = rig.adapter  # the same adapter a daemon keeps: it has learned the shop's costs
+    noisy.client.policy = replace(noisy.client.policy, timeout=1.0)
     orders = [_mixed_order(rig) for _ in range(4)]
     actions = []
     for order_id, late, _ in orders:
