@@ -21,7 +21,13 @@ import sqlalchemy as sa
 from connector.db import schema as t
 from connector.model import BackorderEntry, BackorderEvent, BackorderEventKind
 
-__all__ = ["ordered_in_window", "report_events", "served_ordered_at", "waiting_with_prices"]
+__all__ = [
+    "ordered_in_window",
+    "report_events",
+    "scanned",
+    "served_ordered_at",
+    "waiting_with_prices",
+]
 
 _KINDS = (
     BackorderEventKind.DETECTED.value,
@@ -49,19 +55,21 @@ def ordered_in_window(
 ) -> tuple[int, int]:
     """(lines, units) of the orders placed in [since, until] that the report reads."""
     o, line = t.orders, t.order_lines
-    query = (
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(line.c.quantity), 0))
-        .select_from(o)
-        .join(line, sa.and_(line.c.shop == o.c.shop, line.c.order_id == o.c.platform_id))
-        .where(
-            o.c.shop == shop,
-            o.c.created_at >= since,
-            o.c.created_at <= until,
-            _counted(shop, since),
-        )
+    placed = sa.select(o.c.platform_id).where(
+        o.c.shop == shop, o.c.created_at >= since, o.c.created_at <= until, _counted(shop, since)
+    )
+    query = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(line.c.quantity), 0)).where(
+        scanned(conn, line.c.shop) == shop, line.c.order_id.in_(placed)
     )
     lines, units = conn.execute(query).one()
     return int(lines), int(units)
+
+
+def scanned(conn: sa.Connection, column: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
+    """``column`` as SQLite must not look it up by index: for most of a shop's order lines,
+    SQLite otherwise walks ``ix_order_lines_sku`` and fetches each line from the table at
+    random (9.5 s for a million lines, against 2.7 s reading the table through)."""
+    return column + "" if conn.dialect.name == "sqlite" else column
 
 
 def report_events(
@@ -128,9 +136,11 @@ def served_ordered_at(
 def waiting_with_prices(
     conn: sa.Connection, shop: str
 ) -> tuple[list[BackorderEntry], dict[str, tuple[Decimal, str]]]:
-    """The queue's waiting lines (the fields the report reads) and each one's price as its
-    order line says (amount, currency); a line whose order is not stored has none."""
-    q, o, line = t.backorder_queue, t.orders, t.order_lines
+    """The queue's waiting lines (the fields the report reads, in no particular order: the
+    report only sums and counts them) and each one's price as its order line says (amount,
+    currency). Orders are never deleted and their lines are written with them, so a stored line
+    is one of a stored order; a waiting line of an order not stored has no price."""
+    q, line = t.backorder_queue, t.order_lines
     query = (
         sa.select(
             q.c.sku,
@@ -140,7 +150,6 @@ def waiting_with_prices(
             q.c.waiting,
             line.c.price,
             line.c.currency,
-            o.c.platform_id,
         )
         .select_from(q)
         .outerjoin(
@@ -151,13 +160,11 @@ def waiting_with_prices(
                 line.c.platform_id == q.c.line_id,
             ),
         )
-        .outerjoin(o, sa.and_(o.c.shop == q.c.shop, o.c.platform_id == q.c.order_id))
         .where(q.c.shop == shop, q.c.waiting != 0)
-        .order_by(q.c.sku, q.c.position, q.c.ordered_at, q.c.order_id, q.c.line_id)
     )
     entries: list[BackorderEntry] = []
     prices: dict[str, tuple[Decimal, str]] = {}
-    for sku, order_id, line_id, ordered_at, waiting, price, currency, stored in conn.execute(query):
+    for sku, order_id, line_id, ordered_at, waiting, price, currency in conn.execute(query):
         entries.append(
             BackorderEntry(
                 shop=shop,
@@ -169,6 +176,6 @@ def waiting_with_prices(
                 waiting=waiting,
             )
         )
-        if price is not None and stored is not None:
+        if price is not None:
             prices[line_id] = (price, currency)
     return entries, prices

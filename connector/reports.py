@@ -23,6 +23,7 @@ from connector.purchase_orders import shop_today
 from connector.report_reads import (
     ordered_in_window,
     report_events,
+    scanned,
     served_ordered_at,
     waiting_with_prices,
 )
@@ -84,18 +85,17 @@ def _sold_by_sku(engine: sa.Engine, shop: str, since: datetime) -> dict[str, int
     """Units ordered per SKU since ``since`` (placed then, not cancelled), summed by the database:
     loading every order of the window to count it took seconds on a big shop."""
     o, line = t.orders, t.order_lines
-    query = (
-        sa.select(line.c.sku, sa.func.sum(line.c.quantity - line.c.cancelled))
-        .join(o, sa.and_(o.c.shop == line.c.shop, o.c.platform_id == line.c.order_id))
-        .where(
-            o.c.shop == shop,
-            o.c.created_at >= since,
-            o.c.status != OrderStatus.CANCELLED.value,
-            line.c.sku != "",
-        )
-        .group_by(line.c.sku)
+    placed = sa.select(o.c.platform_id).where(
+        o.c.shop == shop, o.c.created_at >= since, o.c.status != OrderStatus.CANCELLED.value
     )
     with engine.connect() as conn:
+        query = (
+            sa.select(line.c.sku, sa.func.sum(line.c.quantity - line.c.cancelled))
+            .where(
+                scanned(conn, line.c.shop) == shop, line.c.order_id.in_(placed), line.c.sku != ""
+            )
+            .group_by(line.c.sku)
+        )
         return {sku: int(units) for sku, units in conn.execute(query) if units and units > 0}
 
 

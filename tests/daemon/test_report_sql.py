@@ -210,3 +210,25 @@ def test_the_difference_would_show(any_db_url: str) -> None:
         assert tuple(_sample(after)) != tuple(_sample(before))
     finally:
         db.close()
+
+
+def test_the_units_sold_for_reorder_are_the_loaded_orders_units(any_db_url: str) -> None:
+    """``report --reorder``'s sales per SKU, summed by the database, against the orders loaded."""
+    from connector.reports import _sold_by_sku
+
+    db = open_database(any_db_url)
+    try:
+        generate(db, 4)
+        generate(db, 104, shop="other")
+        since = NOW - timedelta(days=30)
+        loaded: dict[str, int] = {}
+        for order in db.orders(SHOP):
+            if order.created_at < since or order.status is OrderStatus.CANCELLED:
+                continue
+            for line in order.lines:
+                if line.sku:
+                    loaded[line.sku] = loaded.get(line.sku, 0) + line.quantity - line.cancelled
+        expected = {sku: units for sku, units in loaded.items() if units > 0}
+        assert expected and _sold_by_sku(db.engine, SHOP, since) == expected
+    finally:
+        db.close()
