@@ -48,8 +48,8 @@ def shop_report(
     """``shop``'s backorder report over the last ``days`` up to ``now``, from the state
     database ``engine``.
 
-    The database counts and narrows what the report reads (:mod:`connector.report_reads`), in
-    one transaction so the counts, events and queue are of the same moment."""
+    The database counts and narrows what the report reads (:mod:`connector.report_reads`);
+    the pure engine adds it up (:func:`~connector.engine.metrics.report_from_parts`)."""
     since = now - timedelta(days=days)
     with engine.connect() as conn, conn.begin():
         lines, units = ordered_in_window(conn, shop, since, now)
