@@ -420,6 +420,8 @@ class Daemon:
 
     def close(self) -> None:
         """Hand our shops over at once (no waiting for expiry) and release connections."""
+        if self.views is not None:
+            self.views.close()  # a report being worked out off the cycle finishes first
         for shop in self.shops:
             try:
                 release(self.db.engine, shop.name, self.holder, self.lease_clock())

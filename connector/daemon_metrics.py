@@ -43,7 +43,7 @@ class ReportCache:
             known = self._reports.get(shop)
             if known is not None and timedelta(0) <= now - known[0] < self.every:
                 return known[1]
-        fresh = shop_report(self.db, shop, now)
+        fresh = shop_report(self.db.engine, shop, now)
         with self._lock:
             self._reports[shop] = (now, fresh)
         return fresh

@@ -3,14 +3,14 @@ and for ``/metrics``, so the two can never disagree (no second copy of any query
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from connector.db import schema as t
 from connector.db.store import StateStore
-from connector.engine.metrics import BackorderReport, backorder_report
+from connector.engine.metrics import BackorderReport, report_from_parts
 from connector.engine.reorder import (
     ReorderInput,
     ReorderRules,
@@ -18,8 +18,15 @@ from connector.engine.reorder import (
     Supplier,
     suggest_reorders,
 )
-from connector.model import BackorderEntry, BackorderEvent, Order, OrderStatus
+from connector.model import OrderStatus
 from connector.purchase_orders import shop_today
+from connector.report_reads import (
+    ordered_in_window,
+    report_events,
+    scanned,
+    served_ordered_at,
+    waiting_with_prices,
+)
 from connector.settings import Settings
 
 __all__ = [
@@ -36,34 +43,30 @@ REPORT_DAYS = 90
 
 
 def shop_report(
-    db: StateStore, shop: str, now: datetime, days: int = REPORT_DAYS
+    engine: sa.Engine, shop: str, now: datetime, days: int = REPORT_DAYS
 ) -> BackorderReport:
-    """``shop``'s backorder report over the last ``days`` up to ``now``."""
+    """``shop``'s backorder report over the last ``days`` up to ``now``, from the state
+    database ``engine``.
+
+    The database counts and narrows what the report reads (:mod:`connector.report_reads`);
+    the pure engine adds it up (:func:`~connector.engine.metrics.report_from_parts`)."""
     since = now - timedelta(days=days)
-    events = db.events(shop, since=since)
-    queue = db.queue(shop)
-    orders = _report_orders(db, shop, db.orders(shop, since=since), queue, events)
-    return backorder_report(shop, events, queue=queue, orders=orders, until=now, since=since)
-
-
-def _report_orders(
-    db: StateStore,
-    shop: str,
-    orders: Iterable[Order],
-    queue: Iterable[BackorderEntry],
-    events: Iterable[BackorderEvent],
-) -> list[Order]:
-    """The window's orders, plus older ones still waiting (their value is still owed) and those
-    of the window's events (a line served this month may belong to an order placed long ago: its
-    wait counts from that order's time)."""
-    found = {order.platform_id: order for order in orders}
-    wanted = [entry.order_id for entry in queue] + [e.order_id for e in events if e.order_id]
-    for order_id in dict.fromkeys(wanted):
-        if order_id not in found:
-            order = db.order(shop, order_id)
-            if order is not None:
-                found[order.platform_id] = order
-    return list(found.values())
+    with engine.connect() as conn, conn.begin():
+        lines, units = ordered_in_window(conn, shop, since, now)
+        events = report_events(conn, shop, since, now)
+        ordered_at = served_ordered_at(conn, shop, since, now)
+        queue, prices = waiting_with_prices(conn, shop)
+    return report_from_parts(
+        shop,
+        events,
+        queue=queue,
+        lines_ordered=lines,
+        units_ordered=units,
+        ordered_at=ordered_at,
+        prices=prices,
+        until=now,
+        since=since,
+    )
 
 
 def reorder_rules(settings: Settings) -> ReorderRules:
@@ -82,18 +85,17 @@ def _sold_by_sku(engine: sa.Engine, shop: str, since: datetime) -> dict[str, int
     """Units ordered per SKU since ``since`` (placed then, not cancelled), summed by the database:
     loading every order of the window to count it took seconds on a big shop."""
     o, line = t.orders, t.order_lines
-    query = (
-        sa.select(line.c.sku, sa.func.sum(line.c.quantity - line.c.cancelled))
-        .join(o, sa.and_(o.c.shop == line.c.shop, o.c.platform_id == line.c.order_id))
-        .where(
-            o.c.shop == shop,
-            o.c.created_at >= since,
-            o.c.status != OrderStatus.CANCELLED.value,
-            line.c.sku != "",
-        )
-        .group_by(line.c.sku)
+    placed = sa.select(o.c.platform_id).where(
+        o.c.shop == shop, o.c.created_at >= since, o.c.status != OrderStatus.CANCELLED.value
     )
     with engine.connect() as conn:
+        query = (
+            sa.select(line.c.sku, sa.func.sum(line.c.quantity - line.c.cancelled))
+            .where(
+                scanned(conn, line.c.shop) == shop, line.c.order_id.in_(placed), line.c.sku != ""
+            )
+            .group_by(line.c.sku)
+        )
         return {sku: int(units) for sku, units in conn.execute(query) if units and units > 0}
 
 

@@ -6,15 +6,18 @@ daemon they need not: each warm cycle already made the shop's plan, and the repo
 ``/metrics`` is worked out every :data:`~connector.daemon_metrics.REPORT_EVERY` anyway.
 
 :class:`ShopViews` keeps, per shop, one frozen :class:`ShopView` and swaps a new one in whole
-when a cycle ends (:meth:`ShopViews.publish`): a page reading it on a web thread while the
-cycle thread works on the next plan sees the last finished view, never a half-made one. The
-objects inside (plans, reports, suggestions) are frozen dataclasses nobody changes after.
+when a cycle ends, or when its worker thread has worked out a big shop's report
+(:meth:`ShopViews.publish`, :meth:`ShopViews.in_background`): a page reading it on a web thread
+sees the last finished view, never a half-made one. The objects inside (plans, reports,
+suggestions) are frozen dataclasses nobody changes after.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +27,8 @@ from connector.engine.reorder import ReorderSuggestion
 from connector.model import Plan
 
 __all__ = ["PlanView", "ShopView", "ShopViews", "plan_numbers"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +60,9 @@ class ShopViews:
     def __init__(self) -> None:
         self._views: dict[str, ShopView] = {}
         self._lock = threading.Lock()
+        self._worker: ThreadPoolExecutor | None = None
+        self._busy: dict[str, Future[None]] = {}
+        self._owed: dict[str, dict[str, Any]] = {}
 
     def get(self, shop: str) -> ShopView | None:
         """The shop's last view, or None before its first warm cycle."""
@@ -68,6 +76,50 @@ class ShopViews:
             view = replace(self._views.get(shop) or ShopView(shop), **parts)
             self._views[shop] = view
             return view
+
+    def in_background(self, shop: str, work: Callable[[], None]) -> bool:
+        """Run ``work`` (which publishes what it worked out) on the views' own worker thread,
+        so the cycle that asked does not wait for it; False when ``shop``'s last one is still
+        running (it will publish soon enough). One worker for every shop: the refreshes take
+        their turn rather than share the cores with each other."""
+        with self._lock:
+            running = self._busy.get(shop)
+            if running is not None and not running.done():
+                return False
+            if self._worker is None:
+                self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="views")
+            self._busy[shop] = self._worker.submit(_logged, work)
+            return True
+
+    def owe(self, shop: str, numbers: dict[str, Any]) -> None:
+        """Keep numbers worked out off a cycle for the shop's next cycle to record."""
+        with self._lock:
+            self._owed[shop] = numbers
+
+    def take_owed(self, shop: str) -> dict[str, Any] | None:
+        """The numbers :meth:`owe` kept for ``shop`` (once), or None."""
+        with self._lock:
+            return self._owed.pop(shop, None)
+
+    def drain(self) -> None:
+        """Wait for the background work handed over so far (shutting down, and tests)."""
+        with self._lock:
+            running = list(self._busy.values())
+        wait(running)
+
+    def close(self) -> None:
+        """Let the running work finish and stop the worker."""
+        with self._lock:
+            worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.shutdown(wait=True)
+
+
+def _logged(work: Callable[[], None]) -> None:
+    try:
+        work()
+    except Exception:  # the worker outlives one bad refresh; the views keep the older numbers
+        log.exception("background work for the console failed")
 
 
 def plan_numbers(plan: Plan, found: Sequence[Any]) -> dict[str, str]:

@@ -257,7 +257,9 @@ def register(cli: click.Group) -> None:
                 settings, db, pick_shops(settings, shop_name), now, as_json=as_json, as_csv=as_csv
             )
             return
-        reports = [shop_report(db, shop, now, days) for shop in pick_shops(settings, shop_name)]
+        reports = [
+            shop_report(db.engine, shop, now, days) for shop in pick_shops(settings, shop_name)
+        ]
         money = {r.shop: money_report(db.engine, r.shop) for r in reports}
         since = now - timedelta(days=days)
         choices = {

@@ -15,7 +15,7 @@ Pure: it reads events, the current queue and the orders they belong to, and retu
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,7 +23,7 @@ from typing import Any
 
 from connector.model import BackorderEntry, BackorderEvent, BackorderEventKind, Order
 
-__all__ = ["BackorderReport", "SkuDemand", "backorder_report"]
+__all__ = ["BackorderReport", "SkuDemand", "backorder_report", "report_from_parts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +126,42 @@ def backorder_report(
     in_window = [
         o for o in orders if (since is None or o.created_at >= since) and o.created_at <= until
     ]
-    lines_ordered = sum(len(o.lines) for o in in_window)
-    units_ordered = sum(line.quantity for o in in_window for line in o.lines)
+    prices: dict[str, tuple[Decimal, str]] = {}
+    for order in orders:
+        for line in order.lines:
+            prices[line.platform_id] = (line.price.amount, line.price.currency)
+    return report_from_parts(
+        shop,
+        events,
+        queue=queue,
+        lines_ordered=sum(len(o.lines) for o in in_window),
+        units_ordered=sum(line.quantity for o in in_window for line in o.lines),
+        # The customer's wait starts when they ordered, not when the connector first saw the line.
+        ordered_at={line.platform_id: o.created_at for o in orders for line in o.lines},
+        prices=prices,
+        until=until,
+        since=since,
+        top=top,
+    )
+
+
+def report_from_parts(
+    shop: str,
+    events: Iterable[BackorderEvent],
+    *,
+    queue: Iterable[BackorderEntry],
+    lines_ordered: int,
+    units_ordered: int,
+    ordered_at: Mapping[str, datetime],
+    prices: Mapping[str, tuple[Decimal, str]],
+    until: datetime,
+    since: datetime | None = None,
+    top: int = 10,
+) -> BackorderReport:
+    """:func:`backorder_report` from what it reads of the orders, summed or looked up by the
+    caller (the database, on a big shop): the window's lines and units ordered, when each served
+    line was ordered, and each waiting line's price (amount, currency). Lines missing from
+    ``ordered_at`` wait from detection; from ``prices``, add nothing to the open value."""
     detected: dict[str, BackorderEvent] = {}
     allocated_at: dict[str, datetime] = {}
     short_units: Counter[str] = Counter()
@@ -146,9 +180,8 @@ def backorder_report(
         elif event.kind is BackorderEventKind.CANCELLED:
             cancelled_lines.add(event.line_id)
             cancelled_units += event.quantity
+    queue = list(queue)
     still_waiting = {entry.line_id for entry in queue if entry.waiting}
-    # The customer's wait starts when they ordered, not when the connector first saw the line.
-    ordered_at = {line.platform_id: o.created_at for o in orders for line in o.lines}
     waits: list[float] = []
     lateness: list[int | None] = []
     on_time = 0
@@ -163,10 +196,6 @@ def backorder_report(
         if promised is not None and when.date() <= promised:
             on_time += 1
     units_backordered = sum(event.quantity for event in detected.values())
-    prices: dict[str, tuple[Decimal, str]] = {}
-    for order in orders:
-        for line in order.lines:
-            prices[line.platform_id] = (line.price.amount, line.price.currency)
     open_value: dict[str, Decimal] = defaultdict(Decimal)
     waiting_now: Counter[str] = Counter()
     ages: dict[str, int] = {}

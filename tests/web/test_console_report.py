@@ -45,7 +45,7 @@ def test_the_report_page_draws_the_waiting_lines_by_age_and_the_rates(
     page = answer.get_data(as_text=True)
     assert "<script" not in page
     charts = charts_of(page)
-    report = shop_report(console.db, "outlet", console.clock(), 90)
+    report = shop_report(console.db.engine, "outlet", console.clock(), 90)
 
     ages = charts["Waiting lines by age (days since ordered)"]
     now = console.clock()

@@ -95,7 +95,7 @@ def shop_report_of(
     view = None if fresh or days != REPORT_DAYS else app.data.view(shop)
     if view is not None and view.report is not None:
         return view.report, view.report.until
-    return shop_report(app.data.store, shop, app.data.clock(), days), None
+    return shop_report(app.data.engine, shop, app.data.clock(), days), None
 
 
 def on_report(app: ConsoleApp, request: Request, session: Session) -> Response:
