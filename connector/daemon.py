@@ -93,8 +93,12 @@ class Daemon:
         # A planner handed in (tests, tools) plans cold every cycle; else each shop keeps a warm
         # engine between cycles (connector/warm_engine.py).
         self._warm: dict[str, ShopEngine] | None = None if planner is not None else {}
-        self.views: ShopViews | None = None if planner is not None else ShopViews()
-        """What the warm cycles last worked out, for the console (None: plans are cold)."""
+        # Only a console shows them; without one, working out its report after cycles read
+        # every order of 90 days for nobody (a minute on the benchmark shop, and its memory).
+        wanted = planner is None and settings.console.enabled
+        self.views: ShopViews | None = ShopViews() if wanted else None
+        """What the warm cycles last worked out, for the console (None: cold plans, or no
+        console)."""
         self._wakes = WakeUps()
         if outbox is None:
             from connector.notify.outbox import Outbox
