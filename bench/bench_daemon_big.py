@@ -73,6 +73,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--hourly", action="store_true", help="also the hourly promise check")
     parser.add_argument("--profile", default="", help="cProfile PREFIX.start/quiet/new.prof")
+    parser.add_argument("--report", action="store_true", help="then time the console's report once")
     parser.add_argument("--postgres", default="", help="an empty PostgreSQL database's URL")
     args = parser.parse_args()
     print(
@@ -153,6 +154,16 @@ def main() -> None:
                 say(
                     f"  warm engine: {warm.builds} build(s), {warm.checks} check(s), "
                     f"{warm.differences} difference(s)"
+                )
+            if args.report:
+                from connector.reports import shop_reorder, shop_report
+
+                began = time.perf_counter()
+                shop_report(db, SHOP, clock())
+                shop_reorder(db, db.engine, settings, SHOP, clock())
+                say(
+                    f"the console's report and reorder (after a cycle, with a [console]): "
+                    f"{time.perf_counter() - began:.1f} s"
                 )
         finally:
             daemon.close()
