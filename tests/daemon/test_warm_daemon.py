@@ -244,3 +244,23 @@ def test_the_console_report_is_worked_out_after_cycles_only_when_a_console_shows
         assert "backorder_rate" in series[0][1]
     finally:
         shown.close()
+
+
+def test_a_rebuilt_engine_frees_the_one_it_replaced(woo: SimpleNamespace) -> None:
+    """A build leaves what it built out of the garbage collector's rounds (connector/heap.py);
+    the next build must still free the engine it replaces, or each rebuild (a lease taken back,
+    a difference found) would keep a whole shop's state for good."""
+    import gc
+    import weakref
+
+    daemon = woo.daemon()
+    assert (first := daemon.run_once(deliver=False)[SHOP]) is not None and first.ok
+    warm = daemon.warm_engine(SHOP)
+    assert warm is not None and warm.engine is not None
+    assert gc.get_freeze_count() > 0  # the engine is out of the collector's rounds
+    old = weakref.ref(warm.engine)
+    warm.discard("a test drops it")
+    woo.clock.advance(timedelta(minutes=5))
+    assert (second := daemon.run_once(deliver=False)[SHOP]) is not None and second.ok
+    assert warm.builds == 2 and warm.engine is not None
+    assert old() is None
