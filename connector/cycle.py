@@ -40,6 +40,7 @@ from connector.cycle_report import (
     record_run,
 )
 from connector.db import StateStore
+from connector.heap import kept_for_good
 from connector.metrics import Metrics, UsageSplit
 from connector.model import Notification, OrderActionKind, Plan, WriteResult, WriteStatus
 from connector.order_status_holds import hold_by_status
@@ -278,7 +279,10 @@ def _decide(deps: CycleDeps, report: CycleReport, *, full: bool) -> Plan:
     if deps.warm is None:
         return deps.planner(deps.db, deps.settings, deps.shop, deps.clock())
     brought = (report.resynced, report.sync, report.reconciled)
-    return deps.warm.plan(deps.store, brought, deps.clock(), full=full)
+    if deps.warm.warm:
+        return deps.warm.plan(deps.store, brought, deps.clock(), full=full)
+    with kept_for_good():  # a build: the shop's whole state, read and held from now on
+        return deps.warm.plan(deps.store, brought, deps.clock(), full=full)
 
 
 def _forget(deps: CycleDeps, reason: str) -> None:

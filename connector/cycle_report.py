@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 
 from connector.daemon_schema import cycle_runs, webhook_deliveries
 from connector.logs import redact
+from connector.metrics import Metrics
 from connector.model import Plan, WriteResult, WriteStatus
 from connector.resync_queue import prune_resyncs
 from connector.sync import SyncResult
@@ -25,9 +27,12 @@ __all__ = [
     "RUN_HISTORY",
     "CycleReport",
     "error_text",
+    "record_cycle",
     "record_run",
     "report_series",
 ]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -161,6 +166,30 @@ def record_run(
                 summary=json.dumps(report.summary(), default=str),
             )
         )
+
+
+def record_cycle(
+    engine: sa.Engine, metrics: Metrics, report: CycleReport, *, kind: str, holder: str
+) -> None:
+    """Count, record (:func:`record_run`) and log one run of a daemon's job; a run that cannot
+    be recorded is logged, never raised: the work it did stands."""
+    outcome = "ok" if report.ok else "failed"
+    metrics.inc("connector_cycles_total", shop=report.shop, outcome=outcome)
+    try:
+        record_run(engine, report, kind=kind, holder=holder)
+    except Exception:
+        log.exception("could not record the run")
+    planned = report.planned
+    log.info(
+        "%s %s: synced %d, plan %d storefront / %d order / %d emails, %d failed writes",
+        kind,
+        outcome,
+        report.sync.changed + report.resynced.changed + report.reconciled.changed,
+        planned["storefront"],
+        planned["order_actions"],
+        planned["notifications"],
+        len(report.failures),
+    )
 
 
 def report_series(

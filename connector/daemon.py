@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
 from connector.balance_view import digest_with_balances
 from connector.clock import Clock, system_clock
-from connector.cycle import CycleDeps, CycleReport, Planner, record_run, run_cycle
+from connector.cycle import CycleDeps, CycleReport, Planner, run_cycle
+from connector.cycle_report import record_cycle
 from connector.daemon_digest import build_digest, day_choices, unheld_orders
 from connector.daemon_jobs import OUTBOX_JOB_SHOP, WakeUps, schedule_jobs
+from connector.daemon_leases import ShopGuard
 from connector.daemon_metrics import ReportCache, daemon_samples
 from connector.daemon_views import after_cycle
+from connector.daemon_web import webhook_app
 from connector.db import Database
 from connector.errors import ConnectorError
 from connector.lease import LeaseKeeper, database_clock, make_holder_id, release
@@ -91,8 +93,12 @@ class Daemon:
         # A planner handed in (tests, tools) plans cold every cycle; else each shop keeps a warm
         # engine between cycles (connector/warm_engine.py).
         self._warm: dict[str, ShopEngine] | None = None if planner is not None else {}
-        self.views: ShopViews | None = None if planner is not None else ShopViews()
-        """What the warm cycles last worked out, for the console (None: plans are cold)."""
+        # Only a console shows them; without one, working out its report after cycles read
+        # every order of 90 days for nobody (a minute on the benchmark shop, and its memory).
+        wanted = planner is None and settings.console.enabled
+        self.views: ShopViews | None = ShopViews() if wanted else None
+        """What the warm cycles last worked out, for the console (None: cold plans, or no
+        console)."""
         self._wakes = WakeUps()
         if outbox is None:
             from connector.notify.outbox import Outbox
@@ -120,8 +126,13 @@ class Daemon:
         self.callback_base = callback_base.rstrip("/") if callback_base else None
         self.renew_every = renew_every
         self.scheduler: Scheduler | None = None
-        self._locks: dict[str, threading.Lock] = {}
-        self._locks_guard = threading.Lock()
+        self.guard = ShopGuard(
+            db.engine,
+            self.holder,
+            lease_seconds=settings.schedule.lease_seconds,
+            clock=lease_clock,
+            renew_every=renew_every,
+        )
 
     # parts ------------------------------------------------------------------------------------
 
@@ -165,40 +176,13 @@ class Daemon:
         )
 
     def lease(self, shop: str) -> LeaseKeeper:
-        return LeaseKeeper(
-            self.db.engine,
-            shop,
-            self.holder,
-            ttl=timedelta(seconds=self.settings.schedule.lease_seconds),
-            clock=self.lease_clock,
-            renew_every=self.renew_every,
-        )
+        return self.guard.lease(shop)
 
     # units of work ----------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def holding(self, shop: str) -> Iterator[LeaseKeeper | None]:
-        """Work ``shop`` alone: this process's lock on it, then its lease; None when either is taken.
-
-        The lock serialises this daemon's own jobs on one shop (cycle, promise check, resync,
-        digest, webhook repair): the lease alone would let two of them in, being the same holder.
-        A job waits for the one in hand up to one lease period, then gives up for this tick.
-        """
-        with self._locks_guard:
-            lock = self._locks.setdefault(shop, threading.Lock())
-        if not lock.acquire(timeout=max(1, self.settings.schedule.lease_seconds)):
-            log.info("%s is still busy with another job here; skipped", shop)
-            yield None
-            return
-        try:
-            with self.lease(shop) as lease:
-                if not lease.acquired:
-                    log.debug("%s is worked by another daemon", shop)
-                    yield None
-                else:
-                    yield lease
-        finally:
-            lock.release()
+    def holding(self, shop: str) -> contextlib.AbstractContextManager[LeaseKeeper | None]:
+        """Work ``shop`` alone (:meth:`ShopGuard.holding`); None when another job or daemon has it."""
+        return self.guard.holding(shop)
 
     def work_shop(
         self,
@@ -277,23 +261,7 @@ class Daemon:
             return report
 
     def _record(self, report: CycleReport, kind: str) -> None:
-        outcome = "ok" if report.ok else "failed"
-        self.metrics.inc("connector_cycles_total", shop=report.shop, outcome=outcome)
-        try:
-            record_run(self.db.engine, report, kind=kind, holder=self.holder)
-        except Exception:
-            log.exception("could not record the run")
-        planned = report.planned
-        log.info(
-            "%s %s: synced %d, plan %d storefront / %d order / %d emails, %d failed writes",
-            kind,
-            outcome,
-            report.sync.changed + report.resynced.changed + report.reconciled.changed,
-            planned["storefront"],
-            planned["order_actions"],
-            planned["notifications"],
-            len(report.failures),
-        )
+        record_cycle(self.db.engine, self.metrics, report, kind=kind, holder=self.holder)
 
     def promise_check(self, shop: str) -> CycleReport | None:
         """Re-plan without a full sync: dates that passed, reminders due.
@@ -393,23 +361,8 @@ class Daemon:
         return self.scheduler is not None and self.scheduler.stopping.is_set()
 
     def webhook_app(self, *, max_body: int | None = None) -> WebhookApp:
-        plan = self.settings.schedule
-        grace = timedelta(
-            minutes=plan.unhealthy_after_minutes or 3 * plan.sync_interval_minutes + 1
-        )
-        extra: dict[str, Any] = {} if max_body is None else {"max_body": max_body}
-        return WebhookApp(
-            engine=self.db.engine,
-            shops=self.shops,
-            adapters={shop.name: self.adapter(shop.name) for shop in self.shops},
-            clock=self.clock,
-            metrics=self.metrics,
-            stale_after=grace,
-            max_failures=plan.unhealthy_after_failures,
-            wake=self.wake,
-            record_skipped=self.db.record_skipped,
-            **extra,
-        )
+        """The webhook endpoint for every enabled shop (:func:`connector.daemon_web.webhook_app`)."""
+        return webhook_app(self, max_body=max_body)
 
     def web_app(self, *, max_body: int | None = None) -> Any:
         """The daemon's one WSGI app: the webhook endpoint, with the customer page at ``/orders``

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -75,9 +76,12 @@ class OrderStore(StoreBase):
             query = query.where(t.orders.c.status.in_([s.value for s in statuses]))
         if since is not None:
             query = query.where(t.orders.c.updated_at >= since)
+        ids = query.with_only_columns(t.orders.c.platform_id)
         query = query.order_by(t.orders.c.created_at, t.orders.c.platform_id)
         with self._conn() as conn:
-            return _with_lines(conn, shop, list(conn.execute(query).mappings()))
+            # The lines by the same filter, in one statement: a whole shop's orders in chunks of
+            # ids took thousands of statements (2,889 for 500k orders).
+            return _with_lines(conn, shop, list(conn.execute(query).mappings()), ids)
 
     def orders_by_ids(self, shop: str, order_ids: Iterable[str]) -> list[Order]:
         """The orders of ``shop`` with these platform ids (unknown ids are left out), oldest first.
@@ -147,18 +151,74 @@ def _not_stale(conn: sa.Connection, orders: Sequence[Order]) -> list[Order]:
     ]
 
 
-def _with_lines(conn: sa.Connection, shop: str, rows: list[sa.RowMapping]) -> list[Order]:
+def _with_lines(
+    conn: sa.Connection, shop: str, rows: list[sa.RowMapping], ids: sa.Select[Any] | None = None
+) -> list[Order]:
+    """The orders of ``rows`` with their lines; ``ids`` selects the same orders' ids (one
+    statement for the lines instead of one per chunk of ids)."""
     lines: dict[str, list[OrderLine]] = defaultdict(list)
-    ids = [row["platform_id"] for row in rows]
-    for part in chunks(ids):
+    shared = _Shared()
+    parts = [ids] if ids is not None else chunks([row["platform_id"] for row in rows])
+    for part in parts:
         query = (
             sa.select(t.order_lines)
             .where(t.order_lines.c.shop == shop, t.order_lines.c.order_id.in_(part))
             .order_by(t.order_lines.c.order_id, t.order_lines.c.position)
         )
         for line in conn.execute(query).mappings():
-            lines[line["order_id"]].append(_line(line))
-    return [_order(row, tuple(lines.get(row["platform_id"], ()))) for row in rows]
+            lines[line["order_id"]].append(_line(line, shared))
+    return [_order(row, tuple(lines.pop(row["platform_id"], ())), shared) for row in rows]
+
+
+class _Shared:
+    """Equal values of one read made once and shared: a shop's million order lines name a few
+    thousand SKUs, titles and prices, one shop and currency, and its orders a few customers
+    each; an order and its lines hold one copy of its id. The model's objects
+    are immutable, so sharing them is safe; it spares the warm engine's memory (one copy of each
+    instead of one per line) and the read's time (Money checks its amount once per price)."""
+
+    __slots__ = ("customers", "money", "texts")
+
+    def __init__(self) -> None:
+        self.texts: dict[str, str] = {}
+        self.money: dict[tuple[Decimal, str], Money] = {}
+        self.customers: dict[tuple[Any, ...], Customer] = {}
+
+    def text(self, value: str) -> str:
+        return self.texts.setdefault(value, value)
+
+    def price(self, amount: Decimal, currency: str) -> Money:
+        key = (amount, currency)
+        found = self.money.get(key)
+        if found is None:
+            found = self.money[key] = Money(amount, currency)
+        return found
+
+    def customer(self, row: sa.RowMapping) -> Customer:
+        key = tuple(row[name] for name in _CUSTOMER_COLUMNS)
+        found = self.customers.get(key)
+        if found is None:
+            found = self.customers[key] = Customer(
+                shop=row["shop"],
+                email=row["customer_email"],
+                name=row["customer_name"],
+                locale=row["customer_locale"],
+                tags=row["customer_tags"],
+                platform_id=row["customer_platform_id"],
+            )
+        return found
+
+
+_CUSTOMER_COLUMNS = (
+    "shop",
+    "customer_email",
+    "customer_name",
+    "customer_locale",
+    "customer_tags",
+    "customer_platform_id",
+)
+
+_STATUSES = {status.value: status for status in OrderStatus}
 
 
 def _order_row(o: Order) -> dict[str, Any]:
@@ -182,24 +242,17 @@ def _order_row(o: Order) -> dict[str, Any]:
     }
 
 
-def _order(row: sa.RowMapping, lines: tuple[OrderLine, ...]) -> Order:
-    customer = Customer(
-        shop=row["shop"],
-        email=row["customer_email"],
-        name=row["customer_name"],
-        locale=row["customer_locale"],
-        tags=row["customer_tags"],
-        platform_id=row["customer_platform_id"],
-    )
+def _order(row: sa.RowMapping, lines: tuple[OrderLine, ...], shared: _Shared) -> Order:
+    created, updated = row["created_at"], row["updated_at"]
     return Order(
-        shop=row["shop"],
-        platform_id=row["platform_id"],
+        shop=shared.text(row["shop"]),
+        platform_id=shared.text(row["platform_id"]),  # the very string its lines hold
         number=row["number"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        status=OrderStatus(row["status"]),
-        currency=row["currency"],
-        customer=customer,
+        created_at=created,
+        updated_at=created if updated == created else updated,
+        status=_STATUSES[row["status"]],
+        currency=shared.text(row["currency"]),
+        customer=shared.customer(row),
         lines=lines,
         locale=row["locale"],
         tags=row["tags"],
@@ -231,15 +284,15 @@ def _line_row(order: Order, position: int, line: OrderLine) -> dict[str, Any]:
     }
 
 
-def _line(row: sa.RowMapping) -> OrderLine:
+def _line(row: sa.RowMapping, shared: _Shared) -> OrderLine:
     return OrderLine(
         platform_id=row["platform_id"],
-        order_id=row["order_id"],
-        variant_id=row["variant_id"],
-        sku=row["sku"],
-        title=row["title"],
+        order_id=shared.text(row["order_id"]),
+        variant_id=None if row["variant_id"] is None else shared.text(row["variant_id"]),
+        sku=shared.text(row["sku"]),
+        title=shared.text(row["title"]),
         quantity=row["quantity"],
-        price=Money(row["price"], row["currency"]),
+        price=shared.price(row["price"], shared.text(row["currency"])),
         fulfilled=row["fulfilled"],
         cancelled=row["cancelled"],
         backordered_at_order=row["backordered_at_order"],

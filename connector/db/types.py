@@ -66,7 +66,17 @@ class StringSet(sa.types.TypeDecorator[frozenset[str]]):
         return None if value is None else json.dumps(sorted(value), ensure_ascii=False)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> frozenset[str] | None:
-        return None if value is None else frozenset(_strings(json.loads(value)))
+        if value is None:
+            return None
+        # Tag sets repeat (most are "[]"): a whole shop's read decoded 3M of them, a third of
+        # its time. Frozensets are immutable, so one per text serves every row.
+        found = _SETS.get(value)
+        if found is None:
+            found = frozenset(_strings(json.loads(value)))
+            if len(_SETS) >= _SETS_KEPT:
+                _SETS.clear()
+            _SETS[value] = found
+        return found
 
 
 class StringList(sa.types.TypeDecorator[tuple[str, ...]]):
@@ -80,6 +90,11 @@ class StringList(sa.types.TypeDecorator[tuple[str, ...]]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> tuple[str, ...] | None:
         return None if value is None else tuple(_strings(json.loads(value)))
+
+
+_SETS: dict[str, frozenset[str]] = {}
+_SETS_KEPT = 4096
+"""Decoded tag sets kept (a bound: a shop with ever-new tag texts keeps only the latest)."""
 
 
 def _strings(value: Any) -> list[str]:

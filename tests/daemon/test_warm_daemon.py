@@ -211,3 +211,56 @@ def test_engine_check_minutes_must_not_be_negative() -> None:
     assert {p.key for p in caught.value.problems} == {"schedule.engine_check_minutes"}
     fine = parse_settings({"shops": [shop], "schedule": {"engine_check_minutes": 0}}, env, "t.toml")
     assert fine.schedule.engine_check_minutes == 0
+
+
+def test_the_console_report_is_worked_out_after_cycles_only_when_a_console_shows_it(
+    woo: SimpleNamespace,
+) -> None:
+    """Without ``[console]`` no one reads the report a cycle would work out afterwards (a minute
+    and a copy of every order of 90 days on the benchmark shop): the run keeps no headline for
+    the console's charts. With a console, the run keeps it, as before."""
+    from dataclasses import replace
+
+    from connector.cycle_report import report_series
+    from connector.settings import ConsoleSettings, ConsoleUser, Secret
+
+    plain = woo.daemon()
+    first = plain.run_once(deliver=False)[SHOP]
+    assert first is not None and first.ok and first.plan is not None
+    assert plain.views is None
+    assert report_series(woo.db.engine, SHOP, first.started_at) == []
+
+    console = ConsoleSettings(users=(ConsoleUser("olive", "owner"),), secret=Secret("s" * 32))
+    woo.settings = replace(woo.settings, console=console)
+    release(woo.db.engine, SHOP, plain.holder, woo.clock())
+    shown = Daemon(woo.settings, woo.db, clock=woo.clock, renew_every=0)
+    try:
+        woo.clock.advance(timedelta(minutes=5))
+        second = shown.run_once(deliver=False)[SHOP]
+        assert second is not None and second.ok
+        assert shown.views is not None and shown.views.get(SHOP) is not None
+        series = report_series(woo.db.engine, SHOP, first.started_at)
+        assert [started for started, _ in series] == [second.started_at]
+        assert "backorder_rate" in series[0][1]
+    finally:
+        shown.close()
+
+
+def test_a_rebuilt_engine_frees_the_one_it_replaced(woo: SimpleNamespace) -> None:
+    """A build leaves what it built out of the garbage collector's rounds (connector/heap.py);
+    the next build must still free the engine it replaces, or each rebuild (a lease taken back,
+    a difference found) would keep a whole shop's state for good."""
+    import gc
+    import weakref
+
+    daemon = woo.daemon()
+    assert (first := daemon.run_once(deliver=False)[SHOP]) is not None and first.ok
+    warm = daemon.warm_engine(SHOP)
+    assert warm is not None and warm.engine is not None
+    assert gc.get_freeze_count() > 0  # the engine is out of the collector's rounds
+    old = weakref.ref(warm.engine)
+    warm.discard("a test drops it")
+    woo.clock.advance(timedelta(minutes=5))
+    assert (second := daemon.run_once(deliver=False)[SHOP]) is not None and second.ok
+    assert warm.builds == 2 and warm.engine is not None
+    assert old() is None
