@@ -213,14 +213,6 @@ class ConsoleData:
             shown.append({"shop": shop, "entries": entries, "numbers": numbers, "supply": supply})
         return shown
 
-    def purchase_orders(self, *, open_only: bool = True) -> list[PurchaseOrder]:
-        """``connector po list``: the open purchase orders of every shop, by expected date."""
-        return [
-            po
-            for shop in self.shops
-            for po in self.store.purchase_orders(shop, open_only=open_only)
-        ]
-
     def sku_warning(self, shop: str, sku: str) -> str | None:
         return unknown_sku_warning(self.store, shop, sku) if shop in self.shops else None
 
