@@ -41,7 +41,7 @@ def cli_plan_lines(printed: str) -> list[str]:
 def page_plan_lines(page: str) -> list[str]:
     """The plan page's rows, written as ``connector plan`` prints them."""
     found = []
-    for part in page.split("<h3>")[1:]:
+    for part in re.split(r"<h3[^>]*>", page)[1:]:
         section = SECTIONS[part.split(" (")[0]]
         table = part.split("</table>")[0]
         for target, what, rule in re.findall(
