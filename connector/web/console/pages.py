@@ -26,7 +26,7 @@ from connector.purchase_orders import (
 )
 from connector.resync_queue import enqueue_resync, request_states
 from connector.settings import Settings, ShopSettings
-from connector.shop_views import ShopView, ShopViews
+from connector.shop_views import PlanView, ShopView, ShopViews
 from connector.status import OrderStory, order_story, shop_status, status_fields
 from connector.web.console import audit
 from connector.web.console.trends import overview_charts
@@ -71,6 +71,7 @@ class ConsoleData:
         self.lease_clock = lease_clock
         self.views = views
         """The daemon's last plan, report and suggestions per shop (None: work them out here)."""
+        self._totals: dict[str, tuple[PlanView, tuple[int, int, int]]] = {}
 
     def view(self, shop: str) -> ShopView | None:
         """What the daemon's warm cycles last worked out for ``shop`` (None before the first)."""
@@ -81,6 +82,22 @@ class ConsoleData:
         so the reorder page works them out at the request until its next cycle does again."""
         if self.views is not None and self.views.get(shop) is not None:
             self.views.publish(shop, reorder=None, reorder_at=None)
+
+    def queue_totals(self, shop: str) -> tuple[int, int, int] | None:
+        """(lines, units, SKUs) of the queue the daemon's last cycle saved, from its plan (None
+        before its first warm cycle: counted by the database). A warm cycle's plan holds the
+        shop's whole queue, and only a cycle writes the queue; counted once per plan."""
+        view = self.view(shop)
+        if view is None or view.plan is None:
+            return None
+        made = view.plan
+        known = self._totals.get(shop)
+        if known is not None and known[0] is made:
+            return known[1]
+        queue = made.plan.queue
+        totals = (len(queue), sum(e.waiting for e in queue), len({e.sku for e in queue}))
+        self._totals[shop] = (made, totals)  # the plan kept: its id is not reused meanwhile
+        return totals
 
     def overview(self) -> list[dict[str, Any]]:
         """``connector status``, one entry per shop, with the report's last days as charts."""
@@ -95,6 +112,7 @@ class ConsoleData:
                 platform=shop.platform.value,
                 now=now,
                 lease_now=lease_now,
+                queue_totals=self.queue_totals(shop.name),
             )
             rows.append(
                 {
