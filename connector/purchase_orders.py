@@ -107,7 +107,8 @@ def open_purchase_orders_page(
         query = (
             sa.select(p)
             .where(*where)
-            .order_by(p.c.expected_date.is_(None), p.c.expected_date, p.c.shop, p.c.id)
+            # Undated last, as `po list`; written NULLS LAST, PostgreSQL's index order (m0501).
+            .order_by(p.c.expected_date.asc().nulls_last(), p.c.shop, p.c.id)
             .limit(size)
             .offset((number - 1) * size)
         )
