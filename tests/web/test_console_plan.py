@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from connector.model import PurchaseOrder
 from connector.model_plan import ChangeKind, Plan, StorefrontChange
 from connector.plan_text import plan_lines, plan_summary
@@ -79,3 +81,30 @@ def test_a_first_plans_many_lines_are_shown_a_page_at_a_time_in_the_plans_words(
     last = text(sam.get("/console/plan?shop=outlet&section=storefront&page=7"))
     assert "page 3 of 3" in last and f"{2 * PAGE_LINES + 1}-450 of 450" in last
     assert all(line in last for line in words[2 * PAGE_LINES :])
+
+
+def test_a_plans_summary_is_worked_out_once_per_cycle_not_per_page(
+    console: Console,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A first plan's 200,000 events and queue lines took 0.4 s to summarise at each request."""
+    from connector.web.console import plan_page
+
+    worked: list[Plan] = []
+
+    def summary(plan: Plan) -> str:
+        worked.append(plan)
+        return plan_summary(plan)
+
+    monkeypatch.setattr(plan_page, "plan_summary", summary)
+    assert console.daemon.views is not None
+    plan = Plan(shop="outlet")
+    console.daemon.views.publish("outlet", plan=PlanView(console.clock(), plan))
+    sam = console.login("sam")
+    for _ in range(3):
+        assert plan_summary(plan) in text(sam.get("/console/plan"))
+    assert len(worked) == 1
+    later = Plan(shop="outlet", storefront=(StorefrontChange("outlet", ChangeKind.ETA, "p1"),))
+    console.daemon.views.publish("outlet", plan=PlanView(console.clock(), later))
+    assert plan_summary(later) in text(sam.get("/console/plan"))
+    assert worked == [plan, later]

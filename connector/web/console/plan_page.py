@@ -87,9 +87,12 @@ def plan_context(
     as_of: datetime | None,
     pages: Mapping[str, int] | None = None,
     fresh: bool = False,
+    notes: list[str] | None = None,
+    summary: str | None = None,
 ) -> dict[str, Any]:
     """One shop's plan as the page shows it; ``as_of`` the daemon's cycle that made it (None:
-    worked out at this request); ``pages`` the page asked of a section (default the first)."""
+    worked out at this request); ``pages`` the page asked of a section (default the first);
+    ``notes`` and ``summary`` the plan's when already worked out."""
     return {
         "shop": shop,
         "synced": synced,
@@ -107,8 +110,8 @@ def plan_context(
             )
             for key, title in SECTIONS
         ],
-        "notes": plan_notes(plan),
-        "summary": plan_summary(plan),
+        "notes": plan_notes(plan) if notes is None else notes,
+        "summary": plan_summary(plan) if summary is None else summary,
     }
 
 
@@ -121,7 +124,15 @@ def shop_plan(
     if view is not None and view.plan is not None:
         made = view.plan
         return plan_context(
-            shop, made.plan, made.numbers, synced=True, as_of=made.at, pages=pages, fresh=fresh
+            shop,
+            made.plan,
+            made.numbers,
+            synced=True,
+            as_of=made.at,
+            pages=pages,
+            fresh=fresh,
+            notes=data.of_plan(shop, made, "notes", plan_notes),
+            summary=data.of_plan(shop, made, "summary", plan_summary),
         )
     state, plan = plan_with_state(data.store, data.settings, shop, data.clock())
     numbers = {order.platform_id: order.number for order in state.orders}
