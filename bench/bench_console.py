@@ -1,7 +1,7 @@
 """Benchmark the support console's pages at the engine benchmark's shop size (run by hand).
 
     PYTHONPATH=. python bench/bench_console.py [--database-url URL] [--variants 100000]
-        [--lines 1000000] [--waiting 200000] [--repeat 3] [--fresh]
+        [--lines 1000000] [--waiting 200000] [--repeat 3] [--fresh] [--stored]
 
 Stores ``bench/bench_engine.py``'s shop (100,000 variants, 1,000,000 order lines in 500,000
 orders over 60 days, 200,000 of them short; two purchase orders per short SKU) in a fresh state
@@ -44,6 +44,7 @@ from connector.daemon_views import after_cycle
 from connector.db import Database, open_database
 from connector.db.schema import metadata
 from connector.model import Order, Plan
+from connector.shop_views import PlanView, plan_numbers
 from connector.warm_engine import ShopEngine
 from connector.web.passwords import hash_password
 
@@ -126,16 +127,46 @@ def settings_for(url: str):  # type: ignore[no-untyped-def]
     )
 
 
+def login(daemon: Daemon) -> Client:
+    """The owner's browser, logged in to the daemon's console (no network)."""
+    client = Client(daemon.web_app())
+    form = client.get("/console/login").get_data(as_text=True)
+    token = form.split('name="csrf" value="')[1].split('"')[0]
+    client.post("/console/login", data={"csrf": token, "user": "o", "password": PASSWORD})
+    return client
+
+
+def time_pages(client: Client, pages: dict[str, str], args: argparse.Namespace) -> None:
+    for label, path in pages.items():
+        times = []
+        for _ in range(1 if "fresh" in path else args.repeat):
+            began = time.perf_counter()
+            answer = client.get(path)
+            times.append((time.perf_counter() - began) * 1000)
+            assert answer.status_code in (200, 303), (path, answer.status_code)
+        print(
+            f"  {label:<40} best {min(times):9.1f} ms, median {statistics.median(times):9.1f} ms"
+            f"  (load {os.getloadavg()[0]:.1f})"
+        )
+
+
 def run(url: str, args: argparse.Namespace) -> None:
     state = timed("generate", lambda: generate(args.variants, args.lines, args.waiting))
     orders, later = state.orders[: -args.changes], state.orders[-args.changes :]
     clock = FrozenClock(NOW)
     db = open_database(url, clock=clock)
-    timed(f"store {len(orders)} orders, the catalog and POs", lambda: store_shop(db, orders, state))
+    if args.stored:
+        print("the shop's orders, catalog and POs as an earlier run stored them (--stored)")
+    else:
+        timed(
+            f"store {len(orders)} orders, the catalog and POs",
+            lambda: store_shop(db, orders, state),
+        )
     settings = settings_for(url)
     daemon = Daemon(settings, db, clock=clock)
     warm = daemon.warm_engine("bench")
     assert warm is not None and daemon.views is not None
+    client = login(daemon)
     first = timed("warm engine built (cold read, full plan)", lambda: warm.plan(db, (), NOW))
     began = time.perf_counter()
     commit(db, warm, first)
@@ -144,6 +175,10 @@ def run(url: str, args: argparse.Namespace) -> None:
         f"its queue and events saved: {time.perf_counter() - began:.1f} s: {waiting} waiting "
         f"lines, {len(first.events)} events"
     )
+    # The page right after a big shop's first cycle: the whole first plan, a page at a time.
+    daemon.views.publish("bench", plan=PlanView(clock(), first, plan_numbers(first, orders)))
+    lines = len(first.storefront) + len(first.order_actions) + len(first.notifications)
+    time_pages(client, {f"plan (the first cycle's, {lines} lines)": "/console/plan"}, args)
     first = Plan(shop="bench")  # let the first plan go: the daemon keeps only the last
     clock.advance(timedelta(minutes=5))
     with db.transaction() as tx:
@@ -167,10 +202,6 @@ def run(url: str, args: argparse.Namespace) -> None:
             clock=clock,
         ),
     )
-    client = Client(daemon.web_app())
-    form = client.get("/console/login").get_data(as_text=True)
-    token = form.split('name="csrf" value="')[1].split('"')[0]
-    client.post("/console/login", data={"csrf": token, "user": "o", "password": PASSWORD})
     middle = orders[len(orders) // 3]
     sku = next(e.sku for e in db.queue("bench") if e.waiting)
     pages = {
@@ -180,6 +211,8 @@ def run(url: str, args: argparse.Namespace) -> None:
         "order (connector order N)": f"/console/order?shop=bench&id={middle.platform_id}",
         "a SKU's queue": f"/console/queue?sku={sku}",
         f"purchase orders ({len(state.purchase_orders)} open)": "/console/purchase-orders",
+        "purchase orders, a SKU searched": f"/console/purchase-orders?q={sku}",
+        "purchase orders, last page": "/console/purchase-orders?page=100000",
         "plan (the last cycle's)": "/console/plan",
         "report, 90 days (the daemon's)": "/console/report",
         "reorder (the daemon's)": "/console/reorder",
@@ -190,17 +223,7 @@ def run(url: str, args: argparse.Namespace) -> None:
             "report, ?fresh=1 (connector report)": "/console/report?fresh=1",
             "reorder, ?fresh=1 (report --reorder)": "/console/reorder?fresh=1",
         }
-    for label, path in pages.items():
-        times = []
-        for _ in range(1 if "fresh" in path else args.repeat):
-            began = time.perf_counter()
-            answer = client.get(path)
-            times.append((time.perf_counter() - began) * 1000)
-            assert answer.status_code in (200, 303), (path, answer.status_code)
-        print(
-            f"  {label:<40} best {min(times):9.1f} ms, median {statistics.median(times):9.1f} ms"
-            f"  (load {os.getloadavg()[0]:.1f})"
-        )
+    time_pages(client, pages, args)
     daemon.close()
     db.close()
 
@@ -214,6 +237,11 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--fresh", action="store_true", help="also time the ?fresh=1 pages")
+    parser.add_argument(
+        "--stored",
+        action="store_true",
+        help="PostgreSQL: the shop is stored already by a run with the same sizes (skips 10 min)",
+    )
     args = parser.parse_args()
     print(
         f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cpus, "
@@ -222,7 +250,8 @@ def main() -> None:
     )
     if args.database_url:
         print(f"database: PostgreSQL ({args.database_url.split('@')[-1]})")
-        empty_postgres(args.database_url)
+        if not args.stored:
+            empty_postgres(args.database_url)
         run(args.database_url, args)
         return
     with tempfile.TemporaryDirectory() as work:

@@ -9,10 +9,14 @@ date, a date already past (unless it is the one stored), a SKU the synced catalo
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+
+from connector.db import schema as t
 from connector.db.store import StateStore
 from connector.errors import UsageError
 from connector.model import PurchaseOrder
@@ -20,8 +24,12 @@ from connector.settings import Settings
 from connector.supply_import import keep_received, past_date_problem
 
 __all__ = [
+    "PAGE_SIZE",
     "Added",
+    "PurchaseOrderPage",
     "add_purchase_order",
+    "open_purchase_orders_page",
+    "purchase_order_by_id",
     "receive_purchase_order",
     "shop_today",
     "unknown_sku_warning",
@@ -38,6 +46,85 @@ class Added:
         po = self.po
         when = po.expected_date.isoformat() if po.expected_date else "no date yet"
         return f"Purchase order {po.id}: {po.quantity} x {po.sku}, expected {when}."
+
+
+PAGE_SIZE = 50
+"""Open purchase orders per page of the console: a screenful an owner reads, not a shop's all."""
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseOrderPage:
+    """One page of the open purchase orders: ``number`` of ``pages`` (1-based), ``total`` in all
+    that match the search."""
+
+    pos: tuple[PurchaseOrder, ...]
+    total: int
+    number: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def first(self) -> int:
+        """The position of the page's first PO among all that match (0 when none do)."""
+        return (self.number - 1) * self.size + 1 if self.pos else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.pos) - 1 if self.pos else 0
+
+
+def open_purchase_orders_page(
+    engine: sa.Engine,
+    shops: Collection[str],
+    *,
+    search: str = "",
+    number: int = 1,
+    size: int = PAGE_SIZE,
+) -> PurchaseOrderPage:
+    """The open purchase orders of ``shops`` in ``connector po list``'s order (by expected date,
+    the overdue first, undated last), one page of them read from the database, and how many match.
+
+    ``search`` keeps those whose SKU or supplier contains it (any case): an owner looks a PO up
+    by the SKU a customer asked about or the supplier who just called. A ``number`` past the last
+    page gives the last page (a PO received since the link was made shortens the list).
+    """
+    p = t.purchase_orders
+    where = [p.c.shop.in_(list(shops)), p.c.received < p.c.quantity]
+    words = search.strip().lower()
+    if words:
+        where.append(
+            sa.or_(
+                sa.func.lower(p.c.sku).contains(words, autoescape=True),
+                sa.func.lower(p.c.supplier).contains(words, autoescape=True),
+            )
+        )
+    with engine.connect() as conn:
+        total = conn.execute(sa.select(sa.func.count()).select_from(p).where(*where)).scalar_one()
+        number = max(1, min(number, max(1, -(-total // size))))
+        query = (
+            sa.select(p)
+            .where(*where)
+            # Undated last, as `po list`; written NULLS LAST, PostgreSQL's index order (m0501).
+            .order_by(p.c.expected_date.asc().nulls_last(), p.c.shop, p.c.id)
+            .limit(size)
+            .offset((number - 1) * size)
+        )
+        pos = tuple(PurchaseOrder(**row) for row in conn.execute(query).mappings())
+    return PurchaseOrderPage(pos, total, number, size)
+
+
+def purchase_order_by_id(
+    engine: sa.Engine, shops: Collection[str], po_id: str
+) -> PurchaseOrder | None:
+    """The purchase order ``po_id`` of one of ``shops`` (open or received), None when unknown."""
+    p = t.purchase_orders
+    query = sa.select(p).where(p.c.shop.in_(list(shops)), p.c.id == po_id).order_by(p.c.shop)
+    with engine.connect() as conn:
+        row = conn.execute(query.limit(1)).mappings().first()
+    return PurchaseOrder(**row) if row is not None else None
 
 
 def shop_today(settings: Settings, shop: str, now: datetime) -> date:

@@ -44,7 +44,7 @@ def test_chromium_adds_a_po_sees_the_eta_move_and_imports_a_sheet(
         assert due < entry.eta
 
         browser.open(f"{base}/purchase-orders")
-        add = "form[action$='/purchase-orders']"
+        add = "form[method=post][action$='/purchase-orders']"  # not the search box
         _fill(browser, add, sku=entry.sku, quantity="50", expected=due.isoformat())
         _fill(browser, add, reference="SUP-9", supplier="Nordic")
         browser.run(f'document.querySelector("{add}").submit();')

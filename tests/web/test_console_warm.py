@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import re
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def cli_plan_lines(printed: str) -> list[str]:
 def page_plan_lines(page: str) -> list[str]:
     """The plan page's rows, written as ``connector plan`` prints them."""
     found = []
-    for part in page.split("<h3>")[1:]:
+    for part in re.split(r"<h3[^>]*>", page)[1:]:
         section = SECTIONS[part.split(" (")[0]]
         table = part.split("</table>")[0]
         for target, what, rule in re.findall(
@@ -294,3 +295,37 @@ def test_the_reorder_page_lists_the_most_urgent_and_the_csv_has_them_all(
     assert f"The 1 most urgent of {len(rows)} suggestions; the CSV has them all." in page
     assert f">{rows[0][1]}</a>" in page and f">{rows[1][1]}</a>" not in page
     assert len(csv_rows(olive.get("/console/reorder.csv").get_data(as_text=True))) == len(rows) + 1
+
+
+def test_the_overview_counts_the_queue_the_last_warm_cycle_saved_as_connector_status_does(
+    console: Console,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Counting a big queue's SKUs is PostgreSQL's slowest read of the overview: after a warm
+    cycle the page counts the queue that cycle saved (its plan's), the same numbers."""
+    sam = console.login("sam")
+    report = console.daemon.work_shop("outlet")
+    assert report is not None and report.ok
+    lines, units, skus = console.db.queue_totals("outlet")
+    assert lines > 0
+    shown = f"{lines} lines / {units} units / {skus} SKUs"
+    counted: list[str] = []
+    real = type(console.db).queue_totals
+
+    def counting(self: object, shop: str) -> tuple[int, int, int]:
+        counted.append(shop)
+        return real(self, shop)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(type(console.db), "queue_totals", counting)
+    assert shown in text(sam.get("/console/"))
+    assert counted == []  # not counted again by the database
+    # The next cycle's plan (here: one line fewer) is counted anew.
+    assert console.daemon.views is not None
+    view = console.daemon.views.get("outlet")
+    assert view is not None and view.plan is not None
+    queue = view.plan.plan.queue[1:]
+    plan = replace(view.plan.plan, queue=queue)
+    console.daemon.views.publish("outlet", plan=replace(view.plan, plan=plan))
+    gone = view.plan.plan.queue[0]
+    after = f"{lines - 1} lines / {units - gone.waiting} units / {len({e.sku for e in queue})} SKUs"
+    assert after in text(sam.get("/console/"))

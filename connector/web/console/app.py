@@ -18,7 +18,6 @@ from werkzeug.routing import Map, Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from connector.errors import UsageError
 from connector.settings import ConsoleSettings
 from connector.status import minute_utc
 from connector.web.console import audit
@@ -45,9 +44,8 @@ _HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
     "form-action 'self'; frame-ancestors 'none'",
 }
-_PO_FIELDS = ("shop", "sku", "quantity", "expected", "supplier", "reference", "reason")
 _PUBLIC = frozenset({"login", "login_post"})
-_OWNER_ONLY = frozenset({"audit", "pos", "pos_add", "pos_receive"})
+_OWNER_ONLY = frozenset({"audit"})
 
 
 class ConsoleApp:
@@ -81,9 +79,6 @@ class ConsoleApp:
                 Rule("/order/resync", endpoint="resync", methods=["POST"]),
                 Rule("/queue", endpoint="queue", methods=["GET"]),
                 Rule("/audit", endpoint="audit", methods=["GET"]),
-                Rule("/purchase-orders", endpoint="pos", methods=["GET"]),
-                Rule("/purchase-orders", endpoint="pos_add", methods=["POST"]),
-                Rule("/purchase-orders/receive", endpoint="pos_receive", methods=["POST"]),
                 *(
                     Rule(page.path, endpoint=page.endpoint, methods=[page.method])
                     for page in self.pages.values()
@@ -272,69 +267,6 @@ class ConsoleApp:
         return self.render(
             request, session, "audit", {"entries": audit.entries(self.data.engine, limit=500)}
         )
-
-    def on_pos(
-        self,
-        request: Request,
-        session: Session,
-        *,
-        error: str = "",
-        form: Mapping[str, str] | None = None,
-    ) -> Response:
-        added = request.args.get("added", "") if not error else ""
-        known = {po.id: po for po in self.data.purchase_orders()}
-        saved = known.get(added)
-        received = request.args.get("received", "") if not error else ""
-        everything = {po.id: po for po in self.data.purchase_orders(open_only=False)}
-        context = {
-            "shops": [name for name, shop in self.data.shops.items() if shop.enabled],
-            "pos": list(known.values()),
-            "error": error,
-            "form": {key: (form or {}).get(key, "") for key in _PO_FIELDS},
-            "saved": saved,
-            "received": everything.get(received),
-            "warning": self.data.sku_warning(saved.shop, saved.sku) if saved else None,
-        }
-        return self.render(request, session, "purchase_orders", context, 422 if error else 200)
-
-    def on_pos_add(self, request: Request, session: Session) -> Response:
-        form = {key: request.form.get(key, "")[:500] for key in _PO_FIELDS}
-        shop = form["shop"]
-        if shop not in self.data.shops or not self.data.shops[shop].enabled:
-            return self.on_pos(request, session, error="Pick one of the shops.", form=form)
-        try:
-            added = self.data.add_po(
-                shop,
-                form,
-                user=session.user.name,
-                role=session.user.role,
-                address=self.address(request),
-                session=session.id,
-            )
-        except UsageError as error:
-            return self.on_pos(request, session, error=str(error), form=form)
-        target = f"{request.script_root}/purchase-orders?added={quote(added.po.id, safe='')}"
-        return redirect(target, code=303)
-
-    def on_pos_receive(self, request: Request, session: Session) -> Response:
-        shop, po_id = request.form.get("shop", ""), request.form.get("id", "")
-        if shop not in self.data.shops:
-            return self.on_pos(request, session, error="Pick one of the shops.")
-        try:
-            po = self.data.receive_po(
-                shop,
-                po_id,
-                request.form.get("units", ""),
-                request.form.get("more") == "yes",
-                user=session.user.name,
-                role=session.user.role,
-                address=self.address(request),
-                session=session.id,
-            )
-        except UsageError as error:
-            return self.on_pos(request, session, error=str(error))
-        target = f"{request.script_root}/purchase-orders?received={quote(po.id, safe='')}"
-        return redirect(target, code=303)
 
     # helpers -----------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The console's pages beyond the core (login, orders, purchase orders), one module per noun.
+"""The console's pages beyond the core (login, orders, audit), one module per noun.
 
 Each page module lists its routes here as :class:`Route`; the app adds them to its URL map and
 puts every one through the same gate (session, role, CSRF) as its own pages.
@@ -34,6 +34,12 @@ class Route:
 
 def page_routes() -> tuple[Route, ...]:
     """Every page module's routes (imported here, so the app names no page module itself)."""
-    from connector.web.console import plan_page, po_import, reorder_page, report_page
+    from connector.web.console import plan_page, po_import, po_page, reorder_page, report_page
 
-    return (*reorder_page.ROUTES, *po_import.ROUTES, *plan_page.ROUTES, *report_page.ROUTES)
+    return (
+        *po_page.ROUTES,
+        *reorder_page.ROUTES,
+        *po_import.ROUTES,
+        *plan_page.ROUTES,
+        *report_page.ROUTES,
+    )
