@@ -206,9 +206,7 @@ def _shop_locale(node: Node) -> Problems:
     zone = values.get("timezone")
     if isinstance(zone, str) and not _timezone_ok(zone):
         problems.append(
-            ConfigProblem(
-                node.key("timezone"), f"unknown time zone {zone!r} (e.g. Europe/Berlin)"
-            )
+            ConfigProblem(node.key("timezone"), f"unknown time zone {zone!r} (e.g. Europe/Berlin)")
         )
     return problems
 
@@ -242,9 +240,7 @@ def _branding(node: Node) -> Problems:
     for name in ("logo_url", "website_url"):
         url = node.values.get(name)
         if isinstance(url, str) and url and urlsplit(url).scheme not in ("http", "https"):
-            problems.append(
-                ConfigProblem(node.key(name), f"expected an http(s) URL, got {url!r}")
-            )
+            problems.append(ConfigProblem(node.key(name), f"expected an http(s) URL, got {url!r}"))
     return problems
 
 
