@@ -63,7 +63,8 @@ def _consent(node: Node) -> list[ConfigProblem]:
     if isinstance(actions, tuple) and not {"keep_waiting", "cancel"} <= set(actions):
         return [
             ConfigProblem(
-                key, 'ftc needs customer_actions with "keep_waiting" and "cancel" (the rule\'s choice)'
+                key,
+                'ftc needs customer_actions with "keep_waiting" and "cancel" (the rule\'s choice)',
             )
         ]
     return []

@@ -35,7 +35,8 @@ def check_payments(node: Node) -> list[ConfigProblem]:
     margin = values.get("capture_margin_days")
     if isinstance(margin, int) and margin < 0:
         problems.append(ConfigProblem(node.key("capture_margin_days"), "0 or more days"))
-    elif isinstance(margin, int) and isinstance(days, int) and margin >= days:
+    # Compared only with valid days: a bad authorization_days is its own (single) line.
+    elif isinstance(margin, int) and isinstance(days, int) and 1 <= days <= 90 and margin >= days:
         problems.append(
             ConfigProblem(
                 node.key("capture_margin_days"),

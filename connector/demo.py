@@ -87,7 +87,7 @@ def _shop_settings(shop: DemoShop) -> ShopSettings:
             client_secret=Secret(
                 str(creds.get("client_secret") or creds.get("app_secret") or ""), "demo"
             ),
-            currency="EUR",
+            currency="USD",  # what the Shopify sandbox sells in (shop, orders, prices)
             locale="en",
             requests_per_second=100,
             notify_existing=True,  # see below

@@ -87,3 +87,24 @@ def test_shop_payments_on_a_woocommerce_shop_is_refused_by_name() -> None:
     (problem,) = caught.value.problems
     assert problem.key == "shops[outlet].payments"
     assert "WooCommerce has no card authorization to watch" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "value", "line"),
+    [
+        ("payments", "capture_margin_days", -1, "payments.capture_margin_days: 0 or more days"),
+        ("payments", "authorization_days", 0, "payments.authorization_days: between 1 and 90"),
+        ("payments", "authorization_days", -3, "payments.authorization_days: between 1 and 90"),
+        ("payments", "check_every_minutes", -2, "payments.check_every_minutes: 0 (every cycle)"),
+        ("web", "link_days", -1, "web.link_days: at least 1 day"),
+        ("console", "session_hours", -1, "console.session_hours: at least 1"),
+    ],
+)
+def test_one_bad_number_is_one_line_naming_its_key(
+    table: str, key: str, value: int, line: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_settings({table: {key: value}, "shops": [shop("acme")]}, ENV)
+    text = str(caught.value)
+    assert text.startswith("1 config problem:"), text
+    assert line in text

@@ -70,3 +70,38 @@ def test_the_kept_demo_state_opens_with_the_support_tools_as_printed(
             assert "Order " in capsys.readouterr().out or "status" in command
     finally:
         shutil.rmtree(Path(shlex.split(commands[0])[2]).parent, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_each_demo_shop_sells_in_one_currency_and_offers_a_cheaper_swap(tmp_path: Path) -> None:
+    """A customer waiting for a sold-out mug in either demo shop is offered the cheaper in-stock
+    colour on the order page: the swap compares prices only within one currency, so a shop whose
+    orders and catalog disagree would never offer it."""
+    import io
+    import re
+    import shutil
+
+    from rich.console import Console
+
+    from connector.db import open_database
+    from connector.demo import run_demo
+    from connector.web.customer_swap import alternatives
+
+    console = Console(file=io.StringIO(), width=200, record=True)
+    assert run_demo(outbox_dir=tmp_path / "mail", keep=True, console=console) == 0
+    workdir = Path(re.findall(r"are in (\S+)/:", console.export_text())[0])
+    db = open_database(f"sqlite:///{workdir / 'demo.db'}")
+    try:
+        for shop in ("nordhem-shopify", "nordhem-woo"):
+            catalog = {v.price.currency for v in db.variants(shop)}
+            offered = []
+            for entry in (e for e in db.queue(shop) if e.waiting > 0):
+                order = db.order(shop, entry.order_id)
+                assert order is not None
+                assert {line.price.currency for line in order.lines} == catalog, shop
+                offered += alternatives(db, order, entry.line_id, entry.waiting, [])
+            assert len(catalog) == 1, (shop, catalog)
+            assert offered, f"{shop}: no waiting line is offered a swap"
+    finally:
+        db.close()
+        shutil.rmtree(workdir, ignore_errors=True)
