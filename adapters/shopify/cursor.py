@@ -56,30 +56,17 @@ class StreamState:
         started more than ``overlap`` after ``since``, nothing can be missing at or before
         ``since``, and a quiet shop answers an empty page.
         """
-        if self.since is None:
-            return None
-        since = parse_iso(self.since)
-        settled = parse_iso(self.read_at) - timedelta(seconds=overlap) if self.read_at else None
-        if settled is not None and settled >= since:
-            return f"updated_at:>'{iso(since)}'"
-        start = min(since, settled) if settled is not None else since - timedelta(seconds=overlap)
-        return f"updated_at:>='{iso(start)}'"
-
-    def split_search(self, overlap: int) -> tuple[str | None, str | None]:
-        """``(fresh, window)`` filters: what changed after ``since``, and the overlap window up to it.
-
-        The same objects :meth:`search` asks for, in two parts: the window holds mostly what was
-        read already, so a caller can ask it for ids and stamps only and re-read in full just the
-        ones whose stamp is not in ``seen``. ``window`` is None when there is none to check.
-        """
-        if self.since is None:
-            return None, None
-        fresh = f"updated_at:>'{iso(parse_iso(self.since))}'"
         bounds = self._window(overlap)
         if bounds is None:
-            return fresh, None
-        start, since = bounds
-        return fresh, f"updated_at:>='{iso(start)}' AND updated_at:<='{iso(since)}'"
+            return self.fresh_search()
+        return f"updated_at:>='{iso(bounds[0])}'"
+
+    def fresh_search(self) -> str | None:
+        """What changed after ``since`` (None: everything). With the overlap window of
+        :meth:`split_window` it asks for the same objects :meth:`search` asks for, in two parts:
+        the window holds mostly what was read already, so a caller can ask it for ids and stamps
+        only and re-read in full just the ones whose stamp is not in ``seen``."""
+        return None if self.since is None else f"updated_at:>'{iso(parse_iso(self.since))}'"
 
     def _window(self, overlap: int) -> tuple[datetime, datetime] | None:
         """(start, since) of the overlap window still to check, or None when there is none."""
@@ -93,7 +80,7 @@ class StreamState:
         return start, since
 
     def split_window(self, overlap: int, now: datetime, page: int) -> WindowCheck:
-        """How to check the overlap window of :meth:`split_search`, for a read starting ``now``.
+        """How to check the overlap window of :meth:`fresh_search`, for a read starting ``now``.
 
         A stamp at or before ``now - overlap`` is in search by now, and this is the last read whose
         window holds it: that part is listed (ids and stamps) and compared with ``seen``. The part
@@ -102,11 +89,11 @@ class StreamState:
         read already (a thousand our own writes touched) costs no page until it settles, and is
         listed once then. A window whose known orders fit one ``page`` is listed whole, as before.
         """
-        _, window = self.split_search(overlap)
         bounds = self._window(overlap)
-        if window is None or bounds is None:
+        if bounds is None:
             return WindowCheck(None, None, 0)
         start, since = bounds
+        window = f"updated_at:>='{iso(start)}' AND updated_at:<='{iso(since)}'"
         settle = parse_iso(iso(now - timedelta(seconds=overlap)))  # whole seconds, as stamps
         lagging = {k for k, v in self.seen.items() if settle < parse_iso(v) <= since}
         if settle >= since or len(lagging) < page:

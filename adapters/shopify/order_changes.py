@@ -56,7 +56,7 @@ class OrderChanges:
         overlap = reader.shop.overlap_seconds
         read_at = reader.clock()
         state = known = cursor.get("orders")
-        fresh_query, _ = state.split_search(overlap)
+        fresh_query = state.fresh_search()
         check = state.split_window(overlap, read_at, WINDOW_PAGE)
         # The window's parts to list, in turn; a count that is not what was read adds its part.
         windows = [check.listed] if check.listed else []
