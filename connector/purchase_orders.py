@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from connector.db import schema as t
 from connector.db.store import StateStore
+from connector.db.store_backorders import po_from_row
 from connector.errors import UsageError
 from connector.model import PurchaseOrder
 from connector.settings import Settings
@@ -112,7 +113,7 @@ def open_purchase_orders_page(
             .limit(size)
             .offset((number - 1) * size)
         )
-        pos = tuple(PurchaseOrder(**row) for row in conn.execute(query).mappings())
+        pos = tuple(po_from_row(row) for row in conn.execute(query).mappings())
     return PurchaseOrderPage(pos, total, number, size)
 
 
@@ -124,7 +125,7 @@ def purchase_order_by_id(
     query = sa.select(p).where(p.c.shop.in_(list(shops)), p.c.id == po_id).order_by(p.c.shop)
     with engine.connect() as conn:
         row = conn.execute(query.limit(1)).mappings().first()
-    return PurchaseOrder(**row) if row is not None else None
+    return po_from_row(row) if row is not None else None
 
 
 def shop_today(settings: Settings, shop: str, now: datetime) -> date:

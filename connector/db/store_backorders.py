@@ -13,7 +13,7 @@ from connector.db import schema as t
 from connector.db.store_base import StoreBase, chunks, clean_rows, upsert
 from connector.model import BackorderEntry, BackorderEvent, BackorderEventKind, PurchaseOrder
 
-__all__ = ["BackorderStore"]
+__all__ = ["BackorderStore", "po_from_row"]
 
 
 class BackorderStore(StoreBase):
@@ -114,7 +114,7 @@ class BackorderStore(StoreBase):
             query = query.where(p.c.received < p.c.quantity)
         query = query.order_by(p.c.expected_date.is_(None), p.c.expected_date, p.c.id)
         with self._conn() as conn:
-            return [_po(row) for row in conn.execute(query).mappings()]
+            return [po_from_row(row) for row in conn.execute(query).mappings()]
 
     def purchase_orders_for_unknown_skus(self, shop: str) -> list[PurchaseOrder]:
         """Open supply for SKUs no variant of the shop has (a typo, or a product not synced yet):
@@ -127,7 +127,7 @@ class BackorderStore(StoreBase):
             .order_by(p.c.sku, p.c.id)
         )
         with self._conn() as conn:
-            return [_po(row) for row in conn.execute(query).mappings()]
+            return [po_from_row(row) for row in conn.execute(query).mappings()]
 
     def receive_purchase_order(self, shop: str, po_id: str, quantity: int) -> PurchaseOrder:
         """Book ``quantity`` units as received (more than ordered is kept: it is what arrived)."""
@@ -139,7 +139,7 @@ class BackorderStore(StoreBase):
             result = conn.execute(sa.update(p).where(*key).values(received=p.c.received + quantity))
             if result.rowcount == 0:
                 raise KeyError(f"no purchase order {po_id!r} in shop {shop!r}")
-            return _po(conn.execute(sa.select(p).where(*key)).mappings().one())
+            return po_from_row(conn.execute(sa.select(p).where(*key)).mappings().one())
 
 
 def _entry_row(e: BackorderEntry) -> dict[str, Any]:
@@ -234,7 +234,8 @@ def _po_row(po: PurchaseOrder) -> dict[str, Any]:
     }
 
 
-def _po(row: sa.RowMapping) -> PurchaseOrder:
+def po_from_row(row: sa.RowMapping) -> PurchaseOrder:
+    """A ``purchase_orders`` row as the model's purchase order (every read of the table)."""
     return PurchaseOrder(
         id=row["id"],
         shop=row["shop"],
