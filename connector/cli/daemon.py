@@ -14,17 +14,12 @@ from connector.cli.progress import first_sync_progress
 from connector.errors import FatalError, UsageError
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from connector.cli.main import AppContext
     from connector.cycle import CycleReport
     from connector.daemon import Daemon
     from connector.db import Database
-    from connector.payments_order import OrderMoneyView
     from connector.platform import ResyncTarget
     from connector.settings import Settings
-    from connector.status import OrderStory
-    from connector.web.customer_history import ChoiceRow
 
 __all__ = ["register"]
 
@@ -252,6 +247,7 @@ def register(cli: click.Group) -> None:
     @click.pass_obj
     def order(app: AppContext, order_ref: str, shop_name: str | None, as_json: bool) -> None:
         """One order's whole story: lines, queue positions, promises made, emails sent, holds."""
+        from connector.cli.order_view import order_choices, order_money, print_story
         from connector.notify.outbox import Outbox
         from connector.status import order_story
 
@@ -264,8 +260,8 @@ def register(cli: click.Group) -> None:
                 for name in shops
                 if (story := order_story(db, outbox, name, order_ref)) is not None
             ]
-            choices = _choices(db, found[0]) if len(found) == 1 else []
-            money = _money(db, settings, found[0], app.clock()) if len(found) == 1 else None
+            choices = order_choices(db, found[0]) if len(found) == 1 else []
+            money = order_money(db, settings, found[0], app.clock()) if len(found) == 1 else None
             from connector.balance_view import balance_rows
 
             balances = (
@@ -293,7 +289,7 @@ def register(cli: click.Group) -> None:
             shown["balances"] = [{"state": b.state, "text": b.text} for b in balances]
             click.echo(json.dumps({**shown, "money": money and money.as_dict()}, indent=2))
             return
-        _print_story(story)
+        print_story(story)
         if money is not None:
             click.echo("Money:")
             for line in money.lines():
@@ -323,84 +319,3 @@ def register(cli: click.Group) -> None:
         from connector.demo import run_demo
 
         raise click.exceptions.Exit(run_demo(outbox_dir=outbox_dir, keep=keep))
-
-
-def _choices(db: Database, story: OrderStory) -> list[ChoiceRow]:
-    from connector.web.customer_history import choice_history
-
-    names = {line.platform_id: story.line_name(line.platform_id) for line in story.order.lines}
-    return choice_history(db.engine, story.shop, story.order.platform_id, names)
-
-
-def _money(db: Database, settings: Settings, story: OrderStory, now: datetime) -> OrderMoneyView:
-    from connector.payments_order import order_money_view
-
-    names = {line.platform_id: story.line_name(line.platform_id) for line in story.order.lines}
-    return order_money_view(
-        db.engine,
-        settings,
-        story.shop,
-        order=story.order,
-        queue=story.queue,
-        line_name=names,
-        emails=story.emails,
-        store=db,
-        now=now,
-    )
-
-
-def _print_story(story: OrderStory) -> None:
-    """The order as support staff read it: SKUs and titles (never line ids), times in UTC to the
-    minute. ``--json`` keeps every id and full timestamp for scripts."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from connector.status import minute_utc
-
-    console = Console()
-    order = story.order
-    customer = order.customer
-    console.print(
-        f"[bold]Order {order.number}[/bold] ({story.shop}, {order.status.value}) "
-        f"- {customer.name} <{customer.email}>, placed {minute_utc(order.created_at)}",
-        highlight=False,
-    )
-    lines = Table("SKU", "title", "qty", "shipped", "cancelled", "on hold")
-    for line in order.lines:
-        lines.add_row(
-            line.sku or "-",
-            line.title,
-            str(line.quantity),
-            str(line.fulfilled),
-            str(line.cancelled),
-            "yes" if line.on_hold else "",
-        )
-    console.print(lines)
-    if story.queue:
-        queue = Table("waiting line", "position", "waiting", "allocated", "ETA", "why")
-        for entry in story.queue:
-            queue.add_row(
-                story.line_name(entry.line_id),
-                str(entry.position),
-                str(entry.waiting),
-                str(entry.allocated),
-                entry.eta.isoformat() if entry.eta else "no date",
-                entry.reason,
-            )
-        console.print(queue)
-    else:
-        console.print("Not waiting in any queue.")
-    for event in story.events:
-        eta = f" ETA {event.eta.isoformat()}" if event.eta else ""
-        old = f" (was {event.old_eta.isoformat()})" if event.old_eta else ""
-        console.print(
-            f"  {minute_utc(event.at)}  {event.kind.value:<10} {event.sku} x{event.quantity}"
-            f"{eta}{old}",
-            highlight=False,
-        )
-    for email in story.emails:
-        when = minute_utc(email.sent_at or email.created_at)
-        console.print(
-            f"  {when}  email {email.kind} to {email.recipient}: {email.status} ({email.subject})",
-            highlight=False,
-        )
