@@ -55,6 +55,8 @@ _POSITIVE = frozenset(
         "requests_per_second",
         "sync_interval_minutes",
         "promise_check_minutes",
+        "reconcile_orders",
+        "engine_check_orders",
         "outbox_interval_seconds",
         "webhook_repair_hours",
         "lease_seconds",

@@ -165,7 +165,12 @@ def _reconcile(deps: CycleDeps, report: CycleReport, should_stop: Callable[[], b
     result = report.reconciled
     try:
         reconcile_waiting_orders(
-            deps.store, deps.adapter, deps.shop, should_stop=should_stop, result=result
+            deps.store,
+            deps.adapter,
+            deps.shop,
+            limit=deps.settings.schedule.reconcile_orders,
+            should_stop=should_stop,
+            result=result,
         )
     except Exception as error:
         # Stale by at most one more check: what the database holds is still a sound plan.
@@ -224,7 +229,8 @@ def run_cycle(
     """One cycle for ``deps.shop``. Raises only for failures of the whole cycle (auth, network).
 
     ``sync=False`` is the hourly promise check: plan and apply against what the database holds;
-    with ``reconcile`` it first re-reads every order still waiting (a failure of that re-read is
+    with ``reconcile`` it first re-reads the orders still waiting, at most ``[schedule]
+    reconcile_orders`` of them in turn (a failure of that re-read is
     reported on the report and in the logs, and the check goes on with what the database holds).
     ``apply=False`` plans without touching the shop or the outbox. Pass ``report`` to keep what
     the cycle did even when it raises: the error (redacted) is put on it before re-raising.

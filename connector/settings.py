@@ -202,6 +202,11 @@ class ScheduleSettings:
     unhealthy_after_minutes: int = 0
     engine_check_minutes: int = 60
     """How often the daemon compares its warm engine's plan with a cold one (0: never)."""
+    engine_check_orders: int = 50_000
+    """A shop with more orders in its warm engine than this has a share of this many compared
+    with the database per check, in turn, instead of a whole cold plan beside the warm one."""
+    reconcile_orders: int = 10_000
+    """Waiting orders the promise check re-reads from the shop, at most; more go in turn."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from connector.platform import ChangePage, PlatformAdapter, Resource, ResyncTarg
 
 __all__ = [
     "RECONCILE_BATCH",
+    "RECONCILE_CURSOR",
     "SyncResult",
     "pull",
     "reconcile_waiting_orders",
@@ -229,24 +230,35 @@ RECONCILE_BATCH = 100
 (its ``per_page`` cap), one ``nodes(ids:)`` query on Shopify well inside its cost limit."""
 
 
+RECONCILE_CURSOR = "reconcile"
+"""The ``sync_cursors`` row where a rotating re-read keeps the last order id it re-read."""
+
+
 def reconcile_waiting_orders(
     store: StateStore,
     adapter: PlatformAdapter,
     shop: str,
     *,
     batch: int = RECONCILE_BATCH,
+    limit: int | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     result: SyncResult | None = None,
 ) -> SyncResult:
-    """Re-read every order that still has a line in the stored queue, ``batch`` ids per fetch.
+    """Re-read the orders that still have a line in the stored queue, ``batch`` ids per fetch.
 
     Polling only sees what moved ``date_modified``; WooCommerce leaves it alone for notes and
     meta-only updates and never retries a webhook, so without this such a change to a waiting
-    order could be missed for good. The cost is bounded: ``ceil(waiting orders / batch)``
-    fetches (each one or a few requests), reported in ``requests``. No cursor moves. Pass
-    ``result`` to keep what was read and spent when a fetch raises (batches before it stay saved).
+    order could be missed for good. ``limit`` bounds one call: with more orders waiting than
+    that, each call re-reads the next ``limit`` of them in id order, going on where the last
+    call stopped (kept in the ``reconcile`` cursor) and round again from the start, so every
+    order that waits is re-read within ``ceil(waiting / limit)`` calls (one more for an order
+    that starts waiting behind the reader). The cost is ``ceil(min(waiting, limit) / batch)``
+    fetches (each one or a few requests), reported in ``requests``. No sync cursor moves. Pass
+    ``result`` to keep what was read and spent when a fetch raises (batches before it stay saved,
+    and the rotation goes on after the last of them).
     """
-    order_ids = list(dict.fromkeys(entry.order_id for entry in store.queue(shop)))
+    rotating = limit is not None and limit > 0
+    order_ids = _reconcile_share(store, shop, limit if rotating else None)
     if result is None:
         result = SyncResult()
     before = adapter.usage.requests
@@ -259,6 +271,19 @@ def reconcile_waiting_orders(
             page = adapter.fetch(target)
             save_page(store, shop, page, move_cursor=False)
             result.add(page)
+            if rotating:
+                store.set_cursor(shop, RECONCILE_CURSOR, target.order_ids[-1])
     finally:
         result.requests += adapter.usage.requests - before
     return result
+
+
+def _reconcile_share(store: StateStore, shop: str, limit: int | None) -> list[str]:
+    """The waiting orders this call re-reads: all of them, or the next ``limit`` in turn."""
+    if limit is None:
+        return store.waiting_order_ids(shop)
+    after = store.get_cursor(shop, RECONCILE_CURSOR)
+    ids = store.waiting_order_ids(shop, after=after, limit=limit)
+    if len(ids) < limit and after is not None:  # the end reached: round again from the start
+        ids += [i for i in store.waiting_order_ids(shop, limit=limit - len(ids)) if i <= after]
+    return ids

@@ -50,6 +50,20 @@ class BackorderStore(StoreBase):
             lines, units, skus = conn.execute(query).one()
         return int(lines), int(units), int(skus)
 
+    def waiting_order_ids(
+        self, shop: str, *, after: str | None = None, limit: int | None = None
+    ) -> list[str]:
+        """The ids of the orders with a line in the queue, in id order: those past ``after``,
+        at most ``limit`` (a rotating reader's next share; None: all)."""
+        q = t.backorder_queue
+        query = sa.select(q.c.order_id).where(q.c.shop == shop).distinct().order_by(q.c.order_id)
+        if after is not None:
+            query = query.where(q.c.order_id > after)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._conn() as conn:
+            return [str(row[0]) for row in conn.execute(query)]
+
     def queue(self, shop: str, sku: str | None = None) -> list[BackorderEntry]:
         """Waiting lines by SKU, in queue position order."""
         q = t.backorder_queue

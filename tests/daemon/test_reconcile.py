@@ -176,3 +176,62 @@ def test_a_plain_plan_check_reads_nothing(database: Database, clock: FrozenClock
     shop = Shop({})
     run_cycle(_deps(database, shop, clock, []), sync=False)
     assert shop.usage.requests == 0
+
+
+def test_a_bounded_reread_goes_round_the_waiting_orders_in_turn(database: Database) -> None:
+    """With more waiting than ``limit``, each check re-reads the next share: all within 3 here."""
+    ids = _waiting(database, 250)
+    shop = Shop({})
+    seen: list[list[str]] = []
+    for _ in range(3):
+        shop.fetched = []
+        result = reconcile_waiting_orders(database, shop, "acme", limit=100, batch=40)  # type: ignore[arg-type]
+        seen.append([i for batch in shop.fetched for i in batch])
+        assert result.orders == 100 and [len(b) for b in shop.fetched] == [40, 40, 20]
+
+    assert seen[0] == ids[:100] and seen[1] == ids[100:200]
+    assert seen[2] == ids[200:] + ids[:50]  # round again from the start
+    assert sorted(set().union(*map(set, seen))) == sorted(ids)
+
+
+def test_a_change_polling_missed_is_found_within_the_stated_checks(database: Database) -> None:
+    """A note on the last waiting order (no ``date_modified`` move) reaches the database within
+    ``ceil(waiting / limit)`` checks, and a new waiting order behind the reader within one more."""
+    _waiting(database, 250)
+    shop = Shop({"1249": "leave at the back door"})
+    notes = []
+    for _ in range(3):
+        reconcile_waiting_orders(database, shop, "acme", limit=100)  # type: ignore[arg-type]
+        order = database.order("acme", "1249")
+        notes.append(order.note if order is not None else None)
+    assert notes == ["", "", "leave at the back door"]
+
+
+def test_a_small_shop_still_rereads_every_waiting_order_each_check(database: Database) -> None:
+    ids = _waiting(database, 30)
+    shop = Shop({})
+    for _ in range(2):
+        shop.fetched = []
+        reconcile_waiting_orders(database, shop, "acme", limit=100)  # type: ignore[arg-type]
+        assert sorted(i for batch in shop.fetched for i in batch) == sorted(ids)
+
+
+def test_the_promise_check_rereads_at_most_reconcile_orders(
+    database: Database, clock: FrozenClock
+) -> None:
+    """``[schedule] reconcile_orders`` bounds what one promise check re-reads and costs."""
+    from dataclasses import replace
+
+    ids = _waiting(database, 250)
+    shop = Shop({})
+    deps = _deps(database, shop, clock, [])
+    schedule = replace(deps.settings.schedule, reconcile_orders=120)
+    deps = replace(deps, settings=replace(deps.settings, schedule=schedule))
+
+    first = run_cycle(deps, sync=False, reconcile=True)
+    _waiting(database, 250)  # this test's planner plans nothing: the queue as it was
+    second = run_cycle(deps, sync=False, reconcile=True)
+
+    assert (first.reconciled.orders, first.reconciled.requests) == (120, 2)
+    assert (second.reconciled.orders, second.reconciled.requests) == (120, 2)
+    assert sorted(set(first.reconciled.order_ids) | set(second.reconciled.order_ids)) == ids[:240]
