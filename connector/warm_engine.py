@@ -17,6 +17,8 @@ cycle of a 30k-order shop took seconds to find nothing to do. :class:`ShopEngine
 * **checked** on a slow cadence (``[schedule] engine_check_minutes``, default hourly): that cycle
   makes a warm full plan and a cold one from the database; a difference is logged, counted
   (``connector_engine_checks_total{outcome="different"}``: a bug) and the cold engine is adopted.
+  A shop with more orders than ``[schedule] engine_check_orders`` has a share of them compared
+  with the database instead, in turn (:mod:`connector.warm_check`), and is rebuilt on a difference.
 
 The caller must tell what became of each plan: :meth:`ShopEngine.committed` once its queue and
 events are saved, :meth:`ShopEngine.discard` when it was not (the warm queue would then differ from
@@ -37,6 +39,7 @@ from connector.model import Plan, PurchaseOrder
 from connector.planning import load_shop_state
 from connector.saved_queue import SavedQueue
 from connector.settings import Settings
+from connector.warm_check import next_share, share_differences
 
 __all__ = ["Brought", "ShopEngine", "plan_difference"]
 
@@ -142,7 +145,7 @@ class ShopEngine:
         if self.check_every is not None and (
             self._checked_at is None or now - self._checked_at >= self.check_every
         ):
-            return self._check(store, now)
+            return self._check(store, now, full=full)
         keys = None if full else self._pending
         self._pending = set()
         return self.engine.plan(now, keys)
@@ -192,8 +195,11 @@ class ShopEngine:
         self._pending = set()
         self._checked_at = now
 
-    def _check(self, store: StateStore, now: datetime) -> Plan:
+    def _check(self, store: StateStore, now: datetime, *, full: bool) -> Plan:
         assert self.engine is not None
+        share_size = self.settings.schedule.engine_check_orders
+        if len(self.engine.held_orders()) > share_size:
+            return self._check_share(store, now, share_size, full=full)
         warm = self.engine.plan(now)
         engine, cold, pos = self._cold(store, now)
         differs = plan_difference(warm, cold)
@@ -213,6 +219,30 @@ class ShopEngine:
         )
         self._adopt(engine, pos, now)
         return cold
+
+    def _check_share(self, store: StateStore, now: datetime, size: int, *, full: bool) -> Plan:
+        """A big shop's check: a share of its orders compared with the database (warm_check)."""
+        assert self.engine is not None
+        differs = share_differences(
+            store, self.shop, self.engine, next_share(store, self.shop, self.engine, size)
+        )
+        self.checks += 1
+        self._checked_at = now
+        if not differs:
+            self.metrics.inc("connector_engine_checks_total", shop=self.shop, outcome="same")
+            keys, self._pending = self._pending, set()
+            return self.engine.plan(now, None if full else keys)
+        self.differences += 1
+        self.metrics.inc("connector_engine_checks_total", shop=self.shop, outcome="different")
+        log.error(
+            "the warm engine of %s differs from the database in %s (a bug: please report it); "
+            "rebuilding it",
+            self.shop,
+            "; ".join(differs),
+            extra={"shop": self.shop, "differs": differs},
+        )
+        self.saved_queue.forget()  # the stored queue is in doubt too: the plan rewrites it whole
+        return self._build(store, now, "check")
 
     def _absorb(self, store: StateStore, changes: Sequence[Brought]) -> None:
         engine = self.engine

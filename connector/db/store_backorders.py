@@ -50,6 +50,17 @@ class BackorderStore(StoreBase):
             lines, units, skus = conn.execute(query).one()
         return int(lines), int(units), int(skus)
 
+    def queue_of_orders(self, shop: str, order_ids: Iterable[str]) -> list[BackorderEntry]:
+        """The waiting lines of these orders, by SKU and position."""
+        q = t.backorder_queue
+        found: list[BackorderEntry] = []
+        with self._conn() as conn:
+            for part in chunks(sorted(set(order_ids))):
+                query = sa.select(q).where(q.c.shop == shop, q.c.order_id.in_(part))
+                found.extend(_entry(row) for row in conn.execute(query).mappings())
+        found.sort(key=lambda e: (e.sku, e.position, e.ordered_at, e.order_id, e.line_id))
+        return found
+
     def waiting_order_ids(
         self, shop: str, *, after: str | None = None, limit: int | None = None
     ) -> list[str]:

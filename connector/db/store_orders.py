@@ -83,6 +83,17 @@ class OrderStore(StoreBase):
             # ids took thousands of statements (2,889 for 500k orders).
             return _with_lines(conn, shop, list(conn.execute(query).mappings()), ids)
 
+    def order_ids(self, shop: str, statuses: Iterable[OrderStatus]) -> list[str]:
+        """The platform ids of the orders of ``shop`` in these statuses, in id order."""
+        o = t.orders
+        query = (
+            sa.select(o.c.platform_id)
+            .where(o.c.shop == shop, o.c.status.in_([s.value for s in statuses]))
+            .order_by(o.c.platform_id)
+        )
+        with self._conn() as conn:
+            return [str(row[0]) for row in conn.execute(query)]
+
     def orders_by_ids(self, shop: str, order_ids: Iterable[str]) -> list[Order]:
         """The orders of ``shop`` with these platform ids (unknown ids are left out), oldest first.
 

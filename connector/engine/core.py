@@ -9,11 +9,12 @@ falling due) is seen by full plans only; the daemon runs one on its promise-chec
 from __future__ import annotations
 
 import gc
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime
 from itertools import chain
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from connector.engine.assemble import PlanAssembly
@@ -25,6 +26,7 @@ from connector.engine.state import EngineState, StateDelta
 from connector.engine.storefront import Desired
 from connector.model import (
     BackorderEntry,
+    Order,
     Plan,
     Platform,
     Shop,
@@ -338,6 +340,17 @@ class Engine(PlanAssembly):
     def queue(self) -> tuple[BackorderEntry, ...]:
         """The whole shop's queue as last planned, by SKU then position."""
         return tuple(chain.from_iterable(self._queues[key] for key in sorted(self._queues)))
+
+    def held_orders(self) -> Mapping[str, Order]:
+        """The orders this engine plans with, by platform id (read only: the daemon's engine
+        check compares a share of them with the database)."""
+        return MappingProxyType(self._ix.orders)
+
+    def held_variant(self, variant_id: str) -> Variant | None:
+        """The variant with this platform id as this engine holds it (None: not held)."""
+        key = self._ix.key_of_variant.get(variant_id)
+        variant = self._ix.variants.get(key) if key is not None else None
+        return variant if variant is not None and variant.platform_id == variant_id else None
 
 
 def _promises_moved(previous: Sequence[BackorderEntry], queue: Sequence[BackorderEntry]) -> bool:
