@@ -39,6 +39,7 @@ from adapters.woocommerce.mapping import (
     refunded_units,
 )
 from adapters.woocommerce.order_numbers import order_rows_by_number
+from adapters.woocommerce.variations import Variations, variable_ids
 from connector.errors import PayloadError, PlatformItemError
 from connector.model import Order, Product, SkippedPayload, Variant
 from connector.platform import ChangePage, Resource, ResyncTarget
@@ -155,6 +156,8 @@ class Reader:
         self.currency = currency
         self.overlap = overlap
         self.read_customers = True
+        self.children = Variations(client)
+        """Variations of variable products: across parents where the store can (10.3+)."""
         """False when no policy ranks by customer role or meta: the customer reads are skipped."""
 
     # --- listing --------------------------------------------------------------------------------
@@ -235,20 +238,8 @@ class Reader:
 
     # --- products -------------------------------------------------------------------------------
     def variations(self, product_id: int) -> list[Mapping[str, Any]]:
-        """Every variation of one parent, paged (they carry no ``parent_id``: keep it from here)."""
-        rows: list[Mapping[str, Any]] = []
-        page = 1
-        while True:
-            answer = self.client.get(
-                f"products/{product_id}/variations",
-                {"per_page": PER_PAGE, "page": page, "orderby": "id", "order": "asc"},
-            )
-            if not isinstance(answer.body, list):
-                raise PayloadError(f"variations of {product_id}: expected a list")
-            rows.extend(answer.body)
-            if len(answer.body) < PER_PAGE or page >= answer.total_pages:
-                return rows
-            page += 1
+        """Every variation of one parent (see :class:`~adapters.woocommerce.variations.Variations`)."""
+        return self.children.of_parent(product_id)
 
     def _product_page(
         self, rows: list[Mapping[str, Any]], cursor: Cursor | None, settled: int | None = None
@@ -256,13 +247,18 @@ class Reader:
         products: list[Product] = []
         variants: list[Variant] = []
         skips: list[SkippedPayload] = []
+        across = self.children.of_parents(variable_ids(rows))
         for row in rows:
             marked = False
             try:
                 product = map_product(self.shop, row)
                 children: Sequence[Mapping[str, Any]] = ()
                 if row.get("type") == "variable":
-                    children = self.variations(int(row["id"]))
+                    children = across.get(int(row["id"])) or ()
+                    if not children and row.get("variations", True):
+                        # Not read across (an older store), or its variations went missing
+                        # since the listing: per parent, whose 404 skips the product.
+                        children = self.variations(int(row["id"]))
                 if cursor is not None:
                     marked = True
                     if self._mark(cursor, row, settled, children):

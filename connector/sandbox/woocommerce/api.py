@@ -52,6 +52,7 @@ class RestApi:
             (re.compile(r"/products/(\d+)/variations/batch"), writes, products.variations_batch),
             (re.compile(r"/products/(\d+)/variations"), (*reads, "POST"), products.variations),
             (re.compile(r"/products/(\d+)/variations/(\d+)"), every, products.variation),
+            (re.compile(r"/variations"), reads, products.all_variations),
             (re.compile(r"/orders/batch"), writes, orders.orders_batch),
             (re.compile(r"/orders"), (*reads, "POST"), orders.orders),
             (re.compile(r"/orders/(\d+)"), every, orders.order),
@@ -87,7 +88,8 @@ class RestApi:
                 "namespace": "wc/v3",
                 "methods": list(methods),
             }
-            for pattern, methods, _ in self.routes[1:]
+            for pattern, methods, handler in self.routes[1:]
+            if handler.__name__ != "all_variations" or self.store.has_variations_route
         }
         return 200, {"namespace": "wc/v3", "routes": {"/wc/v3": {}, **routes}}, []
 

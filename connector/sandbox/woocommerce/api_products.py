@@ -153,6 +153,28 @@ class ProductRoutes:
         ]
         return list_answer(request, rows, lambda i: variation_json(catalog, i, self.base))
 
+    def all_variations(self, request: Request, args: list[str]) -> Response:
+        """``GET /variations``, WooCommerce 10.3+ (``WC_REST_Variations_Controller``): the
+        per-parent route's query with no parent fixed, so ``parent=`` (``post_parent__in``) and
+        ``include=`` pick variations across products; each answer carries ``parent_id``. An older
+        store has no such route: WordPress answers 404 ``rest_no_route``."""
+        if not self.store.has_variations_route:
+            raise WooError(
+                404, "rest_no_route", "No route was found matching the URL and request method."
+            )
+        catalog = self.store.catalog
+        query = request.query
+        rows = [i for i in catalog.items.values() if i.parent and i.status != "trash"]
+        for name in ("parent", "include"):
+            if query.get(name):
+                wanted = {int(x) for x in query[name].split(",") if x.strip().isdigit()}
+                rows = [i for i in rows if (i.parent if name == "parent" else i.id) in wanted]
+        return list_answer(
+            request,
+            rows,
+            lambda i: {**variation_json(catalog, i, self.base), "parent_id": i.parent},
+        )
+
     def variation(self, request: Request, args: list[str]) -> Response:
         catalog = self.store.catalog
         parent = self._product(int(args[0]))

@@ -58,6 +58,7 @@ class WooCommerceSandbox(SandboxStore):
         self.faults = faults or FaultInjector()
         self.log = RequestLog()
         self.version = version
+        """WooCommerce's version as the store reports it; 10.3 and later serve ``/variations``."""
         self.preorders_plugin = preorders_plugin
         self.batch_fail_every = batch_fail_every
         self.lock = threading.RLock()
@@ -205,6 +206,15 @@ class WooCommerceSandbox(SandboxStore):
         }
 
     # --- SandboxStore control interface -----------------------------------------------------------
+    @property
+    def has_variations_route(self) -> bool:
+        """WooCommerce 10.3 added ``GET /wc/v3/variations`` (variations across parents)."""
+        numbers = []
+        for part in self.version.split(".")[:2]:
+            digits = "".join(ch for ch in part if ch.isdigit())
+            numbers.append(int(digits or 0))
+        return tuple(numbers) >= (10, 3)
+
     @property
     def base_url(self) -> str:
         return self._server.base_url

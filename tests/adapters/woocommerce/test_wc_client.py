@@ -44,11 +44,15 @@ def reply(name: str) -> dict[str, object]:
 
 
 PRODUCTS = re.compile(r"https://shop\.example/wp-json/wc/v3/products(\?.*)?$")
+ACROSS = re.compile(r"https://shop\.example/wp-json/wc/v3/variations(\?.*)?$")
+"""``/variations`` (WooCommerce 10.3+); the captures come from a 7.9 store, which has no such
+route: it answers what WordPress answers for any unknown route (captured)."""
 
 
 @responses.activate
 def test_full_product_sync_reads_variations_per_parent_with_basic_auth() -> None:
     responses.get(PRODUCTS, **reply("products_list_orderby_modified_desc.json"))
+    responses.get(ACROSS, **reply("error_404_unknown_route.json"))
     responses.get(
         "https://shop.example/wp-json/wc/v3/products/15/variations",
         **reply("variations_list_tee_after_orders.json"),
@@ -67,6 +71,8 @@ def test_full_product_sync_reads_variations_per_parent_with_basic_auth() -> None
     first_url = str(first.url)
     assert "orderby=modified" in first_url and "dates_are_gmt=true" in first_url
     assert SECRET not in first_url
+    asked = [str(c.request.url) for c in responses.calls]
+    assert sum("/wc/v3/variations" in url for url in asked) == 1  # asked once, then per parent
 
 
 @responses.activate
@@ -197,6 +203,7 @@ def test_a_batch_answer_that_does_not_list_each_item_fails_every_item() -> None:
 @responses.activate
 def test_a_product_whose_variations_vanish_mid_sync_is_skipped_not_fatal() -> None:
     responses.get(PRODUCTS, **reply("products_list_orderby_modified_desc.json"))
+    responses.get(ACROSS, **reply("error_404_unknown_route.json"))
     responses.get(
         "https://shop.example/wp-json/wc/v3/products/15/variations",
         json={"code": "woocommerce_rest_product_invalid_id", "message": "Invalid ID."},
