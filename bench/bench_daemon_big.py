@@ -1,7 +1,7 @@
 """The daemon on the benchmark shop (issue 19): ``python bench/bench_daemon_big.py``.
 
     python bench/bench_daemon_big.py [--variants 100000] [--lines 1000000] [--waiting 200000]
-        [--rounds 3] [--hourly] [--profile PREFIX] [--postgres URL]
+        [--rounds 3] [--hourly] [--profile PREFIX] [--postgres URL] [--wc-version 10.3.0]
 
 A second process sets the benchmark shop up in place (bench/big_shop.py: the WooCommerce
 sandbox's records and the state database as a first sync and its first writes leave them) and
@@ -75,6 +75,11 @@ def main() -> None:
     parser.add_argument("--profile", default="", help="cProfile PREFIX.start/quiet/new.prof")
     parser.add_argument("--report", action="store_true", help="then time the console's report once")
     parser.add_argument("--postgres", default="", help="an empty PostgreSQL database's URL")
+    parser.add_argument(
+        "--wc-version",
+        default="10.3.0",
+        help="the WooCommerce version the store reports (before 10.3: no /variations route)",
+    )
     args = parser.parse_args()
     print(
         f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cpus, Python "

@@ -301,7 +301,7 @@ def serve_shop(conn: Any, args: argparse.Namespace, url: str, folder: str) -> No
         f"{time.perf_counter() - began:.0f} s"
     )
     clock = FrozenClock(NOW.astimezone(UTC))
-    store = WooCommerceSandbox(None, clock=clock).start()
+    store = WooCommerceSandbox(None, clock=clock, version=args.wc_version).start()
     db = open_database(url, clock=clock)
     settings = settings_for(store, folder)
     took = time.perf_counter()
