@@ -65,6 +65,11 @@ class Queued(Claim):
     note: str = ""
     key: tuple[object, ...] = ()
 
+    @property
+    def ordered(self) -> date:
+        """The day the line was ordered (what the promise walk reads of it)."""
+        return self.order.created_at.date()
+
 
 @dataclass(frozen=True, slots=True)
 class Departure:

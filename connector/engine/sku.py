@@ -19,7 +19,7 @@ from connector.engine.events import (
     entry_events,
     heads_up,
 )
-from connector.engine.promises import Promise, Waiting, promise_dates
+from connector.engine.promises import NewSale, Promise, Waiting, promise_dates
 from connector.engine.storefront import Desired, desired_storefront, preordering
 from connector.engine.supply import supply_for
 from connector.model import (
@@ -141,10 +141,8 @@ def work_out_sku(
 
     served = [q for q in det.queued if q.waiting == 0]
     waiting = [q for q in det.queued if q.waiting > 0]
-    walk = [Waiting(q.waiting, q.order.created_at.date(), q.preorder) for q in waiting]
-    walk.append(
-        Waiting(1, today, preordering(policy, release, today))
-    )  # one more unit sold now: the storefront's ETA
+    # The queued lines as they are, then one more unit sold now: the storefront's ETA.
+    walk: list[Waiting] = [*waiting, NewSale(1, today, preordering(policy, release, today))]
     promises = promise_dates(
         walk,
         supply,
