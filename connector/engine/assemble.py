@@ -196,7 +196,8 @@ class PlanAssembly:
             redo = order_id in rehold and (
                 order.status is OrderStatus.OPEN or any(line.on_hold for line in order.lines)
             )
-            tagged = wanted_tags == managed_of(order.tags)
+            tags = order.tags  # none on most orders before the first plan: no call then
+            tagged = wanted_tags == (managed_of(tags) if tags else tags)
             if redo or order_id in first or not tagged:
                 pending.append((order_id, order, waiting, wanted_tags, redo, tagged))
         pending.sort(key=_first)
@@ -286,8 +287,10 @@ class PlanAssembly:
         """The tags an order wants for its waiting ``entries``."""
         if not entries:
             return frozenset()
-        if len(entries) == 1:  # the usual case
-            tag = self._order_tag(entries[0].sku, entries[0].preorder)
+        if len(entries) == 1:  # the usual case: one waiting line (``_order_tag`` inline)
+            only = entries[0]
+            policy = self._ix.policy.get(only.sku, self.default_policy)
+            tag = policy.preorder_tag if only.preorder else policy.backorder_tag
             return _single_tag(tag) if tag else frozenset()
         preorder: dict[str, bool] = {}
         for entry in entries:
