@@ -182,6 +182,7 @@ def detect(
                 waiting, kept = _shrink(prior, order, line, need, result.departures)
             if need > 0:
                 preorder = prior.preorder
+                # Positional, in field order: the claim's (waiting, allocated, blocked) first.
                 q = Queued(waiting, kept, preorder and blocked_before, order, line, prior, preorder)
                 _rank(q, boost_tags, rule)
                 queued.append(q)
@@ -262,6 +263,7 @@ def _take(
         if short <= 0:
             continue
         # The units in stock stay on the entry as allocated: the entry accounts for the whole line.
+        # Positional, in field order: the claim's (waiting, allocated, blocked) first.
         q = Queued(short, take, preorder and blocked_before, order, line, None, preorder)
         if take:
             result.ships_now[line.platform_id] = take
