@@ -10,11 +10,12 @@ __all__ = ["Claim", "allocate"]
 
 @dataclass(slots=True)
 class Claim:
-    """One queued line's claim on stock while a SKU is being worked out."""
+    """One queued line's claim on stock while a SKU is being worked out (the base of
+    :class:`~connector.engine.detection.Queued`: one object per queued line, not two)."""
 
     waiting: int
-    allocated: int = 0
-    blocked: bool = False
+    allocated: int
+    blocked: bool
     """A pre-order before its release date: it may not take stock yet."""
 
 

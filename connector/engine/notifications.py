@@ -66,10 +66,9 @@ def _latest(dates: Iterable[date | None]) -> date | None:
     return latest
 
 
-def notification_for(
+def notification_for(  # noqa: PLR0917 - positional: one call per waiting order
     shop: str,
     order: Order,
-    *,
     kind: NotificationKind,
     notices: Sequence[LineNotice],
     now: datetime,
@@ -80,6 +79,9 @@ def notification_for(
 ) -> Notification:
     """One notification for one order: its lines of ``kind``; a confirmation also lists what ships
     now (every line of the order not among ``waiting``, the order's waiting entries, nor told).
+
+    Its parameters may be passed by position: the plan calls it once per order it tells (180k
+    in a cold plan), and keywords cost more.
     """
     if len(notices) == 1:  # the usual case, without the generic walks
         only = notices[0].line

@@ -143,7 +143,6 @@ def product_tag_changes(
 def order_actions(
     shop: str,
     order: Order,
-    *,
     hold: Sequence[BackorderEntry] | None,
     wanted_tags: Iterable[str],
     managed: ManagedTags,

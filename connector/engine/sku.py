@@ -19,7 +19,7 @@ from connector.engine.events import (
     entry_events,
     heads_up,
 )
-from connector.engine.promises import Promise, Waiting, promise_dates
+from connector.engine.promises import NewSale, Promise, Waiting, promise_dates
 from connector.engine.storefront import Desired, desired_storefront, preordering
 from connector.engine.supply import supply_for
 from connector.model import (
@@ -90,17 +90,17 @@ def _ordered_text(ordered_at: datetime) -> str:
 
 def _explain(q: Queued, ahead: int, why: str) -> str:
     ordered = _ordered_text(q.order.created_at)
-    if q.claim.waiting and not (q.preorder or q.priority or q.note):
+    if q.waiting and not (q.preorder or q.priority or q.note):
         return f"ordered {ordered}; {_ahead(ahead)}; {why}"  # the common case, fast
     parts = []
-    if q.claim.waiting == 0:
+    if q.waiting == 0:
         parts.append("allocated from stock")
     if q.preorder:
         parts.append("pre-order, by order time")
     elif q.priority:
         parts.append(f"boosted by tag {q.boost_tag}")
     parts.append(f"ordered {ordered}")
-    if q.claim.waiting:
+    if q.waiting:
         parts.append(_ahead(ahead))
         parts.append(why)
     if q.note:
@@ -139,12 +139,10 @@ def work_out_sku(
     incoming = variant.incoming if variant is not None else 0
     supply = supply_for(purchase_orders, incoming, policy.lead_time_days, today)
 
-    served = [q for q in det.queued if q.claim.waiting == 0]
-    waiting = [q for q in det.queued if q.claim.waiting > 0]
-    walk = [Waiting(q.claim.waiting, q.order.created_at.date(), q.preorder) for q in waiting]
-    walk.append(
-        Waiting(1, today, preordering(policy, release, today))
-    )  # one more unit sold now: the storefront's ETA
+    served = [q for q in det.queued if q.waiting == 0]
+    waiting = [q for q in det.queued if q.waiting > 0]
+    # The queued lines as they are, then one more unit sold now: the storefront's ETA.
+    walk: list[Waiting] = [*waiting, NewSale(1, today, preordering(policy, release, today))]
     promises = promise_dates(
         walk,
         supply,
@@ -170,7 +168,7 @@ def work_out_sku(
     words = ""
     for position, q in enumerate(served + waiting if served else waiting, start=1):
         arrives = None
-        if q.claim.waiting:
+        if q.waiting:
             promise = promises[position - skip]
             eta, why, arrives = promise.eta, promise.why, promise.arrives
             if promise is not said:
@@ -187,8 +185,8 @@ def work_out_sku(
         if (
             prev is not None
             and prev.eta == eta
-            and prev.waiting == q.claim.waiting
-            and prev.allocated == q.claim.allocated
+            and prev.waiting == q.waiting
+            and prev.allocated == q.allocated
             and prev.position == position
             and prev.priority == q.priority
             and prev.reason == reason
@@ -208,8 +206,8 @@ def work_out_sku(
                 q.line.platform_id,
                 q.order.customer.email,
                 q.order.created_at,
-                q.claim.waiting,
-                q.claim.allocated,
+                q.waiting,
+                q.allocated,
                 position,
                 q.priority,
                 q.preorder,
@@ -252,18 +250,18 @@ def work_out_sku(
             if notice is not None:
                 notices.append(notice)
             told_now.append((entry.line_id, event.eta or today))
-        ahead += q.claim.waiting
-        waiting_units += q.claim.waiting
+        ahead += q.waiting
+        waiting_units += q.waiting
         if q.preorder:
-            preorder_units += q.claim.waiting + q.claim.allocated
+            preorder_units += q.waiting + q.allocated
         entries.append(entry)
         if q.line.on_hold:
             # Only the set of lines is compared: a hold is not redone when a line's waiting units
             # move, because stock and orders sync out of step (an order read before the stock it
             # took) make them flicker, and each flicker would release and re-place the hold.
-            if not q.claim.waiting:
+            if not q.waiting:
                 rehold.add(q.order.platform_id)
-        elif q.claim.waiting:
+        elif q.waiting:
             rehold.add(q.order.platform_id)
     if det.held:
         queued = {entry.line_id for entry in entries}
