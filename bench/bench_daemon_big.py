@@ -8,10 +8,11 @@ sandbox's records and the state database as a first sync and its first writes le
 serves it on 127.0.0.1. This process then runs the daemon's real cycles against it
 (``Daemon.run_once``, what ``connector run`` runs, as ``bench_daemon.py --cycles`` does): the
 start (the warm engine built from the database), quiet cycles, cycles after 100 new orders (half
-of them on SKUs people wait for), and with ``--hourly`` the promise check (every waiting order
-re-read, a full plan, the warm/cold comparison). Each cycle prints its SQL statements by verb and
-requests by route, and this process's RSS and peak (VmHWM): the daemon's own, the store lives in
-the other process. ``--postgres`` takes an empty database (``createdb``) instead of SQLite.
+of them on SKUs people wait for), and with ``--hourly`` the promise check (the next
+``reconcile_orders`` waiting orders re-read, a full plan, the engine check: at this size a share
+of ``engine_check_orders`` orders compared with the database). Each cycle prints its SQL
+statements by verb and requests by route, and this process's RSS and peak (VmHWM): the
+daemon's own, the store lives in the other process. ``--postgres`` takes an empty database (``createdb``) instead of SQLite.
 """
 
 from __future__ import annotations
@@ -148,7 +149,7 @@ def main() -> None:
                 assert report is not None and report.ok, report and report.error
                 print(
                     _line(
-                        "hourly promise check (re-read waiting, warm full + cold)",
+                        "hourly promise check (waiting re-read in turn, warm full plan, engine check)",
                         time.perf_counter() - began,
                         report,
                         report.reconciled.requests,

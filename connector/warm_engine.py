@@ -190,6 +190,9 @@ class ShopEngine:
         return engine, engine.plan(now), state.purchase_orders
 
     def _adopt(self, engine: Engine, pos: Sequence[PurchaseOrder], now: datetime) -> None:
+        # Every line indexed now, at the build, not at the first change: at the benchmark shop
+        # that was 1.3 s more for the first cycle with new orders (3 to 5 s against 1.3 to 1.6 s).
+        engine.prepare_incremental()
         self.engine = engine
         self._pos = {po.id: po for po in pos}
         self._pending = set()
