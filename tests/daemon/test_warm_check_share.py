@@ -20,6 +20,7 @@ import pytest
 
 from connector.daemon import Daemon
 from connector.warm_check import CHECK_CURSOR
+from connector.warm_engine import ShopEngine
 from tests.daemon.test_warm_daemon import SHOP, _cold, woo  # noqa: F401 (the fixture)
 
 SHARE = 5
@@ -36,6 +37,14 @@ def daemon(woo: SimpleNamespace) -> Iterator[Daemon]:  # noqa: F811
         made.close()
 
 
+def _warm(daemon: Daemon) -> ShopEngine:
+    """The first cycle: the warm engine built."""
+    daemon.run_once(deliver=False)
+    warm = daemon.warm_engine(SHOP)
+    assert warm is not None and warm.engine is not None
+    return warm
+
+
 def _check(woo: SimpleNamespace, daemon: Daemon) -> None:  # noqa: F811
     woo.clock.advance(timedelta(hours=1))
     report = daemon.run_once(deliver=False)[SHOP]
@@ -46,9 +55,8 @@ def test_each_check_compares_the_next_share_and_all_are_covered_in_turn(
     woo: SimpleNamespace,  # noqa: F811
     daemon: Daemon,
 ) -> None:
-    daemon.run_once(deliver=False)
-    warm = daemon.warm_engine(SHOP)
-    assert warm is not None and warm.engine is not None
+    warm = _warm(daemon)
+    assert warm.engine is not None
     orders = sorted(warm.engine.held_orders())
     assert len(orders) > SHARE  # the demo shop is "big" at this setting
     checks = math.ceil(len(orders) / SHARE)
@@ -70,9 +78,8 @@ def test_a_change_behind_the_engines_back_is_found_in_its_share_and_the_engine_r
     daemon: Daemon,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    daemon.run_once(deliver=False)
-    warm = daemon.warm_engine(SHOP)
-    assert warm is not None and warm.engine is not None
+    warm = _warm(daemon)
+    assert warm.engine is not None
     orders = sorted(warm.engine.held_orders())
     # An order in the second share changed in the database only (as a process that stored it
     # without telling the engine would leave it): the first check does not see it, the second does.
@@ -99,9 +106,7 @@ def test_a_stored_queue_that_lost_a_waiting_line_is_found(
     daemon: Daemon,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    daemon.run_once(deliver=False)
-    warm = daemon.warm_engine(SHOP)
-    assert warm is not None
+    warm = _warm(daemon)
     queue = woo.db.queue(SHOP)
     assert queue, "the demo shop has customers waiting"
     lost = queue[0]
