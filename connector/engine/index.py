@@ -94,8 +94,22 @@ class StateIndex:
         late: set[str] = set()
         # Known SKUs a full plan does not need: one lookup per line instead of two.
         quiet = variants.keys() - wanted if wanted is not None else set()
+        # Orders usually come oldest first (the database reads them so): then every bucket is
+        # already in order time and nothing needs sorting. Checked here, in the one pass.
+        in_order = True
+        last: Order | None = None
+        count = 0
         for order in orders:
             by_id[order.platform_id] = order
+            count += 1
+            # Times first: building a (time, id) pair per order cost more than the check itself.
+            if (
+                last is not None
+                and order.created_at <= last.created_at
+                and (order.created_at < last.created_at or order.platform_id < last.platform_id)
+            ):
+                in_order = False
+            last = order
             for line in order.lines:
                 key = line.sku or self.line_key(line)
                 if key is None:
@@ -127,20 +141,8 @@ class StateIndex:
                         if line.preorder:
                             preorder.add(key)
         self.partial = wanted is not None
-        # Orders usually come oldest first (the database reads them so): then every bucket is
-        # already in order time and nothing needs sorting.
-        in_order = True
-        last: Order | None = None
-        for order in by_id.values():
-            # Times first: building a (time, id) pair per order cost more than the check itself.
-            if (
-                last is not None
-                and order.created_at <= last.created_at
-                and (order.created_at < last.created_at or order.platform_id < last.platform_id)
-            ):
-                in_order = False
-                break
-            last = order
+        if count != len(by_id):  # an order seen twice: judge the kept orders by their first place
+            in_order = is_in_time_order(by_id.values())
         ix.unsorted = set() if in_order else set(lines)
 
     def put_variant(self, variant: Variant) -> str:
@@ -260,3 +262,17 @@ class StateIndex:
             bucket.sort(key=_order_time)
             self.unsorted.discard(key)
         return bucket
+
+
+def is_in_time_order(orders: Iterable[Order]) -> bool:
+    """Whether ``orders`` come oldest first (ties by platform id)."""
+    last: Order | None = None
+    for order in orders:
+        if (
+            last is not None
+            and order.created_at <= last.created_at
+            and (order.created_at < last.created_at or order.platform_id < last.platform_id)
+        ):
+            return False
+        last = order
+    return True
