@@ -13,7 +13,13 @@ import contextlib
 import gc
 from collections.abc import Iterator
 
-__all__ = ["kept_for_good"]
+__all__ = ["collector_paused", "kept_for_good"]
+
+
+class _Kept:
+    held = False
+    """Whether :func:`kept_for_good` froze something that lives on. Kept here, not asked of
+    ``gc.get_freeze_count()``: that walks every frozen object (3M for a warm engine) per call."""
 
 
 @contextlib.contextmanager
@@ -21,7 +27,7 @@ def kept_for_good() -> Iterator[None]:
     """Build something big and long-lived inside: the collector first frees what an earlier
     build left in cycles, is off during the block, and afterwards leaves everything alive then
     out of its collections (``gc.freeze``) until the next such block."""
-    if gc.get_freeze_count():
+    if _Kept.held:
         gc.unfreeze()
         gc.collect()
     enabled = gc.isenabled()
@@ -30,5 +36,30 @@ def kept_for_good() -> Iterator[None]:
         yield
     finally:
         gc.freeze()
+        _Kept.held = True
+        if enabled:
+            gc.enable()
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building large acyclic structures (a plan).
+
+    A plan allocates hundreds of thousands of small tuples and dataclasses and frees none of them;
+    each generation-0 collection would walk the whole young heap again for nothing (measured:
+    it more than doubled the time of a full plan). Reference counting still frees everything.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        # Hand what survived to the oldest generation directly: otherwise the first young
+        # collection after enabling walks every object made during the pause (0.4 s at scale).
+        gc.freeze()
+        if not _Kept.held:
+            # Not when something is kept for good: unfreezing thaws everything, and the next
+            # full collection walked a warm engine's 3M objects for nothing (2.8 s).
+            gc.unfreeze()
         if enabled:
             gc.enable()

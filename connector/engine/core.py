@@ -8,9 +8,7 @@ falling due) is seen by full plans only; the daemon runs one on its promise-chec
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from itertools import chain
@@ -24,6 +22,7 @@ from connector.engine.pools import pool_available
 from connector.engine.sku import SkuResult, work_out_sku
 from connector.engine.state import EngineState, StateDelta
 from connector.engine.storefront import Desired
+from connector.heap import collector_paused
 from connector.model import (
     BackorderEntry,
     Order,
@@ -36,32 +35,6 @@ from connector.model import (
 from connector.settings import PolicyMode, PolicySettings
 
 __all__ = ["Engine", "Skipped", "variant_key"]
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building large acyclic structures.
-
-    A plan allocates hundreds of thousands of small tuples and dataclasses and frees none of them;
-    each generation-0 collection would walk the whole young heap again for nothing (measured:
-    it more than doubled the time of a full plan). Reference counting still frees everything.
-    """
-    enabled = gc.isenabled()
-    kept = gc.get_freeze_count()
-    gc.disable()
-    try:
-        yield
-    finally:
-        # Hand what survived to the oldest generation directly: otherwise the first young
-        # collection after enabling walks every object made during the pause (0.4 s at scale).
-        gc.freeze()
-        if not kept:
-            # Only if nothing was frozen before: unfreezing thaws everything, and a daemon keeps
-            # its warm engine frozen (connector/heap.py); thawed, the next full collection
-            # walked its 3M objects for nothing (2.8 s at the benchmark shop).
-            gc.unfreeze()
-        if enabled:
-            gc.enable()
 
 
 class Engine(PlanAssembly):
@@ -100,7 +73,7 @@ class Engine(PlanAssembly):
 
     def load(self, state: EngineState) -> None:
         """Index a full state (replacing anything loaded before)."""
-        with _gc_paused():
+        with collector_paused():
             self._load(state)
 
     def _load(self, state: EngineState) -> None:
@@ -180,7 +153,7 @@ class Engine(PlanAssembly):
         The first :meth:`apply` does this by itself; a long-lived engine can call it up front so
         the first change is as fast as the next ones.
         """
-        with _gc_paused():
+        with collector_paused():
             self._ix.complete()
 
     @property
@@ -205,7 +178,7 @@ class Engine(PlanAssembly):
 
     def plan(self, now: datetime, keys: Collection[str] | None = None) -> Plan:
         """Decide. ``keys`` None: every SKU (a full plan); else only those SKUs."""
-        with _gc_paused():
+        with collector_paused():
             return self._plan(now, keys)
 
     def _plan(self, now: datetime, keys: Collection[str] | None) -> Plan:
