@@ -30,15 +30,12 @@ def kept_for_good() -> Iterator[None]:
     if _Kept.held:
         gc.unfreeze()
         gc.collect()
-    enabled = gc.isenabled()
-    gc.disable()
     try:
-        yield
+        with collector_paused():
+            yield
     finally:
         gc.freeze()
         _Kept.held = True
-        if enabled:
-            gc.enable()
 
 
 @contextlib.contextmanager
