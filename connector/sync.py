@@ -13,6 +13,7 @@ promise check's re-read of every order that still waits: WooCommerce changes tha
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ __all__ = [
     "RECONCILE_BATCH",
     "RECONCILE_CURSOR",
     "SyncResult",
+    "in_turn",
     "pull",
     "reconcile_waiting_orders",
     "resync",
@@ -280,10 +282,18 @@ def reconcile_waiting_orders(
 
 def _reconcile_share(store: StateStore, shop: str, limit: int | None) -> list[str]:
     """The waiting orders this call re-reads: all of them, or the next ``limit`` in turn."""
+    # Sorted here, not by the database: a PostgreSQL collation may order ids other than Python.
+    ids = sorted(store.waiting_order_ids(shop))
     if limit is None:
-        return store.waiting_order_ids(shop)
-    after = store.get_cursor(shop, RECONCILE_CURSOR)
-    ids = store.waiting_order_ids(shop, after=after, limit=limit)
-    if len(ids) < limit and after is not None:  # the end reached: round again from the start
-        ids += [i for i in store.waiting_order_ids(shop, limit=limit - len(ids)) if i <= after]
-    return ids
+        return ids
+    return in_turn(ids, store.get_cursor(shop, RECONCILE_CURSOR), limit)
+
+
+def in_turn(ids: Sequence[str], after: str | None, size: int) -> list[str]:
+    """The next ``size`` of the sorted ``ids`` after ``after``, round again from the start at the
+    end: what a reader that takes a bounded share per run (and keeps the last id it took) takes."""
+    start = 0 if after is None else bisect.bisect_right(ids, after)
+    share = list(ids[start : start + size])
+    if len(share) < size:
+        share += ids[: min(start, size - len(share))]
+    return share

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from connector.db import StateStore
 from connector.engine import Engine
 from connector.model import OrderStatus
+from connector.sync import in_turn
 
 __all__ = ["CHECK_CURSOR", "next_share", "share_differences"]
 
@@ -36,13 +37,7 @@ def next_share(store: StateStore, shop: str, engine: Engine, size: int) -> list[
     """The next ``size`` order ids in turn, from the engine's orders and the database's open ones;
     the cursor moves past them."""
     ids = sorted(set(engine.held_orders()) | set(store.order_ids(shop, [OrderStatus.OPEN])))
-    after = store.get_cursor(shop, CHECK_CURSOR)
-    start = 0
-    if after is not None:
-        start = next((n for n, i in enumerate(ids) if i > after), len(ids))
-    share = ids[start : start + size]
-    if len(share) < size:  # the end reached: round again from the start
-        share += ids[: min(start, size - len(share))]
+    share = in_turn(ids, store.get_cursor(shop, CHECK_CURSOR), size)
     if share:
         store.set_cursor(shop, CHECK_CURSOR, share[-1])
     return share
@@ -53,7 +48,7 @@ def share_differences(
 ) -> list[str]:
     """What differs between the engine and the database for these orders (empty: the same).
 
-    Each item names a kind and the ids: ``order 1042, 1043 (2)``.
+    Each item names a kind and at most five ids: ``order 1042, 1043 (+3 more)``.
     """
     held = engine.held_orders()
     stored = {order.platform_id: order for order in store.orders_by_ids(shop, order_ids)}

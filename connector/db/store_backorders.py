@@ -61,17 +61,10 @@ class BackorderStore(StoreBase):
         found.sort(key=lambda e: (e.sku, e.position, e.ordered_at, e.order_id, e.line_id))
         return found
 
-    def waiting_order_ids(
-        self, shop: str, *, after: str | None = None, limit: int | None = None
-    ) -> list[str]:
-        """The ids of the orders with a line in the queue, in id order: those past ``after``,
-        at most ``limit`` (a rotating reader's next share; None: all)."""
+    def waiting_order_ids(self, shop: str) -> list[str]:
+        """The ids of the orders with a line in the queue, in id order."""
         q = t.backorder_queue
         query = sa.select(q.c.order_id).where(q.c.shop == shop).distinct().order_by(q.c.order_id)
-        if after is not None:
-            query = query.where(q.c.order_id > after)
-        if limit is not None:
-            query = query.limit(limit)
         with self._conn() as conn:
             return [str(row[0]) for row in conn.execute(query)]
 
