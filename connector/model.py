@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 
-from connector.model_base import Money, order_ref_spellings, utc
+from connector.model_base import Money, order_ref_spellings, plan_record, utc
 from connector.model_base import direct_init as _direct_init
 from connector.model_notifications import (
     ChoiceCounts,
@@ -285,8 +285,7 @@ class PurchaseOrder:
         return max(0, self.quantity - self.received)
 
 
-@_direct_init
-@dataclass(frozen=True, slots=True)
+@plan_record
 class BackorderEntry:
     """One waiting order line in a SKU's queue, as the engine placed it."""
 
@@ -316,8 +315,7 @@ class BackorderEventKind(enum.StrEnum):
     RESUMED = "resumed"
 
 
-@_direct_init
-@dataclass(frozen=True, slots=True)
+@plan_record
 class BackorderEvent:
     """One line of the append-only backorder history: who, which line, how many, when, what happened."""
 

@@ -11,9 +11,9 @@ import inspect
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, dataclass_transform
 
-__all__ = ["Money", "direct_init", "order_ref_spellings", "utc"]
+__all__ = ["Money", "direct_init", "order_ref_spellings", "plan_record", "utc"]
 
 
 def order_ref_spellings(ref: str) -> tuple[str, ...]:
@@ -86,6 +86,22 @@ def direct_init(cls: type[_T]) -> type[_T]:
     init.__annotations__ = dict(generated.__annotations__)
     cls.__init__ = init  # type: ignore[method-assign]
     return cls
+
+
+@dataclass_transform(frozen_default=True)
+def plan_record(cls: type[_T]) -> type[_T]:
+    """A value the engine makes in bulk (queue entries, events, notifications, actions): frozen for
+    the type checker, a plain slots dataclass at run time, equal and hashable by value.
+
+    A frozen dataclass cannot assign its own fields: its ``__init__`` goes around its
+    ``__setattr__`` once per field (even :func:`direct_init`, 0.65 microseconds for 13 fields on
+    Python 3.11), where a plain one stores each slot directly (0.18). A cold plan of the benchmark
+    shop builds about 1.3M of these, so that difference is most of a second. Nothing may assign
+    a field after ``__init__``: ``mypy --strict`` refuses it in ``connector/`` and ``adapters/``
+    as it would for a frozen class, but at run time nothing stops it. The inputs the warm engine
+    keeps for days (orders, lines, variants) stay frozen at run time too.
+    """
+    return dataclass(slots=True, unsafe_hash=True)(cls)
 
 
 @direct_init

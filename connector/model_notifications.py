@@ -9,8 +9,7 @@ import enum
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from connector.model_base import Money
-from connector.model_base import direct_init as _direct_init
+from connector.model_base import Money, plan_record
 
 __all__ = [
     "ChoiceCounts",
@@ -45,8 +44,7 @@ class NotificationKind(enum.StrEnum):
     """A waiting line was swapped for an in-stock item on the customer's page: it ships now."""
 
 
-@_direct_init
-@dataclass(frozen=True, slots=True)
+@plan_record
 class NotificationLine:
     line_id: str
     sku: str
@@ -106,8 +104,7 @@ class ChoiceCounts:
         return bool(self.kept_waiting or self.customer_cancels or self.deadline_cancels)
 
 
-@_direct_init
-@dataclass(frozen=True, slots=True)
+@plan_record
 class Notification:
     """A message the engine wants a customer (or, for DIGEST, the store owner) to receive.
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from connector.model_base import direct_init as _direct_init
+from connector.model_base import plan_record
 
 if TYPE_CHECKING:  # annotations only: connector.model imports this module
     from connector.model import BackorderEntry, BackorderEvent, InventoryPolicy
@@ -36,8 +37,7 @@ class ChangeKind(enum.StrEnum):
     ETA = "eta"
 
 
-@_direct_init
-@dataclass(frozen=True, slots=True)
+@plan_record
 class StorefrontChange:
     """One change to what the storefront shows for a product or variant.
 
@@ -75,8 +75,7 @@ class OrderActionKind(enum.StrEnum):
     CREATE_DISCOUNT = "create_discount"
 
 
-@_direct_init
-@dataclass(frozen=True, slots=True)
+@plan_record
 class OrderAction:
     """One change to an order.
 

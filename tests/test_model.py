@@ -1,6 +1,7 @@
 """The common model's objects stay what the rest of the code counts on: frozen, equal by value,
 hashable, built with the dataclass signature (their ``__init__`` is our faster one, see
-``connector.model._direct_init``)."""
+``connector.model._direct_init``). The values a plan makes in bulk (``plan_record``) are frozen
+for the type checker and plain slots at run time: mypy must refuse to assign their fields."""
 
 from __future__ import annotations
 
@@ -9,11 +10,32 @@ import inspect
 import pickle
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from mypy import api
 
 from connector import model
-from connector.model import BackorderEntry, Money, SkippedPayload
+from connector.model import (
+    BackorderEntry,
+    BackorderEvent,
+    Money,
+    Notification,
+    NotificationLine,
+    OrderAction,
+    OrderLine,
+    SkippedPayload,
+    StorefrontChange,
+)
+
+PLAN_RECORDS = [
+    BackorderEntry,
+    BackorderEvent,
+    Notification,
+    NotificationLine,
+    OrderAction,
+    StorefrontChange,
+]
 
 MODEL_TYPES = [
     value
@@ -53,10 +75,34 @@ def test_signature_is_the_dataclass_one(cls: type) -> None:
         assert param.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
 
 
-def test_objects_stay_frozen_and_equal_by_value() -> None:
-    first = entry(eta=date(2026, 12, 1), reason="covered by PO-1")
+def test_inputs_stay_frozen_at_run_time() -> None:
+    line = OrderLine("L1", "O1", "V1", "SOFA-OAK", "Oak sofa", 2, Money(Decimal("10"), "EUR"))
     with pytest.raises(dataclasses.FrozenInstanceError):
-        first.waiting = 0  # type: ignore[misc]
+        line.quantity = 0  # type: ignore[misc]
+    assert line.quantity == 2
+
+
+def test_plan_records_are_frozen_for_the_type_checker(tmp_path: Path) -> None:
+    names = ", ".join(cls.__name__ for cls in PLAN_RECORDS)
+    probe = [f"from connector.model import {names}\n"]
+    fields = {cls: dataclasses.fields(cls)[0].name for cls in PLAN_RECORDS}
+    for cls, field in fields.items():
+        probe.append(
+            f"\n\ndef change_{cls.__name__}(record: {cls.__name__}) -> None:\n"
+            f"    record.{field} = record.{field}\n"
+        )
+    (tmp_path / "probe.py").write_text("".join(probe))
+    out, _, status = api.run(
+        [str(tmp_path / "probe.py"), "--strict", "--cache-dir", str(tmp_path / "cache")]
+    )
+    assert status == 1, out
+    for field in fields.values():
+        assert f'Property "{field}" defined in' in out and "is read-only" in out, out
+    assert f"Found {len(PLAN_RECORDS)} errors" in out, out
+
+
+def test_objects_are_equal_and_hashable_by_value() -> None:
+    first = entry(eta=date(2026, 12, 1), reason="covered by PO-1")
     assert first.waiting == 2
     same = entry(eta=date(2026, 12, 1), reason="covered by PO-1")
     assert first == same and hash(first) == hash(same) and first is not same
