@@ -9,8 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from connector.db import schema as t
-from connector.db.store_base import StoreBase, chunks, upsert
-from connector.model import InventoryPolicy, Money, Platform, Product, Shop, StockStatus, Variant
+from connector.db.store_base import SharedValues, StoreBase, chunks, upsert
+from connector.model import InventoryPolicy, Platform, Product, Shop, StockStatus, Variant
 
 __all__ = ["CatalogStore"]
 
@@ -63,7 +63,8 @@ class CatalogStore(StoreBase):
         query = sa.select(t.products).where(t.products.c.shop == shop)
         with self._conn() as conn:
             rows = conn.execute(query.order_by(t.products.c.platform_id)).mappings()
-            return [_product(row) for row in rows]
+            shared = SharedValues()
+            return [_product(row, shared) for row in rows]
 
     def product(self, shop: str, product_id: str) -> Product | None:
         query = sa.select(t.products).where(
@@ -90,7 +91,8 @@ class CatalogStore(StoreBase):
             query = query.where(t.variants.c.product_id == product_id)
         with self._conn() as conn:
             rows = conn.execute(query.order_by(t.variants.c.platform_id)).mappings()
-            return [_variant(row) for row in rows]
+            shared = SharedValues()
+            return [_variant(row, shared) for row in rows]
 
     def products_by_ids(self, shop: str, product_ids: Iterable[str]) -> list[Product]:
         """The products of ``shop`` with these platform ids (unknown ids are left out)."""
@@ -163,9 +165,10 @@ def _product_row(p: Product) -> dict[str, Any]:
     }
 
 
-def _product(row: sa.RowMapping) -> Product:
+def _product(row: sa.RowMapping, shared: SharedValues | None = None) -> Product:
+    shared = shared or SharedValues()
     return Product(
-        shop=row["shop"],
+        shop=shared.text(row["shop"]),
         platform_id=row["platform_id"],
         title=row["title"],
         updated_at=row["updated_at"],
@@ -203,14 +206,15 @@ def _variant_row(v: Variant) -> dict[str, Any]:
     }
 
 
-def _variant(row: sa.RowMapping) -> Variant:
+def _variant(row: sa.RowMapping, shared: SharedValues | None = None) -> Variant:
+    shared = shared or SharedValues()
     return Variant(
-        shop=row["shop"],
+        shop=shared.text(row["shop"]),
         platform_id=row["platform_id"],
         product_id=row["product_id"],
         sku=row["sku"],
         title=row["title"],
-        price=Money(row["price"], row["currency"]),
+        price=shared.price(row["price"], shared.text(row["currency"])),
         updated_at=row["updated_at"],
         tracked=bool(row["tracked"]),
         available=row["available"],

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 
 from connector.db import schema as t
-from connector.db.store_base import StoreBase, chunks, insert_rows, upsert
+from connector.db.store_base import SharedValues, StoreBase, chunks, insert_rows, upsert
 from connector.model import Customer, Money, Order, OrderLine, OrderStatus, order_ref_spellings
 
 __all__ = ["OrderStore"]
@@ -181,29 +180,15 @@ def _with_lines(
     return [_order(row, tuple(lines.pop(row["platform_id"], ())), shared) for row in rows]
 
 
-class _Shared:
-    """Equal values of one read made once and shared: a shop's million order lines name a few
-    thousand SKUs, titles and prices, one shop and currency, and its orders a few customers
-    each; an order and its lines hold one copy of its id. The model's objects
-    are immutable, so sharing them is safe; it spares the warm engine's memory (one copy of each
-    instead of one per line) and the read's time (Money checks its amount once per price)."""
+class _Shared(SharedValues):
+    """:class:`SharedValues` for an orders read: its orders name a few customers each, and an
+    order and its lines hold one copy of its id."""
 
-    __slots__ = ("customers", "money", "texts")
+    __slots__ = ("customers",)
 
     def __init__(self) -> None:
-        self.texts: dict[str, str] = {}
-        self.money: dict[tuple[Decimal, str], Money] = {}
+        super().__init__()
         self.customers: dict[tuple[Any, ...], Customer] = {}
-
-    def text(self, value: str) -> str:
-        return self.texts.setdefault(value, value)
-
-    def price(self, amount: Decimal, currency: str) -> Money:
-        key = (amount, currency)
-        found = self.money.get(key)
-        if found is None:
-            found = self.money[key] = Money(amount, currency)
-        return found
 
     def customer(self, row: sa.RowMapping) -> Customer:
         key = tuple(row[name] for name in _CUSTOMER_COLUMNS)
