@@ -224,3 +224,24 @@ def test_orders_placed_before_the_first_sync_get_no_confirmation_unless_asked(
     loud = replace(SETTINGS, shops=(replace(SETTINGS.shops[0], notify_existing=True),))
     plan = plan_for_shop(sqlite_db, loud, SHOP.name, NOW)
     assert {n.order_number for n in plan.notifications} == {"#ANNA", "#BEN", "#CARA"}
+
+
+def test_the_stored_queue_shares_its_orders_strings_and_times(sqlite_db: Database) -> None:
+    """A warm engine keeps the stored queue until its SKUs are planned again: each entry read
+    back holds its order's own id, line id, e-mail and time, and one copy of each repeated
+    value, not copies of its own (at the benchmark shop the copies were 96 MiB)."""
+    seed(sqlite_db)
+    state = load_engine_state(sqlite_db, SETTINGS.shops[0], NOW)
+    plan = plan_for_shop(sqlite_db, SETTINGS, SHOP.name, NOW)
+    store_applied(sqlite_db, state, plan)
+    read = load_engine_state(sqlite_db, SETTINGS.shops[0], NOW)
+    assert read.previous_queue == tuple(sqlite_db.queue(SHOP.name)) == plan.queue
+    orders = {o.platform_id: o for o in read.orders}
+    first, second = read.previous_queue
+    for entry in (first, second):
+        order = orders[entry.order_id]
+        (own,) = order.lines
+        assert entry.order_id is order.platform_id and entry.line_id is own.platform_id
+        assert entry.sku is own.sku and entry.customer_email is order.customer.email
+        assert entry.ordered_at is order.created_at
+    assert first.shop is second.shop and first.sku is second.sku
