@@ -60,6 +60,70 @@ class Remote:
         return [SimpleNamespace(method=m, operation=o, path=o) for m, o in rows]
 
 
+def census(top: int = 18) -> None:
+    """The daemon's heap by type: what its RSS is made of (objects and the strings, numbers and
+    dates they hold, each counted once)."""
+    import gc
+    from collections import Counter
+
+    gc.unfreeze()  # gc.get_objects() leaves out the frozen generation, where the engine lives
+    try:
+        tracked = gc.get_objects()
+        seen = {id(obj): obj for obj in tracked}
+        for obj in tracked:
+            for inner in gc.get_referents(obj):
+                if not gc.is_tracked(inner):
+                    seen.setdefault(id(inner), inner)
+        count: Counter[str] = Counter()
+        size: Counter[str] = Counter()
+        for obj in seen.values():
+            name = type(obj).__name__
+            count[name] += 1
+            size[name] += sys.getsizeof(obj)
+        del seen, tracked
+    finally:
+        gc.freeze()
+    total = sum(size.values()) / 2**20
+    print(f"heap census: {total:.0f} MiB in objects (sys.getsizeof), by type:")
+    for name, bytes_ in size.most_common(top):
+        print(f"  {name:<24} {count[name]:>10,} {bytes_ / 2**20:>8.1f} MiB")
+    _fields_census()
+
+
+def _fields_census() -> None:
+    """Per field of the bulk model types: how many distinct objects its values are (a value
+    shared by many rows is one object) and their size, first holder counted."""
+    import dataclasses
+    import gc
+
+    from connector.model import BackorderEntry, Order, OrderLine, Variant
+
+    kinds = (Order, OrderLine, BackorderEntry, Variant)
+    gc.unfreeze()
+    try:
+        held = [obj for obj in gc.get_objects() if type(obj) in kinds]
+    finally:
+        gc.freeze()
+    claimed: set[int] = set()
+    for kind in kinds:
+        rows = [obj for obj in held if type(obj) is kind]
+        for field in dataclasses.fields(kind):  # type: ignore[arg-type]
+            distinct = 0
+            bytes_ = 0
+            for row in rows:
+                value = getattr(row, field.name)
+                if value is None or isinstance(value, (bool, int)) or id(value) in claimed:
+                    continue
+                claimed.add(id(value))
+                distinct += 1
+                bytes_ += sys.getsizeof(value)
+            if bytes_ > 2**20:
+                print(
+                    f"  {kind.__name__}.{field.name:<22} {distinct:>10,} distinct "
+                    f"{bytes_ / 2**20:>8.1f} MiB"
+                )
+
+
 def main() -> None:
     from connector import daemon as daemon_module
     from connector.daemon import Daemon
@@ -76,6 +140,9 @@ def main() -> None:
     parser.add_argument("--profile", default="", help="cProfile PREFIX.start/quiet/new.prof")
     parser.add_argument("--report", action="store_true", help="then time the console's report once")
     parser.add_argument("--postgres", default="", help="an empty PostgreSQL database's URL")
+    parser.add_argument(
+        "--census", action="store_true", help="after the start, the daemon's heap by type"
+    )
     parser.add_argument(
         "--wc-version",
         default="10.3.0",
@@ -132,6 +199,8 @@ def main() -> None:
 
         try:
             cycle("start (engine built from the database)", f"{prof}.start.prof" if prof else "")
+            if args.census:
+                census()
             for number in range(1, args.rounds + 1):
                 where = f"{prof}.quiet.prof" if prof and number == 1 else ""
                 cycle(f"quiet cycle {number}", where)
