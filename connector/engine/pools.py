@@ -10,7 +10,7 @@ oldest order first across the pool, and each SKU is worked out with its share as
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from connector.model import Order, OrderLine, OrderStatus
@@ -19,7 +19,7 @@ __all__ = ["pool_available"]
 
 
 def pool_available(
-    available: int, members: Mapping[str, Sequence[tuple[Order, OrderLine]]]
+    available: int, members: Mapping[str, Iterable[tuple[Order, OrderLine]]]
 ) -> dict[str, int]:
     """Each member SKU's ``available`` as if it had its own count: its share of the pool's stock
     (served oldest order first across the pool) less its own open demand."""

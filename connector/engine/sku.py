@@ -6,7 +6,7 @@ which is what lets the engine recompute just the SKUs a change touched.
 
 from __future__ import annotations
 
-from collections.abc import Container, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -114,7 +114,7 @@ def work_out_sku(
     *,
     variant: Variant | None,
     policy: PolicySettings,
-    lines: Sequence[tuple[Order, OrderLine]] | None,
+    lines: Iterable[tuple[Order, OrderLine]] | None,
     previous: Sequence[BackorderEntry],
     purchase_orders: Sequence[PurchaseOrder],
     now: datetime,
