@@ -78,9 +78,7 @@ class OrderStore(StoreBase):
         ids = query.with_only_columns(t.orders.c.platform_id)
         query = query.order_by(t.orders.c.created_at, t.orders.c.platform_id)
         with self._conn() as conn:
-            # The lines by the same filter, in one statement: a whole shop's orders in chunks of
-            # ids took thousands of statements (2,889 for 500k orders).
-            return _with_lines(conn, shop, list(conn.execute(query).mappings()), ids)
+            return _streamed_with_lines(conn, shop, query, ids)
 
     def order_ids(self, shop: str, statuses: Iterable[OrderStatus]) -> list[str]:
         """The platform ids of the orders of ``shop`` in these statuses, in id order."""
@@ -178,6 +176,63 @@ def _with_lines(
         for line in conn.execute(query).mappings():
             lines[line["order_id"]].append(_line(line, shared))
     return [_order(row, tuple(lines.pop(row["platform_id"], ())), shared) for row in rows]
+
+
+def _streamed_with_lines(
+    conn: sa.Connection, shop: str, query: sa.Select[Any], ids: sa.Select[Any]
+) -> list[Order]:
+    """The orders ``query`` selects, with their lines: :func:`_with_lines` for a whole shop.
+
+    Each order row becomes its order as it arrives, without its lines; then the lines are read by
+    the same filter in one statement (a whole shop's orders in chunks of ids took thousands of
+    statements: 2,889 for 500k orders), and each order is made again with its lines. Holding
+    every order row until the lines came (500k rows and the copies of values each carries) left
+    a warm daemon's heap with a hole wherever a row had been, which its RSS kept; an order made
+    again takes the place of the one it replaces.
+    """
+    shared = _Shared()
+    found: list[Order] = []
+    place: dict[str, int] = {}
+    for row in conn.execute(query).mappings():
+        order = _order(row, (), shared)
+        place[order.platform_id] = len(found)
+        found.append(order)
+    lines = (
+        sa.select(t.order_lines)
+        .where(t.order_lines.c.shop == shop, t.order_lines.c.order_id.in_(ids))
+        .order_by(t.order_lines.c.order_id, t.order_lines.c.position)
+    )
+    current: list[OrderLine] = []
+    for row in conn.execute(lines).mappings():
+        if current and row["order_id"] != current[0].order_id:
+            _attach(found, place, current)
+            current = []
+        current.append(_line(row, shared))
+    if current:
+        _attach(found, place, current)
+    return found
+
+
+def _attach(found: list[Order], place: dict[str, int], lines: list[OrderLine]) -> None:
+    at = place.get(lines[0].order_id)
+    if at is None:  # an order that came in between the two statements: read next time
+        return
+    o = found[at]
+    found[at] = Order(
+        o.shop,
+        o.platform_id,
+        o.number,
+        o.created_at,
+        o.updated_at,
+        o.status,
+        o.currency,
+        o.customer,
+        tuple(lines),
+        o.locale,
+        o.tags,
+        o.cancelled_at,
+        o.note,
+    )
 
 
 class _Shared(SharedValues):
