@@ -33,11 +33,11 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from connector.db import StateStore
-from connector.engine import Engine, StateDelta, variant_key
+from connector.engine import Engine, EngineState, StateDelta, variant_key
 from connector.metrics import Metrics
 from connector.model import Plan, PurchaseOrder
 from connector.planning import load_shop_state
-from connector.saved_queue import SavedQueue
+from connector.saved_queue import SavedQueue, by_sku
 from connector.settings import Settings
 from connector.warm_check import next_share, share_differences
 
@@ -175,26 +175,28 @@ class ShopEngine:
     # -- inside ---------------------------------------------------------------------------------
 
     def _build(self, store: StateStore, now: datetime, reason: str) -> Plan:
-        engine, plan, state_pos = self._cold(store, now)
-        self._adopt(engine, state_pos, now)
+        engine, plan, state = self._cold(store, now)
+        self._adopt(engine, state, now)
         self.builds += 1
         self.metrics.inc("connector_engine_builds_total", shop=self.shop, reason=reason)
         return plan
 
-    def _cold(
-        self, store: StateStore, now: datetime
-    ) -> tuple[Engine, Plan, tuple[PurchaseOrder, ...]]:
+    def _cold(self, store: StateStore, now: datetime) -> tuple[Engine, Plan, EngineState]:
         state = load_shop_state(store, self.settings, self.shop, now)
         engine = Engine(self.settings.policies, self.settings.default_policy)
         engine.load(state)
-        return engine, engine.plan(now), state.purchase_orders
+        return engine, engine.plan(now), state
 
-    def _adopt(self, engine: Engine, pos: Sequence[PurchaseOrder], now: datetime) -> None:
+    def _adopt(self, engine: Engine, state: EngineState, now: datetime) -> None:
         # Every line indexed now, at the build, not at the first change: at the benchmark shop
         # that was 1.3 s more for the first cycle with new orders (3 to 5 s against 1.3 to 1.6 s).
         engine.prepare_incremental()
         self.engine = engine
-        self._pos = {po.id: po for po in pos}
+        # The stored queue is the one just read: the cycle then writes only the SKUs whose queue
+        # the plan changed. Not knowing it, the first cycle after a start rewrote every row
+        # (200k at the benchmark shop: 4 s, and 105 MB of the daemon's RSS for the rows).
+        self.saved_queue.saved(by_sku(state.previous_queue))
+        self._pos = {po.id: po for po in state.purchase_orders}
         self._pending = set()
         self._checked_at = now
 
@@ -204,7 +206,7 @@ class ShopEngine:
         if len(self.engine.held_orders()) > share_size:
             return self._check_share(store, now, share_size, full=full)
         warm = self.engine.plan(now)
-        engine, cold, pos = self._cold(store, now)
+        engine, cold, state = self._cold(store, now)
         differs = plan_difference(warm, cold)
         self.checks += 1
         self._checked_at = now
@@ -220,7 +222,7 @@ class ShopEngine:
             ", ".join(differs),
             extra={"shop": self.shop, "differs": differs},
         )
-        self._adopt(engine, pos, now)
+        self._adopt(engine, state, now)
         return cold
 
     def _check_share(self, store: StateStore, now: datetime, size: int, *, full: bool) -> Plan:

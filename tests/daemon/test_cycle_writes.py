@@ -92,3 +92,21 @@ def test_a_quiet_cycle_writes_no_queue_row_and_a_busy_one_only_the_skus_it_chang
     assert deleted == 1  # one statement for the changed SKUs' queues, not the shop's
     assert inserted == sum(1 for e in busy.plan.queue if e.sku == low.sku)
     assert plan_for_shop(woo.db, woo.settings, SHOP, woo.clock()).is_empty
+
+
+def test_a_restarted_daemon_writes_no_queue_row_when_the_stored_queue_stands(
+    woo: SimpleNamespace,
+) -> None:
+    """The engine built at a start reads the stored queue; the first cycle compares against it
+    instead of rewriting every row (200k at the benchmark shop: 4 s and 105 MB of RSS)."""
+    _cycle(woo)
+    _cycle(woo)  # the re-read of the first cycle's writes
+    assert _cycle(woo).plan.is_empty
+    queued = woo.db.queue(SHOP)
+    assert queued
+    woo.daemon.close()
+    woo.daemon = Daemon(woo.settings, woo.db, clock=woo.clock, renew_every=0)
+    restarted = _cycle(woo)
+    assert restarted.plan.is_empty
+    assert woo.written == []  # nothing deleted, nothing inserted
+    assert woo.db.queue(SHOP) == queued
