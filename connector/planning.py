@@ -7,16 +7,13 @@ plan. The cycle applies it and then stores ``plan.queue`` (``replace_queue``) an
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from connector.db.store import StateStore
 from connector.engine import EngineState, decide
 from connector.engine.events import heads_up_told, news_owed, was_mailed
 from connector.model import (
-    BackorderEntry,
     BackorderEvent,
-    Order,
     OrderStatus,
     Plan,
     Shop,
@@ -30,7 +27,6 @@ __all__ = [
     "load_shop_state",
     "plan_for_shop",
     "plan_with_state",
-    "sharing_orders",
     "shop_record",
 ]
 
@@ -80,83 +76,38 @@ def load_engine_state(
     """
     now = utc(now)
     name = shop.name
+    # The history first, and only what is drawn from it kept: its rows are gone before the
+    # orders come, so the orders fill their place instead of leaving holes around them (read
+    # last, 200k events at the benchmark shop raised the daemon's RSS by 110 MB for good).
+    history = store.events(name, since=now - timedelta(days=reminder_days + 1))
+    contacted = contact_times(history)
+    heads_up, owed = heads_up_told(history), news_owed(history, contacted)
+    del history
     orders = {o.platform_id: o for o in store.orders(name, statuses=[OrderStatus.OPEN])}
     # Only the other statuses: the open ones are in already (reading them twice doubled the
     # read of a shop whose open orders changed lately: all of them, after a first sync).
     others = [status for status in OrderStatus if status is not OrderStatus.OPEN]
     for order in store.orders(name, statuses=others, since=now - timedelta(days=RECENT_DAYS)):
         orders.setdefault(order.platform_id, order)
-    previous = store.queue(name)
+    previous = store.queue(name, orders=orders)
     for entry in previous:
         if entry.order_id not in orders:
             # A queued order that changed long ago: read it, so its line can leave the queue.
             found = store.order(name, entry.order_id)
             if found is not None:
                 orders[found.platform_id] = found
-    history = store.events(name, since=now - timedelta(days=reminder_days + 1))
     return EngineState(
         shop=shop_record(store, shop),
         products=tuple(store.products(name)),
         variants=tuple(store.variants(name)),
         orders=tuple(sorted(orders.values(), key=lambda o: (o.created_at, o.platform_id))),
         purchase_orders=tuple(store.purchase_orders(name, open_only=True)),
-        previous_queue=sharing_orders(previous, orders),
-        last_contacted=(contacted := contact_times(history)),
-        heads_up=heads_up_told(history),
-        news_owed=news_owed(history, contacted),
+        previous_queue=tuple(previous),
+        last_contacted=contacted,
+        heads_up=heads_up,
+        news_owed=owed,
         quiet_before=None if shop.notify_existing else store.first_synced_at(name),
     )
-
-
-def sharing_orders(
-    queue: Iterable[BackorderEntry], orders: Mapping[str, Order]
-) -> tuple[BackorderEntry, ...]:
-    """The stored ``queue`` with each entry holding the very strings and times of its order as
-    read beside it, and one copy of each value that repeats (shop, SKU, date, explanation).
-
-    Read from the database, every field of every entry is an object of its own: at the benchmark
-    shop the 200k waiting lines held 96 MiB of copies, which a warm engine keeps until their SKU
-    is planned again. The values are equal, so nothing else changes.
-    """
-    texts: dict[str, str] = {}
-    dates: dict[date | None, date | None] = {}
-    shared: list[BackorderEntry] = []
-    for entry in queue:
-        order_id, line_id, email, at = (
-            entry.order_id,
-            entry.line_id,
-            entry.customer_email,
-            entry.ordered_at,
-        )
-        sku = entry.sku
-        order = orders.get(order_id)
-        if order is not None:
-            order_id = order.platform_id
-            email = order.customer.email if order.customer.email == email else email
-            at = order.created_at if order.created_at == at else at
-            for line in order.lines:
-                if line.platform_id == line_id:
-                    line_id = line.platform_id
-                    sku = line.sku if line.sku == sku else sku
-                    break
-        shared.append(
-            BackorderEntry(
-                texts.setdefault(entry.shop, entry.shop),
-                texts.setdefault(sku, sku),
-                order_id,
-                line_id,
-                email,
-                at,
-                entry.waiting,
-                entry.allocated,
-                entry.position,
-                entry.priority,
-                entry.preorder,
-                dates.setdefault(entry.eta, entry.eta),
-                texts.setdefault(entry.reason, entry.reason),
-            )
-        )
-    return tuple(shared)
 
 
 def plan_for_shop(db: StateStore, settings: Settings, shop_name: str, now: datetime) -> Plan:
