@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from connector.clock import FrozenClock
-from connector.db import Database
+from connector.db import Database, open_database
 from connector.model import (
     BackorderEntry,
     BackorderEvent,
@@ -400,3 +400,20 @@ def test_open_supply_for_a_sku_no_variant_has_is_listed(db: Database) -> None:
         db.add_purchase_order(po)
     assert db.purchase_orders_for_unknown_skus("acme") == [typo]
     assert db.purchase_orders_for_unknown_skus("beta") == [other_shop]
+
+
+@pytest.mark.postgres
+def test_every_run_of_a_statement_is_planned_for_the_tables_as_they_are(
+    pg_schema_url: str,
+) -> None:
+    """PostgreSQL: psycopg prepares a statement after 5 runs and the server may keep one generic
+    plan, made while the tables were empty; a first sync's upserts then scanned whole tables as
+    they grew (quadratic: 500k orders would take hours). Each connection plans every run."""
+    db = open_database(pg_schema_url)
+    try:
+        for _ in range(3):  # a fresh connection and the pooled ones alike
+            with db.engine.connect() as conn:
+                mode = conn.exec_driver_sql("SHOW plan_cache_mode").scalar()
+                assert mode == "force_custom_plan"
+    finally:
+        db.close()
