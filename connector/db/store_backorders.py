@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from connector.db import schema as t
-from connector.db.store_base import StoreBase, chunks, clean_rows, upsert
+from connector.db.store_base import SharedValues, StoreBase, chunks, clean_rows, upsert
 from connector.model import (
     BackorderEntry,
     BackorderEvent,
@@ -215,18 +215,19 @@ def _entry(row: sa.RowMapping) -> BackorderEntry:
     )
 
 
-class _SharedEntries:
-    """Queue entries made from rows with the strings and times of the orders they belong to."""
+class _SharedEntries(SharedValues):
+    """Queue entries made from rows with the strings and times of the orders they belong to,
+    and the read's other repeated values shared as every read shares them (:class:`SharedValues`)."""
 
-    __slots__ = ("dates", "orders", "texts")
+    __slots__ = ("dates", "orders")
 
     def __init__(self, orders: Mapping[str, Order]) -> None:
+        super().__init__()
         self.orders = orders
-        self.texts: dict[str, str] = {}
         self.dates: dict[date | None, date | None] = {}
 
     def entry(self, row: sa.RowMapping) -> BackorderEntry:
-        texts = self.texts
+        text = self.text
         order_id, line_id, sku = row["order_id"], row["line_id"], row["sku"]
         email, at = row["customer_email"], row["ordered_at"]
         order = self.orders.get(order_id)
@@ -241,8 +242,8 @@ class _SharedEntries:
                     break
         eta, reason = row["eta"], row["reason"]
         return BackorderEntry(
-            texts.setdefault(row["shop"], row["shop"]),
-            texts.setdefault(sku, sku),
+            text(row["shop"]),
+            text(sku),
             order_id,
             line_id,
             email,
@@ -253,7 +254,7 @@ class _SharedEntries:
             row["priority"],
             bool(row["preorder"]),
             self.dates.setdefault(eta, eta),
-            texts.setdefault(reason, reason),
+            text(reason),
         )
 
 
