@@ -34,6 +34,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -220,7 +221,9 @@ def _line(
     ) + (f"\n{counts.line()}" if counts is not None else "")
 
 
-def bench_cycles(products: int, orders: int, rounds: int = 3, profile: str = "") -> None:
+def bench_cycles(
+    products: int, orders: int, rounds: int = 3, profile: str = "", status_holds: bool = False
+) -> None:
     """Quiet and 100-new-order cycles with the warm engine, and a cold cycle to compare."""
     import random
     import resource
@@ -245,6 +248,9 @@ def bench_cycles(products: int, orders: int, rounds: int = 3, profile: str = "")
         db = open_database(f"sqlite:///{folder}/state.db", clock=clock)
         where = SimpleNamespace(name=shop, platform=Platform.WOOCOMMERCE, store=store)
         settings = demo_settings([where], "sqlite://", Path(folder) / "outbox")  # type: ignore[list-item]
+        if status_holds:
+            shops = tuple(replace(s, on_hold_fully_waiting=True) for s in settings.shops)
+            settings = replace(settings, shops=shops)
         for number, sku in enumerate(backordered_skus(spec)):
             due = clock().date() + timedelta(days=10 + number % 30)
             db.add_purchase_order(PurchaseOrder(f"PO-{number}", shop, sku, 50, due))
@@ -350,10 +356,15 @@ def main() -> None:
         "cycles into PREFIX.quiet.prof and PREFIX.new.prof",
     )
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--status-holds",
+        action="store_true",
+        help="with --cycles: the shop puts whole orders on hold by status (on_hold_fully_waiting)",
+    )
     args = parser.parse_args()
     if args.cycles:
         logging.basicConfig(level=logging.WARNING)
-        bench_cycles(args.products, args.orders, args.rounds, args.profile)
+        bench_cycles(args.products, args.orders, args.rounds, args.profile, args.status_holds)
         return
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
