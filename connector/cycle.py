@@ -382,6 +382,7 @@ def _status_holds(deps: CycleDeps, plan: Plan, report: CycleReport) -> list[Writ
         queue=plan.queue,
         now=deps.clock(),
         skip=frozenset(failed),
+        warm=deps.warm.status_orders() if deps.warm is not None else None,
     )
 
 

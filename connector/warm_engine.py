@@ -36,6 +36,7 @@ from connector.db import StateStore
 from connector.engine import Engine, EngineState, StateDelta, variant_key
 from connector.metrics import Metrics
 from connector.model import Plan, PurchaseOrder
+from connector.order_status_holds import StatusHoldMemory, WarmOrders
 from connector.planning import load_shop_state
 from connector.saved_queue import SavedQueue, by_sku
 from connector.settings import Settings
@@ -107,6 +108,8 @@ class ShopEngine:
         self._checked_at: datetime | None = None
         self.saved_queue = SavedQueue()
         """The queue as this process last saved it: a cycle writes only the SKUs that changed."""
+        self.status_holds = StatusHoldMemory()
+        """The shop's status holds as this process last recorded and judged them."""
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -114,6 +117,7 @@ class ShopEngine:
         """Rebuild at the next plan if the shop's lease changed hands since the engine was built."""
         if generation != self.generation:
             self.saved_queue.forget()
+            self.status_holds.forget()
             if self.engine is not None:
                 self.discard("the lease changed hands")
             self.generation = generation
@@ -125,10 +129,19 @@ class ShopEngine:
         self.engine = None
         self._pending = set()
         self.saved_queue.forget()
+        self.status_holds.forget()
 
     @property
     def warm(self) -> bool:
         return self.engine is not None
+
+    def status_orders(self) -> WarmOrders | None:
+        """The engine's orders and who waits, to judge status holds from (None: no engine)."""
+        if self.engine is None:
+            return None
+        return WarmOrders(
+            self.engine.held_orders(), self.engine.waiting_by_order(), self.status_holds
+        )
 
     # -- planning -------------------------------------------------------------------------------
 

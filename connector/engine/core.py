@@ -326,6 +326,13 @@ class Engine(PlanAssembly):
         """The whole shop's queue as last planned, by SKU then position."""
         return tuple(chain.from_iterable(self._queues[key] for key in sorted(self._queues)))
 
+    def waiting_by_order(self) -> Mapping[str, tuple[BackorderEntry, ...]]:
+        """Order id -> its entries that wait, as last planned (read only). An order's tuple stays
+        the same object until a plan changes what it waits for, so a caller can tell what did."""
+        if self._waiting_stale:
+            self._rebuild_waiting()
+        return MappingProxyType(self._order_waiting)
+
     def held_orders(self) -> Mapping[str, Order]:
         """The orders this engine plans with, by platform id (read only: the daemon's engine
         check compares a share of them with the database)."""
