@@ -224,8 +224,11 @@ class OrderActionWriter:
         return self.client.retrying(attempt)
 
     def internal_note(self, order_id: str, text: str) -> WriteStatus:
-        """An internal note on the order (never mailed), unless the same text is already there."""
-        return self._note(order_id, text, check_first=True)
+        """An internal note on the order (never mailed) that tells of a write just made: posted
+        without reading the notes first (the write it tells of happens once, so its note does;
+        a second hold after a release is told again). A try whose answer was lost reads first,
+        so a retry does not post it twice."""
+        return self._note(order_id, text, check_first=False)
 
     def _add_note(self, action: OrderAction) -> WriteResult:
         if not action.note.strip() or not action.order_id.isdigit():

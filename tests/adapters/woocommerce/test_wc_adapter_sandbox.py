@@ -215,3 +215,31 @@ def test_refunded_units_read_back_as_cancelled_with_one_request_per_refunded_ord
     assert all(ln.cancelled == 0 for key, ln in by_id.items() if key != str(line["id"]))
     refund_reads = [op for op in lists(store) if op.endswith("refunds")]
     assert len(refund_reads) == 1
+
+
+def test_a_status_move_costs_one_note_post_per_order_and_each_move_is_told(
+    store: WooCommerceSandbox, adapter: WooCommerceAdapter
+) -> None:
+    from connector.model_status import OrderStatusMove
+
+    sku = next(
+        str(v["sku"])
+        for v in [*store.state()["products"], *store.state()["variations"]]
+        if v.get("sku") and v.get("manage_stock") is True
+    )
+    orders = [store.place_order(f"c{n}@example.com", [(sku, 1)], checkout=False) for n in range(3)]
+    hold = [OrderStatusMove("woo", order, True, ((f"{order}-1", 1),)) for order in orders]
+    store.log.clear()
+    results = adapter.move_order_statuses(hold)
+    assert [r.status for r in results] == [WriteStatus.DONE] * 3
+    asked = [(e.method, e.operation) for e in store.log.entries()]
+    # Read the orders, move them in one batch, one note each: no read of the notes before.
+    assert [m for m, _ in asked].count("POST") == 4
+    assert [m for m, _ in asked].count("GET") == 1
+
+    # Released, then held again: the second hold is told as the first was.
+    adapter.move_order_statuses([OrderStatusMove("woo", orders[0], False)])
+    adapter.move_order_statuses(hold[:1])
+    notes = [n["note"] for n in store.state()["notes"].get(orders[0], [])]
+    assert sum(n.startswith("Put on hold by the backorder connector") for n in notes) == 2
+    assert sum(n.startswith("Back to Processing") for n in notes) == 1
