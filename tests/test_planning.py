@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -245,3 +247,48 @@ def test_the_stored_queue_shares_its_orders_strings_and_times(sqlite_db: Databas
         assert entry.sku is own.sku and entry.customer_email is order.customer.email
         assert entry.ordered_at is order.created_at
     assert first.shop is second.shop and first.sku is second.sku
+
+
+@pytest.mark.postgres
+def test_a_whole_shop_read_comes_from_the_server_in_batches_on_postgresql(
+    pg_schema_url: str,
+) -> None:
+    """psycopg receives a plain statement's whole result before its first row is read: a warm
+    engine's start read a million order lines at once, and the daemon kept that memory (1,074 MB
+    after the start on PostgreSQL against 788 MB on SQLite). The start's reads of whole tables
+    go through server-side cursors, fetched in batches."""
+    import sqlalchemy as sa
+
+    db = open_database(pg_schema_url)
+    try:
+        seed(db)
+        state = load_engine_state(db, SETTINGS.shops[0], NOW)
+        plan = plan_for_shop(db, SETTINGS, SHOP.name, NOW)
+        store_applied(db, state, plan)
+        cursors: dict[str, set[str]] = {}
+
+        def seen(_c: Any, cursor: Any, statement: str, *_rest: Any) -> None:
+            found = re.search(r"\bFROM (\w+)", statement)
+            if statement.lstrip().startswith("SELECT") and found:
+                cursors.setdefault(found.group(1), set()).add(type(cursor).__name__)
+
+        sa.event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            again = load_engine_state(db, SETTINGS.shops[0], NOW + timedelta(minutes=5))
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", seen)
+        for table in (
+            "orders",
+            "order_lines",
+            "backorder_queue",
+            "backorder_events",
+            "products",
+            "variants",
+        ):
+            assert cursors.get(table) == {"ServerCursor"}, (table, cursors)
+        assert [o.platform_id for o in again.orders] == ["ANNA", "BEN"]
+        assert [len(o.lines) for o in again.orders] == [1, 1]
+        assert sorted(e.line_id for e in again.previous_queue) == ["A1", "B1"]
+        assert again.last_contacted.keys() == {"ANNA", "BEN"}
+    finally:
+        db.close()

@@ -10,7 +10,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from connector.db import schema as t
-from connector.db.store_base import SharedValues, StoreBase, chunks, clean_rows, upsert
+from connector.db.store_base import (
+    SharedValues,
+    StoreBase,
+    chunks,
+    clean_rows,
+    streamed,
+    upsert,
+)
 from connector.model import (
     BackorderEntry,
     BackorderEvent,
@@ -91,7 +98,7 @@ class BackorderStore(StoreBase):
             query = query.where(q.c.sku == sku)
         query = query.order_by(q.c.sku, q.c.position, q.c.ordered_at, q.c.order_id, q.c.line_id)
         with self._conn() as conn:
-            rows = conn.execute(query).mappings()
+            rows = streamed(conn, query).mappings()
             if orders is None:
                 return [_entry(row) for row in rows]
             shared = _SharedEntries(orders)
@@ -131,7 +138,7 @@ class BackorderStore(StoreBase):
         if order_id is not None:
             query = query.where(e.c.order_id == order_id)
         with self._conn() as conn:
-            rows = conn.execute(query.order_by(e.c.at, e.c.id)).mappings()
+            rows = streamed(conn, query.order_by(e.c.at, e.c.id)).mappings()
             return [_event(row) for row in rows]
 
     def add_purchase_order(self, po: PurchaseOrder) -> None:

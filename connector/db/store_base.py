@@ -13,9 +13,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from connector.clock import Clock
 from connector.model import Money
 
-__all__ = ["StoreBase", "chunks", "clean_rows", "insert_rows", "upsert"]
+__all__ = ["StoreBase", "chunks", "clean_rows", "insert_rows", "streamed", "upsert"]
 
 _CHUNK = 500  # ids per IN (...) clause: well under SQLite's and PostgreSQL's parameter limits
+STREAM_ROWS = 2_000
+"""Rows fetched at a time by :func:`streamed`."""
 
 
 class StoreBase:
@@ -97,6 +99,20 @@ def clean_rows(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> list[M
         {k: v.replace("\x00", "\ufffd") if isinstance(v, str) else v for k, v in row.items()}
         for row in rows
     ]
+
+
+def streamed(conn: sa.Connection, query: sa.Executable) -> sa.CursorResult[Any]:
+    """Run a read that may return a whole shop (its orders, their lines, the queue, the history)
+    so that its rows come from the server in batches of :data:`STREAM_ROWS` as they are used.
+
+    On PostgreSQL, psycopg otherwise receives a statement's whole result into the process before
+    the first row is read: a warm engine's start read a million order lines that way, and the
+    memory that held them stayed with the daemon (its RSS after the start was 1,074 MB, against
+    788 MB on SQLite, which always hands rows over as they are read). Here the result is a
+    server-side cursor (``DECLARE ... CURSOR``, then ``FETCH`` per batch) inside the transaction
+    the read already runs in.
+    """
+    return conn.execute(query.execution_options(stream_results=True, yield_per=STREAM_ROWS))
 
 
 def chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from connector.db import schema as t
-from connector.db.store_base import SharedValues, StoreBase, chunks, upsert
+from connector.db.store_base import SharedValues, StoreBase, chunks, streamed, upsert
 from connector.model import InventoryPolicy, Platform, Product, Shop, StockStatus, Variant
 
 __all__ = ["CatalogStore"]
@@ -62,7 +62,7 @@ class CatalogStore(StoreBase):
     def products(self, shop: str) -> list[Product]:
         query = sa.select(t.products).where(t.products.c.shop == shop)
         with self._conn() as conn:
-            rows = conn.execute(query.order_by(t.products.c.platform_id)).mappings()
+            rows = streamed(conn, query.order_by(t.products.c.platform_id)).mappings()
             shared = SharedValues()
             return [_product(row, shared) for row in rows]
 
@@ -90,7 +90,7 @@ class CatalogStore(StoreBase):
         if product_id is not None:
             query = query.where(t.variants.c.product_id == product_id)
         with self._conn() as conn:
-            rows = conn.execute(query.order_by(t.variants.c.platform_id)).mappings()
+            rows = streamed(conn, query.order_by(t.variants.c.platform_id)).mappings()
             shared = SharedValues()
             return [_variant(row, shared) for row in rows]
 

@@ -10,7 +10,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from connector.db import schema as t
-from connector.db.store_base import SharedValues, StoreBase, chunks, insert_rows, upsert
+from connector.db.store_base import (
+    SharedValues,
+    StoreBase,
+    chunks,
+    insert_rows,
+    streamed,
+    upsert,
+)
 from connector.model import Customer, Money, Order, OrderLine, OrderStatus, order_ref_spellings
 
 __all__ = ["OrderStore"]
@@ -193,7 +200,7 @@ def _streamed_with_lines(
     shared = _Shared()
     found: list[Order] = []
     place: dict[str, int] = {}
-    for row in conn.execute(query).mappings():
+    for row in streamed(conn, query).mappings():
         order = _order(row, (), shared)
         place[order.platform_id] = len(found)
         found.append(order)
@@ -203,7 +210,7 @@ def _streamed_with_lines(
         .order_by(t.order_lines.c.order_id, t.order_lines.c.position)
     )
     current: list[OrderLine] = []
-    for row in conn.execute(lines).mappings():
+    for row in streamed(conn, lines).mappings():
         if current and row["order_id"] != current[0].order_id:
             _attach(found, place, current)
             current = []
