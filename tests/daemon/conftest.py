@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +14,7 @@ import sqlalchemy as sa
 from connector.clock import FrozenClock
 from connector.daemon import Daemon
 from connector.db import Database, open_database
+from connector.model import Platform
 from connector.scheduler import JobInfo, Scheduler
 
 
@@ -55,3 +59,25 @@ def started_jobs(scheduler: Scheduler, daemon: Daemon | None = None) -> dict[str
         return {job.id: job for job in scheduler.jobs()}
     finally:
         scheduler.stop()
+
+
+@contextmanager
+def demo_woo_shop(folder: Path, url: str, shop: str) -> Iterator[SimpleNamespace]:
+    """The demo's WooCommerce sandbox shop an hour after its seed, a state database at ``url`` on
+    the sandbox's clock, and the demo's settings for it: ``clock``, ``store``, ``db``,
+    ``settings``. Closed (database and sandbox) when the block ends."""
+    from connector.demo import demo_settings
+    from connector.sandbox.seed import demo_spec
+    from connector.sandbox.woocommerce import WooCommerceSandbox
+
+    clock = FrozenClock(demo_spec().start)
+    store = WooCommerceSandbox(demo_spec(), clock=clock).start()
+    clock.advance(timedelta(hours=1))
+    shops = [SimpleNamespace(name=shop, platform=Platform.WOOCOMMERCE, store=store)]
+    db = open_database(url, clock=clock)
+    settings = demo_settings(shops, "sqlite://", folder / "outbox")  # type: ignore[arg-type]
+    try:
+        yield SimpleNamespace(clock=clock, store=store, db=db, settings=settings)
+    finally:
+        db.close()
+        store.stop()

@@ -17,44 +17,29 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from connector.clock import FrozenClock
 from connector.daemon import Daemon
-from connector.db import open_database
-from connector.model import Platform
 from connector.planning import plan_for_shop
-from connector.sandbox.seed import demo_spec
+from tests.daemon.conftest import demo_woo_shop
 
 SHOP = "shop-w"
 
 
 @pytest.fixture
 def woo(tmp_path: Path, any_db_url: str) -> Iterator[SimpleNamespace]:
-    from connector.demo import demo_settings
-    from connector.sandbox.woocommerce import WooCommerceSandbox
+    with demo_woo_shop(tmp_path, any_db_url, SHOP) as shop:
+        shop.daemon = Daemon(shop.settings, shop.db, clock=shop.clock, renew_every=0)
+        shop.written = written = []
 
-    clock = FrozenClock(demo_spec().start)
-    store = WooCommerceSandbox(demo_spec(), clock=clock).start()
-    clock.advance(timedelta(hours=1))
-    shops = [SimpleNamespace(name=SHOP, platform=Platform.WOOCOMMERCE, store=store)]
-    db = open_database(any_db_url, clock=clock)
-    settings = demo_settings(shops, "sqlite://", tmp_path / "outbox")  # type: ignore[arg-type]
-    daemon = Daemon(settings, db, clock=clock, renew_every=0)
-    written: list[tuple[str, int]] = []
+        def count(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+            text = " ".join(statement.split()).upper()
+            if "BACKORDER_QUEUE" in text and text.startswith(("INSERT", "DELETE")):
+                written.append((text.split()[0], cursor.rowcount))  # rows the database changed
 
-    def count(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
-        text = " ".join(statement.split()).upper()
-        if "BACKORDER_QUEUE" in text and text.startswith(("INSERT", "DELETE")):
-            written.append((text.split()[0], cursor.rowcount))  # rows the database changed
-
-    event.listen(db.engine, "after_cursor_execute", count)
-    try:
-        yield SimpleNamespace(
-            clock=clock, store=store, db=db, settings=settings, daemon=daemon, written=written
-        )
-    finally:
-        daemon.close()
-        db.close()
-        store.stop()
+        event.listen(shop.db.engine, "after_cursor_execute", count)
+        try:
+            yield shop
+        finally:
+            shop.daemon.close()
 
 
 def _cycle(woo: SimpleNamespace) -> Any:

@@ -20,17 +20,15 @@ from typing import Any
 
 import pytest
 
-from connector.clock import FrozenClock
 from connector.daemon import Daemon
-from connector.db import open_database
 from connector.lease import release
-from connector.model import Plan, Platform, PurchaseOrder
+from connector.model import Plan, PurchaseOrder
 from connector.planning import plan_for_shop
 from connector.resync_queue import pending_resyncs
 from connector.sandbox.base import SandboxServer
-from connector.sandbox.seed import demo_spec
 from connector.scheduler import Scheduler
 from connector.settings import Settings
+from tests.daemon.conftest import demo_woo_shop
 
 SHOP = "shop-w"
 
@@ -38,29 +36,20 @@ SHOP = "shop-w"
 @pytest.fixture
 def woo(tmp_path: Path, any_db_url: str) -> Iterator[SimpleNamespace]:
     """The demo's WooCommerce sandbox shop and a state database (SQLite, then PostgreSQL)."""
-    from connector.demo import demo_settings
-    from connector.sandbox.woocommerce import WooCommerceSandbox
-
-    clock = FrozenClock(demo_spec().start)
-    store = WooCommerceSandbox(demo_spec(), clock=clock).start()
-    clock.advance(timedelta(hours=1))
-    shops = [SimpleNamespace(name=SHOP, platform=Platform.WOOCOMMERCE, store=store)]
-    db = open_database(any_db_url, clock=clock)
-    settings = demo_settings(shops, "sqlite://", tmp_path / "outbox")  # type: ignore[arg-type]
     daemons: list[Daemon] = []
+    with demo_woo_shop(tmp_path, any_db_url, SHOP) as shop:
 
-    def daemon(**kw: Any) -> Daemon:
-        made = Daemon(settings, db, clock=clock, renew_every=0, **kw)
-        daemons.append(made)
-        return made
+        def daemon(**kw: Any) -> Daemon:
+            made = Daemon(shop.settings, shop.db, clock=shop.clock, renew_every=0, **kw)
+            daemons.append(made)
+            return made
 
-    try:
-        yield SimpleNamespace(clock=clock, store=store, db=db, settings=settings, daemon=daemon)
-    finally:
-        for made in daemons:
-            made.close()
-        db.close()
-        store.stop()
+        shop.daemon = daemon
+        try:
+            yield shop
+        finally:
+            for made in daemons:
+                made.close()
 
 
 def _cold(woo: SimpleNamespace) -> Plan:

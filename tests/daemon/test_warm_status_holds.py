@@ -18,15 +18,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from connector.clock import FrozenClock
 from connector.cycle import CycleReport
 from connector.daemon import Daemon
-from connector.db import open_database
 from connector.demo import backordered_skus
-from connector.model import Platform
 from connector.order_status_holds import planned_moves
 from connector.planning import plan_for_shop
 from connector.sandbox.seed import demo_spec
+from tests.daemon.conftest import demo_woo_shop
+from tests.e2e.test_woo_status_holds import _in_stock_sku as in_stock_sku
 
 SHOP = "shop-w"
 
@@ -34,28 +33,15 @@ SHOP = "shop-w"
 @pytest.fixture
 def woo(tmp_path: Path, any_db_url: str) -> Iterator[SimpleNamespace]:
     """The demo's WooCommerce sandbox shop, opted in to status holds; SQLite, then PostgreSQL."""
-    from connector.demo import demo_settings
-    from connector.sandbox.woocommerce import WooCommerceSandbox
-
-    clock = FrozenClock(demo_spec().start)
-    store = WooCommerceSandbox(demo_spec(), clock=clock).start()
-    clock.advance(timedelta(hours=1))
-    shops = [SimpleNamespace(name=SHOP, platform=Platform.WOOCOMMERCE, store=store)]
-    db = open_database(any_db_url, clock=clock)
-    settings = demo_settings(shops, "sqlite://", tmp_path / "outbox")  # type: ignore[arg-type]
-    opted = tuple(
-        replace(shop, on_hold_fully_waiting=True, max_retries=0) for shop in settings.shops
-    )
-    plain, settings = settings, replace(settings, shops=opted)
-    daemon = Daemon(settings, db, clock=clock, renew_every=0)
-    try:
-        yield SimpleNamespace(
-            clock=clock, store=store, db=db, settings=settings, plain=plain, daemon=daemon
-        )
-    finally:
-        daemon.close()
-        db.close()
-        store.stop()
+    with demo_woo_shop(tmp_path, any_db_url, SHOP) as shop:
+        plain = shop.settings
+        opted = tuple(replace(s, on_hold_fully_waiting=True, max_retries=0) for s in plain.shops)
+        shop.plain, shop.settings = plain, replace(plain, shops=opted)
+        shop.daemon = Daemon(shop.settings, shop.db, clock=shop.clock, renew_every=0)
+        try:
+            yield shop
+        finally:
+            shop.daemon.close()
 
 
 def _cycle(woo: SimpleNamespace) -> CycleReport:
@@ -77,22 +63,13 @@ def _status(woo: SimpleNamespace, order_id: str) -> str:
     return str(row["status"])
 
 
-def _in_stock_sku(store: Any) -> str:
-    rows = [*store.state()["products"], *store.state()["variations"]]
-    return next(
-        str(r["sku"])
-        for r in rows
-        if r.get("sku") and r.get("manage_stock") is True and (r.get("stock_quantity") or 0) > 5
-    )
-
-
 def test_a_warm_daemon_holds_and_releases_whole_orders_as_the_database_says(
     woo: SimpleNamespace,
 ) -> None:
     sku = backordered_skus(demo_spec())[0]
     full = woo.store.place_order("ada@example.com", [(sku, 2)], checkout=False)
     mixed = woo.store.place_order(
-        "bo@example.com", [(sku, 1), (_in_stock_sku(woo.store), 1)], checkout=False
+        "bo@example.com", [(sku, 1), (in_stock_sku(woo.store), 1)], checkout=False
     )
     _cycle(woo)
     warm = woo.daemon.warm_engine(SHOP)
