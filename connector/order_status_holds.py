@@ -67,13 +67,12 @@ def fully_waiting(
 ) -> dict[str, tuple[tuple[str, int], ...]]:
     """Order id -> its waiting units per line, for the open orders of which every unit still to
     ship waits; orders with a unit that could ship now are left out."""
-    waiting: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    by_order: dict[str, list[BackorderEntry]] = defaultdict(list)
     for entry in queue:
-        if entry.waiting > 0:
-            waiting[entry.order_id][entry.line_id] += entry.waiting
+        by_order[entry.order_id].append(entry)
     out: dict[str, tuple[tuple[str, int], ...]] = {}
     for order in orders:
-        lines = _fully_waits(order, waiting.get(order.platform_id))
+        lines = _fully_waits(order, _units(by_order.get(order.platform_id, ())))
         if lines is not None:
             out[order.platform_id] = lines
     return out
@@ -150,15 +149,12 @@ class StatusHoldMemory:
     def __init__(self) -> None:
         self.states: dict[str, str] | None = None
         """Order id -> state as recorded (None: read at the next use)."""
-        self.held: set[str] = set()
-        """The orders in state ``held``."""
         self.judged: dict[str, tuple[Order, tuple[BackorderEntry, ...]]] = {}
         """Order id -> the order and waiting entries it was last judged on and needed no move
         for. The warm engine hands out the same objects until something of theirs changes."""
 
     def forget(self) -> None:
         self.states = None
-        self.held = set()
         self.judged = {}
 
     def recorded(self, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -166,12 +162,7 @@ class StatusHoldMemory:
         if self.states is None:
             return
         for row in rows:
-            order_id, state = row["order_id"], row["state"]
-            self.states[order_id] = state
-            if state == HELD:
-                self.held.add(order_id)
-            else:
-                self.held.discard(order_id)
+            self.states[row["order_id"]] = row["state"]
 
 
 @dataclass(frozen=True)
@@ -198,14 +189,13 @@ def warm_moves(
     if memory.states is None:
         with engine.connect() as conn:
             memory.states = _states(conn, shop)
-        memory.held = {o for o, s in memory.states.items() if s == HELD}
         memory.judged = {}
     states, waiting, orders = memory.states, warm.waiting, warm.orders
+    held = (o for o, state in states.items() if state == HELD and o not in waiting)
     before, judged = memory.judged, {}
-    holds: list[OrderStatusMove] = []
-    releases: list[tuple[Order, OrderStatusMove]] = []
+    to_judge: list[tuple[Order, tuple[BackorderEntry, ...]]] = []
     unheld: list[str] = []  # not held by the engine (it left the engine's window): read
-    for order_id in chain(waiting, (o for o in memory.held if o not in waiting)):
+    for order_id in chain(waiting, held):
         if order_id in skip:
             continue
         order = orders.get(order_id)
@@ -216,20 +206,20 @@ def warm_moves(
         last = before.get(order_id)
         if last is not None and last[0] is order and last[1] is entries:
             judged[order_id] = last
-            continue
+        else:
+            to_judge.append((order, entries))
+    for order in store.orders_by_ids(shop, unheld) if unheld else ():
+        to_judge.append((order, waiting.get(order.platform_id, ())))
+    holds: list[OrderStatusMove] = []
+    releases: list[tuple[Order, OrderStatusMove]] = []
+    for order, entries in to_judge:
+        order_id = order.platform_id
         move = _move(shop, order_id, _fully_waits(order, _units(entries)), states.get(order_id))
         if move is None:
             judged[order_id] = (order, entries)
         elif move.hold:
             holds.append(move)
         else:
-            releases.append((order, move))
-    for order in store.orders_by_ids(shop, unheld) if unheld else ():
-        lines = _fully_waits(order, _units(waiting.get(order.platform_id, ())))
-        move = _move(shop, order.platform_id, lines, states.get(order.platform_id))
-        if move is not None and move.hold:
-            holds.append(move)
-        elif move is not None:
             releases.append((order, move))
     memory.judged = judged
     holds.sort(key=lambda move: move.order_id)

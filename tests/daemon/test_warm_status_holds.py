@@ -86,7 +86,7 @@ def test_a_warm_daemon_holds_and_releases_whole_orders_as_the_database_says(
     assert woo.store.state()["notes"].get(full, []) == notes_before
     assert _left_to_move(woo) == []
 
-    # The other line of the mixed order is cancelled: now every line it has left waits.
+    # The mixed order is cancelled: no longer open, so never ours to hold.
     woo.store.set_order_status(mixed, "cancelled")
     _cycle(woo)
     assert _status(woo, mixed) == "cancelled"  # not ours to move: it is no longer open
